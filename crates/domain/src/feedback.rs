@@ -1,0 +1,362 @@
+//! One customer signal — a survey response, a ticket, a review, a call note — and the scores it
+//! may carry. Scores are checked on construction: an NPS of 11 or a CSAT of 0 cannot exist.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::primitives::{Key, Name, Timestamp, ValidationError};
+
+/// Net Promoter Score answer: "how likely are you to recommend us", 0 to 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Nps(u8);
+
+/// The three NPS groups: 0–6 detractors, 7–8 passives, 9–10 promoters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NpsCategory {
+    Detractor,
+    Passive,
+    Promoter,
+}
+
+impl Nps {
+    pub fn new(value: u8) -> Result<Self, ValidationError> {
+        if value > 10 {
+            return Err(ValidationError::new(format!(
+                "NPS must be between 0 and 10, got {value}"
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    pub fn category(self) -> NpsCategory {
+        match self.0 {
+            0..=6 => NpsCategory::Detractor,
+            7..=8 => NpsCategory::Passive,
+            _ => NpsCategory::Promoter,
+        }
+    }
+}
+
+/// Customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Csat(u8);
+
+impl Csat {
+    pub fn new(value: u8) -> Result<Self, ValidationError> {
+        if !(1..=5).contains(&value) {
+            return Err(ValidationError::new(format!(
+                "CSAT must be between 1 and 5, got {value}"
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    /// CSAT is reported as the share of 4s and 5s.
+    pub fn is_satisfied(self) -> bool {
+        self.0 >= 4
+    }
+}
+
+/// Customer effort score, 1 (very easy) to 7 (very difficult).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Ces(u8);
+
+impl Ces {
+    pub fn new(value: u8) -> Result<Self, ValidationError> {
+        if !(1..=7).contains(&value) {
+            return Err(ValidationError::new(format!(
+                "CES must be between 1 and 7, got {value}"
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+}
+
+macro_rules! score_conversions {
+    ($($ty:ident),*) => {$(
+        impl TryFrom<u8> for $ty {
+            type Error = ValidationError;
+            fn try_from(value: u8) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+        impl From<$ty> for u8 {
+            fn from(score: $ty) -> u8 {
+                score.0
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+score_conversions!(Nps, Csat, Ces);
+
+/// A generic rating (star ratings, 1–10 scales, review scores): a finite number from 0 to 100.
+/// The scale is the source's; Throughline compares ratings only within one source.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Rating(f64);
+
+impl Rating {
+    pub fn new(value: f64) -> Result<Self, ValidationError> {
+        if !value.is_finite() || !(0.0..=100.0).contains(&value) {
+            return Err(ValidationError::new(format!(
+                "a rating must be a number between 0 and 100, got {value}"
+            )));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn value(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Rating {
+    type Error = ValidationError;
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<Rating> for f64 {
+    fn from(rating: Rating) -> f64 {
+        rating.0
+    }
+}
+
+/// The longest free-text field we keep. Longer text is refused rather than cut, so that nothing
+/// a customer wrote is silently lost.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// A feedback record as it arrives, before analysis. Made only through [`NewFeedback::new`],
+/// which insists on at least one comment or score: an empty record tells nobody anything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewFeedback {
+    /// Where it came from: a survey, a helpdesk, a review site (a name people chose).
+    pub source: Name,
+    /// The source's own id for the record. With `source`, it makes re-imports idempotent.
+    pub external_id: Option<String>,
+    pub received_at: Timestamp,
+    pub customer: Option<String>,
+    pub channel: Option<String>,
+    /// An explicit journey stage, when the source knows it. It wins over inferred placement.
+    pub stage: Option<Key>,
+    pub touchpoint: Option<Key>,
+    pub scores: Scores,
+    pub texts: Texts,
+    /// Every other column of the source, kept as it was.
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    pub nps: Option<Nps>,
+    pub csat: Option<Csat>,
+    pub ces: Option<Ces>,
+    pub rating: Option<Rating>,
+}
+
+impl Scores {
+    pub fn is_empty(&self) -> bool {
+        self.nps.is_none() && self.csat.is_none() && self.ces.is_none() && self.rating.is_none()
+    }
+}
+
+/// The free-text answers: the comment, and the survey's "what helped most" and "what hindered
+/// most" questions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Texts {
+    pub comment: Option<String>,
+    pub helpful: Option<String>,
+    pub hindering: Option<String>,
+}
+
+impl Texts {
+    /// Trims each text, drops empty ones and refuses one longer than [`MAX_TEXT_CHARS`].
+    pub fn new(
+        comment: Option<&str>,
+        helpful: Option<&str>,
+        hindering: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        let clean = |field: &str, text: Option<&str>| -> Result<Option<String>, ValidationError> {
+            let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+                return Ok(None);
+            };
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(ValidationError::new(format!(
+                    "{field} is longer than {MAX_TEXT_CHARS} characters"
+                )));
+            }
+            Ok(Some(text.to_owned()))
+        };
+        Ok(Self {
+            comment: clean("comment", comment)?,
+            helpful: clean("helpful", helpful)?,
+            hindering: clean("hindering", hindering)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.comment.is_none() && self.helpful.is_none() && self.hindering.is_none()
+    }
+
+    /// All the text of a record, in a fixed order, for analysis.
+    pub fn joined(&self) -> String {
+        [&self.comment, &self.helpful, &self.hindering]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl NewFeedback {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a record has this many independent parts; a builder would only hide them"
+    )]
+    pub fn new(
+        source: Name,
+        external_id: Option<String>,
+        received_at: Timestamp,
+        customer: Option<String>,
+        channel: Option<String>,
+        placement: (Option<Key>, Option<Key>),
+        scores: Scores,
+        texts: Texts,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<Self, ValidationError> {
+        if scores.is_empty() && texts.is_empty() {
+            return Err(ValidationError::new(
+                "a record needs at least one comment or score",
+            ));
+        }
+        let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(Self {
+            source,
+            external_id: non_empty(external_id),
+            received_at,
+            customer: non_empty(customer),
+            channel: non_empty(channel),
+            stage: placement.0,
+            touchpoint: placement.1,
+            scores,
+            texts,
+            metadata,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nps_accepts_0_to_10_and_knows_its_group() {
+        assert!(Nps::new(11).is_err());
+        assert_eq!(Nps::new(0).unwrap().category(), NpsCategory::Detractor);
+        assert_eq!(Nps::new(6).unwrap().category(), NpsCategory::Detractor);
+        assert_eq!(Nps::new(7).unwrap().category(), NpsCategory::Passive);
+        assert_eq!(Nps::new(8).unwrap().category(), NpsCategory::Passive);
+        assert_eq!(Nps::new(9).unwrap().category(), NpsCategory::Promoter);
+        assert_eq!(Nps::new(10).unwrap().category(), NpsCategory::Promoter);
+    }
+
+    #[test]
+    fn csat_and_ces_have_their_own_ranges() {
+        assert!(Csat::new(0).is_err());
+        assert!(Csat::new(6).is_err());
+        assert!(Csat::new(4).unwrap().is_satisfied());
+        assert!(!Csat::new(3).unwrap().is_satisfied());
+        assert!(Ces::new(0).is_err());
+        assert!(Ces::new(8).is_err());
+        assert_eq!(Ces::new(7).unwrap().value(), 7);
+    }
+
+    #[test]
+    fn ratings_must_be_finite_and_in_range() {
+        assert!(Rating::new(f64::NAN).is_err());
+        assert!(Rating::new(-1.0).is_err());
+        assert!(Rating::new(101.0).is_err());
+        assert_eq!(Rating::new(4.5).unwrap().value(), 4.5);
+    }
+
+    #[test]
+    fn scores_refuse_bad_values_when_deserialized() {
+        let bad: Result<Scores, _> = serde_json::from_str(r#"{"nps": 11}"#);
+        assert!(bad.is_err());
+        let good: Scores = serde_json::from_str(r#"{"nps": 9, "csat": 5}"#).unwrap();
+        assert_eq!(good.nps.unwrap().value(), 9);
+    }
+
+    #[test]
+    fn a_record_needs_text_or_a_score() {
+        let make = |scores: Scores, texts: Texts| {
+            NewFeedback::new(
+                Name::parse("survey").unwrap(),
+                Some(" 42 ".into()),
+                Timestamp::from_millis(0),
+                None,
+                Some("  ".into()),
+                (None, None),
+                scores,
+                texts,
+                BTreeMap::new(),
+            )
+        };
+        let empty_texts = Texts::new(Some("   "), None, None).unwrap();
+        assert!(empty_texts.is_empty());
+        assert!(make(Scores::default(), empty_texts).is_err());
+
+        let with_score = make(
+            Scores {
+                nps: Some(Nps::new(3).unwrap()),
+                ..Scores::default()
+            },
+            Texts::default(),
+        )
+        .unwrap();
+        assert_eq!(with_score.external_id.as_deref(), Some("42"));
+        assert_eq!(with_score.channel, None, "blank channel is no channel");
+
+        let with_text = make(
+            Scores::default(),
+            Texts::new(Some("Still waiting for my refund"), None, Some("the wait")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            with_text.texts.joined(),
+            "Still waiting for my refund\nthe wait"
+        );
+    }
+
+    #[test]
+    fn overlong_text_is_refused_not_cut() {
+        let long = "a".repeat(MAX_TEXT_CHARS + 1);
+        let err = Texts::new(Some(&long), None, None).unwrap_err();
+        assert!(err.to_string().contains("comment"));
+    }
+}

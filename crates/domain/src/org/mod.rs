@@ -1,0 +1,267 @@
+//! The organisation: departments, the customer journey (stages, touchpoints and who owns them),
+//! moments of truth, councils and metric definitions.
+//!
+//! [`Organisation`] values are made by [`file::parse`] (from the organisation file people write)
+//! or by the store from what was applied earlier; both go through the same validation in
+//! `file.rs`, so an `Organisation` always has consistent cross-references.
+
+pub mod diff;
+pub mod file;
+
+use serde::{Deserialize, Serialize};
+
+use crate::primitives::{Email, Key, Name};
+
+pub use diff::{Change, ChangeKind, OrgDiff};
+pub use file::{OrgFile, OrgProblem, Parsed, parse};
+
+/// The whole organisation as applied from one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    pub name: Name,
+    pub departments: Vec<Department>,
+    pub journey: Journey,
+    pub moments_of_truth: Vec<MomentOfTruth>,
+    pub councils: Vec<Council>,
+    pub metrics: Vec<MetricDefinition>,
+}
+
+/// A person named in the organisation: a department lead, a CX champion, a council member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: Name,
+    pub email: Option<Email>,
+}
+
+/// A silo or line of business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    pub key: Key,
+    pub name: Name,
+    pub description: Option<String>,
+    pub lead: Option<Person>,
+    /// The CX champions who carry the customer's voice inside the department.
+    pub champions: Vec<Person>,
+    /// False for departments that never meet a customer (IT, Finance). They still receive
+    /// customer stories: hearing the customer is everyone's job.
+    pub customer_facing: bool,
+}
+
+/// The customer's journey: stages in the order the customer lives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journey {
+    pub name: Name,
+    pub stages: Vec<Stage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub key: Key,
+    pub name: Name,
+    pub description: Option<String>,
+    /// Words and phrases that place a comment on this stage ("delivery", "arrived late").
+    pub vocabulary: Vec<String>,
+    pub touchpoints: Vec<Touchpoint>,
+}
+
+/// Where the customer meets the company within a stage. Touchpoint keys are unique across the
+/// journey, so feedback can name a touchpoint without its stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touchpoint {
+    pub key: Key,
+    pub name: Name,
+    pub channel: Option<String>,
+    /// Departments that own the touchpoint: accountable for it. At least one.
+    pub owners: Vec<Key>,
+    /// Departments whose work affects it without owning it.
+    pub contributors: Vec<Key>,
+}
+
+/// How a department affects a touchpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipRole {
+    Owner,
+    Contributor,
+}
+
+impl OwnershipRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Contributor => "contributor",
+        }
+    }
+}
+
+/// A moment that matters most to the customer, ranked (1 = most critical), with the customer's
+/// expectation written down. It may be a touchpoint or an event within a stage ("third contact
+/// in a month").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MomentOfTruth {
+    pub rank: u32,
+    pub name: Name,
+    pub stage: Key,
+    pub touchpoint: Option<Key>,
+    pub expectation: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouncilKind {
+    /// Representatives of every department, meeting monthly, running the programmes.
+    Operational,
+    /// Senior leaders, meeting at least quarterly, approving tactics and granting resources.
+    Strategic,
+}
+
+impl CouncilKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operational => "operational",
+            Self::Strategic => "strategic",
+        }
+    }
+
+    pub fn default_cadence(self) -> Cadence {
+        match self {
+            Self::Operational => Cadence::Monthly,
+            Self::Strategic => Cadence::Quarterly,
+        }
+    }
+}
+
+/// How often a council meets. Quarterly is the least often any council may meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cadence {
+    Weekly,
+    Fortnightly,
+    Monthly,
+    Quarterly,
+}
+
+impl Cadence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Weekly => "weekly",
+            Self::Fortnightly => "fortnightly",
+            Self::Monthly => "monthly",
+            Self::Quarterly => "quarterly",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Council {
+    pub key: Key,
+    pub name: Name,
+    pub kind: CouncilKind,
+    pub cadence: Cadence,
+    pub chair: CouncilMember,
+    pub members: Vec<CouncilMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouncilMember {
+    pub person: Person,
+    pub title: Option<String>,
+    /// The department the member represents; none for an independent chair or executive.
+    pub department: Option<Key>,
+}
+
+/// Which way a metric should move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HigherIsBetter => "higher_is_better",
+            Self::LowerIsBetter => "lower_is_better",
+        }
+    }
+}
+
+/// An operational time series owned by a department (complaint calls per week, lead volume,
+/// first-contact resolution), optionally attached to a journey stage. A department's metrics
+/// are its KPIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricDefinition {
+    pub key: Key,
+    pub name: Name,
+    pub unit: String,
+    pub department: Key,
+    pub stage: Option<Key>,
+    pub direction: Direction,
+    pub description: Option<String>,
+}
+
+impl Organisation {
+    pub fn department(&self, key: &Key) -> Option<&Department> {
+        self.departments.iter().find(|d| &d.key == key)
+    }
+
+    pub fn stage(&self, key: &Key) -> Option<&Stage> {
+        self.journey.stages.iter().find(|s| &s.key == key)
+    }
+
+    /// Every touchpoint with the stage it belongs to, in journey order.
+    pub fn touchpoints(&self) -> impl Iterator<Item = (&Stage, &Touchpoint)> {
+        self.journey
+            .stages
+            .iter()
+            .flat_map(|stage| stage.touchpoints.iter().map(move |tp| (stage, tp)))
+    }
+
+    /// The departments that affect a stage through any of its touchpoints, with the strongest
+    /// role each has there, in the order departments are declared.
+    pub fn departments_of_stage(&self, stage: &Stage) -> Vec<(&Department, OwnershipRole)> {
+        self.departments
+            .iter()
+            .filter_map(|dept| {
+                let owns = stage.touchpoints.iter().any(|tp| tp.owners.contains(&dept.key));
+                let contributes = stage
+                    .touchpoints
+                    .iter()
+                    .any(|tp| tp.contributors.contains(&dept.key));
+                match (owns, contributes) {
+                    (true, _) => Some((dept, OwnershipRole::Owner)),
+                    (false, true) => Some((dept, OwnershipRole::Contributor)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Counts for a one-line summary.
+    pub fn summary(&self) -> OrgSummary {
+        OrgSummary {
+            departments: self.departments.len(),
+            stages: self.journey.stages.len(),
+            touchpoints: self.touchpoints().count(),
+            moments_of_truth: self.moments_of_truth.len(),
+            councils: self.councils.len(),
+            council_members: self.councils.iter().map(|c| c.members.len() + 1).sum(),
+            metrics: self.metrics.len(),
+            vocabulary_phrases: self.journey.stages.iter().map(|s| s.vocabulary.len()).sum(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OrgSummary {
+    pub departments: usize,
+    pub stages: usize,
+    pub touchpoints: usize,
+    pub moments_of_truth: usize,
+    pub councils: usize,
+    /// Members including chairs.
+    pub council_members: usize,
+    pub metrics: usize,
+    pub vocabulary_phrases: usize,
+}
