@@ -1,1 +1,211 @@
+#![doc = include_str!("../README.md")]
 
+mod org;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// The database URL used when none is given: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://throughline.db";
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://FILE (the default is {DEFAULT_DATABASE_URL}) \
+         or postgres://USER@HOST:PORT/DATABASE"
+    )]
+    UnsupportedUrl(String),
+    #[error("could not open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("could not bring the schema of {url} up to date: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the stored data is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a store runs on. Only the few statements where the dialects really
+/// differ look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// The storage API. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url` (creating a SQLite file if it does not exist) and brings
+    /// its schema up to date.
+    #[tracing::instrument(skip_all, fields(url = %redact_url(url)))]
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let connect_error = |source| StoreError::Connect {
+            url: redact_url(url),
+            source,
+        };
+        let url = match backend {
+            Backend::Sqlite => sqlite_url_creating_file(url),
+            Backend::Postgres => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(connect_error)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                // WAL is a property of the file and persists; foreign keys and the busy timeout
+                // are per connection. `synchronous = NORMAL` is safe with WAL and much faster.
+                let pool = AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?;
+                pool.execute("PRAGMA journal_mode = WAL;")
+                    .await
+                    .map_err(connect_error)?;
+                pool
+            }
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(connect_error)?,
+        };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: redact_url(&url),
+                source,
+            })?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for open connections to finish and closes them.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://FILE` opens an existing file only; ask sqlx to create it (`mode=rwc`) unless the
+/// URL already says what it wants.
+fn sqlite_url_creating_file(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_chosen_by_scheme() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("sqlite:x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err();
+        assert!(err.to_string().contains("unsupported database URL"));
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/cx?sslmode=require"),
+            "postgres://app:***@db:5432/cx?sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://app@db/cx"), "postgres://app@db/cx");
+        assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn sqlite_files_are_created_on_first_use() {
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db?cache=shared"),
+            "sqlite://a.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+    }
+}

@@ -600,7 +600,7 @@ impl OrgFile {
                         c.warn(
                             path!["councils", i, "chair", "department"],
                             format!(
-                                "the chair of {context} belongs to {dept:?}, a department the \
+                                "the chair of {context} belongs to \"{dept}\", a department the \
                                  council represents: the chair should be independent of the \
                                  departments (for example a Chief Customer Officer)"
                             ),
@@ -713,7 +713,7 @@ fn validate_touchpoint(
         if owners.contains(contributor) {
             c.problem(
                 path_with(at, &["contributors"], k),
-                format!("{contributor:?} is both owner and contributor of {context}; list it once"),
+                format!("\"{contributor}\" is both owner and contributor of {context}; list it once"),
             );
         }
     }

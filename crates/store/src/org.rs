@@ -1,0 +1,537 @@
+//! Storing and loading the organisation (departments, journey, ownership, moments of truth,
+//! councils, metric definitions).
+//!
+//! Applying is a sync to the desired state inside one transaction: entities are upserted by
+//! their key (so their ids, which other data will reference, survive renames), entities absent
+//! from the file are deleted, and child lists (champions, vocabulary, ownership, members) are
+//! replaced. Nothing is written when the diff is empty, which makes re-applying a no-op.
+
+use serde::de::DeserializeOwned;
+use sqlx::{AnyConnection, AssertSqlSafe};
+use throughline_domain::Timestamp;
+use throughline_domain::org::file::{
+    CouncilEntry, DepartmentEntry, JourneyEntry, MemberEntry, MetricEntry, MomentEntry,
+    OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
+};
+use throughline_domain::org::{OrgDiff, OrgFile, Organisation, Person};
+
+use crate::{Result, Store, StoreError};
+
+impl Store {
+    /// The organisation as last applied, or `None` when none was applied yet.
+    #[tracing::instrument(skip_all)]
+    pub async fn load_organisation(&self) -> Result<Option<Organisation>> {
+        let mut conn = self.pool.acquire().await?;
+        load(&mut conn).await
+    }
+
+    /// Makes the stored organisation equal to `org` and returns what changed. With `dry_run`,
+    /// returns what would change and writes nothing. Either all of it is applied or none.
+    #[tracing::instrument(skip_all, fields(dry_run))]
+    pub async fn apply_organisation(&self, org: &Organisation, dry_run: bool) -> Result<OrgDiff> {
+        let mut tx = self.pool.begin().await?;
+        let current = load(&mut tx).await?;
+        let diff = OrgDiff::between(current.as_ref(), org);
+        if diff.is_empty() || dry_run {
+            tx.rollback().await?;
+            return Ok(diff);
+        }
+        write(&mut tx, org).await?;
+        tx.commit().await?;
+        Ok(diff)
+    }
+}
+
+fn parse_enum<T: DeserializeOwned>(value: &str, column: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| StoreError::Inconsistent(format!("unexpected {column} {value:?}")))
+}
+
+fn person(name: String, email: Option<String>) -> PersonEntry {
+    PersonEntry { name, email }
+}
+
+async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
+    let Some((name, journey_name)) = sqlx::query_as::<_, (String, String)>(
+        "SELECT name, journey_name FROM organisation WHERE id = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+
+    let champions: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT department_id, name, email FROM department_champions \
+         ORDER BY department_id, position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    type DeptRow = (i64, String, String, Option<String>, i64, Option<String>, Option<String>);
+    let departments: Vec<DepartmentEntry> = sqlx::query_as::<_, DeptRow>(
+        "SELECT id, key, name, description, customer_facing, lead_name, lead_email \
+         FROM departments ORDER BY position",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, key, name, description, customer_facing, lead_name, lead_email)| DepartmentEntry {
+        key,
+        name,
+        description,
+        customer_facing: (customer_facing == 0).then_some(false),
+        lead: lead_name.map(|n| person(n, lead_email)),
+        champions: champions
+            .iter()
+            .filter(|(dept, _, _)| *dept == id)
+            .map(|(_, n, e)| person(n.clone(), e.clone()))
+            .collect(),
+    })
+    .collect();
+
+    let vocabulary: Vec<(i64, String)> =
+        sqlx::query_as("SELECT stage_id, phrase FROM stage_vocabulary ORDER BY stage_id, position")
+            .fetch_all(&mut *conn)
+            .await?;
+    let ownership: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT td.touchpoint_id, d.key, td.role FROM touchpoint_departments td \
+         JOIN departments d ON d.id = td.department_id ORDER BY td.touchpoint_id, td.position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let touchpoints: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, stage_id, key, name, channel FROM touchpoints ORDER BY position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let role_list = |tp: i64, role: &str| -> Vec<String> {
+        ownership
+            .iter()
+            .filter(|(t, _, r)| *t == tp && r == role)
+            .map(|(_, key, _)| key.clone())
+            .collect()
+    };
+    let stages: Vec<StageEntry> = sqlx::query_as::<_, (i64, String, String, Option<String>)>(
+        "SELECT id, key, name, description FROM stages ORDER BY position",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, key, name, description)| StageEntry {
+        key,
+        name,
+        description,
+        vocabulary: vocabulary
+            .iter()
+            .filter(|(stage, _)| *stage == id)
+            .map(|(_, phrase)| phrase.clone())
+            .collect(),
+        touchpoints: touchpoints
+            .iter()
+            .filter(|(_, stage, ..)| *stage == id)
+            .map(|(tp, _, key, name, channel)| TouchpointEntry {
+                key: key.clone(),
+                name: name.clone(),
+                channel: channel.clone(),
+                owners: role_list(*tp, "owner"),
+                contributors: role_list(*tp, "contributor"),
+            })
+            .collect(),
+    })
+    .collect();
+
+    let moments: Vec<MomentEntry> =
+        sqlx::query_as::<_, (String, i64, String, Option<String>, String)>(
+            "SELECT m.name, m.rank, s.key, t.key, m.expectation FROM moments_of_truth m \
+             JOIN stages s ON s.id = m.stage_id \
+             LEFT JOIN touchpoints t ON t.id = m.touchpoint_id ORDER BY m.rank",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(name, rank, stage, touchpoint, expectation)| MomentEntry {
+            rank,
+            name,
+            stage,
+            touchpoint,
+            expectation,
+        })
+        .collect();
+
+    type MemberRow = (i64, i64, String, Option<String>, Option<String>, Option<String>);
+    let members: Vec<MemberRow> = sqlx::query_as(
+        "SELECT cm.council_id, cm.is_chair, cm.name, cm.email, cm.title, d.key \
+         FROM council_members cm LEFT JOIN departments d ON d.id = cm.department_id \
+         ORDER BY cm.council_id, cm.position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let member = |row: &MemberRow| MemberEntry {
+        name: row.2.clone(),
+        email: row.3.clone(),
+        title: row.4.clone(),
+        department: row.5.clone(),
+    };
+    let mut councils = Vec::new();
+    for (id, key, name, kind, cadence) in sqlx::query_as::<_, (i64, String, String, String, String)>(
+        "SELECT id, key, name, kind, cadence FROM councils ORDER BY position",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let chair = members
+            .iter()
+            .find(|m| m.0 == id && m.1 != 0)
+            .map(member)
+            .ok_or_else(|| StoreError::Inconsistent(format!("council {key:?} has no chair")))?;
+        councils.push(CouncilEntry {
+            kind: parse_enum(&kind, "council kind")?,
+            cadence: Some(parse_enum(&cadence, "council cadence")?),
+            chair,
+            members: members
+                .iter()
+                .filter(|m| m.0 == id && m.1 == 0)
+                .map(member)
+                .collect(),
+            key,
+            name,
+        });
+    }
+
+    type MetricRow = (String, String, String, String, Option<String>, String, Option<String>);
+    let mut metrics = Vec::new();
+    for (key, name, unit, department, stage, direction, description) in
+        sqlx::query_as::<_, MetricRow>(
+            "SELECT m.key, m.name, m.unit, d.key, s.key, m.direction, m.description \
+             FROM metric_definitions m JOIN departments d ON d.id = m.department_id \
+             LEFT JOIN stages s ON s.id = m.stage_id ORDER BY m.position",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        metrics.push(MetricEntry {
+            direction: parse_enum(&direction, "metric direction")?,
+            key,
+            name,
+            unit,
+            department,
+            stage,
+            description,
+        });
+    }
+
+    let file = OrgFile {
+        organisation: OrganisationEntry { name },
+        departments,
+        journey: JourneyEntry {
+            name: journey_name,
+            stages,
+        },
+        moments_of_truth: moments,
+        councils,
+        metrics,
+    };
+    // What was stored passed validation when it was applied; checking again costs little and
+    // turns a hand-edited database into a clear message instead of wrong answers.
+    let parsed = file.validate().map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        StoreError::Inconsistent(list.join("; "))
+    })?;
+    Ok(Some(parsed.organisation))
+}
+
+/// Deletes the rows of `table` whose `key_column` is not in `keep`. Table and column names are
+/// constants of this module, never input.
+async fn delete_missing(
+    conn: &mut AnyConnection,
+    table: &str,
+    key_column: &str,
+    keep: &[String],
+) -> Result<()> {
+    let existing: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!("SELECT {key_column} FROM {table}")))
+        .fetch_all(&mut *conn)
+        .await?;
+    for key in existing.into_iter().filter(|k| !keep.contains(k)) {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE {key_column} = $1"
+        )))
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn position(index: usize) -> i64 {
+    i64::try_from(index).unwrap_or(i64::MAX)
+}
+
+async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO organisation (id, name, journey_name, updated_at) VALUES (1, $1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+         journey_name = excluded.journey_name, updated_at = excluded.updated_at",
+    )
+    .bind(org.name.as_str())
+    .bind(org.journey.name.as_str())
+    .bind(Timestamp::now().as_millis())
+    .execute(&mut *conn)
+    .await?;
+
+    // 1. Upsert every keyed entity, parents first, remembering ids.
+    let mut department_ids = Vec::new();
+    for (i, d) in org.departments.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (key, name, position, description, customer_facing, \
+             lead_name, lead_email) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, position = excluded.position, \
+             description = excluded.description, customer_facing = excluded.customer_facing, \
+             lead_name = excluded.lead_name, lead_email = excluded.lead_email RETURNING id",
+        )
+        .bind(d.key.as_str())
+        .bind(d.name.as_str())
+        .bind(position(i))
+        .bind(d.description.as_deref())
+        .bind(i64::from(d.customer_facing))
+        .bind(d.lead.as_ref().map(|p| p.name.to_string()))
+        .bind(d.lead.as_ref().and_then(|p| p.email.as_ref()).map(ToString::to_string))
+        .fetch_one(&mut *conn)
+        .await?;
+        department_ids.push((d.key.clone(), id));
+    }
+    let dept_id = |key: &throughline_domain::Key| -> Result<i64> {
+        department_ids
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| StoreError::Inconsistent(format!("department {key} was not written")))
+    };
+
+    let mut stage_ids = Vec::new();
+    let mut touchpoint_ids = Vec::new();
+    for (i, s) in org.journey.stages.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO stages (key, name, position, description) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, position = excluded.position, \
+             description = excluded.description RETURNING id",
+        )
+        .bind(s.key.as_str())
+        .bind(s.name.as_str())
+        .bind(position(i))
+        .bind(s.description.as_deref())
+        .fetch_one(&mut *conn)
+        .await?;
+        stage_ids.push((s.key.clone(), id));
+        for (j, t) in s.touchpoints.iter().enumerate() {
+            let tp_id: i64 = sqlx::query_scalar(
+                "INSERT INTO touchpoints (key, stage_id, name, position, channel) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET \
+                 stage_id = excluded.stage_id, name = excluded.name, \
+                 position = excluded.position, channel = excluded.channel RETURNING id",
+            )
+            .bind(t.key.as_str())
+            .bind(id)
+            .bind(t.name.as_str())
+            .bind(position(j))
+            .bind(t.channel.as_deref())
+            .fetch_one(&mut *conn)
+            .await?;
+            touchpoint_ids.push((t.key.clone(), tp_id));
+        }
+    }
+    let lookup = |list: &[(throughline_domain::Key, i64)], key: &throughline_domain::Key| {
+        list.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
+    };
+
+    for m in &org.moments_of_truth {
+        let stage_id = lookup(&stage_ids, &m.stage)
+            .ok_or_else(|| StoreError::Inconsistent(format!("stage {} was not written", m.stage)))?;
+        let touchpoint_id = m.touchpoint.as_ref().and_then(|t| lookup(&touchpoint_ids, t));
+        sqlx::query(
+            "INSERT INTO moments_of_truth (name, rank, stage_id, touchpoint_id, expectation) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET rank = excluded.rank, \
+             stage_id = excluded.stage_id, touchpoint_id = excluded.touchpoint_id, \
+             expectation = excluded.expectation",
+        )
+        .bind(m.name.as_str())
+        .bind(i64::from(m.rank))
+        .bind(stage_id)
+        .bind(touchpoint_id)
+        .bind(m.expectation.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let mut council_ids = Vec::new();
+    for (i, c) in org.councils.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO councils (key, name, kind, cadence, position) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+             cadence = excluded.cadence, position = excluded.position RETURNING id",
+        )
+        .bind(c.key.as_str())
+        .bind(c.name.as_str())
+        .bind(c.kind.as_str())
+        .bind(c.cadence.as_str())
+        .bind(position(i))
+        .fetch_one(&mut *conn)
+        .await?;
+        council_ids.push(id);
+    }
+
+    for (i, m) in org.metrics.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO metric_definitions (key, name, unit, department_id, stage_id, direction, \
+             description, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, unit = excluded.unit, \
+             department_id = excluded.department_id, stage_id = excluded.stage_id, \
+             direction = excluded.direction, description = excluded.description, \
+             position = excluded.position",
+        )
+        .bind(m.key.as_str())
+        .bind(m.name.as_str())
+        .bind(m.unit.as_str())
+        .bind(dept_id(&m.department)?)
+        .bind(m.stage.as_ref().and_then(|s| lookup(&stage_ids, s)))
+        .bind(m.direction.as_str())
+        .bind(m.description.as_deref())
+        .bind(position(i))
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // 2. Delete what the file no longer has, children before parents.
+    delete_missing(
+        conn,
+        "moments_of_truth",
+        "name",
+        &org.moments_of_truth.iter().map(|m| m.name.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+    delete_missing(
+        conn,
+        "metric_definitions",
+        "key",
+        &org.metrics.iter().map(|m| m.key.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+    delete_missing(
+        conn,
+        "councils",
+        "key",
+        &org.councils.iter().map(|c| c.key.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+    delete_missing(
+        conn,
+        "touchpoints",
+        "key",
+        &touchpoint_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+    delete_missing(
+        conn,
+        "stages",
+        "key",
+        &stage_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+    delete_missing(
+        conn,
+        "departments",
+        "key",
+        &department_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
+
+    // 3. Replace the child lists.
+    for table in [
+        "department_champions",
+        "stage_vocabulary",
+        "touchpoint_departments",
+        "council_members",
+    ] {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+    }
+    for d in &org.departments {
+        let id = dept_id(&d.key)?;
+        for (k, champion) in d.champions.iter().enumerate() {
+            insert_person(conn, id, k, champion).await?;
+        }
+    }
+    for (s, (_, stage_id)) in org.journey.stages.iter().zip(&stage_ids) {
+        for (k, phrase) in s.vocabulary.iter().enumerate() {
+            sqlx::query("INSERT INTO stage_vocabulary (stage_id, position, phrase) VALUES ($1, $2, $3)")
+                .bind(*stage_id)
+                .bind(position(k))
+                .bind(phrase.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for (_, t) in org.touchpoints() {
+        let tp_id = lookup(&touchpoint_ids, &t.key)
+            .ok_or_else(|| StoreError::Inconsistent(format!("touchpoint {} was not written", t.key)))?;
+        let roles = t
+            .owners
+            .iter()
+            .map(|d| (d, "owner"))
+            .chain(t.contributors.iter().map(|d| (d, "contributor")));
+        for (k, (dept, role)) in roles.enumerate() {
+            sqlx::query(
+                "INSERT INTO touchpoint_departments (touchpoint_id, department_id, role, position) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tp_id)
+            .bind(dept_id(dept)?)
+            .bind(role)
+            .bind(position(k))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (c, council_id) in org.councils.iter().zip(&council_ids) {
+        for (k, (m, is_chair)) in std::iter::once((&c.chair, true))
+            .chain(c.members.iter().map(|m| (m, false)))
+            .enumerate()
+        {
+            let department_id = match &m.department {
+                Some(key) => Some(dept_id(key)?),
+                None => None,
+            };
+            sqlx::query(
+                "INSERT INTO council_members (council_id, position, is_chair, name, email, title, \
+                 department_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(*council_id)
+            .bind(position(k))
+            .bind(i64::from(is_chair))
+            .bind(m.person.name.as_str())
+            .bind(m.person.email.as_ref().map(ToString::to_string))
+            .bind(m.title.as_deref())
+            .bind(department_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_person(
+    conn: &mut AnyConnection,
+    department_id: i64,
+    index: usize,
+    person: &Person,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO department_champions (department_id, position, name, email) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(department_id)
+    .bind(position(index))
+    .bind(person.name.as_str())
+    .bind(person.email.as_ref().map(ToString::to_string))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Storage scenarios. Each runs on SQLite and on PostgreSQL (see `backend_tests!`).
+
+mod org;
