@@ -254,7 +254,8 @@ impl NewFeedback {
                 "a record needs at least one comment or score",
             ));
         }
-        let non_empty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let non_empty =
+            |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         Ok(Self {
             source,
             external_id: non_empty(external_id),

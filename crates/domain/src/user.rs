@@ -103,8 +103,14 @@ mod tests {
 
     #[test]
     fn roles_parse_in_the_forms_people_type() {
-        assert_eq!("Council chair".parse::<UserRole>().unwrap(), UserRole::CouncilChair);
-        assert_eq!("council-chair".parse::<UserRole>().unwrap(), UserRole::CouncilChair);
+        assert_eq!(
+            "Council chair".parse::<UserRole>().unwrap(),
+            UserRole::CouncilChair
+        );
+        assert_eq!(
+            "council-chair".parse::<UserRole>().unwrap(),
+            UserRole::CouncilChair
+        );
         assert_eq!("ADMIN".parse::<UserRole>().unwrap(), UserRole::Admin);
         assert!("owner".parse::<UserRole>().is_err());
     }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 /// The database URL used when none is given: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://throughline.db";
@@ -16,6 +16,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://throughline.db";
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Storage errors. Each carries a description rather than a chained source, so that a message
+/// reads once, cleanly, on the command line.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -23,17 +25,29 @@ pub enum StoreError {
          or postgres://USER@HOST:PORT/DATABASE"
     )]
     UnsupportedUrl(String),
-    #[error("could not open the database {url}: {source}")]
-    Connect { url: String, source: sqlx::Error },
-    #[error("could not bring the schema of {url} up to date: {source}")]
-    Migrate {
-        url: String,
-        source: sqlx::migrate::MigrateError,
-    },
+    #[error("could not open the database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("could not bring the schema of {url} up to date: {reason}")]
+    Migrate { url: String, reason: String },
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(String),
     #[error("the stored data is inconsistent: {0}")]
     Inconsistent(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::debug!(error = ?err, "database error");
+        Self::Database(describe(&err))
+    }
+}
+
+/// The useful part of a sqlx error: the database's own message when there is one.
+fn describe(err: &sqlx::Error) -> String {
+    match err.as_database_error() {
+        Some(db) => db.message().to_owned(),
+        None => err.to_string(),
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -79,15 +93,23 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let connect_error = |source| StoreError::Connect {
+        let connect_error = |err: sqlx::Error| StoreError::Connect {
             url: redact_url(url),
-            source,
+            reason: describe(&err),
         };
         let url = match backend {
             Backend::Sqlite => sqlite_url_creating_file(url),
             Backend::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url).map_err(connect_error)?;
+        // One connection first: a pool retries until its timeout and then reports only that
+        // it timed out, where a single connection fails at once with the real reason.
+        AnyConnection::connect_with(&options)
+            .await
+            .map_err(connect_error)?
+            .close()
+            .await
+            .map_err(connect_error)?;
         let pool = match backend {
             Backend::Sqlite => {
                 // WAL is a property of the file and persists; foreign keys and the busy timeout
@@ -127,9 +149,9 @@ impl Store {
         migrator
             .run(&pool)
             .await
-            .map_err(|source| StoreError::Migrate {
+            .map_err(|err| StoreError::Migrate {
                 url: redact_url(&url),
-                source,
+                reason: err.to_string(),
             })?;
         Ok(Self { pool, backend })
     }
@@ -201,11 +223,17 @@ mod tests {
 
     #[test]
     fn sqlite_files_are_created_on_first_use() {
-        assert_eq!(sqlite_url_creating_file("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
         assert_eq!(
             sqlite_url_creating_file("sqlite://a.db?cache=shared"),
             "sqlite://a.db?cache=shared&mode=rwc"
         );
-        assert_eq!(sqlite_url_creating_file("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db?mode=ro"),
+            "sqlite://a.db?mode=ro"
+        );
     }
 }

@@ -67,7 +67,15 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
     )
     .fetch_all(&mut *conn)
     .await?;
-    type DeptRow = (i64, String, String, Option<String>, i64, Option<String>, Option<String>);
+    type DeptRow = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<String>,
+        Option<String>,
+    );
     let departments: Vec<DepartmentEntry> = sqlx::query_as::<_, DeptRow>(
         "SELECT id, key, name, description, customer_facing, lead_name, lead_email \
          FROM departments ORDER BY position",
@@ -75,18 +83,20 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|(id, key, name, description, customer_facing, lead_name, lead_email)| DepartmentEntry {
-        key,
-        name,
-        description,
-        customer_facing: (customer_facing == 0).then_some(false),
-        lead: lead_name.map(|n| person(n, lead_email)),
-        champions: champions
-            .iter()
-            .filter(|(dept, _, _)| *dept == id)
-            .map(|(_, n, e)| person(n.clone(), e.clone()))
-            .collect(),
-    })
+    .map(
+        |(id, key, name, description, customer_facing, lead_name, lead_email)| DepartmentEntry {
+            key,
+            name,
+            description,
+            customer_facing: (customer_facing == 0).then_some(false),
+            lead: lead_name.map(|n| person(n, lead_email)),
+            champions: champions
+                .iter()
+                .filter(|(dept, _, _)| *dept == id)
+                .map(|(_, n, e)| person(n.clone(), e.clone()))
+                .collect(),
+        },
+    )
     .collect();
 
     let vocabulary: Vec<(i64, String)> =
@@ -158,7 +168,14 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
         })
         .collect();
 
-    type MemberRow = (i64, i64, String, Option<String>, Option<String>, Option<String>);
+    type MemberRow = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let members: Vec<MemberRow> = sqlx::query_as(
         "SELECT cm.council_id, cm.is_chair, cm.name, cm.email, cm.title, d.key \
          FROM council_members cm LEFT JOIN departments d ON d.id = cm.department_id \
@@ -173,11 +190,12 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
         department: row.5.clone(),
     };
     let mut councils = Vec::new();
-    for (id, key, name, kind, cadence) in sqlx::query_as::<_, (i64, String, String, String, String)>(
-        "SELECT id, key, name, kind, cadence FROM councils ORDER BY position",
-    )
-    .fetch_all(&mut *conn)
-    .await?
+    for (id, key, name, kind, cadence) in
+        sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, key, name, kind, cadence FROM councils ORDER BY position",
+        )
+        .fetch_all(&mut *conn)
+        .await?
     {
         let chair = members
             .iter()
@@ -198,7 +216,15 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
         });
     }
 
-    type MetricRow = (String, String, String, String, Option<String>, String, Option<String>);
+    type MetricRow = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+    );
     let mut metrics = Vec::new();
     for (key, name, unit, department, stage, direction, description) in
         sqlx::query_as::<_, MetricRow>(
@@ -248,16 +274,17 @@ async fn delete_missing(
     key_column: &str,
     keep: &[String],
 ) -> Result<()> {
-    let existing: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!("SELECT {key_column} FROM {table}")))
-        .fetch_all(&mut *conn)
-        .await?;
+    let existing: Vec<String> =
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT {key_column} FROM {table}")))
+            .fetch_all(&mut *conn)
+            .await?;
     for key in existing.into_iter().filter(|k| !keep.contains(k)) {
         sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE {key_column} = $1"
         )))
-            .bind(key)
-            .execute(&mut *conn)
-            .await?;
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -294,7 +321,12 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         .bind(d.description.as_deref())
         .bind(i64::from(d.customer_facing))
         .bind(d.lead.as_ref().map(|p| p.name.to_string()))
-        .bind(d.lead.as_ref().and_then(|p| p.email.as_ref()).map(ToString::to_string))
+        .bind(
+            d.lead
+                .as_ref()
+                .and_then(|p| p.email.as_ref())
+                .map(ToString::to_string),
+        )
         .fetch_one(&mut *conn)
         .await?;
         department_ids.push((d.key.clone(), id));
@@ -344,9 +376,13 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     };
 
     for m in &org.moments_of_truth {
-        let stage_id = lookup(&stage_ids, &m.stage)
-            .ok_or_else(|| StoreError::Inconsistent(format!("stage {} was not written", m.stage)))?;
-        let touchpoint_id = m.touchpoint.as_ref().and_then(|t| lookup(&touchpoint_ids, t));
+        let stage_id = lookup(&stage_ids, &m.stage).ok_or_else(|| {
+            StoreError::Inconsistent(format!("stage {} was not written", m.stage))
+        })?;
+        let touchpoint_id = m
+            .touchpoint
+            .as_ref()
+            .and_then(|t| lookup(&touchpoint_ids, t));
         sqlx::query(
             "INSERT INTO moments_of_truth (name, rank, stage_id, touchpoint_id, expectation) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET rank = excluded.rank, \
@@ -405,42 +441,60 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         conn,
         "moments_of_truth",
         "name",
-        &org.moments_of_truth.iter().map(|m| m.name.to_string()).collect::<Vec<_>>(),
+        &org.moments_of_truth
+            .iter()
+            .map(|m| m.name.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
     delete_missing(
         conn,
         "metric_definitions",
         "key",
-        &org.metrics.iter().map(|m| m.key.to_string()).collect::<Vec<_>>(),
+        &org.metrics
+            .iter()
+            .map(|m| m.key.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
     delete_missing(
         conn,
         "councils",
         "key",
-        &org.councils.iter().map(|c| c.key.to_string()).collect::<Vec<_>>(),
+        &org.councils
+            .iter()
+            .map(|c| c.key.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
     delete_missing(
         conn,
         "touchpoints",
         "key",
-        &touchpoint_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+        &touchpoint_ids
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
     delete_missing(
         conn,
         "stages",
         "key",
-        &stage_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+        &stage_ids
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
     delete_missing(
         conn,
         "departments",
         "key",
-        &department_ids.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+        &department_ids
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect::<Vec<_>>(),
     )
     .await?;
 
@@ -451,7 +505,9 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         "touchpoint_departments",
         "council_members",
     ] {
-        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *conn)
+            .await?;
     }
     for d in &org.departments {
         let id = dept_id(&d.key)?;
@@ -461,17 +517,20 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     }
     for (s, (_, stage_id)) in org.journey.stages.iter().zip(&stage_ids) {
         for (k, phrase) in s.vocabulary.iter().enumerate() {
-            sqlx::query("INSERT INTO stage_vocabulary (stage_id, position, phrase) VALUES ($1, $2, $3)")
-                .bind(*stage_id)
-                .bind(position(k))
-                .bind(phrase.as_str())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO stage_vocabulary (stage_id, position, phrase) VALUES ($1, $2, $3)",
+            )
+            .bind(*stage_id)
+            .bind(position(k))
+            .bind(phrase.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
     }
     for (_, t) in org.touchpoints() {
-        let tp_id = lookup(&touchpoint_ids, &t.key)
-            .ok_or_else(|| StoreError::Inconsistent(format!("touchpoint {} was not written", t.key)))?;
+        let tp_id = lookup(&touchpoint_ids, &t.key).ok_or_else(|| {
+            StoreError::Inconsistent(format!("touchpoint {} was not written", t.key))
+        })?;
         let roles = t
             .owners
             .iter()

@@ -57,7 +57,10 @@ impl TestDatabase {
     /// configured.
     pub async fn postgres(test: &str) -> Option<Self> {
         let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
-            skip(test, &format!("{POSTGRES_URL_VAR} is not set, so PostgreSQL is not tested"));
+            skip(
+                test,
+                &format!("{POSTGRES_URL_VAR} is not set, so PostgreSQL is not tested"),
+            );
             return None;
         };
         let name = format!(

@@ -221,7 +221,11 @@ fn entries(org: &Organisation) -> Vec<Entry> {
                 ("lead", d.lead.as_ref().map(person).unwrap_or_default()),
                 (
                     "champions",
-                    d.champions.iter().map(person).collect::<Vec<_>>().join("; "),
+                    d.champions
+                        .iter()
+                        .map(person)
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ),
             ],
         });
@@ -239,7 +243,11 @@ fn entries(org: &Organisation) -> Vec<Entry> {
         });
     }
     for (stage, t) in org.touchpoints() {
-        let position = stage.touchpoints.iter().position(|x| x.key == t.key).unwrap_or(0);
+        let position = stage
+            .touchpoints
+            .iter()
+            .position(|x| x.key == t.key)
+            .unwrap_or(0);
         out.push(Entry {
             entity: "touchpoint",
             key: t.key.to_string(),
@@ -344,12 +352,21 @@ owners = ["sales"]
     fn changed_fields_and_removals_are_listed() {
         let before = parse(FILE).unwrap().organisation;
         let edited = FILE
-            .replace("owners = [\"sales\"]", "owners = [\"sales\"]\ncontributors = [\"it\"]")
-            .replace("[[departments]]\nkey = \"it\"\nname = \"IT\"\ncustomer_facing = false\n", "");
+            .replace(
+                "owners = [\"sales\"]",
+                "owners = [\"sales\"]\ncontributors = [\"it\"]",
+            )
+            .replace(
+                "[[departments]]\nkey = \"it\"\nname = \"IT\"\ncustomer_facing = false\n",
+                "",
+            );
         // Removing IT while it still contributes must be refused by validation...
         assert!(parse(&edited).is_err());
         // ...so change the touchpoint alone.
-        let edited = FILE.replace("owners = [\"sales\"]", "owners = [\"sales\"]\ncontributors = [\"it\"]");
+        let edited = FILE.replace(
+            "owners = [\"sales\"]",
+            "owners = [\"sales\"]\ncontributors = [\"it\"]",
+        );
         let after = parse(&edited).unwrap().organisation;
         let diff = OrgDiff::between(Some(&before), &after);
         assert_eq!(diff.changes.len(), 1);

@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Cadence, Council, CouncilKind, CouncilMember, Department, Direction, Journey,
-    MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
+    Cadence, Council, CouncilKind, CouncilMember, Department, Direction, Journey, MetricDefinition,
+    MomentOfTruth, Organisation, Person, Stage, Touchpoint,
 };
 use crate::primitives::{Email, Key, Name, ValidationError};
 
@@ -314,7 +314,10 @@ impl Checker {
         if let Some(first) = seen.insert(value.to_owned(), index) {
             self.problem(
                 path,
-                format!("duplicate {what} {value:?} (already used by entry {})", first + 1),
+                format!(
+                    "duplicate {what} {value:?} (already used by entry {})",
+                    first + 1
+                ),
             );
         }
     }
@@ -343,7 +346,11 @@ impl Checker {
                 path,
                 format!(
                     "unknown {what} {value:?} in {context}; known {what}s: {}",
-                    if list.is_empty() { "none".to_owned() } else { list.join(", ") }
+                    if list.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        list.join(", ")
+                    }
                 ),
             );
         }
@@ -370,7 +377,10 @@ impl OrgFile {
     pub fn validate(&self) -> Result<Parsed, Vec<OrgProblem>> {
         let mut c = Checker::default();
 
-        let name = c.check(path!["organisation", "name"], Name::parse(&self.organisation.name));
+        let name = c.check(
+            path!["organisation", "name"],
+            Name::parse(&self.organisation.name),
+        );
         let departments = self.validate_departments(&mut c);
         let dept_keys: Vec<Key> = departments.iter().map(|d| d.key.clone()).collect();
         let journey = self.validate_journey(&mut c, &dept_keys);
@@ -405,7 +415,13 @@ impl OrgFile {
         for (i, entry) in self.departments.iter().enumerate() {
             let at = path!["departments", i];
             let key = c.check(extend(&at, "key"), Key::parse(&entry.key));
-            c.unique(&mut keys, &entry.key, i, "department key", extend(&at, "key"));
+            c.unique(
+                &mut keys,
+                &entry.key,
+                i,
+                "department key",
+                extend(&at, "key"),
+            );
             let name = c.check(extend(&at, "name"), Name::parse(&entry.name));
             c.unique(
                 &mut names,
@@ -454,7 +470,13 @@ impl OrgFile {
         for (i, entry) in self.journey.stages.iter().enumerate() {
             let at = path!["journey", "stages", i];
             let key = c.check(extend(&at, "key"), Key::parse(&entry.key));
-            c.unique(&mut stage_keys, &entry.key, i, "stage key", extend(&at, "key"));
+            c.unique(
+                &mut stage_keys,
+                &entry.key,
+                i,
+                "stage key",
+                extend(&at, "key"),
+            );
             let name = c.check(extend(&at, "name"), Name::parse(&entry.name));
             c.unique(
                 &mut stage_names,
@@ -472,7 +494,13 @@ impl OrgFile {
                     c.problem(vpath, "an empty vocabulary phrase places nothing");
                     continue;
                 }
-                c.unique(&mut phrases, &trimmed.to_lowercase(), k, "vocabulary phrase", vpath);
+                c.unique(
+                    &mut phrases,
+                    &trimmed.to_lowercase(),
+                    k,
+                    "vocabulary phrase",
+                    vpath,
+                );
                 vocabulary.push(trimmed.to_owned());
             }
             let mut touchpoints = Vec::new();
@@ -500,7 +528,10 @@ impl OrgFile {
                 });
             }
         }
-        Some(Journey { name: name?, stages })
+        Some(Journey {
+            name: name?,
+            stages,
+        })
     }
 
     fn validate_moments(&self, c: &mut Checker, journey: Option<&Journey>) -> Vec<MomentOfTruth> {
@@ -517,12 +548,21 @@ impl OrgFile {
                 _ => {
                     c.problem(
                         extend(&at, "rank"),
-                        format!("rank must be 1 or more (1 = most critical), got {}", entry.rank),
+                        format!(
+                            "rank must be 1 or more (1 = most critical), got {}",
+                            entry.rank
+                        ),
                     );
                     None
                 }
             };
-            c.unique(&mut ranks, &entry.rank.to_string(), i, "moment-of-truth rank", extend(&at, "rank"));
+            c.unique(
+                &mut ranks,
+                &entry.rank.to_string(),
+                i,
+                "moment-of-truth rank",
+                extend(&at, "rank"),
+            );
             let name = c.check(extend(&at, "name"), Name::parse(&entry.name));
             c.unique(
                 &mut names,
@@ -532,18 +572,28 @@ impl OrgFile {
                 extend(&at, "name"),
             );
             let context = format!("moment of truth {:?}", entry.name);
-            let stage = c.reference(&entry.stage, &stages, "stage", &context, extend(&at, "stage"));
+            let stage = c.reference(
+                &entry.stage,
+                &stages,
+                "stage",
+                &context,
+                extend(&at, "stage"),
+            );
             let touchpoint = match (&entry.touchpoint, stage.as_ref()) {
                 (Some(tp), Some(stage_key)) => {
                     let in_stage: Vec<Key> = journey
                         .and_then(|j| j.stages.iter().find(|s| &s.key == stage_key))
                         .map(|s| s.touchpoints.iter().map(|t| t.key.clone()).collect())
                         .unwrap_or_default();
-                    let context = format!("{context} (touchpoints of stage {stage_key:?})");
-                    match c.reference(tp, &in_stage, "touchpoint", &context, extend(&at, "touchpoint")) {
-                        Some(key) => Some(Some(key)),
-                        None => None,
-                    }
+                    let context = format!("{context} (touchpoints of stage \"{stage_key}\")");
+                    c.reference(
+                        tp,
+                        &in_stage,
+                        "touchpoint",
+                        &context,
+                        extend(&at, "touchpoint"),
+                    )
+                    .map(Some)
                 }
                 (Some(_), None) => None,
                 (None, _) => Some(None),
@@ -555,7 +605,9 @@ impl OrgFile {
                     "write down what the customer expects at this moment",
                 );
             }
-            if let (Some(rank), Some(name), Some(stage), Some(touchpoint)) = (rank, name, stage, touchpoint) {
+            if let (Some(rank), Some(name), Some(stage), Some(touchpoint)) =
+                (rank, name, stage, touchpoint)
+            {
                 out.push(MomentOfTruth {
                     rank,
                     name,
@@ -595,17 +647,17 @@ impl OrgFile {
                 }
             }
             if let Some(chair) = &chair {
-                if let Some(dept) = &chair.department {
-                    if members.iter().any(|m| m.department.as_ref() == Some(dept)) {
-                        c.warn(
-                            path!["councils", i, "chair", "department"],
-                            format!(
-                                "the chair of {context} belongs to \"{dept}\", a department the \
+                if let Some(dept) = &chair.department
+                    && members.iter().any(|m| m.department.as_ref() == Some(dept))
+                {
+                    c.warn(
+                        path!["councils", i, "chair", "department"],
+                        format!(
+                            "the chair of {context} belongs to \"{dept}\", a department the \
                                  council represents: the chair should be independent of the \
                                  departments (for example a Chief Customer Officer)"
-                            ),
-                        );
-                    }
+                        ),
+                    );
                 }
                 if entry.kind == CouncilKind::Operational {
                     let missing: Vec<&str> = depts
@@ -653,18 +705,28 @@ impl OrgFile {
             let name = c.check(extend(&at, "name"), Name::parse(&entry.name));
             let unit = entry.unit.trim();
             if unit.is_empty() {
-                c.problem(extend(&at, "unit"), "a metric needs a unit (\"calls/week\", \"%\")");
+                c.problem(
+                    extend(&at, "unit"),
+                    "a metric needs a unit (\"calls/week\", \"%\")",
+                );
             }
             let context = format!("metric {:?}", entry.key);
-            let department =
-                c.reference(&entry.department, depts, "department", &context, extend(&at, "department"));
+            let department = c.reference(
+                &entry.department,
+                depts,
+                "department",
+                &context,
+                extend(&at, "department"),
+            );
             let stage = match &entry.stage {
                 Some(stage) => c
                     .reference(stage, stages, "stage", &context, extend(&at, "stage"))
                     .map(Some),
                 None => Some(None),
             };
-            if let (Some(key), Some(name), Some(department), Some(stage)) = (key, name, department, stage) {
+            if let (Some(key), Some(name), Some(department), Some(stage)) =
+                (key, name, department, stage)
+            {
                 out.push(MetricDefinition {
                     key,
                     name,
@@ -700,8 +762,20 @@ fn validate_touchpoint(
         let mut keys = Vec::new();
         for (k, value) in list.iter().enumerate() {
             let vpath = extend(&extend(at, field), k);
-            c.unique(&mut seen, value, k, &format!("department in {field}"), vpath.clone());
-            if let Some(key) = c.reference(value, depts, "department", &format!("{field} of {context}"), vpath) {
+            c.unique(
+                &mut seen,
+                value,
+                k,
+                &format!("department in {field}"),
+                vpath.clone(),
+            );
+            if let Some(key) = c.reference(
+                value,
+                depts,
+                "department",
+                &format!("{field} of {context}"),
+                vpath,
+            ) {
                 keys.push(key);
             }
         }
@@ -713,7 +787,9 @@ fn validate_touchpoint(
         if owners.contains(contributor) {
             c.problem(
                 path_with(at, &["contributors"], k),
-                format!("\"{contributor}\" is both owner and contributor of {context}; list it once"),
+                format!(
+                    "\"{contributor}\" is both owner and contributor of {context}; list it once"
+                ),
             );
         }
     }
@@ -749,7 +825,9 @@ fn validate_member(
         at,
     );
     let department = match &entry.department {
-        Some(dept) => Some(c.reference(dept, depts, "department", context, extend(at, "department"))?),
+        Some(dept) => {
+            Some(c.reference(dept, depts, "department", context, extend(at, "department"))?)
+        }
         None => None,
     };
     Some(CouncilMember {
@@ -947,8 +1025,15 @@ direction = "lower_is_better"
         let parsed = parse(SMALL).unwrap();
         let org = parsed.organisation;
         assert_eq!(org.departments.len(), 2);
-        assert_eq!(org.journey.stages[0].touchpoints[0].contributors[0].as_str(), "billing");
-        assert_eq!(org.councils[0].cadence, Cadence::Monthly, "operational defaults to monthly");
+        assert_eq!(
+            org.journey.stages[0].touchpoints[0].contributors[0].as_str(),
+            "billing"
+        );
+        assert_eq!(
+            org.councils[0].cadence,
+            Cadence::Monthly,
+            "operational defaults to monthly"
+        );
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let summary = org.summary();
         assert_eq!((summary.touchpoints, summary.council_members), (2, 3));
@@ -959,14 +1044,18 @@ direction = "lower_is_better"
         let broken = SMALL.replace(r#"owners = ["billing"]"#, r#"owners = ["shipping"]"#);
         let problems = parse(&broken).unwrap_err();
         assert_eq!(problems.len(), 1, "{problems:?}");
-        let line = broken
-            .lines()
-            .position(|l| l.contains("shipping"))
-            .unwrap()
-            + 1;
+        let line = broken.lines().position(|l| l.contains("shipping")).unwrap() + 1;
         assert_eq!(problems[0].position.unwrap().0, line);
-        assert!(problems[0].message.contains("unknown department \"shipping\""));
-        assert!(problems[0].message.contains("known departments: sales, billing"));
+        assert!(
+            problems[0]
+                .message
+                .contains("unknown department \"shipping\"")
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("known departments: sales, billing")
+        );
     }
 
     #[test]
@@ -976,8 +1065,16 @@ direction = "lower_is_better"
             .replace("rank = 1", "rank = 0");
         let problems = parse(&broken).unwrap_err();
         let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert!(messages.iter().any(|m| m.contains("duplicate stage name")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("rank must be 1 or more")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("duplicate stage name")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("rank must be 1 or more")),
+            "{messages:?}"
+        );
         assert!(problems.iter().all(|p| p.position.is_some()));
     }
 
@@ -1011,6 +1108,9 @@ direction = "lower_is_better"
     fn a_touchpoint_of_another_stage_is_refused_for_a_moment() {
         let broken = SMALL.replace("touchpoint = \"invoice\"", "touchpoint = \"quote\"");
         let problems = parse(&broken).unwrap_err();
-        assert!(problems[0].message.contains("touchpoints of stage"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("touchpoints of stage"),
+            "{problems:?}"
+        );
     }
 }

@@ -224,7 +224,10 @@ impl Organisation {
         self.departments
             .iter()
             .filter_map(|dept| {
-                let owns = stage.touchpoints.iter().any(|tp| tp.owners.contains(&dept.key));
+                let owns = stage
+                    .touchpoints
+                    .iter()
+                    .any(|tp| tp.owners.contains(&dept.key));
                 let contributes = stage
                     .touchpoints
                     .iter()

@@ -5,7 +5,9 @@ use throughline_store::testing::TestDatabase;
 const EXAMPLE: &str = include_str!("../../../../examples/org.toml");
 
 fn example() -> Organisation {
-    org::parse(EXAMPLE).expect("the example organisation is valid").organisation
+    org::parse(EXAMPLE)
+        .expect("the example organisation is valid")
+        .organisation
 }
 
 async fn applying_twice_changes_nothing_the_second_time(db: &TestDatabase) {
@@ -13,7 +15,11 @@ async fn applying_twice_changes_nothing_the_second_time(db: &TestDatabase) {
     assert_eq!(store.load_organisation().await.unwrap(), None);
 
     let first = store.apply_organisation(&example(), false).await.unwrap();
-    assert!(first.count(ChangeKind::Added) > 50, "{} changes", first.changes.len());
+    assert!(
+        first.count(ChangeKind::Added) > 50,
+        "{} changes",
+        first.changes.len()
+    );
     assert_eq!(first.count(ChangeKind::Removed), 0);
 
     let second = store.apply_organisation(&example(), false).await.unwrap();
@@ -50,12 +56,25 @@ async fn edits_are_applied_in_place(db: &TestDatabase) {
         "{text:#?}"
     );
     assert!(
-        text.iter().any(|t| t.starts_with("~ touchpoint email-campaigns: stage \"discover\" -> \"stay-or-leave\"")),
+        text.iter().any(|t| t
+            .starts_with("~ touchpoint email-campaigns: stage \"discover\" -> \"stay-or-leave\"")),
         "{text:#?}"
     );
-    assert!(text.contains(&"- metric care-plan-renewals".to_owned()), "{text:#?}");
-    assert_eq!(store.load_organisation().await.unwrap(), Some(edited.clone()));
-    assert!(store.apply_organisation(&edited, false).await.unwrap().is_empty());
+    assert!(
+        text.contains(&"- metric care-plan-renewals".to_owned()),
+        "{text:#?}"
+    );
+    assert_eq!(
+        store.load_organisation().await.unwrap(),
+        Some(edited.clone())
+    );
+    assert!(
+        store
+            .apply_organisation(&edited, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // And back again.
     store.apply_organisation(&example(), false).await.unwrap();
@@ -81,14 +100,24 @@ async fn removing_a_department_removes_its_ownership(db: &TestDatabase) {
     }
     without_it.metrics.retain(|m| m.department != it);
     for council in &mut without_it.councils {
-        council.members.retain(|m| m.department.as_ref() != Some(&it));
+        council
+            .members
+            .retain(|m| m.department.as_ref() != Some(&it));
     }
     // What remains must still be a valid organisation.
     let without_it = org::parse(&without_it.to_toml()).unwrap().organisation;
     let diff = store.apply_organisation(&without_it, false).await.unwrap();
-    assert!(diff.changes.iter().any(|c| c.to_string() == "- department it"));
+    assert!(
+        diff.changes
+            .iter()
+            .any(|c| c.to_string() == "- department it")
+    );
     let loaded = store.load_organisation().await.unwrap().unwrap();
-    assert!(loaded.department(&throughline_domain::Key::parse("it").unwrap()).is_none());
+    assert!(
+        loaded
+            .department(&throughline_domain::Key::parse("it").unwrap())
+            .is_none()
+    );
     assert_eq!(loaded, without_it);
 }
 

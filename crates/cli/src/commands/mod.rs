@@ -1,0 +1,60 @@
+//! The command line: global options, the list of commands, and dispatch. Each command lives in
+//! its own module and is a thin layer over the library crates.
+
+mod demo;
+mod org;
+
+use clap::{Parser, Subcommand};
+use throughline_store::{DEFAULT_DATABASE_URL, Store};
+
+/// Throughline lines every department up behind the customer's journey.
+#[derive(Debug, Parser)]
+#[command(name = "throughline", version, about, long_about = None)]
+pub struct Cli {
+    /// Database to use: sqlite://FILE (created on first use) or postgres://USER@HOST/DB.
+    /// Default: sqlite://throughline.db in the working directory.
+    #[arg(
+        long,
+        global = true,
+        env = "THROUGHLINE_DATABASE_URL",
+        value_name = "URL"
+    )]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the demo: the example organisation (Northwind Home, fictional) in a fresh SQLite
+    /// file, throughline-demo.db, and a tour of what was created.
+    Demo(demo::DemoArgs),
+    /// Start a workspace: write a starter organisation file and create the database.
+    Init(org::InitArgs),
+    /// Create or update the organisation from a TOML file; shows what changes.
+    Apply(org::ApplyArgs),
+    /// Print the current organisation as a TOML file that `apply` accepts.
+    ExportOrg(org::ExportArgs),
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let url = self.database_url;
+        match self.command {
+            Command::Demo(args) => demo::run(url, args).await,
+            Command::Init(args) => org::init(&database_url(url), args).await,
+            Command::Apply(args) => org::apply(&database_url(url), args).await,
+            Command::ExportOrg(args) => org::export(&database_url(url), args).await,
+        }
+    }
+}
+
+fn database_url(explicit: Option<String>) -> String {
+    explicit.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// Opens the store; the error says which database could not be opened.
+async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Ok(Store::connect(url).await?)
+}

@@ -1,0 +1,179 @@
+//! `init`, `apply` and `export-org`: the organisation as code.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use throughline_domain::org::{self, ChangeKind, OrgDiff, OrgProblem, Parsed};
+use throughline_store::redact_url;
+
+use super::open_store;
+
+/// The example organisation, shipped in the binary so `init` and `demo` work anywhere.
+pub const EXAMPLE_ORG: &str = include_str!("../../../../examples/org.toml");
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The organisation file (TOML).
+    file: PathBuf,
+    /// Show what would change without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter organisation file (a copy of the example organisation).
+    #[arg(long, default_value = "org.toml", value_name = "FILE")]
+    org: PathBuf,
+}
+
+/// Reads and validates an organisation file. Every problem is reported as `FILE:LINE:COL:
+/// message`; the error's last line counts them.
+pub fn read_org_file(path: &Path) -> anyhow::Result<Parsed> {
+    let source = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the organisation file {}", path.display()))?;
+    parse_org(&source, &path.display().to_string())
+}
+
+pub fn parse_org(source: &str, name: &str) -> anyhow::Result<Parsed> {
+    org::parse(source).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| located(name, p)).collect();
+        anyhow::anyhow!(
+            "{}\n{name}: {} problem{} found; nothing was changed",
+            lines.join("\n"),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        )
+    })
+}
+
+fn located(file: &str, problem: &OrgProblem) -> String {
+    format!("{file}:{problem}")
+}
+
+#[derive(Debug, Serialize)]
+struct ApplyReport<'a> {
+    file: String,
+    database: String,
+    dry_run: bool,
+    applied: bool,
+    added: usize,
+    changed: usize,
+    removed: usize,
+    changes: &'a [org::Change],
+    warnings: Vec<String>,
+}
+
+pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
+    let file = args.file.display().to_string();
+    let parsed = read_org_file(&args.file)?;
+    let warnings: Vec<String> = parsed.warnings.iter().map(|w| located(&file, w)).collect();
+    let store = open_store(url).await?;
+    let diff = store
+        .apply_organisation(&parsed.organisation, args.dry_run)
+        .await
+        .with_context(|| format!("applying {file} to {}", redact_url(url)))?;
+    store.close().await;
+
+    if args.json {
+        let report = ApplyReport {
+            file,
+            database: redact_url(url),
+            dry_run: args.dry_run,
+            applied: !args.dry_run && !diff.is_empty(),
+            added: diff.count(ChangeKind::Added),
+            changed: diff.count(ChangeKind::Changed),
+            removed: diff.count(ChangeKind::Removed),
+            changes: &diff.changes,
+            warnings,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    print_diff(&diff, &file, url, args.dry_run);
+    Ok(())
+}
+
+fn print_diff(diff: &OrgDiff, file: &str, url: &str, dry_run: bool) {
+    let database = redact_url(url);
+    if diff.is_empty() {
+        println!("No changes: {database} already matches {file}.");
+        return;
+    }
+    for change in &diff.changes {
+        println!("{change}");
+    }
+    let counts = format!(
+        "{} added, {} changed, {} removed",
+        diff.count(ChangeKind::Added),
+        diff.count(ChangeKind::Changed),
+        diff.count(ChangeKind::Removed)
+    );
+    if dry_run {
+        println!(
+            "Dry run: applying {file} to {database} would make {counts}. Nothing was written."
+        );
+    } else {
+        println!("Applied {file} to {database}: {counts}.");
+    }
+}
+
+pub async fn export(url: &str, args: ExportArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let organisation = store.load_organisation().await?;
+    store.close().await;
+    let Some(organisation) = organisation else {
+        bail!(
+            "{} holds no organisation yet: apply one first with `throughline apply FILE.toml`",
+            redact_url(url)
+        );
+    };
+    let text = organisation.to_toml();
+    match args.out {
+        Some(path) => std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+pub async fn init(url: &str, args: InitArgs) -> anyhow::Result<()> {
+    if args.org.exists() {
+        bail!(
+            "{} already exists; it was left as it is (apply it with `throughline apply {}`)",
+            args.org.display(),
+            args.org.display()
+        );
+    }
+    let store = open_store(url).await?;
+    store.close().await;
+    std::fs::write(&args.org, EXAMPLE_ORG)
+        .with_context(|| format!("cannot write {}", args.org.display()))?;
+    println!("Database ready: {}", redact_url(url));
+    println!(
+        "Wrote {}: the example organisation (Northwind Home, fictional) to edit into your own.",
+        args.org.display()
+    );
+    println!(
+        "Next: edit it, then `throughline apply {} --dry-run` to see the changes and \
+         `throughline apply {}` to make them.",
+        args.org.display(),
+        args.org.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,100 @@
+use crate::helpers::{ok, stderr, stdout, throughline};
+
+#[test]
+fn version_and_help_are_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let version = ok(throughline(None, dir.path(), &["--version"]));
+    assert_eq!(
+        version.trim(),
+        format!("throughline {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = ok(throughline(None, dir.path(), &["--help"]));
+    for command in ["demo", "init", "apply", "export-org", "--database-url"] {
+        assert!(help.contains(command), "--help lacks {command}:\n{help}");
+    }
+    for command in ["demo", "init", "apply", "export-org"] {
+        let help = ok(throughline(None, dir.path(), &[command, "--help"]));
+        assert!(
+            help.contains("Usage: throughline"),
+            "{command} --help:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn the_demo_creates_a_fresh_workspace_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ok(throughline(None, dir.path(), &["demo"]));
+    assert!(dir.path().join("throughline-demo.db").exists());
+    assert!(first.contains("Northwind Home"), "{first}");
+    assert!(
+        first.contains("8 departments, 7 journey stages, 26 touchpoints, 12 moments of truth"),
+        "{first}"
+    );
+    assert!(
+        first.contains("Customer Experience Council — operational, meets monthly"),
+        "{first}"
+    );
+    // Again: the demo starts afresh rather than failing or piling up.
+    let second = ok(throughline(None, dir.path(), &["demo"]));
+    assert!(second.contains("(created fresh)"), "{second}");
+    // The demo database is a normal workspace.
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("throughline-demo.db").display()
+    );
+    let exported = ok(throughline(Some(&url), dir.path(), &["export-org"]));
+    assert!(exported.contains("name = \"Northwind Home\""));
+}
+
+#[test]
+fn an_unsupported_database_url_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = throughline(
+        Some("mysql://root:secret@localhost/cx"),
+        dir.path(),
+        &["export-org"],
+    );
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: unsupported database URL"), "{err}");
+    assert!(
+        !err.contains("secret"),
+        "passwords are never printed: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let output = throughline(Some(&url), dir.path(), &["apply", "nowhere.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("cannot read the organisation file nowhere.toml"));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn init_writes_a_starter_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = ok(throughline(Some(&url), dir.path(), &["init"]));
+    assert!(out.contains("Wrote org.toml"), "{out}");
+    let written = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    assert!(written.contains("[organisation]"));
+    // A second init leaves the (maybe edited) file alone and says so.
+    std::fs::write(dir.path().join("org.toml"), "# mine\n").unwrap();
+    let again = throughline(Some(&url), dir.path(), &["init"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("org.toml")).unwrap(),
+        "# mine\n"
+    );
+    // The starter file applies.
+    std::fs::write(dir.path().join("org.toml"), written).unwrap();
+    let applied = ok(throughline(Some(&url), dir.path(), &["apply", "org.toml"]));
+    assert!(applied.contains("Applied org.toml"), "{applied}");
+}

@@ -1,0 +1,6 @@
+//! The `throughline` binary, run as a user runs it. Scenarios that touch a database run on
+//! SQLite and PostgreSQL.
+
+mod basics;
+mod helpers;
+mod org;
