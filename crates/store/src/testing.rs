@@ -24,7 +24,10 @@ pub fn skip(test: &str, reason: &str) {
     if require_all() {
         panic!("{test}: cannot be skipped under {REQUIRE_ALL_VAR}=1: {reason}");
     }
-    eprintln!("SKIPPED {test}: {reason}");
+    // Written to stderr directly: the test harness captures `eprintln!` of passing tests, and
+    // a skip must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
 
 /// A database that exists for one test.
