@@ -1,0 +1,519 @@
+//! Readers for import files, streaming one row at a time.
+//!
+//! CSV: the delimiter (`,` `;` tab `|`) is sniffed from the header line; a UTF-8 byte-order mark,
+//! quoted newlines and Windows line endings are handled by the `csv` crate. A row whose number
+//! of fields differs from the header (usually broken quoting) comes back with a `problem`, to be
+//! rejected, while the following rows still load. A file that is not UTF-8 stops the import
+//! with an error naming the line: guessing an encoding would silently corrupt customers' words.
+//!
+//! JSON Lines: one object per line; its keys are the columns. Blank lines are skipped.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// The format named by the file's extension, if it names one.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Self::Csv),
+            "jsonl" | "ndjson" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, ReadError> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Self::Csv),
+            "jsonl" | "ndjson" => Ok(Self::Jsonl),
+            other => Err(ReadError::UnknownFormat(other.to_owned())),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Jsonl => "jsonl",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("unknown format {0:?}: use csv or jsonl")]
+    UnknownFormat(String),
+    #[error("cannot read {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error(
+        "{path}: line {line} is not valid UTF-8; save the file as UTF-8 (for example \
+         `iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv`) and import it again"
+    )]
+    NotUtf8 { path: String, line: u64 },
+    #[error("{path} is empty: it has no header row")]
+    Empty { path: String },
+}
+
+/// One row as read from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    /// The line of the file where the row starts (1 = the first line).
+    pub line: u64,
+    /// Column name and value, in the file's order.
+    pub cells: Vec<(String, String)>,
+    /// The row exactly as its fields were read, for the rejects file.
+    pub raw: Vec<String>,
+    /// Why the row could not be read as a row, if it could not.
+    pub problem: Option<String>,
+}
+
+impl RawRow {
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A streaming reader over an import file.
+#[derive(Debug)]
+pub enum Reader {
+    Csv {
+        path: String,
+        reader: csv::Reader<BufReader<File>>,
+        columns: Vec<String>,
+        lines: LineCounter,
+    },
+    Jsonl {
+        path: String,
+        lines: std::io::Lines<BufReader<File>>,
+        line: u64,
+        columns: Vec<String>,
+        /// The first object, read ahead to learn the columns.
+        first: Option<RawRow>,
+    },
+}
+
+fn io_error(path: &str, err: impl std::fmt::Display) -> ReadError {
+    ReadError::Io {
+        path: path.to_owned(),
+        reason: err.to_string(),
+    }
+}
+
+impl Reader {
+    pub fn open(path: &Path, format: Format) -> Result<Self, ReadError> {
+        let name = path.display().to_string();
+        let open = || File::open(path).map_err(|e| io_error(&name, e));
+        match format {
+            Format::Csv => {
+                let delimiter = sniff_delimiter(open()?).map_err(|e| io_error(&name, e))?;
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .flexible(true)
+                    .has_headers(true)
+                    .from_reader(BufReader::with_capacity(1 << 16, open()?));
+                let headers = reader
+                    .byte_headers()
+                    .map_err(|e| io_error(&name, e))?
+                    .clone();
+                if headers.is_empty() {
+                    return Err(ReadError::Empty { path: name });
+                }
+                let columns = unique_columns(
+                    headers
+                        .iter()
+                        .map(|h| {
+                            std::str::from_utf8(h)
+                                .map(|s| s.trim_start_matches('\u{feff}').trim().to_owned())
+                                .map_err(|_| ReadError::NotUtf8 {
+                                    path: name.clone(),
+                                    line: 1,
+                                })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+                let lines = LineCounter::new(open()?);
+                Ok(Self::Csv {
+                    path: name,
+                    reader,
+                    columns,
+                    lines,
+                })
+            }
+            Format::Jsonl => {
+                let mut reader = Self::Jsonl {
+                    lines: BufReader::with_capacity(1 << 16, open()?).lines(),
+                    path: name.clone(),
+                    line: 0,
+                    columns: Vec::new(),
+                    first: None,
+                };
+                match reader.next_row() {
+                    Some(Ok(first)) => {
+                        if let Self::Jsonl {
+                            columns,
+                            first: slot,
+                            ..
+                        } = &mut reader
+                        {
+                            *columns = first.cells.iter().map(|(c, _)| c.clone()).collect();
+                            *slot = Some(first);
+                        }
+                        Ok(reader)
+                    }
+                    Some(Err(err)) => Err(err),
+                    None => Err(ReadError::Empty { path: name }),
+                }
+            }
+        }
+    }
+
+    /// The columns the mapping is made from: the CSV header, or the keys of the first JSON
+    /// object.
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Self::Csv { columns, .. } | Self::Jsonl { columns, .. } => columns,
+        }
+    }
+
+    fn next_row(&mut self) -> Option<Result<RawRow, ReadError>> {
+        match self {
+            Self::Csv {
+                path,
+                reader,
+                columns,
+                lines,
+            } => {
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => None,
+                    Err(err) => Some(Err(io_error(path, err))),
+                    Ok(true) => {
+                        let byte = record.position().map_or(0, csv::Position::byte);
+                        // After a CRLF the crate's record position is the `\n` of the previous
+                        // terminator; counting through the position's byte covers both endings
+                        // (a record never starts with a bare `\n`).
+                        let line = match lines.line_at(byte + 1) {
+                            Ok(line) => line,
+                            Err(err) => return Some(Err(io_error(path, err))),
+                        };
+                        let mut raw = Vec::with_capacity(record.len());
+                        for field in &record {
+                            match std::str::from_utf8(field) {
+                                Ok(text) => raw.push(text.to_owned()),
+                                Err(_) => {
+                                    return Some(Err(ReadError::NotUtf8 {
+                                        path: path.clone(),
+                                        line,
+                                    }));
+                                }
+                            }
+                        }
+                        let problem = (raw.len() != columns.len()).then(|| {
+                            format!(
+                                "expected {} fields, found {} (broken quoting or a stray delimiter?)",
+                                columns.len(),
+                                raw.len()
+                            )
+                        });
+                        let cells = columns.iter().cloned().zip(raw.iter().cloned()).collect();
+                        Some(Ok(RawRow {
+                            line,
+                            cells,
+                            raw,
+                            problem,
+                        }))
+                    }
+                }
+            }
+            Self::Jsonl {
+                path,
+                lines,
+                line,
+                first,
+                ..
+            } => {
+                if let Some(row) = first.take() {
+                    return Some(Ok(row));
+                }
+                loop {
+                    let text = match lines.next()? {
+                        Ok(text) => text,
+                        Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                            return Some(Err(ReadError::NotUtf8 {
+                                path: path.clone(),
+                                line: *line + 1,
+                            }));
+                        }
+                        Err(err) => return Some(Err(io_error(path, err))),
+                    };
+                    *line += 1;
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    return Some(Ok(json_row(*line, text)));
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<RawRow, ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row()
+    }
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count is off by one after a CRLF
+/// header, and people fix rejected rows by line number, so lines are counted here: a second
+/// reader moves forward to each record's offset counting newlines (constant memory).
+#[derive(Debug)]
+pub struct LineCounter {
+    reader: BufReader<File>,
+    offset: u64,
+    line: u64,
+}
+
+impl LineCounter {
+    fn new(file: File) -> Self {
+        Self {
+            reader: BufReader::with_capacity(1 << 16, file),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line holding byte `target`; targets must not decrease.
+    fn line_at(&mut self, target: u64) -> std::io::Result<u64> {
+        while self.offset < target {
+            let buffer = self.reader.fill_buf()?;
+            if buffer.is_empty() {
+                break;
+            }
+            let wanted = usize::try_from(target - self.offset).unwrap_or(usize::MAX);
+            let take = buffer.len().min(wanted);
+            self.line += buffer[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(take);
+            self.offset += take as u64;
+        }
+        Ok(self.line)
+    }
+}
+
+fn json_row(line: u64, text: String) -> RawRow {
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(map)) => RawRow {
+            line,
+            cells: map
+                .into_iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        serde_json::Value::Null => String::new(),
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, value)
+                })
+                .collect(),
+            raw: vec![text],
+            problem: None,
+        },
+        Ok(_) => RawRow {
+            line,
+            cells: Vec::new(),
+            raw: vec![text],
+            problem: Some("the line is JSON but not an object".to_owned()),
+        },
+        Err(err) => RawRow {
+            line,
+            cells: Vec::new(),
+            raw: vec![text],
+            problem: Some(format!("invalid JSON: {err}")),
+        },
+    }
+}
+
+/// Picks the delimiter that occurs most often, outside quotes, in the header line.
+fn sniff_delimiter(file: File) -> std::io::Result<u8> {
+    let mut head = Vec::with_capacity(8192);
+    file.take(64 * 1024).read_to_end(&mut head)?;
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
+    let mut in_quotes = false;
+    for &byte in &head {
+        match byte {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(entry) = counts.iter_mut().find(|(d, _)| *d == byte) {
+                    entry.1 += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .expect("four candidates");
+    Ok(if best.1 == 0 { b',' } else { best.0 })
+}
+
+/// Headers must be unique to be mapped: a second `comment` becomes `comment (2)`, an empty
+/// header `column 3`.
+fn unique_columns(headers: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(headers.len());
+    for (i, header) in headers.into_iter().enumerate() {
+        let base = if header.is_empty() {
+            format!("column {}", i + 1)
+        } else {
+            header
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while out.contains(&name) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn rows(path: &Path, format: Format) -> (Vec<String>, Vec<RawRow>) {
+        let reader = Reader::open(path, format).unwrap();
+        let columns = reader.columns().to_vec();
+        (columns, reader.map(Result::unwrap).collect())
+    }
+
+    #[test]
+    fn csv_quirks_bom_semicolons_crlf_and_quoted_newlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "survey.csv",
+            "\u{feff}id;comment;nps\r\n1;\"Late again;\r\nsecond line\";3\r\n2;Fine;9\r\n"
+                .as_bytes(),
+        );
+        let (columns, rows) = rows(&path, Format::Csv);
+        assert_eq!(columns, ["id", "comment", "nps"]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get("comment"), Some("Late again;\r\nsecond line"));
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(
+            rows[1].line, 4,
+            "the quoted newline moved the next row down a line"
+        );
+        assert!(rows.iter().all(|r| r.problem.is_none()));
+    }
+
+    #[test]
+    fn tabs_are_sniffed_and_short_rows_are_flagged_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "t.tsv",
+            b"id\tcomment\tnps\n1\tok\t9\n2\tbroken\n3\tfine\t10\n",
+        );
+        let (_, rows) = rows(&path, Format::Csv);
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows[1]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("expected 3 fields, found 2")
+        );
+        assert!(rows[2].problem.is_none());
+    }
+
+    #[test]
+    fn a_non_utf8_file_is_a_clear_error_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "latin1.csv", b"id,comment\n1,ok\n2,caf\xe9\n");
+        let results: Vec<_> = Reader::open(&path, Format::Csv).unwrap().collect();
+        let err = results[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("line 3 is not valid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn json_lines_with_blank_and_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "f.jsonl",
+            b"{\"id\": \"a\", \"comment\": \"Great\", \"nps\": 10, \"extra\": {\"x\": 1}}\n\n{not json\n[1,2]\n{\"id\": \"b\", \"nps\": null}\n",
+        );
+        let (columns, rows) = rows(&path, Format::Jsonl);
+        assert_eq!(columns, ["id", "comment", "nps", "extra"]);
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0].get("nps"), Some("10"));
+        assert_eq!(rows[0].get("extra"), Some("{\"x\":1}"));
+        assert_eq!(rows[1].line, 3);
+        assert!(
+            rows[1]
+                .problem
+                .as_deref()
+                .unwrap()
+                .starts_with("invalid JSON")
+        );
+        assert!(
+            rows[2]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("not an object")
+        );
+        assert_eq!(rows[3].get("nps"), Some(""));
+    }
+
+    #[test]
+    fn line_numbers_count_quoted_newlines_with_either_line_ending() {
+        let dir = tempfile::tempdir().unwrap();
+        for ending in ["\n", "\r\n"] {
+            let text = ["a,b", "1,2", "3,\"4", "5\"", "6,7", ""].join(ending);
+            let path = write(&dir, "lines.csv", text.as_bytes());
+            let (_, rows) = rows(&path, Format::Csv);
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3, 5], "line ending {ending:?}");
+        }
+    }
+
+    #[test]
+    fn formats_come_from_extensions() {
+        assert_eq!(Format::from_path(Path::new("a.CSV")), Some(Format::Csv));
+        assert_eq!(
+            Format::from_path(Path::new("a.ndjson")),
+            Some(Format::Jsonl)
+        );
+        assert_eq!(Format::from_path(Path::new("a.xlsx")), None);
+        assert!(Format::parse("parquet").is_err());
+    }
+
+    #[test]
+    fn duplicate_and_empty_headers_become_unique() {
+        assert_eq!(
+            unique_columns(vec!["a".into(), "".into(), "a".into()]),
+            ["a", "column 2", "a (2)"]
+        );
+    }
+}

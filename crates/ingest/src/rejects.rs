@@ -1,0 +1,123 @@
+//! The rejects file: every rejected row as it was read, plus a `reason` column, so that it can
+//! be fixed and imported again. Created only when a row is rejected.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::convert::Rejection;
+use crate::formats::{Format, RawRow};
+
+/// `survey.csv` → `survey.rejects.csv`, beside the input.
+pub fn default_path(input: &Path, format: Format) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map_or_else(|| "import".into(), |s| s.to_string_lossy().into_owned());
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    };
+    input.with_file_name(format!("{stem}.rejects.{ext}"))
+}
+
+#[derive(Debug)]
+pub struct RejectsWriter {
+    path: PathBuf,
+    format: Format,
+    columns: Vec<String>,
+    out: Option<Output>,
+    count: u64,
+}
+
+#[derive(Debug)]
+enum Output {
+    Csv(Box<csv::Writer<File>>),
+    Jsonl(BufWriter<File>),
+}
+
+impl RejectsWriter {
+    pub fn new(path: PathBuf, format: Format, columns: &[String]) -> Self {
+        Self {
+            path,
+            format,
+            columns: columns.to_vec(),
+            out: None,
+            count: 0,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn write(&mut self, row: &RawRow, rejection: &Rejection) -> std::io::Result<()> {
+        let reason = match &rejection.column {
+            Some(column) => format!(
+                "line {}, column {column}: {}",
+                rejection.line, rejection.reason
+            ),
+            None => format!("line {}: {}", rejection.line, rejection.reason),
+        };
+        let out = match &mut self.out {
+            Some(out) => out,
+            None => {
+                let file = File::create(&self.path)?;
+                let mut out = match self.format {
+                    Format::Csv => Output::Csv(Box::new(
+                        csv::WriterBuilder::new().flexible(true).from_writer(file),
+                    )),
+                    Format::Jsonl => Output::Jsonl(BufWriter::new(file)),
+                };
+                if let Output::Csv(writer) = &mut out {
+                    let mut header = self.columns.clone();
+                    header.push("reason".to_owned());
+                    writer.write_record(&header)?;
+                }
+                self.out.insert(out)
+            }
+        };
+        match out {
+            Output::Csv(writer) => {
+                // Pad a short row so that the reason lands under the `reason` header.
+                let mut record = row.raw.clone();
+                if record.len() < self.columns.len() {
+                    record.resize(self.columns.len(), String::new());
+                }
+                record.push(reason);
+                writer.write_record(&record)?;
+            }
+            Output::Jsonl(writer) => {
+                let original = row.raw.first().map(String::as_str).unwrap_or_default();
+                let value = match serde_json::from_str::<serde_json::Value>(original) {
+                    Ok(serde_json::Value::Object(mut map)) => {
+                        map.insert("reason".to_owned(), reason.into());
+                        serde_json::Value::Object(map)
+                    }
+                    _ => serde_json::json!({ "line": original, "reason": reason }),
+                };
+                writeln!(writer, "{value}")?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Flushes the file. Returns its path when any row was rejected.
+    pub fn finish(self) -> std::io::Result<Option<PathBuf>> {
+        match self.out {
+            None => Ok(None),
+            Some(Output::Csv(mut writer)) => {
+                writer.flush()?;
+                Ok(Some(self.path))
+            }
+            Some(Output::Jsonl(mut writer)) => {
+                writer.flush()?;
+                Ok(Some(self.path))
+            }
+        }
+    }
+}
