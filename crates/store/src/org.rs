@@ -437,66 +437,35 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     }
 
     // 2. Delete what the file no longer has, children before parents.
-    delete_missing(
-        conn,
-        "moments_of_truth",
-        "name",
-        &org.moments_of_truth
-            .iter()
-            .map(|m| m.name.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    delete_missing(
-        conn,
-        "metric_definitions",
-        "key",
-        &org.metrics
-            .iter()
-            .map(|m| m.key.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    delete_missing(
-        conn,
-        "councils",
-        "key",
-        &org.councils
-            .iter()
-            .map(|c| c.key.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    delete_missing(
-        conn,
-        "touchpoints",
-        "key",
-        &touchpoint_ids
-            .iter()
-            .map(|(k, _)| k.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    delete_missing(
-        conn,
-        "stages",
-        "key",
-        &stage_ids
-            .iter()
-            .map(|(k, _)| k.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    delete_missing(
-        conn,
-        "departments",
-        "key",
-        &department_ids
-            .iter()
-            .map(|(k, _)| k.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .await?;
+    let key_strings = |ids: &[(throughline_domain::Key, i64)]| -> Vec<String> {
+        ids.iter().map(|(key, _)| key.to_string()).collect()
+    };
+    let keep: [(&str, &str, Vec<String>); 6] = [
+        (
+            "moments_of_truth",
+            "name",
+            org.moments_of_truth
+                .iter()
+                .map(|m| m.name.to_string())
+                .collect(),
+        ),
+        (
+            "metric_definitions",
+            "key",
+            org.metrics.iter().map(|m| m.key.to_string()).collect(),
+        ),
+        (
+            "councils",
+            "key",
+            org.councils.iter().map(|c| c.key.to_string()).collect(),
+        ),
+        ("touchpoints", "key", key_strings(&touchpoint_ids)),
+        ("stages", "key", key_strings(&stage_ids)),
+        ("departments", "key", key_strings(&department_ids)),
+    ];
+    for (table, column, keys) in &keep {
+        delete_missing(conn, table, column, keys).await?;
+    }
 
     // 3. Replace the child lists.
     for table in [
