@@ -289,6 +289,11 @@ async fn delete_missing(
     Ok(())
 }
 
+/// The id written for `key`, from a list of (key, id) kept while writing.
+fn lookup(list: &[(throughline_domain::Key, i64)], key: &throughline_domain::Key) -> Option<i64> {
+    list.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
+}
+
 fn position(index: usize) -> i64 {
     i64::try_from(index).unwrap_or(i64::MAX)
 }
@@ -332,10 +337,7 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         department_ids.push((d.key.clone(), id));
     }
     let dept_id = |key: &throughline_domain::Key| -> Result<i64> {
-        department_ids
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, id)| *id)
+        lookup(&department_ids, key)
             .ok_or_else(|| StoreError::Inconsistent(format!("department {key} was not written")))
     };
 
@@ -371,10 +373,6 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
             touchpoint_ids.push((t.key.clone(), tp_id));
         }
     }
-    let lookup = |list: &[(throughline_domain::Key, i64)], key: &throughline_domain::Key| {
-        list.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
-    };
-
     for m in &org.moments_of_truth {
         let stage_id = lookup(&stage_ids, &m.stage).ok_or_else(|| {
             StoreError::Inconsistent(format!("stage {} was not written", m.stage))
@@ -481,7 +479,7 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     for d in &org.departments {
         let id = dept_id(&d.key)?;
         for (k, champion) in d.champions.iter().enumerate() {
-            insert_person(conn, id, k, champion).await?;
+            insert_champion(conn, id, k, champion).await?;
         }
     }
     for (s, (_, stage_id)) in org.journey.stages.iter().zip(&stage_ids) {
@@ -545,7 +543,7 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     Ok(())
 }
 
-async fn insert_person(
+async fn insert_champion(
     conn: &mut AnyConnection,
     department_id: i64,
     index: usize,

@@ -52,7 +52,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     println!();
     let s = org.summary();
     println!(
-        "Applied the example organisation ({} changes): {} departments, {} journey stages, {} \
+        "Applied the example organisation ({} entities written): {} departments, {} journey stages, {} \
          touchpoints, {} moments of truth, {} councils with {} members, {} metrics, {} stage \
          vocabulary phrases.",
         diff.count(ChangeKind::Added) + diff.count(ChangeKind::Changed),

@@ -234,16 +234,21 @@ pub fn parse(source: &str) -> Result<Parsed, Vec<OrgProblem>> {
             message: err.message().trim().to_owned(),
         }]
     })?;
-    let locate = |mut problem: OrgProblem| {
-        problem.position = locate_path(source, &problem.path);
+    // The span-keeping parse is done once, and only when there is something to place.
+    let mut document = None;
+    let mut locate = |mut problem: OrgProblem| {
+        let doc = document.get_or_insert_with(|| toml_edit::Document::parse(source).ok());
+        problem.position = doc
+            .as_ref()
+            .and_then(|doc| locate_path(source, doc, &problem.path));
         problem
     };
     match file.validate() {
         Ok(parsed) => Ok(Parsed {
             organisation: parsed.organisation,
-            warnings: parsed.warnings.into_iter().map(locate).collect(),
+            warnings: parsed.warnings.into_iter().map(&mut locate).collect(),
         }),
-        Err(problems) => Err(problems.into_iter().map(locate).collect()),
+        Err(problems) => Err(problems.into_iter().map(&mut locate).collect()),
     }
 }
 
@@ -255,8 +260,11 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Finds the position of the value at `path`, or of the deepest part of the path that exists.
-fn locate_path(source: &str, path: &FilePath) -> Option<(usize, usize)> {
-    let doc = toml_edit::Document::parse(source).ok()?;
+fn locate_path(
+    source: &str,
+    doc: &toml_edit::Document<&str>,
+    path: &FilePath,
+) -> Option<(usize, usize)> {
     let mut item = doc.as_item();
     let mut span = None;
     for seg in &path.0 {
