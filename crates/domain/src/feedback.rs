@@ -271,6 +271,64 @@ impl NewFeedback {
     }
 }
 
+/// The key that makes importing idempotent, unique per source: `id:<external id>` when the
+/// source gave the record an id, otherwise `sha256:<hash of the content>`.
+///
+/// The content hash covers every field a person would call "the same response" — texts,
+/// scores, customer, channel, placement, metadata — and the time only when the file gave one:
+/// a record without a date is stamped with the time of its import, which must not make a
+/// re-import of the same file look new.
+pub fn dedup_key(record: &NewFeedback, time_from_source: bool) -> String {
+    use sha2::{Digest, Sha256};
+
+    if let Some(id) = &record.external_id {
+        return format!("id:{id}");
+    }
+    let mut hasher = Sha256::new();
+    // Length-prefixed parts, so that no two different records can serialise alike.
+    let mut part = |tag: &str, value: Option<&str>| {
+        hasher.update(tag.as_bytes());
+        match value {
+            None => hasher.update([0u8]),
+            Some(v) => {
+                hasher.update([1u8]);
+                hasher.update((v.len() as u64).to_le_bytes());
+                hasher.update(v.as_bytes());
+            }
+        }
+    };
+    let time = time_from_source.then(|| record.received_at.as_millis().to_string());
+    part("time", time.as_deref());
+    part("customer", record.customer.as_deref());
+    part("channel", record.channel.as_deref());
+    part("stage", record.stage.as_ref().map(Key::as_str));
+    part("touchpoint", record.touchpoint.as_ref().map(Key::as_str));
+    let score = |s: Option<u8>| s.map(|v| v.to_string());
+    part("nps", score(record.scores.nps.map(Nps::value)).as_deref());
+    part(
+        "csat",
+        score(record.scores.csat.map(Csat::value)).as_deref(),
+    );
+    part("ces", score(record.scores.ces.map(Ces::value)).as_deref());
+    let rating = record.scores.rating.map(|r| r.value().to_string());
+    part("rating", rating.as_deref());
+    part("comment", record.texts.comment.as_deref());
+    part("helpful", record.texts.helpful.as_deref());
+    part("hindering", record.texts.hindering.as_deref());
+    for (column, value) in &record.metadata {
+        part("column", Some(column));
+        part("value", Some(value));
+    }
+    let digest = hasher.finalize();
+    let mut key = String::with_capacity(7 + 32);
+    key.push_str("sha256:");
+    // 128 bits are plenty to tell records apart and keep the unique index small.
+    for byte in &digest[..16] {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +417,34 @@ mod tests {
         let long = "a".repeat(MAX_TEXT_CHARS + 1);
         let err = Texts::new(Some(&long), None, None).unwrap_err();
         assert!(err.to_string().contains("comment"));
+    }
+
+    #[test]
+    fn dedup_keys_use_the_id_or_the_content() {
+        let make = |id: Option<&str>, comment: &str, at: i64| {
+            NewFeedback::new(
+                Name::parse("survey").unwrap(),
+                id.map(str::to_owned),
+                Timestamp::from_millis(at),
+                None,
+                None,
+                (None, None),
+                Scores::default(),
+                Texts::new(Some(comment), None, None).unwrap(),
+                BTreeMap::new(),
+            )
+            .unwrap()
+        };
+        assert_eq!(dedup_key(&make(Some("r-9"), "a", 1), true), "id:r-9");
+        let a = dedup_key(&make(None, "slow delivery", 1), true);
+        assert!(a.starts_with("sha256:") && a.len() == 7 + 32, "{a}");
+        assert_eq!(a, dedup_key(&make(None, "slow delivery", 1), true));
+        assert_ne!(a, dedup_key(&make(None, "slow delivery!", 1), true));
+        assert_ne!(a, dedup_key(&make(None, "slow delivery", 2), true));
+        assert_eq!(
+            dedup_key(&make(None, "slow delivery", 1), false),
+            dedup_key(&make(None, "slow delivery", 2), false),
+            "a time stamped at import does not make the record new"
+        );
     }
 }

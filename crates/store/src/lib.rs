@@ -1,8 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+mod feedback;
 mod org;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use feedback::{
+    INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
+    StoredFeedback,
+};
 
 use std::str::FromStr;
 use std::time::Duration;
