@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts};
+use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts, dedup_key};
 use throughline_domain::org::Organisation;
 use throughline_domain::{Key, Name, Timestamp, ValidationError};
 
 use crate::dates::parse_timestamp;
 use crate::fields::{Field, Mapping};
 use crate::formats::RawRow;
+use crate::presets::ValueMap;
+use throughline_store::KeyedFeedback;
 
 /// Why a row was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,10 +85,24 @@ pub struct Converter {
     pub placement: Placement,
     /// The time given to records without a date (the import's start).
     pub now: Timestamp,
+    /// Values to translate before reading them (from a preset).
+    pub values: Vec<ValueMap>,
 }
 
 impl Converter {
     pub fn convert(&self, row: &RawRow) -> Result<NewFeedback, Rejection> {
+        self.convert_row(row).map(|(record, _)| record)
+    }
+
+    /// The record with the key that makes its import idempotent.
+    pub fn convert_keyed(&self, row: &RawRow) -> Result<KeyedFeedback, Rejection> {
+        let (record, time_from_source) = self.convert_row(row)?;
+        let dedup_key = dedup_key(&record, time_from_source);
+        Ok(KeyedFeedback { record, dedup_key })
+    }
+
+    /// The record, and whether its time came from the row (rather than the import's start).
+    fn convert_row(&self, row: &RawRow) -> Result<(NewFeedback, bool), Rejection> {
         let reject = |column: Option<&str>, reason: String| Rejection {
             line: row.line,
             column: column.map(str::to_owned),
@@ -97,7 +113,14 @@ impl Converter {
         }
         let value = |field: Field| -> Option<(&str, &str)> {
             let column = self.mapping.column(field)?;
-            let value = row.get(column)?.trim();
+            let mut value = row.get(column)?.trim();
+            if let Some((_, table)) = self.values.iter().find(|(f, _)| *f == field)
+                && let Some((_, to)) = table
+                    .iter()
+                    .find(|(from, _)| value.eq_ignore_ascii_case(from))
+            {
+                value = to;
+            }
             (!value.is_empty()).then_some((column, value))
         };
         let text = |field: Field| value(field).map(|(_, v)| v);
@@ -131,9 +154,12 @@ impl Converter {
             ));
         }
 
-        let received_at = match value(Field::ReceivedAt) {
-            Some((column, v)) => parse_timestamp(v).map_err(|r| reject(Some(column), r))?,
-            None => self.now,
+        let (received_at, time_from_source) = match value(Field::ReceivedAt) {
+            Some((column, v)) => (
+                parse_timestamp(v).map_err(|r| reject(Some(column), r))?,
+                true,
+            ),
+            None => (self.now, false),
         };
 
         let (mut stage, mut touchpoint) = (None, None);
@@ -189,6 +215,7 @@ impl Converter {
             texts,
             metadata,
         )
+        .map(|record| (record, time_from_source))
         .map_err(|e: ValidationError| reject(None, e.0))
     }
 }
@@ -222,6 +249,7 @@ mod tests {
             source: Name::parse("survey").unwrap(),
             placement,
             now: Timestamp::from_millis(42),
+            values: Vec::new(),
         }
     }
 

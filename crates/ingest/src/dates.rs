@@ -12,6 +12,18 @@ pub fn parse_timestamp(value: &str) -> Result<Timestamp, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(value) {
         return Ok(Timestamp::from_millis(dt.timestamp_millis()));
     }
+    // Helpdesk exports: `2026-03-04 10:20:30 +0100`, `2026-03-04 10:20 UTC`.
+    for format in ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z"] {
+        if let Ok(dt) = DateTime::parse_from_str(value, format) {
+            return Ok(Timestamp::from_millis(dt.timestamp_millis()));
+        }
+    }
+    if let Some(utc) = value
+        .strip_suffix(" UTC")
+        .or_else(|| value.strip_suffix(" GMT"))
+    {
+        return parse_timestamp(utc);
+    }
     for format in [
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -70,6 +82,8 @@ mod tests {
         assert_eq!(ms("2026-03-04T00:01"), day + 60_000);
         assert_eq!(ms("1772582400"), day);
         assert_eq!(ms("1772582400000"), day);
+        assert_eq!(ms("2026-03-04 01:00:00 +0100"), day);
+        assert_eq!(ms("2026-03-04 00:00 UTC"), day);
     }
 
     #[test]

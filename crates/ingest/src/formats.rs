@@ -7,15 +7,20 @@
 //! with an error naming the line: guessing an encoding would silently corrupt customers' words.
 //!
 //! JSON Lines: one object per line; its keys are the columns. Blank lines are skipped.
+//!
+//! Excel: see [`crate::xlsx`].
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::xlsx::XlsxRows;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Jsonl,
+    Xlsx,
 }
 
 impl Format {
@@ -25,6 +30,7 @@ impl Format {
         match ext.as_str() {
             "csv" | "tsv" | "txt" => Some(Self::Csv),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
+            "xlsx" | "xlsm" => Some(Self::Xlsx),
             _ => None,
         }
     }
@@ -33,6 +39,7 @@ impl Format {
         match name.to_ascii_lowercase().as_str() {
             "csv" => Ok(Self::Csv),
             "jsonl" | "ndjson" => Ok(Self::Jsonl),
+            "xlsx" | "xlsm" | "excel" => Ok(Self::Xlsx),
             other => Err(ReadError::UnknownFormat(other.to_owned())),
         }
     }
@@ -41,13 +48,14 @@ impl Format {
         match self {
             Self::Csv => "csv",
             Self::Jsonl => "jsonl",
+            Self::Xlsx => "xlsx",
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("unknown format {0:?}: use csv or jsonl")]
+    #[error("unknown format {0:?}: use csv, jsonl or xlsx")]
     UnknownFormat(String),
     #[error("cannot read {path}: {reason}")]
     Io { path: String, reason: String },
@@ -90,6 +98,7 @@ pub enum Reader {
         reader: csv::Reader<BufReader<File>>,
         columns: Vec<String>,
         lines: LineCounter,
+        size: u64,
     },
     Jsonl {
         path: String,
@@ -98,10 +107,13 @@ pub enum Reader {
         columns: Vec<String>,
         /// The first object, read ahead to learn the columns.
         first: Option<RawRow>,
+        bytes: u64,
+        size: u64,
     },
+    Xlsx(XlsxRows),
 }
 
-fn io_error(path: &str, err: impl std::fmt::Display) -> ReadError {
+pub(crate) fn io_error(path: &str, err: impl std::fmt::Display) -> ReadError {
     ReadError::Io {
         path: path.to_owned(),
         reason: err.to_string(),
@@ -142,6 +154,7 @@ impl Reader {
                 );
                 let lines = LineCounter::new(open()?);
                 Ok(Self::Csv {
+                    size: file_size(path),
                     path: name,
                     reader,
                     columns,
@@ -155,6 +168,8 @@ impl Reader {
                     line: 0,
                     columns: Vec::new(),
                     first: None,
+                    bytes: 0,
+                    size: file_size(path),
                 };
                 match reader.next_row() {
                     Some(Ok(first)) => {
@@ -173,6 +188,17 @@ impl Reader {
                     None => Err(ReadError::Empty { path: name }),
                 }
             }
+            Format::Xlsx => XlsxRows::open(path).map(Self::Xlsx),
+        }
+    }
+
+    /// How far the reading has got, as (done, total) in bytes of the file or, for a
+    /// workbook, rows of the sheet.
+    pub fn progress(&self) -> (u64, u64) {
+        match self {
+            Self::Csv { lines, size, .. } => (lines.offset, *size),
+            Self::Jsonl { bytes, size, .. } => (*bytes, *size),
+            Self::Xlsx(rows) => (rows.last_row, rows.total_rows),
         }
     }
 
@@ -181,6 +207,7 @@ impl Reader {
     pub fn columns(&self) -> &[String] {
         match self {
             Self::Csv { columns, .. } | Self::Jsonl { columns, .. } => columns,
+            Self::Xlsx(rows) => &rows.columns,
         }
     }
 
@@ -191,6 +218,7 @@ impl Reader {
                 reader,
                 columns,
                 lines,
+                ..
             } => {
                 let mut record = csv::ByteRecord::new();
                 match reader.read_byte_record(&mut record) {
@@ -239,6 +267,7 @@ impl Reader {
                 lines,
                 line,
                 first,
+                bytes,
                 ..
             } => {
                 if let Some(row) = first.take() {
@@ -256,14 +285,20 @@ impl Reader {
                         Err(err) => return Some(Err(io_error(path, err))),
                     };
                     *line += 1;
+                    *bytes += text.len() as u64 + 1;
                     if text.trim().is_empty() {
                         continue;
                     }
                     return Some(Ok(json_row(*line, text)));
                 }
             }
+            Self::Xlsx(rows) => rows.next_row(),
         }
     }
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 impl Iterator for Reader {
@@ -370,7 +405,7 @@ fn sniff_delimiter(file: File) -> std::io::Result<u8> {
 
 /// Headers must be unique to be mapped: a second `comment` becomes `comment (2)`, an empty
 /// header `column 3`.
-fn unique_columns(headers: Vec<String>) -> Vec<String> {
+pub(crate) fn unique_columns(headers: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(headers.len());
     for (i, header) in headers.into_iter().enumerate() {
         let base = if header.is_empty() {
@@ -505,7 +540,8 @@ mod tests {
             Format::from_path(Path::new("a.ndjson")),
             Some(Format::Jsonl)
         );
-        assert_eq!(Format::from_path(Path::new("a.xlsx")), None);
+        assert_eq!(Format::from_path(Path::new("a.xlsx")), Some(Format::Xlsx));
+        assert_eq!(Format::from_path(Path::new("a.pdf")), None);
         assert!(Format::parse("parquet").is_err());
     }
 

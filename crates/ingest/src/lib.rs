@@ -4,7 +4,10 @@ pub mod convert;
 pub mod dates;
 pub mod fields;
 pub mod formats;
+pub mod pipeline;
+pub mod presets;
 pub mod rejects;
+pub mod xlsx;
 
 pub use convert::{Converter, Placement, Rejection};
 pub use fields::{Field, Mapping, MappingError};

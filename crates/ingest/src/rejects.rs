@@ -13,8 +13,9 @@ pub fn default_path(input: &Path, format: Format) -> PathBuf {
     let stem = input
         .file_stem()
         .map_or_else(|| "import".into(), |s| s.to_string_lossy().into_owned());
+    // A workbook's rejects are written as CSV, which every spreadsheet opens.
     let ext = match format {
-        Format::Csv => "csv",
+        Format::Csv | Format::Xlsx => "csv",
         Format::Jsonl => "jsonl",
     };
     input.with_file_name(format!("{stem}.rejects.{ext}"))
@@ -67,7 +68,7 @@ impl RejectsWriter {
             None => {
                 let file = File::create(&self.path)?;
                 let mut out = match self.format {
-                    Format::Csv => Output::Csv(Box::new(
+                    Format::Csv | Format::Xlsx => Output::Csv(Box::new(
                         csv::WriterBuilder::new().flexible(true).from_writer(file),
                     )),
                     Format::Jsonl => Output::Jsonl(BufWriter::new(file)),

@@ -2,6 +2,7 @@
 //! its own module and is a thin layer over the library crates.
 
 mod demo;
+mod import;
 mod org;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,9 @@ enum Command {
     Apply(org::ApplyArgs),
     /// Print the current organisation as a TOML file that `apply` accepts.
     ExportOrg(org::ExportArgs),
+    /// Import customer feedback from a CSV, JSON Lines or Excel file. Re-importing is safe:
+    /// records already stored are counted as duplicates, not stored twice.
+    Import(import::ImportArgs),
 }
 
 impl Cli {
@@ -46,6 +50,7 @@ impl Cli {
             Command::Init(args) => org::init(&database_url(url), args).await,
             Command::Apply(args) => org::apply(&database_url(url), args).await,
             Command::ExportOrg(args) => org::export(&database_url(url), args).await,
+            Command::Import(args) => import::run(&database_url(url), args).await,
         }
     }
 }

@@ -1,0 +1,142 @@
+//! `throughline import`: a feedback file into the store, with a summary of what happened.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use throughline_domain::Name;
+use throughline_ingest::pipeline::{ImportReport, ImportRequest, PreparedImport, Progress};
+use throughline_ingest::presets::Preset;
+use throughline_ingest::{Format, Mapping};
+
+use super::open_store;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: .csv/.tsv, .jsonl or .xlsx.
+    file: PathBuf,
+    /// The file's format, when its extension does not say it.
+    #[arg(long, value_name = "csv|jsonl|xlsx")]
+    format: Option<String>,
+    /// Map a field to a column, for example --map nps="How likely…" (repeatable). Fields: id,
+    /// comment, helpful, hindering, nps, csat, ces, rating, received_at, customer, channel,
+    /// stage, touchpoint. Unmapped columns are kept as metadata.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    map: Vec<String>,
+    /// A known export layout: qualtrics (survey export) or zendesk (ticket export).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// The feed's name; re-imports are recognised within one source. Default: the file's name
+    /// without its extension.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// Where rejected rows go. Default: NAME.rejects.csv (or .jsonl) beside the file.
+    #[arg(long, value_name = "PATH")]
+    rejects: Option<PathBuf>,
+    /// Print the summary as JSON (and no progress bar).
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let request = ImportRequest {
+        format: args.format.as_deref().map(Format::parse).transpose()?,
+        preset: args.preset.as_deref().map(Preset::parse).transpose()?,
+        overrides: Mapping::parse_overrides(&args.map)?,
+        source: args
+            .source
+            .as_deref()
+            .map(Name::parse)
+            .transpose()
+            .context("--source")?,
+        rejects: args.rejects,
+        path: args.file,
+    };
+    let store = open_store(url).await?;
+    let prepared = PreparedImport::new(&store, request).await?;
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(progress_bar);
+    if !args.json {
+        println!(
+            "Importing {} as source \"{}\" ({})",
+            prepared.file_name(),
+            prepared.source(),
+            prepared.format().name()
+        );
+        println!("Mapping: {}", prepared.mapping());
+    }
+    let report = prepared
+        .run(&store, |p: Progress| {
+            if let Some(bar) = &bar {
+                bar.set_length(p.total.max(1));
+                bar.set_position(p.done);
+                bar.set_message(format!("{} rows", p.rows_read));
+            }
+        })
+        .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    store.close().await;
+    let report = report?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}% {msg} ({elapsed}, {eta} left)")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+fn print_summary(report: &ImportReport) {
+    let t = &report.import.totals;
+    println!(
+        "Read {} rows: {} imported, {} duplicates (already stored), {} rejected.",
+        t.rows_read, t.imported, t.duplicates, t.rejected
+    );
+    if !report.first_rejections.is_empty() {
+        for rejection in &report.first_rejections {
+            println!("  rejected {rejection}");
+        }
+        if t.rejected > report.first_rejections.len() as u64 {
+            println!(
+                "  … and {} more",
+                t.rejected - report.first_rejections.len() as u64
+            );
+        }
+    }
+    if let Some(path) = &t.rejects_path {
+        println!(
+            "Rejected rows, each with its reason, are in {path}: fix them and import that file."
+        );
+    }
+}
+
+fn report_json(report: &ImportReport) -> serde_json::Value {
+    let mapping: serde_json::Map<String, serde_json::Value> = report
+        .mapping
+        .fields
+        .iter()
+        .map(|(field, column)| (field.name().to_owned(), json!(column)))
+        .collect();
+    let rejections: Vec<serde_json::Value> = report
+        .first_rejections
+        .iter()
+        .map(|r| json!({ "line": r.line, "column": r.column, "reason": r.reason }))
+        .collect();
+    json!({
+        "import": report.import,
+        "mapping": mapping,
+        "first_rejections": rejections,
+    })
+}

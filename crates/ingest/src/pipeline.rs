@@ -1,0 +1,353 @@
+//! One import, end to end: open the file, apply a preset, resolve the mapping, then stream rows
+//! through conversion into the store while rejected rows go to the rejects file.
+//!
+//! Reading and converting run on a blocking thread that hands batches to the async side over a
+//! small bounded channel, so parsing overlaps with database writes and memory stays flat. The
+//! whole import is one store transaction ([`throughline_store::ImportSession`]): an error, or a
+//! killed process, leaves nothing stored. The command line and the web server both call
+//! [`PreparedImport`], so an import behaves the same wherever it starts.
+
+use std::path::{Path, PathBuf};
+
+use throughline_domain::{Name, Timestamp};
+use throughline_store::{
+    INSERT_BATCH, ImportRecord, ImportStart, ImportTotals, KeyedFeedback, Store, StoreError,
+};
+
+use crate::convert::{Converter, Placement, Rejection};
+use crate::fields::{Field, Mapping, MappingError};
+use crate::formats::{Format, RawRow, ReadError, Reader};
+use crate::presets::{Preset, PresetError};
+use crate::rejects::{RejectsWriter, default_path};
+
+/// What to import and how.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRequest {
+    pub path: PathBuf,
+    /// Inferred from the file's extension when `None`.
+    pub format: Option<Format>,
+    pub preset: Option<Preset>,
+    /// `--map FIELD=COLUMN` choices; they win over the preset and the automatic mapping.
+    pub overrides: Vec<(Field, String)>,
+    /// The feed's name; re-imports are recognised within one source. Defaults to the file's
+    /// name without its extension.
+    pub source: Option<Name>,
+    /// Where rejected rows go; defaults to `NAME.rejects.csv` beside the input.
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot tell the format of {0} from its extension; give --format csv, jsonl or xlsx")]
+    UnknownFormat(String),
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    #[error("{0}")]
+    Preset(#[from] PresetError),
+    #[error("{0}")]
+    Mapping(#[from] MappingError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot write the rejects file {path}: {reason}")]
+    Rejects { path: String, reason: String },
+}
+
+/// How far an import has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub rows_read: u64,
+    /// Done and total, in bytes of the file or rows of a sheet.
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub import: ImportRecord,
+    pub mapping: Mapping,
+    /// The first rejections (up to [`REJECTIONS_SHOWN`]), to show beside the summary; all of
+    /// them are in the rejects file.
+    pub first_rejections: Vec<Rejection>,
+}
+
+pub const REJECTIONS_SHOWN: usize = 10;
+
+/// An import whose file is open and whose mapping is resolved, ready to run.
+#[derive(Debug)]
+pub struct PreparedImport {
+    reader: Reader,
+    leftover: Vec<RawRow>,
+    converter: Converter,
+    format: Format,
+    file_name: String,
+    rejects: RejectsWriter,
+}
+
+impl PreparedImport {
+    /// Opens the file, applies the preset and resolves the mapping against `store`'s
+    /// organisation (for stage and touchpoint names). Nothing is written yet.
+    pub async fn new(store: &Store, request: ImportRequest) -> Result<Self, ImportError> {
+        let format = match request.format {
+            Some(format) => format,
+            None => Format::from_path(&request.path)
+                .ok_or_else(|| ImportError::UnknownFormat(request.path.display().to_string()))?,
+        };
+        let organisation = store.load_organisation().await?;
+        let path = request.path.clone();
+        // Opening a workbook or sniffing a CSV reads the disk: keep it off the runtime.
+        let (reader, plan) = tokio::task::spawn_blocking(move || -> Result<_, ImportError> {
+            let mut reader = Reader::open(&path, format)?;
+            let plan = match request.preset {
+                Some(preset) => preset.prepare(&mut reader)?,
+                None => Default::default(),
+            };
+            Ok((reader, plan))
+        })
+        .await
+        .expect("opening an import file does not panic")?;
+
+        let mut overrides = plan.overrides;
+        for (field, column) in request.overrides {
+            overrides.retain(|(f, c)| *f != field && !same_column(c, &column));
+            overrides.push((field, column));
+        }
+        let mapping = Mapping::resolve(reader.columns(), &overrides)?;
+        let source = request
+            .source
+            .unwrap_or_else(|| default_source(&request.path));
+        let rejects_path = request
+            .rejects
+            .unwrap_or_else(|| default_path(&request.path, format));
+        let rejects = RejectsWriter::new(rejects_path, format, reader.columns());
+        let converter = Converter {
+            mapping,
+            source,
+            placement: organisation
+                .as_ref()
+                .map(Placement::from_organisation)
+                .unwrap_or_default(),
+            now: Timestamp::now(),
+            values: plan.values,
+        };
+        Ok(Self {
+            reader,
+            leftover: plan.leftover,
+            converter,
+            format,
+            file_name: request.path.display().to_string(),
+            rejects,
+        })
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.converter.mapping
+    }
+
+    pub fn source(&self) -> &Name {
+        &self.converter.source
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// Reads every row, stores the good ones in one transaction and writes the rejected ones
+    /// to the rejects file. `progress` is called after each stored batch.
+    #[tracing::instrument(skip_all, fields(file = %self.file_name, source = %self.converter.source))]
+    pub async fn run(
+        self,
+        store: &Store,
+        progress: impl Fn(Progress),
+    ) -> Result<ImportReport, ImportError> {
+        let Self {
+            reader,
+            leftover,
+            converter,
+            format,
+            file_name,
+            rejects,
+        } = self;
+        let mapping = converter.mapping.clone();
+        let mut session = store
+            .begin_import(ImportStart {
+                source: converter.source.clone(),
+                file_name,
+                format: format.name().to_owned(),
+                mapping: mapping.to_string(),
+                started_at: converter.now,
+            })
+            .await?;
+
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Batch>(4);
+        let rejects_path = rejects.path().to_owned();
+        let reading = tokio::task::spawn_blocking(move || {
+            read_all(reader, leftover, &converter, rejects, &sender)
+        });
+
+        let mut imported = 0;
+        let mut stored = Ok(());
+        while let Some(batch) = batches.recv().await {
+            match session.insert(&batch.records).await {
+                Ok(new) => imported += new,
+                Err(err) => {
+                    // Dropping the receiver stops the reader at its next batch.
+                    stored = Err(err);
+                    break;
+                }
+            }
+            tracing::debug!(
+                rows_read = batch.progress.rows_read,
+                imported,
+                "batch stored"
+            );
+            progress(batch.progress);
+        }
+        drop(batches);
+        let read = reading.await.expect("the reading thread does not panic");
+        let outcome = match (stored, read) {
+            (Err(err), _) => Err(err.into()),
+            (Ok(()), Err(err)) => Err(err),
+            (Ok(()), Ok(outcome)) => Ok(outcome),
+        };
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                // The transaction rolls back when the session drops; a rejects file that
+                // describes an import that did not happen would only mislead.
+                drop(session);
+                let _ = std::fs::remove_file(&rejects_path);
+                return Err(err);
+            }
+        };
+        let accepted = outcome.rows_read - outcome.rejected;
+        let totals = ImportTotals {
+            rows_read: outcome.rows_read,
+            imported,
+            duplicates: accepted - imported,
+            rejected: outcome.rejected,
+            rejects_path: outcome.rejects_path.map(|p| p.display().to_string()),
+        };
+        let import = session.finish(totals).await?;
+        Ok(ImportReport {
+            import,
+            mapping,
+            first_rejections: outcome.first_rejections,
+        })
+    }
+}
+
+/// Imports one file: [`PreparedImport::new`] then [`PreparedImport::run`].
+pub async fn import_file(
+    store: &Store,
+    request: ImportRequest,
+    progress: impl Fn(Progress),
+) -> Result<ImportReport, ImportError> {
+    PreparedImport::new(store, request)
+        .await?
+        .run(store, progress)
+        .await
+}
+
+#[derive(Debug)]
+struct Batch {
+    records: Vec<KeyedFeedback>,
+    progress: Progress,
+}
+
+#[derive(Debug)]
+struct ReadOutcome {
+    first_rejections: Vec<Rejection>,
+    rows_read: u64,
+    rejected: u64,
+    rejects_path: Option<PathBuf>,
+}
+
+/// The blocking half: rows → records in batches, rejections → the rejects file.
+fn read_all(
+    mut reader: Reader,
+    leftover: Vec<RawRow>,
+    converter: &Converter,
+    mut rejects: RejectsWriter,
+    out: &tokio::sync::mpsc::Sender<Batch>,
+) -> Result<ReadOutcome, ImportError> {
+    let rejects_error = |path: &Path, err: std::io::Error| ImportError::Rejects {
+        path: path.display().to_string(),
+        reason: err.to_string(),
+    };
+    let mut rows_read = 0;
+    let mut first_rejections = Vec::new();
+    let mut records = Vec::with_capacity(INSERT_BATCH);
+    let mut pending = leftover.into_iter();
+    loop {
+        let row = match pending.next() {
+            Some(row) => row,
+            None => match reader.next() {
+                Some(row) => row?,
+                None => break,
+            },
+        };
+        rows_read += 1;
+        match converter.convert_keyed(&row) {
+            Ok(record) => records.push(record),
+            Err(rejection) => {
+                rejects
+                    .write(&row, &rejection)
+                    .map_err(|e| rejects_error(rejects.path(), e))?;
+                if first_rejections.len() < REJECTIONS_SHOWN {
+                    first_rejections.push(rejection);
+                }
+            }
+        }
+        if records.len() == INSERT_BATCH {
+            let (done, total) = reader.progress();
+            let batch = Batch {
+                records: std::mem::replace(&mut records, Vec::with_capacity(INSERT_BATCH)),
+                progress: Progress {
+                    rows_read,
+                    done,
+                    total,
+                },
+            };
+            if out.blocking_send(batch).is_err() {
+                // The storing side stopped (and will report why).
+                break;
+            }
+        }
+    }
+    let (_, total) = reader.progress();
+    let last = Batch {
+        records,
+        progress: Progress {
+            rows_read,
+            done: total,
+            total,
+        },
+    };
+    let _ = out.blocking_send(last);
+    let rejected = rejects.count();
+    let path = rejects.path().to_owned();
+    let rejects_path = rejects.finish().map_err(|e| rejects_error(&path, e))?;
+    Ok(ReadOutcome {
+        first_rejections,
+        rows_read,
+        rejected,
+        rejects_path,
+    })
+}
+
+fn same_column(a: &str, b: &str) -> bool {
+    a == b || crate::fields::normalise(a) == crate::fields::normalise(b)
+}
+
+/// `exports/nps-2026.csv` → `nps-2026`.
+fn default_source(path: &Path) -> Name {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| Name::parse(s).ok())
+        .unwrap_or_else(|| Name::parse("import").expect("a valid name"))
+}

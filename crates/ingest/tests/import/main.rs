@@ -1,0 +1,448 @@
+//! Imports end to end, file to store, on SQLite and PostgreSQL (see `backend_tests!`): a messy
+//! CSV, the same data as CSV, JSON Lines and Excel, the two presets with their sample files,
+//! a file that breaks half-way, and placement against the organisation.
+
+use std::path::{Path, PathBuf};
+
+use throughline_domain::feedback::NewFeedback;
+use throughline_domain::{Name, org};
+use throughline_ingest::pipeline::{ImportError, ImportReport, ImportRequest, import_file};
+use throughline_ingest::presets::Preset;
+use throughline_ingest::{Field, Format, MappingError, ReadError};
+use throughline_store::testing::TestDatabase;
+use throughline_store::{Store, backend_tests};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+async fn import(store: &Store, request: ImportRequest) -> ImportReport {
+    import_file(store, request, |_| {}).await.unwrap()
+}
+
+fn request(path: &Path) -> ImportRequest {
+    ImportRequest {
+        path: path.to_owned(),
+        ..ImportRequest::default()
+    }
+}
+
+async fn all_records(store: &Store) -> Vec<NewFeedback> {
+    store
+        .feedback_after(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| stored.record)
+        .collect()
+}
+
+const MESSY: &str = "\u{feff}Response ID;Date;NPS;Comment;Region\r\n\
+    r1;2026-01-05;9;\"Quick delivery;\r\nfriendly driver\";North\r\n\
+    r2;2026-01-06;11;Too many calls;South\r\n\
+    r3;not a date;3;Still waiting for my refund;North\r\n\
+    r4;2026-01-07;;;West\r\n\
+    r5;2026-01-08;6\r\n\
+    r6;2026-01-09;0;Third time I call about the same invoice;East\r\n\
+    ;2026-01-10;7;No id on this one;North\r\n";
+
+async fn a_messy_csv_loads_its_good_rows_and_a_reimport_adds_nothing(db: &TestDatabase) {
+    let store = db.store().await;
+    let path = write(db.dir.path(), "messy.csv", MESSY);
+
+    let first = import(&store, request(&path)).await;
+    let totals = &first.import.totals;
+    assert_eq!(
+        (
+            totals.rows_read,
+            totals.imported,
+            totals.duplicates,
+            totals.rejected
+        ),
+        (7, 3, 0, 4)
+    );
+    assert_eq!(
+        first.import.source, "messy",
+        "the source defaults to the file's name"
+    );
+    assert_eq!(
+        first.mapping.to_string(),
+        "id=Response ID comment=Comment nps=NPS received_at=Date"
+    );
+    let records = all_records(&store).await;
+    assert_eq!(records.len(), 3);
+    assert_eq!(
+        records[0].texts.comment.as_deref(),
+        Some("Quick delivery;\r\nfriendly driver")
+    );
+    assert_eq!(records[0].metadata.get("Region").unwrap(), "North");
+
+    let rejects = dir_file(
+        totals.rejects_path.as_deref(),
+        db.dir.path().join("messy.rejects.csv"),
+    );
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&rejects)
+        .unwrap();
+    assert_eq!(reader.headers().unwrap().iter().next_back(), Some("reason"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let reasons: Vec<&str> = rows.iter().map(|r| r.iter().next_back().unwrap()).collect();
+    assert_eq!(reasons.len(), 4);
+    assert_eq!(&rows[0][0], "r2", "the original row is kept");
+    let expected = [
+        "line 4, column NPS: NPS must be between 0 and 10, got 11",
+        "line 5, column Date: unrecognised date",
+        "line 6: the row has no comment and no score",
+        "line 7: expected 5 fields, found 3",
+    ];
+    for (reason, expected) in reasons.iter().zip(expected) {
+        assert!(
+            reason.contains(expected),
+            "{reason:?} should say {expected:?}"
+        );
+    }
+    assert_eq!(first.first_rejections.len(), 4);
+    assert_eq!(first.first_rejections[0].column.as_deref(), Some("NPS"));
+
+    let second = import(&store, request(&path)).await;
+    let totals = &second.import.totals;
+    assert_eq!(
+        (
+            totals.rows_read,
+            totals.imported,
+            totals.duplicates,
+            totals.rejected
+        ),
+        (7, 0, 3, 4),
+        "the row without an id is recognised by its content"
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), 3);
+    assert_eq!(store.imports().await.unwrap().len(), 2);
+}
+
+fn dir_file(reported: Option<&str>, expected: PathBuf) -> PathBuf {
+    assert_eq!(reported, Some(expected.to_str().unwrap()));
+    expected
+}
+
+/// The same four responses; one has no id and no date, so it is keyed by its content.
+const SAME_CSV: &str = "id,date,nps,csat,comment,region\n\
+    a,2026-02-01,10,5,Lovely sofa,North\n\
+    b,2026-02-02 14:30:00,2,1,\"Charged twice, no refund\",South\n\
+    c,2026-02-03,7,,\"Fine, \"\"eventually\"\"\",\n\
+    ,,4,2,Nobody called back,East\n";
+
+const SAME_JSONL: &str = "{\"id\":\"a\",\"date\":\"2026-02-01\",\"nps\":10,\"csat\":5,\"comment\":\"Lovely sofa\",\"region\":\"North\"}\n\
+    {\"id\":\"b\",\"date\":\"2026-02-02 14:30:00\",\"nps\":2,\"csat\":1,\"comment\":\"Charged twice, no refund\",\"region\":\"South\"}\n\
+    \n\
+    {\"id\":\"c\",\"date\":\"2026-02-03\",\"nps\":7,\"csat\":null,\"comment\":\"Fine, \\\"eventually\\\"\",\"region\":\"\"}\n\
+    {\"id\":null,\"date\":null,\"nps\":4,\"csat\":2,\"comment\":\"Nobody called back\",\"region\":\"East\"}\n";
+
+/// The same data as a workbook written the way a spreadsheet holds it: numbers as numbers,
+/// dates as date cells, blanks as empty cells.
+fn same_xlsx(path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+    let datetime = CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    for (col, header) in ["id", "date", "nps", "csat", "comment", "region"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    // id, date, nps, csat, comment, region
+    type Row<'a> = (&'a str, Option<&'a str>, f64, Option<f64>, &'a str, &'a str);
+    let rows: [Row; 4] = [
+        (
+            "a",
+            Some("2026-02-01"),
+            10.0,
+            Some(5.0),
+            "Lovely sofa",
+            "North",
+        ),
+        (
+            "b",
+            Some("2026-02-02 14:30:00"),
+            2.0,
+            Some(1.0),
+            "Charged twice, no refund",
+            "South",
+        ),
+        (
+            "c",
+            Some("2026-02-03"),
+            7.0,
+            None,
+            "Fine, \"eventually\"",
+            "",
+        ),
+        ("", None, 4.0, Some(2.0), "Nobody called back", "East"),
+    ];
+    for (i, (id, when, nps, csat, comment, region)) in rows.into_iter().enumerate() {
+        let row = i as u32 + 1;
+        if !id.is_empty() {
+            sheet.write_string(row, 0, id).unwrap();
+        }
+        if let Some(when) = when {
+            let value = ExcelDateTime::parse_from_str(when).unwrap();
+            let format = if when.len() > 10 { &datetime } else { &date };
+            sheet
+                .write_datetime_with_format(row, 1, &value, format)
+                .unwrap();
+        }
+        sheet.write_number(row, 2, nps).unwrap();
+        if let Some(csat) = csat {
+            sheet.write_number(row, 3, csat).unwrap();
+        }
+        sheet.write_string(row, 4, comment).unwrap();
+        if !region.is_empty() {
+            sheet.write_string(row, 5, region).unwrap();
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+async fn excel_and_json_lines_import_exactly_like_csv(db: &TestDatabase) {
+    let store = db.store().await;
+    let dir = db.dir.path();
+    let csv = write(dir, "same.csv", SAME_CSV);
+    let jsonl = write(dir, "same.jsonl", SAME_JSONL);
+    let xlsx = dir.join("same.xlsx");
+    same_xlsx(&xlsx);
+
+    let from_csv = import(&store, request(&csv)).await;
+    assert_eq!(from_csv.import.totals.imported, 4);
+    assert_eq!(from_csv.import.format, "csv");
+    let stored = all_records(&store).await;
+
+    // The same source: every record of the other formats is recognised as already stored,
+    // which means each one hashes and keys exactly like its CSV twin.
+    for (path, format) in [(&jsonl, "jsonl"), (&xlsx, "xlsx")] {
+        let report = import(&store, request(path)).await;
+        let t = &report.import.totals;
+        assert_eq!(report.import.format, format);
+        assert_eq!(report.import.source, "same");
+        assert_eq!(
+            (t.rows_read, t.imported, t.duplicates, t.rejected),
+            (4, 0, 4, 0),
+            "{format}"
+        );
+        assert_eq!(report.mapping, from_csv.mapping, "{format}");
+    }
+
+    // And under sources of their own, the records themselves are identical.
+    for (path, source) in [(&jsonl, "as-jsonl"), (&xlsx, "as-xlsx")] {
+        let report = import(
+            &store,
+            ImportRequest {
+                source: Some(Name::parse(source).unwrap()),
+                ..request(path)
+            },
+        )
+        .await;
+        assert_eq!(report.import.totals.imported, 4, "{source}");
+    }
+    let everything = all_records(&store).await;
+    let fixed_time = |records: Vec<NewFeedback>| {
+        records
+            .into_iter()
+            .map(|mut r| {
+                r.source = Name::parse("same").unwrap();
+                if r.external_id.is_none() {
+                    // Stamped with its own import's start time.
+                    r.received_at = stored[3].received_at;
+                }
+                r
+            })
+            .collect::<Vec<_>>()
+    };
+    let as_jsonl = fixed_time(everything[4..8].to_vec());
+    let as_xlsx = fixed_time(everything[8..12].to_vec());
+    assert_eq!(as_jsonl, stored);
+    assert_eq!(as_xlsx, stored);
+    assert_eq!(
+        stored[2].texts.comment.as_deref(),
+        Some("Fine, \"eventually\"")
+    );
+    assert_eq!(stored[1].received_at.as_millis(), 1_770_042_600_000);
+}
+
+async fn the_presets_read_qualtrics_and_zendesk_exports(db: &TestDatabase) {
+    let store = db.store().await;
+    let qualtrics = Path::new(EXAMPLES).join("imports/qualtrics-survey.csv");
+
+    let without = import_file(&store, request(&qualtrics), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            without,
+            ImportError::Mapping(MappingError::NothingToImport(_))
+        ),
+        "{without}"
+    );
+
+    let report = import(
+        &store,
+        ImportRequest {
+            preset: Some(Preset::Qualtrics),
+            rejects: Some(db.dir.path().join("q.rejects.csv")),
+            ..request(&qualtrics)
+        },
+    )
+    .await;
+    let t = &report.import.totals;
+    assert_eq!(
+        (t.rows_read, t.imported, t.rejected),
+        (6, 6, 0),
+        "{report:?}"
+    );
+    let mapped = |field| report.mapping.column(field);
+    assert_eq!(mapped(Field::Id), Some("ResponseId"));
+    assert_eq!(mapped(Field::ReceivedAt), Some("RecordedDate"));
+    assert_eq!(mapped(Field::Customer), Some("ExternalReference"));
+    assert_eq!(mapped(Field::Channel), Some("DistributionChannel"));
+    assert_eq!(mapped(Field::Nps), Some("Q1"));
+    assert_eq!(mapped(Field::Csat), Some("Q2"));
+    assert_eq!(mapped(Field::Comment), Some("Q3"));
+    assert_eq!(mapped(Field::Hindering), Some("Q4"));
+    let records = all_records(&store).await;
+    let first = &records[0];
+    assert_eq!(first.external_id.as_deref(), Some("R_1a2B3c4D5e6F7g8"));
+    assert_eq!(first.scores.nps.unwrap().value(), 2);
+    assert_eq!(first.scores.csat.unwrap().value(), 1);
+    assert_eq!(first.customer.as_deref(), Some("C-10231"));
+    assert!(
+        first
+            .texts
+            .comment
+            .as_deref()
+            .unwrap()
+            .starts_with("The sofa arrived")
+    );
+    assert_eq!(
+        first.texts.hindering.as_deref(),
+        Some("Tell people when the delivery date moves!")
+    );
+    assert_eq!(
+        first.metadata.get("Q1_NPS_GROUP").map(String::as_str),
+        Some("1")
+    );
+
+    let zendesk = Path::new(EXAMPLES).join("imports/zendesk-tickets.csv");
+    let report = import(
+        &store,
+        ImportRequest {
+            preset: Some(Preset::Zendesk),
+            // A user's own choice wins over the preset's.
+            overrides: vec![(Field::Helpful, "Satisfaction Comment".to_owned())],
+            rejects: Some(db.dir.path().join("z.rejects.csv")),
+            ..request(&zendesk)
+        },
+    )
+    .await;
+    let t = &report.import.totals;
+    assert_eq!(
+        (t.rows_read, t.imported, t.rejected),
+        (5, 5, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.mapping.column(Field::Comment), Some("Description"));
+    assert_eq!(report.mapping.column(Field::Customer), Some("Requester id"));
+    let tickets: Vec<NewFeedback> = all_records(&store).await.split_off(6);
+    let csat: Vec<Option<u8>> = tickets
+        .iter()
+        .map(|t| t.scores.csat.map(|c| c.value()))
+        .collect();
+    assert_eq!(
+        csat,
+        [Some(1), Some(5), Some(5), None, None],
+        "Good/Bad/Offered"
+    );
+    assert_eq!(tickets[0].channel.as_deref(), Some("Email"));
+    assert_eq!(tickets[0].received_at.as_millis(), 1_772_439_243_000);
+    assert_eq!(
+        tickets[1].texts.helpful.as_deref(),
+        Some("Refund came the same day - thank you")
+    );
+    assert_eq!(
+        tickets[0].metadata.get("Subject").unwrap(),
+        "Where is my order?"
+    );
+}
+
+async fn a_file_that_breaks_half_way_stores_nothing(db: &TestDatabase) {
+    let store = db.store().await;
+    let mut bytes = b"id,comment,nps\n".to_vec();
+    for i in 0..2500 {
+        bytes.extend(format!("t{i},fine,{}\n", i % 11).as_bytes());
+    }
+    bytes.extend(b"t-bad,caf\xe9 au lait,5\n");
+    bytes.extend(b"t-after,x,11\n");
+    let path = write(db.dir.path(), "latin1.csv", &bytes);
+
+    let err = import_file(&store, request(&path), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::Read(ReadError::NotUtf8 { line: 2502, .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("save the file as UTF-8"), "{err}");
+    assert_eq!(
+        store.feedback_count().await.unwrap(),
+        0,
+        "the first batches were rolled back"
+    );
+    assert!(store.imports().await.unwrap().is_empty());
+    assert!(!db.dir.path().join("latin1.rejects.csv").exists());
+}
+
+async fn stages_and_touchpoints_are_checked_against_the_organisation(db: &TestDatabase) {
+    let store = db.store().await;
+    let example = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
+    let organisation = org::parse(&example).unwrap().organisation;
+    store
+        .apply_organisation(&organisation, false)
+        .await
+        .unwrap();
+    let path = write(
+        db.dir.path(),
+        "placed.csv",
+        "comment,stage,touchpoint\n\
+         Late again,,delivery-day\n\
+         Invoice wrong,Pay,\n\
+         Hmm,Shipping,\n",
+    );
+    let report = import(&store, request(&path)).await;
+    assert_eq!(report.import.totals.imported, 2);
+    assert_eq!(report.import.totals.rejected, 1);
+    assert!(
+        report.first_rejections[0]
+            .reason
+            .contains("unknown stage \"Shipping\"")
+    );
+    let records = all_records(&store).await;
+    assert_eq!(records[0].stage.as_ref().unwrap().as_str(), "receive");
+    assert_eq!(records[1].stage.as_ref().unwrap().as_str(), "pay");
+    assert_eq!(Format::from_path(&path), Some(Format::Csv));
+}
+
+backend_tests!(
+    a_messy_csv_loads_its_good_rows_and_a_reimport_adds_nothing,
+    excel_and_json_lines_import_exactly_like_csv,
+    the_presets_read_qualtrics_and_zendesk_exports,
+    a_file_that_breaks_half_way_stores_nothing,
+    stages_and_touchpoints_are_checked_against_the_organisation,
+);
