@@ -13,10 +13,12 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts};
 use throughline_domain::{Key, Name, Timestamp, ValidationError};
 
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
-/// Rows per INSERT statement: 17 parameters each stays well under both SQLite's (32,766) and
-/// PostgreSQL's (65,535) limit on bound parameters, and large batches amortise the round trip.
+/// Rows per INSERT statement: 1000 rows × 17 parameters stays under both SQLite's (32,766)
+/// and PostgreSQL's (65,535) limit on bound parameters, and large statements amortise the
+/// per-statement cost (a round trip on PostgreSQL). The import pipeline hands records over in
+/// batches of this size.
 pub const INSERT_BATCH: usize = 1000;
 
 const FEEDBACK_COLUMNS: &str = "source, dedup_key, external_id, import_id, received_at, customer, \
@@ -81,6 +83,7 @@ pub struct KeyedFeedback {
 #[derive(Debug)]
 pub struct ImportSession {
     tx: Transaction<'static, Any>,
+    backend: Backend,
     id: i64,
     start: ImportStart,
 }
@@ -101,7 +104,12 @@ impl Store {
         .bind(start.started_at.as_millis())
         .fetch_one(&mut *tx)
         .await?;
-        Ok(ImportSession { tx, id, start })
+        Ok(ImportSession {
+            tx,
+            backend: self.backend,
+            id,
+            start,
+        })
     }
 
     /// How many feedback records are stored.
@@ -149,7 +157,7 @@ impl ImportSession {
     pub async fn insert(&mut self, records: &[KeyedFeedback]) -> Result<u64> {
         let mut inserted = 0;
         for chunk in records.chunks(INSERT_BATCH) {
-            let sql = insert_statement(chunk.len());
+            let sql = insert_statement(chunk.len(), self.backend);
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for KeyedFeedback { record, dedup_key } in chunk {
                 let score = |value: Option<u8>| value.map(i64::from);
@@ -208,9 +216,13 @@ impl ImportSession {
     }
 }
 
-/// `INSERT … VALUES ($1, …, $17), ($18, …) ON CONFLICT DO NOTHING` for `rows` rows; the same
-/// text for the same row count, so the prepared statement is reused from sqlx's cache.
-fn insert_statement(rows: usize) -> String {
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` rows; the same text for the
+/// same row count, so the prepared statement is reused from sqlx's cache.
+///
+/// Placeholders are the one dialect difference: PostgreSQL numbers them (`$1`, `$2`, …);
+/// SQLite gets anonymous `?`, because sqlx looks up each numbered SQLite parameter by name and
+/// SQLite finds a name by scanning all of the statement's names.
+fn insert_statement(rows: usize, backend: Backend) -> String {
     let mut sql = format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES ");
     let mut n = 0;
     for row in 0..rows {
@@ -223,8 +235,13 @@ fn insert_statement(rows: usize) -> String {
                 sql.push(',');
             }
             n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -335,10 +352,13 @@ mod tests {
 
     #[test]
     fn insert_statements_number_every_parameter() {
-        let sql = insert_statement(2);
+        let sql = insert_statement(2, Backend::Postgres);
         assert!(sql.contains("($1,$2,"), "{sql}");
         assert!(sql.contains(",$34)"), "{sql}");
         assert!(!sql.contains("$35"));
         assert!(sql.ends_with("ON CONFLICT (source, dedup_key) DO NOTHING"));
+        let sql = insert_statement(2, Backend::Sqlite);
+        assert_eq!(sql.matches('?').count(), 34);
+        assert!(!sql.contains('$'));
     }
 }

@@ -3,4 +3,5 @@
 
 mod basics;
 mod helpers;
+mod import;
 mod org;
