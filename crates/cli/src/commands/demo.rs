@@ -1,10 +1,15 @@
-//! `throughline demo`: the example organisation in a fresh workspace, and a tour of it.
-//! Later steps of the product (sample feedback, analysis, the web interface) extend the demo.
+//! `throughline demo`: the example organisation and synthetic feedback in a fresh workspace,
+//! and a tour of it; `throughline demo-data`: the synthetic feedback alone, as a CSV file.
+//! Later steps of the product (analysis, the web interface) extend the demo.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::Args;
+use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
+use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_ingest::synthetic;
 use throughline_store::redact_url;
 
 use super::open_store;
@@ -15,6 +20,56 @@ pub struct DemoArgs {
     /// The SQLite file the demo (re)creates when no --database-url is given.
     #[arg(long, default_value = "throughline-demo.db", value_name = "FILE")]
     file: PathBuf,
+    /// How many synthetic feedback records the demo generates and imports.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    records: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoDataArgs {
+    /// How many records to write.
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    records: u64,
+    /// The random seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// The CSV file to write.
+    #[arg(
+        long,
+        default_value = "northwind-feedback.csv",
+        value_name = "FILE.csv"
+    )]
+    out: PathBuf,
+}
+
+/// The seed of the demo's data, so that every demo shows the same story.
+const DEMO_SEED: u64 = 42;
+
+pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
+    let written = write_synthetic(&args.out, args.records, args.seed)?;
+    println!(
+        "Wrote {written} synthetic feedback records to {} (seed {}).",
+        args.out.display(),
+        args.seed
+    );
+    println!(
+        "The customers, comments and scores are invented for the fictional Northwind Home; the \
+         planted effects (which themes lower NPS and by how much, the June 2026 spike in damaged \
+         items, the Sales→Billing→Customer Service chain) are listed in docs/demo-data.md."
+    );
+    println!("Import it: throughline import {}", args.out.display());
+    Ok(())
+}
+
+fn write_synthetic(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let written = synthetic::write_csv(
+        synthetic::Options { records, seed },
+        std::io::BufWriter::new(file),
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(written)
 }
 
 pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result<()> {
@@ -37,6 +92,25 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     let org = parsed.organisation;
     let store = open_store(&url).await?;
     let diff = store.apply_organisation(&org, false).await?;
+
+    // The sample feedback is written beside the database and imported like any export.
+    let data_path = args.file.with_file_name(format!(
+        "{}-feedback.csv",
+        args.file
+            .file_stem()
+            .map_or_else(|| "throughline-demo".into(), |s| s.to_string_lossy())
+    ));
+    write_synthetic(&data_path, args.records, DEMO_SEED)?;
+    let imported = import_file(
+        &store,
+        ImportRequest {
+            path: data_path.clone(),
+            source: Some(Name::parse("northwind-survey")?),
+            ..ImportRequest::default()
+        },
+        |_| {},
+    )
+    .await?;
     store.close().await;
 
     println!("Throughline demo");
@@ -66,6 +140,17 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         s.vocabulary_phrases
     );
     print_tour(&org);
+    let totals = &imported.import.totals;
+    println!();
+    println!(
+        "Imported {} synthetic feedback records from {} (source \"northwind-survey\"; {} \
+         duplicates, {} rejected): NPS and CSAT scores and comments over the twelve months to \
+         October 2026, with planted effects described in docs/demo-data.md.",
+        totals.imported,
+        data_path.display(),
+        totals.duplicates,
+        totals.rejected
+    );
     println!();
     println!("Explore it:");
     println!(

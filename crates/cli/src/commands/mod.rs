@@ -28,9 +28,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the demo: the example organisation (Northwind Home, fictional) in a fresh SQLite
-    /// file, throughline-demo.db, and a tour of what was created.
+    /// Run the demo: the example organisation (Northwind Home, fictional) and synthetic
+    /// feedback in a fresh SQLite file, throughline-demo.db, and a tour of what was created.
     Demo(demo::DemoArgs),
+    /// Write synthetic feedback for the example organisation to a CSV file (invented data with
+    /// documented, planted effects; see docs/demo-data.md).
+    DemoData(demo::DemoDataArgs),
     /// Start a workspace: write a starter organisation file and create the database.
     Init(org::InitArgs),
     /// Create or update the organisation from a TOML file; shows what changes.
@@ -47,6 +50,7 @@ impl Cli {
         let url = self.database_url;
         match self.command {
             Command::Demo(args) => demo::run(url, args).await,
+            Command::DemoData(args) => demo::demo_data(args),
             Command::Init(args) => org::init(&database_url(url), args).await,
             Command::Apply(args) => org::apply(&database_url(url), args).await,
             Command::ExportOrg(args) => org::export(&database_url(url), args).await,

@@ -9,10 +9,18 @@ fn version_and_help_are_there() {
         format!("throughline {}", env!("CARGO_PKG_VERSION"))
     );
     let help = ok(throughline(None, dir.path(), &["--help"]));
-    for command in ["demo", "init", "apply", "export-org", "--database-url"] {
+    for command in [
+        "demo",
+        "demo-data",
+        "import",
+        "init",
+        "apply",
+        "export-org",
+        "--database-url",
+    ] {
         assert!(help.contains(command), "--help lacks {command}:\n{help}");
     }
-    for command in ["demo", "init", "apply", "export-org"] {
+    for command in ["demo", "demo-data", "import", "init", "apply", "export-org"] {
         let help = ok(throughline(None, dir.path(), &[command, "--help"]));
         assert!(
             help.contains("Usage: throughline"),
@@ -38,13 +46,80 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
     // Again: the demo starts afresh rather than failing or piling up.
     let second = ok(throughline(None, dir.path(), &["demo"]));
     assert!(second.contains("(created fresh)"), "{second}");
-    // The demo database is a normal workspace.
+    assert!(
+        second.contains(
+            "Imported 3000 synthetic feedback records from throughline-demo-feedback.csv \
+             (source \"northwind-survey\"; 0 duplicates, 0 rejected)"
+        ),
+        "{second}"
+    );
+    // The demo database is a normal workspace: importing the same data again adds nothing.
     let url = format!(
         "sqlite://{}",
         dir.path().join("throughline-demo.db").display()
     );
     let exported = ok(throughline(Some(&url), dir.path(), &["export-org"]));
     assert!(exported.contains("name = \"Northwind Home\""));
+    let again = ok(throughline(
+        Some(&url),
+        dir.path(),
+        &[
+            "import",
+            "throughline-demo-feedback.csv",
+            "--source",
+            "northwind-survey",
+        ],
+    ));
+    assert!(
+        again.contains("Read 3000 rows: 0 imported, 3000 duplicates"),
+        "{again}"
+    );
+}
+
+#[test]
+fn demo_data_is_labelled_synthetic_and_the_same_for_the_same_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str, out: &str| {
+        ok(throughline(
+            None,
+            dir.path(),
+            &[
+                "demo-data",
+                "--records",
+                "500",
+                "--seed",
+                seed,
+                "--out",
+                out,
+            ],
+        ))
+    };
+    let said = run("9", "a.csv");
+    assert!(
+        said.contains("Wrote 500 synthetic feedback records to a.csv (seed 9)."),
+        "{said}"
+    );
+    assert!(said.contains("docs/demo-data.md"), "{said}");
+    run("9", "b.csv");
+    run("10", "c.csv");
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("a.csv"), read("b.csv"));
+    assert_ne!(read("a.csv"), read("c.csv"));
+    let text = read("a.csv");
+    assert_eq!(text.lines().count(), 501);
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.ends_with("\"synthetic demo data (Northwind Home, fictional)\""))
+    );
+
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let imported = ok(throughline(Some(&url), dir.path(), &["import", "a.csv"]));
+    assert!(
+        imported
+            .contains("Read 500 rows: 500 imported, 0 duplicates (already stored), 0 rejected."),
+        "{imported}"
+    );
 }
 
 #[test]
