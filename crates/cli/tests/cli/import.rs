@@ -9,17 +9,11 @@ use throughline_store::{Store, backend_tests};
 
 use crate::helpers::{ok, stderr, stdout, throughline};
 
-const MESSY: &str = "\u{feff}Response ID;Date;NPS;Comment;Region\r\n\
-    r1;2026-01-05;9;\"Quick delivery;\r\nfriendly driver\";North\r\n\
-    r2;2026-01-06;11;Too many calls;South\r\n\
-    r3;not a date;3;Still waiting for my refund;North\r\n\
-    r4;2026-01-07;;;West\r\n\
-    r5;2026-01-08;6\r\n\
-    r6;2026-01-09;0;Third time I call about the same invoice;East\r\n";
-
 async fn import_prints_its_mapping_and_summary_and_a_reimport_adds_nothing(db: &TestDatabase) {
     let dir = db.dir.path();
-    std::fs::write(dir.join("messy.csv"), MESSY).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/imports/messy-survey.csv");
+    std::fs::copy(sample, dir.join("messy.csv")).unwrap();
     let url = Some(db.url.as_str());
 
     let first = throughline(url, dir, &["import", "messy.csv"]);
@@ -38,7 +32,7 @@ async fn import_prints_its_mapping_and_summary_and_a_reimport_adds_nothing(db: &
         "{out}"
     );
     assert!(
-        out.contains("Read 6 rows: 2 imported, 0 duplicates (already stored), 4 rejected."),
+        out.contains("Read 7 rows: 3 imported, 0 duplicates (already stored), 4 rejected."),
         "{out}"
     );
     assert!(
@@ -52,16 +46,16 @@ async fn import_prints_its_mapping_and_summary_and_a_reimport_adds_nothing(db: &
 
     let again = ok(throughline(url, dir, &["import", "messy.csv", "--json"]));
     let json: serde_json::Value = serde_json::from_str(&again).expect("--json prints JSON only");
-    assert_eq!(json["import"]["rows_read"], 6);
+    assert_eq!(json["import"]["rows_read"], 7);
     assert_eq!(json["import"]["imported"], 0);
-    assert_eq!(json["import"]["duplicates"], 2);
+    assert_eq!(json["import"]["duplicates"], 3);
     assert_eq!(json["import"]["rejected"], 4);
     assert_eq!(json["import"]["rejects_path"], "messy.rejects.csv");
     assert_eq!(json["mapping"]["nps"], "NPS");
     assert_eq!(json["first_rejections"][0]["line"], 4);
 
     let store = Store::connect(&db.url).await.unwrap();
-    assert_eq!(store.feedback_count().await.unwrap(), 2);
+    assert_eq!(store.feedback_count().await.unwrap(), 3);
     store.close().await;
 }
 

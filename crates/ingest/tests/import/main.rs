@@ -41,18 +41,11 @@ async fn all_records(store: &Store) -> Vec<NewFeedback> {
         .collect()
 }
 
-const MESSY: &str = "\u{feff}Response ID;Date;NPS;Comment;Region\r\n\
-    r1;2026-01-05;9;\"Quick delivery;\r\nfriendly driver\";North\r\n\
-    r2;2026-01-06;11;Too many calls;South\r\n\
-    r3;not a date;3;Still waiting for my refund;North\r\n\
-    r4;2026-01-07;;;West\r\n\
-    r5;2026-01-08;6\r\n\
-    r6;2026-01-09;0;Third time I call about the same invoice;East\r\n\
-    ;2026-01-10;7;No id on this one;North\r\n";
-
 async fn a_messy_csv_loads_its_good_rows_and_a_reimport_adds_nothing(db: &TestDatabase) {
     let store = db.store().await;
-    let path = write(db.dir.path(), "messy.csv", MESSY);
+    // A BOM, `;` delimiters, Windows line endings, a quoted newline and four bad rows.
+    let sample = std::fs::read(Path::new(EXAMPLES).join("imports/messy-survey.csv")).unwrap();
+    let path = write(db.dir.path(), "messy.csv", sample);
 
     let first = import(&store, request(&path)).await;
     let totals = &first.import.totals;
