@@ -7,6 +7,8 @@ use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, 
 use throughline_domain::org::Organisation;
 use throughline_domain::{Key, Name, Timestamp, ValidationError};
 
+use throughline_analytics::redact;
+
 use crate::dates::parse_timestamp;
 use crate::fields::{Field, Mapping};
 use crate::formats::RawRow;
@@ -141,12 +143,15 @@ impl Converter {
                 }
             },
         };
-        let texts = Texts::new(
-            text(Field::Comment),
-            text(Field::Helpful),
-            text(Field::Hindering),
-        )
-        .map_err(|e| reject(self.mapping.column(Field::Comment), e.0))?;
+        // Personal data in what customers wrote never reaches the store.
+        let redacted = |field: Field| text(field).map(redact);
+        let (comment, helpful, hindering) = (
+            redacted(Field::Comment),
+            redacted(Field::Helpful),
+            redacted(Field::Hindering),
+        );
+        let texts = Texts::new(comment.as_deref(), helpful.as_deref(), hindering.as_deref())
+            .map_err(|e| reject(self.mapping.column(Field::Comment), e.0))?;
         if scores.is_empty() && texts.is_empty() {
             return Err(reject(
                 None,
@@ -201,7 +206,7 @@ impl Converter {
             .cells
             .iter()
             .filter(|(column, value)| !self.mapping.is_mapped(column) && !value.trim().is_empty())
-            .map(|(column, value)| (column.clone(), value.clone()))
+            .map(|(column, value)| (column.clone(), redact(value).into_owned()))
             .collect();
 
         NewFeedback::new(

@@ -432,7 +432,41 @@ async fn stages_and_touchpoints_are_checked_against_the_organisation(db: &TestDa
     assert_eq!(Format::from_path(&path), Some(Format::Csv));
 }
 
+async fn personal_data_is_redacted_before_it_is_stored(db: &TestDatabase) {
+    let store = db.store().await;
+    let path = write(
+        db.dir.path(),
+        "pii.csv",
+        "id,comment,hindering,Email,nps\n\
+         p1,Call me on +44 20 7946 0958 or mail jo@example.com,card 4111 1111 1111 1111 charged twice,jo@example.com,2\n\
+         p2,Delivered 2026-03-04 - paid $1299 for 2 chairs,,,9\n",
+    );
+    let report = import(&store, request(&path)).await;
+    assert_eq!(report.import.totals.imported, 2);
+    let records = all_records(&store).await;
+    assert_eq!(
+        records[0].texts.comment.as_deref(),
+        Some("Call me on [phone] or mail [email]")
+    );
+    assert_eq!(
+        records[0].texts.hindering.as_deref(),
+        Some("card [card] charged twice")
+    );
+    assert_eq!(
+        records[0].metadata.get("Email").map(String::as_str),
+        Some("[email]")
+    );
+    assert_eq!(
+        records[1].texts.comment.as_deref(),
+        Some("Delivered 2026-03-04 - paid $1299 for 2 chairs"),
+        "dates, prices and quantities are not personal data"
+    );
+    let again = import(&store, request(&path)).await;
+    assert_eq!(again.import.totals.duplicates, 2);
+}
+
 backend_tests!(
+    personal_data_is_redacted_before_it_is_stored,
     a_messy_csv_loads_its_good_rows_and_a_reimport_adds_nothing,
     excel_and_json_lines_import_exactly_like_csv,
     the_presets_read_qualtrics_and_zendesk_exports,

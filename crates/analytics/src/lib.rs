@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod redact;
+pub mod scores;
+
+pub use redact::{PiiKind, redact};
+pub use scores::Estimate;
