@@ -2,6 +2,7 @@
 
 pub mod redact;
 pub mod scores;
+pub mod sentiment;
 
 pub use redact::{PiiKind, redact};
 pub use scores::Estimate;
