@@ -1,8 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+pub mod linalg;
+pub mod metrics;
 pub mod redact;
+pub mod rng;
 pub mod scores;
 pub mod sentiment;
+pub mod text;
+pub mod themes;
 
 pub use redact::{PiiKind, redact};
 pub use scores::Estimate;

@@ -13,12 +13,13 @@
 //!
 //! Comments are assembled from several phrasings per theme, with openers, closers, casual
 //! lowercase and typos, so that theme discovery faces varied language rather than templates.
-//! The generator is deterministic for a given seed (its own SplitMix64, independent of any
-//! crate's random-number streams) and streams its output, so any size fits in flat memory.
+//! The generator is deterministic for a given seed (Throughline's own SplitMix64, independent of
+//! any crate's random-number streams) and streams its output, so any size fits in flat memory.
 
 use std::io::Write;
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use throughline_analytics::rng::SplitMix64;
 
 /// A planted theme: what customers say about it, where it sits, and its effect on NPS.
 #[derive(Debug, Clone, Copy)]
@@ -331,49 +332,10 @@ pub const COLUMNS: [&str; 9] = [
 ];
 pub const DATASET_LABEL: &str = "synthetic demo data (Northwind Home, fictional)";
 
-/// A small, fast, well-mixed generator (SplitMix64) whose stream never changes with a
-/// dependency upgrade.
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n.max(1)
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(f64::MIN_POSITIVE);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
-
 /// The records, one at a time.
 #[derive(Debug)]
 pub struct Generator {
-    rng: Rng,
+    rng: SplitMix64,
     remaining: u64,
     next_id: u64,
     customers: u64,
@@ -393,7 +355,7 @@ impl Generator {
             .single()
             .expect("a valid start date");
         Self {
-            rng: Rng(options.seed ^ 0x005E_ED0F_7412_0CA1),
+            rng: SplitMix64::new(options.seed ^ 0x005E_ED0F_7412_0CA1),
             remaining: options.records,
             next_id: 1,
             // Roughly 2.5 contacts per customer on average, skewed: a few customers write often.
@@ -499,7 +461,7 @@ impl Iterator for Generator {
     }
 }
 
-fn comment(rng: &mut Rng, themes: &[&PlantedTheme], nps: u8) -> String {
+fn comment(rng: &mut SplitMix64, themes: &[&PlantedTheme], nps: u8) -> String {
     if themes.is_empty() {
         return rng.pick(BLAND).to_owned();
     }
@@ -550,7 +512,7 @@ fn capitalise(text: &str) -> String {
 }
 
 /// About one word in thirty gets a typo: two letters swapped or one dropped.
-fn typos(rng: &mut Rng, text: &str) -> String {
+fn typos(rng: &mut SplitMix64, text: &str) -> String {
     text.split(' ')
         .map(|word| {
             let chars: Vec<char> = word.chars().collect();

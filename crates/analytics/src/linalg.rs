@@ -1,0 +1,245 @@
+//! The little linear algebra theme discovery needs: a sparse matrix, a randomized truncated SVD
+//! (Halko, Martinsson & Tropp 2011) and a Jacobi eigensolver for the small symmetric matrix at
+//! its core. Dense matrices are row-major `Vec<f64>`.
+
+use crate::rng::SplitMix64;
+
+/// A sparse matrix in compressed-row form.
+#[derive(Debug, Clone)]
+pub struct CsrMatrix {
+    pub rows: usize,
+    pub cols: usize,
+    pub row_start: Vec<usize>,
+    pub col: Vec<u32>,
+    pub value: Vec<f64>,
+}
+
+impl CsrMatrix {
+    /// From (row, col, value) triples sorted by row then column, without duplicates.
+    pub fn from_sorted(rows: usize, cols: usize, triples: &[(u32, u32, f64)]) -> Self {
+        let mut row_start = vec![0; rows + 1];
+        for &(r, _, _) in triples {
+            row_start[r as usize + 1] += 1;
+        }
+        for r in 0..rows {
+            row_start[r + 1] += row_start[r];
+        }
+        Self {
+            rows,
+            cols,
+            row_start,
+            col: triples.iter().map(|t| t.1).collect(),
+            value: triples.iter().map(|t| t.2).collect(),
+        }
+    }
+
+    fn row(&self, r: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let range = self.row_start[r]..self.row_start[r + 1];
+        self.col[range.clone()]
+            .iter()
+            .zip(&self.value[range])
+            .map(|(c, v)| (*c as usize, *v))
+    }
+
+    /// `self · dense` where `dense` is `cols × width`, row-major.
+    fn mul(&self, dense: &[f64], width: usize) -> Vec<f64> {
+        let mut out = vec![0.0; self.rows * width];
+        for r in 0..self.rows {
+            let target = &mut out[r * width..(r + 1) * width];
+            for (c, v) in self.row(r) {
+                let source = &dense[c * width..(c + 1) * width];
+                for (t, s) in target.iter_mut().zip(source) {
+                    *t += v * s;
+                }
+            }
+        }
+        out
+    }
+
+    /// `selfᵀ · dense` where `dense` is `rows × width`, row-major.
+    fn mul_transposed(&self, dense: &[f64], width: usize) -> Vec<f64> {
+        let mut out = vec![0.0; self.cols * width];
+        for r in 0..self.rows {
+            let source = &dense[r * width..(r + 1) * width];
+            for (c, v) in self.row(r) {
+                let target = &mut out[c * width..(c + 1) * width];
+                for (t, s) in target.iter_mut().zip(source) {
+                    *t += v * s;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Orthonormalises the columns of a `rows × width` row-major matrix in place (modified
+/// Gram–Schmidt, applied twice for stability). A column that vanishes is left zero.
+fn orthonormalise(m: &mut [f64], rows: usize, width: usize) {
+    for _ in 0..2 {
+        for j in 0..width {
+            for k in 0..j {
+                let dot: f64 = (0..rows).map(|r| m[r * width + j] * m[r * width + k]).sum();
+                for r in 0..rows {
+                    m[r * width + j] -= dot * m[r * width + k];
+                }
+            }
+            let norm = (0..rows)
+                .map(|r| m[r * width + j].powi(2))
+                .sum::<f64>()
+                .sqrt();
+            for r in 0..rows {
+                m[r * width + j] = if norm > 1e-12 {
+                    m[r * width + j] / norm
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+}
+
+/// Eigenvalues and eigenvectors of a symmetric `n × n` matrix (cyclic Jacobi), sorted by
+/// decreasing eigenvalue. Eigenvectors are the columns of the returned row-major matrix.
+pub fn symmetric_eigen(matrix: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut a = matrix.to_vec();
+    let mut v = vec![0.0; n * n];
+    for i in 0..n {
+        v[i * n + i] = 1.0;
+    }
+    for _sweep in 0..100 {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |j| *j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * n + j].powi(2))
+            .sum();
+        let scale: f64 = (0..n)
+            .map(|i| a[i * n + i].powi(2))
+            .sum::<f64>()
+            .max(1e-300);
+        if off <= 1e-22 * scale {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[p * n + q];
+                if apq.abs() < 1e-300 {
+                    continue;
+                }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for k in 0..n {
+                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for k in 0..n {
+                    let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| a[j * n + j].total_cmp(&a[i * n + i]));
+    let values = order.iter().map(|&i| a[i * n + i]).collect();
+    let mut vectors = vec![0.0; n * n];
+    for (new, &old) in order.iter().enumerate() {
+        for k in 0..n {
+            vectors[k * n + new] = v[k * n + old];
+        }
+    }
+    (values, vectors)
+}
+
+/// The top `rank` left singular vectors and singular values of `m`, by randomized SVD with
+/// `oversample` extra directions and `power` power iterations. Returns (U as `rows × rank`
+/// row-major, σ).
+pub fn truncated_svd(
+    m: &CsrMatrix,
+    rank: usize,
+    oversample: usize,
+    power: usize,
+    seed: u64,
+) -> (Vec<f64>, Vec<f64>) {
+    let width = (rank + oversample).min(m.rows).min(m.cols).max(1);
+    let mut rng = SplitMix64::new(seed);
+    let omega: Vec<f64> = (0..m.cols * width).map(|_| rng.normal()).collect();
+    let mut q = m.mul(&omega, width);
+    orthonormalise(&mut q, m.rows, width);
+    for _ in 0..power {
+        let mut z = m.mul_transposed(&q, width);
+        orthonormalise(&mut z, m.cols, width);
+        q = m.mul(&z, width);
+        orthonormalise(&mut q, m.rows, width);
+    }
+    // B = Qᵀ M is width × cols; its left singular vectors come from B Bᵀ (width × width).
+    let bt = m.mul_transposed(&q, width); // Mᵀ Q = Bᵀ, cols × width
+    let mut bbt = vec![0.0; width * width];
+    for r in 0..m.cols {
+        let row = &bt[r * width..(r + 1) * width];
+        for i in 0..width {
+            for j in 0..width {
+                bbt[i * width + j] += row[i] * row[j];
+            }
+        }
+    }
+    let (values, vectors) = symmetric_eigen(&bbt, width);
+    let rank = rank.min(width);
+    let sigma: Vec<f64> = values[..rank].iter().map(|v| v.max(0.0).sqrt()).collect();
+    // U = Q · U_B.
+    let mut u = vec![0.0; m.rows * rank];
+    for r in 0..m.rows {
+        for k in 0..rank {
+            u[r * rank + k] = (0..width)
+                .map(|i| q[r * width + i] * vectors[i * width + k])
+                .sum();
+        }
+    }
+    (u, sigma)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jacobi_finds_the_eigenpairs_of_a_small_matrix() {
+        // [[2, 1], [1, 2]]: eigenvalues 3 and 1.
+        let (values, vectors) = symmetric_eigen(&[2.0, 1.0, 1.0, 2.0], 2);
+        assert!((values[0] - 3.0).abs() < 1e-12 && (values[1] - 1.0).abs() < 1e-12);
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        assert!((vectors[0].abs() - s).abs() < 1e-9 && (vectors[2].abs() - s).abs() < 1e-9);
+    }
+
+    #[test]
+    fn randomized_svd_recovers_a_low_rank_matrix() {
+        // A rank-2 matrix: rows are combinations of two patterns with weights 5 and 2.
+        let mut triples = Vec::new();
+        for r in 0..40u32 {
+            for c in 0..30u32 {
+                let a = if c < 15 { 1.0 } else { 0.0 } * f64::from(r % 3 + 1);
+                let b = if c % 2 == 0 { 1.0 } else { 0.0 } * f64::from(r % 5);
+                let v = 5.0 * a + 2.0 * b;
+                if v != 0.0 {
+                    triples.push((r, c, v));
+                }
+            }
+        }
+        let m = CsrMatrix::from_sorted(40, 30, &triples);
+        let (u, sigma) = truncated_svd(&m, 3, 5, 2, 7);
+        assert!(sigma[0] > sigma[1] && sigma[1] > 1.0, "{sigma:?}");
+        assert!(sigma[2] < 1e-6, "rank 2: {sigma:?}");
+        // Columns of U are orthonormal.
+        let dot: f64 = (0..40).map(|r| u[r * 3] * u[r * 3 + 1]).sum();
+        let norm: f64 = (0..40).map(|r| u[r * 3].powi(2)).sum();
+        assert!(dot.abs() < 1e-9 && (norm - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,166 @@
+//! Vectors for comments, learned from the comments themselves.
+//!
+//! Short comments share few words ("card not arrived" / "still waiting for my new card"), so
+//! comparing their words directly (TF-IDF) misses most of what they have in common. Word
+//! vectors learned from the corpus close that gap without any outside model: words that occur
+//! in the same comments get similar vectors (positive pointwise mutual information of
+//! co-occurrence within a comment, context distribution smoothed with exponent 0.75, reduced
+//! by a truncated SVD weighted by the singular values — Levy, Goldberg &
+//! Dagan 2015). A comment's vector is the TF-IDF-weighted sum of its words' vectors, with the
+//! corpus's first principal component removed (Arora, Liang & Ma 2017), normalised to unit
+//! length.
+
+use crate::linalg::{CsrMatrix, truncated_svd};
+
+/// At most this many comments feed the co-occurrence counts (a deterministic spread over the
+/// corpus): word vectors settle long before a million comments.
+const MAX_COOCCURRENCE_DOCS: usize = 200_000;
+/// At most this many distinct words of one comment pair up (bounds the cost of long texts).
+const MAX_WORDS_PER_DOC: usize = 64;
+
+/// Unit-length word vectors, `vocabulary × dims`, row-major.
+pub fn word_vectors(docs: &[Vec<u32>], vocabulary: usize, dims: usize, seed: u64) -> Vec<f64> {
+    let step = docs.len().div_ceil(MAX_COOCCURRENCE_DOCS).max(1);
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut unique: Vec<u32> = Vec::new();
+    for doc in docs.iter().step_by(step) {
+        unique.clear();
+        unique.extend(doc.iter().take(4 * MAX_WORDS_PER_DOC));
+        unique.sort_unstable();
+        unique.dedup();
+        unique.truncate(MAX_WORDS_PER_DOC);
+        for &a in &unique {
+            for &b in &unique {
+                if a != b {
+                    pairs.push((u64::from(a) << 32) | u64::from(b));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let mut counts: Vec<(u32, u32, f64)> = Vec::new();
+    for key in pairs {
+        let (a, b) = ((key >> 32) as u32, key as u32);
+        match counts.last_mut() {
+            Some(last) if last.0 == a && last.1 == b => last.2 += 1.0,
+            _ => counts.push((a, b, 1.0)),
+        }
+    }
+    let total: f64 = counts.iter().map(|c| c.2).sum();
+    if total == 0.0 {
+        return vec![0.0; vocabulary * dims];
+    }
+    let mut row_sum = vec![0.0; vocabulary];
+    let mut col_sum = vec![0.0; vocabulary];
+    for &(a, b, c) in &counts {
+        row_sum[a as usize] += c;
+        col_sum[b as usize] += c;
+    }
+    let smoothed: Vec<f64> = col_sum.iter().map(|c| c.powf(0.75)).collect();
+    let smoothed_total: f64 = smoothed.iter().sum();
+    let ppmi: Vec<(u32, u32, f64)> = counts
+        .into_iter()
+        .filter_map(|(a, b, c)| {
+            let pmi = ((c / total)
+                / ((row_sum[a as usize] / total) * (smoothed[b as usize] / smoothed_total)))
+                .ln();
+            (pmi > 0.0).then_some((a, b, pmi))
+        })
+        .collect();
+    let matrix = CsrMatrix::from_sorted(vocabulary, vocabulary, &ppmi);
+    let rank = dims.min(vocabulary.saturating_sub(1)).max(1);
+    let (u, sigma) = truncated_svd(&matrix, rank, 10, 3, seed);
+    let mut vectors = vec![0.0; vocabulary * dims];
+    for w in 0..vocabulary {
+        let row = &mut vectors[w * dims..w * dims + rank];
+        for (k, value) in row.iter_mut().enumerate() {
+            *value = u[w * rank + k] * sigma[k];
+        }
+        normalise(&mut vectors[w * dims..(w + 1) * dims]);
+    }
+    vectors
+}
+
+/// How a comment's words are weighted: sublinear TF-IDF, `(1 + ln tf) · idf`, with the smooth
+/// idf `ln((1 + N) / (1 + df)) + 1`.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    pub idf: Vec<f64>,
+}
+
+impl Weights {
+    pub fn new(doc_freq: &[u32], documents: usize) -> Self {
+        let n = documents as f64;
+        Self {
+            idf: doc_freq
+                .iter()
+                .map(|&df| ((1.0 + n) / (1.0 + f64::from(df))).ln() + 1.0)
+                .collect(),
+        }
+    }
+}
+
+/// A comment's vector before the common component is removed (not normalised when empty).
+pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
+    let mut sorted = doc.to_vec();
+    sorted.sort_unstable();
+    let mut out = vec![0.0; dims];
+    let mut i = 0;
+    while i < sorted.len() {
+        let word = sorted[i];
+        let mut tf = 0;
+        while i < sorted.len() && sorted[i] == word {
+            tf += 1;
+            i += 1;
+        }
+        let weight = (1.0 + f64::from(tf).ln()) * weights.idf[word as usize];
+        let vector = &words[word as usize * dims..(word as usize + 1) * dims];
+        for (o, v) in out.iter_mut().zip(vector) {
+            *o += weight * v;
+        }
+    }
+    normalise(&mut out);
+    out
+}
+
+/// The dominant direction of a set of unit vectors (power iteration on XᵀX), which every
+/// comment shares and which tells them apart least.
+pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
+    let n = vectors.len() / dims.max(1);
+    let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
+    for _ in 0..50 {
+        let mut next = vec![0.0; dims];
+        for i in 0..n {
+            let row = &vectors[i * dims..(i + 1) * dims];
+            let dot: f64 = row.iter().zip(&pc).map(|(a, b)| a * b).sum();
+            for (x, r) in next.iter_mut().zip(row) {
+                *x += dot * r;
+            }
+        }
+        normalise(&mut next);
+        let change: f64 = next.iter().zip(&pc).map(|(a, b)| (a - b).abs()).sum();
+        pc = next;
+        if change < 1e-9 {
+            break;
+        }
+    }
+    pc
+}
+
+/// Removes `component` from a vector and normalises it again.
+pub fn remove_component(vector: &mut [f64], component: &[f64]) {
+    let dot: f64 = vector.iter().zip(component).map(|(a, b)| a * b).sum();
+    for (v, c) in vector.iter_mut().zip(component) {
+        *v -= dot * c;
+    }
+    normalise(vector);
+}
+
+pub fn normalise(v: &mut [f64]) {
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > 1e-12 {
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Spherical k-means: unit vectors grouped around unit centroids by cosine similarity, with
+//! greedy k-means++ seeding and several seeded restarts, keeping the tightest result.
+
+use crate::rng::SplitMix64;
+use crate::themes::embed::normalise;
+
+/// Seeding looks at no more than this many points (a deterministic spread).
+const MAX_SEEDING_POINTS: usize = 20_000;
+
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    /// `k × dims`, row-major, unit length.
+    pub centroids: Vec<f64>,
+    pub assignment: Vec<usize>,
+    /// Sum of each point's similarity to its centroid (higher is tighter).
+    pub cohesion: f64,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The nearest centroid (highest cosine) and the similarity.
+pub fn nearest(point: &[f64], centroids: &[f64], dims: usize) -> (usize, f64) {
+    centroids
+        .chunks_exact(dims)
+        .enumerate()
+        .map(|(c, centroid)| (c, dot(point, centroid)))
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |best, x| if x.1 > best.1 { x } else { best },
+        )
+}
+
+/// Clusters `points` (`n × dims`, unit rows) into `k` groups; the best of `restarts` runs.
+pub fn spherical_kmeans(
+    points: &[f64],
+    dims: usize,
+    k: usize,
+    restarts: usize,
+    seed: u64,
+) -> Clustering {
+    let n = points.len() / dims;
+    let k = k.clamp(1, n.max(1));
+    let mut best: Option<Clustering> = None;
+    for run in 0..restarts.max(1) {
+        let mut rng = SplitMix64::new(seed.wrapping_add(run as u64 * 0x9E37_79B9));
+        let result = lloyd(points, dims, k, seeds(points, dims, k, &mut rng));
+        if best.as_ref().is_none_or(|b| result.cohesion > b.cohesion) {
+            best = Some(result);
+        }
+    }
+    best.expect("at least one run")
+}
+
+/// Greedy k-means++: each new centre is the best of a few candidates drawn with probability
+/// proportional to the distance (1 − cosine) from the centres so far.
+fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64> {
+    let n = points.len() / dims;
+    let step = n.div_ceil(MAX_SEEDING_POINTS).max(1);
+    let sample: Vec<usize> = (0..n).step_by(step).collect();
+    let row = |i: usize| &points[i * dims..(i + 1) * dims];
+    let mut centroids = Vec::with_capacity(k * dims);
+    centroids.extend_from_slice(row(sample[rng.below(sample.len())]));
+    let mut distance: Vec<f64> = sample
+        .iter()
+        .map(|&i| (1.0 - dot(row(i), &centroids[..dims])).max(0.0))
+        .collect();
+    let trials = 2 + (k as f64).ln() as usize;
+    while centroids.len() < k * dims {
+        let total: f64 = distance.iter().sum();
+        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        for _ in 0..trials {
+            let candidate = if total <= 0.0 {
+                rng.below(sample.len())
+            } else {
+                let mut target = rng.unit() * total;
+                let mut chosen = sample.len() - 1;
+                for (s, d) in distance.iter().enumerate() {
+                    target -= d;
+                    if target <= 0.0 {
+                        chosen = s;
+                        break;
+                    }
+                }
+                chosen
+            };
+            let centre = row(sample[candidate]);
+            let updated: Vec<f64> = sample
+                .iter()
+                .zip(&distance)
+                .map(|(&i, &d)| d.min((1.0 - dot(row(i), centre)).max(0.0)))
+                .collect();
+            let potential: f64 = updated.iter().sum();
+            if best.as_ref().is_none_or(|b| potential < b.0) {
+                best = Some((potential, candidate, updated));
+            }
+        }
+        let (_, candidate, updated) = best.expect("at least one trial");
+        centroids.extend_from_slice(row(sample[candidate]));
+        distance = updated;
+    }
+    centroids
+}
+
+fn lloyd(points: &[f64], dims: usize, k: usize, mut centroids: Vec<f64>) -> Clustering {
+    let n = points.len() / dims;
+    let mut assignment = vec![usize::MAX; n];
+    let mut cohesion = 0.0;
+    for _iteration in 0..100 {
+        let mut changed = 0;
+        cohesion = 0.0;
+        let mut worst: (f64, usize) = (f64::INFINITY, 0);
+        for i in 0..n {
+            let (c, sim) = nearest(&points[i * dims..(i + 1) * dims], &centroids, dims);
+            cohesion += sim;
+            if sim < worst.0 {
+                worst = (sim, i);
+            }
+            if assignment[i] != c {
+                assignment[i] = c;
+                changed += 1;
+            }
+        }
+        let mut sums = vec![0.0; k * dims];
+        let mut sizes = vec![0usize; k];
+        for (i, &c) in assignment.iter().enumerate() {
+            sizes[c] += 1;
+            for (s, p) in sums[c * dims..(c + 1) * dims]
+                .iter_mut()
+                .zip(&points[i * dims..(i + 1) * dims])
+            {
+                *s += p;
+            }
+        }
+        for c in 0..k {
+            if sizes[c] == 0 {
+                // An empty group takes the point its centroid fits worst.
+                sums[c * dims..(c + 1) * dims]
+                    .copy_from_slice(&points[worst.1 * dims..(worst.1 + 1) * dims]);
+                assignment[worst.1] = c;
+                worst.0 = f64::INFINITY;
+            }
+            normalise(&mut sums[c * dims..(c + 1) * dims]);
+        }
+        centroids = sums;
+        if changed == 0 {
+            break;
+        }
+    }
+    Clustering {
+        centroids,
+        assignment,
+        cohesion,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_separated_groups_are_found() {
+        // Three tight bundles of unit vectors in 3-D.
+        let mut points = Vec::new();
+        let mut rng = SplitMix64::new(1);
+        for axis in 0..3 {
+            for _ in 0..20 {
+                let mut v = [
+                    0.05 * rng.normal(),
+                    0.05 * rng.normal(),
+                    0.05 * rng.normal(),
+                ];
+                v[axis] += 1.0;
+                normalise(&mut v);
+                points.extend_from_slice(&v);
+            }
+        }
+        let result = spherical_kmeans(&points, 3, 3, 3, 9);
+        for group in result.assignment.chunks(20) {
+            assert!(
+                group.iter().all(|c| *c == group[0]),
+                "{:?}",
+                result.assignment
+            );
+        }
+        let distinct: std::collections::HashSet<_> = result.assignment.iter().collect();
+        assert_eq!(distinct.len(), 3);
+        let again = spherical_kmeans(&points, 3, 3, 3, 9);
+        assert_eq!(
+            again.assignment, result.assignment,
+            "deterministic for a seed"
+        );
+    }
+}
