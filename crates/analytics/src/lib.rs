@@ -6,6 +6,7 @@ pub mod redact;
 pub mod rng;
 pub mod scores;
 pub mod sentiment;
+pub mod synthetic;
 pub mod text;
 pub mod themes;
 

@@ -7,7 +7,6 @@ pub mod formats;
 pub mod pipeline;
 pub mod presets;
 pub mod rejects;
-pub mod synthetic;
 pub mod xlsx;
 
 pub use convert::{Converter, Placement, Rejection};

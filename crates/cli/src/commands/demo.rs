@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use throughline_analytics::synthetic;
 use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
-use throughline_ingest::synthetic;
 use throughline_store::redact_url;
 
 use super::open_store;

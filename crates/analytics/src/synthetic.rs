@@ -18,8 +18,8 @@
 
 use std::io::Write;
 
+use crate::rng::SplitMix64;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use throughline_analytics::rng::SplitMix64;
 
 /// A planted theme: what customers say about it, where it sits, and its effect on NPS.
 #[derive(Debug, Clone, Copy)]
