@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod impact;
 pub mod linalg;
 pub mod metrics;
 pub mod redact;
@@ -9,6 +10,7 @@ pub mod sentiment;
 pub mod synthetic;
 pub mod text;
 pub mod themes;
+pub mod trends;
 
 pub use redact::{PiiKind, redact};
 pub use scores::Estimate;

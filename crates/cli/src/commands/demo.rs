@@ -65,7 +65,11 @@ fn write_synthetic(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> 
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let written = synthetic::write_csv(
-        synthetic::Options { records, seed },
+        synthetic::Options {
+            records,
+            seed,
+            spike: true,
+        },
         std::io::BufWriter::new(file),
     )
     .with_context(|| format!("cannot write {}", path.display()))?;

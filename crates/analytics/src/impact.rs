@@ -1,0 +1,392 @@
+//! How much each theme moves the overall score, and the Top Ten.
+//!
+//! Two measures per theme, each with a 95% bootstrap interval (percentiles of 200 resamples of
+//! the records, seeded):
+//!
+//! - **cost** — the overall score minus the score of the records *without* the theme: how many
+//!   points of NPS (or of mean rating) the theme costs the organisation as it is now. It grows
+//!   with how often the theme comes up and with how much it hurts.
+//! - **effect** — the theme's coefficient in a least-squares regression of each record's answer
+//!   (0–10 for NPS, the rating otherwise) on indicators of all themes at once: the points one
+//!   record loses when it has the theme, with the other themes held fixed. It separates themes
+//!   that travel together ("late delivery" with "no updates").
+//!
+//! **The Top Ten rule** — a theme qualifies when it has at least [`MIN_SUPPORT`] scored records
+//! and its effect is significantly negative (the whole 95% interval below zero). Qualifying
+//! themes are ranked by cost, most costly first (ties: the stronger effect first); the first ten
+//! are the Top Ten.
+
+use serde::Serialize;
+
+use crate::rng::SplitMix64;
+
+/// Fewer scored records than this and a theme cannot enter the Top Ten.
+pub const MIN_SUPPORT: u64 = 30;
+/// Bootstrap resamples for the intervals.
+pub const BOOTSTRAP_RESAMPLES: usize = 200;
+
+/// One scored record and its themes.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    /// The NPS answer (0–10) or the rating.
+    pub score: f64,
+    pub themes: &'a [usize],
+}
+
+/// Which overall score the cost is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Scores are 0–10 answers; the overall score is the NPS (−100 … 100).
+    Nps,
+    /// The overall score is the mean.
+    Mean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeImpact {
+    pub theme: usize,
+    /// Scored records with the theme.
+    pub support: u64,
+    pub share: f64,
+    /// The score of the records with the theme, and of those without it.
+    pub with: f64,
+    pub without: f64,
+    /// Overall score minus the score without the theme (negative: the theme pulls it down).
+    pub cost: Interval,
+    /// Regression coefficient: points per record with the theme.
+    pub effect: Interval,
+}
+
+impl ThemeImpact {
+    /// Whether the theme meets the Top Ten rule's support and significance conditions.
+    pub fn qualifies(&self) -> bool {
+        self.support >= MIN_SUPPORT && self.effect.high < 0.0
+    }
+}
+
+/// The contribution of one answer to the overall score's sum.
+fn contribution(metric: Metric, score: f64) -> f64 {
+    match metric {
+        Metric::Nps if score >= 9.0 => 100.0,
+        Metric::Nps if score <= 6.0 => -100.0,
+        Metric::Nps => 0.0,
+        Metric::Mean => score,
+    }
+}
+
+/// What one sample says about each theme.
+struct Measures {
+    costs: Vec<f64>,
+    effects: Vec<f64>,
+    /// Score with the theme, score without it, records with it.
+    groups: Vec<(f64, f64, u64)>,
+}
+
+/// Costs and effects for one sample (the data, or a resample given as record indices).
+fn measure(
+    observations: &[Observation<'_>],
+    sample: &[usize],
+    themes: usize,
+    metric: Metric,
+) -> Measures {
+    let (mut total, mut count) = (0.0, 0u64);
+    let mut with = vec![(0.0, 0u64); themes];
+    // Normal equations for [1, indicators…]: XᵀX is (themes + 1)², filled sparsely.
+    let k = themes + 1;
+    let mut xtx = vec![0.0; k * k];
+    let mut xty = vec![0.0; k];
+    for &i in sample {
+        let o = &observations[i];
+        let c = contribution(metric, o.score);
+        total += c;
+        count += 1;
+        let mut present: Vec<usize> = o.themes.iter().copied().filter(|t| *t < themes).collect();
+        present.sort_unstable();
+        present.dedup();
+        xtx[0] += 1.0;
+        xty[0] += o.score;
+        for &t in &present {
+            with[t].0 += c;
+            with[t].1 += 1;
+            xtx[t + 1] += 1.0;
+            xtx[(t + 1) * k] += 1.0;
+            xty[t + 1] += o.score;
+            for &u in &present {
+                xtx[(t + 1) * k + u + 1] += 1.0;
+            }
+        }
+    }
+    let overall = if count > 0 { total / count as f64 } else { 0.0 };
+    let costs = with
+        .iter()
+        .map(|&(sum, n)| {
+            let rest = count - n;
+            if rest == 0 {
+                0.0
+            } else {
+                overall - (total - sum) / rest as f64
+            }
+        })
+        .collect();
+    let effects = solve(xtx, xty, k)[1..].to_vec();
+    let groups = with
+        .iter()
+        .map(|&(sum, n)| {
+            let rest = count - n;
+            let mean_with = if n > 0 { sum / n as f64 } else { 0.0 };
+            let mean_without = if rest > 0 {
+                (total - sum) / rest as f64
+            } else {
+                0.0
+            };
+            (mean_with, mean_without, n)
+        })
+        .collect();
+    Measures {
+        costs,
+        effects,
+        groups,
+    }
+}
+
+/// Solves `a · x = b` (Gaussian elimination, partial pivoting). A tiny ridge keeps themes with
+/// no records from making the system singular.
+fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Vec<f64> {
+    for i in 1..n {
+        a[i * n + i] += 1e-9;
+    }
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&x, &y| a[x * n + col].abs().total_cmp(&a[y * n + col].abs()))
+            .unwrap_or(col);
+        if pivot != col {
+            for j in 0..n {
+                a.swap(col * n + j, pivot * n + j);
+            }
+            b.swap(col, pivot);
+        }
+        let p = a[col * n + col];
+        if p.abs() < 1e-15 {
+            continue;
+        }
+        for row in col + 1..n {
+            let f = a[row * n + col] / p;
+            if f != 0.0 {
+                for j in col..n {
+                    a[row * n + j] -= f * a[col * n + j];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|j| a[i * n + j] * x[j]).sum();
+        let p = a[i * n + i];
+        x[i] = if p.abs() < 1e-15 { 0.0 } else { (b[i] - s) / p };
+    }
+    x
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let position = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (position.floor() as usize, position.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo as f64)
+}
+
+/// The impact of each of `themes` themes (ids `0..themes`) on the overall score.
+pub fn theme_impacts(
+    observations: &[Observation<'_>],
+    themes: usize,
+    metric: Metric,
+    seed: u64,
+) -> Vec<ThemeImpact> {
+    let n = observations.len();
+    let all: Vec<usize> = (0..n).collect();
+    let Measures {
+        costs,
+        effects,
+        groups,
+    } = measure(observations, &all, themes, metric);
+    let mut rng = SplitMix64::new(seed);
+    let mut boot_costs = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); themes];
+    let mut boot_effects = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); themes];
+    let mut sample = vec![0; n];
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        for s in sample.iter_mut() {
+            *s = rng.below(n);
+        }
+        let resampled = measure(observations, &sample, themes, metric);
+        for t in 0..themes {
+            boot_costs[t].push(resampled.costs[t]);
+            boot_effects[t].push(resampled.effects[t]);
+        }
+    }
+    (0..themes)
+        .map(|t| {
+            let interval = |value: f64, boot: &mut Vec<f64>| {
+                boot.sort_by(f64::total_cmp);
+                Interval {
+                    value,
+                    low: percentile(boot, 0.025),
+                    high: percentile(boot, 0.975),
+                }
+            };
+            let (with, without, support) = groups[t];
+            ThemeImpact {
+                theme: t,
+                support,
+                share: if n > 0 {
+                    support as f64 / n as f64
+                } else {
+                    0.0
+                },
+                with,
+                without,
+                cost: interval(costs[t], &mut boot_costs[t]),
+                effect: interval(effects[t], &mut boot_effects[t]),
+            }
+        })
+        .collect()
+}
+
+/// The Top Ten: qualifying themes (see the module's rule), most costly first, at most ten.
+pub fn top_ten(impacts: &[ThemeImpact]) -> Vec<ThemeImpact> {
+    let mut qualifying: Vec<ThemeImpact> =
+        impacts.iter().filter(|i| i.qualifies()).cloned().collect();
+    qualifying.sort_by(|a, b| {
+        a.cost
+            .value
+            .total_cmp(&b.cost.value)
+            .then(a.effect.value.total_cmp(&b.effect.value))
+            .then(a.theme.cmp(&b.theme))
+    });
+    qualifying.truncate(10);
+    qualifying
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{Generator, Options, THEMES};
+
+    fn planted(records: u64) -> (Vec<f64>, Vec<Vec<usize>>) {
+        let data: Vec<_> = Generator::new(Options {
+            records,
+            seed: 11,
+            spike: true,
+        })
+        .collect();
+        let scores = data.iter().map(|r| f64::from(r.nps)).collect();
+        let themes = data
+            .iter()
+            .map(|r| {
+                r.themes
+                    .iter()
+                    .map(|k| THEMES.iter().position(|t| t.key == *k).unwrap())
+                    .collect()
+            })
+            .collect();
+        (scores, themes)
+    }
+
+    #[test]
+    fn the_planted_effects_are_recovered_in_order_with_intervals_that_cover_them() {
+        let (scores, themes) = planted(20_000);
+        let observations: Vec<Observation> = scores
+            .iter()
+            .zip(&themes)
+            .map(|(s, t)| Observation {
+                score: *s,
+                themes: t,
+            })
+            .collect();
+        let impacts = theme_impacts(&observations, THEMES.len(), Metric::Nps, 5);
+        for (impact, theme) in impacts.iter().zip(THEMES) {
+            let e = impact.effect;
+            // Clamping at 0 and 10 shrinks effects a little; the interval is widened by that.
+            assert!(
+                e.low - 0.35 <= theme.nps_effect && theme.nps_effect <= e.high + 0.35,
+                "{}: planted {}, found {e:?}",
+                theme.key,
+                theme.nps_effect
+            );
+        }
+        // Any two themes planted at least half a point apart come out in the planted order.
+        for (a, ta) in impacts.iter().zip(THEMES) {
+            for (b, tb) in impacts.iter().zip(THEMES) {
+                if ta.nps_effect + 0.5 <= tb.nps_effect {
+                    assert!(
+                        a.effect.value < b.effect.value,
+                        "{} ({}) should come out below {} ({})",
+                        ta.key,
+                        a.effect.value,
+                        tb.key,
+                        b.effect.value
+                    );
+                }
+            }
+        }
+
+        let top: Vec<&str> = top_ten(&impacts)
+            .iter()
+            .map(|i| THEMES[i.theme].key)
+            .collect();
+        let negative: Vec<&str> = THEMES
+            .iter()
+            .filter(|t| t.nps_effect < 0.0)
+            .map(|t| t.key)
+            .collect();
+        assert_eq!(top.len(), negative.len(), "{top:?}");
+        assert!(top.iter().all(|k| negative.contains(k)), "{top:?}");
+        // The most costly: late deliveries, the most frequent of the harshest.
+        assert_eq!(top[0], "delivery-delay", "{top:?}");
+        let costs: Vec<f64> = top_ten(&impacts).iter().map(|i| i.cost.value).collect();
+        assert!(
+            costs.windows(2).all(|w| w[0] <= w[1]),
+            "ranked by cost: {costs:?}"
+        );
+    }
+
+    #[test]
+    fn small_or_insignificant_themes_stay_out() {
+        // Theme 0: 20 records, harsh but too few. Theme 1: many records, no effect.
+        let mut scores = Vec::new();
+        let mut themes: Vec<Vec<usize>> = Vec::new();
+        for i in 0..400 {
+            let (score, t) = match i {
+                0..20 => (1.0, vec![0]),
+                20..220 => (if i % 2 == 0 { 9.0 } else { 7.0 }, vec![1]),
+                _ => (if i % 2 == 0 { 9.0 } else { 7.0 }, vec![]),
+            };
+            scores.push(score);
+            themes.push(t);
+        }
+        let observations: Vec<Observation> = scores
+            .iter()
+            .zip(&themes)
+            .map(|(s, t)| Observation {
+                score: *s,
+                themes: t,
+            })
+            .collect();
+        let impacts = theme_impacts(&observations, 2, Metric::Nps, 1);
+        assert_eq!(impacts[0].support, 20);
+        assert!(impacts[0].effect.high < 0.0 && !impacts[0].qualifies());
+        assert!(!impacts[1].qualifies(), "{:?}", impacts[1]);
+        assert!(top_ten(&impacts).is_empty());
+        // NPS with and without theme 0: −100 and 50.
+        assert_eq!((impacts[0].with, impacts[0].without), (-100.0, 50.0));
+    }
+}
