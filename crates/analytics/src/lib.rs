@@ -3,6 +3,7 @@
 pub mod impact;
 pub mod linalg;
 pub mod metrics;
+pub mod placement;
 pub mod redact;
 pub mod rng;
 pub mod scores;

@@ -1,0 +1,311 @@
+//! Placing a comment on a journey stage, with the reason.
+//!
+//! In order of precedence:
+//! 1. **explicit** — the record names its stage (or touchpoint): that wins;
+//! 2. **vocabulary** — the comment uses the organisation's words for a stage ("delivery",
+//!    "arrived late"): the stage with the most matching phrases wins, longer phrases breaking
+//!    ties; an unbroken tie leaves the comment unplaced rather than guessing;
+//! 3. **learned** — once at least [`MIN_LEARNING_EXAMPLES`] records carry an explicit stage, a
+//!    multinomial naive Bayes model of their words places the rest, when it is at least
+//!    [`MIN_LEARNED_PROBABILITY`] sure;
+//! 4. otherwise the comment stays **unplaced**.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use throughline_domain::org::Organisation;
+
+use crate::text::{is_stopword, tokens};
+
+pub const MIN_LEARNING_EXAMPLES: usize = 20;
+pub const MIN_LEARNED_PROBABILITY: f64 = 0.6;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Reason {
+    Explicit,
+    Vocabulary { phrases: Vec<String> },
+    Learned { probability: f64 },
+    Unplaced,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    pub stage: Option<String>,
+    pub reason: Reason,
+}
+
+impl Placement {
+    /// The reason in words, for people.
+    pub fn explain(&self) -> String {
+        match (&self.stage, &self.reason) {
+            (Some(stage), Reason::Explicit) => format!("{stage}: given by the record"),
+            (Some(stage), Reason::Vocabulary { phrases }) => {
+                format!("{stage}: mentions {}", phrases.join(", "))
+            }
+            (Some(stage), Reason::Learned { probability }) => format!(
+                "{stage}: worded like records placed there ({:.0}% sure)",
+                probability * 100.0
+            ),
+            _ => "unplaced: no stage is clear from the text".to_owned(),
+        }
+    }
+}
+
+/// Places comments on the stages of one journey.
+#[derive(Debug, Clone, Default)]
+pub struct Placer {
+    /// (stage key, its phrases as token lists), in journey order.
+    stages: Vec<(String, Vec<Vec<String>>)>,
+    learned: Option<NaiveBayes>,
+}
+
+#[derive(Debug, Clone)]
+struct NaiveBayes {
+    stages: Vec<String>,
+    log_prior: Vec<f64>,
+    /// word → log P(word | stage) per stage.
+    log_likelihood: HashMap<String, Vec<f64>>,
+    log_unseen: Vec<f64>,
+}
+
+fn content_words(text: &str) -> Vec<String> {
+    tokens(text).filter(|w| !is_stopword(w)).collect()
+}
+
+impl Placer {
+    /// The stages and their vocabularies (plus each stage's name) from the organisation.
+    pub fn from_organisation(org: &Organisation) -> Self {
+        Self::new(
+            org.journey
+                .stages
+                .iter()
+                .map(|s| {
+                    let mut phrases = s.vocabulary.clone();
+                    phrases.push(s.name.as_str().to_owned());
+                    (s.key.as_str().to_owned(), phrases)
+                })
+                .collect(),
+        )
+    }
+
+    pub fn new(stages: Vec<(String, Vec<String>)>) -> Self {
+        Self {
+            stages: stages
+                .into_iter()
+                .map(|(key, phrases)| {
+                    let phrases = phrases
+                        .iter()
+                        .map(|p| tokens(p).collect::<Vec<_>>())
+                        .filter(|p| !p.is_empty())
+                        .collect();
+                    (key, phrases)
+                })
+                .collect(),
+            learned: None,
+        }
+    }
+
+    /// Learns from records whose stage is known. Does nothing with fewer than
+    /// [`MIN_LEARNING_EXAMPLES`] of them.
+    pub fn learn(&mut self, examples: &[(&str, &str)]) {
+        if examples.len() < MIN_LEARNING_EXAMPLES {
+            return;
+        }
+        let stages: Vec<String> = self.stages.iter().map(|(k, _)| k.clone()).collect();
+        let mut docs = vec![0usize; stages.len()];
+        let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
+        let mut totals = vec![0.0; stages.len()];
+        for (text, stage) in examples {
+            let Some(s) = stages.iter().position(|k| k == stage) else {
+                continue;
+            };
+            docs[s] += 1;
+            for word in content_words(text) {
+                counts
+                    .entry(word)
+                    .or_insert_with(|| vec![0.0; stages.len()])[s] += 1.0;
+                totals[s] += 1.0;
+            }
+        }
+        let vocabulary = counts.len() as f64;
+        let known: usize = docs.iter().sum();
+        let log_prior = docs
+            .iter()
+            .map(|&d| ((d as f64 + 1.0) / (known as f64 + stages.len() as f64)).ln())
+            .collect();
+        let log_unseen: Vec<f64> = totals
+            .iter()
+            .map(|t| (1.0 / (t + vocabulary)).ln())
+            .collect();
+        let log_likelihood = counts
+            .into_iter()
+            .map(|(word, c)| {
+                let logs = c
+                    .iter()
+                    .zip(&totals)
+                    .map(|(n, t)| ((n + 1.0) / (t + vocabulary)).ln())
+                    .collect();
+                (word, logs)
+            })
+            .collect();
+        self.learned = Some(NaiveBayes {
+            stages,
+            log_prior,
+            log_likelihood,
+            log_unseen,
+        });
+    }
+
+    /// The stage of one comment. `explicit` is the record's own stage, if it has one.
+    pub fn place(&self, explicit: Option<&str>, text: &str) -> Placement {
+        if let Some(stage) = explicit {
+            return Placement {
+                stage: Some(stage.to_owned()),
+                reason: Reason::Explicit,
+            };
+        }
+        let words: Vec<String> = tokens(text).collect();
+        let mut best: Option<(usize, usize, usize, Vec<String>)> = None; // (matches, longest, stage, phrases)
+        let mut tie = false;
+        for (index, (_, phrases)) in self.stages.iter().enumerate() {
+            let found: Vec<&Vec<String>> = phrases
+                .iter()
+                .filter(|p| words.windows(p.len()).any(|w| w == p.as_slice()))
+                .collect();
+            if found.is_empty() {
+                continue;
+            }
+            let longest = found.iter().map(|p| p.len()).max().unwrap_or(0);
+            let candidate = (found.len(), longest);
+            match &best {
+                Some((m, l, _, _)) if (*m, *l) > candidate => {}
+                Some((m, l, _, _)) if (*m, *l) == candidate => tie = true,
+                _ => {
+                    tie = false;
+                    best = Some((
+                        found.len(),
+                        longest,
+                        index,
+                        found.iter().map(|p| p.join(" ")).collect(),
+                    ));
+                }
+            }
+        }
+        if let Some((_, _, index, phrases)) = best
+            && !tie
+        {
+            return Placement {
+                stage: Some(self.stages[index].0.clone()),
+                reason: Reason::Vocabulary { phrases },
+            };
+        }
+        if let Some(model) = &self.learned {
+            let words = content_words(text);
+            if !words.is_empty() {
+                let scores: Vec<f64> = (0..model.stages.len())
+                    .map(|s| {
+                        model.log_prior[s]
+                            + words
+                                .iter()
+                                .map(|w| {
+                                    model
+                                        .log_likelihood
+                                        .get(w)
+                                        .map_or(model.log_unseen[s], |l| l[s])
+                                })
+                                .sum::<f64>()
+                    })
+                    .collect();
+                let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+                if let Some((s, score)) =
+                    scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))
+                {
+                    let probability = (score - max).exp() / total;
+                    if probability >= MIN_LEARNED_PROBABILITY {
+                        return Placement {
+                            stage: Some(model.stages[s].clone()),
+                            reason: Reason::Learned { probability },
+                        };
+                    }
+                }
+            }
+        }
+        Placement {
+            stage: None,
+            reason: Reason::Unplaced,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placer() -> Placer {
+        let org = throughline_domain::org::parse(include_str!("../../../examples/org.toml"))
+            .unwrap()
+            .organisation;
+        Placer::from_organisation(&org)
+    }
+
+    #[test]
+    fn explicit_stages_win_and_vocabulary_places_the_rest() {
+        let p = placer();
+        let explicit = p.place(Some("pay"), "the delivery was late");
+        assert_eq!(explicit.stage.as_deref(), Some("pay"));
+        assert_eq!(explicit.explain(), "pay: given by the record");
+
+        let by_words = p.place(None, "The salesperson promised a discount in the showroom");
+        assert_eq!(by_words.stage.as_deref(), Some("choose"), "{by_words:?}");
+        assert!(
+            by_words.explain().contains("salesperson"),
+            "{}",
+            by_words.explain()
+        );
+
+        let none = p.place(None, "lovely, thanks");
+        assert_eq!(none.stage, None);
+        assert_eq!(none.reason, Reason::Unplaced);
+    }
+
+    #[test]
+    fn learned_associations_place_comments_the_vocabulary_misses() {
+        let mut p = Placer::new(vec![
+            ("wait".to_owned(), vec!["delivery date".to_owned()]),
+            ("pay".to_owned(), vec!["invoice".to_owned()]),
+        ]);
+        let mut examples = Vec::new();
+        for _ in 0..15 {
+            examples.push(("the courier never turned up with my parcel", "wait"));
+            examples.push(("my card was debited twice this month", "pay"));
+        }
+        assert_eq!(p.place(None, "parcel and courier problems").stage, None);
+        p.learn(&examples);
+        let learned = p.place(None, "parcel and courier problems");
+        assert_eq!(learned.stage.as_deref(), Some("wait"));
+        assert!(matches!(learned.reason, Reason::Learned { probability } if probability > 0.9));
+        assert_eq!(
+            p.place(None, "where is the invoice").reason,
+            Reason::Vocabulary {
+                phrases: vec!["invoice".to_owned()]
+            },
+            "vocabulary still comes first"
+        );
+    }
+
+    #[test]
+    fn a_tie_between_stages_is_left_unplaced() {
+        let p = Placer::new(vec![
+            ("wait".to_owned(), vec!["delivery".to_owned()]),
+            ("pay".to_owned(), vec!["refund".to_owned()]),
+        ]);
+        assert_eq!(p.place(None, "delivery refund").stage, None);
+        assert_eq!(
+            p.place(None, "delivery delivery refund").stage,
+            None,
+            "counted once"
+        );
+    }
+}
