@@ -9,7 +9,8 @@
 //! - **effect** — the theme's coefficient in a least-squares regression of each record's answer
 //!   (0–10 for NPS, the rating otherwise) on indicators of all themes at once: the points one
 //!   record loses when it has the theme, with the other themes held fixed. It separates themes
-//!   that travel together ("late delivery" with "no updates").
+//!   that travel together ("late delivery" with "no updates"). A light ridge penalty keeps it
+//!   defined when every record has a theme; effects then read as differences from the average.
 //!
 //! **The Top Ten rule** — a theme qualifies when it has at least [`MIN_SUPPORT`] scored records
 //! and its effect is significantly negative (the whole 95% interval below zero). Qualifying
@@ -157,11 +158,18 @@ fn measure(
     }
 }
 
-/// Solves `a · x = b` (Gaussian elimination, partial pivoting). A tiny ridge keeps themes with
-/// no records from making the system singular.
+/// Ridge penalty on the theme coefficients (not the intercept). When every record has a theme,
+/// the indicators add up to the intercept and the plain regression has no unique answer; the
+/// penalty picks the answer with the smallest effects, so that effects read as differences
+/// from the average record. Against the thousands of records a theme usually has, it moves an
+/// effect by a thousandth of a point.
+const RIDGE: f64 = 1.0;
+
+/// Solves the normal equations `a · x = b` (Gaussian elimination, partial pivoting) with the
+/// [`RIDGE`] penalty on every coefficient but the first (the intercept).
 fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Vec<f64> {
     for i in 1..n {
-        a[i * n + i] += 1e-9;
+        a[i * n + i] += RIDGE;
     }
     for col in 0..n {
         let pivot = (col..n)

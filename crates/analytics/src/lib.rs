@@ -5,6 +5,7 @@ pub mod linalg;
 pub mod metrics;
 pub mod placement;
 pub mod redact;
+pub mod report;
 pub mod rng;
 pub mod scores;
 pub mod sentiment;

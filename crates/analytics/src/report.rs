@@ -1,0 +1,438 @@
+//! One analysis of a set of records, end to end: sentiment, themes, stage placement, scores,
+//! impact and the Top Ten, spikes. Pure: the caller reads the records (from a file or the
+//! store) and writes the report wherever it goes. `throughline analyze-file` writes it as
+//! `records.jsonl`, `themes.json` and `summary.json` (format in `docs/analysis-output.md`).
+
+use serde::Serialize;
+use throughline_domain::feedback::{Ces, Csat, Nps, Rating};
+use throughline_domain::org::Organisation;
+
+use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
+use crate::placement::{Placer, Reason};
+use crate::scores::{self, Estimate};
+use crate::sentiment::{Label, sentiment};
+use crate::themes::{DiscoverOptions, ThemeCount, discover};
+use crate::trends::{Dated, Period, Spike, spikes, trends};
+
+/// A record to analyse.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    /// The source's id, or the row number, as text.
+    pub id: String,
+    pub received_at_millis: i64,
+    pub text: String,
+    pub stage: Option<String>,
+    pub nps: Option<Nps>,
+    pub csat: Option<Csat>,
+    pub ces: Option<Ces>,
+    pub rating: Option<Rating>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub themes: ThemeCount,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordResult {
+    pub id: String,
+    pub sentiment: f64,
+    pub sentiment_label: Label,
+    /// Theme ids, best first.
+    pub themes: Vec<String>,
+    pub theme_confidence: Vec<f64>,
+    pub stage: Option<String>,
+    pub stage_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeResult {
+    /// `t1`, `t2`, … largest first.
+    pub id: String,
+    pub label: String,
+    pub phrases: Vec<String>,
+    /// Records with the theme (first or not).
+    pub count: u64,
+    pub share: f64,
+    pub mean_sentiment: f64,
+    /// The stage most of its placed records are on.
+    pub stage: Option<String>,
+    /// Cost and effect on the overall score, when the records carry scores.
+    pub impact: Option<ThemeImpact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scores {
+    pub nps: Option<Estimate>,
+    pub csat: Option<Estimate>,
+    pub ces: Option<Estimate>,
+    pub rating: Option<Estimate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopTenEntry {
+    pub rank: usize,
+    pub theme: String,
+    pub label: String,
+    pub support: u64,
+    pub cost: f64,
+    pub cost_low: f64,
+    pub cost_high: f64,
+    pub effect: f64,
+    pub effect_low: f64,
+    pub effect_high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpikeResult {
+    pub theme: String,
+    pub label: String,
+    pub period: String,
+    pub count: u64,
+    pub expected: f64,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub records: u64,
+    pub seed: u64,
+    pub themes: usize,
+    /// The score impacts are measured on (`nps` or `mean` of the ratings/CSAT), if any.
+    pub impact_metric: Option<Metric>,
+    pub scores: Scores,
+    pub sentiment: SentimentSummary,
+    pub placed: u64,
+    pub top_ten: Vec<TopTenEntry>,
+    pub spikes: Vec<SpikeResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentimentSummary {
+    pub mean: f64,
+    pub negative: u64,
+    pub neutral: u64,
+    pub positive: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub records: Vec<RecordResult>,
+    pub themes: Vec<ThemeResult>,
+    pub summary: Summary,
+}
+
+/// The score impacts are measured on: NPS when at least 30 records carry it, else the mean
+/// rating, else the mean CSAT (with the same minimum).
+#[derive(Debug, Clone, Copy)]
+enum ImpactScore {
+    Nps,
+    Rating,
+    Csat,
+}
+
+impl ImpactScore {
+    fn choose(inputs: &[Input]) -> Option<Self> {
+        [Self::Nps, Self::Rating, Self::Csat]
+            .into_iter()
+            .find(|s| inputs.iter().filter(|i| s.value(i).is_some()).count() >= 30)
+    }
+
+    fn value(self, input: &Input) -> Option<f64> {
+        match self {
+            Self::Nps => input.nps.map(|n| f64::from(n.value())),
+            Self::Rating => input.rating.map(Rating::value),
+            Self::Csat => input.csat.map(|c| f64::from(c.value())),
+        }
+    }
+
+    fn metric(self) -> Metric {
+        match self {
+            Self::Nps => Metric::Nps,
+            Self::Rating | Self::Csat => Metric::Mean,
+        }
+    }
+}
+
+/// Analyses `inputs` against `organisation` (for stage vocabularies), deterministically for a
+/// seed.
+pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
+    let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
+    let sentiments: Vec<_> = texts.iter().map(|t| sentiment(t)).collect();
+    let discovery = discover(
+        &texts,
+        &[],
+        DiscoverOptions {
+            themes: options.themes,
+            seed: options.seed,
+        },
+    );
+    let theme_count = discovery.themes.len();
+    let theme_id = |t: usize| format!("t{}", t + 1);
+
+    let mut placer = organisation
+        .map(Placer::from_organisation)
+        .unwrap_or_default();
+    let examples: Vec<(&str, &str)> = inputs
+        .iter()
+        .filter_map(|i| i.stage.as_deref().map(|s| (i.text.as_str(), s)))
+        .collect();
+    placer.learn(&examples);
+    let placements: Vec<_> = inputs
+        .iter()
+        .map(|i| placer.place(i.stage.as_deref(), &i.text))
+        .collect();
+
+    let theme_lists: Vec<Vec<usize>> = discovery
+        .assignments
+        .iter()
+        .map(|a| a.iter().map(|x| x.theme).collect())
+        .collect();
+
+    let score_of = ImpactScore::choose(inputs);
+    let impacts: Option<Vec<ThemeImpact>> = score_of.map(|source| {
+        let observations: Vec<Observation> = inputs
+            .iter()
+            .zip(&theme_lists)
+            .filter_map(|(i, t)| {
+                source.value(i).map(|s| Observation {
+                    score: s,
+                    themes: t,
+                })
+            })
+            .collect();
+        theme_impacts(&observations, theme_count, source.metric(), options.seed)
+    });
+
+    let n = inputs.len().max(1) as f64;
+    let themes: Vec<ThemeResult> = discovery
+        .themes
+        .iter()
+        .enumerate()
+        .map(|(t, theme)| {
+            let members: Vec<usize> = (0..inputs.len())
+                .filter(|&i| theme_lists[i].contains(&t))
+                .collect();
+            let count = members.len() as u64;
+            let mean_sentiment = if members.is_empty() {
+                0.0
+            } else {
+                members.iter().map(|&i| sentiments[i].score).sum::<f64>() / members.len() as f64
+            };
+            let mut stage_counts: Vec<(String, usize)> = Vec::new();
+            for &i in &members {
+                if let Some(stage) = &placements[i].stage {
+                    match stage_counts.iter_mut().find(|(s, _)| s == stage) {
+                        Some(entry) => entry.1 += 1,
+                        None => stage_counts.push((stage.clone(), 1)),
+                    }
+                }
+            }
+            let stage = stage_counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(s, _)| s.clone());
+            ThemeResult {
+                id: theme_id(t),
+                label: theme.label.clone(),
+                phrases: theme.phrases.clone(),
+                count,
+                share: count as f64 / n,
+                mean_sentiment,
+                stage,
+                impact: impacts.as_ref().map(|all| all[t].clone()),
+            }
+        })
+        .collect();
+
+    let records: Vec<RecordResult> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| RecordResult {
+            id: input.id.clone(),
+            sentiment: sentiments[i].score,
+            sentiment_label: sentiments[i].label,
+            themes: discovery.assignments[i]
+                .iter()
+                .map(|a| theme_id(a.theme))
+                .collect(),
+            theme_confidence: discovery.assignments[i]
+                .iter()
+                .map(|a| a.confidence)
+                .collect(),
+            stage: placements[i].stage.clone(),
+            stage_reason: placements[i].explain(),
+        })
+        .collect();
+
+    let top = impacts.as_deref().map(top_ten).unwrap_or_default();
+    let top_ten = top
+        .iter()
+        .enumerate()
+        .map(|(rank, impact)| TopTenEntry {
+            rank: rank + 1,
+            theme: theme_id(impact.theme),
+            label: discovery.themes[impact.theme].label.clone(),
+            support: impact.support,
+            cost: impact.cost.value,
+            cost_low: impact.cost.low,
+            cost_high: impact.cost.high,
+            effect: impact.effect.value,
+            effect_low: impact.effect.low,
+            effect_high: impact.effect.high,
+        })
+        .collect();
+
+    let dated: Vec<Dated> = inputs
+        .iter()
+        .zip(&theme_lists)
+        .zip(&sentiments)
+        .map(|((input, t), s)| Dated {
+            at_millis: input.received_at_millis,
+            themes: t,
+            sentiment: s.score,
+        })
+        .collect();
+    let (totals, theme_trends) = trends(&dated, theme_count, Period::Month);
+    let spike_list: Vec<Spike> = if totals.len() >= 3 {
+        spikes(&totals, &theme_trends)
+    } else {
+        Vec::new()
+    };
+
+    let count_label = |label: Label| sentiments.iter().filter(|s| s.label == label).count() as u64;
+    let summary = Summary {
+        records: inputs.len() as u64,
+        seed: options.seed,
+        themes: theme_count,
+        impact_metric: score_of.map(ImpactScore::metric),
+        scores: Scores {
+            nps: scores::nps(inputs.iter().filter_map(|i| i.nps)),
+            csat: scores::csat(inputs.iter().filter_map(|i| i.csat)),
+            ces: scores::ces(inputs.iter().filter_map(|i| i.ces)),
+            rating: scores::mean_rating(inputs.iter().filter_map(|i| i.rating)),
+        },
+        sentiment: SentimentSummary {
+            mean: sentiments.iter().map(|s| s.score).sum::<f64>() / n,
+            negative: count_label(Label::Negative),
+            neutral: count_label(Label::Neutral),
+            positive: count_label(Label::Positive),
+        },
+        placed: placements
+            .iter()
+            .filter(|p| p.reason != Reason::Unplaced)
+            .count() as u64,
+        top_ten,
+        spikes: spike_list
+            .into_iter()
+            .map(|s| SpikeResult {
+                theme: theme_id(s.theme),
+                label: discovery.themes[s.theme].label.clone(),
+                period: s.period,
+                count: s.count,
+                expected: s.expected,
+                p_value: s.p_value,
+            })
+            .collect(),
+    };
+    Report {
+        records,
+        themes,
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{Generator, SPIKE, THEMES};
+
+    #[test]
+    fn discovered_themes_carry_the_planted_story() {
+        let data: Vec<_> = Generator::new(crate::synthetic::Options {
+            records: 12_000,
+            seed: 42,
+            spike: true,
+        })
+        .collect();
+        let inputs: Vec<Input> = data
+            .iter()
+            .map(|r| Input {
+                id: r.id.clone(),
+                received_at_millis: r.received_at.timestamp_millis(),
+                text: r.comment.clone().unwrap_or_default(),
+                stage: r.stage.map(str::to_owned),
+                nps: Some(Nps::new(r.nps).unwrap()),
+                csat: r.csat.map(|c| Csat::new(c).unwrap()),
+                ..Input::default()
+            })
+            .collect();
+        let org = throughline_domain::org::parse(include_str!("../../../examples/org.toml"))
+            .unwrap()
+            .organisation;
+        let options = Options {
+            themes: ThemeCount::Fixed(14),
+            seed: 42,
+        };
+        let report = analyze(&inputs, Some(&org), options);
+        assert_eq!(report.records.len(), 12_000);
+        assert_eq!(report.themes.len(), 14);
+
+        // Which planted theme dominates each discovered theme (by first theme).
+        let planted_of = |theme_id: &str| -> &str {
+            let mut counts: Vec<(&str, usize)> = Vec::new();
+            for (record, truth) in report.records.iter().zip(&data) {
+                if record.themes.first().map(String::as_str) == Some(theme_id) {
+                    for key in &truth.themes {
+                        match counts.iter_mut().find(|(k, _)| k == key) {
+                            Some(entry) => entry.1 += 1,
+                            None => counts.push((key, 1)),
+                        }
+                    }
+                }
+            }
+            counts
+                .into_iter()
+                .max_by_key(|(_, c)| *c)
+                .map_or("", |(k, _)| k)
+        };
+        let harmful: Vec<&str> = THEMES
+            .iter()
+            .filter(|t| t.nps_effect < 0.0)
+            .map(|t| t.key)
+            .collect();
+        let top: Vec<&str> = report
+            .summary
+            .top_ten
+            .iter()
+            .map(|e| planted_of(&e.theme))
+            .collect();
+        assert!(top.len() >= 5, "{:?}", report.summary.top_ten);
+        assert!(
+            top.iter().all(|k| harmful.contains(k)),
+            "top ten stands for {top:?}"
+        );
+        assert!(top[..3].contains(&"delivery-delay"), "{top:?}");
+        let spiking: Vec<&str> = report
+            .summary
+            .spikes
+            .iter()
+            .map(|s| planted_of(&s.theme))
+            .collect();
+        assert!(
+            spiking.contains(&SPIKE.theme),
+            "{:?}",
+            report.summary.spikes
+        );
+
+        let nps = report.summary.scores.nps.unwrap();
+        assert_eq!(nps.n, 12_000);
+        assert!(report.summary.placed > 1000, "{}", report.summary.placed);
+        assert_eq!(
+            report,
+            analyze(&inputs, Some(&org), options),
+            "same input and seed, same report"
+        );
+    }
+}
