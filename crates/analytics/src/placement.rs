@@ -112,6 +112,13 @@ impl Placer {
         if examples.len() < MIN_LEARNING_EXAMPLES {
             return;
         }
+        // Stages the examples name but the vocabulary does not know (no organisation given)
+        // are learned too.
+        for (_, stage) in examples {
+            if !self.stages.iter().any(|(k, _)| k == stage) {
+                self.stages.push(((*stage).to_owned(), Vec::new()));
+            }
+        }
         let stages: Vec<String> = self.stages.iter().map(|(k, _)| k.clone()).collect();
         let mut docs = vec![0usize; stages.len()];
         let mut counts: HashMap<String, Vec<f64>> = HashMap::new();

@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use throughline_domain::feedback::NewFeedback;
+use throughline_domain::org::Organisation;
 use throughline_domain::{Name, Timestamp};
 use throughline_store::{
     INSERT_BATCH, ImportRecord, ImportStart, ImportTotals, KeyedFeedback, Store, StoreError,
@@ -17,7 +19,7 @@ use throughline_store::{
 use crate::convert::{Converter, Placement, Rejection};
 use crate::fields::{Field, Mapping, MappingError};
 use crate::formats::{Format, RawRow, ReadError, Reader};
-use crate::presets::{Preset, PresetError};
+use crate::presets::{Preset, PresetError, ValueMap};
 use crate::rejects::{RejectsWriter, default_path};
 
 /// What to import and how.
@@ -88,53 +90,31 @@ impl PreparedImport {
     /// Opens the file, applies the preset and resolves the mapping against `store`'s
     /// organisation (for stage and touchpoint names). Nothing is written yet.
     pub async fn new(store: &Store, request: ImportRequest) -> Result<Self, ImportError> {
-        let format = match request.format {
-            Some(format) => format,
-            None => Format::from_path(&request.path)
-                .ok_or_else(|| ImportError::UnknownFormat(request.path.display().to_string()))?,
-        };
         let organisation = store.load_organisation().await?;
-        let path = request.path.clone();
+        let (path, format, preset, overrides) = (
+            request.path.clone(),
+            request.format,
+            request.preset,
+            request.overrides,
+        );
         // Opening a workbook or sniffing a CSV reads the disk: keep it off the runtime.
-        let (reader, plan) = tokio::task::spawn_blocking(move || -> Result<_, ImportError> {
-            let mut reader = Reader::open(&path, format)?;
-            let plan = match request.preset {
-                Some(preset) => preset.prepare(&mut reader)?,
-                None => Default::default(),
-            };
-            Ok((reader, plan))
-        })
-        .await
-        .expect("opening an import file does not panic")?;
-
-        let mut overrides = plan.overrides;
-        for (field, column) in request.overrides {
-            overrides.retain(|(f, c)| *f != field && !same_column(c, &column));
-            overrides.push((field, column));
-        }
-        let mapping = Mapping::resolve(reader.columns(), &overrides)?;
+        let opened =
+            tokio::task::spawn_blocking(move || OpenedFile::open(&path, format, preset, overrides))
+                .await
+                .expect("opening an import file does not panic")?;
         let source = request
             .source
             .unwrap_or_else(|| default_source(&request.path));
         let rejects_path = request
             .rejects
-            .unwrap_or_else(|| default_path(&request.path, format));
-        let rejects = RejectsWriter::new(rejects_path, format, reader.columns());
-        let converter = Converter {
-            mapping,
-            source,
-            placement: organisation
-                .as_ref()
-                .map(Placement::from_organisation)
-                .unwrap_or_default(),
-            now: Timestamp::now(),
-            values: plan.values,
-        };
+            .unwrap_or_else(|| default_path(&request.path, opened.format));
+        let rejects = RejectsWriter::new(rejects_path, opened.format, opened.reader.columns());
+        let converter = opened.converter(source, organisation.as_ref());
         Ok(Self {
-            reader,
-            leftover: plan.leftover,
+            reader: opened.reader,
+            leftover: opened.leftover,
             converter,
-            format,
+            format: opened.format,
             file_name: request.path.display().to_string(),
             rejects,
         })
@@ -239,6 +219,109 @@ impl PreparedImport {
             first_rejections: outcome.first_rejections,
         })
     }
+}
+
+/// A file opened for reading, its preset applied and its mapping resolved: the common start of
+/// an import and of a one-shot analysis.
+#[derive(Debug)]
+struct OpenedFile {
+    reader: Reader,
+    format: Format,
+    mapping: Mapping,
+    values: Vec<ValueMap>,
+    /// Rows the preset read ahead that are responses.
+    leftover: Vec<RawRow>,
+}
+
+impl OpenedFile {
+    fn open(
+        path: &Path,
+        format: Option<Format>,
+        preset: Option<Preset>,
+        overrides: Vec<(Field, String)>,
+    ) -> Result<Self, ImportError> {
+        let format = match format {
+            Some(format) => format,
+            None => Format::from_path(path)
+                .ok_or_else(|| ImportError::UnknownFormat(path.display().to_string()))?,
+        };
+        let mut reader = Reader::open(path, format)?;
+        let plan = match preset {
+            Some(preset) => preset.prepare(&mut reader)?,
+            None => Default::default(),
+        };
+        // The user's `--map` choices win over the preset's.
+        let mut all = plan.overrides;
+        for (field, column) in overrides {
+            all.retain(|(f, c)| *f != field && !same_column(c, &column));
+            all.push((field, column));
+        }
+        let mapping = Mapping::resolve(reader.columns(), &all)?;
+        Ok(Self {
+            reader,
+            format,
+            mapping,
+            values: plan.values,
+            leftover: plan.leftover,
+        })
+    }
+
+    fn converter(&self, source: Name, organisation: Option<&Organisation>) -> Converter {
+        Converter {
+            mapping: self.mapping.clone(),
+            source,
+            placement: organisation
+                .map(Placement::from_organisation)
+                .unwrap_or_default(),
+            now: Timestamp::now(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+/// A file read into records without storing them (for one-shot analysis).
+#[derive(Debug)]
+pub struct ReadFile {
+    /// Each good record with the line it starts on.
+    pub records: Vec<(u64, NewFeedback)>,
+    pub mapping: Mapping,
+    pub rows_read: u64,
+    pub rejected: u64,
+    pub first_rejections: Vec<Rejection>,
+}
+
+/// Reads and checks every row of a file as an import would, keeping the good records in
+/// memory and counting the rejected ones. Personal data is redacted as on import.
+pub fn read_file(
+    path: &Path,
+    format: Option<Format>,
+    preset: Option<Preset>,
+    overrides: Vec<(Field, String)>,
+    organisation: Option<&Organisation>,
+) -> Result<ReadFile, ImportError> {
+    let opened = OpenedFile::open(path, format, preset, overrides)?;
+    let converter = opened.converter(default_source(path), organisation);
+    let mut out = ReadFile {
+        records: Vec::new(),
+        mapping: opened.mapping,
+        rows_read: 0,
+        rejected: 0,
+        first_rejections: Vec::new(),
+    };
+    for row in opened.leftover.into_iter().map(Ok).chain(opened.reader) {
+        let row = row?;
+        out.rows_read += 1;
+        match converter.convert(&row) {
+            Ok(record) => out.records.push((row.line, record)),
+            Err(rejection) => {
+                out.rejected += 1;
+                if out.first_rejections.len() < REJECTIONS_SHOWN {
+                    out.first_rejections.push(rejection);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Imports one file: [`PreparedImport::new`] then [`PreparedImport::run`].

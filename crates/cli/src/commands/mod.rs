@@ -1,6 +1,7 @@
 //! The command line: global options, the list of commands, and dispatch. Each command lives in
 //! its own module and is a thin layer over the library crates.
 
+mod analyze;
 mod demo;
 mod import;
 mod org;
@@ -40,6 +41,9 @@ enum Command {
     Apply(org::ApplyArgs),
     /// Print the current organisation as a TOML file that `apply` accepts.
     ExportOrg(org::ExportArgs),
+    /// Analyse a feedback file without a workspace: sentiment, themes, stages, scores, the
+    /// Top Ten and spikes, written as records.jsonl, themes.json and summary.json.
+    AnalyzeFile(analyze::AnalyzeFileArgs),
     /// Import customer feedback from a CSV, JSON Lines or Excel file. Re-importing is safe:
     /// records already stored are counted as duplicates, not stored twice.
     Import(import::ImportArgs),
@@ -54,6 +58,7 @@ impl Cli {
             Command::Init(args) => org::init(&database_url(url), args).await,
             Command::Apply(args) => org::apply(&database_url(url), args).await,
             Command::ExportOrg(args) => org::export(&database_url(url), args).await,
+            Command::AnalyzeFile(args) => analyze::analyze_file(args),
             Command::Import(args) => import::run(&database_url(url), args).await,
         }
     }

@@ -20,7 +20,15 @@ fn version_and_help_are_there() {
     ] {
         assert!(help.contains(command), "--help lacks {command}:\n{help}");
     }
-    for command in ["demo", "demo-data", "import", "init", "apply", "export-org"] {
+    for command in [
+        "demo",
+        "demo-data",
+        "import",
+        "analyze-file",
+        "init",
+        "apply",
+        "export-org",
+    ] {
         let help = ok(throughline(None, dir.path(), &[command, "--help"]));
         assert!(
             help.contains("Usage: throughline"),

@@ -1,0 +1,143 @@
+//! `throughline analyze-file`: one-shot analysis of a feedback file, without a workspace. Writes
+//! `records.jsonl`, `themes.json` and `summary.json` (format: docs/analysis-output.md).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use throughline_analytics::report::{Input, Options, Report, analyze};
+use throughline_analytics::themes::ThemeCount;
+use throughline_ingest::pipeline::read_file;
+use throughline_ingest::presets::Preset;
+use throughline_ingest::{Format, Mapping};
+
+use super::org::read_org_file;
+
+#[derive(Debug, Args)]
+pub struct AnalyzeFileArgs {
+    /// The feedback file: .csv/.tsv, .jsonl or .xlsx, read as `throughline import` reads it.
+    file: PathBuf,
+    /// The file's format, when its extension does not say it.
+    #[arg(long, value_name = "csv|jsonl|xlsx")]
+    format: Option<String>,
+    /// Map a field to a column (repeatable), as for `throughline import`.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    map: Vec<String>,
+    /// A known export layout: qualtrics or zendesk.
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// An organisation file, for stage vocabularies and stage names.
+    #[arg(long, value_name = "ORG.toml")]
+    org: Option<PathBuf>,
+    /// How many themes to find, or `auto` to let the data decide.
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    themes: String,
+    /// The random seed: the same input and seed give the same output.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// The folder to write records.jsonl, themes.json and summary.json into (created if
+    /// needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
+    let themes = match args.themes.trim() {
+        "auto" => ThemeCount::Auto,
+        n => match n.parse::<usize>() {
+            Ok(k) if k >= 1 => ThemeCount::Fixed(k),
+            _ => anyhow::bail!("--themes {n:?}: give a number of themes (1 or more) or auto"),
+        },
+    };
+    let organisation = args
+        .org
+        .as_deref()
+        .map(read_org_file)
+        .transpose()?
+        .map(|parsed| parsed.organisation);
+    let read = read_file(
+        &args.file,
+        args.format.as_deref().map(Format::parse).transpose()?,
+        args.preset.as_deref().map(Preset::parse).transpose()?,
+        Mapping::parse_overrides(&args.map)?,
+        organisation.as_ref(),
+    )?;
+    eprintln!("Mapping: {}", read.mapping);
+    if read.rejected > 0 {
+        eprintln!(
+            "Skipped {} of {} rows that an import would reject:",
+            read.rejected, read.rows_read
+        );
+        for rejection in &read.first_rejections {
+            eprintln!("  {rejection}");
+        }
+    }
+    let inputs: Vec<Input> = read
+        .records
+        .iter()
+        .map(|(line, record)| Input {
+            id: record
+                .external_id
+                .clone()
+                .unwrap_or_else(|| line.to_string()),
+            received_at_millis: record.received_at.as_millis(),
+            text: record.texts.joined(),
+            stage: record.stage.as_ref().map(|s| s.as_str().to_owned()),
+            nps: record.scores.nps,
+            csat: record.scores.csat,
+            ces: record.scores.ces,
+            rating: record.scores.rating,
+        })
+        .collect();
+    let report = analyze(
+        &inputs,
+        organisation.as_ref(),
+        Options {
+            themes,
+            seed: args.seed,
+        },
+    );
+    write_report(&report, &args.out)?;
+    println!(
+        "Analysed {} records: {} themes, {} in the Top Ten, {} spike alerts. Wrote {}/records.jsonl, \
+         themes.json and summary.json.",
+        report.summary.records,
+        report.summary.themes,
+        report.summary.top_ten.len(),
+        report.summary.spikes.len(),
+        args.out.display()
+    );
+    for entry in &report.summary.top_ten {
+        println!(
+            "  {:>2}. {:<36} {:>6} records   costs {:+.1} points ({:+.1} to {:+.1})",
+            entry.rank, entry.label, entry.support, entry.cost, entry.cost_low, entry.cost_high
+        );
+    }
+    Ok(())
+}
+
+fn write_report(report: &Report, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let create = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(std::io::BufWriter::new(file))
+    };
+    let mut records = create("records.jsonl")?;
+    for record in &report.records {
+        serde_json::to_writer(&mut records, record)?;
+        records.write_all(b"\n")?;
+    }
+    records.flush()?;
+    let mut themes = create("themes.json")?;
+    serde_json::to_writer_pretty(&mut themes, &report.themes)?;
+    themes.write_all(b"\n")?;
+    themes.flush()?;
+    let mut summary = create("summary.json")?;
+    serde_json::to_writer_pretty(&mut summary, &report.summary)?;
+    summary.write_all(b"\n")?;
+    summary.flush()?;
+    Ok(())
+}
