@@ -31,6 +31,7 @@ pub const BOOTSTRAP_RESAMPLES: usize = 200;
 pub struct Observation<'a> {
     /// The NPS answer (0–10) or the rating.
     pub score: f64,
+    /// Distinct theme ids.
     pub themes: &'a [usize],
 }
 
@@ -109,18 +110,17 @@ fn measure(
         let c = contribution(metric, o.score);
         total += c;
         count += 1;
-        let mut present: Vec<usize> = o.themes.iter().copied().filter(|t| *t < themes).collect();
-        present.sort_unstable();
-        present.dedup();
+        // Themes are distinct within a record (as assignments are); ids beyond range are ignored.
+        let present = o.themes.iter().copied().filter(|t| *t < themes);
         xtx[0] += 1.0;
         xty[0] += o.score;
-        for &t in &present {
+        for t in present.clone() {
             with[t].0 += c;
             with[t].1 += 1;
             xtx[t + 1] += 1.0;
             xtx[(t + 1) * k] += 1.0;
             xty[t + 1] += o.score;
-            for &u in &present {
+            for u in present.clone() {
                 xtx[(t + 1) * k + u + 1] += 1.0;
             }
         }
@@ -227,15 +227,22 @@ pub fn theme_impacts(
         effects,
         groups,
     } = measure(observations, &all, themes, metric);
-    let mut rng = SplitMix64::new(seed);
+    // Each resample has its own seeded generator, so resamples run in parallel and the result
+    // does not depend on how they are scheduled.
+    let resamples: Vec<Measures> = {
+        use rayon::prelude::*;
+        (0..BOOTSTRAP_RESAMPLES as u64)
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = SplitMix64::new(seed ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let sample: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+                measure(observations, &sample, themes, metric)
+            })
+            .collect()
+    };
     let mut boot_costs = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); themes];
     let mut boot_effects = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); themes];
-    let mut sample = vec![0; n];
-    for _ in 0..BOOTSTRAP_RESAMPLES {
-        for s in sample.iter_mut() {
-            *s = rng.below(n);
-        }
-        let resampled = measure(observations, &sample, themes, metric);
+    for resampled in &resamples {
         for t in 0..themes {
             boot_costs[t].push(resampled.costs[t]);
             boot_effects[t].push(resampled.effects[t]);

@@ -159,7 +159,10 @@ impl ImpactScore {
 /// seed.
 pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
     let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
-    let sentiments: Vec<_> = texts.iter().map(|t| sentiment(t)).collect();
+    let sentiments: Vec<_> = {
+        use rayon::prelude::*;
+        texts.par_iter().map(|t| sentiment(t)).collect()
+    };
     let discovery = discover(
         &texts,
         &[],

@@ -15,6 +15,7 @@
 //!
 //! Labels use VADER's thresholds: ≥ 0.05 positive, ≤ −0.05 negative, otherwise neutral.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -171,6 +172,19 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Cues as word lists with their valence, by first word.
+type CueIndex = HashMap<&'static str, Vec<(Vec<&'static str>, f64)>>;
+
+/// The cues as word lists, indexed by their first word (built once).
+static CUE_INDEX: LazyLock<CueIndex> = LazyLock::new(|| {
+    let mut index = CueIndex::new();
+    for (phrase, valence) in CX_CUES {
+        let words: Vec<&'static str> = phrase.split(' ').collect();
+        index.entry(words[0]).or_default().push((words, *valence));
+    }
+    index
+});
+
 /// The complaint valence of a text: the sum of its cues, longest match first at each word, a
 /// cue after a negation (within three words) ignored. As in VADER, "but" shifts the weight to
 /// what follows it: cues before it count half, cues after it one and a half.
@@ -185,16 +199,16 @@ pub fn complaint_valence(text: &str) -> f64 {
     let mut total = 0.0;
     let mut i = 0;
     while i < words.len() {
-        let best = CX_CUES
-            .iter()
-            .filter_map(|(phrase, valence)| {
-                let parts: Vec<&str> = phrase.split(' ').collect();
-                let fits = words
-                    .get(i..i + parts.len())
-                    .is_some_and(|window| window.iter().zip(&parts).all(|(w, p)| w == p));
-                fits.then_some((parts.len(), *valence))
-            })
-            .max_by_key(|(len, _)| *len);
+        let best = CUE_INDEX.get(words[i].as_str()).and_then(|cues| {
+            cues.iter()
+                .filter(|(parts, _)| {
+                    words
+                        .get(i..i + parts.len())
+                        .is_some_and(|window| window.iter().zip(parts).all(|(w, p)| w == p))
+                })
+                .map(|(parts, valence)| (parts.len(), *valence))
+                .max_by_key(|(len, _)| *len)
+        });
         match best {
             Some((len, valence)) => {
                 let negated = words[i.saturating_sub(3)..i]

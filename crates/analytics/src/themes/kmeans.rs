@@ -1,11 +1,19 @@
 //! Spherical k-means: unit vectors grouped around unit centroids by cosine similarity, with
 //! greedy k-means++ seeding and several seeded restarts, keeping the tightest result.
+//!
+//! On large inputs the restarts run on an even spread of [`MAX_RESTART_POINTS`] points and the
+//! winner is then refined on all of them; each pass assigns points in parallel (rayon), with
+//! results identical to a sequential run.
 
 use crate::rng::SplitMix64;
 use crate::themes::embed::normalise;
 
 /// Seeding looks at no more than this many points (a deterministic spread).
 const MAX_SEEDING_POINTS: usize = 20_000;
+/// Restarts run on at most this many points; the best is then refined on all.
+pub const MAX_RESTART_POINTS: usize = 20_000;
+/// Passes over all points when refining a sample's result.
+const REFINING_PASSES: usize = 25;
 
 #[derive(Debug, Clone)]
 pub struct Clustering {
@@ -42,15 +50,36 @@ pub fn spherical_kmeans(
 ) -> Clustering {
     let n = points.len() / dims;
     let k = k.clamp(1, n.max(1));
+    let sample: Vec<f64> = if n > MAX_RESTART_POINTS {
+        let step = n.div_ceil(MAX_RESTART_POINTS);
+        (0..n)
+            .step_by(step)
+            .flat_map(|i| points[i * dims..(i + 1) * dims].iter().copied())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let restart_points = if sample.is_empty() { points } else { &sample };
     let mut best: Option<Clustering> = None;
     for run in 0..restarts.max(1) {
         let mut rng = SplitMix64::new(seed.wrapping_add(run as u64 * 0x9E37_79B9));
-        let result = lloyd(points, dims, k, seeds(points, dims, k, &mut rng));
+        let result = lloyd(
+            restart_points,
+            dims,
+            k,
+            seeds(restart_points, dims, k, &mut rng),
+            100,
+        );
         if best.as_ref().is_none_or(|b| result.cohesion > b.cohesion) {
             best = Some(result);
         }
     }
-    best.expect("at least one run")
+    let best = best.expect("at least one run");
+    if sample.is_empty() {
+        best
+    } else {
+        lloyd(points, dims, k, best.centroids, REFINING_PASSES)
+    }
 }
 
 /// Greedy k-means++: each new centre is the best of a few candidates drawn with probability
@@ -103,16 +132,27 @@ fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64
     centroids
 }
 
-fn lloyd(points: &[f64], dims: usize, k: usize, mut centroids: Vec<f64>) -> Clustering {
+fn lloyd(
+    points: &[f64],
+    dims: usize,
+    k: usize,
+    mut centroids: Vec<f64>,
+    passes: usize,
+) -> Clustering {
+    use rayon::prelude::*;
+
     let n = points.len() / dims;
     let mut assignment = vec![usize::MAX; n];
     let mut cohesion = 0.0;
-    for _iteration in 0..100 {
+    for _iteration in 0..passes {
+        let nearest_of: Vec<(usize, f64)> = points
+            .par_chunks_exact(dims)
+            .map(|point| nearest(point, &centroids, dims))
+            .collect();
         let mut changed = 0;
         cohesion = 0.0;
         let mut worst: (f64, usize) = (f64::INFINITY, 0);
-        for i in 0..n {
-            let (c, sim) = nearest(&points[i * dims..(i + 1) * dims], &centroids, dims);
+        for (i, &(c, sim)) in nearest_of.iter().enumerate() {
             cohesion += sim;
             if sim < worst.0 {
                 worst = (sim, i);
@@ -144,7 +184,8 @@ fn lloyd(points: &[f64], dims: usize, k: usize, mut centroids: Vec<f64>) -> Clus
             normalise(&mut sums[c * dims..(c + 1) * dims]);
         }
         centroids = sums;
-        if changed == 0 {
+        // Stop when (almost) nothing moves: under one point in two thousand.
+        if changed * 2000 <= n {
             break;
         }
     }

@@ -1,7 +1,8 @@
 //! Labels for discovered themes: the phrases that are most distinctive of a theme's comments.
 //!
 //! Candidates are word sequences of one to three words that neither start nor end with a
-//! function word ("refund not received" qualifies, "of the" does not). A phrase scores by how
+//! function word or a number ("refund not received" qualifies, "of the" does not); single words
+//! need three letters or more. A phrase scores by how
 //! much more common it is inside the theme than overall, weighted by how common it is inside
 //! (`p_in · ln(p_in / p_all)`, one term of the KL divergence). A longer phrase replaces a shorter
 //! one it contains when it covers at least half as many of the theme's comments: "not received"
@@ -9,68 +10,96 @@
 
 use std::collections::HashMap;
 
-use crate::text::is_stopword;
+use crate::text::{Vocabulary, is_stopword};
 
-/// Phrases counted once per comment, with their comment frequency per theme.
-#[derive(Debug, Default)]
-pub struct PhraseCounts {
-    ids: HashMap<String, u32>,
-    phrases: Vec<String>,
+/// A phrase as up to three word ids, unused places [`NONE`].
+type PhraseKey = [u32; 3];
+const NONE: u32 = u32::MAX;
+
+/// Phrases counted once per comment, with their comment frequency per theme. Phrases are keys
+/// of word ids, turned back into text only for the few that make it into a label.
+#[derive(Debug)]
+pub struct PhraseCounts<'v> {
+    vocabulary: &'v Vocabulary,
+    /// Per word id: may it start or end a phrase?
+    edge: Vec<bool>,
+    /// Per word id: may it be a phrase on its own?
+    alone: Vec<bool>,
+    ids: HashMap<PhraseKey, u32>,
+    keys: Vec<PhraseKey>,
     overall: Vec<u32>,
     by_theme: Vec<HashMap<u32, u32>>,
     theme_sizes: Vec<u32>,
     documents: u32,
+    seen: Vec<u32>,
 }
 
-/// The candidate phrases of one comment's tokens, each once.
-pub fn candidate_phrases(tokens: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for len in 1..=3 {
-        for window in tokens.windows(len) {
-            let (first, last) = (&window[0], &window[len - 1]);
-            if is_stopword(first) || is_stopword(last) {
-                continue;
-            }
-            if window.iter().all(|w| w.chars().all(|c| c.is_ascii_digit())) {
-                continue;
-            }
-            if len == 1 && first.chars().count() < 3 {
-                continue;
-            }
-            let phrase = window.join(" ");
-            if !out.contains(&phrase) {
-                out.push(phrase);
-            }
-        }
-    }
-    out
-}
-
-impl PhraseCounts {
-    pub fn new(themes: usize) -> Self {
+impl<'v> PhraseCounts<'v> {
+    pub fn new(themes: usize, vocabulary: &'v Vocabulary) -> Self {
+        let words = || (0..vocabulary.len() as u32).map(|id| vocabulary.word(id));
         Self {
+            vocabulary,
+            edge: words()
+                .map(|w| !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
+                .collect(),
+            alone: words()
+                .map(|w| {
+                    w.chars().count() >= 3
+                        && !is_stopword(w)
+                        && !w.chars().all(|c| c.is_ascii_digit())
+                })
+                .collect(),
+            ids: HashMap::new(),
+            keys: Vec::new(),
+            overall: Vec::new(),
             by_theme: vec![HashMap::new(); themes],
             theme_sizes: vec![0; themes],
-            ..Self::default()
+            documents: 0,
+            seen: Vec::new(),
         }
     }
 
-    /// Counts one comment, in the theme it belongs to most.
-    pub fn add(&mut self, tokens: &[String], theme: usize) {
+    /// Counts one comment — its words as vocabulary ids, [`NONE`] for unknown words, which no
+    /// phrase crosses — in the theme it belongs to most.
+    pub fn add(&mut self, words: &[u32], theme: usize) {
         self.documents += 1;
         self.theme_sizes[theme] += 1;
-        for phrase in candidate_phrases(tokens) {
-            let next = self.phrases.len() as u32;
-            let id = *self.ids.entry(phrase.clone()).or_insert_with(|| {
-                self.phrases.push(phrase);
-                next
-            });
-            if id as usize == self.overall.len() {
-                self.overall.push(0);
+        self.seen.clear();
+        for len in 1..=3usize {
+            for window in words.windows(len) {
+                if window.contains(&NONE) {
+                    continue;
+                }
+                let (first, last) = (window[0] as usize, window[len - 1] as usize);
+                if !self.edge[first] || !self.edge[last] || (len == 1 && !self.alone[first]) {
+                    continue;
+                }
+                let mut key = [NONE; 3];
+                key[..len].copy_from_slice(window);
+                let next = self.keys.len() as u32;
+                let id = *self.ids.entry(key).or_insert(next);
+                if id == next {
+                    self.keys.push(key);
+                    self.overall.push(0);
+                }
+                if !self.seen.contains(&id) {
+                    self.seen.push(id);
+                }
             }
+        }
+        for &id in &self.seen {
             self.overall[id as usize] += 1;
             *self.by_theme[theme].entry(id).or_insert(0) += 1;
         }
+    }
+
+    fn text(&self, id: u32) -> String {
+        self.keys[id as usize]
+            .iter()
+            .filter(|w| **w != NONE)
+            .map(|w| self.vocabulary.word(*w))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Up to `count` distinctive phrases of a theme, best first, with how many of the theme's
@@ -79,7 +108,7 @@ impl PhraseCounts {
         let size = f64::from(self.theme_sizes[theme].max(1));
         let n = f64::from(self.documents.max(1));
         let min_support = (size * 0.03).max(2.0);
-        let mut scored: Vec<(f64, u32, u32)> = self.by_theme[theme]
+        let mut scored: Vec<(f64, String, u32)> = self.by_theme[theme]
             .iter()
             .filter(|(_, c)| f64::from(**c) >= min_support)
             .map(|(&id, &c)| {
@@ -88,34 +117,39 @@ impl PhraseCounts {
                 (p_in * (p_in / p_all).ln(), id, c)
             })
             .filter(|(score, _, _)| *score > 0.0)
+            .map(|(score, id, c)| (score, self.text(id), c))
             .collect();
         // Best score first; ties broken by the phrase itself, for determinism.
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| self.phrases[a.1 as usize].cmp(&self.phrases[b.1 as usize]))
-        });
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let mut chosen: Vec<(String, u32)> = Vec::new();
-        for (_, id, c) in scored.into_iter().take(count * 8) {
-            let phrase = &self.phrases[id as usize];
+        for (_, phrase, c) in scored.into_iter().take(count * 8) {
             let contains =
                 |long: &str, short: &str| format!(" {long} ").contains(&format!(" {short} "));
-            if chosen.iter().any(|(p, _)| contains(p, phrase)) {
+            if chosen.iter().any(|(p, _)| contains(p, &phrase)) {
                 continue;
             }
             if let Some(slot) = chosen
                 .iter_mut()
-                .find(|(p, pc)| contains(phrase, p) && 2 * c >= *pc)
+                .find(|(p, pc)| contains(&phrase, p) && 2 * c >= *pc)
             {
-                *slot = (phrase.clone(), c);
+                *slot = (phrase, c);
                 chosen.dedup_by(|a, b| a.0 == b.0);
                 continue;
             }
             if chosen.len() < count {
-                chosen.push((phrase.clone(), c));
+                chosen.push((phrase, c));
             }
         }
         chosen
     }
+}
+
+/// A comment's words as vocabulary ids, [`NONE`] for words the vocabulary does not have.
+pub fn ids_with_gaps(vocabulary: &Vocabulary, tokens: &[String]) -> Vec<u32> {
+    tokens
+        .iter()
+        .map(|t| vocabulary.id(t).unwrap_or(NONE))
+        .collect()
 }
 
 /// The label among a theme's top phrases: the best one, unless one of the next two is a
@@ -136,30 +170,31 @@ mod tests {
     use super::*;
     use crate::text::tokens;
 
-    #[test]
-    fn candidates_skip_function_words_at_the_edges() {
-        let t: Vec<String> = tokens("my refund not received yet").collect();
-        let c = candidate_phrases(&t);
-        assert!(c.contains(&"refund not received".to_owned()), "{c:?}");
-        assert!(c.contains(&"refund".to_owned()));
-        assert!(!c.iter().any(|p| p.starts_with("my ")), "{c:?}");
+    fn counts_for(docs: &[(&str, usize, usize)]) -> (Vocabulary, Vec<(Vec<u32>, usize)>) {
+        let tokenised: Vec<(Vec<String>, usize)> = docs
+            .iter()
+            .flat_map(|(text, theme, times)| {
+                std::iter::repeat_n((tokens(text).collect::<Vec<_>>(), *theme), *times)
+            })
+            .collect();
+        let vocabulary = Vocabulary::build(tokenised.iter().map(|(t, _)| t.as_slice()), 1);
+        let encoded = tokenised
+            .iter()
+            .map(|(t, theme)| (ids_with_gaps(&vocabulary, t), *theme))
+            .collect();
+        (vocabulary, encoded)
     }
 
     #[test]
     fn the_label_is_the_distinctive_phrase_not_the_common_word() {
-        let mut counts = PhraseCounts::new(2);
-        for _ in 0..20 {
-            counts.add(
-                &tokens("refund not received for my order").collect::<Vec<_>>(),
-                0,
-            );
-            counts.add(&tokens("my order arrived damaged").collect::<Vec<_>>(), 1);
-        }
-        for _ in 0..5 {
-            counts.add(
-                &tokens("still no refund for the order").collect::<Vec<_>>(),
-                0,
-            );
+        let (vocabulary, docs) = counts_for(&[
+            ("refund not received for my order", 0, 20),
+            ("my order arrived damaged", 1, 20),
+            ("still no refund for the order", 0, 5),
+        ]);
+        let mut counts = PhraseCounts::new(2, &vocabulary);
+        for (ids, theme) in &docs {
+            counts.add(ids, *theme);
         }
         let top = counts.top_phrases(0, 3);
         assert_eq!(top[0].0, "refund not received", "{top:?}");

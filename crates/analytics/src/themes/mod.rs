@@ -201,7 +201,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .flat_map(|&c| centroids[c * DIMENSIONS..(c + 1) * DIMENSIONS].to_vec())
         .collect();
 
-    let mut phrases = PhraseCounts::new(clusters);
+    let mut phrases = PhraseCounts::new(clusters, &vocabulary);
     let mut assignments = vec![Vec::new(); texts.len()];
     for (m, &i) in members.iter().enumerate() {
         let point = &points[m * DIMENSIONS..(m + 1) * DIMENSIONS];
@@ -224,7 +224,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             );
             assigned.truncate(MAX_THEMES_PER_RECORD);
         }
-        phrases.add(&tokenised[i], main);
+        phrases.add(&label::ids_with_gaps(&vocabulary, &tokenised[i]), main);
         assignments[i] = assigned;
     }
     let themes = (0..clusters)
@@ -300,15 +300,21 @@ fn choose_theme_count(points: &[f64], seed: u64) -> usize {
         return (n / 4).clamp(1, 4);
     }
     let mut rng = SplitMix64::new(seed ^ 0x5115_0E77);
-    let sample: Vec<usize> = if n <= 2000 {
+    let sample: Vec<usize> = if n <= 1500 {
         (0..n).collect()
     } else {
-        (0..2000).map(|_| rng.below(n)).collect()
+        (0..1500).map(|_| rng.below(n)).collect()
     };
-    let row = |i: usize| &points[i * DIMENSIONS..(i + 1) * DIMENSIONS];
+    // Candidates are clustered on the sample alone: the choice needs its shape, not every point.
+    let sampled: Vec<f64> = sample
+        .iter()
+        .flat_map(|&i| points[i * DIMENSIONS..(i + 1) * DIMENSIONS].iter().copied())
+        .collect();
+    let row = |i: usize| &sampled[i * DIMENSIONS..(i + 1) * DIMENSIONS];
+    let sample: Vec<usize> = (0..sample.len()).collect();
     let mut results: Vec<(usize, f64)> = Vec::new();
     for k in candidates {
-        let clustering = spherical_kmeans(points, DIMENSIONS, k, 2, seed);
+        let clustering = spherical_kmeans(&sampled, DIMENSIONS, k, 2, seed);
         let mut total = 0.0;
         for &i in &sample {
             let own = clustering.assignment[i];
