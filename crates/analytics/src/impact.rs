@@ -1,7 +1,7 @@
 //! How much each theme moves the overall score, and the Top Ten.
 //!
-//! Two measures per theme, each with a 95% bootstrap interval (percentiles of 200 resamples of
-//! the records, seeded):
+//! Two measures per theme, each with a 95% bootstrap interval (percentiles of 200 seeded
+//! Poisson-bootstrap replicates):
 //!
 //! - **cost** — the overall score minus the score of the records *without* the theme: how many
 //!   points of NPS (or of mean rating) the theme costs the organisation as it is now. It grows
@@ -92,69 +92,107 @@ struct Measures {
     groups: Vec<(f64, f64, u64)>,
 }
 
-/// Costs and effects for one sample (the data, or a resample given as record indices).
-fn measure(
-    observations: &[Observation<'_>],
-    sample: &[usize],
-    themes: usize,
-    metric: Metric,
-) -> Measures {
-    let (mut total, mut count) = (0.0, 0u64);
-    let mut with = vec![(0.0, 0u64); themes];
+/// Records that are alike for the measures — the same answer and the same themes — counted
+/// together: a million records reduce to a few thousand groups.
+#[derive(Debug)]
+struct Group {
+    score: f64,
+    themes: Vec<usize>,
+    count: f64,
+}
+
+fn group(observations: &[Observation<'_>], themes: usize) -> Vec<Group> {
+    let mut index: std::collections::HashMap<(u64, Vec<usize>), usize> =
+        std::collections::HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for o in observations {
+        // Themes are distinct within a record (as assignments are); ids beyond range are ignored.
+        let mut present: Vec<usize> = o.themes.iter().copied().filter(|t| *t < themes).collect();
+        present.sort_unstable();
+        let key = (o.score.to_bits(), present);
+        match index.get(&key) {
+            Some(&g) => groups[g].count += 1.0,
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push(Group {
+                    score: o.score,
+                    themes: key.1,
+                    count: 1.0,
+                });
+            }
+        }
+    }
+    groups
+}
+
+/// Costs and effects for one sample: the groups, each weighted (its count for the data itself,
+/// a resampled count for a bootstrap replicate).
+fn measure(groups: &[Group], weights: &[f64], themes: usize, metric: Metric) -> Measures {
+    let (mut total, mut count) = (0.0, 0.0);
+    let mut with = vec![(0.0, 0.0); themes];
     // Normal equations for [1, indicators…]: XᵀX is (themes + 1)², filled sparsely.
     let k = themes + 1;
     let mut xtx = vec![0.0; k * k];
     let mut xty = vec![0.0; k];
-    for &i in sample {
-        let o = &observations[i];
-        let c = contribution(metric, o.score);
-        total += c;
-        count += 1;
-        // Themes are distinct within a record (as assignments are); ids beyond range are ignored.
-        let present = o.themes.iter().copied().filter(|t| *t < themes);
-        xtx[0] += 1.0;
-        xty[0] += o.score;
-        for t in present.clone() {
-            with[t].0 += c;
-            with[t].1 += 1;
-            xtx[t + 1] += 1.0;
-            xtx[(t + 1) * k] += 1.0;
-            xty[t + 1] += o.score;
-            for u in present.clone() {
-                xtx[(t + 1) * k + u + 1] += 1.0;
+    for (g, &w) in groups.iter().zip(weights) {
+        if w == 0.0 {
+            continue;
+        }
+        let c = contribution(metric, g.score);
+        total += c * w;
+        count += w;
+        xtx[0] += w;
+        xty[0] += g.score * w;
+        for &t in &g.themes {
+            with[t].0 += c * w;
+            with[t].1 += w;
+            xtx[t + 1] += w;
+            xtx[(t + 1) * k] += w;
+            xty[t + 1] += g.score * w;
+            for &u in &g.themes {
+                xtx[(t + 1) * k + u + 1] += w;
             }
         }
     }
-    let overall = if count > 0 { total / count as f64 } else { 0.0 };
+    let overall = if count > 0.0 { total / count } else { 0.0 };
+    let mean = |sum: f64, n: f64| if n > 0.0 { sum / n } else { 0.0 };
     let costs = with
         .iter()
         .map(|&(sum, n)| {
             let rest = count - n;
-            if rest == 0 {
+            if rest <= 0.0 {
                 0.0
             } else {
-                overall - (total - sum) / rest as f64
+                overall - (total - sum) / rest
             }
         })
         .collect();
     let effects = solve(xtx, xty, k)[1..].to_vec();
     let groups = with
         .iter()
-        .map(|&(sum, n)| {
-            let rest = count - n;
-            let mean_with = if n > 0 { sum / n as f64 } else { 0.0 };
-            let mean_without = if rest > 0 {
-                (total - sum) / rest as f64
-            } else {
-                0.0
-            };
-            (mean_with, mean_without, n)
-        })
+        .map(|&(sum, n)| (mean(sum, n), mean(total - sum, count - n), n.round() as u64))
         .collect();
     Measures {
         costs,
         effects,
         groups,
+    }
+}
+
+/// A Poisson-distributed count with mean `lambda`: exact (Knuth) below 30, the normal
+/// approximation above, where the two are indistinguishable for a bootstrap.
+fn poisson(rng: &mut SplitMix64, lambda: f64) -> f64 {
+    if lambda < 30.0 {
+        let limit = (-lambda).exp();
+        let mut k = 0.0;
+        let mut p = rng.unit();
+        while p > limit {
+            k += 1.0;
+            p *= rng.unit();
+        }
+        k
+    } else {
+        (lambda + lambda.sqrt() * rng.normal()).round().max(0.0)
     }
 }
 
@@ -221,22 +259,25 @@ pub fn theme_impacts(
     seed: u64,
 ) -> Vec<ThemeImpact> {
     let n = observations.len();
-    let all: Vec<usize> = (0..n).collect();
+    let groups = group(observations, themes);
+    let counts: Vec<f64> = groups.iter().map(|g| g.count).collect();
     let Measures {
         costs,
         effects,
-        groups,
-    } = measure(observations, &all, themes, metric);
-    // Each resample has its own seeded generator, so resamples run in parallel and the result
-    // does not depend on how they are scheduled.
+        groups: by_theme,
+    } = measure(&groups, &counts, themes, metric);
+    // The Poisson bootstrap (Hanley & MacGibbon 2006): every record gets a Poisson(1) weight,
+    // so a group of c records gets Poisson(c) — as good as resampling n of n records for data
+    // of this size, and it works on groups. Each replicate has its own seeded generator, so
+    // replicates run in parallel and the result does not depend on scheduling.
     let resamples: Vec<Measures> = {
         use rayon::prelude::*;
         (0..BOOTSTRAP_RESAMPLES as u64)
             .into_par_iter()
             .map(|b| {
                 let mut rng = SplitMix64::new(seed ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let sample: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
-                measure(observations, &sample, themes, metric)
+                let weights: Vec<f64> = counts.iter().map(|&c| poisson(&mut rng, c)).collect();
+                measure(&groups, &weights, themes, metric)
             })
             .collect()
     };
@@ -258,7 +299,7 @@ pub fn theme_impacts(
                     high: percentile(boot, 0.975),
                 }
             };
-            let (with, without, support) = groups[t];
+            let (with, without, support) = by_theme[t];
             ThemeImpact {
                 theme: t,
                 support,

@@ -230,7 +230,66 @@ impl Vocabulary {
     pub fn encode(&self, doc: &[String]) -> Vec<u32> {
         doc.iter().filter_map(|w| self.id(w)).collect()
     }
+
+    /// Tokenises every text once, keeping ids rather than strings: the vocabulary of the words
+    /// in at least `min_docs` texts, and each text as its words' ids with [`GAP`] for the words
+    /// left out (so that no phrase is read across them). Built this way, a million comments take
+    /// megabytes, not the gigabyte their tokens as strings would.
+    pub fn encode_corpus<'a>(
+        texts: impl IntoIterator<Item = &'a str>,
+        min_docs: u32,
+    ) -> (Self, Vec<Vec<u32>>) {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut doc_freq: Vec<u32> = Vec::new();
+        let mut last_doc: Vec<u32> = Vec::new();
+        let mut docs: Vec<Vec<u32>> = Vec::new();
+        for (index, text) in texts.into_iter().enumerate() {
+            let stamp = index as u32 + 1;
+            let mut doc = Vec::new();
+            for token in tokens(text) {
+                let id = match ids.get(&token) {
+                    Some(&id) => id,
+                    None => {
+                        let id = words.len() as u32;
+                        ids.insert(token.clone(), id);
+                        words.push(token);
+                        doc_freq.push(0);
+                        last_doc.push(0);
+                        id
+                    }
+                };
+                if last_doc[id as usize] != stamp {
+                    doc_freq[id as usize] += 1;
+                    last_doc[id as usize] = stamp;
+                }
+                doc.push(id);
+            }
+            doc.shrink_to_fit();
+            docs.push(doc);
+        }
+        // Keep the frequent words, renumbered densely in order of first occurrence.
+        let mut remap = vec![GAP; words.len()];
+        let mut vocabulary = Self::default();
+        for (old, word) in words.into_iter().enumerate() {
+            if doc_freq[old] >= min_docs {
+                remap[old] = vocabulary.words.len() as u32;
+                vocabulary.ids.insert(word.clone(), remap[old]);
+                vocabulary.words.push(word);
+                vocabulary.doc_freq.push(doc_freq[old]);
+            }
+        }
+        for doc in &mut docs {
+            for id in doc.iter_mut() {
+                *id = remap[*id as usize];
+            }
+        }
+        (vocabulary, docs)
+    }
 }
+
+/// The id standing for a word outside the vocabulary in [`Vocabulary::encode_corpus`].
+pub const GAP: u32 = u32::MAX;
 
 #[cfg(test)]
 mod tests {
@@ -257,6 +316,16 @@ mod tests {
             "binary search needs order"
         );
         assert!(is_stopword("the") && !is_stopword("not") && !is_stopword("never"));
+    }
+
+    #[test]
+    fn a_corpus_is_encoded_once_with_gaps_for_rare_words() {
+        let (v, docs) =
+            Vocabulary::encode_corpus(["card card late", "card refund", "refund xyz"], 2);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v.doc_freq, [2, 2]);
+        assert_eq!(docs[0], [0, 0, GAP]);
+        assert_eq!(docs[2], [1, GAP]);
     }
 
     #[test]

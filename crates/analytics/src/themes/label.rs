@@ -14,7 +14,7 @@ use crate::text::{Vocabulary, is_stopword};
 
 /// A phrase as up to three word ids, unused places [`NONE`].
 type PhraseKey = [u32; 3];
-const NONE: u32 = u32::MAX;
+const NONE: u32 = crate::text::GAP;
 
 /// Phrases counted once per comment, with their comment frequency per theme. Phrases are keys
 /// of word ids, turned back into text only for the few that make it into a label.
@@ -59,8 +59,8 @@ impl<'v> PhraseCounts<'v> {
         }
     }
 
-    /// Counts one comment — its words as vocabulary ids, [`NONE`] for unknown words, which no
-    /// phrase crosses — in the theme it belongs to most.
+    /// Counts one comment — its words as vocabulary ids, [`crate::text::GAP`] for unknown
+    /// words, which no phrase crosses — in the theme it belongs to most.
     pub fn add(&mut self, words: &[u32], theme: usize) {
         self.documents += 1;
         self.theme_sizes[theme] += 1;
@@ -144,14 +144,6 @@ impl<'v> PhraseCounts<'v> {
     }
 }
 
-/// A comment's words as vocabulary ids, [`NONE`] for words the vocabulary does not have.
-pub fn ids_with_gaps(vocabulary: &Vocabulary, tokens: &[String]) -> Vec<u32> {
-    tokens
-        .iter()
-        .map(|t| vocabulary.id(t).unwrap_or(NONE))
-        .collect()
-}
-
 /// The label among a theme's top phrases: the best one, unless one of the next two is a
 /// phrase of several words used by at least a quarter as many comments — "verify my identity"
 /// reads better than "identity".
@@ -168,19 +160,16 @@ pub fn label(top: &[(String, u32)]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::tokens;
 
     fn counts_for(docs: &[(&str, usize, usize)]) -> (Vocabulary, Vec<(Vec<u32>, usize)>) {
-        let tokenised: Vec<(Vec<String>, usize)> = docs
+        let expanded: Vec<(&str, usize)> = docs
             .iter()
-            .flat_map(|(text, theme, times)| {
-                std::iter::repeat_n((tokens(text).collect::<Vec<_>>(), *theme), *times)
-            })
+            .flat_map(|(text, theme, times)| std::iter::repeat_n((*text, *theme), *times))
             .collect();
-        let vocabulary = Vocabulary::build(tokenised.iter().map(|(t, _)| t.as_slice()), 1);
-        let encoded = tokenised
-            .iter()
-            .map(|(t, theme)| (ids_with_gaps(&vocabulary, t), *theme))
+        let (vocabulary, encoded) = Vocabulary::encode_corpus(expanded.iter().map(|(t, _)| *t), 1);
+        let encoded = encoded
+            .into_iter()
+            .zip(expanded.iter().map(|(_, theme)| *theme))
             .collect();
         (vocabulary, encoded)
     }

@@ -19,7 +19,7 @@ pub mod label;
 use serde::Serialize;
 
 use crate::rng::SplitMix64;
-use crate::text::{Vocabulary, tokens};
+use crate::text::{GAP, Vocabulary, tokens};
 use embed::{Weights, common_component, raw_doc_vector, remove_component, word_vectors};
 use kmeans::{nearest, spherical_kmeans};
 use label::PhraseCounts;
@@ -138,11 +138,12 @@ fn assign_vector(vector: &[f64], centroids: &[f64]) -> Vec<Assignment> {
 /// Discovers the themes of `texts`. `background` is further text from the same domain (for
 /// example earlier records) that helps learn what words mean but is not itself assigned.
 pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -> Discovery {
-    let tokenised: Vec<Vec<String>> = texts.iter().map(|t| tokens(t).collect()).collect();
-    let background: Vec<Vec<String>> = background.iter().map(|t| tokens(t).collect()).collect();
-    let all = || tokenised.iter().chain(&background).map(Vec::as_slice);
-    let vocabulary = Vocabulary::build(all(), 2);
-    let encoded: Vec<Vec<u32>> = all().map(|d| vocabulary.encode(d)).collect();
+    let (vocabulary, with_gaps) =
+        Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2);
+    let encoded: Vec<Vec<u32>> = with_gaps
+        .iter()
+        .map(|doc| doc.iter().copied().filter(|id| *id != GAP).collect())
+        .collect();
     let words = word_vectors(&encoded, vocabulary.len(), DIMENSIONS, options.seed);
     let weights = Weights::new(&vocabulary.doc_freq, encoded.len());
 
@@ -224,7 +225,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             );
             assigned.truncate(MAX_THEMES_PER_RECORD);
         }
-        phrases.add(&label::ids_with_gaps(&vocabulary, &tokenised[i]), main);
+        phrases.add(&with_gaps[i], main);
         assignments[i] = assigned;
     }
     let themes = (0..clusters)

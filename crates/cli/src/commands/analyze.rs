@@ -73,17 +73,15 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
             eprintln!("  {rejection}");
         }
     }
+    // Records are consumed as they become inputs: only one copy of a million texts is held.
     let inputs: Vec<Input> = read
         .records
-        .iter()
+        .into_iter()
         .map(|(line, record)| Input {
-            id: record
-                .external_id
-                .clone()
-                .unwrap_or_else(|| line.to_string()),
-            received_at_millis: record.received_at.as_millis(),
             text: record.texts.joined(),
-            stage: record.stage.as_ref().map(|s| s.as_str().to_owned()),
+            id: record.external_id.unwrap_or_else(|| line.to_string()),
+            received_at_millis: record.received_at.as_millis(),
+            stage: record.stage.map(String::from),
             nps: record.scores.nps,
             csat: record.scores.csat,
             ces: record.scores.ces,
