@@ -4,7 +4,7 @@
 //! `records.jsonl`, `themes.json` and `summary.json` (format in `docs/analysis-output.md`).
 
 use serde::Serialize;
-use throughline_domain::feedback::{Ces, Csat, Nps, Rating};
+use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating};
 use throughline_domain::org::Organisation;
 
 use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
@@ -26,6 +26,23 @@ pub struct Input {
     pub csat: Option<Csat>,
     pub ces: Option<Ces>,
     pub rating: Option<Rating>,
+}
+
+impl Input {
+    /// A feedback record as analysis input; `id` is the record's id or, without one, whatever
+    /// identifies it to the caller (a row number, a database id).
+    pub fn from_record(record: NewFeedback, fallback_id: impl FnOnce() -> String) -> Self {
+        Self {
+            text: record.texts.joined(),
+            id: record.external_id.unwrap_or_else(fallback_id),
+            received_at_millis: record.received_at.as_millis(),
+            stage: record.stage.map(String::from),
+            nps: record.scores.nps,
+            csat: record.scores.csat,
+            ces: record.scores.ces,
+            rating: record.scores.rating,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -73,20 +73,11 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
             eprintln!("  {rejection}");
         }
     }
-    // Records are consumed as they become inputs: only one copy of a million texts is held.
     let inputs: Vec<Input> = read
         .records
         .into_iter()
-        .map(|(line, record)| Input {
-            text: record.texts.joined(),
-            id: record.external_id.unwrap_or_else(|| line.to_string()),
-            received_at_millis: record.received_at.as_millis(),
-            stage: record.stage.map(String::from),
-            nps: record.scores.nps,
-            csat: record.scores.csat,
-            ces: record.scores.ces,
-            rating: record.scores.rating,
-        })
+        // Consumed as they become inputs: a million texts are held once, not twice.
+        .map(|(line, record)| Input::from_record(record, || line.to_string()))
         .collect();
     let report = analyze(
         &inputs,

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use throughline_analytics::report::{Input, Options, Report, analyze};
 use throughline_analytics::synthetic;
+use throughline_analytics::themes::ThemeCount;
 use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
@@ -94,6 +96,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     };
     let parsed = parse_org(EXAMPLE_ORG, "examples/org.toml")?;
     let org = parsed.organisation;
+    let org_for_analysis = org.clone();
     let store = open_store(&url).await?;
     let diff = store.apply_organisation(&org, false).await?;
 
@@ -114,6 +117,30 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         },
         |_| {},
     )
+    .await?;
+
+    // The analysis of what was imported: every stored record, read page by page.
+    let mut inputs = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.feedback_after(after, 5000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        inputs.extend(page.into_iter().map(|stored| {
+            let id = stored.id;
+            Input::from_record(stored.record, || id.to_string())
+        }));
+    }
+    let report = tokio::task::spawn_blocking(move || {
+        analyze(
+            &inputs,
+            Some(&org_for_analysis),
+            Options {
+                themes: ThemeCount::Auto,
+                seed: DEMO_SEED,
+            },
+        )
+    })
     .await?;
     store.close().await;
 
@@ -155,13 +182,59 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         totals.duplicates,
         totals.rejected
     );
+    print_analysis(&report);
     println!();
     println!("Explore it:");
     println!(
         "  throughline --database-url {} export-org",
         redact_url(&url)
     );
+    println!(
+        "  throughline analyze-file {} --org examples/org.toml --out analysis/",
+        data_path.display()
+    );
     Ok(())
+}
+
+fn print_analysis(report: &Report) {
+    let summary = &report.summary;
+    println!();
+    println!(
+        "Analysis: {} themes found in the comments (not preconceived), {} of {} records placed on \
+         a journey stage.",
+        summary.themes, summary.placed, summary.records
+    );
+    if let Some(nps) = &summary.scores.nps {
+        println!(
+            "  NPS {:.0} (95% interval {:.0} to {:.0}, {} answers)",
+            nps.value, nps.low, nps.high, nps.n
+        );
+    }
+    if let Some(csat) = &summary.scores.csat {
+        println!(
+            "  CSAT {:.0}% satisfied (95% interval {:.0}% to {:.0}%, {} answers)",
+            csat.value, csat.low, csat.high, csat.n
+        );
+    }
+    println!("Top Ten — the themes that cost the most NPS points:");
+    for entry in &summary.top_ten {
+        let stage = report
+            .themes
+            .iter()
+            .find(|t| t.id == entry.theme)
+            .and_then(|t| t.stage.as_deref())
+            .unwrap_or("unplaced");
+        println!(
+            "  {:>2}. {:<34} {:>4} records  costs {:>4.1} points ({:.1} to {:.1})  stage: {stage}",
+            entry.rank, entry.label, entry.support, -entry.cost, -entry.cost_high, -entry.cost_low
+        );
+    }
+    for spike in &summary.spikes {
+        println!(
+            "Spike: \"{}\" in {}: {} records where {:.0} were expected (p = {:.1e})",
+            spike.label, spike.period, spike.count, spike.expected, spike.p_value
+        );
+    }
 }
 
 fn print_tour(org: &Organisation) {

@@ -61,6 +61,15 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
         ),
         "{second}"
     );
+    assert!(
+        second.contains("Top Ten — the themes that cost the most NPS points:"),
+        "{second}"
+    );
+    assert!(second.contains("   1. "), "{second}");
+    assert!(
+        second.contains("in 2026-06:"),
+        "the planted June spike is reported: {second}"
+    );
     // The demo database is a normal workspace: importing the same data again adds nothing.
     let url = format!(
         "sqlite://{}",
