@@ -335,7 +335,18 @@ pub fn top_ten(impacts: &[ThemeImpact]) -> Vec<ThemeImpact> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::{Generator, Options, THEMES};
+    use crate::synthetic::{Generator, Options, SyntheticRecord, THEMES};
+
+    fn observations<'a>(scores: &[f64], themes: &'a [Vec<usize>]) -> Vec<Observation<'a>> {
+        scores
+            .iter()
+            .zip(themes)
+            .map(|(s, t)| Observation {
+                score: *s,
+                themes: t,
+            })
+            .collect()
+    }
 
     fn planted(records: u64) -> (Vec<f64>, Vec<Vec<usize>>) {
         let data: Vec<_> = Generator::new(Options {
@@ -345,29 +356,14 @@ mod tests {
         })
         .collect();
         let scores = data.iter().map(|r| f64::from(r.nps)).collect();
-        let themes = data
-            .iter()
-            .map(|r| {
-                r.themes
-                    .iter()
-                    .map(|k| THEMES.iter().position(|t| t.key == *k).unwrap())
-                    .collect()
-            })
-            .collect();
+        let themes = data.iter().map(SyntheticRecord::theme_indices).collect();
         (scores, themes)
     }
 
     #[test]
     fn the_planted_effects_are_recovered_in_order_with_intervals_that_cover_them() {
         let (scores, themes) = planted(20_000);
-        let observations: Vec<Observation> = scores
-            .iter()
-            .zip(&themes)
-            .map(|(s, t)| Observation {
-                score: *s,
-                themes: t,
-            })
-            .collect();
+        let observations = observations(&scores, &themes);
         let impacts = theme_impacts(&observations, THEMES.len(), Metric::Nps, 5);
         for (impact, theme) in impacts.iter().zip(THEMES) {
             let e = impact.effect;
@@ -429,14 +425,7 @@ mod tests {
             scores.push(score);
             themes.push(t);
         }
-        let observations: Vec<Observation> = scores
-            .iter()
-            .zip(&themes)
-            .map(|(s, t)| Observation {
-                score: *s,
-                themes: t,
-            })
-            .collect();
+        let observations = observations(&scores, &themes);
         let impacts = theme_impacts(&observations, 2, Metric::Nps, 1);
         assert_eq!(impacts[0].support, 20);
         assert!(impacts[0].effect.high < 0.0 && !impacts[0].qualifies());

@@ -321,6 +321,16 @@ pub struct SyntheticRecord {
     pub themes: Vec<&'static str>,
 }
 
+impl SyntheticRecord {
+    /// The record's planted themes as indices into [`THEMES`].
+    pub fn theme_indices(&self) -> Vec<usize> {
+        self.themes
+            .iter()
+            .filter_map(|key| THEMES.iter().position(|t| t.key == *key))
+            .collect()
+    }
+}
+
 pub const COLUMNS: [&str; 9] = [
     "id",
     "received_at",

@@ -200,7 +200,7 @@ fn ln_factorial(n: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::{Generator, Options, SPIKE, THEMES};
+    use crate::synthetic::{Generator, Options, SPIKE, SyntheticRecord, THEMES};
 
     #[test]
     fn binomial_tails_are_exact_enough() {
@@ -217,15 +217,7 @@ mod tests {
             spike,
         })
         .collect();
-        let themes: Vec<Vec<usize>> = data
-            .iter()
-            .map(|r| {
-                r.themes
-                    .iter()
-                    .map(|k| THEMES.iter().position(|t| t.key == *k).unwrap())
-                    .collect()
-            })
-            .collect();
+        let themes: Vec<Vec<usize>> = data.iter().map(SyntheticRecord::theme_indices).collect();
         let records: Vec<Dated> = data
             .iter()
             .zip(&themes)

@@ -4,29 +4,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::import::FileArgs;
+use super::org::read_org_file;
 use anyhow::Context;
 use clap::Args;
 use throughline_analytics::report::{Input, Options, Report, analyze};
 use throughline_analytics::themes::ThemeCount;
 use throughline_ingest::pipeline::read_file;
-use throughline_ingest::presets::Preset;
-use throughline_ingest::{Format, Mapping};
-
-use super::org::read_org_file;
 
 #[derive(Debug, Args)]
 pub struct AnalyzeFileArgs {
-    /// The feedback file: .csv/.tsv, .jsonl or .xlsx, read as `throughline import` reads it.
-    file: PathBuf,
-    /// The file's format, when its extension does not say it.
-    #[arg(long, value_name = "csv|jsonl|xlsx")]
-    format: Option<String>,
-    /// Map a field to a column (repeatable), as for `throughline import`.
-    #[arg(long = "map", value_name = "FIELD=COLUMN")]
-    map: Vec<String>,
-    /// A known export layout: qualtrics or zendesk.
-    #[arg(long, value_name = "NAME")]
-    preset: Option<String>,
+    /// Read as `throughline import` reads it.
+    #[command(flatten)]
+    input: FileArgs,
     /// An organisation file, for stage vocabularies and stage names.
     #[arg(long, value_name = "ORG.toml")]
     org: Option<PathBuf>,
@@ -56,11 +46,12 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
         .map(read_org_file)
         .transpose()?
         .map(|parsed| parsed.organisation);
+    let choices = args.input.parse()?;
     let read = read_file(
-        &args.file,
-        args.format.as_deref().map(Format::parse).transpose()?,
-        args.preset.as_deref().map(Preset::parse).transpose()?,
-        Mapping::parse_overrides(&args.map)?,
+        &args.input.file,
+        choices.format,
+        choices.preset,
+        choices.overrides,
         organisation.as_ref(),
     )?;
     eprintln!("Mapping: {}", read.mapping);

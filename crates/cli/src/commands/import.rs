@@ -10,14 +10,15 @@ use serde_json::json;
 use throughline_domain::Name;
 use throughline_ingest::pipeline::{ImportReport, ImportRequest, PreparedImport, Progress};
 use throughline_ingest::presets::Preset;
-use throughline_ingest::{Format, Mapping};
+use throughline_ingest::{Field, Format, Mapping};
 
 use super::open_store;
 
+/// How a feedback file is read: shared by `import` and `analyze-file`, which read files alike.
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub struct FileArgs {
     /// The file: .csv/.tsv, .jsonl or .xlsx.
-    file: PathBuf,
+    pub file: PathBuf,
     /// The file's format, when its extension does not say it.
     #[arg(long, value_name = "csv|jsonl|xlsx")]
     format: Option<String>,
@@ -29,6 +30,29 @@ pub struct ImportArgs {
     /// A known export layout: qualtrics (survey export) or zendesk (ticket export).
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
+}
+
+/// The parsed form of [`FileArgs`].
+pub struct FileChoices {
+    pub format: Option<Format>,
+    pub preset: Option<Preset>,
+    pub overrides: Vec<(Field, String)>,
+}
+
+impl FileArgs {
+    pub fn parse(&self) -> anyhow::Result<FileChoices> {
+        Ok(FileChoices {
+            format: self.format.as_deref().map(Format::parse).transpose()?,
+            preset: self.preset.as_deref().map(Preset::parse).transpose()?,
+            overrides: Mapping::parse_overrides(&self.map)?,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    input: FileArgs,
     /// The feed's name; re-imports are recognised within one source. Default: the file's name
     /// without its extension.
     #[arg(long, value_name = "NAME")]
@@ -42,10 +66,11 @@ pub struct ImportArgs {
 }
 
 pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let choices = args.input.parse()?;
     let request = ImportRequest {
-        format: args.format.as_deref().map(Format::parse).transpose()?,
-        preset: args.preset.as_deref().map(Preset::parse).transpose()?,
-        overrides: Mapping::parse_overrides(&args.map)?,
+        format: choices.format,
+        preset: choices.preset,
+        overrides: choices.overrides,
         source: args
             .source
             .as_deref()
@@ -53,7 +78,7 @@ pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
             .transpose()
             .context("--source")?,
         rejects: args.rejects,
-        path: args.file,
+        path: args.input.file,
     };
     let store = open_store(url).await?;
     let prepared = PreparedImport::new(&store, request).await?;
