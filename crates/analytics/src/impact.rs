@@ -88,8 +88,8 @@ fn contribution(metric: Metric, score: f64) -> f64 {
 struct Measures {
     costs: Vec<f64>,
     effects: Vec<f64>,
-    /// Score with the theme, score without it, records with it.
-    groups: Vec<(f64, f64, u64)>,
+    /// Per theme: score with the theme, score without it, records with it.
+    by_theme: Vec<(f64, f64, u64)>,
 }
 
 /// Records that are alike for the measures — the same answer and the same themes — counted
@@ -168,14 +168,14 @@ fn measure(groups: &[Group], weights: &[f64], themes: usize, metric: Metric) -> 
         })
         .collect();
     let effects = solve(xtx, xty, k)[1..].to_vec();
-    let groups = with
+    let by_theme = with
         .iter()
         .map(|&(sum, n)| (mean(sum, n), mean(total - sum, count - n), n.round() as u64))
         .collect();
     Measures {
         costs,
         effects,
-        groups,
+        by_theme,
     }
 }
 
@@ -264,7 +264,7 @@ pub fn theme_impacts(
     let Measures {
         costs,
         effects,
-        groups: by_theme,
+        by_theme,
     } = measure(&groups, &counts, themes, metric);
     // The Poisson bootstrap (Hanley & MacGibbon 2006): every record gets a Poisson(1) weight,
     // so a group of c records gets Poisson(c) — as good as resampling n of n records for data

@@ -4,32 +4,26 @@
 
 use std::collections::HashMap;
 
-fn contingency<A: Eq + std::hash::Hash, B: Eq + std::hash::Hash>(
-    a: &[A],
-    b: &[B],
-) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
-    assert_eq!(a.len(), b.len(), "both labelings cover the same items");
-    let index = |items: &[A]| -> (Vec<usize>, usize) {
-        let mut ids: HashMap<&A, usize> = HashMap::new();
-        let coded = items
-            .iter()
-            .map(|x| {
-                let next = ids.len();
-                *ids.entry(x).or_insert(next)
-            })
-            .collect();
-        (coded, ids.len())
-    };
-    let (ca, na) = index(a);
-    let mut ids: HashMap<&B, usize> = HashMap::new();
-    let cb: Vec<usize> = b
+/// Labels coded 0, 1, 2, … in order of first appearance, and how many distinct there are.
+fn code<T: Eq + std::hash::Hash>(items: &[T]) -> (Vec<usize>, usize) {
+    let mut ids: HashMap<&T, usize> = HashMap::new();
+    let coded = items
         .iter()
         .map(|x| {
             let next = ids.len();
             *ids.entry(x).or_insert(next)
         })
         .collect();
-    let nb = ids.len();
+    (coded, ids.len())
+}
+
+fn contingency<A: Eq + std::hash::Hash, B: Eq + std::hash::Hash>(
+    a: &[A],
+    b: &[B],
+) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
+    assert_eq!(a.len(), b.len(), "both labelings cover the same items");
+    let (ca, na) = code(a);
+    let (cb, nb) = code(b);
     let mut table = vec![vec![0.0; nb]; na];
     for (i, j) in ca.iter().zip(&cb) {
         table[*i][*j] += 1.0;
