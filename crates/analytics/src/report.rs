@@ -8,7 +8,7 @@ use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating};
 use throughline_domain::org::Organisation;
 
 use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
-use crate::placement::{Placer, Reason};
+use crate::placement::{Placement, Placer};
 use crate::scores::{self, Estimate};
 use crate::sentiment::{Label, sentiment};
 use crate::themes::{DiscoverOptions, ThemeCount, discover};
@@ -172,25 +172,28 @@ impl ImpactScore {
     }
 }
 
-/// Analyses `inputs` against `organisation` (for stage vocabularies), deterministically for a
-/// seed.
-pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
-    let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
-    let sentiments: Vec<_> = {
-        use rayon::prelude::*;
-        texts.par_iter().map(|t| sentiment(t)).collect()
-    };
-    let discovery = discover(
-        &texts,
-        &[],
-        DiscoverOptions {
-            themes: options.themes,
-            seed: options.seed,
-        },
-    );
-    let theme_count = discovery.themes.len();
-    let theme_id = |t: usize| format!("t{}", t + 1);
+/// What the analysis of one record found, as [`aggregate`] reads it — whether it was just
+/// computed or read back from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordAnalysis {
+    pub sentiment: f64,
+    pub label: Label,
+    pub stage: Option<String>,
+    /// Indexes into the theme list given to [`aggregate`], best first.
+    pub themes: Vec<usize>,
+}
 
+/// A theme as [`aggregate`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeRef {
+    pub id: String,
+    pub label: String,
+    pub phrases: Vec<String>,
+}
+
+/// The stage placer for a set of records: the organisation's vocabularies plus what the records
+/// whose stage is known teach.
+pub fn placer(inputs: &[Input], organisation: Option<&Organisation>) -> Placer {
     let mut placer = organisation
         .map(Placer::from_organisation)
         .unwrap_or_default();
@@ -199,16 +202,95 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         .filter_map(|i| i.stage.as_deref().map(|s| (i.text.as_str(), s)))
         .collect();
     placer.learn(&examples);
-    let placements: Vec<_> = inputs
-        .iter()
-        .map(|i| placer.place(i.stage.as_deref(), &i.text))
-        .collect();
+    placer
+}
 
-    let theme_lists: Vec<Vec<usize>> = discovery
-        .assignments
+/// Sentiment and stage of each of `inputs` (in parallel), without themes.
+pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysis, Placement)> {
+    use rayon::prelude::*;
+    inputs
+        .par_iter()
+        .map(|input| {
+            let s = sentiment(&input.text);
+            let placement = placer.place(input.stage.as_deref(), &input.text);
+            (
+                RecordAnalysis {
+                    sentiment: s.score,
+                    label: s.label,
+                    stage: placement.stage.clone(),
+                    themes: Vec::new(),
+                },
+                placement,
+            )
+        })
+        .collect()
+}
+
+/// Analyses `inputs` against `organisation` (for stage vocabularies), deterministically for a
+/// seed: themes are discovered afresh.
+pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
+    let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
+    let discovery = discover(
+        &texts,
+        &[],
+        DiscoverOptions {
+            themes: options.themes,
+            seed: options.seed,
+        },
+    );
+    let placer = placer(inputs, organisation);
+    let refs: Vec<&Input> = inputs.iter().collect();
+    let (mut analysed, placements): (Vec<RecordAnalysis>, Vec<Placement>) =
+        analyse_records(&refs, &placer).into_iter().unzip();
+    for (analysis, assigned) in analysed.iter_mut().zip(&discovery.assignments) {
+        analysis.themes = assigned.iter().map(|a| a.theme).collect();
+    }
+    let theme_id = |t: usize| format!("t{}", t + 1);
+    let theme_refs: Vec<ThemeRef> = discovery
+        .themes
         .iter()
-        .map(|a| a.iter().map(|x| x.theme).collect())
+        .enumerate()
+        .map(|(t, theme)| ThemeRef {
+            id: theme_id(t),
+            label: theme.label.clone(),
+            phrases: theme.phrases.clone(),
+        })
         .collect();
+    let (themes, summary) = aggregate(inputs, &analysed, &theme_refs, options.seed);
+    let records = inputs
+        .iter()
+        .zip(&analysed)
+        .zip(&placements)
+        .zip(&discovery.assignments)
+        .map(|(((input, analysis), placement), assigned)| RecordResult {
+            id: input.id.clone(),
+            sentiment: analysis.sentiment,
+            sentiment_label: analysis.label,
+            themes: assigned.iter().map(|a| theme_id(a.theme)).collect(),
+            theme_confidence: assigned.iter().map(|a| a.confidence).collect(),
+            stage: placement.stage.clone(),
+            stage_reason: placement.explain(),
+        })
+        .collect();
+    Report {
+        records,
+        themes,
+        summary,
+    }
+}
+
+/// The themes' measures and the summary (scores, sentiment, impact and the Top Ten, spikes) of
+/// analysed records: `inputs[i]` analysed as `analysed[i]`, in `themes`. Deterministic for a
+/// seed (the bootstrap's).
+pub fn aggregate(
+    inputs: &[Input],
+    analysed: &[RecordAnalysis],
+    themes: &[ThemeRef],
+    seed: u64,
+) -> (Vec<ThemeResult>, Summary) {
+    assert_eq!(inputs.len(), analysed.len(), "one analysis per input");
+    let theme_count = themes.len();
+    let theme_lists: Vec<&[usize]> = analysed.iter().map(|a| a.themes.as_slice()).collect();
 
     let score_of = ImpactScore::choose(inputs);
     let impacts: Option<Vec<ThemeImpact>> = score_of.map(|source| {
@@ -222,67 +304,45 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
                 })
             })
             .collect();
-        theme_impacts(&observations, theme_count, source.metric(), options.seed)
+        theme_impacts(&observations, theme_count, source.metric(), seed)
     });
 
-    let n = inputs.len().max(1) as f64;
-    let themes: Vec<ThemeResult> = discovery
-        .themes
-        .iter()
-        .enumerate()
-        .map(|(t, theme)| {
-            let members: Vec<usize> = (0..inputs.len())
-                .filter(|&i| theme_lists[i].contains(&t))
-                .collect();
-            let count = members.len() as u64;
-            let mean_sentiment = if members.is_empty() {
-                0.0
-            } else {
-                members.iter().map(|&i| sentiments[i].score).sum::<f64>() / members.len() as f64
-            };
-            let mut stage_counts: Vec<(String, usize)> = Vec::new();
-            for &i in &members {
-                if let Some(stage) = &placements[i].stage {
-                    match stage_counts.iter_mut().find(|(s, _)| s == stage) {
-                        Some(entry) => entry.1 += 1,
-                        None => stage_counts.push((stage.clone(), 1)),
-                    }
+    // One pass over the records for every theme's count, sentiment and stages.
+    let mut counts = vec![0u64; theme_count];
+    let mut sentiment_sums = vec![0.0; theme_count];
+    let mut stage_counts: Vec<Vec<(&str, usize)>> = vec![Vec::new(); theme_count];
+    for analysis in analysed {
+        for &t in &analysis.themes {
+            counts[t] += 1;
+            sentiment_sums[t] += analysis.sentiment;
+            if let Some(stage) = analysis.stage.as_deref() {
+                match stage_counts[t].iter_mut().find(|(s, _)| *s == stage) {
+                    Some(entry) => entry.1 += 1,
+                    None => stage_counts[t].push((stage, 1)),
                 }
             }
-            let stage = stage_counts
-                .iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                .map(|(s, _)| s.clone());
-            ThemeResult {
-                id: theme_id(t),
-                label: theme.label.clone(),
-                phrases: theme.phrases.clone(),
-                count,
-                share: count as f64 / n,
-                mean_sentiment,
-                stage,
-                impact: impacts.as_ref().map(|all| all[t].clone()),
-            }
-        })
-        .collect();
-
-    let records: Vec<RecordResult> = inputs
+        }
+    }
+    let n = inputs.len().max(1) as f64;
+    let theme_results: Vec<ThemeResult> = themes
         .iter()
         .enumerate()
-        .map(|(i, input)| RecordResult {
-            id: input.id.clone(),
-            sentiment: sentiments[i].score,
-            sentiment_label: sentiments[i].label,
-            themes: discovery.assignments[i]
+        .map(|(t, theme)| ThemeResult {
+            id: theme.id.clone(),
+            label: theme.label.clone(),
+            phrases: theme.phrases.clone(),
+            count: counts[t],
+            share: counts[t] as f64 / n,
+            mean_sentiment: if counts[t] == 0 {
+                0.0
+            } else {
+                sentiment_sums[t] / counts[t] as f64
+            },
+            stage: stage_counts[t]
                 .iter()
-                .map(|a| theme_id(a.theme))
-                .collect(),
-            theme_confidence: discovery.assignments[i]
-                .iter()
-                .map(|a| a.confidence)
-                .collect(),
-            stage: placements[i].stage.clone(),
-            stage_reason: placements[i].explain(),
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                .map(|(s, _)| (*s).to_owned()),
+            impact: impacts.as_ref().map(|all| all[t].clone()),
         })
         .collect();
 
@@ -292,8 +352,8 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         .enumerate()
         .map(|(rank, impact)| TopTenEntry {
             rank: rank + 1,
-            theme: theme_id(impact.theme),
-            label: discovery.themes[impact.theme].label.clone(),
+            theme: themes[impact.theme].id.clone(),
+            label: themes[impact.theme].label.clone(),
             support: impact.support,
             cost: impact.cost.value,
             cost_low: impact.cost.low,
@@ -306,12 +366,11 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
 
     let dated: Vec<Dated> = inputs
         .iter()
-        .zip(&theme_lists)
-        .zip(&sentiments)
-        .map(|((input, t), s)| Dated {
+        .zip(analysed)
+        .map(|(input, analysis)| Dated {
             at_millis: input.received_at_millis,
-            themes: t,
-            sentiment: s.score,
+            themes: &analysis.themes,
+            sentiment: analysis.sentiment,
         })
         .collect();
     let (totals, theme_trends) = trends(&dated, theme_count, Period::Month);
@@ -321,10 +380,10 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         Vec::new()
     };
 
-    let count_label = |label: Label| sentiments.iter().filter(|s| s.label == label).count() as u64;
+    let count_label = |label: Label| analysed.iter().filter(|a| a.label == label).count() as u64;
     let summary = Summary {
         records: inputs.len() as u64,
-        seed: options.seed,
+        seed,
         themes: theme_count,
         impact_metric: score_of.map(ImpactScore::metric),
         scores: Scores {
@@ -334,21 +393,18 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             rating: scores::mean_rating(inputs.iter().filter_map(|i| i.rating)),
         },
         sentiment: SentimentSummary {
-            mean: sentiments.iter().map(|s| s.score).sum::<f64>() / n,
+            mean: analysed.iter().map(|a| a.sentiment).sum::<f64>() / n,
             negative: count_label(Label::Negative),
             neutral: count_label(Label::Neutral),
             positive: count_label(Label::Positive),
         },
-        placed: placements
-            .iter()
-            .filter(|p| p.reason != Reason::Unplaced)
-            .count() as u64,
+        placed: analysed.iter().filter(|a| a.stage.is_some()).count() as u64,
         top_ten,
         spikes: spike_list
             .into_iter()
             .map(|s| SpikeResult {
-                theme: theme_id(s.theme),
-                label: discovery.themes[s.theme].label.clone(),
+                theme: themes[s.theme].id.clone(),
+                label: themes[s.theme].label.clone(),
                 period: s.period,
                 count: s.count,
                 expected: s.expected,
@@ -356,11 +412,7 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             })
             .collect(),
     };
-    Report {
-        records,
-        themes,
-        summary,
-    }
+    (theme_results, summary)
 }
 
 #[cfg(test)]

@@ -198,6 +198,36 @@ impl Vocabulary {
         doc.iter().filter_map(|w| self.id(w)).collect()
     }
 
+    /// A document's words as ids, [`GAP`] for each word outside the vocabulary (the form phrase
+    /// counting reads, see [`Vocabulary::encode_corpus`]).
+    pub fn encode_with_gaps(&self, doc: &[String]) -> Vec<u32> {
+        doc.iter().map(|w| self.id(w).unwrap_or(GAP)).collect()
+    }
+
+    /// The words, in id order.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// A vocabulary from its words in id order and their document frequencies (as saved with a
+    /// codebook). `None` when the lengths differ or a word repeats.
+    pub fn from_words(words: Vec<String>, doc_freq: Vec<u32>) -> Option<Self> {
+        if words.len() != doc_freq.len() {
+            return None;
+        }
+        let mut ids = HashMap::with_capacity(words.len());
+        for (id, word) in words.iter().enumerate() {
+            if ids.insert(word.clone(), id as u32).is_some() {
+                return None;
+            }
+        }
+        Some(Self {
+            ids,
+            words,
+            doc_freq,
+        })
+    }
+
     /// Tokenises every text once, keeping ids rather than strings: the vocabulary of the words
     /// in at least `min_docs` texts, and each text as its words' ids with [`GAP`] for the words
     /// left out (so that no phrase is read across them). Built this way, a million comments take

@@ -216,21 +216,39 @@ impl ImportSession {
     }
 }
 
-/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` rows; the same text for the
-/// same row count, so the prepared statement is reused from sqlx's cache.
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` feedback records; the same
+/// text for the same row count, so the prepared statement is reused from sqlx's cache.
+fn insert_statement(rows: usize, backend: Backend) -> String {
+    values_statement(
+        &format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES "),
+        FEEDBACK_PARAMS,
+        rows,
+        backend,
+        " ON CONFLICT (source, dedup_key) DO NOTHING",
+    )
+}
+
+/// `prefix (…), (…) suffix` with `rows` groups of `columns` placeholders.
 ///
 /// Placeholders are the one dialect difference: PostgreSQL numbers them (`$1`, `$2`, …);
 /// SQLite gets anonymous `?`, because sqlx looks up each numbered SQLite parameter by name and
-/// SQLite finds a name by scanning all of the statement's names.
-fn insert_statement(rows: usize, backend: Backend) -> String {
-    let mut sql = format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES ");
+/// SQLite finds a name by scanning all of the statement's names (46× slower on large batches).
+pub(crate) fn values_statement(
+    prefix: &str,
+    columns: usize,
+    rows: usize,
+    backend: Backend,
+    suffix: &str,
+) -> String {
+    let mut sql = String::with_capacity(prefix.len() + suffix.len() + rows * columns * 5);
+    sql.push_str(prefix);
     let mut n = 0;
     for row in 0..rows {
         if row > 0 {
             sql.push(',');
         }
         sql.push('(');
-        for column in 0..FEEDBACK_PARAMS {
+        for column in 0..columns {
             if column > 0 {
                 sql.push(',');
             }
@@ -245,7 +263,7 @@ fn insert_statement(rows: usize, backend: Backend) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (source, dedup_key) DO NOTHING");
+    sql.push_str(suffix);
     sql
 }
 

@@ -1,10 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+mod analysis;
 mod feedback;
 mod org;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use analysis::{
+    AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, StoredTheme,
+    ThemeAggregates, ThemeStatus, Verbatim,
+};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,

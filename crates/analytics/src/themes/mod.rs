@@ -12,6 +12,7 @@
 //! The result carries a [`ThemeModel`] that assigns new comments to the same themes, so that
 //! themes stay stable as records arrive. Everything is deterministic for a given input and seed.
 
+pub mod codebook;
 pub mod embed;
 pub mod kmeans;
 pub mod label;
@@ -85,17 +86,18 @@ pub struct Discovery {
 /// Everything needed to place new comments in the discovered themes.
 #[derive(Debug, Clone)]
 pub struct ThemeModel {
-    vocabulary: Vocabulary,
-    words: Vec<f64>,
-    weights: Weights,
-    common: Vec<f64>,
+    pub(crate) vocabulary: Vocabulary,
+    /// `vocabulary × DIMENSIONS` word vectors.
+    pub(crate) words: Vec<f64>,
+    pub(crate) weights: Weights,
+    pub(crate) common: Vec<f64>,
     /// `themes × DIMENSIONS`, in the order of [`Discovery::themes`].
-    centroids: Vec<f64>,
+    pub(crate) centroids: Vec<f64>,
 }
 
 impl ThemeModel {
     /// A comment's unit vector, or `None` when it has no word the model knows.
-    fn vector(&self, tokens: &[String]) -> Option<Vec<f64>> {
+    pub(crate) fn vector(&self, tokens: &[String]) -> Option<Vec<f64>> {
         let ids = self.vocabulary.encode(tokens);
         if ids.is_empty() {
             return None;
@@ -115,11 +117,25 @@ impl ThemeModel {
 }
 
 fn assign_vector(vector: &[f64], centroids: &[f64]) -> Vec<Assignment> {
-    let mut sims: Vec<(usize, f64)> = centroids
+    let sims = centroids
         .chunks_exact(DIMENSIONS)
         .enumerate()
-        .map(|(t, c)| (t, vector.iter().zip(c).map(|(a, b)| a * b).sum::<f64>()))
+        .map(|(t, c)| (t, dot(vector, c)))
         .collect();
+    pick_themes(sims)
+        .into_iter()
+        .map(|(theme, confidence)| Assignment { theme, confidence })
+        .collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The multi-label rule, from each theme's similarity to a comment: the most similar theme,
+/// plus any other at least [`MIN_CONFIDENCE`] and [`SECOND_THEME_RATIO`] of the best, at most
+/// [`MAX_THEMES_PER_RECORD`]; best first (ties by key), similarities clamped to [0, 1].
+fn pick_themes<K: Ord + Copy>(mut sims: Vec<(K, f64)>) -> Vec<(K, f64)> {
     sims.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let best = sims.first().map_or(0.0, |s| s.1);
     sims.into_iter()
@@ -128,10 +144,7 @@ fn assign_vector(vector: &[f64], centroids: &[f64]) -> Vec<Assignment> {
             *rank == 0 || (*sim >= MIN_CONFIDENCE && *sim >= SECOND_THEME_RATIO * best)
         })
         .take(MAX_THEMES_PER_RECORD)
-        .map(|(_, (theme, sim))| Assignment {
-            theme,
-            confidence: sim.clamp(0.0, 1.0),
-        })
+        .map(|(_, (theme, sim))| (theme, sim.clamp(0.0, 1.0)))
         .collect()
 }
 

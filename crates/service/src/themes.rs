@@ -1,0 +1,393 @@
+//! The codebook's themes as people see and edit them: list, show with verbatims, rename,
+//! merge, split, archive and restore, add a phrase; and the Top Ten as the latest analysis
+//! ranked it. Every edit changes the codebook, the themes and the records' themes in one
+//! transaction, then recomputes the aggregates, so lists and the Top Ten reflect it at once.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
+use throughline_store::{NewTheme, Store, StoredTheme, ThemeStatus, Verbatim};
+
+use crate::analysis::{edits_of, inputs_of, refresh};
+use crate::{Result, ServiceError, all_feedback, blocking};
+
+/// The longest label a theme may have.
+pub const MAX_LABEL_CHARS: usize = 120;
+
+pub(crate) fn not_analysed() -> ServiceError {
+    ServiceError::Invalid(
+        "nothing has been analysed yet: run `throughline analyze` first".to_owned(),
+    )
+}
+
+/// The themes, active ones first by volume, then the rest by id.
+pub async fn list(store: &Store, include_inactive: bool) -> Result<Vec<StoredTheme>> {
+    let mut themes: Vec<StoredTheme> = store
+        .themes()
+        .await?
+        .into_iter()
+        .filter(|t| include_inactive || t.status == ThemeStatus::Active)
+        .collect();
+    themes.sort_by(|a, b| {
+        let active = |t: &StoredTheme| t.status == ThemeStatus::Active;
+        active(b)
+            .cmp(&active(a))
+            .then(b.aggregates.records.cmp(&a.aggregates.records))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(themes)
+}
+
+/// A theme with its most typical records.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeDetail {
+    #[serde(flatten)]
+    pub theme: StoredTheme,
+    /// The records closest to the theme, most typical first.
+    pub verbatims: Vec<Verbatim>,
+    /// For a split theme, its parts; for a merged one, the theme it went into.
+    pub related: Vec<StoredTheme>,
+}
+
+pub async fn show(store: &Store, id: i64, verbatims: u32) -> Result<ThemeDetail> {
+    let theme = find(store, id).await?;
+    let related = store
+        .themes()
+        .await?
+        .into_iter()
+        .filter(|t| t.split_from == Some(id) || theme.merged_into == Some(t.id))
+        .collect();
+    Ok(ThemeDetail {
+        verbatims: store.theme_verbatims(id, verbatims).await?,
+        theme,
+        related,
+    })
+}
+
+async fn find(store: &Store, id: i64) -> Result<StoredTheme> {
+    store
+        .theme(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no theme {id}")))
+}
+
+async fn find_active(store: &Store, id: i64) -> Result<StoredTheme> {
+    let theme = find(store, id).await?;
+    if theme.status != ThemeStatus::Active {
+        return Err(ServiceError::Invalid(format!(
+            "theme {id} ({}) is {}, not active",
+            theme.label,
+            theme.status.as_str()
+        )));
+    }
+    Ok(theme)
+}
+
+pub async fn rename(store: &Store, id: i64, label: &str) -> Result<StoredTheme> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(ServiceError::Invalid(
+            "a theme's label cannot be empty".into(),
+        ));
+    }
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "a theme's label is at most {MAX_LABEL_CHARS} characters"
+        )));
+    }
+    find(store, id).await?;
+    store.rename_theme(id, label).await?;
+    refresh(store).await?;
+    find(store, id).await
+}
+
+/// Merges `from` into `into`: `from`'s records, phrases and place in the codebook go to
+/// `into`; `from` is kept, marked merged, for the record.
+pub async fn merge(store: &Store, from: i64, into: i64) -> Result<StoredTheme> {
+    if from == into {
+        return Err(ServiceError::Invalid(
+            "a theme cannot be merged into itself".into(),
+        ));
+    }
+    let source = find_active(store, from).await?;
+    let target = find_active(store, into).await?;
+    let (codebook_id, mut codebook) = codebook(store).await?;
+    codebook.merge(from, into);
+    let mut changed = Vec::new();
+    for (id, analysis) in store.record_analyses().await? {
+        if analysis.themes.iter().any(|(t, _)| *t == from) {
+            let mut themes: Vec<(i64, f64)> = Vec::new();
+            for (t, confidence) in analysis.themes {
+                let t = if t == from { into } else { t };
+                match themes.iter_mut().find(|(x, _)| *x == t) {
+                    Some(kept) => kept.1 = kept.1.max(confidence),
+                    None => themes.push((t, confidence)),
+                }
+            }
+            changed.push((id, themes));
+        }
+    }
+    let mut phrases = target.added_phrases.clone();
+    for phrase in source.added_phrases {
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    }
+    let mut session = store.begin_analysis().await?;
+    session
+        .update_codebook(codebook_id, &codebook.to_bytes())
+        .await?;
+    session.replace_record_themes(&changed).await?;
+    session.set_added_phrases(into, &phrases).await?;
+    session
+        .set_theme_status(from, ThemeStatus::Merged, Some(into))
+        .await?;
+    session.commit().await?;
+    refresh(store).await?;
+    find(store, into).await
+}
+
+/// Splits a theme into `parts` by clustering its records; returns the new themes, largest
+/// first. The theme is kept, marked split, for the record.
+pub async fn split(store: &Store, id: i64, parts: usize, seed: u64) -> Result<Vec<StoredTheme>> {
+    if !(2..=10).contains(&parts) {
+        return Err(ServiceError::Invalid(format!(
+            "a theme splits into 2 to 10 parts, not {parts}"
+        )));
+    }
+    let theme = find_active(store, id).await?;
+    let (codebook_id, mut codebook) = codebook(store).await?;
+    let records = all_feedback(store).await?;
+    let analyses = store.record_analyses().await?;
+    let members: Vec<i64> = records
+        .iter()
+        .map(|r| r.id)
+        .filter(|r| {
+            analyses
+                .get(r)
+                .is_some_and(|a| a.themes.iter().any(|(t, _)| *t == id))
+        })
+        .collect();
+    let member_set: HashSet<i64> = members.iter().copied().collect();
+    let texts: Vec<String> = inputs_of(&records)
+        .into_iter()
+        .zip(&records)
+        .filter(|(_, r)| member_set.contains(&r.id))
+        .map(|(input, _)| input.text)
+        .collect();
+    let (split, codebook_back) = blocking(move || {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        (codebook.split(&refs, parts, seed), codebook)
+    })
+    .await;
+    codebook = codebook_back;
+    let split = split.ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "theme {id} ({}) has too few records ({}) to split into {parts}",
+            theme.label,
+            members.len()
+        ))
+    })?;
+
+    let mut session = store.begin_analysis().await?;
+    let mut keys = Vec::with_capacity(split.parts.len());
+    for part in &split.parts {
+        keys.push(
+            session
+                .insert_theme(&NewTheme {
+                    label: part.label.clone(),
+                    phrases: part.phrases.clone(),
+                    split_from: Some(id),
+                })
+                .await?,
+        );
+    }
+    codebook.apply_split(id, &split, &keys);
+    let changed: Vec<(i64, Vec<(i64, f64)>)> = members
+        .iter()
+        .zip(&split.part_of)
+        .map(|(record, part)| {
+            let themes = analyses[record]
+                .themes
+                .iter()
+                .filter_map(|&(t, confidence)| match (t == id, part) {
+                    (false, _) => Some((t, confidence)),
+                    (true, Some(p)) => Some((keys[*p], confidence)),
+                    (true, None) => None,
+                })
+                .collect();
+            (*record, themes)
+        })
+        .collect();
+    session
+        .update_codebook(codebook_id, &codebook.to_bytes())
+        .await?;
+    session.replace_record_themes(&changed).await?;
+    session
+        .set_theme_status(id, ThemeStatus::Split, None)
+        .await?;
+    session.commit().await?;
+    refresh(store).await?;
+    let mut parts = Vec::with_capacity(keys.len());
+    for key in keys {
+        parts.push(find(store, key).await?);
+    }
+    Ok(parts)
+}
+
+/// Sets a theme aside: no longer given to records, listed or ranked. [`restore`] undoes it.
+pub async fn archive(store: &Store, id: i64) -> Result<StoredTheme> {
+    find_active(store, id).await?;
+    set_status(store, id, ThemeStatus::Archived).await
+}
+
+/// Brings an archived theme back.
+pub async fn restore(store: &Store, id: i64) -> Result<StoredTheme> {
+    let theme = find(store, id).await?;
+    if theme.status != ThemeStatus::Archived {
+        return Err(ServiceError::Invalid(format!(
+            "theme {id} ({}) is {}; only an archived theme can be restored",
+            theme.label,
+            theme.status.as_str()
+        )));
+    }
+    set_status(store, id, ThemeStatus::Active).await
+}
+
+async fn set_status(store: &Store, id: i64, status: ThemeStatus) -> Result<StoredTheme> {
+    codebook(store).await?;
+    let mut session = store.begin_analysis().await?;
+    session.set_theme_status(id, status, None).await?;
+    session.commit().await?;
+    refresh(store).await?;
+    find(store, id).await
+}
+
+/// Adds a phrase to a theme: every record containing it, stored or to come, gets the theme
+/// first. Returns the theme and how many stored records gained it.
+pub async fn add_phrase(store: &Store, id: i64, phrase: &str) -> Result<(StoredTheme, u64)> {
+    let theme = find_active(store, id).await?;
+    let phrase = phrase.trim();
+    let rule = PhraseRule::new(id, phrase).ok_or_else(|| {
+        ServiceError::Invalid(format!("the phrase {phrase:?} has no words to look for"))
+    })?;
+    codebook(store).await?;
+    let records = all_feedback(store).await?;
+    let analyses = store.record_analyses().await?;
+    let (_, active) = edits_of(&store.themes().await?);
+    let inputs = inputs_of(&records);
+    let mut changed = Vec::new();
+    for (record, input) in records.iter().zip(&inputs) {
+        let Some(analysis) = analyses.get(&record.id) else {
+            continue;
+        };
+        if analysis.themes.iter().any(|(t, _)| *t == id) {
+            continue;
+        }
+        let themes = Codebook::with_rules(
+            &input.text,
+            std::slice::from_ref(&rule),
+            |t| active.contains(&t),
+            analysis.themes.clone(),
+        );
+        if themes.first().map(|t| t.0) == Some(id) {
+            changed.push((record.id, themes));
+        }
+    }
+    let mut phrases = theme.added_phrases.clone();
+    if !phrases.iter().any(|p| p == phrase) {
+        phrases.push(phrase.to_owned());
+    }
+    let mut session = store.begin_analysis().await?;
+    session.set_added_phrases(id, &phrases).await?;
+    session.replace_record_themes(&changed).await?;
+    session.commit().await?;
+    refresh(store).await?;
+    Ok((find(store, id).await?, changed.len() as u64))
+}
+
+async fn codebook(store: &Store) -> Result<(i64, Codebook)> {
+    let (id, bytes) = store.current_codebook().await?.ok_or_else(not_analysed)?;
+    Ok((id, Codebook::from_bytes(&bytes)?))
+}
+
+/// One entry of the Top Ten.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopTenEntry {
+    pub rank: u32,
+    pub theme: i64,
+    pub label: String,
+    /// Records with the theme, and the scored ones among them.
+    pub records: u64,
+    pub support: u64,
+    pub share: f64,
+    pub mean_sentiment: Option<f64>,
+    pub stage: Option<String>,
+    /// Points of the overall score the theme costs, with its 95% interval.
+    pub cost: Interval,
+    /// The theme's own effect on a record's score (regression), with its 95% interval.
+    pub effect: Interval,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Interval {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The Top Ten as the latest analysis ranked it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopTen {
+    /// `nps` or `mean`: the score the costs are in; `None` when the records carry no scores.
+    pub metric: Option<String>,
+    pub records: u64,
+    pub entries: Vec<TopTenEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StoredImpact {
+    support: u64,
+    cost: Interval,
+    effect: Interval,
+}
+
+pub async fn top_ten(store: &Store) -> Result<TopTen> {
+    let run = store
+        .latest_analysis_run()
+        .await?
+        .ok_or_else(not_analysed)?;
+    let mut entries = Vec::new();
+    for theme in store.themes().await? {
+        let (Some(rank), Some(impact)) = (theme.aggregates.top_ten_rank, &theme.aggregates.impact)
+        else {
+            continue;
+        };
+        let impact: StoredImpact = serde_json::from_value(impact.clone()).map_err(|e| {
+            throughline_store::StoreError::Inconsistent(format!("theme {}: impact: {e}", theme.id))
+        })?;
+        entries.push(TopTenEntry {
+            rank,
+            theme: theme.id,
+            label: theme.label,
+            records: theme.aggregates.records,
+            support: impact.support,
+            share: theme.aggregates.share,
+            mean_sentiment: theme.aggregates.mean_sentiment,
+            stage: theme.aggregates.stage,
+            cost: impact.cost,
+            effect: impact.effect,
+        });
+    }
+    entries.sort_by_key(|e| e.rank);
+    Ok(TopTen {
+        metric: run
+            .summary
+            .get("impact_metric")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned),
+        records: run.records_total,
+        entries,
+    })
+}
