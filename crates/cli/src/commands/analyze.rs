@@ -1,5 +1,7 @@
-//! `throughline analyze-file`: one-shot analysis of a feedback file, without a workspace. Writes
-//! `records.jsonl`, `themes.json` and `summary.json` (format: docs/analysis-output.md).
+//! `throughline analyze`: the workspace's stored feedback analysed and the results stored
+//! (themes, record analyses, aggregates, the Top Ten); `throughline analyze-file`: one-shot
+//! analysis of a feedback file, without a workspace, written as `records.jsonl`, `themes.json`
+//! and `summary.json` (format: docs/analysis-output.md).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,116 @@ use clap::Args;
 use throughline_analytics::report::{Input, Options, Report, analyze};
 use throughline_analytics::themes::ThemeCount;
 use throughline_ingest::pipeline::read_file;
+use throughline_service::analysis::{AnalyzeOptions, Mode, analyze as analyze_workspace};
+
+use super::open_store;
+use super::themes::print_top_ten;
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Discover the themes afresh from all records (themes found again keep their ids and the
+    /// labels people gave them). Without it, only records added since the last run are
+    /// analysed, with the saved themes.
+    #[arg(long)]
+    rediscover: bool,
+    /// How many themes a discovery looks for, or `auto` to let the data decide.
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    themes: String,
+    /// The random seed of a discovery: the same records and seed give the same themes.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    seed: u64,
+    /// Print one JSON object (what the run did and the summary) and nothing else.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn analyze_stored(url: &str, args: AnalyzeArgs) -> anyhow::Result<()> {
+    let options = AnalyzeOptions {
+        rediscover: args.rediscover,
+        themes: theme_count(&args.themes)?,
+        seed: args.seed,
+    };
+    let store = open_store(url).await?;
+    let outcome = analyze_workspace(&store, options).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+        return Ok(());
+    }
+    let what = match outcome.mode {
+        Mode::Discover => format!(
+            "Discovered {} themes in {} records and saved them as the codebook.",
+            outcome.themes, outcome.total
+        ),
+        Mode::Rediscover => format!(
+            "Rediscovered the themes of {} records: {} themes, {} found again (same ids), {} new, \
+             {} earlier themes retired.",
+            outcome.total,
+            outcome.themes,
+            outcome.kept_themes,
+            outcome.new_themes,
+            outcome.retired_themes
+        ),
+        Mode::Incremental | Mode::Edit => format!(
+            "Analysed {} new records with the saved themes ({} records in all, {} themes).",
+            outcome.analysed, outcome.total, outcome.themes
+        ),
+    };
+    println!("{what}");
+    let s = &outcome.summary;
+    println!(
+        "Sentiment: {} negative, {} neutral, {} positive. {} of {} records placed on a stage.",
+        s.sentiment.negative, s.sentiment.neutral, s.sentiment.positive, s.placed, s.records
+    );
+    print_scores(s);
+    print_top_ten(&throughline_service::themes::top_ten(&store).await?);
+    for spike in &s.spikes {
+        println!(
+            "Spike: \"{}\" in {}: {} records where {:.0} were expected (p = {:.1e})",
+            spike.label, spike.period, spike.count, spike.expected, spike.p_value
+        );
+    }
+    println!("See the themes: throughline themes list");
+    store.close().await;
+    Ok(())
+}
+
+/// The overall scores with their intervals, one line each.
+pub fn print_scores(summary: &throughline_analytics::report::Summary) {
+    if let Some(nps) = &summary.scores.nps {
+        println!(
+            "  NPS {:.0} (95% interval {:.0} to {:.0}, {} answers)",
+            nps.value, nps.low, nps.high, nps.n
+        );
+    }
+    if let Some(csat) = &summary.scores.csat {
+        println!(
+            "  CSAT {:.0}% satisfied (95% interval {:.0}% to {:.0}%, {} answers)",
+            csat.value, csat.low, csat.high, csat.n
+        );
+    }
+    if let Some(ces) = &summary.scores.ces {
+        println!(
+            "  CES {:.2} (95% interval {:.2} to {:.2}, {} answers)",
+            ces.value, ces.low, ces.high, ces.n
+        );
+    }
+    if let Some(rating) = &summary.scores.rating {
+        println!(
+            "  Rating {:.2} (95% interval {:.2} to {:.2}, {} answers)",
+            rating.value, rating.low, rating.high, rating.n
+        );
+    }
+}
+
+fn theme_count(text: &str) -> anyhow::Result<ThemeCount> {
+    Ok(match text.trim() {
+        "auto" => ThemeCount::Auto,
+        n => match n.parse::<usize>() {
+            Ok(k) if k >= 1 => ThemeCount::Fixed(k),
+            _ => anyhow::bail!("--themes {n:?}: give a number of themes (1 or more) or auto"),
+        },
+    })
+}
 
 #[derive(Debug, Args)]
 pub struct AnalyzeFileArgs {
@@ -33,13 +145,7 @@ pub struct AnalyzeFileArgs {
 }
 
 pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
-    let themes = match args.themes.trim() {
-        "auto" => ThemeCount::Auto,
-        n => match n.parse::<usize>() {
-            Ok(k) if k >= 1 => ThemeCount::Fixed(k),
-            _ => anyhow::bail!("--themes {n:?}: give a number of themes (1 or more) or auto"),
-        },
-    };
+    let themes = theme_count(&args.themes)?;
     let organisation = args
         .org
         .as_deref()

@@ -6,16 +6,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use throughline_analytics::report::{Input, Options, Report, analyze};
 use throughline_analytics::synthetic;
-use throughline_analytics::themes::ThemeCount;
 use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_service::analysis::{AnalyzeOptions, AnalyzeOutcome, analyze};
+use throughline_service::themes::{TopTen, top_ten};
 use throughline_store::redact_url;
 
+use super::analyze::print_scores;
 use super::open_store;
 use super::org::{EXAMPLE_ORG, parse_org};
+use super::themes::print_top_ten;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -96,7 +98,6 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     };
     let parsed = parse_org(EXAMPLE_ORG, "examples/org.toml")?;
     let org = parsed.organisation;
-    let org_for_analysis = org.clone();
     let store = open_store(&url).await?;
     let diff = store.apply_organisation(&org, false).await?;
 
@@ -119,29 +120,16 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
 
-    // The analysis of what was imported: every stored record, read page by page.
-    let mut inputs = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store.feedback_after(after, 5000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        inputs.extend(page.into_iter().map(|stored| {
-            let id = stored.id;
-            Input::from_record(stored.record, || id.to_string())
-        }));
-    }
-    let report = tokio::task::spawn_blocking(move || {
-        analyze(
-            &inputs,
-            Some(&org_for_analysis),
-            Options {
-                themes: ThemeCount::Auto,
-                seed: DEMO_SEED,
-            },
-        )
-    })
+    // The analysis of what was imported, stored in the workspace like any analysis.
+    let analysis = analyze(
+        &store,
+        AnalyzeOptions {
+            seed: DEMO_SEED,
+            ..AnalyzeOptions::default()
+        },
+    )
     .await?;
+    let top = top_ten(&store).await?;
     store.close().await;
 
     println!("Throughline demo");
@@ -182,13 +170,19 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         totals.duplicates,
         totals.rejected
     );
-    print_analysis(&report);
+    print_analysis(&analysis, &top);
     println!();
     println!("Explore it:");
-    println!(
-        "  throughline --database-url {} export-org",
-        redact_url(&url)
-    );
+    let db = redact_url(&url);
+    println!("  throughline --database-url {db} themes list");
+    if let Some(first) = top.entries.first() {
+        println!(
+            "  throughline --database-url {db} themes show {}",
+            first.theme
+        );
+    }
+    println!("  throughline --database-url {db} top-ten --json");
+    println!("  throughline --database-url {db} export-org");
     println!(
         "  throughline analyze-file {} --org examples/org.toml --out analysis/",
         data_path.display()
@@ -196,39 +190,16 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     Ok(())
 }
 
-fn print_analysis(report: &Report) {
-    let summary = &report.summary;
+fn print_analysis(analysis: &AnalyzeOutcome, top: &TopTen) {
+    let summary = &analysis.summary;
     println!();
     println!(
-        "Analysis: {} themes found in the comments (not preconceived), {} of {} records placed on \
-         a journey stage.",
-        summary.themes, summary.placed, summary.records
+        "Analysis: {} themes found in the comments (not preconceived) and saved as the codebook; \
+         {} of {} records placed on a journey stage.",
+        analysis.themes, summary.placed, summary.records
     );
-    if let Some(nps) = &summary.scores.nps {
-        println!(
-            "  NPS {:.0} (95% interval {:.0} to {:.0}, {} answers)",
-            nps.value, nps.low, nps.high, nps.n
-        );
-    }
-    if let Some(csat) = &summary.scores.csat {
-        println!(
-            "  CSAT {:.0}% satisfied (95% interval {:.0}% to {:.0}%, {} answers)",
-            csat.value, csat.low, csat.high, csat.n
-        );
-    }
-    println!("Top Ten — the themes that cost the most NPS points:");
-    for entry in &summary.top_ten {
-        let stage = report
-            .themes
-            .iter()
-            .find(|t| t.id == entry.theme)
-            .and_then(|t| t.stage.as_deref())
-            .unwrap_or("unplaced");
-        println!(
-            "  {:>2}. {:<34} {:>4} records  costs {:>4.1} points ({:.1} to {:.1})  stage: {stage}",
-            entry.rank, entry.label, entry.support, -entry.cost, -entry.cost_high, -entry.cost_low
-        );
-    }
+    print_scores(summary);
+    print_top_ten(top);
     for spike in &summary.spikes {
         println!(
             "Spike: \"{}\" in {}: {} records where {:.0} were expected (p = {:.1e})",

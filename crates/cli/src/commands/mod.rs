@@ -5,6 +5,7 @@ mod analyze;
 mod demo;
 mod import;
 mod org;
+mod themes;
 
 use clap::{Parser, Subcommand};
 use throughline_store::{DEFAULT_DATABASE_URL, Store};
@@ -47,6 +48,13 @@ enum Command {
     /// Import customer feedback from a CSV, JSON Lines or Excel file. Re-importing is safe:
     /// records already stored are counted as duplicates, not stored twice.
     Import(import::ImportArgs),
+    /// Analyse the stored feedback and store the results: the first run discovers the themes
+    /// (the codebook), later runs analyse new records with them; --rediscover starts afresh.
+    Analyze(analyze::AnalyzeArgs),
+    /// The workspace's themes: list, show, rename, merge, split, archive, restore, add-phrase.
+    Themes(themes::ThemesArgs),
+    /// The Top Ten: the themes that lower satisfaction most, from the latest analysis.
+    TopTen(themes::TopTenArgs),
 }
 
 impl Cli {
@@ -60,6 +68,9 @@ impl Cli {
             Command::ExportOrg(args) => org::export(&database_url(url), args).await,
             Command::AnalyzeFile(args) => analyze::analyze_file(args),
             Command::Import(args) => import::run(&database_url(url), args).await,
+            Command::Analyze(args) => analyze::analyze_stored(&database_url(url), args).await,
+            Command::Themes(args) => themes::run(&database_url(url), args).await,
+            Command::TopTen(args) => themes::top_ten(&database_url(url), args).await,
         }
     }
 }

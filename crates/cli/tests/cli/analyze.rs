@@ -103,3 +103,110 @@ fn analyze_file_writes_the_documented_files_the_same_way_each_time() {
         stderr(&bad)
     );
 }
+
+mod workspace {
+    //! `throughline analyze`, `themes …` and `top-ten` on a workspace, on both backends.
+
+    use throughline_store::backend_tests;
+    use throughline_store::testing::TestDatabase;
+
+    use crate::helpers::{example_org_str, ok, stderr, throughline};
+
+    async fn analyze_themes_and_top_ten_work_from_the_command_line(db: &TestDatabase) {
+        let dir = db.dir.path();
+        let url = Some(db.url.as_str());
+        let org = example_org_str();
+        ok(throughline(url, dir, &["apply", &org]));
+        let refused = throughline(url, dir, &["top-ten"]);
+        assert!(!refused.status.success());
+        assert!(
+            stderr(&refused).contains("throughline analyze"),
+            "{}",
+            stderr(&refused)
+        );
+
+        ok(throughline(
+            None,
+            dir,
+            &["demo-data", "--records", "2000", "--out", "a.csv"],
+        ));
+        ok(throughline(url, dir, &["import", "a.csv"]));
+        let said = ok(throughline(url, dir, &["analyze", "--themes", "12"]));
+        assert!(
+            said.contains("Discovered 12 themes in 2000 records"),
+            "{said}"
+        );
+        assert!(
+            said.contains("Top Ten — the themes that cost the most NPS points"),
+            "{said}"
+        );
+
+        let top: serde_json::Value =
+            serde_json::from_str(&ok(throughline(url, dir, &["top-ten", "--json"]))).unwrap();
+        assert_eq!(top["metric"], "nps");
+        let entries = top["entries"].as_array().unwrap();
+        assert!(!entries.is_empty());
+        let first = entries[0]["theme"].as_i64().unwrap().to_string();
+        for key in ["rank", "label", "support", "cost", "effect", "stage"] {
+            assert!(entries[0].get(key).is_some(), "no {key} in {}", entries[0]);
+        }
+
+        let listed: serde_json::Value =
+            serde_json::from_str(&ok(throughline(url, dir, &["themes", "list", "--json"])))
+                .unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 12);
+        let shown = ok(throughline(
+            url,
+            dir,
+            &["themes", "show", &first, "--verbatims", "3"],
+        ));
+        assert!(shown.contains("Typical comments:"), "{shown}");
+        assert!(shown.contains("Top Ten: number 1"), "{shown}");
+
+        let said = ok(throughline(
+            url,
+            dir,
+            &["themes", "rename", &first, "Our worst problem"],
+        ));
+        assert!(said.contains("is now \"Our worst problem\""), "{said}");
+        let top = ok(throughline(url, dir, &["top-ten"]));
+        assert!(top.contains("Our worst problem"), "{top}");
+
+        let missing = throughline(url, dir, &["themes", "archive", "999"]);
+        assert!(!missing.status.success());
+        assert!(
+            stderr(&missing).contains("there is no theme 999"),
+            "{}",
+            stderr(&missing)
+        );
+
+        // New records: analysed incrementally with the same themes.
+        ok(throughline(
+            None,
+            dir,
+            &[
+                "demo-data",
+                "--records",
+                "300",
+                "--seed",
+                "5",
+                "--out",
+                "b.csv",
+            ],
+        ));
+        ok(throughline(url, dir, &["import", "b.csv"]));
+        let said = ok(throughline(url, dir, &["analyze"]));
+        assert!(
+            said.contains(
+                "Analysed 300 new records with the saved themes (2300 records in all, 12 themes)"
+            ),
+            "{said}"
+        );
+        let run: serde_json::Value =
+            serde_json::from_str(&ok(throughline(url, dir, &["analyze", "--json"]))).unwrap();
+        assert_eq!(run["mode"], "incremental");
+        assert_eq!(run["analysed"], 0);
+    }
+
+    backend_tests!(analyze_themes_and_top_ten_work_from_the_command_line);
+}

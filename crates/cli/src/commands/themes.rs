@@ -1,0 +1,237 @@
+//! `throughline themes …`: the workspace's themes — list, show with verbatims, rename, merge,
+//! split, archive, restore, add a phrase; `throughline top-ten`: the Top Ten as stored.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use throughline_service::themes::{self, TopTen};
+use throughline_store::StoredTheme;
+
+use super::open_store;
+
+#[derive(Debug, Args)]
+pub struct ThemesArgs {
+    #[command(subcommand)]
+    command: ThemesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ThemesCommand {
+    /// The themes, largest first: id, records, share, sentiment, stage, label.
+    List {
+        /// Also the archived, merged, split and retired themes.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One theme: its phrases, measures, impact and its most typical customer comments.
+    Show {
+        id: i64,
+        /// How many comments to show.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        verbatims: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a theme a label of your own (kept by later rediscoveries).
+    Rename { id: i64, label: String },
+    /// Merge the first theme into the second: its records, phrases and place in the codebook.
+    Merge { from: i64, into: i64 },
+    /// Split a theme into parts found in its records (new themes; the theme is kept as split).
+    Split {
+        id: i64,
+        #[arg(long, default_value_t = 2, value_name = "N")]
+        parts: usize,
+        #[arg(long, default_value_t = 42, value_name = "S")]
+        seed: u64,
+    },
+    /// Set a theme aside: no longer given to records, listed or ranked.
+    Archive { id: i64 },
+    /// Bring an archived theme back.
+    Restore { id: i64 },
+    /// Every record containing the phrase, stored or to come, gets the theme first.
+    AddPhrase { id: i64, phrase: String },
+}
+
+#[derive(Debug, Args)]
+pub struct TopTenArgs {
+    /// Print the Top Ten as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        ThemesCommand::List { all, json } => {
+            let listed = themes::list(&store, all).await?;
+            if json {
+                print_json(&listed)?;
+            } else {
+                print_list(&listed);
+            }
+        }
+        ThemesCommand::Show {
+            id,
+            verbatims,
+            json,
+        } => {
+            let detail = themes::show(&store, id, verbatims).await?;
+            if json {
+                print_json(&detail)?;
+            } else {
+                print_detail(&detail);
+            }
+        }
+        ThemesCommand::Rename { id, label } => {
+            let theme = themes::rename(&store, id, &label).await?;
+            println!("Theme {id} is now \"{}\".", theme.label);
+        }
+        ThemesCommand::Merge { from, into } => {
+            let theme = themes::merge(&store, from, into).await?;
+            println!(
+                "Merged theme {from} into {into} \"{}\": {} records now.",
+                theme.label, theme.aggregates.records
+            );
+        }
+        ThemesCommand::Split { id, parts, seed } => {
+            let parts = themes::split(&store, id, parts, seed).await?;
+            println!("Split theme {id} into {} themes:", parts.len());
+            print_list(&parts);
+        }
+        ThemesCommand::Archive { id } => {
+            let theme = themes::archive(&store, id).await?;
+            println!(
+                "Archived theme {id} \"{}\" (undo: throughline themes restore {id}).",
+                theme.label
+            );
+        }
+        ThemesCommand::Restore { id } => {
+            let theme = themes::restore(&store, id).await?;
+            println!(
+                "Restored theme {id} \"{}\": {} records.",
+                theme.label, theme.aggregates.records
+            );
+        }
+        ThemesCommand::AddPhrase { id, phrase } => {
+            let (theme, gained) = themes::add_phrase(&store, id, &phrase).await?;
+            println!(
+                "Theme {id} \"{}\" now also covers \"{}\": {gained} stored records gained it.",
+                theme.label,
+                phrase.trim()
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+pub async fn top_ten(url: &str, args: TopTenArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let top = themes::top_ten(&store).await?;
+    if args.json {
+        print_json(&top)?;
+    } else {
+        print_top_ten(&top);
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn print_list(listed: &[StoredTheme]) {
+    println!(
+        "{:>5}  {:>7}  {:>6}  {:>9}  {:<18} label",
+        "id", "records", "share", "sentiment", "stage"
+    );
+    for t in listed {
+        let a = &t.aggregates;
+        let status = match t.status {
+            throughline_store::ThemeStatus::Active => String::new(),
+            other => format!("  [{}]", other.as_str()),
+        };
+        println!(
+            "{:>5}  {:>7}  {:>5.1}%  {:>9}  {:<18} {}{status}",
+            t.id,
+            a.records,
+            a.share * 100.0,
+            a.mean_sentiment
+                .map_or_else(|| "-".to_owned(), |s| format!("{s:+.2}")),
+            a.stage.as_deref().unwrap_or("-"),
+            t.label,
+        );
+    }
+}
+
+fn print_detail(detail: &themes::ThemeDetail) {
+    let t = &detail.theme;
+    let a = &t.aggregates;
+    println!("Theme {}: {} [{}]", t.id, t.label, t.status.as_str());
+    println!("  Phrases: {}", t.phrases.join(", "));
+    if !t.added_phrases.is_empty() {
+        println!("  Added phrases: {}", t.added_phrases.join(", "));
+    }
+    println!(
+        "  {} records ({:.1}%), mean sentiment {}, mostly on stage {}",
+        a.records,
+        a.share * 100.0,
+        a.mean_sentiment
+            .map_or_else(|| "-".to_owned(), |s| format!("{s:+.2}")),
+        a.stage.as_deref().unwrap_or("(none)")
+    );
+    if let Some(rank) = a.top_ten_rank {
+        println!("  Top Ten: number {rank}");
+    }
+    for related in &detail.related {
+        let relation = if t.merged_into == Some(related.id) {
+            "merged into"
+        } else {
+            "split into"
+        };
+        println!("  {relation} {} \"{}\"", related.id, related.label);
+    }
+    if !detail.verbatims.is_empty() {
+        println!("  Typical comments:");
+    }
+    for v in &detail.verbatims {
+        let nps = v.nps.map(|n| format!("NPS {n}, ")).unwrap_or_default();
+        println!(
+            "    - \"{}\" ({nps}sentiment {:+.2})",
+            v.text.replace('\n', " / "),
+            v.sentiment
+        );
+    }
+}
+
+/// The Top Ten as a table; shared with `analyze` and the demo.
+pub fn print_top_ten(top: &TopTen) {
+    let unit = match top.metric.as_deref() {
+        Some("nps") => "NPS points",
+        Some(_) => "points of the mean score",
+        None => {
+            println!("Top Ten: the records carry no scores, so no theme can be ranked by impact.");
+            return;
+        }
+    };
+    println!("Top Ten — the themes that cost the most {unit}:");
+    if top.entries.is_empty() {
+        println!("  (no theme lowers the score significantly with enough records)");
+    }
+    for e in &top.entries {
+        println!(
+            "  {:>2}. [{:>3}] {:<34} {:>5} records  costs {:>4.1} ({:.1} to {:.1})  stage: {}",
+            e.rank,
+            e.theme,
+            e.label,
+            e.support,
+            -e.cost.value,
+            -e.cost.high,
+            -e.cost.low,
+            e.stage.as_deref().unwrap_or("unplaced")
+        );
+    }
+}
