@@ -7,6 +7,7 @@ pub mod placement;
 pub mod redact;
 pub mod report;
 pub mod rng;
+pub mod routing;
 pub mod scores;
 pub mod sentiment;
 pub mod synthetic;

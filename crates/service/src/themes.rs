@@ -5,8 +5,12 @@
 
 use std::collections::HashSet;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+use throughline_analytics::routing::{DepartmentShare, Landing, Router, Scope};
 use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
+use throughline_domain::org::{CouncilKind, Organisation};
 use throughline_store::{NewTheme, Store, StoredTheme, ThemeStatus, Verbatim};
 
 use crate::analysis::{edits_of, inputs_of, refresh};
@@ -328,6 +332,142 @@ pub struct TopTenEntry {
     pub cost: Interval,
     /// The theme's own effect on a record's score (regression), with its 95% interval.
     pub effect: Interval,
+    /// Who owns it and why; `None` when no organisation has been applied.
+    pub ownership: Option<Ownership>,
+}
+
+/// Who owns a theme, and the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ownership {
+    /// Where the theme falls: on one department, across departments, or nowhere known.
+    pub scope: Scope,
+    /// `department` or `council`.
+    pub owner_kind: &'static str,
+    /// The department's or the council's key.
+    pub owner: String,
+    pub owner_name: String,
+    /// `rule` (the routing rule) or `person` (set with `themes set-owner`, kept by analysis).
+    pub set_by: &'static str,
+    /// Each department's share of the theme's placed records, largest first.
+    pub evidence: Vec<DepartmentShare>,
+    /// Records of the theme with a stage or touchpoint, of all its records.
+    pub placed: u64,
+    pub records: u64,
+    pub threshold: f64,
+}
+
+/// The owner of a theme as people name it: a department key, `council` for the operational
+/// council, or `auto` to let the routing rule decide again.
+pub async fn set_owner(store: &Store, id: i64, owner: &str) -> Result<StoredTheme> {
+    find(store, id).await?;
+    let owner = owner.trim();
+    let value = match owner {
+        "auto" => None,
+        "council" => Some("council"),
+        key => {
+            let org = store
+                .load_organisation()
+                .await?
+                .ok_or_else(no_organisation)?;
+            if !org.departments.iter().any(|d| d.key.as_str() == key) {
+                let known: Vec<&str> = org.departments.iter().map(|d| d.key.as_str()).collect();
+                return Err(ServiceError::Invalid(format!(
+                    "there is no department {key:?}; give one of {}, or council, or auto",
+                    known.join(", ")
+                )));
+            }
+            Some(key)
+        }
+    };
+    store.set_theme_owner(id, value).await?;
+    find(store, id).await
+}
+
+fn no_organisation() -> ServiceError {
+    ServiceError::Invalid(
+        "no organisation has been applied: run `throughline apply ORG.toml` first".to_owned(),
+    )
+}
+
+/// The ownership of the given themes, routed over the organisation with `threshold` (see
+/// [`throughline_analytics::routing`]); a person's choice of owner wins over the rule.
+pub async fn ownership(
+    store: &Store,
+    organisation: &Organisation,
+    themes: &[&StoredTheme],
+    threshold: f64,
+) -> Result<HashMap<i64, Ownership>> {
+    let wanted: HashSet<i64> = themes.iter().map(|t| t.id).collect();
+    let records = all_feedback(store).await?;
+    let analyses = store.record_analyses().await?;
+    let texts: Vec<String> = records.iter().map(|r| r.record.texts.joined()).collect();
+    // Per theme, where each of its records landed, as indexes into `records`.
+    let mut landed: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let Some(analysis) = analyses.get(&record.id) else {
+            continue;
+        };
+        for (theme, _) in &analysis.themes {
+            if wanted.contains(theme) {
+                landed.entry(*theme).or_default().push(i);
+            }
+        }
+    }
+    let router = Router::new(organisation, threshold);
+    let council = organisation
+        .councils
+        .iter()
+        .find(|c| c.kind == CouncilKind::Operational)
+        .or(organisation.councils.first());
+    let council_owner = || match council {
+        Some(c) => (
+            "council",
+            c.key.as_str().to_owned(),
+            c.name.as_str().to_owned(),
+        ),
+        None => ("council", "council".to_owned(), "the CX council".to_owned()),
+    };
+    let department_owner = |key: &str| {
+        let name = organisation
+            .departments
+            .iter()
+            .find(|d| d.key.as_str() == key)
+            .map_or(key, |d| d.name.as_str());
+        ("department", key.to_owned(), name.to_owned())
+    };
+    let mut out = HashMap::new();
+    for theme in themes {
+        let empty = Vec::new();
+        let places = landed.get(&theme.id).unwrap_or(&empty);
+        let route = router.route(places.iter().map(|&i| Landing {
+            stage: analyses[&records[i].id].stage.as_deref(),
+            touchpoint: records[i].record.touchpoint.as_ref().map(|t| t.as_str()),
+            text: &texts[i],
+        }));
+        let ((owner_kind, owner, owner_name), set_by) = match theme.owner.as_deref() {
+            Some("council") => (council_owner(), "person"),
+            Some(key) => (department_owner(key), "person"),
+            None => match &route.department {
+                Some(key) => (department_owner(key), "rule"),
+                None => (council_owner(), "rule"),
+            },
+        };
+        out.insert(
+            theme.id,
+            Ownership {
+                scope: route.scope,
+                owner_kind,
+                owner,
+                owner_name,
+                set_by,
+                evidence: route.shares,
+                placed: route.placed,
+                records: route.records,
+                threshold,
+            },
+        );
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -343,6 +483,8 @@ pub struct TopTen {
     /// `nps` or `mean`: the score the costs are in; `None` when the records carry no scores.
     pub metric: Option<String>,
     pub records: u64,
+    /// The single-department share the owners were routed with.
+    pub threshold: f64,
     pub entries: Vec<TopTenEntry>,
 }
 
@@ -353,13 +495,30 @@ struct StoredImpact {
     effect: Interval,
 }
 
-pub async fn top_ten(store: &Store) -> Result<TopTen> {
+/// The Top Ten as the latest analysis ranked it, each theme with its owner routed over the
+/// organisation with `threshold` (the single-department share).
+pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        return Err(ServiceError::Invalid(format!(
+            "the single-department share is a number above 0 and at most 1, not {threshold}"
+        )));
+    }
     let run = store
         .latest_analysis_run()
         .await?
         .ok_or_else(not_analysed)?;
+    let themes: Vec<StoredTheme> = store
+        .themes()
+        .await?
+        .into_iter()
+        .filter(|t| t.aggregates.top_ten_rank.is_some() && t.aggregates.impact.is_some())
+        .collect();
+    let mut owners = match store.load_organisation().await? {
+        Some(org) => ownership(store, &org, &themes.iter().collect::<Vec<_>>(), threshold).await?,
+        None => HashMap::new(),
+    };
     let mut entries = Vec::new();
-    for theme in store.themes().await? {
+    for theme in themes {
         let (Some(rank), Some(impact)) = (theme.aggregates.top_ten_rank, &theme.aggregates.impact)
         else {
             continue;
@@ -370,6 +529,7 @@ pub async fn top_ten(store: &Store) -> Result<TopTen> {
         entries.push(TopTenEntry {
             rank,
             theme: theme.id,
+            ownership: owners.remove(&theme.id),
             label: theme.label,
             records: theme.aggregates.records,
             support: impact.support,
@@ -388,6 +548,7 @@ pub async fn top_ten(store: &Store) -> Result<TopTen> {
             .and_then(|m| m.as_str())
             .map(str::to_owned),
         records: run.records_total,
+        threshold,
         entries,
     })
 }

@@ -84,6 +84,9 @@ pub struct StoredTheme {
     pub status: ThemeStatus,
     pub merged_into: Option<i64>,
     pub split_from: Option<i64>,
+    /// The owner a person set: a department key, or `council`. `None`: the routing rule
+    /// decides.
+    pub owner: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(flatten)]
@@ -160,7 +163,7 @@ pub struct AnalysisSession {
 }
 
 const THEME_COLUMNS: &str = "id, label, label_edited, phrases, added_phrases, status, merged_into, \
-     split_from, created_at, updated_at, records, share, mean_sentiment, stage_key, impact, \
+     split_from, owner, created_at, updated_at, records, share, mean_sentiment, stage_key, impact, \
      top_ten_rank";
 
 impl Store {
@@ -301,6 +304,17 @@ impl Store {
             codebook_id: row.try_get("codebook_id")?,
             summary: json_column(&row, "summary", &format!("analysis run {id}"))?,
         }))
+    }
+
+    /// Sets the owner a person chose (`None`: back to the routing rule).
+    pub async fn set_theme_owner(&self, id: i64, owner: Option<&str>) -> Result<bool> {
+        let done = sqlx::query("UPDATE themes SET owner = $1, updated_at = $2 WHERE id = $3")
+            .bind(owner)
+            .bind(Timestamp::now().as_millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Renames a theme (marking the label as a person's, which rediscovery keeps).
@@ -586,6 +600,7 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
         })?,
         merged_into: row.try_get("merged_into")?,
         split_from: row.try_get("split_from")?,
+        owner: row.try_get("owner")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
         aggregates: ThemeAggregates {

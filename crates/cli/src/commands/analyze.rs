@@ -11,6 +11,7 @@ use super::org::read_org_file;
 use anyhow::Context;
 use clap::Args;
 use throughline_analytics::report::{Input, Options, Report, analyze};
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::themes::ThemeCount;
 use throughline_ingest::pipeline::read_file;
 use throughline_service::analysis::{AnalyzeOptions, Mode, analyze as analyze_workspace};
@@ -74,7 +75,7 @@ pub async fn analyze_stored(url: &str, args: AnalyzeArgs) -> anyhow::Result<()> 
         s.sentiment.negative, s.sentiment.neutral, s.sentiment.positive, s.placed, s.records
     );
     print_scores(s);
-    print_top_ten(&throughline_service::themes::top_ten(&store).await?);
+    print_top_ten(&throughline_service::themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?);
     for spike in &s.spikes {
         println!(
             "Spike: \"{}\" in {}: {} records where {:.0} were expected (p = {:.1e})",

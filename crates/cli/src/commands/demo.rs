@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::synthetic;
 use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
@@ -129,7 +130,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         },
     )
     .await?;
-    let top = top_ten(&store).await?;
+    let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
     store.close().await;
 
     println!("Throughline demo");

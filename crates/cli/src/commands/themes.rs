@@ -3,6 +3,7 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::themes::{self, TopTen};
 use throughline_store::StoredTheme;
 
@@ -51,6 +52,9 @@ enum ThemesCommand {
     Restore { id: i64 },
     /// Every record containing the phrase, stored or to come, gets the theme first.
     AddPhrase { id: i64, phrase: String },
+    /// Choose a theme's owner: a department key, `council` (the operational council), or
+    /// `auto` to let the routing rule decide. Kept across analyses.
+    SetOwner { id: i64, owner: String },
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +62,15 @@ pub struct TopTenArgs {
     /// Print the Top Ten as JSON.
     #[arg(long)]
     json: bool,
+    /// A theme is one department's when at least this share of its placed records falls on
+    /// that department; otherwise it is cross-department and the operational council owns it.
+    #[arg(
+        long,
+        default_value_t = SINGLE_DEPARTMENT_SHARE,
+        env = "THROUGHLINE_SINGLE_DEPARTMENT_SHARE",
+        value_name = "SHARE"
+    )]
+    single_department_share: f64,
 }
 
 pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
@@ -113,6 +126,19 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
                 theme.label, theme.aggregates.records
             );
         }
+        ThemesCommand::SetOwner { id, owner } => {
+            let theme = themes::set_owner(&store, id, &owner).await?;
+            match &theme.owner {
+                Some(owner) => println!(
+                    "Theme {id} \"{}\" is owned by {owner}, as you set it (kept across analyses).",
+                    theme.label
+                ),
+                None => println!(
+                    "Theme {id} \"{}\": the routing rule decides its owner again.",
+                    theme.label
+                ),
+            }
+        }
         ThemesCommand::AddPhrase { id, phrase } => {
             let (theme, gained) = themes::add_phrase(&store, id, &phrase).await?;
             println!(
@@ -128,7 +154,7 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
 
 pub async fn top_ten(url: &str, args: TopTenArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let top = themes::top_ten(&store).await?;
+    let top = themes::top_ten(&store, args.single_department_share).await?;
     if args.json {
         print_json(&top)?;
     } else {
@@ -233,5 +259,32 @@ pub fn print_top_ten(top: &TopTen) {
             -e.cost.low,
             e.stage.as_deref().unwrap_or("unplaced")
         );
+        if let Some(o) = &e.ownership {
+            let scope = match o.scope {
+                Scope::SingleDepartment => "single-department",
+                Scope::CrossDepartment => "cross-department",
+                Scope::Unplaced => "unplaced",
+            };
+            let evidence: Vec<String> = o
+                .evidence
+                .iter()
+                .take(4)
+                .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
+                .collect();
+            println!(
+                "      {scope}, owner: {}{} — {}",
+                o.owner_name,
+                if o.set_by == "person" {
+                    " (set by a person)"
+                } else {
+                    ""
+                },
+                if evidence.is_empty() {
+                    "no record placed on the journey".to_owned()
+                } else {
+                    evidence.join(", ")
+                }
+            );
+        }
     }
 }

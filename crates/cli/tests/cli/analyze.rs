@@ -171,6 +171,18 @@ mod workspace {
         assert!(said.contains("is now \"Our worst problem\""), "{said}");
         let top = ok(throughline(url, dir, &["top-ten"]));
         assert!(top.contains("Our worst problem"), "{top}");
+        assert!(top.contains("department, owner: "), "{top}");
+        let said = ok(throughline(
+            url,
+            dir,
+            &["themes", "set-owner", &first, "billing"],
+        ));
+        assert!(
+            said.contains("is owned by billing, as you set it"),
+            "{said}"
+        );
+        let top = ok(throughline(url, dir, &["top-ten"]));
+        assert!(top.contains("owner: Billing (set by a person)"), "{top}");
 
         let missing = throughline(url, dir, &["themes", "archive", "999"]);
         assert!(!missing.status.success());

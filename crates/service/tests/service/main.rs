@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::synthetic;
 use throughline_domain::{Name, org};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
@@ -67,7 +68,9 @@ async fn analysis_persists_and_new_records_join_the_same_themes(db: &TestDatabas
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no feedback"), "{err}");
-    let err = themes::top_ten(&store).await.unwrap_err();
+    let err = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("throughline analyze"), "{err}");
 
     import_synthetic(&store, db.dir.path(), 3000, 42).await;
@@ -108,7 +111,9 @@ async fn analysis_persists_and_new_records_join_the_same_themes(db: &TestDatabas
     );
 
     // The Top Ten as stored: themes that lower NPS, ranked, with intervals.
-    let top = themes::top_ten(&store).await.unwrap();
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
     assert_eq!(top.metric.as_deref(), Some("nps"));
     assert!(top.entries.len() >= 5, "{:?}", top.entries);
     assert!(
@@ -122,6 +127,62 @@ async fn analysis_persists_and_new_records_join_the_same_themes(db: &TestDatabas
             .iter()
             .all(|e| e.effect.high < 0.0 && e.support >= 30)
     );
+
+    // Every ranked theme is routed to an owner, with the evidence.
+    for entry in &top.entries {
+        let o = entry
+            .ownership
+            .as_ref()
+            .expect("the organisation is applied");
+        assert!(o.placed > 0 && o.placed <= o.records, "{o:?}");
+        let total: f64 = o.evidence.iter().map(|s| s.share).sum();
+        assert!((total - 1.0).abs() < 1e-6, "{o:?}");
+        let top_share = o.evidence[0].share;
+        match o.scope {
+            Scope::SingleDepartment => {
+                assert!(top_share >= SINGLE_DEPARTMENT_SHARE);
+                assert_eq!(
+                    (o.owner_kind, o.owner.as_str()),
+                    ("department", o.evidence[0].department.as_str())
+                );
+            }
+            Scope::CrossDepartment => {
+                assert!(top_share < SINGLE_DEPARTMENT_SHARE);
+                assert_eq!((o.owner_kind, o.owner.as_str()), ("council", "cx-council"));
+            }
+            Scope::Unplaced => panic!("placed records, yet unplaced: {o:?}"),
+        }
+        assert_eq!(o.set_by, "rule");
+    }
+    let strict = themes::top_ten(&store, 1.0).await.unwrap();
+    assert!(
+        strict
+            .entries
+            .iter()
+            .all(|e| e.ownership.as_ref().unwrap().scope == Scope::CrossDepartment)
+    );
+    let lenient = themes::top_ten(&store, 0.01).await.unwrap();
+    assert!(
+        lenient
+            .entries
+            .iter()
+            .all(|e| e.ownership.as_ref().unwrap().scope == Scope::SingleDepartment)
+    );
+    assert!(matches!(
+        themes::top_ten(&store, 1.5).await,
+        Err(ServiceError::Invalid(_))
+    ));
+
+    // A person's choice of owner wins over the rule and outlives the next analysis.
+    let chosen = top.entries[0].theme;
+    let err = themes::set_owner(&store, chosen, "accounts")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no department \"accounts\""),
+        "{err}"
+    );
+    themes::set_owner(&store, chosen, "billing").await.unwrap();
 
     // Nothing new: nothing analysed, the same themes.
     let again = analyze(&store, AnalyzeOptions::default()).await.unwrap();
@@ -156,6 +217,24 @@ async fn analysis_persists_and_new_records_join_the_same_themes(db: &TestDatabas
         in_known_themes * 100 >= commented * 97,
         "{in_known_themes} of {commented} new commented records in known themes"
     );
+
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let owned = top.entries.iter().find(|e| e.theme == chosen);
+    if let Some(entry) = owned {
+        let o = entry.ownership.as_ref().unwrap();
+        assert_eq!(
+            (o.owner.as_str(), o.owner_name.as_str(), o.set_by),
+            ("billing", "Billing", "person")
+        );
+    }
+    assert_eq!(
+        store.theme(chosen).await.unwrap().unwrap().owner.as_deref(),
+        Some("billing")
+    );
+    themes::set_owner(&store, chosen, "auto").await.unwrap();
+    assert_eq!(store.theme(chosen).await.unwrap().unwrap().owner, None);
 
     // Verbatims: the most typical records of a theme, with their text.
     let biggest = &themes::list(&store, false).await.unwrap()[0];
@@ -283,7 +362,9 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
     let archived = themes::archive(&store, a).await.unwrap();
     assert_eq!(archived.status, ThemeStatus::Archived);
     assert!(!active_ids(&store).await.contains(&a));
-    let top = themes::top_ten(&store).await.unwrap();
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
     assert!(top.entries.iter().all(|e| e.theme != a));
     assert!(
         themes::list(&store, true)

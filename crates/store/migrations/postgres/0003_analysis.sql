@@ -19,6 +19,8 @@ CREATE TABLE themes (
     added_phrases TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'active',
     merged_into BIGINT REFERENCES themes (id),
+    -- The owner a person set (a department key, or 'council'); analysis never overwrites it.
+    owner TEXT,
     split_from BIGINT REFERENCES themes (id),
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,

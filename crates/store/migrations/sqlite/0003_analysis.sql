@@ -19,6 +19,8 @@ CREATE TABLE themes (
     added_phrases TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'active',
     merged_into INTEGER REFERENCES themes (id),
+    -- The owner a person set (a department key, or 'council'); analysis never overwrites it.
+    owner TEXT,
     split_from INTEGER REFERENCES themes (id),
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
