@@ -135,6 +135,19 @@ impl Store {
         rows.iter().map(stored_feedback).collect()
     }
 
+    /// Which of `ids` are stored feedback records.
+    pub async fn existing_feedback_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut found = Vec::new();
+        for id in ids {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE id = $1")
+                .bind(*id)
+                .fetch_optional(&self.pool)
+                .await?;
+            found.extend(exists);
+        }
+        Ok(found)
+    }
+
     /// Every finished import, newest first.
     pub async fn imports(&self) -> Result<Vec<ImportRecord>> {
         let rows = sqlx::query(

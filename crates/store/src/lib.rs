@@ -1,11 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+mod actions;
 mod analysis;
 mod feedback;
 mod org;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use actions::{
+    Decision, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview, StoredRootCause,
+    StoredTask,
+};
 pub use analysis::{
     AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, StoredTheme,
     ThemeAggregates, ThemeStatus, Verbatim,

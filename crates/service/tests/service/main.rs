@@ -1,6 +1,7 @@
 //! The analysis use cases end to end on SQLite and PostgreSQL: the example organisation and
 //! synthetic feedback imported, analysed, analysed again incrementally after a second import,
-//! the themes edited (rename, merge, split, archive and restore, add a phrase), rediscovered.
+//! the themes edited (rename, merge, split, archive and restore, add a phrase), rediscovered;
+//! and (in `actions`) a Top Ten theme taken through root cause, initiative, approval and tasks.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,9 +15,11 @@ use throughline_service::{ServiceError, themes};
 use throughline_store::testing::TestDatabase;
 use throughline_store::{Store, ThemeStatus, backend_tests};
 
+mod actions;
+
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
-async fn import_synthetic(store: &Store, dir: &Path, records: u64, seed: u64) {
+pub(crate) async fn import_synthetic(store: &Store, dir: &Path, records: u64, seed: u64) {
     let path: PathBuf = dir.join(format!("synthetic-{seed}.csv"));
     let file = std::fs::File::create(&path).unwrap();
     synthetic::write_csv(
@@ -42,7 +45,7 @@ async fn import_synthetic(store: &Store, dir: &Path, records: u64, seed: u64) {
     assert_eq!(report.import.totals.imported, records);
 }
 
-async fn workspace(db: &TestDatabase) -> Store {
+pub(crate) async fn workspace(db: &TestDatabase) -> Store {
     let store = db.store().await;
     let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
     let parsed = org::parse(&text).unwrap();

@@ -1,0 +1,255 @@
+//! A cross-department Top Ten theme gets a 5-whys analysis and an initiative; the strategic
+//! council approves it; its tasks complete; reviews move its progress; completion rates follow.
+
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant, TaskStatus};
+use throughline_service::actions::{self, InitiativeProposal};
+use throughline_service::analysis::{AnalyzeOptions, analyze};
+use throughline_service::{ServiceError, themes};
+use throughline_store::backend_tests;
+use throughline_store::testing::TestDatabase;
+
+use crate::{import_synthetic, workspace};
+
+async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
+    let store = workspace(db).await;
+    import_synthetic(&store, db.dir.path(), 3000, 42).await;
+    analyze(&store, AnalyzeOptions::default()).await.unwrap();
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let cross = top
+        .entries
+        .iter()
+        .find(|e| e.ownership.as_ref().unwrap().scope == Scope::CrossDepartment)
+        .expect("the demo data has cross-department themes");
+    let verbatims = themes::show(&store, cross.theme, 2)
+        .await
+        .unwrap()
+        .verbatims;
+
+    // Root cause, with participants from each department and quoted records.
+    let analysis = NewRootCause {
+        theme: cross.theme,
+        problem: "Customers wait weeks with no word from us".into(),
+        whys: vec![
+            "Stock shown online is not what the warehouse holds".into(),
+            "The stock feed runs once a night".into(),
+            "Nobody owns the feed between IT and Fulfilment".into(),
+        ],
+        root_cause: "No owner for the stock feed".into(),
+        corrective_action: "Hourly feed with a named owner; standard for stock accuracy".into(),
+        metric: "share of orders delayed by stock".into(),
+        participants: vec![
+            Participant::parse("Ana Silva (fulfilment)").unwrap(),
+            Participant::parse("Raj Patel (it)").unwrap(),
+        ],
+        verbatims: verbatims.iter().map(|v| v.feedback_id).collect(),
+    };
+    let mut wrong = analysis.clone();
+    wrong.participants = vec![Participant::parse("Eve (legal)").unwrap()];
+    let err = actions::add_root_cause(&store, wrong).await.unwrap_err();
+    assert!(err.to_string().contains("no department \"legal\""), "{err}");
+    let mut wrong = analysis.clone();
+    wrong.verbatims = vec![9_999_999];
+    assert!(matches!(
+        actions::add_root_cause(&store, wrong).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let rca = actions::add_root_cause(&store, analysis).await.unwrap();
+    assert_eq!(rca.analysis.whys.len(), 3);
+    assert_eq!(store.root_causes(Some(cross.theme)).await.unwrap().len(), 1);
+    assert!(store.root_causes(Some(-1)).await.unwrap().is_empty());
+
+    // The initiative, owned by the operational council, proposed.
+    let proposal = InitiativeProposal {
+        title: "Stock you can trust".into(),
+        owner: "council:cx-council".into(),
+        sponsor: Some("Catherine Moreau".into()),
+        metric: "share of orders delayed by stock (%)".into(),
+        baseline: 12.0,
+        target: 4.0,
+        due: "2027-03-31".into(),
+        themes: vec![cross.theme],
+        stages: vec!["wait".into()],
+        root_cause: Some(rca.id),
+        resources_requested: "two developer-months".into(),
+        ..InitiativeProposal::default()
+    };
+    for (bad, expected) in [
+        (
+            InitiativeProposal {
+                owner: "council:board".into(),
+                ..proposal.clone()
+            },
+            "no council \"board\"",
+        ),
+        (
+            InitiativeProposal {
+                stages: vec!["nowhere".into()],
+                ..proposal.clone()
+            },
+            "no stage \"nowhere\"",
+        ),
+        (
+            InitiativeProposal {
+                due: "31/03/2027".into(),
+                ..proposal.clone()
+            },
+            "YYYY-MM-DD",
+        ),
+        (
+            InitiativeProposal {
+                target: 12.0,
+                ..proposal.clone()
+            },
+            "must differ from the baseline",
+        ),
+    ] {
+        let err = actions::propose(&store, bad).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    let proposed = actions::propose(&store, proposal).await.unwrap();
+    assert_eq!(proposed.status, InitiativeStatus::Proposed);
+    let id = proposed.id;
+
+    // The workflow: no skipping, approvals say who and what was granted.
+    let err = actions::transition(&store, id, InitiativeStatus::Active, None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("can only become approved or rejected"),
+        "{err}"
+    );
+    assert!(
+        actions::transition(&store, id, InitiativeStatus::Approved, None)
+            .await
+            .is_err()
+    );
+    let approved = actions::transition(
+        &store,
+        id,
+        InitiativeStatus::Approved,
+        Some((
+            "Strategic CX Council".into(),
+            Some("Go".into()),
+            Some("one developer-month".into()),
+        )),
+    )
+    .await
+    .unwrap();
+    let decision = approved.decision.unwrap();
+    assert_eq!(decision.by, "Strategic CX Council");
+    assert_eq!(
+        decision.resources_granted.as_deref(),
+        Some("one developer-month")
+    );
+    actions::transition(&store, id, InitiativeStatus::Active, None)
+        .await
+        .unwrap();
+
+    // Tasks: planned, done on time or late; the rates follow.
+    let t1 = actions::add_task(
+        &store,
+        id,
+        "Hourly stock feed",
+        "Raj Patel",
+        "it",
+        "2026-12-15",
+    )
+    .await
+    .unwrap();
+    let t2 = actions::add_task(
+        &store,
+        id,
+        "Feed owner named",
+        "Ana Silva",
+        "fulfilment",
+        "2026-12-01",
+    )
+    .await
+    .unwrap();
+    let t3 = actions::add_task(
+        &store,
+        id,
+        "Stock accuracy standard",
+        "Ana Silva",
+        "fulfilment",
+        "2027-01-31",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        actions::add_task(&store, id, "x", "y", "legal", "2027-01-01").await,
+        Err(ServiceError::Invalid(_))
+    ));
+    let before = actions::completion(&store, None, None).await.unwrap();
+    assert_eq!((before.overall.planned, before.overall.done), (3, 0));
+    assert_eq!(before.overall.completion_rate, Some(0.0));
+    assert_eq!(before.overall.on_time_rate, None);
+
+    let done = actions::complete_task(&store, t1.id, "2026-12-10")
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    actions::complete_task(&store, t2.id, "2026-12-05")
+        .await
+        .unwrap();
+    assert!(
+        actions::complete_task(&store, t2.id, "2026-12-06")
+            .await
+            .is_err()
+    );
+    let after = actions::completion(&store, None, None).await.unwrap();
+    assert_eq!(
+        (
+            after.overall.planned,
+            after.overall.done,
+            after.overall.on_time
+        ),
+        (3, 2, 1)
+    );
+    assert!((after.overall.completion_rate.unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    assert_eq!(after.overall.on_time_rate, Some(50.0));
+    assert_eq!(after.by_department["it"].completion_rate, Some(100.0));
+    assert_eq!(after.by_department["fulfilment"].done, 1);
+    assert_eq!(after.by_council["cx-council"].planned, 3);
+    assert_eq!(after.by_initiative[&id].done, 2);
+    let december = actions::completion(&store, Some("2026-12-01"), Some("2026-12-31"))
+        .await
+        .unwrap();
+    assert_eq!(december.overall.planned, 2, "the January task is outside");
+    let _ = t3;
+
+    // Weekly reviews move the objective's progress.
+    let reviewed = actions::add_review(
+        &store,
+        id,
+        "2026-12-07",
+        "Feed runs hourly in test",
+        Some(8.0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reviewed.current_value, Some(8.0));
+    assert_eq!(reviewed.initiative.objective.progress(8.0), 50.0);
+    assert_eq!(store.reviews(id).await.unwrap().len(), 1);
+
+    let finished = actions::transition(&store, id, InitiativeStatus::Done, None)
+        .await
+        .unwrap();
+    assert_eq!(finished.status, InitiativeStatus::Done);
+    assert!(
+        actions::add_task(&store, id, "late", "x", "it", "2027-01-01")
+            .await
+            .is_err()
+    );
+    assert!(
+        actions::add_review(&store, id, "2027-01-01", "x", None)
+            .await
+            .is_err()
+    );
+}
+
+backend_tests!(a_cross_department_theme_becomes_accountable_work);
