@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::primitives::{Key, ValidationError};
+use crate::primitives::{Key, Timestamp, ValidationError};
 
 /// A calendar date, `YYYY-MM-DD` (due dates, review dates). Stored and compared as that text,
 /// which sorts chronologically.
@@ -44,6 +44,26 @@ impl Date {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The UTC calendar day of a moment (days from the epoch to a civil date, after Howard
+    /// Hinnant's `civil_from_days`).
+    pub fn of(moment: Timestamp) -> Self {
+        let days = moment.as_millis().div_euclid(86_400_000);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Self(format!("{y:04}-{m:02}-{d:02}"))
+    }
+
+    pub fn today() -> Self {
+        Self::of(Timestamp::now())
     }
 }
 
@@ -338,6 +358,16 @@ mod tests {
             assert!(err.to_string().contains("YYYY-MM-DD"), "{bad}: {err}");
         }
         assert!(Date::parse("2026-01-02").unwrap() < Date::parse("2026-10-01").unwrap());
+        assert_eq!(Date::of(Timestamp::from_millis(0)).as_str(), "1970-01-01");
+        // 2028-02-29T23:59:59.999Z and the next millisecond.
+        assert_eq!(
+            Date::of(Timestamp::from_millis(1_835_481_599_999)).as_str(),
+            "2028-02-29"
+        );
+        assert_eq!(
+            Date::of(Timestamp::from_millis(1_835_481_600_000)).as_str(),
+            "2028-03-01"
+        );
     }
 
     #[test]

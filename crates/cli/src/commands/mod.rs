@@ -1,6 +1,7 @@
 //! The command line: global options, the list of commands, and dispatch. Each command lives in
 //! its own module and is a thin layer over the library crates.
 
+mod actions;
 mod analyze;
 mod demo;
 mod import;
@@ -53,8 +54,17 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// The workspace's themes: list, show, rename, merge, split, archive, restore, add-phrase.
     Themes(themes::ThemesArgs),
-    /// The Top Ten: the themes that lower satisfaction most, from the latest analysis.
+    /// The Top Ten: the themes that lower satisfaction most, from the latest analysis, with
+    /// each theme's owner (one department, or the council for cross-department themes).
     TopTen(themes::TopTenArgs),
+    /// Root-cause analyses (5 whys) on themes: add, list.
+    Rca(actions::RcaArgs),
+    /// Initiatives: propose, list, show, approve, reject, start, finish, review.
+    Initiatives(actions::InitiativesArgs),
+    /// Tasks under initiatives: add, list, done.
+    Tasks(actions::TasksArgs),
+    /// Task completion and on-time rates per initiative, department and council.
+    Completion(actions::CompletionArgs),
 }
 
 impl Cli {
@@ -71,6 +81,10 @@ impl Cli {
             Command::Analyze(args) => analyze::analyze_stored(&database_url(url), args).await,
             Command::Themes(args) => themes::run(&database_url(url), args).await,
             Command::TopTen(args) => themes::top_ten(&database_url(url), args).await,
+            Command::Rca(args) => actions::rca(&database_url(url), args).await,
+            Command::Initiatives(args) => actions::initiatives(&database_url(url), args).await,
+            Command::Tasks(args) => actions::tasks(&database_url(url), args).await,
+            Command::Completion(args) => actions::completion(&database_url(url), args).await,
         }
     }
 }

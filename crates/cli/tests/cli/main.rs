@@ -1,6 +1,7 @@
 //! The `throughline` binary, run as a user runs it. Scenarios that touch a database run on
 //! SQLite and PostgreSQL.
 
+mod actions;
 mod analyze;
 mod basics;
 mod helpers;

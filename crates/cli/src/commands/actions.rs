@@ -1,0 +1,578 @@
+//! `throughline rca …`, `initiatives …`, `tasks …`, `completion`: from the Top Ten to
+//! accountable work. Each is a thin layer over `throughline_service::actions`.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant};
+use throughline_service::actions::{self, Completion, InitiativeProposal};
+use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
+
+use super::open_store;
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct RcaArgs {
+    #[command(subcommand)]
+    command: RcaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RcaCommand {
+    /// Record a 5-whys root-cause analysis on a theme.
+    Add {
+        /// The theme's id (see `throughline top-ten`).
+        #[arg(long)]
+        theme: i64,
+        /// The problem statement.
+        #[arg(long)]
+        problem: String,
+        /// One why per flag, in order (one to five).
+        #[arg(long = "why", value_name = "WHY", required = true)]
+        whys: Vec<String>,
+        #[arg(long)]
+        root_cause: String,
+        /// The corrective action or standard.
+        #[arg(long)]
+        action: String,
+        /// The metric that tracks the fix.
+        #[arg(long)]
+        metric: String,
+        /// `Name (department-key)` or `Name`; repeat for each participant.
+        #[arg(long = "participant", value_name = "NAME (DEPT)")]
+        participants: Vec<String>,
+        /// A feedback record id quoted as an example; repeat.
+        #[arg(long = "verbatim", value_name = "RECORD")]
+        verbatims: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The analyses, newest first.
+    List {
+        #[arg(long)]
+        theme: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn rca(url: &str, args: RcaArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        RcaCommand::Add {
+            theme,
+            problem,
+            whys,
+            root_cause,
+            action,
+            metric,
+            participants,
+            verbatims,
+            json,
+        } => {
+            let participants = participants
+                .iter()
+                .map(|p| Participant::parse(p))
+                .collect::<Result<_, _>>()?;
+            let stored = actions::add_root_cause(
+                &store,
+                NewRootCause {
+                    theme,
+                    problem,
+                    whys,
+                    root_cause,
+                    corrective_action: action,
+                    metric,
+                    participants,
+                    verbatims,
+                },
+            )
+            .await?;
+            if json {
+                print_json(&stored)?;
+            } else {
+                println!(
+                    "Recorded root-cause analysis {} on theme {theme}.",
+                    stored.id
+                );
+                print_rca(&stored);
+            }
+        }
+        RcaCommand::List { theme, json } => {
+            let all = store.root_causes(theme).await?;
+            if json {
+                print_json(&all)?;
+            } else {
+                if all.is_empty() {
+                    println!("No root-cause analyses yet.");
+                }
+                for r in &all {
+                    print_rca(r);
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn print_rca(r: &StoredRootCause) {
+    let a = &r.analysis;
+    println!("[{}] theme {}: {}", r.id, a.theme, a.problem);
+    for (i, why) in a.whys.iter().enumerate() {
+        println!("    why {}: {why}", i + 1);
+    }
+    println!("    root cause: {}", a.root_cause);
+    println!("    corrective action: {}", a.corrective_action);
+    println!("    tracked by: {}", a.metric);
+    if !a.participants.is_empty() {
+        let names: Vec<String> = a
+            .participants
+            .iter()
+            .map(|p| match &p.department {
+                Some(d) => format!("{} ({})", p.name, d.as_str()),
+                None => p.name.clone(),
+            })
+            .collect();
+        println!("    participants: {}", names.join(", "));
+    }
+    if !a.verbatims.is_empty() {
+        let ids: Vec<String> = a.verbatims.iter().map(i64::to_string).collect();
+        println!("    example records: {}", ids.join(", "));
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitiativesArgs {
+    #[command(subcommand)]
+    command: InitiativesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum InitiativesCommand {
+    /// Propose an initiative with a measurable objective.
+    Propose {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// `department:KEY` or `council:KEY`.
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        sponsor: Option<String>,
+        /// The metric the objective moves.
+        #[arg(long)]
+        metric: String,
+        #[arg(long, allow_hyphen_values = true)]
+        baseline: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        target: f64,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: String,
+        /// A theme it addresses; repeat.
+        #[arg(long = "theme", value_name = "ID")]
+        themes: Vec<i64>,
+        /// A journey stage it addresses; repeat.
+        #[arg(long = "stage", value_name = "KEY")]
+        stages: Vec<String>,
+        /// The root-cause analysis it acts on.
+        #[arg(long)]
+        rca: Option<i64>,
+        /// Resources asked of the strategic council.
+        #[arg(long, default_value = "")]
+        resources: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every initiative with its status and progress.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One initiative: objective, decision, tasks, reviews.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The strategic council approves a proposed initiative.
+    Approve {
+        id: i64,
+        /// Who decided (a person or the council).
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        resources_granted: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The strategic council rejects a proposed initiative.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// An approved initiative starts.
+    Start { id: i64 },
+    /// An active initiative is done.
+    Finish { id: i64 },
+    /// Record the weekly review: progress notes and, optionally, the metric's current value.
+    Review {
+        id: i64,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        #[arg(long)]
+        progress: String,
+        #[arg(long, allow_hyphen_values = true)]
+        value: Option<f64>,
+    },
+}
+
+pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        InitiativesCommand::Propose {
+            title,
+            description,
+            owner,
+            sponsor,
+            metric,
+            baseline,
+            target,
+            due,
+            themes,
+            stages,
+            rca,
+            resources,
+            json,
+        } => {
+            let stored = actions::propose(
+                &store,
+                InitiativeProposal {
+                    title,
+                    description,
+                    owner,
+                    sponsor,
+                    metric,
+                    baseline,
+                    target,
+                    due,
+                    themes,
+                    stages,
+                    root_cause: rca,
+                    resources_requested: resources,
+                },
+            )
+            .await?;
+            if json {
+                print_json(&stored)?;
+            } else {
+                println!(
+                    "Proposed initiative {}: {} (awaiting the strategic council's approval).",
+                    stored.id, stored.initiative.title
+                );
+            }
+        }
+        InitiativesCommand::List { json } => {
+            let all = store.initiatives().await?;
+            let completion = actions::completion(&store, None, None).await?;
+            if json {
+                print_json(&all)?;
+            } else {
+                if all.is_empty() {
+                    println!("No initiatives yet.");
+                }
+                for i in &all {
+                    print_initiative_line(i, completion.by_initiative.get(&i.id));
+                }
+            }
+        }
+        InitiativesCommand::Show { id, json } => {
+            let initiative = actions::initiative(&store, id).await?;
+            let tasks = store.tasks(Some(id)).await?;
+            let reviews = store.reviews(id).await?;
+            if json {
+                #[derive(Serialize)]
+                struct Detail<'a> {
+                    #[serde(flatten)]
+                    initiative: &'a StoredInitiative,
+                    tasks: &'a [StoredTask],
+                    reviews: &'a [throughline_store::StoredReview],
+                }
+                print_json(&Detail {
+                    initiative: &initiative,
+                    tasks: &tasks,
+                    reviews: &reviews,
+                })?;
+            } else {
+                let completion = actions::completion(&store, None, None).await?;
+                print_initiative_line(&initiative, completion.by_initiative.get(&id));
+                let i = &initiative.initiative;
+                if let Some(sponsor) = &i.sponsor {
+                    println!("    sponsor: {sponsor}");
+                }
+                if !i.resources_requested.is_empty() {
+                    println!("    resources requested: {}", i.resources_requested);
+                }
+                if let Some(d) = &initiative.decision {
+                    println!(
+                        "    decided by {} on {}{}{}",
+                        d.by,
+                        throughline_domain::action::Date::of(d.at),
+                        d.resources_granted
+                            .as_deref()
+                            .map(|g| format!("; granted: {g}"))
+                            .unwrap_or_default(),
+                        d.note
+                            .as_deref()
+                            .map(|n| format!("; {n}"))
+                            .unwrap_or_default()
+                    );
+                }
+                for t in &tasks {
+                    print_task(t);
+                }
+                for r in &reviews {
+                    let value = r
+                        .review
+                        .metric_value
+                        .map(|v| format!(" (metric {v})"))
+                        .unwrap_or_default();
+                    println!("    review {}: {}{value}", r.review.on, r.review.progress);
+                }
+            }
+        }
+        InitiativesCommand::Approve {
+            id,
+            by,
+            resources_granted,
+            note,
+        } => {
+            let i = actions::transition(
+                &store,
+                id,
+                InitiativeStatus::Approved,
+                Some((by, note, resources_granted)),
+            )
+            .await?;
+            println!("Initiative {id} \"{}\" is approved.", i.initiative.title);
+        }
+        InitiativesCommand::Reject { id, by, note } => {
+            let i = actions::transition(
+                &store,
+                id,
+                InitiativeStatus::Rejected,
+                Some((by, note, None)),
+            )
+            .await?;
+            println!("Initiative {id} \"{}\" is rejected.", i.initiative.title);
+        }
+        InitiativesCommand::Start { id } => {
+            let i = actions::transition(&store, id, InitiativeStatus::Active, None).await?;
+            println!("Initiative {id} \"{}\" is active.", i.initiative.title);
+        }
+        InitiativesCommand::Finish { id } => {
+            let i = actions::transition(&store, id, InitiativeStatus::Done, None).await?;
+            println!("Initiative {id} \"{}\" is done.", i.initiative.title);
+        }
+        InitiativesCommand::Review {
+            id,
+            on,
+            progress,
+            value,
+        } => {
+            let i = actions::add_review(&store, id, &on, &progress, value).await?;
+            let progress = i
+                .current_value
+                .map(|v| {
+                    format!(
+                        " Progress toward the target: {:.0}%.",
+                        i.initiative.objective.progress(v)
+                    )
+                })
+                .unwrap_or_default();
+            println!("Recorded the review of initiative {id} on {on}.{progress}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn print_initiative_line(i: &StoredInitiative, completion: Option<&Completion>) {
+    let o = &i.initiative.objective;
+    let progress = i
+        .current_value
+        .map(|v| format!(", now {v} ({:.0}% of the way)", o.progress(v)))
+        .unwrap_or_default();
+    let tasks = completion
+        .map(|c| format!("; tasks {}/{} done", c.done, c.planned))
+        .unwrap_or_default();
+    println!(
+        "[{}] {} — {} — owner {} {}; {} from {} to {} by {}{progress}{tasks}",
+        i.id,
+        i.initiative.title,
+        i.status.as_str(),
+        i.initiative.owner.kind(),
+        i.initiative.owner.key().as_str(),
+        o.metric,
+        o.baseline,
+        o.target,
+        o.due
+    );
+}
+
+fn print_task(t: &StoredTask) {
+    let done = t
+        .done_on
+        .as_ref()
+        .map(|d| format!(", done {d}"))
+        .unwrap_or_default();
+    println!(
+        "    task {}: {} — {} ({}), due {}, {}{done}",
+        t.id,
+        t.task.title,
+        t.task.owner_name,
+        t.task.department.as_str(),
+        t.task.due,
+        t.status.as_str()
+    );
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    #[command(subcommand)]
+    command: TasksCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum TasksCommand {
+    /// Add a task to an initiative.
+    Add {
+        #[arg(long)]
+        initiative: i64,
+        #[arg(long)]
+        title: String,
+        /// The person who does it.
+        #[arg(long)]
+        owner: String,
+        /// Their department's key.
+        #[arg(long)]
+        department: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: String,
+    },
+    /// Tasks, of one initiative or all.
+    List {
+        #[arg(long)]
+        initiative: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a task done (today unless --on says when).
+    Done {
+        id: i64,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: Option<String>,
+    },
+}
+
+pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        TasksCommand::Add {
+            initiative,
+            title,
+            owner,
+            department,
+            due,
+        } => {
+            let t =
+                actions::add_task(&store, initiative, &title, &owner, &department, &due).await?;
+            println!(
+                "Added task {} to initiative {initiative}, due {}.",
+                t.id, t.task.due
+            );
+        }
+        TasksCommand::List { initiative, json } => {
+            let all = store.tasks(initiative).await?;
+            if json {
+                print_json(&all)?;
+            } else {
+                for t in &all {
+                    print_task(t);
+                }
+            }
+        }
+        TasksCommand::Done { id, on } => {
+            let on = on.unwrap_or_else(today);
+            let t = actions::complete_task(&store, id, &on).await?;
+            let late = if t.done_on.as_ref().is_some_and(|d| *d > t.task.due) {
+                " (late)"
+            } else {
+                ""
+            };
+            println!("Task {id} \"{}\" is done on {on}{late}.", t.task.title);
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn today() -> String {
+    throughline_domain::action::Date::today().to_string()
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// First due date counted (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last due date counted (YYYY-MM-DD).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn completion(url: &str, args: CompletionArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let report = actions::completion(&store, args.from.as_deref(), args.to.as_deref()).await?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        let line = |name: &str, c: &Completion| {
+            println!(
+                "  {name:<28} {:>3} planned {:>3} done  completion {:>5}  on time {:>5}",
+                c.planned,
+                c.done,
+                c.completion_rate
+                    .map_or_else(|| "-".into(), |r| format!("{r:.0}%")),
+                c.on_time_rate
+                    .map_or_else(|| "-".into(), |r| format!("{r:.0}%")),
+            );
+        };
+        println!("Task completion (tasks due in the period):");
+        line("overall", &report.overall);
+        for (id, c) in &report.by_initiative {
+            line(&format!("initiative {id}"), c);
+        }
+        for (key, c) in &report.by_department {
+            line(&format!("department {key}"), c);
+        }
+        for (key, c) in &report.by_council {
+            line(&format!("council {key}"), c);
+        }
+    }
+    store.close().await;
+    Ok(())
+}
