@@ -8,6 +8,7 @@ pub mod redact;
 pub mod report;
 pub mod rng;
 pub mod routing;
+pub mod scorecard;
 pub mod scores;
 pub mod sentiment;
 pub mod synthetic;

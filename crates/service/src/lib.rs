@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod analysis;
+pub mod scorecards;
 pub mod themes;
 
 use throughline_analytics::themes::codebook::CodebookError;

@@ -1,10 +1,12 @@
-//! `throughline rca …`, `initiatives …`, `tasks …`, `completion`: from the Top Ten to
-//! accountable work. Each is a thin layer over `throughline_service::actions`.
+//! `throughline rca …`, `initiatives …`, `tasks …`, `completion`, `scorecard …`, `stages`: from
+//! the Top Ten to accountable work, and how it is scored. Each is a thin layer over `throughline_service::actions`.
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use throughline_analytics::scorecard::{Scorecard, Weights};
 use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant};
 use throughline_service::actions::{self, Completion, InitiativeProposal};
+use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
 use super::open_store;
@@ -572,6 +574,152 @@ pub async fn completion(url: &str, args: CompletionArgs) -> anyhow::Result<()> {
         for (key, c) in &report.by_council {
             line(&format!("council {key}"), c);
         }
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ScorecardArgs {
+    #[command(subcommand)]
+    command: ScorecardCommand,
+    /// Weights of the action plan, the negative-theme trend and the stage rating.
+    #[arg(
+        long,
+        global = true,
+        default_value = "0.5,0.3,0.2",
+        value_name = "A,B,C"
+    )]
+    weights: String,
+    /// The single-department share used to find the themes a department owns.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE,
+        env = "THROUGHLINE_SINGLE_DEPARTMENT_SHARE",
+        value_name = "SHARE"
+    )]
+    single_department_share: f64,
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScorecardCommand {
+    /// A department's weighted score, its owned negative themes, and the stage measures it
+    /// shares with the other departments on those stages.
+    Department { key: String },
+    /// An initiative's weighted score.
+    Initiative { id: i64 },
+}
+
+pub async fn scorecard(url: &str, args: ScorecardArgs) -> anyhow::Result<()> {
+    let weights = Weights::parse(&args.weights).map_err(anyhow::Error::msg)?;
+    let store = open_store(url).await?;
+    match args.command {
+        ScorecardCommand::Department { key } => {
+            let card =
+                scorecards::department(&store, &key, weights, args.single_department_share).await?;
+            if args.json {
+                print_json(&card)?;
+            } else {
+                println!(
+                    "Scorecard of {} ({}): {}",
+                    card.name,
+                    card.department,
+                    score_text(&card.scorecard)
+                );
+                print_components(&card.scorecard);
+                if !card.negative_themes.is_empty() {
+                    let themes: Vec<String> = card
+                        .negative_themes
+                        .iter()
+                        .map(|(id, label)| format!("[{id}] {label}"))
+                        .collect();
+                    println!("  Negative themes it owns: {}", themes.join(", "));
+                }
+                println!("  Across the experience — the stages it shares with other departments:");
+                print_stage_measures(&card.shared_measures);
+                if !card.own_kpis.is_empty() {
+                    let kpis: Vec<String> = card
+                        .own_kpis
+                        .iter()
+                        .map(|(key, name, unit)| format!("{name} ({key}, {unit})"))
+                        .collect();
+                    println!("  Its own KPIs: {}", kpis.join("; "));
+                }
+            }
+        }
+        ScorecardCommand::Initiative { id } => {
+            let card = scorecards::initiative(&store, id, weights).await?;
+            if args.json {
+                print_json(&card)?;
+            } else {
+                println!(
+                    "Scorecard of initiative {id}, {}: {}",
+                    card.title,
+                    score_text(&card.scorecard)
+                );
+                print_components(&card.scorecard);
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn score_text(card: &Scorecard) -> String {
+    card.score.map_or_else(
+        || "no score (every component is missing)".to_owned(),
+        |s| format!("{s:.0} / 100"),
+    )
+}
+
+fn print_components(card: &Scorecard) {
+    for c in &card.components {
+        let score = c
+            .score
+            .map_or_else(|| "  -".to_owned(), |s| format!("{s:>3.0}"));
+        println!("  {score}  {} (weight {}): {}", c.name, c.weight, c.detail);
+    }
+}
+
+fn print_stage_measures(measures: &[StageMeasure]) {
+    for m in measures {
+        let nps = m.nps.as_ref().map_or_else(
+            || "NPS -".to_owned(),
+            |e| format!("NPS {:.0} ({:.0} to {:.0})", e.value, e.low, e.high),
+        );
+        let departments: Vec<String> = m
+            .departments
+            .iter()
+            .map(|(d, role)| format!("{d} ({})", role.as_str()))
+            .collect();
+        println!(
+            "    {:<26} {:>5} records  {nps}  — {}",
+            m.name,
+            m.records,
+            departments.join(", ")
+        );
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StagesArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn stages(url: &str, args: StagesArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let measures = scorecards::stage_measures(&store).await?;
+    if args.json {
+        print_json(&measures)?;
+    } else {
+        println!(
+            "Customer measures per journey stage, shared by every department that affects it:"
+        );
+        print_stage_measures(&measures);
     }
     store.close().await;
     Ok(())

@@ -65,6 +65,10 @@ enum Command {
     Tasks(actions::TasksArgs),
     /// Task completion and on-time rates per initiative, department and council.
     Completion(actions::CompletionArgs),
+    /// Weighted scorecards: `scorecard department KEY`, `scorecard initiative ID`.
+    Scorecard(actions::ScorecardArgs),
+    /// Customer measures per journey stage, shared by every department that affects it.
+    Stages(actions::StagesArgs),
 }
 
 impl Cli {
@@ -85,6 +89,8 @@ impl Cli {
             Command::Initiatives(args) => actions::initiatives(&database_url(url), args).await,
             Command::Tasks(args) => actions::tasks(&database_url(url), args).await,
             Command::Completion(args) => actions::completion(&database_url(url), args).await,
+            Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
+            Command::Stages(args) => actions::stages(&database_url(url), args).await,
         }
     }
 }

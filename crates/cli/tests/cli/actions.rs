@@ -210,6 +210,39 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     );
     assert_eq!(shown["tasks"].as_array().unwrap().len(), 2);
     assert_eq!(shown["reviews"][0]["metric_value"], 9.0);
+    let card: serde_json::Value = serde_json::from_str(&ok(throughline(
+        url,
+        dir,
+        &["scorecard", "initiative", &id, "--json"],
+    )))
+    .unwrap();
+    assert_eq!(card["components"][0]["name"], "action plan");
+    assert_eq!(card["components"][0]["score"], 50.0);
+    assert!(card["score"].as_f64().is_some());
+    let said = ok(throughline(
+        url,
+        dir,
+        &["scorecard", "department", "billing"],
+    ));
+    assert!(said.contains("Scorecard of Billing (billing)"), "{said}");
+    assert!(
+        said.contains("missing: no approved or active initiative"),
+        "{said}"
+    );
+    assert!(said.contains("Across the experience"), "{said}");
+    let bad = throughline(
+        url,
+        dir,
+        &["scorecard", "department", "billing", "--weights", "1,2"],
+    );
+    assert!(
+        stderr(&bad).contains("write three numbers"),
+        "{}",
+        stderr(&bad)
+    );
+    let stages: serde_json::Value =
+        serde_json::from_str(&ok(throughline(url, dir, &["stages", "--json"]))).unwrap();
+    assert_eq!(stages.as_array().unwrap().len(), 7);
     let listed = ok(throughline(url, dir, &["initiatives", "list"]));
     assert!(listed.contains("Refunds in four days — active"), "{listed}");
     assert!(listed.contains("tasks 1/2 done"), "{listed}");

@@ -2,10 +2,11 @@
 //! council approves it; its tasks complete; reviews move its progress; completion rates follow.
 
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_analytics::scorecard::Weights;
 use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant, TaskStatus};
 use throughline_service::actions::{self, InitiativeProposal};
 use throughline_service::analysis::{AnalyzeOptions, analyze};
-use throughline_service::{ServiceError, themes};
+use throughline_service::{ServiceError, scorecards, themes};
 use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
 
@@ -222,6 +223,21 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
     assert_eq!(december.overall.planned, 2, "the January task is outside");
     let _ = t3;
 
+    // Before any review the scorecard has no action-plan component: missing, not zero.
+    let before = scorecards::initiative(&store, id, Weights::default())
+        .await
+        .unwrap();
+    assert_eq!(before.scorecard.components[0].score, None);
+    assert!(before.scorecard.components[0].detail.starts_with("missing"));
+    let stage_rating = before.scorecard.components[2]
+        .score
+        .expect("NPS on the wait stage");
+    let trend = before.scorecard.components[1]
+        .score
+        .expect("the theme has two months");
+    let expected = (0.3 * trend + 0.2 * stage_rating) / 0.5;
+    assert!((before.scorecard.score.unwrap() - expected).abs() < 1e-9);
+
     // Weekly reviews move the objective's progress.
     let reviewed = actions::add_review(
         &store,
@@ -235,6 +251,83 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
     assert_eq!(reviewed.current_value, Some(8.0));
     assert_eq!(reviewed.initiative.objective.progress(8.0), 50.0);
     assert_eq!(store.reviews(id).await.unwrap().len(), 1);
+    let after = scorecards::initiative(&store, id, Weights::default())
+        .await
+        .unwrap();
+    assert_eq!(after.scorecard.components[0].score, Some(50.0));
+    let expected = 0.5 * 50.0 + 0.3 * trend + 0.2 * stage_rating;
+    assert!((after.scorecard.score.unwrap() - expected).abs() < 1e-9);
+
+    // A department's own initiative counts in its scorecard, beside the measures of the stages
+    // it shares with others.
+    let own = actions::propose(
+        &store,
+        InitiativeProposal {
+            title: "Invoices without errors".into(),
+            owner: "department:billing".into(),
+            metric: "invoice error rate (%)".into(),
+            baseline: 5.0,
+            target: 1.0,
+            due: "2027-06-30".into(),
+            stages: vec!["pay".into()],
+            ..InitiativeProposal::default()
+        },
+    )
+    .await
+    .unwrap();
+    let billing = scorecards::department(
+        &store,
+        "billing",
+        Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        billing.scorecard.components[0].score, None,
+        "not approved yet"
+    );
+    assert!(
+        billing.scorecard.components[2].score.is_some(),
+        "billing owns touchpoints on pay"
+    );
+    assert!(billing.shared_measures.iter().any(|m| m.stage == "pay"));
+    assert!(
+        billing
+            .shared_measures
+            .iter()
+            .all(|m| m.departments.iter().any(|(d, _)| d == "billing"))
+    );
+    actions::transition(
+        &store,
+        own.id,
+        InitiativeStatus::Approved,
+        Some(("Strategic CX Council".into(), None, None)),
+    )
+    .await
+    .unwrap();
+    actions::add_review(&store, own.id, "2026-12-07", "New checks live", Some(2.0))
+        .await
+        .unwrap();
+    let billing_after = scorecards::department(
+        &store,
+        "billing",
+        Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await
+    .unwrap();
+    assert_eq!(billing_after.scorecard.components[0].score, Some(75.0));
+    assert_ne!(billing_after.scorecard.score, billing.scorecard.score);
+    assert_eq!(billing_after.initiatives, vec![own.id]);
+    assert!(matches!(
+        scorecards::department(&store, "legal", Weights::default(), SINGLE_DEPARTMENT_SHARE).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    let stages = scorecards::stage_measures(&store).await.unwrap();
+    assert_eq!(stages.len(), 7, "every stage of the example journey");
+    assert!(stages.iter().all(|m| !m.departments.is_empty()));
+    assert!(stages.iter().map(|m| m.records).sum::<u64>() <= 3000);
 
     let finished = actions::transition(&store, id, InitiativeStatus::Done, None)
         .await

@@ -1,0 +1,366 @@
+//! Scorecards per department and per initiative (the formula is in
+//! [`throughline_analytics::scorecard`]), and the shared measures per journey stage that every
+//! department affecting the stage answers for together.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use throughline_analytics::Estimate;
+use throughline_analytics::scorecard::{self, Scorecard, Weights};
+use throughline_analytics::scores;
+use throughline_analytics::trends::Period;
+use throughline_domain::action::InitiativeStatus;
+use throughline_domain::action::WorkOwner;
+use throughline_domain::org::{Organisation, OwnershipRole};
+use throughline_store::{RecordAnalysisRow, Store, StoredFeedback, ThemeStatus};
+
+use crate::{Result, ServiceError, all_feedback};
+
+/// A journey stage's customer measures, shared by every department that affects it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageMeasure {
+    pub stage: String,
+    pub name: String,
+    /// Records placed on the stage.
+    pub records: u64,
+    pub nps: Option<Estimate>,
+    pub csat: Option<Estimate>,
+    /// Mean sentiment of its records.
+    pub sentiment: Option<f64>,
+    /// The departments that affect it, with their strongest role there.
+    pub departments: Vec<(String, OwnershipRole)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentScorecard {
+    pub department: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub scorecard: Scorecard,
+    /// The negative themes it owns (id, label), which the trend component follows.
+    pub negative_themes: Vec<(i64, String)>,
+    /// Its initiatives (ids).
+    pub initiatives: Vec<i64>,
+    /// The measures of the stages it affects, shared with the other departments there.
+    pub shared_measures: Vec<StageMeasure>,
+    /// Its own KPIs as defined in the organisation (key, name, unit).
+    pub own_kpis: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InitiativeScorecard {
+    pub initiative: i64,
+    pub title: String,
+    #[serde(flatten)]
+    pub scorecard: Scorecard,
+}
+
+struct Data {
+    org: Organisation,
+    records: Vec<StoredFeedback>,
+    analyses: HashMap<i64, RecordAnalysisRow>,
+}
+
+async fn load(store: &Store) -> Result<Data> {
+    let org = store.load_organisation().await?.ok_or_else(|| {
+        ServiceError::Invalid(
+            "no organisation has been applied: run `throughline apply ORG.toml` first".into(),
+        )
+    })?;
+    Ok(Data {
+        org,
+        records: all_feedback(store).await?,
+        analyses: store.record_analyses().await?,
+    })
+}
+
+/// Every stage's measures, in journey order.
+pub async fn stage_measures(store: &Store) -> Result<Vec<StageMeasure>> {
+    let data = load(store).await?;
+    Ok(measures(&data, None))
+}
+
+fn measures(data: &Data, only: Option<&BTreeSet<String>>) -> Vec<StageMeasure> {
+    data.org
+        .journey
+        .stages
+        .iter()
+        .filter(|s| only.is_none_or(|o| o.contains(s.key.as_str())))
+        .map(|stage| {
+            let on_stage: Vec<(&StoredFeedback, &RecordAnalysisRow)> = data
+                .records
+                .iter()
+                .filter_map(|r| data.analyses.get(&r.id).map(|a| (r, a)))
+                .filter(|(_, a)| a.stage.as_deref() == Some(stage.key.as_str()))
+                .collect();
+            StageMeasure {
+                stage: stage.key.as_str().to_owned(),
+                name: stage.name.as_str().to_owned(),
+                records: on_stage.len() as u64,
+                nps: scores::nps(on_stage.iter().filter_map(|(r, _)| r.record.scores.nps)),
+                csat: scores::csat(on_stage.iter().filter_map(|(r, _)| r.record.scores.csat)),
+                sentiment: (!on_stage.is_empty()).then(|| {
+                    on_stage.iter().map(|(_, a)| a.sentiment).sum::<f64>() / on_stage.len() as f64
+                }),
+                departments: data
+                    .org
+                    .departments_of_stage(stage)
+                    .into_iter()
+                    .map(|(d, role)| (d.key.as_str().to_owned(), role))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The action-plan component over initiatives.
+fn action_plan_part<'a>(
+    initiatives: impl Iterator<Item = &'a throughline_store::StoredInitiative>,
+) -> (Option<f64>, String) {
+    let progress: Vec<(String, f64)> = initiatives
+        .filter(|i| {
+            matches!(
+                i.status,
+                InitiativeStatus::Approved | InitiativeStatus::Active | InitiativeStatus::Done
+            )
+        })
+        .filter_map(|i| {
+            i.current_value.map(|v| {
+                (
+                    i.initiative.title.clone(),
+                    i.initiative.objective.progress(v),
+                )
+            })
+        })
+        .collect();
+    let values: Vec<f64> = progress.iter().map(|p| p.1).collect();
+    match scorecard::action_plan(&values) {
+        Some(score) => {
+            let each: Vec<String> = progress
+                .iter()
+                .map(|(t, p)| format!("{t} {p:.0}%"))
+                .collect();
+            (
+                Some(score),
+                format!("progress toward targets: {}", each.join(", ")),
+            )
+        }
+        None => (
+            None,
+            "missing: no approved or active initiative with a reviewed metric value".into(),
+        ),
+    }
+}
+
+/// The trend component over a set of themes: their share of the records in the latest month
+/// against the month before.
+fn trend_part(data: &Data, themes: &HashSet<i64>, what: &str) -> (Option<f64>, String) {
+    if themes.is_empty() {
+        return (None, format!("missing: {what}"));
+    }
+    let mut months: HashMap<String, (u64, u64)> = HashMap::new();
+    for record in &data.records {
+        let Some(analysis) = data.analyses.get(&record.id) else {
+            continue;
+        };
+        let month = Period::Month.key(record.record.received_at.as_millis());
+        let entry = months.entry(month).or_default();
+        entry.0 += 1;
+        if analysis.themes.iter().any(|(t, _)| themes.contains(t)) {
+            entry.1 += 1;
+        }
+    }
+    let mut keys: Vec<&String> = months.keys().collect();
+    keys.sort();
+    let [.., previous, latest] = keys.as_slice() else {
+        return (
+            None,
+            "missing: fewer than two months of analysed records".into(),
+        );
+    };
+    let share = |k: &String| {
+        let (all, with) = months[k];
+        with as f64 / all.max(1) as f64
+    };
+    let (p, l) = (share(previous), share(latest));
+    match scorecard::theme_trend(p, l) {
+        Some(score) => (
+            Some(score),
+            format!(
+                "share of records with the {} theme(s): {:.1}% in {previous} → {:.1}% in {latest}",
+                themes.len(),
+                p * 100.0,
+                l * 100.0
+            ),
+        ),
+        None => (
+            None,
+            format!("missing: the themes had no records in {previous} to compare with"),
+        ),
+    }
+}
+
+/// The stage-rating component: NPS of the records on the stages.
+fn rating_part(data: &Data, stages: &BTreeSet<String>) -> (Option<f64>, String) {
+    if stages.is_empty() {
+        return (None, "missing: no journey stage".into());
+    }
+    let nps = scores::nps(
+        data.records
+            .iter()
+            .filter(|r| {
+                data.analyses
+                    .get(&r.id)
+                    .and_then(|a| a.stage.as_ref())
+                    .is_some_and(|s| stages.contains(s))
+            })
+            .filter_map(|r| r.record.scores.nps),
+    );
+    let names: Vec<&str> = stages.iter().map(String::as_str).collect();
+    match nps {
+        Some(e) => (
+            Some(scorecard::stage_rating(e.value)),
+            format!(
+                "NPS {:.0} (95% interval {:.0} to {:.0}, {} answers{}) on {}",
+                e.value,
+                e.low,
+                e.high,
+                e.n,
+                if e.small_sample { ", small sample" } else { "" },
+                names.join(", ")
+            ),
+        ),
+        None => (
+            None,
+            format!("missing: no NPS answer on {}", names.join(", ")),
+        ),
+    }
+}
+
+pub async fn department(
+    store: &Store,
+    key: &str,
+    weights: Weights,
+    threshold: f64,
+) -> Result<DepartmentScorecard> {
+    let data = load(store).await?;
+    let department = data
+        .org
+        .departments
+        .iter()
+        .find(|d| d.key.as_str() == key)
+        .ok_or_else(|| {
+            let known: Vec<&str> = data
+                .org
+                .departments
+                .iter()
+                .map(|d| d.key.as_str())
+                .collect();
+            ServiceError::NotFound(format!(
+                "there is no department {key:?}; the departments are {}",
+                known.join(", ")
+            ))
+        })?;
+    let initiatives: Vec<_> = store
+        .initiatives()
+        .await?
+        .into_iter()
+        .filter(|i| matches!(&i.initiative.owner, WorkOwner::Department(d) if d.as_str() == key))
+        .collect();
+    let themes = store.themes().await?;
+    let negative: Vec<&throughline_store::StoredTheme> = themes
+        .iter()
+        .filter(|t| t.status == ThemeStatus::Active)
+        .filter(|t| t.aggregates.mean_sentiment.is_some_and(|s| s < 0.0))
+        .collect();
+    let owners = crate::themes::ownership(store, &data.org, &negative, threshold).await?;
+    let owned: Vec<(i64, String)> = negative
+        .iter()
+        .filter(|t| {
+            owners
+                .get(&t.id)
+                .is_some_and(|o| o.owner_kind == "department" && o.owner == key)
+        })
+        .map(|t| (t.id, t.label.clone()))
+        .collect();
+    let stages: BTreeSet<String> = data
+        .org
+        .journey
+        .stages
+        .iter()
+        .filter(|s| {
+            s.touchpoints
+                .iter()
+                .any(|t| t.owners.iter().any(|o| o.as_str() == key))
+        })
+        .map(|s| s.key.as_str().to_owned())
+        .collect();
+    let affected: BTreeSet<String> = data
+        .org
+        .journey
+        .stages
+        .iter()
+        .filter(|s| {
+            data.org
+                .departments_of_stage(s)
+                .iter()
+                .any(|(d, _)| d.key.as_str() == key)
+        })
+        .map(|s| s.key.as_str().to_owned())
+        .collect();
+    let owned_ids: HashSet<i64> = owned.iter().map(|t| t.0).collect();
+    let scorecard = scorecard::combine(
+        weights,
+        [
+            action_plan_part(initiatives.iter()),
+            trend_part(&data, &owned_ids, "it owns no negative theme"),
+            rating_part(&data, &stages),
+        ],
+    );
+    Ok(DepartmentScorecard {
+        department: key.to_owned(),
+        name: department.name.as_str().to_owned(),
+        scorecard,
+        negative_themes: owned,
+        initiatives: initiatives.iter().map(|i| i.id).collect(),
+        shared_measures: measures(&data, Some(&affected)),
+        own_kpis: data
+            .org
+            .metrics
+            .iter()
+            .filter(|m| m.department.as_str() == key)
+            .map(|m| {
+                (
+                    m.key.as_str().to_owned(),
+                    m.name.as_str().to_owned(),
+                    m.unit.clone(),
+                )
+            })
+            .collect(),
+    })
+}
+
+pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<InitiativeScorecard> {
+    let data = load(store).await?;
+    let initiative = crate::actions::initiative(store, id).await?;
+    let themes: HashSet<i64> = initiative.initiative.themes.iter().copied().collect();
+    let stages: BTreeSet<String> = initiative
+        .initiative
+        .stages
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let scorecard = scorecard::combine(
+        weights,
+        [
+            action_plan_part(std::iter::once(&initiative)),
+            trend_part(&data, &themes, "the initiative addresses no theme"),
+            rating_part(&data, &stages),
+        ],
+    );
+    Ok(InitiativeScorecard {
+        initiative: id,
+        title: initiative.initiative.title.clone(),
+        scorecard,
+    })
+}
