@@ -386,3 +386,31 @@ pub async fn completion(
     }
     Ok(report)
 }
+
+/// Records the value of a department's KPI (a metric of the organisation file) on a day.
+pub async fn record_kpi(
+    store: &Store,
+    metric: &str,
+    on: &str,
+    value: f64,
+) -> Result<throughline_store::KpiValue> {
+    let org = organisation(store).await?;
+    let metric = metric.trim();
+    if !org.metrics.iter().any(|m| m.key.as_str() == metric) {
+        let known: Vec<&str> = org.metrics.iter().map(|m| m.key.as_str()).collect();
+        return Err(ServiceError::Invalid(format!(
+            "there is no metric {metric:?} in the organisation; the metrics are {}",
+            known.join(", ")
+        )));
+    }
+    if !value.is_finite() {
+        return Err(ServiceError::Invalid("a KPI value must be a number".into()));
+    }
+    let kpi = throughline_store::KpiValue {
+        metric: metric.to_owned(),
+        on: Date::parse(on)?,
+        value,
+    };
+    store.record_kpi_value(&kpi).await?;
+    Ok(kpi)
+}

@@ -11,8 +11,8 @@ use throughline_analytics::scores;
 use throughline_analytics::trends::Period;
 use throughline_domain::action::InitiativeStatus;
 use throughline_domain::action::WorkOwner;
-use throughline_domain::org::{Organisation, OwnershipRole};
-use throughline_store::{RecordAnalysisRow, Store, StoredFeedback, ThemeStatus};
+use throughline_domain::org::{Direction, Organisation, OwnershipRole};
+use throughline_store::{KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus};
 
 use crate::{Result, ServiceError, all_feedback};
 
@@ -43,8 +43,22 @@ pub struct DepartmentScorecard {
     pub initiatives: Vec<i64>,
     /// The measures of the stages it affects, shared with the other departments there.
     pub shared_measures: Vec<StageMeasure>,
-    /// Its own KPIs as defined in the organisation (key, name, unit).
-    pub own_kpis: Vec<(String, String, String)>,
+    /// Its own KPIs (the organisation's metrics it owns), with their latest values.
+    pub own_kpis: Vec<OwnKpi>,
+}
+
+/// A department's own KPI and how it moved between its last two recorded values.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnKpi {
+    pub key: String,
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub latest: Option<KpiValue>,
+    pub previous: Option<KpiValue>,
+    /// `improving`, `worsening` or `steady` (by the metric's direction); `None` with fewer
+    /// than two values.
+    pub movement: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -309,6 +323,30 @@ pub async fn department(
         .map(|s| s.key.as_str().to_owned())
         .collect();
     let owned_ids: HashSet<i64> = owned.iter().map(|t| t.0).collect();
+    let mut own_kpis = Vec::new();
+    for metric in data
+        .org
+        .metrics
+        .iter()
+        .filter(|m| m.department.as_str() == key)
+    {
+        let mut values = store.kpi_values(metric.key.as_str()).await?;
+        let latest = values.pop();
+        let previous = values.pop();
+        let movement = match (&previous, &latest) {
+            (Some(p), Some(l)) => Some(kpi_movement(metric.direction, p.value, l.value)),
+            _ => None,
+        };
+        own_kpis.push(OwnKpi {
+            key: metric.key.as_str().to_owned(),
+            name: metric.name.as_str().to_owned(),
+            unit: metric.unit.clone(),
+            direction: metric.direction,
+            latest,
+            previous,
+            movement,
+        });
+    }
     let scorecard = scorecard::combine(
         weights,
         [
@@ -324,19 +362,7 @@ pub async fn department(
         negative_themes: owned,
         initiatives: initiatives.iter().map(|i| i.id).collect(),
         shared_measures: measures(&data, Some(&affected)),
-        own_kpis: data
-            .org
-            .metrics
-            .iter()
-            .filter(|m| m.department.as_str() == key)
-            .map(|m| {
-                (
-                    m.key.as_str().to_owned(),
-                    m.name.as_str().to_owned(),
-                    m.unit.clone(),
-                )
-            })
-            .collect(),
+        own_kpis,
     })
 }
 
@@ -363,4 +389,44 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
         title: initiative.initiative.title.clone(),
         scorecard,
     })
+}
+
+/// How a KPI moved from `previous` to `latest`, given which way is better.
+pub fn kpi_movement(direction: Direction, previous: f64, latest: f64) -> &'static str {
+    let better = match direction {
+        Direction::HigherIsBetter => latest > previous,
+        Direction::LowerIsBetter => latest < previous,
+    };
+    if latest == previous {
+        "steady"
+    } else if better {
+        "improving"
+    } else {
+        "worsening"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpis_move_by_their_direction() {
+        assert_eq!(
+            kpi_movement(Direction::LowerIsBetter, 14.0, 9.0),
+            "improving"
+        );
+        assert_eq!(
+            kpi_movement(Direction::LowerIsBetter, 9.0, 14.0),
+            "worsening"
+        );
+        assert_eq!(
+            kpi_movement(Direction::HigherIsBetter, 80.0, 85.0),
+            "improving"
+        );
+        assert_eq!(
+            kpi_movement(Direction::HigherIsBetter, 80.0, 80.0),
+            "steady"
+        );
+    }
 }

@@ -337,6 +337,53 @@ impl Store {
     }
 }
 
+/// A value of a department's KPI on a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiValue {
+    pub metric: String,
+    pub on: Date,
+    pub value: f64,
+}
+
+impl Store {
+    /// Records a KPI's value on a day, replacing any value already recorded for that day.
+    pub async fn record_kpi_value(&self, kpi: &KpiValue) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO kpi_values (metric_key, measured_on, value, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (metric_key, measured_on) \
+             DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+        )
+        .bind(&kpi.metric)
+        .bind(kpi.on.as_str())
+        .bind(kpi.value)
+        .bind(Timestamp::now().as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A KPI's values, oldest first.
+    pub async fn kpi_values(&self, metric: &str) -> Result<Vec<KpiValue>> {
+        let rows = sqlx::query(
+            "SELECT metric_key, measured_on, value FROM kpi_values WHERE metric_key = $1 \
+             ORDER BY measured_on",
+        )
+        .bind(metric)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let metric: String = row.try_get("metric_key")?;
+                Ok(KpiValue {
+                    on: stored_date(row.try_get("measured_on")?, &format!("KPI {metric}"))?,
+                    metric,
+                    value: row.try_get("value")?,
+                })
+            })
+            .collect()
+    }
+}
+
 fn stored_initiative(row: &AnyRow) -> Result<StoredInitiative> {
     let id: i64 = row.try_get("id")?;
     let what = format!("initiative {id}");

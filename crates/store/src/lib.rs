@@ -8,8 +8,8 @@ mod org;
 pub mod testing;
 
 pub use actions::{
-    Decision, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview, StoredRootCause,
-    StoredTask,
+    Decision, KpiValue, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview,
+    StoredRootCause, StoredTask,
 };
 pub use analysis::{
     AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, StoredTheme,

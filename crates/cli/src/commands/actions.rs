@@ -641,12 +641,15 @@ pub async fn scorecard(url: &str, args: ScorecardArgs) -> anyhow::Result<()> {
                 println!("  Across the experience — the stages it shares with other departments:");
                 print_stage_measures(&card.shared_measures);
                 if !card.own_kpis.is_empty() {
-                    let kpis: Vec<String> = card
-                        .own_kpis
-                        .iter()
-                        .map(|(key, name, unit)| format!("{name} ({key}, {unit})"))
-                        .collect();
-                    println!("  Its own KPIs: {}", kpis.join("; "));
+                    println!("  Its own KPIs:");
+                }
+                for k in &card.own_kpis {
+                    let latest = k.latest.as_ref().map_or_else(
+                        || "no value recorded (throughline kpi record)".to_owned(),
+                        |v| format!("{} {} on {}", v.value, k.unit, v.on),
+                    );
+                    let movement = k.movement.map(|m| format!(", {m}")).unwrap_or_default();
+                    println!("    {} ({}): {latest}{movement}", k.name, k.key);
                 }
             }
         }
@@ -720,6 +723,54 @@ pub async fn stages(url: &str, args: StagesArgs) -> anyhow::Result<()> {
             "Customer measures per journey stage, shared by every department that affects it:"
         );
         print_stage_measures(&measures);
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    #[command(subcommand)]
+    command: KpiCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum KpiCommand {
+    /// Record a department KPI's value on a day (a metric key of the organisation file); a
+    /// second value for the same day replaces the first.
+    Record {
+        metric: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        #[arg(long, allow_hyphen_values = true)]
+        value: f64,
+    },
+    /// A KPI's recorded values, oldest first.
+    List {
+        metric: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn kpi(url: &str, args: KpiArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        KpiCommand::Record { metric, on, value } => {
+            let kpi = actions::record_kpi(&store, &metric, &on, value).await?;
+            println!("Recorded {} = {} on {}.", kpi.metric, kpi.value, kpi.on);
+        }
+        KpiCommand::List { metric, json } => {
+            let values = store.kpi_values(&metric).await?;
+            if json {
+                print_json(&values)?;
+            } else {
+                for v in &values {
+                    println!("  {}  {}", v.on, v.value);
+                }
+            }
+        }
     }
     store.close().await;
     Ok(())

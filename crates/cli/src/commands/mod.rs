@@ -69,6 +69,8 @@ enum Command {
     Scorecard(actions::ScorecardArgs),
     /// Customer measures per journey stage, shared by every department that affects it.
     Stages(actions::StagesArgs),
+    /// Departments' own KPIs (the organisation file's metrics): record, list.
+    Kpi(actions::KpiArgs),
 }
 
 impl Cli {
@@ -91,6 +93,7 @@ impl Cli {
             Command::Completion(args) => actions::completion(&database_url(url), args).await,
             Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
+            Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
         }
     }
 }

@@ -219,12 +219,49 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     assert_eq!(card["components"][0]["name"], "action plan");
     assert_eq!(card["components"][0]["score"], 50.0);
     assert!(card["score"].as_f64().is_some());
+    for (on, value) in [("2026-11-01", "14"), ("2026-12-01", "9")] {
+        ok(throughline(
+            url,
+            dir,
+            &[
+                "kpi",
+                "record",
+                "refund-cycle-time",
+                "--on",
+                on,
+                "--value",
+                value,
+            ],
+        ));
+    }
+    let bad = throughline(
+        url,
+        dir,
+        &[
+            "kpi",
+            "record",
+            "refund-speed",
+            "--on",
+            "2026-12-01",
+            "--value",
+            "9",
+        ],
+    );
+    assert!(
+        stderr(&bad).contains("there is no metric \"refund-speed\""),
+        "{}",
+        stderr(&bad)
+    );
     let said = ok(throughline(
         url,
         dir,
         &["scorecard", "department", "billing"],
     ));
     assert!(said.contains("Scorecard of Billing (billing)"), "{said}");
+    assert!(
+        said.contains("Refund cycle time (refund-cycle-time): 9 days on 2026-12-01, improving"),
+        "{said}"
+    );
     assert!(
         said.contains("missing: no approved or active initiative"),
         "{said}"

@@ -1,7 +1,8 @@
 -- Turning themes into accountable work: root-cause analyses (5 whys) on themes, initiatives with
--- a measurable objective and an approval workflow, their tasks and weekly reviews. Dates people
--- choose (due, review, done) are `YYYY-MM-DD` text; moments are epoch milliseconds. Lists
--- (whys, participants, verbatim ids, theme ids, stage keys) are JSON text.
+-- a measurable objective and an approval workflow, their tasks and weekly reviews; and the values
+-- of departments' own KPIs (the metrics of the organisation file), shown beside shared measures.
+-- Dates people choose (due, review, done, measured) are `YYYY-MM-DD` text; moments are epoch
+-- milliseconds. Lists (whys, participants, verbatim ids, theme ids, stage keys) are JSON text.
 
 CREATE TABLE root_causes (
     id INTEGER PRIMARY KEY,
@@ -67,3 +68,12 @@ CREATE TABLE initiative_reviews (
 );
 
 CREATE INDEX initiative_reviews_initiative ON initiative_reviews (initiative_id);
+
+CREATE TABLE kpi_values (
+    id INTEGER PRIMARY KEY,
+    metric_key TEXT NOT NULL,
+    measured_on TEXT NOT NULL,
+    value REAL NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (metric_key, measured_on)
+);
