@@ -89,29 +89,22 @@ pub async fn analyze_stored(url: &str, args: AnalyzeArgs) -> anyhow::Result<()> 
 
 /// The overall scores with their intervals, one line each.
 pub fn print_scores(summary: &throughline_analytics::report::Summary) {
-    if let Some(nps) = &summary.scores.nps {
-        println!(
-            "  NPS {:.0} (95% interval {:.0} to {:.0}, {} answers)",
-            nps.value, nps.low, nps.high, nps.n
-        );
-    }
-    if let Some(csat) = &summary.scores.csat {
-        println!(
-            "  CSAT {:.0}% satisfied (95% interval {:.0}% to {:.0}%, {} answers)",
-            csat.value, csat.low, csat.high, csat.n
-        );
-    }
-    if let Some(ces) = &summary.scores.ces {
-        println!(
-            "  CES {:.2} (95% interval {:.2} to {:.2}, {} answers)",
-            ces.value, ces.low, ces.high, ces.n
-        );
-    }
-    if let Some(rating) = &summary.scores.rating {
-        println!(
-            "  Rating {:.2} (95% interval {:.2} to {:.2}, {} answers)",
-            rating.value, rating.low, rating.high, rating.n
-        );
+    let s = &summary.scores;
+    // (name, estimate, decimals, unit)
+    let lines = [
+        ("NPS", &s.nps, 0, ""),
+        ("CSAT", &s.csat, 0, "% satisfied"),
+        ("CES", &s.ces, 2, ""),
+        ("Rating", &s.rating, 2, ""),
+    ];
+    for (name, estimate, decimals, unit) in lines {
+        if let Some(e) = estimate {
+            let u = unit.trim_end_matches(" satisfied");
+            println!(
+                "  {name} {:.decimals$}{unit} (95% interval {:.decimals$}{u} to {:.decimals$}{u}, {} answers)",
+                e.value, e.low, e.high, e.n
+            );
+        }
     }
 }
 
