@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod accounts;
 mod actions;
 mod analysis;
 mod feedback;
@@ -7,6 +8,7 @@ mod org;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::{ApiToken, AuditEntry, Credentials, SessionUser, StoredUser};
 pub use actions::{
     Decision, KpiValue, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview,
     StoredRootCause, StoredTask,

@@ -6,6 +6,7 @@ mod analyze;
 mod demo;
 mod import;
 mod org;
+mod serve;
 mod themes;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +72,10 @@ enum Command {
     Stages(actions::StagesArgs),
     /// Departments' own KPIs (the organisation file's metrics): record, list.
     Kpi(actions::KpiArgs),
+    /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
+    Serve(serve::ServeArgs),
+    /// Accounts that sign in to the web interface: add, list.
+    Users(serve::UsersArgs),
 }
 
 impl Cli {
@@ -94,6 +99,8 @@ impl Cli {
             Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
+            Command::Serve(args) => serve::serve(&database_url(url), args).await,
+            Command::Users(args) => serve::users(&database_url(url), args).await,
         }
     }
 }

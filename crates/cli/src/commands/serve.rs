@@ -1,0 +1,126 @@
+//! `throughline serve`: the web interface and the API; `throughline users …`: accounts.
+
+use std::io::BufRead;
+
+use clap::{Args, Subcommand};
+use throughline_server::Application;
+use throughline_service::accounts::{self, NewAccount};
+
+use super::open_store;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "THROUGHLINE_LISTEN",
+        value_name = "ADDR"
+    )]
+    listen: String,
+}
+
+pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let app = Application::build(store, &args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    println!(
+        "Throughline is serving on http://{}/ (Ctrl-C stops it).",
+        app.local_addr()?
+    );
+    app.run().await?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    command: UsersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user. The password is read from THROUGHLINE_PASSWORD or, without it, from the
+    /// first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, council_chair, member (needs --department) or viewer.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// Shorthand for --role admin.
+        #[arg(long)]
+        admin: bool,
+        /// The user's department (a key of the organisation).
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// The users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn users(url: &str, args: UsersArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        UsersCommand::Add {
+            email,
+            name,
+            role,
+            admin,
+            department,
+        } => {
+            let password = match std::env::var("THROUGHLINE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password for {email} (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let user = accounts::add_user(
+                &store,
+                NewAccount {
+                    email,
+                    name,
+                    role: if admin { "admin".into() } else { role },
+                    department,
+                    password,
+                },
+                "command line",
+            )
+            .await?;
+            println!(
+                "Added {} <{}> as {}.",
+                user.user.display_name.as_str(),
+                user.user.email.as_str(),
+                user.user.role.as_str()
+            );
+        }
+        UsersCommand::List { json } => {
+            let all = store.users().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for u in &all {
+                    println!(
+                        "{:>4}  {:<32} {:<24} {:<14} {}",
+                        u.id,
+                        u.user.email.as_str(),
+                        u.user.display_name.as_str(),
+                        u.user.role.as_str(),
+                        u.user.department.as_ref().map_or("", |d| d.as_str())
+                    );
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}

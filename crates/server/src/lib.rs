@@ -1,0 +1,161 @@
+//! Throughline's web interface and HTTP API.
+//!
+//! - [`router`] builds the whole application for a store (tests call it in-process);
+//!   [`Application::build`] binds an address (port 0 for a free one) and reports it;
+//!   [`Application::run`] serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+//! - `auth` — sessions (cookie → the database), API tokens (Bearer), CSRF tokens, the
+//!   extractors pages and API handlers use.
+//! - `pages` — server-rendered HTML (minijinja, auto-escaped: feedback text is
+//!   attacker-controlled).
+//! - `api` — JSON under `/api/v1`, one error shape.
+//!
+//! Every page and endpoint needs a session or a token, except `/health`, `/login` and the
+//! static stylesheet. Security headers (CSP without inline scripts, no framing, nosniff) go on
+//! every response.
+
+mod api;
+mod auth;
+mod error;
+mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use minijinja::Environment;
+use throughline_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    templates: Arc<Environment<'static>>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            templates: Arc::new(templates()),
+        }
+    }
+}
+
+/// The templates, embedded in the binary. `.html` templates are auto-escaped.
+fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("overview.html", include_str!("../templates/overview.html")),
+    ] {
+        env.add_template(name, source)
+            .expect("the embedded templates are valid");
+    }
+    env
+}
+
+const STYLESHEET: &str = include_str!("../templates/style.css");
+
+/// The application for `state`, with its security headers and request tracing.
+pub fn router(state: AppState) -> Router {
+    let headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    let mut app = Router::new()
+        .route("/health", get(health))
+        .route(
+            "/static/style.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    STYLESHEET,
+                )
+            }),
+        )
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    for (name, value) in headers {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    app
+}
+
+/// `GET /health`: the server answers and the database too.
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    state.store.feedback_count().await?;
+    Ok(axum::Json(
+        serde_json::json!({ "status": "ok", "database": state.store.backend().as_str() }),
+    ))
+}
+
+/// A bound server, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `listen` (`127.0.0.1:0` picks a free port).
+    pub async fn build(store: Store, listen: &str) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        Ok(Self {
+            listener,
+            state: AppState::new(store),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM; requests in flight are finished first.
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,312 @@
+//! Server-rendered pages: sign in and out, and the overview (scores with intervals, the Top Ten
+//! with owners, spikes). Forms carry a CSRF token: the session's, or for the sign-in form one
+//! kept in its own short-lived cookie.
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_service::accounts::{self, SignInError};
+use throughline_service::themes;
+
+use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+}
+
+fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
+    state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| AppError::Internal(format!("template {name}: {e}")))
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    csrf_token: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+    user: Option<()>,
+}
+
+/// The sign-in form with a fresh CSRF token in a cookie scoped to `/login`.
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let csrf = accounts::random_secret();
+    let body = render(
+        state,
+        "login.html",
+        LoginPage {
+            csrf_token: &csrf,
+            email,
+            error,
+            user: None,
+        },
+    )?;
+    let cookie = set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        "/login",
+        3600,
+        behind_tls(headers),
+    );
+    Ok((status, [(header::SET_COOKIE, cookie)], Html(body)).into_response())
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE)
+        && accounts::session(&state.store, &secret).await?.is_some()
+    {
+        return Ok(Redirect::to("/").into_response());
+    }
+    login_page(&state, &headers, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf_token: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
+    if expected.as_deref() != Some(form.csrf_token.as_str()) || form.csrf_token.is_empty() {
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            &form.email,
+            Some("The form expired. Please sign in again."),
+        );
+    }
+    match accounts::sign_in(&state.store, &form.email, &form.password).await {
+        Ok(session) => {
+            let secure = behind_tls(&headers);
+            let max_age = accounts::SESSION_HOURS * 3600;
+            let mut response = Redirect::to("/").into_response();
+            let cookies = response.headers_mut();
+            for value in [
+                set_cookie(SESSION_COOKIE, &session.secret, "/", max_age, secure),
+                set_cookie(LOGIN_CSRF_COOKIE, "", "/login", 0, secure),
+            ] {
+                cookies.append(
+                    header::SET_COOKIE,
+                    value.parse().expect("cookie values are ASCII"),
+                );
+            }
+            Ok(response)
+        }
+        Err(SignInError::Wrong) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            Some("The e-mail address or the password is wrong."),
+        ),
+        Err(SignInError::TooMany) => login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            Some(&SignInError::TooMany.to_string()),
+        ),
+        Err(SignInError::Service(err)) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    if form.csrf_token != user.session.csrf_token {
+        return Err(AppError::Forbidden(
+            "the form expired; reload the page and try again".into(),
+        ));
+    }
+    accounts::sign_out(&state.store, &user.secret).await?;
+    let cookie = set_cookie(SESSION_COOKIE, "", "/", 0, behind_tls(&headers));
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
+
+#[derive(Serialize)]
+struct UserView {
+    display_name: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct ScoreView {
+    name: &'static str,
+    value: String,
+    low: String,
+    high: String,
+    n: u64,
+    small: bool,
+}
+
+#[derive(Serialize)]
+struct TopTenRow {
+    rank: u32,
+    label: String,
+    support: u64,
+    cost: String,
+    cost_range: String,
+    stage: String,
+    owner: String,
+    scope: &'static str,
+    scope_class: &'static str,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct SpikeView {
+    label: String,
+    period: String,
+    count: u64,
+    expected: String,
+}
+
+#[derive(Serialize)]
+struct Overview {
+    user: UserView,
+    csrf_token: String,
+    organisation: String,
+    analysed: bool,
+    scores: Vec<ScoreView>,
+    unit: &'static str,
+    top_ten: Vec<TopTenRow>,
+    spikes: Vec<SpikeView>,
+}
+
+async fn overview(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, AppError> {
+    let organisation = state
+        .store
+        .load_organisation()
+        .await?
+        .map_or_else(|| "Throughline".to_owned(), |o| o.name.as_str().to_owned());
+    let run = state.store.latest_analysis_run().await?;
+    let mut page = Overview {
+        user: UserView {
+            display_name: user.session.user.user.display_name.as_str().to_owned(),
+            role: user.session.user.user.role.as_str(),
+        },
+        csrf_token: user.session.csrf_token.clone(),
+        organisation,
+        analysed: run.is_some(),
+        scores: Vec::new(),
+        unit: "NPS points",
+        top_ten: Vec::new(),
+        spikes: Vec::new(),
+    };
+    if let Some(run) = run {
+        let scores = &run.summary["scores"];
+        for (name, key, unit, decimals) in [
+            ("NPS", "nps", "", 0),
+            ("CSAT", "csat", "%", 0),
+            ("CES", "ces", "", 2),
+            ("Rating", "rating", "", 2),
+        ] {
+            let e = &scores[key];
+            let number = |field: &str| {
+                e[field]
+                    .as_f64()
+                    .map_or_else(String::new, |v| format!("{v:.decimals$}{unit}"))
+            };
+            if e.is_object() {
+                page.scores.push(ScoreView {
+                    name,
+                    value: number("value"),
+                    low: number("low"),
+                    high: number("high"),
+                    n: e["n"].as_u64().unwrap_or(0),
+                    small: e["small_sample"].as_bool().unwrap_or(false),
+                });
+            }
+        }
+        let top = themes::top_ten(&state.store, SINGLE_DEPARTMENT_SHARE).await?;
+        if top.metric.as_deref() == Some("mean") {
+            page.unit = "points of the mean score";
+        }
+        page.top_ten = top
+            .entries
+            .into_iter()
+            .map(|e| {
+                let (owner, scope, scope_class, evidence) = match &e.ownership {
+                    Some(o) => (
+                        o.owner_name.clone(),
+                        match o.scope {
+                            Scope::SingleDepartment => "single-department",
+                            Scope::CrossDepartment => "cross-department",
+                            Scope::Unplaced => "unplaced",
+                        },
+                        if o.scope == Scope::CrossDepartment {
+                            "cross"
+                        } else {
+                            "single"
+                        },
+                        o.evidence
+                            .iter()
+                            .take(3)
+                            .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    None => ("-".into(), "", "", String::new()),
+                };
+                TopTenRow {
+                    rank: e.rank,
+                    label: e.label,
+                    support: e.support,
+                    cost: format!("{:.1}", -e.cost.value),
+                    cost_range: format!("{:.1} to {:.1}", -e.cost.high, -e.cost.low),
+                    stage: e.stage.unwrap_or_else(|| "unplaced".into()),
+                    owner,
+                    scope,
+                    scope_class,
+                    evidence,
+                }
+            })
+            .collect();
+        if let Some(spikes) = run.summary["spikes"].as_array() {
+            page.spikes = spikes
+                .iter()
+                .map(|s| SpikeView {
+                    label: s["label"].as_str().unwrap_or_default().to_owned(),
+                    period: s["period"].as_str().unwrap_or_default().to_owned(),
+                    count: s["count"].as_u64().unwrap_or(0),
+                    expected: format!("{:.0}", s["expected"].as_f64().unwrap_or(0.0)),
+                })
+                .collect();
+        }
+    }
+    Ok(Html(render(&state, "overview.html", page)?))
+}

@@ -1,0 +1,328 @@
+//! The web application in-process (no port): health, sign-in with CSRF and rate limiting,
+//! sessions and sign-out, the overview with escaped customer text, the API's 401s, tokens and
+//! the security headers — on SQLite and PostgreSQL.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use throughline_analytics::synthetic;
+use throughline_domain::{Name, org};
+use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_server::{AppState, router};
+use throughline_service::accounts::{self, NewAccount};
+use throughline_service::analysis::{AnalyzeOptions, analyze};
+use throughline_service::themes;
+use throughline_store::testing::TestDatabase;
+use throughline_store::{Store, backend_tests};
+use tower::ServiceExt;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    fn cookie_value(&self, name: &str) -> Option<String> {
+        self.cookie(name).and_then(|c| {
+            c.split(';')
+                .next()
+                .map(|kv| kv[name.len() + 1..].to_owned())
+        })
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut builder = Request::get(path);
+    if let Some(c) = cookie {
+        builder = builder.header(header::COOKIE, c);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+fn post_form(path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Request<Body> {
+    let body: Vec<String> = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
+    let mut builder =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        builder = builder.header(header::COOKIE, c);
+    }
+    builder.body(Body::from(body.join("&"))).unwrap()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The example organisation, 1,500 synthetic records analysed, and an administrator.
+async fn workspace(db: &TestDatabase) -> Store {
+    let store = db.store().await;
+    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
+    store
+        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
+        .await
+        .unwrap();
+    let path = db.dir.path().join("feedback.csv");
+    synthetic::write_csv(
+        synthetic::Options {
+            records: 1500,
+            seed: 42,
+            spike: true,
+        },
+        std::fs::File::create(&path).unwrap(),
+    )
+    .unwrap();
+    import_file(
+        &store,
+        ImportRequest {
+            path,
+            source: Some(Name::parse("survey").unwrap()),
+            ..ImportRequest::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    analyze(&store, AnalyzeOptions::default()).await.unwrap();
+    accounts::add_user(
+        &store,
+        NewAccount {
+            email: "amara@northwind.example".into(),
+            name: "Amara Nwosu".into(),
+            role: "admin".into(),
+            department: None,
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    store
+}
+
+/// Signs in through the form; returns the `Cookie` header value of the session.
+async fn sign_in(app: &Router, email: &str, password: &str) -> Result<String, Reply> {
+    let form = send(app, get("/login", None)).await;
+    let csrf = form.cookie_value("throughline_login_csrf").unwrap();
+    let reply = send(
+        app,
+        post_form(
+            "/login",
+            Some(&format!("throughline_login_csrf={csrf}")),
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
+        ),
+    )
+    .await;
+    match reply.cookie_value("throughline_session") {
+        Some(secret) if reply.status == StatusCode::SEE_OTHER => {
+            Ok(format!("throughline_session={secret}"))
+        }
+        _ => Err(reply),
+    }
+}
+
+async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let top = themes::top_ten(&store, 0.5).await.unwrap();
+    let hostile = top.entries[0].theme;
+    themes::rename(&store, hostile, "<script>alert('x')</script> & late")
+        .await
+        .unwrap();
+    let app = router(AppState::new(store.clone()));
+
+    // Public: health and the sign-in form, with the security headers.
+    let health = send(&app, get("/health", None)).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert!(health.body.contains("\"status\":\"ok\""), "{}", health.body);
+    let csp = health.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert_eq!(health.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+
+    // Everything else needs a session or a token.
+    let page = send(&app, get("/", None)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers[header::LOCATION], "/login");
+    let api = send(&app, get("/api/v1/top-ten", None)).await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    let error: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(error["error"]["code"], "unauthorized");
+    let unknown = send(&app, get("/api/v1/nothing", None)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // The sign-in form refuses a forged request, then a wrong password.
+    let forged = send(
+        &app,
+        post_form(
+            "/login",
+            None,
+            &[
+                ("email", "amara@northwind.example"),
+                ("password", PASSWORD),
+                ("csrf_token", "guess"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.cookie("throughline_session").is_none());
+    let wrong = sign_in(&app, "amara@northwind.example", "not the password")
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .body
+            .contains("The e-mail address or the password is wrong.")
+    );
+
+    // Signed in: the session cookie is HttpOnly; the overview shows the analysis, escaped.
+    let session = sign_in(&app, "AMARA@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let login_reply_cookie = {
+        let form = send(&app, get("/login", None)).await;
+        form.cookie("throughline_login_csrf").unwrap()
+    };
+    assert!(login_reply_cookie.contains("HttpOnly") && login_reply_cookie.contains("SameSite=Lax"));
+    let overview = send(&app, get("/", Some(&session))).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    let body = &overview.body;
+    assert!(body.contains("Northwind Home"), "{body}");
+    assert!(body.contains("Top Ten"));
+    assert!(body.contains("NPS"));
+    assert!(body.contains("Customer Experience Council") || body.contains("single-department"));
+    assert!(
+        !body.contains("<script>alert"),
+        "customer-controlled text must be escaped"
+    );
+    assert!(body.contains("&lt;script&gt;"), "{body}");
+    assert!(body.contains("Amara Nwosu (admin)"));
+
+    // The API with the session, and with a token.
+    let api = send(&app, get("/api/v1/top-ten", Some(&session))).await;
+    assert_eq!(api.status, StatusCode::OK);
+    let top: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert!(!top["entries"].as_array().unwrap().is_empty());
+    let admin = store.users().await.unwrap().remove(0);
+    let (token_id, token) = accounts::create_token(&store, &admin, "BI export")
+        .await
+        .unwrap();
+    let bearer = Request::get("/api/v1/themes")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let themes_reply = send(&app, bearer).await;
+    assert_eq!(themes_reply.status, StatusCode::OK);
+    assert!(themes_reply.body.starts_with('['));
+    accounts::revoke_token(&store, &admin, token_id)
+        .await
+        .unwrap();
+    let revoked = Request::get("/api/v1/themes")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, revoked).await.status, StatusCode::UNAUTHORIZED);
+    let log = store.audit_log(10).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "token.revoke"));
+    assert!(log.iter().any(|e| e.action == "user.add"));
+
+    // Signing out needs the session's CSRF token, and ends the session everywhere.
+    let refused = send(
+        &app,
+        post_form("/logout", Some(&session), &[("csrf_token", "nope")]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let csrf = overview
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let out = send(
+        &app,
+        post_form("/logout", Some(&session), &[("csrf_token", &csrf)]),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&app, get("/", Some(&session))).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(&app, get("/api/v1/top-ten", Some(&session)))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn repeated_wrong_passwords_are_slowed_down(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store));
+    for _ in 0..accounts::MAX_FAILED_LOGINS {
+        let wrong = sign_in(&app, "amara@northwind.example", "guess guess guess")
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked.body.contains("too many failed sign-ins"),
+        "{}",
+        locked.body
+    );
+}
+
+backend_tests!(
+    people_sign_in_and_see_the_overview_safely,
+    repeated_wrong_passwords_are_slowed_down,
+);

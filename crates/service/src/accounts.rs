@@ -1,0 +1,238 @@
+//! Accounts: adding users (passwords hashed with argon2), signing in and out with sessions kept
+//! in the database, API tokens, and the audit log. Secrets handed out (session ids, tokens) are
+//! random 256-bit values; the store keeps only their SHA-256 hashes.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sha2::{Digest, Sha256};
+use throughline_domain::user::{User, UserRole};
+use throughline_domain::{Email, Key, Name, Timestamp};
+use throughline_store::{SessionUser, Store, StoredUser};
+
+use crate::{Result, ServiceError, blocking};
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins for one address within [`LOCKOUT_MINUTES`] before further attempts are
+/// refused until the window passes.
+pub const MAX_FAILED_LOGINS: u64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// A fresh random secret, as 64 hex digits.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    hex(&bytes)
+}
+
+/// The SHA-256 of a secret, as the store keeps it.
+pub fn secret_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the operating system provides randomness");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Invalid(format!("cannot hash the password: {e}")))
+    })
+    .await
+}
+
+/// Checks a password against a hash; without a hash (no such user), against a hash of a random
+/// password nobody knows, so that the answer takes as long either way.
+async fn verify_password(password: String, hash: Option<String>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| {
+                    let mut salt = [0u8; 16];
+                    getrandom::fill(&mut salt).expect("the operating system provides randomness");
+                    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+                    Argon2::default()
+                        .hash_password(random_secret().as_bytes(), &salt)
+                        .map(|h| h.to_string())
+                        .unwrap_or_default()
+                })
+                .clone()
+        });
+        let ok = PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+        known && ok
+    })
+    .await
+}
+
+/// What a person types to add a user.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub department: Option<String>,
+    pub password: String,
+}
+
+/// Adds a user; `actor` is who did it, for the audit log.
+pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result<StoredUser> {
+    let department = account
+        .department
+        .as_deref()
+        .map(|d| Key::parse(d.trim()))
+        .transpose()?;
+    if let Some(d) = &department {
+        let org = store.load_organisation().await?;
+        if org.is_none_or(|o| o.department(d).is_none()) {
+            return Err(ServiceError::Invalid(format!(
+                "there is no department {:?} in the organisation",
+                d.as_str()
+            )));
+        }
+    }
+    let user = User::new(
+        Email::parse(account.email.trim())?,
+        Name::parse(&account.name)?,
+        account.role.parse::<UserRole>()?,
+        department,
+    )?;
+    if account.password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "the password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    let hash = hash_password(account.password).await?;
+    let id = store.create_user(&user, &hash).await?.ok_or_else(|| {
+        ServiceError::Invalid(format!("there is already a user {}", user.email.as_str()))
+    })?;
+    let stored = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ServiceError::NotFound(format!("user {id} vanished")))?;
+    let after = serde_json::to_value(&stored).expect("a user always serialises");
+    store
+        .audit(actor, "user.add", &format!("user {id}"), None, Some(&after))
+        .await?;
+    Ok(stored)
+}
+
+/// A signed-in session: the secret for the cookie, the token forms carry, and who.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub secret: String,
+    pub csrf_token: String,
+    pub user: StoredUser,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the e-mail address or the password is wrong")]
+    Wrong,
+    #[error("too many failed sign-ins for this address: try again in {LOCKOUT_MINUTES} minutes")]
+    TooMany,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<throughline_store::StoreError> for SignInError {
+    fn from(err: throughline_store::StoreError) -> Self {
+        Self::Service(err.into())
+    }
+}
+
+/// Signs in with e-mail and password. Wrong addresses and wrong passwords read the same, and
+/// after [`MAX_FAILED_LOGINS`] failures in [`LOCKOUT_MINUTES`] an address is refused.
+pub async fn sign_in(store: &Store, email: &str, password: &str) -> Result<Session, SignInError> {
+    let window = Timestamp::from_millis(Timestamp::now().as_millis() - LOCKOUT_MINUTES * 60_000);
+    if store.failed_logins(email, window).await? >= MAX_FAILED_LOGINS {
+        return Err(SignInError::TooMany);
+    }
+    let credentials = store.credentials(email).await?;
+    let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let matches = verify_password(password.to_owned(), hash).await;
+    let Some(credentials) = credentials.filter(|_| matches) else {
+        store.record_failed_login(email, window).await?;
+        return Err(SignInError::Wrong);
+    };
+    let secret = random_secret();
+    let csrf_token = random_secret();
+    let expires = Timestamp::from_millis(Timestamp::now().as_millis() + SESSION_HOURS * 3_600_000);
+    store
+        .create_session(
+            &secret_hash(&secret),
+            credentials.user.id,
+            &csrf_token,
+            expires,
+        )
+        .await?;
+    Ok(Session {
+        secret,
+        csrf_token,
+        user: credentials.user,
+    })
+}
+
+pub async fn session(store: &Store, secret: &str) -> Result<Option<SessionUser>> {
+    Ok(store.session_user(&secret_hash(secret)).await?)
+}
+
+pub async fn sign_out(store: &Store, secret: &str) -> Result<()> {
+    Ok(store.delete_session(&secret_hash(secret)).await?)
+}
+
+/// Creates an API token for a user; the secret is shown once and never stored.
+pub async fn create_token(store: &Store, user: &StoredUser, name: &str) -> Result<(i64, String)> {
+    let name = throughline_domain::action::required_text("the token's name", name, 100)?;
+    let secret = format!("tl_{}", random_secret());
+    let id = store
+        .create_api_token(user.id, &name, &secret_hash(&secret))
+        .await?;
+    store
+        .audit(
+            user.user.email.as_str(),
+            "token.create",
+            &format!("token {id} ({name})"),
+            None,
+            None,
+        )
+        .await?;
+    Ok((id, secret))
+}
+
+pub async fn token_user(store: &Store, secret: &str) -> Result<Option<StoredUser>> {
+    Ok(store.token_user(&secret_hash(secret)).await?)
+}
+
+pub async fn revoke_token(store: &Store, user: &StoredUser, token_id: i64) -> Result<()> {
+    if !store.revoke_api_token(user.id, token_id).await? {
+        return Err(ServiceError::NotFound(format!(
+            "you have no live token {token_id}"
+        )));
+    }
+    store
+        .audit(
+            user.user.email.as_str(),
+            "token.revoke",
+            &format!("token {token_id}"),
+            None,
+            None,
+        )
+        .await?;
+    Ok(())
+}

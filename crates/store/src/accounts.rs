@@ -1,0 +1,334 @@
+//! Accounts: users, sessions, API tokens, login attempts and the audit log. Passwords arrive
+//! here already hashed (argon2, in the service layer); session ids and tokens as SHA-256
+//! hashes. Nothing secret is stored in a form that would let a copy of the database sign in.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use throughline_domain::user::{User, UserRole};
+use throughline_domain::{Email, Key, Name, Timestamp};
+
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredUser {
+    pub id: i64,
+    #[serde(flatten)]
+    pub user: User,
+    pub created_at: Timestamp,
+}
+
+/// A user with their password hash, for signing in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: StoredUser,
+    pub password_hash: String,
+}
+
+/// A live session: who, and the token their forms must carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUser {
+    pub user: StoredUser,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.department, u.created_at";
+
+fn stored_user(row: &AnyRow) -> Result<StoredUser> {
+    let id: i64 = row.try_get("id")?;
+    let bad = |e: throughline_domain::ValidationError| {
+        StoreError::Inconsistent(format!("user {id}: {e}"))
+    };
+    let email: String = row.try_get("email")?;
+    let name: String = row.try_get("display_name")?;
+    let role: String = row.try_get("role")?;
+    let department: Option<String> = row.try_get("department")?;
+    Ok(StoredUser {
+        id,
+        user: User::new(
+            Email::parse(&email).map_err(bad)?,
+            Name::parse(&name).map_err(bad)?,
+            role.parse::<UserRole>().map_err(bad)?,
+            department
+                .map(|d| Key::parse(&d))
+                .transpose()
+                .map_err(bad)?,
+        )
+        .map_err(bad)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+    })
+}
+
+impl Store {
+    /// Creates a user; `None` when the e-mail address is taken.
+    pub async fn create_user(&self, user: &User, password_hash: &str) -> Result<Option<i64>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, role, department, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
+        )
+        .bind(user.email.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.role.as_str())
+        .bind(user.department.as_ref().map(Key::as_str))
+        .bind(password_hash)
+        .bind(Timestamp::now().as_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn users(&self) -> Result<Vec<StoredUser>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.disabled_at IS NULL ORDER BY u.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_user).collect()
+    }
+
+    /// The credentials of an enabled user, by e-mail address (case-insensitive).
+    pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u \
+             WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL"
+        )))
+        .bind(email.trim())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Credentials {
+                user: stored_user(&r)?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(Timestamp::now().as_millis())
+        .bind(expires_at.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user of a session that has not expired.
+    pub async fn session_user(&self, id_hash: &str) -> Result<Option<SessionUser>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
+        )))
+        .bind(id_hash)
+        .bind(Timestamp::now().as_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionUser {
+                user: stored_user(&r)?,
+                csrf_token: r.try_get("csrf_token")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(Timestamp::now().as_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The user of a token that has not been revoked; marks the token used.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<StoredUser>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, t.id AS token_id FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token_id: i64 = row.try_get("token_id")?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(Timestamp::now().as_millis())
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(stored_user(&row)?))
+    }
+
+    /// A user's tokens, newest first.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+             WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at = |c: &str| -> Result<Option<Timestamp>> {
+                    Ok(r.try_get::<Option<i64>, _>(c)?.map(Timestamp::from_millis))
+                };
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    name: r.try_get("name")?,
+                    created_at: Timestamp::from_millis(r.try_get("created_at")?),
+                    last_used_at: at("last_used_at")?,
+                    revoked_at: at("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of a user's tokens; false when there is no such live token.
+    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 \
+             AND revoked_at IS NULL",
+        )
+        .bind(Timestamp::now().as_millis())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a failed sign-in and returns how many there were for the address since
+    /// `since`.
+    pub async fn record_failed_login(&self, email: &str, since: Timestamp) -> Result<u64> {
+        let email = email.trim().to_lowercase();
+        sqlx::query("INSERT INTO login_attempts (email, at) VALUES ($1, $2)")
+            .bind(&email)
+            .bind(Timestamp::now().as_millis())
+            .execute(&self.pool)
+            .await?;
+        self.failed_logins(&email, since).await
+    }
+
+    pub async fn failed_logins(&self, email: &str, since: Timestamp) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND at > $2")
+                .bind(email.trim().to_lowercase())
+                .bind(since.as_millis())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, subject, before_value, after_value) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Timestamp::now().as_millis())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(before.map(ToString::to_string))
+        .bind(after.map(ToString::to_string))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The latest `limit` audit entries, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, subject, before_value, after_value FROM audit_log \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let json = |c: &str| -> Result<Option<serde_json::Value>> {
+                    r.try_get::<Option<String>, _>(c)?
+                        .map(|t| {
+                            serde_json::from_str(&t).map_err(|e| {
+                                StoreError::Inconsistent(format!("audit entry {id}: {c}: {e}"))
+                            })
+                        })
+                        .transpose()
+                };
+                Ok(AuditEntry {
+                    id,
+                    at: Timestamp::from_millis(r.try_get("at")?),
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    before: json("before_value")?,
+                    after: json("after_value")?,
+                })
+            })
+            .collect()
+    }
+}
