@@ -1,6 +1,6 @@
 //! `throughline demo`: the example organisation and synthetic feedback in a fresh workspace,
-//! and a tour of it; `throughline demo-data`: the synthetic feedback alone, as a CSV file.
-//! Later steps of the product (analysis, the web interface) extend the demo.
+//! analysed, a tour of it, and the web interface serving it with a demo administrator;
+//! `throughline demo-data`: the synthetic feedback alone, as a CSV file.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,8 @@ use throughline_analytics::synthetic;
 use throughline_domain::Name;
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_server::Application;
+use throughline_service::accounts::{self, NewAccount};
 use throughline_service::analysis::{AnalyzeOptions, AnalyzeOutcome, analyze};
 use throughline_service::themes::{TopTen, top_ten};
 use throughline_store::redact_url;
@@ -28,7 +30,17 @@ pub struct DemoArgs {
     /// How many synthetic feedback records the demo generates and imports.
     #[arg(long, default_value_t = 3000, value_name = "N")]
     records: u64,
+    /// Where the demo's web interface listens (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: String,
+    /// Stop after the tour instead of serving the web interface.
+    #[arg(long)]
+    no_serve: bool,
 }
+
+/// The demo's administrator. Demo only: a real workspace gets its users from `users add`.
+pub const DEMO_EMAIL: &str = "demo@northwind.example";
+pub const DEMO_PASSWORD: &str = "northwind-demo";
 
 #[derive(Debug, Args)]
 pub struct DemoDataArgs {
@@ -131,7 +143,6 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
     let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
-    store.close().await;
 
     println!("Throughline demo");
     println!(
@@ -188,6 +199,46 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         "  throughline analyze-file {} --org examples/org.toml --out analysis/",
         data_path.display()
     );
+
+    // The demo's administrator, so that the web interface can be opened at once.
+    let added = accounts::add_user(
+        &store,
+        NewAccount {
+            email: DEMO_EMAIL.into(),
+            name: "Demo Administrator".into(),
+            role: "admin".into(),
+            department: None,
+            password: DEMO_PASSWORD.into(),
+        },
+        "demo",
+    )
+    .await;
+    if let Err(err) = added
+        && !err.to_string().contains("already a user")
+    {
+        return Err(err.into());
+    }
+    if args.no_serve {
+        println!();
+        println!(
+            "The web interface: throughline --database-url {db} serve, then sign in as \
+             {DEMO_EMAIL} with the password {DEMO_PASSWORD} (demo only)."
+        );
+        store.close().await;
+        return Ok(());
+    }
+    let app = Application::build(store, &args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    println!();
+    println!(
+        "The web interface is at http://{}/ — sign in as {DEMO_EMAIL} with the password \
+         {DEMO_PASSWORD} (demo only). Ctrl-C stops it.",
+        app.local_addr()?
+    );
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    app.run().await?;
     Ok(())
 }
 

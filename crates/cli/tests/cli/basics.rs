@@ -40,7 +40,7 @@ fn version_and_help_are_there() {
 #[test]
 fn the_demo_creates_a_fresh_workspace_each_time() {
     let dir = tempfile::tempdir().unwrap();
-    let first = ok(throughline(None, dir.path(), &["demo"]));
+    let first = ok(throughline(None, dir.path(), &["demo", "--no-serve"]));
     assert!(dir.path().join("throughline-demo.db").exists());
     assert!(first.contains("Northwind Home"), "{first}");
     assert!(
@@ -52,7 +52,11 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
         "{first}"
     );
     // Again: the demo starts afresh rather than failing or piling up.
-    let second = ok(throughline(None, dir.path(), &["demo"]));
+    let second = ok(throughline(None, dir.path(), &["demo", "--no-serve"]));
+    assert!(
+        second.contains("sign in as demo@northwind.example with the password northwind-demo"),
+        "{second}"
+    );
     assert!(second.contains("(created fresh)"), "{second}");
     assert!(
         second.contains(
@@ -189,4 +193,55 @@ fn init_writes_a_starter_file_once() {
     std::fs::write(dir.path().join("org.toml"), written).unwrap();
     let applied = ok(throughline(Some(&url), dir.path(), &["apply", "org.toml"]));
     assert!(applied.contains("Applied org.toml"), "{applied}");
+}
+
+/// The README's main command ends with the web interface serving the demo workspace.
+#[test]
+fn the_demo_serves_the_web_interface_with_a_demo_login() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"))
+        .current_dir(dir.path())
+        .env_remove("THROUGHLINE_DATABASE_URL")
+        .args(["demo", "--records", "800", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the demo prints where it serves")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("The web interface is at http://") {
+            assert!(line.contains("demo@northwind.example"), "{line}");
+            break rest.split('/').next().unwrap().to_owned();
+        }
+    };
+    let fetch = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    let health = fetch("/health");
+    let login = fetch("/login");
+    let overview = fetch("/");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        login.starts_with("HTTP/1.1 200") && login.contains("Sign in"),
+        "{login}"
+    );
+    assert!(
+        overview.starts_with("HTTP/1.1 303"),
+        "the overview needs a session: {overview}"
+    );
 }
