@@ -1,22 +1,502 @@
 //! The JSON API under `/api/v1`. Every endpoint needs a session or a Bearer token; errors have
 //! one shape, `{"error": {"code", "message"}}`.
 
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_domain::Key;
+use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, WorkOwner};
+use throughline_domain::org::{Organisation, OwnershipRole};
+use throughline_domain::user::UserRole;
+use throughline_service::actions::{self, InitiativeProposal};
+use throughline_service::scorecards::{self, StageMeasure};
 use throughline_service::themes::{self, TopTen};
-use throughline_store::StoredTheme;
+use throughline_store::{
+    StoredInitiative, StoredReview, StoredRootCause, StoredTask, StoredTheme, StoredUser,
+};
 
 use crate::auth::ApiUser;
+use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/top-ten", get(top_ten))
         .route("/themes", get(list_themes))
+        .route("/departments", get(departments))
+        .route("/journey", get(journey))
+        .route("/rcas", get(list_rcas).post(add_rca))
+        .route("/initiatives", get(list_initiatives).post(propose))
+        .route("/initiatives/{id}", get(show_initiative))
+        .route("/initiatives/{id}/status", post(change_status))
+        .route("/tasks", get(list_tasks).post(add_task))
+        .route("/tasks/{id}/done", post(complete_task))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+}
+
+/// One page of a list: `?limit=N&after=ID` (ids ascending); `next` is the `after` to ask for
+/// the next page, `null` on the last.
+#[derive(Debug, Serialize)]
+struct Page<T> {
+    items: Vec<T>,
+    next: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    after: Option<i64>,
+}
+
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+
+fn paginate<T>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> i64,
+    query: &PageQuery,
+) -> Result<Page<T>, AppError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(AppError::Invalid(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    items.retain(|item| query.after.is_none_or(|after| id(item) > after));
+    items.sort_by_key(|item| id(item));
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(&id) } else { None };
+    Ok(Page { items, next })
+}
+
+/// Writes need more than viewing: admins and council chairs change anything, members the work
+/// of their own department, viewers nothing.
+fn may_edit(user: &StoredUser, department: Option<&Key>) -> Result<(), AppError> {
+    let role = user.user.role;
+    let allowed = match department {
+        Some(d) => role.may_edit_department(user.user.department.as_ref(), d),
+        None => matches!(role, UserRole::Admin | UserRole::CouncilChair),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "a {} cannot make this change",
+            role.as_str().replace('_', " ")
+        )))
+    }
+}
+
+fn actor(user: &StoredUser) -> String {
+    user.user.email.as_str().to_owned()
+}
+
+fn json_of(value: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("API values always serialise")
+}
+
+#[derive(Debug, Serialize)]
+struct DepartmentView {
+    key: String,
+    name: String,
+    description: Option<String>,
+    lead: Option<String>,
+    customer_facing: bool,
+    /// The stages it affects, with its strongest role there.
+    stages: Vec<(String, OwnershipRole)>,
+}
+
+async fn departments(
+    _user: ApiUser,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<DepartmentView>>, AppError> {
+    let org = organisation(&state).await?;
+    Ok(Json(
+        org.departments
+            .iter()
+            .map(|d| DepartmentView {
+                key: d.key.as_str().to_owned(),
+                name: d.name.as_str().to_owned(),
+                description: d.description.clone(),
+                lead: d.lead.as_ref().map(|p| p.name.as_str().to_owned()),
+                customer_facing: d.customer_facing,
+                stages: org
+                    .journey
+                    .stages
+                    .iter()
+                    .filter_map(|s| {
+                        org.departments_of_stage(s)
+                            .into_iter()
+                            .find(|(x, _)| x.key == d.key)
+                            .map(|(_, role)| (s.key.as_str().to_owned(), role))
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+async fn organisation(state: &AppState) -> Result<Organisation, AppError> {
+    state
+        .store
+        .load_organisation()
+        .await?
+        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))
+}
+
+#[derive(Debug, Serialize)]
+struct TouchpointView {
+    key: String,
+    name: String,
+    channel: Option<String>,
+    owners: Vec<String>,
+    contributors: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StageView {
+    key: String,
+    name: String,
+    touchpoints: Vec<TouchpointView>,
+    measures: Option<StageMeasure>,
+}
+
+#[derive(Debug, Serialize)]
+struct JourneyView {
+    name: String,
+    stages: Vec<StageView>,
+}
+
+async fn journey(
+    _user: ApiUser,
+    State(state): State<AppState>,
+) -> Result<Json<JourneyView>, AppError> {
+    let org = organisation(&state).await?;
+    let mut measures = scorecards::stage_measures(&state.store).await?;
+    let keys = |v: &[Key]| v.iter().map(|k| k.as_str().to_owned()).collect();
+    Ok(Json(JourneyView {
+        name: org.journey.name.as_str().to_owned(),
+        stages: org
+            .journey
+            .stages
+            .iter()
+            .map(|s| StageView {
+                key: s.key.as_str().to_owned(),
+                name: s.name.as_str().to_owned(),
+                touchpoints: s
+                    .touchpoints
+                    .iter()
+                    .map(|t| TouchpointView {
+                        key: t.key.as_str().to_owned(),
+                        name: t.name.as_str().to_owned(),
+                        channel: t.channel.clone(),
+                        owners: keys(&t.owners),
+                        contributors: keys(&t.contributors),
+                    })
+                    .collect(),
+                measures: measures
+                    .iter()
+                    .position(|m| m.stage == s.key.as_str())
+                    .map(|i| measures.remove(i)),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct RcaQuery {
+    theme: Option<i64>,
+}
+
+async fn list_rcas(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<RcaQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<StoredRootCause>>, AppError> {
+    let all = state.store.root_causes(query.theme).await?;
+    Ok(Json(paginate(all, |r| r.id, &page)?))
+}
+
+async fn add_rca(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(analysis): Json<NewRootCause>,
+) -> Result<(StatusCode, Json<StoredRootCause>), AppError> {
+    let departments: Vec<Key> = analysis
+        .participants
+        .iter()
+        .filter_map(|p| p.department.clone())
+        .collect();
+    // A member may record an analysis their own department takes part in.
+    let own = user
+        .user
+        .department
+        .as_ref()
+        .filter(|d| departments.contains(d));
+    may_edit(&user, own.or(departments.first()))?;
+    let stored = actions::add_root_cause(&state.store, analysis).await?;
+    state
+        .store
+        .audit(
+            &actor(&user),
+            "rca.add",
+            &format!("rca {}", stored.id),
+            None,
+            Some(&json_of(&stored)),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Debug, Deserialize)]
+struct InitiativeQuery {
+    status: Option<String>,
+}
+
+async fn list_initiatives(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<InitiativeQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<StoredInitiative>>, AppError> {
+    let status = query
+        .status
+        .as_deref()
+        .map(InitiativeStatus::parse)
+        .transpose()
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let mut all = state.store.initiatives().await?;
+    all.retain(|i| status.is_none_or(|s| i.status == s));
+    Ok(Json(paginate(all, |i| i.id, &page)?))
+}
+
+#[derive(Debug, Serialize)]
+struct InitiativeDetail {
+    #[serde(flatten)]
+    initiative: StoredInitiative,
+    tasks: Vec<StoredTask>,
+    reviews: Vec<StoredReview>,
+    completion: Option<actions::Completion>,
+}
+
+async fn show_initiative(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<InitiativeDetail>, AppError> {
+    let initiative = actions::initiative(&state.store, id).await?;
+    let completion = actions::completion(&state.store, None, None).await?;
+    Ok(Json(InitiativeDetail {
+        initiative,
+        tasks: state.store.tasks(Some(id)).await?,
+        reviews: state.store.reviews(id).await?,
+        completion: completion.by_initiative.get(&id).copied(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ProposalBody {
+    title: String,
+    #[serde(default)]
+    description: String,
+    owner: String,
+    sponsor: Option<String>,
+    metric: String,
+    baseline: f64,
+    target: f64,
+    due: String,
+    #[serde(default)]
+    themes: Vec<i64>,
+    #[serde(default)]
+    stages: Vec<String>,
+    root_cause: Option<i64>,
+    #[serde(default)]
+    resources_requested: String,
+}
+
+async fn propose(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(body): Json<ProposalBody>,
+) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
+    let department = body
+        .owner
+        .strip_prefix("department:")
+        .and_then(|k| Key::parse(k.trim()).ok());
+    may_edit(&user, department.as_ref())?;
+    let stored = actions::propose(
+        &state.store,
+        InitiativeProposal {
+            title: body.title,
+            description: body.description,
+            owner: body.owner,
+            sponsor: body.sponsor,
+            metric: body.metric,
+            baseline: body.baseline,
+            target: body.target,
+            due: body.due,
+            themes: body.themes,
+            stages: body.stages,
+            root_cause: body.root_cause,
+            resources_requested: body.resources_requested,
+        },
+    )
+    .await?;
+    state
+        .store
+        .audit(
+            &actor(&user),
+            "initiative.propose",
+            &format!("initiative {}", stored.id),
+            None,
+            Some(&json_of(&stored)),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusBody {
+    status: String,
+    note: Option<String>,
+    resources_granted: Option<String>,
+}
+
+/// Approvals and rejections are the strategic council's: admins and council chairs. Starting
+/// and finishing belong to the owner too.
+async fn change_status(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<StatusBody>,
+) -> Result<Json<StoredInitiative>, AppError> {
+    let to = InitiativeStatus::parse(&body.status).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let before = actions::initiative(&state.store, id).await?;
+    match to {
+        InitiativeStatus::Approved | InitiativeStatus::Rejected => may_edit(&user, None)?,
+        _ => {
+            let department = match &before.initiative.owner {
+                WorkOwner::Department(d) => Some(d),
+                WorkOwner::Council(_) => None,
+            };
+            may_edit(&user, department)?;
+        }
+    }
+    let decision =
+        matches!(to, InitiativeStatus::Approved | InitiativeStatus::Rejected).then(|| {
+            (
+                user.user.display_name.as_str().to_owned(),
+                body.note,
+                body.resources_granted,
+            )
+        });
+    let after = actions::transition(&state.store, id, to, decision).await?;
+    state
+        .store
+        .audit(
+            &actor(&user),
+            &format!("initiative.{}", to.as_str()),
+            &format!("initiative {id}"),
+            Some(&json_of(&before)),
+            Some(&json_of(&after)),
+        )
+        .await?;
+    Ok(Json(after))
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskQuery {
+    initiative: Option<i64>,
+    department: Option<String>,
+}
+
+async fn list_tasks(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<TaskQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<StoredTask>>, AppError> {
+    let mut all = state.store.tasks(query.initiative).await?;
+    if let Some(d) = &query.department {
+        all.retain(|t| t.task.department.as_str() == d);
+    }
+    Ok(Json(paginate(all, |t| t.id, &page)?))
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskBody {
+    initiative: i64,
+    title: String,
+    owner_name: String,
+    department: String,
+    due: String,
+}
+
+async fn add_task(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(body): Json<TaskBody>,
+) -> Result<(StatusCode, Json<StoredTask>), AppError> {
+    let department =
+        Key::parse(body.department.trim()).map_err(|e| AppError::Invalid(e.to_string()))?;
+    may_edit(&user, Some(&department))?;
+    let task = actions::add_task(
+        &state.store,
+        body.initiative,
+        &body.title,
+        &body.owner_name,
+        &body.department,
+        &body.due,
+    )
+    .await?;
+    state
+        .store
+        .audit(
+            &actor(&user),
+            "task.add",
+            &format!("task {}", task.id),
+            None,
+            Some(&json_of(&task)),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+#[derive(Debug, Deserialize)]
+struct DoneBody {
+    on: Option<String>,
+}
+
+async fn complete_task(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<DoneBody>,
+) -> Result<Json<StoredTask>, AppError> {
+    let before = state
+        .store
+        .task(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
+    may_edit(&user, Some(&before.task.department))?;
+    let on = body.on.unwrap_or_else(|| Date::today().to_string());
+    let after = actions::complete_task(&state.store, id, &on).await?;
+    state
+        .store
+        .audit(
+            &actor(&user),
+            "task.done",
+            &format!("task {id}"),
+            Some(&json_of(&before)),
+            Some(&json_of(&after)),
+        )
+        .await?;
+    Ok(Json(after))
 }
 
 #[derive(Debug, Deserialize)]

@@ -59,3 +59,61 @@ impl IntoResponse for AppError {
         (status, Json(body)).into_response()
     }
 }
+
+/// `Json` (also the response), `Query` and `Path` whose rejections (malformed JSON, a wrong field, a bad id) come
+/// back in the app's error shape, as 422 with what was wrong.
+pub mod extract {
+    use axum::extract::{FromRequest, FromRequestParts, Request};
+    use axum::http::request::Parts;
+    use serde::de::DeserializeOwned;
+
+    use super::AppError;
+
+    #[derive(Debug)]
+    pub struct Json<T>(pub T);
+
+    impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+        type Rejection = AppError;
+
+        async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+            axum::Json::<T>::from_request(req, state)
+                .await
+                .map(|axum::Json(value)| Self(value))
+                .map_err(|rejection| AppError::Invalid(rejection.body_text()))
+        }
+    }
+
+    impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+        fn into_response(self) -> axum::response::Response {
+            axum::Json(self.0).into_response()
+        }
+    }
+
+    #[derive(Debug)]
+    pub struct Query<T>(pub T);
+
+    impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+        type Rejection = AppError;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+            axum::extract::Query::<T>::from_request_parts(parts, state)
+                .await
+                .map(|axum::extract::Query(value)| Self(value))
+                .map_err(|rejection| AppError::Invalid(rejection.body_text()))
+        }
+    }
+
+    #[derive(Debug)]
+    pub struct Path<T>(pub T);
+
+    impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+        type Rejection = AppError;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+            axum::extract::Path::<T>::from_request_parts(parts, state)
+                .await
+                .map(|axum::extract::Path(value)| Self(value))
+                .map_err(|rejection| AppError::Invalid(rejection.body_text()))
+        }
+    }
+}

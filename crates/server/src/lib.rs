@@ -15,7 +15,7 @@
 
 mod api;
 mod auth;
-mod error;
+pub mod error;
 mod pages;
 
 use std::net::SocketAddr;

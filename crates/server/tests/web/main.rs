@@ -322,7 +322,270 @@ async fn repeated_wrong_passwords_are_slowed_down(db: &TestDatabase) {
     );
 }
 
+fn api(method: &str, path: &str, token: &str, body: Option<&str>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    match body {
+        Some(json) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_owned()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+async fn token_for(store: &Store, email: &str, role: &str, department: Option<&str>) -> String {
+    let user = accounts::add_user(
+        store,
+        NewAccount {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            role: role.into(),
+            department: department.map(str::to_owned),
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    accounts::create_token(store, &user, "test")
+        .await
+        .unwrap()
+        .1
+}
+
+fn json(reply: &Reply) -> serde_json::Value {
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+}
+
+async fn the_api_reads_and_changes_work_by_role(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = {
+        let user = store.users().await.unwrap().remove(0);
+        accounts::create_token(&store, &user, "admin")
+            .await
+            .unwrap()
+            .1
+    };
+    let viewer = token_for(&store, "vera@northwind.example", "viewer", None).await;
+    let billing = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+
+    let departments = json(&send(&app, api("GET", "/api/v1/departments", &viewer, None)).await);
+    assert_eq!(departments.as_array().unwrap().len(), 8);
+    let journey = json(&send(&app, api("GET", "/api/v1/journey", &viewer, None)).await);
+    assert_eq!(journey["stages"].as_array().unwrap().len(), 7);
+    assert!(
+        journey["stages"][1]["measures"]["records"]
+            .as_u64()
+            .is_some()
+    );
+
+    let proposal = |owner: &str| {
+        format!(
+            r#"{{"title": "Invoices without errors", "owner": "{owner}", "metric": "disputes/week",
+                "baseline": 40, "target": 10, "due": "2027-06-30", "stages": ["pay"]}}"#
+        )
+    };
+    let refused = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/initiatives",
+            &viewer,
+            Some(&proposal("department:billing")),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(json(&refused)["error"]["code"], "forbidden");
+    let refused = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/initiatives",
+            &billing,
+            Some(&proposal("council:cx-council")),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let created = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/initiatives",
+            &billing,
+            Some(&proposal("department:billing")),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = json(&created)["id"].as_i64().unwrap();
+
+    let malformed = send(
+        &app,
+        api("POST", "/api/v1/initiatives", &admin, Some("{\"title\": ")),
+    )
+    .await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(&malformed)["error"]["code"], "invalid");
+    let missing = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/initiatives",
+            &admin,
+            Some(r#"{"title": "x"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        json(&missing)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owner"),
+        "{}",
+        missing.body
+    );
+    let bad_id = send(&app, api("GET", "/api/v1/initiatives/abc", &admin, None)).await;
+    assert_eq!(bad_id.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let none = send(&app, api("GET", "/api/v1/initiatives/999", &admin, None)).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    // Approval is the strategic council's; the workflow refuses skipped steps.
+    let status = |s: &str| format!(r#"{{"status": "{s}", "resources_granted": "an analyst"}}"#);
+    let path = format!("/api/v1/initiatives/{id}/status");
+    assert_eq!(
+        send(
+            &app,
+            api("POST", &path, &billing, Some(&status("approved")))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let skipped = send(&app, api("POST", &path, &admin, Some(&status("done")))).await;
+    assert_eq!(skipped.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        skipped
+            .body
+            .contains("can only become approved or rejected"),
+        "{}",
+        skipped.body
+    );
+    let approved = json(&send(&app, api("POST", &path, &admin, Some(&status("approved")))).await);
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decision"]["by"], "Amara Nwosu");
+    assert_eq!(approved["decision"]["resources_granted"], "an analyst");
+    let started = send(&app, api("POST", &path, &billing, Some(&status("active")))).await;
+    assert_eq!(
+        started.status,
+        StatusCode::OK,
+        "the owner starts its own initiative"
+    );
+
+    // Tasks: a member adds and completes its own department's, not another's.
+    let task = |department: &str, due: &str| {
+        format!(
+            r#"{{"initiative": {id}, "title": "Check invoices", "owner_name": "Bill",
+                "department": "{department}", "due": "{due}"}}"#
+        )
+    };
+    assert_eq!(
+        send(
+            &app,
+            api(
+                "POST",
+                "/api/v1/tasks",
+                &billing,
+                Some(&task("it", "2026-12-01"))
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    for due in ["2026-12-01", "2026-12-08", "2026-12-15"] {
+        let added = send(
+            &app,
+            api(
+                "POST",
+                "/api/v1/tasks",
+                &billing,
+                Some(&task("billing", due)),
+            ),
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    }
+    let first = json(&send(&app, api("GET", "/api/v1/tasks?limit=2", &viewer, None)).await);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let next = first["next"].as_i64().unwrap();
+    let second = json(
+        &send(
+            &app,
+            api(
+                "GET",
+                &format!("/api/v1/tasks?limit=2&after={next}"),
+                &viewer,
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert!(second["next"].is_null());
+    let task_id = first["items"][0]["id"].as_i64().unwrap();
+    let done = json(
+        &send(
+            &app,
+            api(
+                "POST",
+                &format!("/api/v1/tasks/{task_id}/done"),
+                &billing,
+                Some(r#"{"on": "2026-11-30"}"#),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(done["status"], "done");
+    let detail = json(
+        &send(
+            &app,
+            api("GET", &format!("/api/v1/initiatives/{id}"), &viewer, None),
+        )
+        .await,
+    );
+    assert_eq!(detail["completion"]["planned"], 3);
+    assert_eq!(detail["completion"]["done"], 1);
+    assert_eq!(
+        send(&app, api("GET", "/api/v1/tasks?limit=0", &viewer, None))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Every change is in the audit log, with who and before/after.
+    let log = store.audit_log(50).await.unwrap();
+    let approval = log
+        .iter()
+        .find(|e| e.action == "initiative.approved")
+        .unwrap();
+    assert_eq!(approval.actor, "amara@northwind.example");
+    assert_eq!(approval.before.as_ref().unwrap()["status"], "proposed");
+    assert_eq!(approval.after.as_ref().unwrap()["status"], "approved");
+    assert!(
+        log.iter()
+            .any(|e| e.action == "task.done" && e.actor == "bill@northwind.example")
+    );
+}
+
 backend_tests!(
     people_sign_in_and_see_the_overview_safely,
     repeated_wrong_passwords_are_slowed_down,
+    the_api_reads_and_changes_work_by_role,
 );
