@@ -299,54 +299,17 @@ async fn show_initiative(
     }))
 }
 
-#[derive(Debug, Deserialize)]
-struct ProposalBody {
-    title: String,
-    #[serde(default)]
-    description: String,
-    owner: String,
-    sponsor: Option<String>,
-    metric: String,
-    baseline: f64,
-    target: f64,
-    due: String,
-    #[serde(default)]
-    themes: Vec<i64>,
-    #[serde(default)]
-    stages: Vec<String>,
-    root_cause: Option<i64>,
-    #[serde(default)]
-    resources_requested: String,
-}
-
 async fn propose(
     ApiUser(user): ApiUser,
     State(state): State<AppState>,
-    Json(body): Json<ProposalBody>,
+    Json(proposal): Json<InitiativeProposal>,
 ) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
-    let department = body
+    let department = proposal
         .owner
         .strip_prefix("department:")
         .and_then(|k| Key::parse(k.trim()).ok());
     may_edit(&user, department.as_ref())?;
-    let stored = actions::propose(
-        &state.store,
-        InitiativeProposal {
-            title: body.title,
-            description: body.description,
-            owner: body.owner,
-            sponsor: body.sponsor,
-            metric: body.metric,
-            baseline: body.baseline,
-            target: body.target,
-            due: body.due,
-            themes: body.themes,
-            stages: body.stages,
-            root_cause: body.root_cause,
-            resources_requested: body.resources_requested,
-        },
-    )
-    .await?;
+    let stored = actions::propose(&state.store, proposal).await?;
     state
         .store
         .audit(

@@ -83,10 +83,12 @@ pub async fn root_cause(store: &Store, id: i64) -> Result<StoredRootCause> {
         .ok_or_else(|| ServiceError::NotFound(format!("there is no root-cause analysis {id}")))
 }
 
-/// What a person proposes, as typed: checked and turned into a [`NewInitiative`].
-#[derive(Debug, Clone, Default)]
+/// What a person proposes, as typed (on the command line or as the API's JSON body): checked
+/// and turned into a [`NewInitiative`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct InitiativeProposal {
     pub title: String,
+    #[serde(default)]
     pub description: String,
     /// `department:KEY` or `council:KEY`.
     pub owner: String,
@@ -95,9 +97,12 @@ pub struct InitiativeProposal {
     pub baseline: f64,
     pub target: f64,
     pub due: String,
+    #[serde(default)]
     pub themes: Vec<i64>,
+    #[serde(default)]
     pub stages: Vec<String>,
     pub root_cause: Option<i64>,
+    #[serde(default)]
     pub resources_requested: String,
 }
 
