@@ -1,5 +1,6 @@
-//! One error type for handlers. API errors are JSON `{"error": {"code", "message"}}`; pages get
-//! a short HTML message. Database errors are logged and never shown.
+//! One error type for handlers, answered as JSON `{"error": {"code", "message"}}` (pages answer
+//! the same for now; an HTML error page is still to come). Database errors are logged and never
+//! shown.
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -54,6 +54,7 @@ fn templates() -> Environment<'static> {
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
         ("overview.html", include_str!("../templates/overview.html")),
+        ("admin.html", include_str!("../templates/admin.html")),
     ] {
         env.add_template(name, source)
             .expect("the embedded templates are valid");

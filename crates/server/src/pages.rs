@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(overview))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
+        .route("/admin", get(admin))
 }
 
 fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
@@ -309,4 +310,118 @@ async fn overview(State(state): State<AppState>, user: PageUser) -> Result<Html<
         }
     }
     Ok(Html(render(&state, "overview.html", page)?))
+}
+
+/// A moment as `YYYY-MM-DD HH:MM` UTC.
+fn minute(at: throughline_domain::Timestamp) -> String {
+    let day = throughline_domain::action::Date::of(at);
+    let minutes = at.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
+    format!("{day} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+#[derive(Serialize)]
+struct AdminUser {
+    email: String,
+    name: String,
+    role: &'static str,
+    department: String,
+    since: String,
+}
+
+#[derive(Serialize)]
+struct AdminAudit {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Serialize)]
+struct AdminImport {
+    started: String,
+    source: String,
+    file_name: String,
+    format: String,
+    rows_read: u64,
+    imported: u64,
+    duplicates: u64,
+    rejected: u64,
+}
+
+#[derive(Serialize)]
+struct AdminPage {
+    user: UserView,
+    csrf_token: String,
+    users: Vec<AdminUser>,
+    audit: Vec<AdminAudit>,
+    imports: Vec<AdminImport>,
+}
+
+/// Users, the audit log and the import history: administrators only.
+async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, AppError> {
+    let me = &user.session.user.user;
+    if me.role != throughline_domain::user::UserRole::Admin {
+        return Err(AppError::Forbidden(
+            "the administration page is for administrators".into(),
+        ));
+    }
+    let text =
+        |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+    let page = AdminPage {
+        user: UserView {
+            display_name: me.display_name.as_str().to_owned(),
+            role: me.role.as_str(),
+        },
+        csrf_token: user.session.csrf_token.clone(),
+        users: state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| AdminUser {
+                email: u.user.email.as_str().to_owned(),
+                name: u.user.display_name.as_str().to_owned(),
+                role: u.user.role.as_str(),
+                department: u
+                    .user
+                    .department
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.as_str().to_owned()),
+                since: minute(u.created_at),
+            })
+            .collect(),
+        audit: state
+            .store
+            .audit_log(200)
+            .await?
+            .into_iter()
+            .map(|e| AdminAudit {
+                at: minute(e.at),
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                before: text(&e.before),
+                after: text(&e.after),
+            })
+            .collect(),
+        imports: state
+            .store
+            .imports()
+            .await?
+            .into_iter()
+            .map(|i| AdminImport {
+                started: minute(i.started_at),
+                source: i.source,
+                file_name: i.file_name,
+                format: i.format,
+                rows_read: i.totals.rows_read,
+                imported: i.totals.imported,
+                duplicates: i.totals.duplicates,
+                rejected: i.totals.rejected,
+            })
+            .collect(),
+    };
+    Ok(Html(render(&state, "admin.html", page)?))
 }

@@ -270,6 +270,41 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     assert!(log.iter().any(|e| e.action == "token.revoke"));
     assert!(log.iter().any(|e| e.action == "user.add"));
 
+    // The administration page: users, the audit log, the import history — admins only.
+    let admin_page = send(&app, get("/admin", Some(&session))).await;
+    assert_eq!(admin_page.status, StatusCode::OK, "{}", admin_page.body);
+    assert!(admin_page.body.contains("amara@northwind.example"));
+    assert!(admin_page.body.contains("token.revoke"));
+    assert!(
+        admin_page.body.contains("feedback.csv"),
+        "the import history"
+    );
+    assert!(overview.body.contains("href=\"/admin\""));
+    accounts::add_user(
+        &store,
+        NewAccount {
+            email: "vera@northwind.example".into(),
+            name: "Vera".into(),
+            role: "viewer".into(),
+            department: None,
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let viewer = sign_in(&app, "vera@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let refused = send(&app, get("/admin", Some(&viewer))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        !send(&app, get("/", Some(&viewer)))
+            .await
+            .body
+            .contains("href=\"/admin\"")
+    );
+
     // Signing out needs the session's CSRF token, and ends the session everywhere.
     let refused = send(
         &app,
