@@ -55,6 +55,8 @@ fn templates() -> Environment<'static> {
         ("login.html", include_str!("../templates/login.html")),
         ("overview.html", include_str!("../templates/overview.html")),
         ("admin.html", include_str!("../templates/admin.html")),
+        ("themes.html", include_str!("../templates/themes.html")),
+        ("theme.html", include_str!("../templates/theme.html")),
     ] {
         env.add_template(name, source)
             .expect("the embedded templates are valid");

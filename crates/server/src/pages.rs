@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/admin", get(admin))
+        .route("/themes", get(theme_list))
+        .route("/themes/{id}", get(theme_page))
+        .route("/themes/{id}/rename", post(rename_theme))
 }
 
 fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
@@ -424,4 +427,167 @@ async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<Str
             .collect(),
     };
     Ok(Html(render(&state, "admin.html", page)?))
+}
+
+#[derive(Serialize)]
+struct ThemeRow {
+    id: i64,
+    label: String,
+    records: u64,
+    share: String,
+    sentiment: String,
+    stage: String,
+    rank: String,
+    cost: String,
+    status: &'static str,
+    phrases: String,
+    added_phrases: String,
+}
+
+fn theme_row(t: &throughline_store::StoredTheme) -> ThemeRow {
+    let a = &t.aggregates;
+    let cost = a
+        .impact
+        .as_ref()
+        .and_then(|i| i["cost"]["value"].as_f64())
+        .map_or_else(String::new, |c| format!("{:.1}", -c));
+    ThemeRow {
+        id: t.id,
+        label: t.label.clone(),
+        records: a.records,
+        share: format!("{:.1}%", a.share * 100.0),
+        sentiment: a
+            .mean_sentiment
+            .map_or_else(|| "-".into(), |s| format!("{s:+.2}")),
+        stage: a.stage.clone().unwrap_or_else(|| "no stage".into()),
+        rank: a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
+        cost,
+        status: t.status.as_str(),
+        phrases: t.phrases.join(", "),
+        added_phrases: t.added_phrases.join(", "),
+    }
+}
+
+fn user_view(user: &PageUser) -> UserView {
+    UserView {
+        display_name: user.session.user.user.display_name.as_str().to_owned(),
+        role: user.session.user.user.role.as_str(),
+    }
+}
+
+#[derive(Serialize)]
+struct ThemesPage {
+    user: UserView,
+    csrf_token: String,
+    unit: &'static str,
+    themes: Vec<ThemeRow>,
+}
+
+async fn theme_list(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, AppError> {
+    let listed = themes::list(&state.store, false).await?;
+    let unit = match state.store.latest_analysis_run().await? {
+        Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
+        _ => "NPS points",
+    };
+    let page = ThemesPage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        unit,
+        themes: listed.iter().map(theme_row).collect(),
+    };
+    Ok(Html(render(&state, "themes.html", page)?))
+}
+
+#[derive(Serialize)]
+struct VerbatimView {
+    text: String,
+    received: String,
+    nps: String,
+    sentiment: String,
+    stage: String,
+}
+
+#[derive(Serialize)]
+struct ThemePage {
+    user: UserView,
+    csrf_token: String,
+    theme: ThemeRow,
+    may_edit: bool,
+    verbatims: Vec<VerbatimView>,
+}
+
+/// Who may rename, merge or split themes: the codebook is the council's, so admins and council
+/// chairs.
+fn may_edit_themes(user: &PageUser) -> bool {
+    use throughline_domain::user::UserRole;
+    matches!(
+        user.session.user.user.role,
+        UserRole::Admin | UserRole::CouncilChair
+    )
+}
+
+async fn theme_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let detail = themes::show(&state.store, id, 10).await?;
+    let page = ThemePage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        theme: theme_row(&detail.theme),
+        may_edit: may_edit_themes(&user),
+        verbatims: detail
+            .verbatims
+            .into_iter()
+            .map(|v| VerbatimView {
+                text: v.text,
+                received: throughline_domain::action::Date::of(v.received_at).to_string(),
+                nps: v.nps.map_or_else(String::new, |n| n.to_string()),
+                sentiment: format!("{:+.2}", v.sentiment),
+                stage: v.stage.unwrap_or_else(|| "no stage".into()),
+            })
+            .collect(),
+    };
+    Ok(Html(render(&state, "theme.html", page)?))
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    csrf_token: String,
+    label: String,
+}
+
+async fn rename_theme(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
+    Form(form): Form<RenameForm>,
+) -> Result<Response, AppError> {
+    if form.csrf_token != user.session.csrf_token {
+        return Err(AppError::Forbidden(
+            "the form expired; reload the page and try again".into(),
+        ));
+    }
+    if !may_edit_themes(&user) {
+        return Err(AppError::Forbidden(
+            "only administrators and council chairs edit the themes".into(),
+        ));
+    }
+    let before = themes::show(&state.store, id, 0).await?.theme;
+    let after = themes::rename(&state.store, id, &form.label).await?;
+    state
+        .store
+        .audit(
+            user.session.user.user.email.as_str(),
+            "theme.rename",
+            &format!("theme {id}"),
+            Some(&serde_json::json!({ "label": before.label })),
+            Some(&serde_json::json!({ "label": after.label })),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/themes/{id}")).into_response())
 }

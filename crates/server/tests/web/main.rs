@@ -270,6 +270,67 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     assert!(log.iter().any(|e| e.action == "token.revoke"));
     assert!(log.iter().any(|e| e.action == "user.add"));
 
+    // The theme explorer: the list, a theme with its verbatims, renaming with CSRF.
+    let listed = send(&app, get("/themes", Some(&session))).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.body.contains(&format!("href=\"/themes/{hostile}\"")));
+    assert!(listed.body.contains("&lt;script&gt;") && !listed.body.contains("<script>alert"));
+    let page = send(&app, get(&format!("/themes/{hostile}"), Some(&session))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("What customers say"));
+    assert_eq!(
+        page.body.matches("<blockquote>").count(),
+        10,
+        "ten verbatims"
+    );
+    assert!(
+        page.body.contains("action=\"/themes/"),
+        "an admin may rename"
+    );
+    let path = format!("/themes/{hostile}/rename");
+    let forged = send(
+        &app,
+        post_form(
+            &path,
+            Some(&session),
+            &[("csrf_token", "x"), ("label", "y")],
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let csrf_here = page
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let renamed = send(
+        &app,
+        post_form(
+            &path,
+            Some(&session),
+            &[
+                ("csrf_token", &csrf_here),
+                ("label", "Stock promised, not there"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert!(
+        send(&app, get("/", Some(&session)))
+            .await
+            .body
+            .contains("Stock promised, not there")
+    );
+    assert_eq!(
+        send(&app, get("/themes/99999", Some(&session)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // The administration page: users, the audit log, the import history — admins only.
     let admin_page = send(&app, get("/admin", Some(&session))).await;
     assert_eq!(admin_page.status, StatusCode::OK, "{}", admin_page.body);
@@ -298,6 +359,11 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
         .unwrap();
     let refused = send(&app, get("/admin", Some(&viewer))).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let theme_page = send(&app, get(&format!("/themes/{hostile}"), Some(&viewer))).await;
+    assert!(
+        !theme_page.body.contains("/rename"),
+        "a viewer sees no rename form"
+    );
     assert!(
         !send(&app, get("/", Some(&viewer)))
             .await
