@@ -57,6 +57,8 @@ fn templates() -> Environment<'static> {
         ("admin.html", include_str!("../templates/admin.html")),
         ("themes.html", include_str!("../templates/themes.html")),
         ("theme.html", include_str!("../templates/theme.html")),
+        ("journey.html", include_str!("../templates/journey.html")),
+        ("stage.html", include_str!("../templates/stage.html")),
     ] {
         env.add_template(name, source)
             .expect("the embedded templates are valid");

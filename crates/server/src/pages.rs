@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/themes", get(theme_list))
         .route("/themes/{id}", get(theme_page))
         .route("/themes/{id}/rename", post(rename_theme))
+        .route("/journey", get(journey_map))
+        .route("/journey/{stage}", get(stage_page))
 }
 
 fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
@@ -590,4 +592,164 @@ async fn rename_theme(
         )
         .await?;
     Ok(Redirect::to(&format!("/themes/{id}")).into_response())
+}
+
+#[derive(Serialize)]
+struct MapStageView {
+    name: String,
+    records: u64,
+    negative_text: String,
+    nps: String,
+    touchpoints: Vec<String>,
+    moments: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct MapCellView {
+    stage: String,
+    role: &'static str,
+    share: String,
+    heat: u8,
+}
+
+#[derive(Serialize)]
+struct MapRowView {
+    key: String,
+    name: String,
+    cells: Vec<Option<MapCellView>>,
+}
+
+#[derive(Serialize)]
+struct JourneyPage {
+    user: UserView,
+    csrf_token: String,
+    stages: Vec<MapStageView>,
+    departments: Vec<MapRowView>,
+}
+
+/// 0–4 by the share of negative feedback: below 10%, 20%, 30%, 40%, and above.
+fn heat(share: Option<f64>) -> u8 {
+    share.map_or(0, |s| ((s * 10.0).floor() as u8).min(4))
+}
+
+async fn journey_map(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, AppError> {
+    let map = throughline_service::scorecards::journey_map(&state.store).await?;
+    let percent =
+        |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
+    let page = JourneyPage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        departments: map
+            .departments
+            .iter()
+            .map(|d| MapRowView {
+                key: d.key.clone(),
+                name: d.name.clone(),
+                cells: d
+                    .cells
+                    .iter()
+                    .zip(&map.stages)
+                    .map(|(cell, stage)| {
+                        cell.as_ref().map(|c| MapCellView {
+                            stage: stage.key.clone(),
+                            role: c.role.as_str(),
+                            share: percent(c.negative_share),
+                            heat: heat(c.negative_share),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
+        stages: map
+            .stages
+            .into_iter()
+            .map(|s| MapStageView {
+                negative_text: percent(s.negative_share),
+                nps: s
+                    .nps
+                    .map_or_else(|| "-".into(), |e| format!("{:.0}", e.value)),
+                name: s.name,
+                records: s.records,
+                touchpoints: s.touchpoints,
+                moments: s.moments_of_truth,
+            })
+            .collect(),
+    };
+    Ok(Html(render(&state, "journey.html", page)?))
+}
+
+#[derive(Deserialize)]
+struct StageQuery {
+    department: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StagePage {
+    user: UserView,
+    csrf_token: String,
+    stage: String,
+    department: Option<String>,
+    role: &'static str,
+    verbatims: Vec<VerbatimView>,
+}
+
+async fn stage_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(stage_key): crate::error::extract::Path<String>,
+    crate::error::extract::Query(query): crate::error::extract::Query<StageQuery>,
+) -> Result<Html<String>, AppError> {
+    let org = state
+        .store
+        .load_organisation()
+        .await?
+        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))?;
+    let stage = org
+        .journey
+        .stages
+        .iter()
+        .find(|s| s.key.as_str() == stage_key)
+        .ok_or_else(|| AppError::NotFound(format!("there is no stage {stage_key:?}")))?;
+    let (department, role) = match &query.department {
+        Some(key) => {
+            let found = org
+                .departments_of_stage(stage)
+                .into_iter()
+                .find(|(d, _)| d.key.as_str() == key)
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("department {key:?} takes no part in this stage"))
+                })?;
+            (Some(found.0.name.as_str().to_owned()), found.1.as_str())
+        }
+        None => (None, ""),
+    };
+    let verbatims = state
+        .store
+        .stage_verbatims(
+            stage.key.as_str(),
+            throughline_service::scorecards::NEGATIVE_AT_MOST,
+            50,
+        )
+        .await?
+        .into_iter()
+        .map(|v| VerbatimView {
+            text: v.text,
+            received: throughline_domain::action::Date::of(v.received_at).to_string(),
+            nps: v.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: format!("{:+.2}", v.sentiment),
+            stage: v.stage.unwrap_or_default(),
+        })
+        .collect();
+    let page = StagePage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        stage: stage.name.as_str().to_owned(),
+        department,
+        role,
+        verbatims,
+    };
+    Ok(Html(render(&state, "stage.html", page)?))
 }

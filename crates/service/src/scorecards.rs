@@ -88,6 +88,120 @@ async fn load(store: &Store) -> Result<Data> {
     })
 }
 
+/// The journey map: stages left to right with their touchpoints, moments of truth and negative
+/// feedback, and a departments × stages grid whose cells say how each department takes part in
+/// the stage and how much negative feedback the stage draws.
+#[derive(Debug, Clone, Serialize)]
+pub struct JourneyMap {
+    pub stages: Vec<MapStage>,
+    pub departments: Vec<MapRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapStage {
+    pub key: String,
+    pub name: String,
+    pub touchpoints: Vec<String>,
+    pub moments_of_truth: Vec<String>,
+    pub records: u64,
+    /// Records whose sentiment is negative (at most [`NEGATIVE_AT_MOST`]).
+    pub negative: u64,
+    pub negative_share: Option<f64>,
+    pub nps: Option<Estimate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapRow {
+    pub key: String,
+    pub name: String,
+    /// One per stage, in journey order; `None` where the department does not take part.
+    pub cells: Vec<Option<MapCell>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MapCell {
+    pub role: OwnershipRole,
+    pub negative: u64,
+    pub negative_share: Option<f64>,
+}
+
+/// The sentiment at or below which a record counts as negative (VADER's threshold).
+pub const NEGATIVE_AT_MOST: f64 = -0.05;
+
+pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
+    let data = load(store).await?;
+    let measures = measures(&data, None);
+    let mut negative: HashMap<&str, u64> = HashMap::new();
+    for analysis in data.analyses.values() {
+        if analysis.sentiment <= NEGATIVE_AT_MOST
+            && let Some(stage) = analysis.stage.as_deref()
+        {
+            *negative.entry(stage).or_default() += 1;
+        }
+    }
+    let stages: Vec<MapStage> = data
+        .org
+        .journey
+        .stages
+        .iter()
+        .zip(&measures)
+        .map(|(stage, m)| {
+            let count = negative.get(stage.key.as_str()).copied().unwrap_or(0);
+            MapStage {
+                key: stage.key.as_str().to_owned(),
+                name: stage.name.as_str().to_owned(),
+                touchpoints: stage
+                    .touchpoints
+                    .iter()
+                    .map(|t| t.name.as_str().to_owned())
+                    .collect(),
+                moments_of_truth: data
+                    .org
+                    .moments_of_truth
+                    .iter()
+                    .filter(|m| m.stage == stage.key)
+                    .map(|m| m.name.as_str().to_owned())
+                    .collect(),
+                records: m.records,
+                negative: count,
+                negative_share: (m.records > 0).then(|| count as f64 / m.records as f64),
+                nps: m.nps,
+            }
+        })
+        .collect();
+    let departments = data
+        .org
+        .departments
+        .iter()
+        .map(|d| MapRow {
+            key: d.key.as_str().to_owned(),
+            name: d.name.as_str().to_owned(),
+            cells: data
+                .org
+                .journey
+                .stages
+                .iter()
+                .zip(&stages)
+                .map(|(stage, s)| {
+                    data.org
+                        .departments_of_stage(stage)
+                        .into_iter()
+                        .find(|(x, _)| x.key == d.key)
+                        .map(|(_, role)| MapCell {
+                            role,
+                            negative: s.negative,
+                            negative_share: s.negative_share,
+                        })
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(JourneyMap {
+        stages,
+        departments,
+    })
+}
+
 /// Every stage's measures, in journey order.
 pub async fn stage_measures(store: &Store) -> Result<Vec<StageMeasure>> {
     let data = load(store).await?;

@@ -258,26 +258,29 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let texts: Vec<String> = ["comment", "helpful", "hindering"]
-                    .into_iter()
-                    .filter_map(|c| row.try_get::<Option<String>, _>(c).transpose())
-                    .collect::<Result<_, _>>()?;
-                Ok(Verbatim {
-                    feedback_id: row.try_get("id")?,
-                    external_id: row.try_get("external_id")?,
-                    received_at: Timestamp::from_millis(row.try_get("received_at")?),
-                    text: texts.join("\n"),
-                    nps: row
-                        .try_get::<Option<i64>, _>("nps")?
-                        .and_then(|v| u8::try_from(v).ok()),
-                    sentiment: row.try_get("sentiment")?,
-                    stage: row.try_get("stage_key")?,
-                    confidence: row.try_get("confidence")?,
-                })
-            })
-            .collect()
+        rows.iter().map(verbatim).collect()
+    }
+
+    /// Up to `limit` records placed on a stage whose sentiment is at most `at_most`, most
+    /// negative first (the records behind a cell of the journey map). `confidence` is 1.
+    pub async fn stage_verbatims(
+        &self,
+        stage: &str,
+        at_most: f64,
+        limit: u32,
+    ) -> Result<Vec<Verbatim>> {
+        let rows = sqlx::query(
+            "SELECT f.id, f.external_id, f.received_at, f.comment, f.helpful, f.hindering, f.nps, \
+             a.sentiment, a.stage_key, CAST(1 AS DOUBLE PRECISION) AS confidence FROM feedback_analysis a \
+             JOIN feedback f ON f.id = a.feedback_id \
+             WHERE a.stage_key = $1 AND a.sentiment <= $2 ORDER BY a.sentiment, f.id LIMIT $3",
+        )
+        .bind(stage)
+        .bind(at_most)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(verbatim).collect()
     }
 
     /// The newest analysis run.
@@ -568,6 +571,25 @@ impl AnalysisSession {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+fn verbatim(row: &AnyRow) -> Result<Verbatim> {
+    let texts: Vec<String> = ["comment", "helpful", "hindering"]
+        .into_iter()
+        .filter_map(|c| row.try_get::<Option<String>, _>(c).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(Verbatim {
+        feedback_id: row.try_get("id")?,
+        external_id: row.try_get("external_id")?,
+        received_at: Timestamp::from_millis(row.try_get("received_at")?),
+        text: texts.join("\n"),
+        nps: row
+            .try_get::<Option<i64>, _>("nps")?
+            .and_then(|v| u8::try_from(v).ok()),
+        sentiment: row.try_get("sentiment")?,
+        stage: row.try_get("stage_key")?,
+        confidence: row.try_get("confidence")?,
+    })
 }
 
 fn json_list(items: &[String]) -> String {

@@ -331,6 +331,60 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
         StatusCode::NOT_FOUND
     );
 
+    // The journey map: stages left to right, a department × stage grid, cells that open the
+    // comments behind them.
+    let map = send(&app, get("/journey", Some(&session))).await;
+    assert_eq!(map.status, StatusCode::OK, "{}", map.body);
+    let order: Vec<usize> = [
+        "Discover",
+        "Choose and buy",
+        "Wait for my order",
+        "Stay or leave",
+    ]
+    .iter()
+    .map(|name| {
+        map.body
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "stages in journey order"
+    );
+    assert!(map.body.contains("★ "), "moments of truth are marked");
+    assert!(
+        map.body
+            .contains("href=\"/journey/pay?department=billing\"")
+    );
+    assert!(map.body.contains("class=\"heat-"));
+    let cell = send(&app, get("/journey/pay?department=billing", Some(&session))).await;
+    assert_eq!(cell.status, StatusCode::OK);
+    assert!(
+        cell.body.contains("Billing is owner on this stage"),
+        "{}",
+        cell.body
+    );
+    assert!(cell.body.matches("<blockquote>").count() > 5);
+    assert!(cell.body.contains("sentiment -"), "only negative comments");
+    assert!(!cell.body.contains("sentiment +"));
+    assert_eq!(
+        send(&app, get("/journey/nowhere", Some(&session)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(
+            &app,
+            get("/journey/discover?department=billing", Some(&session))
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "billing takes no part in discovery"
+    );
+
     // The administration page: users, the audit log, the import history — admins only.
     let admin_page = send(&app, get("/admin", Some(&session))).await;
     assert_eq!(admin_page.status, StatusCode::OK, "{}", admin_page.body);
