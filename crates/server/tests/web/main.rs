@@ -81,6 +81,15 @@ fn post_form(path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Request
     builder.body(Body::from(body.join("&"))).unwrap()
 }
 
+/// The CSRF token a page's first form carries.
+fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page has a form with a CSRF token")
+        .to_owned()
+}
+
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -298,13 +307,7 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let csrf_here = page
-        .body
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let csrf_here = form_token(&page.body);
     let renamed = send(
         &app,
         post_form(
@@ -432,13 +435,7 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     )
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let csrf = overview
-        .body
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let csrf = form_token(&overview.body);
     let out = send(
         &app,
         post_form("/logout", Some(&session), &[("csrf_token", &csrf)]),
