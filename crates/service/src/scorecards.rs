@@ -401,7 +401,13 @@ pub async fn department(
         .filter(|t| t.status == ThemeStatus::Active)
         .filter(|t| t.aggregates.mean_sentiment.is_some_and(|s| s < 0.0))
         .collect();
-    let owners = crate::themes::ownership(store, &data.org, &negative, threshold).await?;
+    let owners = crate::themes::ownership_of(
+        &data.org,
+        &negative,
+        threshold,
+        &data.records,
+        &data.analyses,
+    );
     let owned: Vec<(i64, String)> = negative
         .iter()
         .filter(|t| {

@@ -397,9 +397,26 @@ pub async fn ownership(
     themes: &[&StoredTheme],
     threshold: f64,
 ) -> Result<HashMap<i64, Ownership>> {
-    let wanted: HashSet<i64> = themes.iter().map(|t| t.id).collect();
     let records = all_feedback(store).await?;
     let analyses = store.record_analyses().await?;
+    Ok(ownership_of(
+        organisation,
+        themes,
+        threshold,
+        &records,
+        &analyses,
+    ))
+}
+
+/// [`ownership`] over records and analyses the caller has already read.
+pub fn ownership_of(
+    organisation: &Organisation,
+    themes: &[&StoredTheme],
+    threshold: f64,
+    records: &[throughline_store::StoredFeedback],
+    analyses: &HashMap<i64, throughline_store::RecordAnalysisRow>,
+) -> HashMap<i64, Ownership> {
+    let wanted: HashSet<i64> = themes.iter().map(|t| t.id).collect();
     let texts: Vec<String> = records.iter().map(|r| r.record.texts.joined()).collect();
     // Per theme, where each of its records landed, as indexes into `records`.
     let mut landed: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -467,7 +484,7 @@ pub async fn ownership(
             },
         );
     }
-    Ok(out)
+    out
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
