@@ -59,6 +59,10 @@ fn templates() -> Environment<'static> {
         ("theme.html", include_str!("../templates/theme.html")),
         ("journey.html", include_str!("../templates/journey.html")),
         ("stage.html", include_str!("../templates/stage.html")),
+        (
+            "department.html",
+            include_str!("../templates/department.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("the embedded templates are valid");

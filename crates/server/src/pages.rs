@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/themes/{id}/rename", post(rename_theme))
         .route("/journey", get(journey_map))
         .route("/journey/{stage}", get(stage_page))
+        .route("/departments/{key}", get(department_page))
 }
 
 fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
@@ -752,4 +753,183 @@ async fn stage_page(
         verbatims,
     };
     Ok(Html(render(&state, "stage.html", page)?))
+}
+
+#[derive(Serialize)]
+struct ComponentView {
+    name: &'static str,
+    weight: f64,
+    score: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct TouchpointRow {
+    name: String,
+    stage: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct TaskRow {
+    title: String,
+    initiative: String,
+    owner: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Serialize)]
+struct MeasureRow {
+    key: String,
+    name: String,
+    records: u64,
+    nps: String,
+    departments: String,
+}
+
+#[derive(Serialize)]
+struct ThemeLink {
+    id: i64,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct DepartmentPage {
+    user: UserView,
+    csrf_token: String,
+    key: String,
+    name: String,
+    score: String,
+    components: Vec<ComponentView>,
+    touchpoints: Vec<TouchpointRow>,
+    themes: Vec<ThemeLink>,
+    tasks: Vec<TaskRow>,
+    measures: Vec<MeasureRow>,
+    kpis: Vec<String>,
+}
+
+/// A department: its scorecard, touchpoints, the negative themes it owns, its open tasks, the
+/// stage measures it shares, its own KPIs.
+async fn department_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(key): crate::error::extract::Path<String>,
+) -> Result<Html<String>, AppError> {
+    let card = throughline_service::scorecards::department(
+        &state.store,
+        &key,
+        throughline_analytics::scorecard::Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await?;
+    let org = state
+        .store
+        .load_organisation()
+        .await?
+        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))?;
+    let touchpoints = org
+        .touchpoints()
+        .filter_map(|(stage, t)| {
+            let role = if t.owners.iter().any(|o| o.as_str() == key) {
+                "owner"
+            } else if t.contributors.iter().any(|c| c.as_str() == key) {
+                "contributor"
+            } else {
+                return None;
+            };
+            Some(TouchpointRow {
+                name: t.name.as_str().to_owned(),
+                stage: stage.name.as_str().to_owned(),
+                role,
+            })
+        })
+        .collect();
+    let initiatives = state.store.initiatives().await?;
+    let today = throughline_domain::action::Date::today();
+    let tasks = state
+        .store
+        .tasks(None)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            t.task.department.as_str() == key
+                && t.status == throughline_domain::action::TaskStatus::Open
+        })
+        .map(|t| TaskRow {
+            initiative: initiatives
+                .iter()
+                .find(|i| i.id == t.task.initiative)
+                .map_or_else(String::new, |i| i.initiative.title.clone()),
+            overdue: t.task.due < today,
+            title: t.task.title,
+            owner: t.task.owner_name,
+            due: t.task.due.to_string(),
+        })
+        .collect();
+    let page = DepartmentPage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        key: card.department.clone(),
+        name: card.name.clone(),
+        score: card
+            .scorecard
+            .score
+            .map_or_else(|| "no score yet".to_owned(), |s| format!("{s:.0} / 100")),
+        components: card
+            .scorecard
+            .components
+            .iter()
+            .map(|c| ComponentView {
+                name: c.name,
+                weight: c.weight,
+                score: c
+                    .score
+                    .map_or_else(|| "missing".to_owned(), |s| format!("{s:.0}")),
+                detail: c.detail.clone(),
+            })
+            .collect(),
+        touchpoints,
+        themes: card
+            .negative_themes
+            .iter()
+            .map(|(id, label)| ThemeLink {
+                id: *id,
+                label: label.clone(),
+            })
+            .collect(),
+        tasks,
+        measures: card
+            .shared_measures
+            .iter()
+            .map(|m| MeasureRow {
+                key: m.stage.clone(),
+                name: m.name.clone(),
+                records: m.records,
+                nps: m.nps.map_or_else(
+                    || "-".into(),
+                    |e| format!("{:.0} ({:.0} to {:.0})", e.value, e.low, e.high),
+                ),
+                departments: m
+                    .departments
+                    .iter()
+                    .map(|(d, role)| format!("{d} ({})", role.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        kpis: card
+            .own_kpis
+            .iter()
+            .map(|k| {
+                let value = k.latest.as_ref().map_or_else(
+                    || "no value recorded".to_owned(),
+                    |v| format!("{} {} on {}", v.value, k.unit, v.on),
+                );
+                let movement = k.movement.map(|m| format!(", {m}")).unwrap_or_default();
+                format!("{}: {value}{movement}", k.name)
+            })
+            .collect(),
+    };
+    Ok(Html(render(&state, "department.html", page)?))
 }

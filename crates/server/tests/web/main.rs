@@ -388,6 +388,30 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
         "billing takes no part in discovery"
     );
 
+    // A department's page: scorecard, touchpoints, themes, tasks, shared measures, KPIs.
+    let billing = send(&app, get("/departments/billing", Some(&session))).await;
+    assert_eq!(billing.status, StatusCode::OK, "{}", billing.body);
+    for expected in [
+        "Scorecard",
+        "Refunds (Pay and manage my account)",
+        "owner",
+        "Across the experience",
+        "Refund cycle time",
+    ] {
+        assert!(
+            billing.body.contains(expected),
+            "{expected} missing: {}",
+            billing.body
+        );
+    }
+    assert!(map.body.contains("href=\"/departments/billing\""));
+    assert_eq!(
+        send(&app, get("/departments/legal", Some(&session)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // The administration page: users, the audit log, the import history — admins only.
     let admin_page = send(&app, get("/admin", Some(&session))).await;
     assert_eq!(admin_page.status, StatusCode::OK, "{}", admin_page.body);
