@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::Key;
 use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, WorkOwner};
-use throughline_domain::org::{Organisation, OwnershipRole};
+use throughline_domain::org::OwnershipRole;
 use throughline_domain::user::UserRole;
 use throughline_service::actions::{self, InitiativeProposal};
 use throughline_service::scorecards::{self, StageMeasure};
@@ -114,7 +114,7 @@ async fn departments(
     _user: ApiUser,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<DepartmentView>>, AppError> {
-    let org = organisation(&state).await?;
+    let org = state.organisation().await?;
     Ok(Json(
         org.departments
             .iter()
@@ -138,14 +138,6 @@ async fn departments(
             })
             .collect(),
     ))
-}
-
-async fn organisation(state: &AppState) -> Result<Organisation, AppError> {
-    state
-        .store
-        .load_organisation()
-        .await?
-        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))
 }
 
 #[derive(Debug, Serialize)]
@@ -175,7 +167,7 @@ async fn journey(
     _user: ApiUser,
     State(state): State<AppState>,
 ) -> Result<Json<JourneyView>, AppError> {
-    let org = organisation(&state).await?;
+    let org = state.organisation().await?;
     let mut measures = scorecards::stage_measures(&state.store).await?;
     let keys = |v: &[Key]| v.iter().map(|k| k.as_str().to_owned()).collect();
     Ok(Json(JourneyView {

@@ -45,6 +45,14 @@ impl AppState {
             templates: Arc::new(templates()),
         }
     }
+
+    /// The organisation, or 404 when none has been applied.
+    pub async fn organisation(&self) -> Result<throughline_domain::org::Organisation, AppError> {
+        self.store
+            .load_organisation()
+            .await?
+            .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))
+    }
 }
 
 /// The templates, embedded in the binary. `.html` templates are auto-escaped.

@@ -504,6 +504,18 @@ async fn theme_list(
     Ok(Html(render(&state, "themes.html", page)?))
 }
 
+impl From<throughline_store::Verbatim> for VerbatimView {
+    fn from(v: throughline_store::Verbatim) -> Self {
+        Self {
+            text: v.text,
+            received: throughline_domain::action::Date::of(v.received_at).to_string(),
+            nps: v.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: format!("{:+.2}", v.sentiment),
+            stage: v.stage.unwrap_or_else(|| "no stage".into()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct VerbatimView {
     text: String,
@@ -546,13 +558,7 @@ async fn theme_page(
         verbatims: detail
             .verbatims
             .into_iter()
-            .map(|v| VerbatimView {
-                text: v.text,
-                received: throughline_domain::action::Date::of(v.received_at).to_string(),
-                nps: v.nps.map_or_else(String::new, |n| n.to_string()),
-                sentiment: format!("{:+.2}", v.sentiment),
-                stage: v.stage.unwrap_or_else(|| "no stage".into()),
-            })
+            .map(VerbatimView::from)
             .collect(),
     };
     Ok(Html(render(&state, "theme.html", page)?))
@@ -703,11 +709,7 @@ async fn stage_page(
     crate::error::extract::Path(stage_key): crate::error::extract::Path<String>,
     crate::error::extract::Query(query): crate::error::extract::Query<StageQuery>,
 ) -> Result<Html<String>, AppError> {
-    let org = state
-        .store
-        .load_organisation()
-        .await?
-        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))?;
+    let org = state.organisation().await?;
     let stage = org
         .journey
         .stages
@@ -736,13 +738,7 @@ async fn stage_page(
         )
         .await?
         .into_iter()
-        .map(|v| VerbatimView {
-            text: v.text,
-            received: throughline_domain::action::Date::of(v.received_at).to_string(),
-            nps: v.nps.map_or_else(String::new, |n| n.to_string()),
-            sentiment: format!("{:+.2}", v.sentiment),
-            stage: v.stage.unwrap_or_default(),
-        })
+        .map(VerbatimView::from)
         .collect();
     let page = StagePage {
         user: user_view(&user),
@@ -823,11 +819,7 @@ async fn department_page(
         SINGLE_DEPARTMENT_SHARE,
     )
     .await?;
-    let org = state
-        .store
-        .load_organisation()
-        .await?
-        .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))?;
+    let org = state.organisation().await?;
     let touchpoints = org
         .touchpoints()
         .filter_map(|(stage, t)| {
