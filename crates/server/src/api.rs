@@ -8,17 +8,15 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::Key;
-use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, WorkOwner};
+use throughline_domain::action::{Date, InitiativeStatus, NewRootCause};
 use throughline_domain::org::OwnershipRole;
-use throughline_domain::user::UserRole;
 use throughline_service::actions::{self, InitiativeProposal};
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_service::themes::{self, TopTen};
-use throughline_store::{
-    StoredInitiative, StoredReview, StoredRootCause, StoredTask, StoredTheme, StoredUser,
-};
+use throughline_store::{StoredInitiative, StoredReview, StoredRootCause, StoredTask, StoredTheme};
 
 use crate::auth::ApiUser;
+use crate::changes::{self, TaskInput};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
 
@@ -32,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/initiatives", get(list_initiatives).post(propose))
         .route("/initiatives/{id}", get(show_initiative))
         .route("/initiatives/{id}/status", post(change_status))
+        .route("/initiatives/{id}/reviews", post(add_review))
         .route("/tasks", get(list_tasks).post(add_task))
         .route("/tasks/{id}/done", post(complete_task))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
@@ -71,32 +70,6 @@ fn paginate<T>(
     items.truncate(limit as usize);
     let next = if more { items.last().map(&id) } else { None };
     Ok(Page { items, next })
-}
-
-/// Writes need more than viewing: admins and council chairs change anything, members the work
-/// of their own department, viewers nothing.
-fn may_edit(user: &StoredUser, department: Option<&Key>) -> Result<(), AppError> {
-    let role = user.user.role;
-    let allowed = match department {
-        Some(d) => role.may_edit_department(user.user.department.as_ref(), d),
-        None => matches!(role, UserRole::Admin | UserRole::CouncilChair),
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "a {} cannot make this change",
-            role.as_str().replace('_', " ")
-        )))
-    }
-}
-
-fn actor(user: &StoredUser) -> String {
-    user.user.email.as_str().to_owned()
-}
-
-fn json_of(value: &impl Serialize) -> serde_json::Value {
-    serde_json::to_value(value).expect("API values always serialise")
 }
 
 #[derive(Debug, Serialize)]
@@ -219,29 +192,7 @@ async fn add_rca(
     State(state): State<AppState>,
     Json(analysis): Json<NewRootCause>,
 ) -> Result<(StatusCode, Json<StoredRootCause>), AppError> {
-    let departments: Vec<Key> = analysis
-        .participants
-        .iter()
-        .filter_map(|p| p.department.clone())
-        .collect();
-    // A member may record an analysis their own department takes part in.
-    let own = user
-        .user
-        .department
-        .as_ref()
-        .filter(|d| departments.contains(d));
-    may_edit(&user, own.or(departments.first()))?;
-    let stored = actions::add_root_cause(&state.store, analysis).await?;
-    state
-        .store
-        .audit(
-            &actor(&user),
-            "rca.add",
-            &format!("rca {}", stored.id),
-            None,
-            Some(&json_of(&stored)),
-        )
-        .await?;
+    let stored = changes::add_root_cause(&state, &user, analysis).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -296,22 +247,7 @@ async fn propose(
     State(state): State<AppState>,
     Json(proposal): Json<InitiativeProposal>,
 ) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
-    let department = proposal
-        .owner
-        .strip_prefix("department:")
-        .and_then(|k| Key::parse(k.trim()).ok());
-    may_edit(&user, department.as_ref())?;
-    let stored = actions::propose(&state.store, proposal).await?;
-    state
-        .store
-        .audit(
-            &actor(&user),
-            "initiative.propose",
-            &format!("initiative {}", stored.id),
-            None,
-            Some(&json_of(&stored)),
-        )
-        .await?;
+    let stored = changes::propose(&state, &user, proposal).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -331,37 +267,29 @@ async fn change_status(
     Json(body): Json<StatusBody>,
 ) -> Result<Json<StoredInitiative>, AppError> {
     let to = InitiativeStatus::parse(&body.status).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let before = actions::initiative(&state.store, id).await?;
-    match to {
-        InitiativeStatus::Approved | InitiativeStatus::Rejected => may_edit(&user, None)?,
-        _ => {
-            let department = match &before.initiative.owner {
-                WorkOwner::Department(d) => Some(d),
-                WorkOwner::Council(_) => None,
-            };
-            may_edit(&user, department)?;
-        }
-    }
-    let decision =
-        matches!(to, InitiativeStatus::Approved | InitiativeStatus::Rejected).then(|| {
-            (
-                user.user.display_name.as_str().to_owned(),
-                body.note,
-                body.resources_granted,
-            )
-        });
-    let after = actions::transition(&state.store, id, to, decision).await?;
-    state
-        .store
-        .audit(
-            &actor(&user),
-            &format!("initiative.{}", to.as_str()),
-            &format!("initiative {id}"),
-            Some(&json_of(&before)),
-            Some(&json_of(&after)),
-        )
-        .await?;
+    let after =
+        changes::change_status(&state, &user, id, to, body.note, body.resources_granted).await?;
     Ok(Json(after))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewBody {
+    on: Option<String>,
+    progress: String,
+    metric_value: Option<f64>,
+}
+
+/// A weekly review: progress in words and, optionally, the objective's metric as it stands.
+async fn add_review(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<ReviewBody>,
+) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
+    let on = body.on.unwrap_or_else(|| Date::today().to_string());
+    let after =
+        changes::add_review(&state, &user, id, &on, &body.progress, body.metric_value).await?;
+    Ok((StatusCode::CREATED, Json(after)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -383,42 +311,12 @@ async fn list_tasks(
     Ok(Json(paginate(all, |t| t.id, &page)?))
 }
 
-#[derive(Debug, Deserialize)]
-struct TaskBody {
-    initiative: i64,
-    title: String,
-    owner_name: String,
-    department: String,
-    due: String,
-}
-
 async fn add_task(
     ApiUser(user): ApiUser,
     State(state): State<AppState>,
-    Json(body): Json<TaskBody>,
+    Json(input): Json<TaskInput>,
 ) -> Result<(StatusCode, Json<StoredTask>), AppError> {
-    let department =
-        Key::parse(body.department.trim()).map_err(|e| AppError::Invalid(e.to_string()))?;
-    may_edit(&user, Some(&department))?;
-    let task = actions::add_task(
-        &state.store,
-        body.initiative,
-        &body.title,
-        &body.owner_name,
-        &body.department,
-        &body.due,
-    )
-    .await?;
-    state
-        .store
-        .audit(
-            &actor(&user),
-            "task.add",
-            &format!("task {}", task.id),
-            None,
-            Some(&json_of(&task)),
-        )
-        .await?;
+    let task = changes::add_task(&state, &user, input).await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -433,25 +331,9 @@ async fn complete_task(
     Path(id): Path<i64>,
     Json(body): Json<DoneBody>,
 ) -> Result<Json<StoredTask>, AppError> {
-    let before = state
-        .store
-        .task(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
-    may_edit(&user, Some(&before.task.department))?;
-    let on = body.on.unwrap_or_else(|| Date::today().to_string());
-    let after = actions::complete_task(&state.store, id, &on).await?;
-    state
-        .store
-        .audit(
-            &actor(&user),
-            "task.done",
-            &format!("task {id}"),
-            Some(&json_of(&before)),
-            Some(&json_of(&after)),
-        )
-        .await?;
-    Ok(Json(after))
+    Ok(Json(
+        changes::complete_task(&state, &user, id, body.on).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

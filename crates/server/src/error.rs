@@ -1,5 +1,5 @@
-//! One error type for handlers, answered as JSON `{"error": {"code", "message"}}` (pages answer
-//! the same for now; an HTML error page is still to come). Database errors are logged and never
+//! One error type for handlers: the API answers it as JSON `{"error": {"code", "message"}}`,
+//! pages as an HTML page a person can read ([`PageError`]). Database errors are logged and never
 //! shown.
 
 use axum::Json;
@@ -58,6 +58,53 @@ impl IntoResponse for AppError {
         let (status, code) = self.status();
         let body = serde_json::json!({ "error": { "code": code, "message": self.to_string() } });
         (status, Json(body)).into_response()
+    }
+}
+
+/// An error on a page: the same error and status, answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        Self(err)
+    }
+}
+
+impl From<ServiceError> for PageError {
+    fn from(err: ServiceError) -> Self {
+        Self(err.into())
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(err: StoreError) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self.0 {
+            tracing::error!(%detail, "page failed");
+        }
+        let (status, _) = self.0.status();
+        let heading = match status {
+            StatusCode::UNAUTHORIZED => "Sign in first",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::UNPROCESSABLE_ENTITY => "That did not work",
+            _ => "Something went wrong",
+        };
+        let context = serde_json::json!({
+            "status": status.as_u16(),
+            "heading": heading,
+            "message": self.0.to_string(),
+        });
+        match crate::render("error.html", context) {
+            Ok(body) => (status, axum::response::Html(body)).into_response(),
+            Err(err) => err.into_response(),
+        }
     }
 }
 

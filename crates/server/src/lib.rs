@@ -15,11 +15,12 @@
 
 mod api;
 mod auth;
+mod changes;
 pub mod error;
 mod pages;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::LazyLock;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -35,15 +36,11 @@ pub use error::AppError;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
-    templates: Arc<Environment<'static>>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            templates: Arc::new(templates()),
-        }
+        Self { store }
     }
 
     /// The organisation, or 404 when none has been applied.
@@ -55,12 +52,31 @@ impl AppState {
     }
 }
 
-/// The templates, embedded in the binary. `.html` templates are auto-escaped.
+/// The templates, embedded in the binary and parsed once. `.html` templates are auto-escaped.
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(templates);
+
+/// Renders template `name` with `context`.
+fn render(name: &str, context: impl serde::Serialize) -> Result<String, AppError> {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(context))
+        .map_err(|e| AppError::Internal(format!("template {name}: {e}")))
+}
+
 fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
+        ("error.html", include_str!("../templates/error.html")),
+        (
+            "initiatives.html",
+            include_str!("../templates/initiatives.html"),
+        ),
+        (
+            "initiative.html",
+            include_str!("../templates/initiative.html"),
+        ),
         ("overview.html", include_str!("../templates/overview.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("themes.html", include_str!("../templates/themes.html")),

@@ -9,13 +9,15 @@ use clap::Args;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::synthetic;
 use throughline_domain::Name;
+use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, Participant};
 use throughline_domain::org::{ChangeKind, Organisation, OwnershipRole};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_server::Application;
 use throughline_service::accounts::{self, NewAccount};
+use throughline_service::actions::{self, InitiativeProposal};
 use throughline_service::analysis::{AnalyzeOptions, AnalyzeOutcome, analyze};
 use throughline_service::themes::{TopTen, top_ten};
-use throughline_store::redact_url;
+use throughline_store::{Store, redact_url};
 
 use super::analyze::print_scores;
 use super::open_store;
@@ -143,6 +145,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
     let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
+    let council_work = seed_council_work(&store, &top).await?;
 
     println!("Throughline demo");
     println!(
@@ -183,6 +186,12 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         totals.rejected
     );
     print_analysis(&analysis, &top);
+    if council_work > 0 {
+        println!(
+            "Council work to look at: {council_work} initiatives on the Top Ten themes, one with \
+             its 5-whys root cause, tasks (one overdue) and a weekly review."
+        );
+    }
     println!();
     println!("Explore it:");
     let db = redact_url(&url);
@@ -240,6 +249,161 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     std::io::stdout().flush()?;
     app.run().await?;
     Ok(())
+}
+
+/// A day `days` from today (negative: before), as `YYYY-MM-DD`.
+fn day_from_today(days: i64) -> String {
+    let now = throughline_domain::Timestamp::now().as_millis();
+    Date::of(throughline_domain::Timestamp::from_millis(
+        now + days * 86_400_000,
+    ))
+    .to_string()
+}
+
+/// The council's work on the demo's Top Ten, so that the initiatives board and pages have
+/// something to show: for the first cross-department theme, a root-cause analysis and an
+/// approved, active initiative with tasks (one done, one overdue, one ahead) and a weekly
+/// review; for the first single-department theme, a proposal awaiting the strategic council.
+/// Dates are relative to today. Returns how many initiatives were added.
+async fn seed_council_work(store: &Store, top: &TopTen) -> anyhow::Result<usize> {
+    let owned = |kind: &str| {
+        top.entries.iter().find(|e| {
+            e.ownership
+                .as_ref()
+                .is_some_and(|o| o.owner_kind == kind && !o.owner.is_empty())
+        })
+    };
+    let mut added = 0;
+    if let Some(entry) = owned("council") {
+        let ownership = entry.ownership.as_ref().expect("found by its owner");
+        let departments: Vec<&str> = ownership
+            .evidence
+            .iter()
+            .take(3)
+            .map(|s| s.department.as_str())
+            .collect();
+        let participants = departments
+            .iter()
+            .zip(["Dana Reyes", "Sam Okafor", "Lee Park"])
+            .map(|(d, who)| Participant::parse(&format!("{who} ({d})")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rca = actions::add_root_cause(
+            store,
+            NewRootCause {
+                theme: entry.theme,
+                problem: format!("Customers keep telling us: \"{}\"", entry.label),
+                whys: vec![
+                    "The customer is not told what happens next".into(),
+                    "Each department sees only its own step of the order".into(),
+                    "Hand-offs between departments are by e-mail, not in one system".into(),
+                    "No one owns the order from payment to delivery".into(),
+                    "The journey was never designed across departments".into(),
+                ],
+                root_cause: "No end-to-end owner of the order journey".into(),
+                corrective_action: "Name an order-journey owner and share one order timeline"
+                    .into(),
+                metric: "NPS of the affected stage".into(),
+                participants,
+                verbatims: Vec::new(),
+            },
+        )
+        .await?;
+        let initiative = actions::propose(
+            store,
+            InitiativeProposal {
+                title: "One order timeline across departments".into(),
+                description: format!(
+                    "Every department works from one shared order timeline, so that the \
+                     customer hears one story. Addresses \"{}\".",
+                    entry.label
+                ),
+                owner: format!("council:{}", ownership.owner),
+                sponsor: Some("Chief Customer Officer".into()),
+                metric: "NPS".into(),
+                baseline: -10.0,
+                target: 10.0,
+                due: day_from_today(120),
+                themes: vec![entry.theme],
+                root_cause: Some(rca.id),
+                resources_requested: "Two developers for one quarter".into(),
+                ..InitiativeProposal::default()
+            },
+        )
+        .await?;
+        actions::transition(
+            store,
+            initiative.id,
+            InitiativeStatus::Approved,
+            Some((
+                "Strategic CX Council".into(),
+                Some("Approved at the quarterly meeting".into()),
+                Some("Two developers for one quarter".into()),
+            )),
+        )
+        .await?;
+        actions::transition(store, initiative.id, InitiativeStatus::Active, None).await?;
+        let department = departments.first().copied().unwrap_or("customer-service");
+        let second = departments.get(1).copied().unwrap_or(department);
+        let done = actions::add_task(
+            store,
+            initiative.id,
+            "Map every hand-off of an order between departments",
+            "Dana Reyes",
+            department,
+            &day_from_today(-20),
+        )
+        .await?;
+        actions::complete_task(store, done.id, &day_from_today(-22)).await?;
+        actions::add_task(
+            store,
+            initiative.id,
+            "Agree the order timeline's fields with every department",
+            "Sam Okafor",
+            second,
+            &day_from_today(-3),
+        )
+        .await?;
+        actions::add_task(
+            store,
+            initiative.id,
+            "Show the timeline to customer service agents",
+            "Lee Park",
+            department,
+            &day_from_today(30),
+        )
+        .await?;
+        actions::add_review(
+            store,
+            initiative.id,
+            &day_from_today(-7),
+            "Hand-offs mapped: seven between payment and delivery, three by e-mail only. \
+             Field list waiting on one department.",
+            Some(-6.0),
+        )
+        .await?;
+        added += 1;
+    }
+    if let Some(entry) = owned("department") {
+        let ownership = entry.ownership.as_ref().expect("found by its owner");
+        actions::propose(
+            store,
+            InitiativeProposal {
+                title: format!("Fix the top complaint of {}", ownership.owner_name),
+                description: format!("Customers say \"{}\".", entry.label),
+                owner: format!("department:{}", ownership.owner),
+                metric: "Share of negative comments on the theme (%)".into(),
+                baseline: (entry.share * 100.0).round().max(1.0),
+                target: 0.0,
+                due: day_from_today(90),
+                themes: vec![entry.theme],
+                resources_requested: "None beyond the team's time".into(),
+                ..InitiativeProposal::default()
+            },
+        )
+        .await?;
+        added += 1;
+    }
+    Ok(added)
 }
 
 fn print_analysis(analysis: &AnalyzeOutcome, top: &TopTen) {

@@ -1,6 +1,10 @@
 //! The web application in-process (no port): health, sign-in with CSRF and rate limiting,
 //! sessions and sign-out, the overview with escaped customer text, the API's 401s, tokens and
-//! the security headers — on SQLite and PostgreSQL.
+//! the security headers — on SQLite and PostgreSQL; and the pages in headless Chromium
+//! (`chromium`, over the WebDriver client in `browser`).
+
+mod browser;
+mod chromium;
 
 use std::path::Path;
 

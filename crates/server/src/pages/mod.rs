@@ -12,8 +12,11 @@ use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::accounts::{self, SignInError};
 use throughline_service::themes;
 
+mod initiatives;
+
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
-use crate::{AppError, AppState};
+use crate::error::PageError;
+use crate::{AppError, AppState, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,14 +30,17 @@ pub fn router() -> Router<AppState> {
         .route("/journey", get(journey_map))
         .route("/journey/{stage}", get(stage_page))
         .route("/departments/{key}", get(department_page))
+        .merge(initiatives::router())
 }
 
-fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<String, AppError> {
-    state
-        .templates
-        .get_template(name)
-        .and_then(|t| t.render(context))
-        .map_err(|e| AppError::Internal(format!("template {name}: {e}")))
+/// A form's CSRF token must be the session's.
+fn check_csrf(user: &PageUser, token: &str) -> Result<(), PageError> {
+    if token.is_empty() || token != user.session.csrf_token {
+        return Err(
+            AppError::Forbidden("the form expired; reload the page and try again".into()).into(),
+        );
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -47,15 +53,13 @@ struct LoginPage<'a> {
 
 /// The sign-in form with a fresh CSRF token in a cookie scoped to `/login`.
 fn login_page(
-    state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     email: &str,
     error: Option<&str>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let csrf = accounts::random_secret();
     let body = render(
-        state,
         "login.html",
         LoginPage {
             csrf_token: &csrf,
@@ -77,13 +81,13 @@ fn login_page(
 async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if let Some(secret) = cookie(&headers, SESSION_COOKIE)
         && accounts::session(&state.store, &secret).await?.is_some()
     {
         return Ok(Redirect::to("/").into_response());
     }
-    login_page(&state, &headers, StatusCode::OK, "", None)
+    login_page(&headers, StatusCode::OK, "", None)
 }
 
 #[derive(Deserialize)]
@@ -97,11 +101,10 @@ async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
     if expected.as_deref() != Some(form.csrf_token.as_str()) || form.csrf_token.is_empty() {
         return login_page(
-            &state,
             &headers,
             StatusCode::FORBIDDEN,
             &form.email,
@@ -126,14 +129,12 @@ async fn login(
             Ok(response)
         }
         Err(SignInError::Wrong) => login_page(
-            &state,
             &headers,
             StatusCode::UNAUTHORIZED,
             &form.email,
             Some("The e-mail address or the password is wrong."),
         ),
         Err(SignInError::TooMany) => login_page(
-            &state,
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             &form.email,
@@ -153,12 +154,8 @@ async fn logout(
     headers: HeaderMap,
     user: PageUser,
     Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    if form.csrf_token != user.session.csrf_token {
-        return Err(AppError::Forbidden(
-            "the form expired; reload the page and try again".into(),
-        ));
-    }
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
     accounts::sign_out(&state.store, &user.secret).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", "/", 0, behind_tls(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
@@ -214,7 +211,10 @@ struct Overview {
     spikes: Vec<SpikeView>,
 }
 
-async fn overview(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, AppError> {
+async fn overview(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, PageError> {
     let organisation = state
         .store
         .load_organisation()
@@ -315,7 +315,7 @@ async fn overview(State(state): State<AppState>, user: PageUser) -> Result<Html<
                 .collect();
         }
     }
-    Ok(Html(render(&state, "overview.html", page)?))
+    Ok(Html(render("overview.html", page)?))
 }
 
 /// A moment as `YYYY-MM-DD HH:MM` UTC.
@@ -366,12 +366,12 @@ struct AdminPage {
 }
 
 /// Users, the audit log and the import history: administrators only.
-async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, AppError> {
+async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
     let me = &user.session.user.user;
     if me.role != throughline_domain::user::UserRole::Admin {
-        return Err(AppError::Forbidden(
-            "the administration page is for administrators".into(),
-        ));
+        return Err(
+            AppError::Forbidden("the administration page is for administrators".into()).into(),
+        );
     }
     let text =
         |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -429,7 +429,7 @@ async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<Str
             })
             .collect(),
     };
-    Ok(Html(render(&state, "admin.html", page)?))
+    Ok(Html(render("admin.html", page)?))
 }
 
 #[derive(Serialize)]
@@ -489,7 +489,7 @@ struct ThemesPage {
 async fn theme_list(
     State(state): State<AppState>,
     user: PageUser,
-) -> Result<Html<String>, AppError> {
+) -> Result<Html<String>, PageError> {
     let listed = themes::list(&state.store, false).await?;
     let unit = match state.store.latest_analysis_run().await? {
         Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
@@ -501,7 +501,7 @@ async fn theme_list(
         unit,
         themes: listed.iter().map(theme_row).collect(),
     };
-    Ok(Html(render(&state, "themes.html", page)?))
+    Ok(Html(render("themes.html", page)?))
 }
 
 impl From<throughline_store::Verbatim> for VerbatimView {
@@ -532,36 +532,62 @@ struct ThemePage {
     theme: ThemeRow,
     may_edit: bool,
     verbatims: Vec<VerbatimView>,
+    error: Option<String>,
 }
 
 /// Who may rename, merge or split themes: the codebook is the council's, so admins and council
 /// chairs.
 fn may_edit_themes(user: &PageUser) -> bool {
-    use throughline_domain::user::UserRole;
-    matches!(
-        user.session.user.user.role,
-        UserRole::Admin | UserRole::CouncilChair
-    )
+    crate::changes::may_edit(&user.session.user, None).is_ok()
 }
 
 async fn theme_page(
     State(state): State<AppState>,
     user: PageUser,
     crate::error::extract::Path(id): crate::error::extract::Path<i64>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Html<String>, PageError> {
+    Ok(Html(theme_view(&state, &user, id, None).await?))
+}
+
+async fn theme_view(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    error: Option<String>,
+) -> Result<String, PageError> {
     let detail = themes::show(&state.store, id, 10).await?;
     let page = ThemePage {
-        user: user_view(&user),
+        user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
         theme: theme_row(&detail.theme),
-        may_edit: may_edit_themes(&user),
+        may_edit: may_edit_themes(user),
         verbatims: detail
             .verbatims
             .into_iter()
             .map(VerbatimView::from)
             .collect(),
+        error,
     };
-    Ok(Html(render(&state, "theme.html", page)?))
+    Ok(render("theme.html", page)?)
+}
+
+/// Re-shows a form's page with its error (422) when a change was refused for a bad value;
+/// other errors (forbidden, not found) become their own page.
+async fn or_show_again<F>(
+    result: Result<Response, AppError>,
+    again: F,
+) -> Result<Response, PageError>
+where
+    F: AsyncFnOnce(String) -> Result<String, PageError>,
+{
+    match result {
+        Ok(response) => Ok(response),
+        Err(AppError::Invalid(message)) => {
+            let body = again(message).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -575,30 +601,15 @@ async fn rename_theme(
     user: PageUser,
     crate::error::extract::Path(id): crate::error::extract::Path<i64>,
     Form(form): Form<RenameForm>,
-) -> Result<Response, AppError> {
-    if form.csrf_token != user.session.csrf_token {
-        return Err(AppError::Forbidden(
-            "the form expired; reload the page and try again".into(),
-        ));
-    }
-    if !may_edit_themes(&user) {
-        return Err(AppError::Forbidden(
-            "only administrators and council chairs edit the themes".into(),
-        ));
-    }
-    let before = themes::show(&state.store, id, 0).await?.theme;
-    let after = themes::rename(&state.store, id, &form.label).await?;
-    state
-        .store
-        .audit(
-            user.session.user.user.email.as_str(),
-            "theme.rename",
-            &format!("theme {id}"),
-            Some(&serde_json::json!({ "label": before.label })),
-            Some(&serde_json::json!({ "label": after.label })),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/themes/{id}")).into_response())
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = crate::changes::rename_theme(&state, &user.session.user, id, &form.label)
+        .await
+        .map(|_| Redirect::to(&format!("/themes/{id}")).into_response());
+    or_show_again(result, async |message| {
+        theme_view(&state, &user, id, Some(message)).await
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -642,7 +653,7 @@ fn heat(share: Option<f64>) -> u8 {
 async fn journey_map(
     State(state): State<AppState>,
     user: PageUser,
-) -> Result<Html<String>, AppError> {
+) -> Result<Html<String>, PageError> {
     let map = throughline_service::scorecards::journey_map(&state.store).await?;
     let percent =
         |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
@@ -685,7 +696,7 @@ async fn journey_map(
             })
             .collect(),
     };
-    Ok(Html(render(&state, "journey.html", page)?))
+    Ok(Html(render("journey.html", page)?))
 }
 
 #[derive(Deserialize)]
@@ -708,7 +719,7 @@ async fn stage_page(
     user: PageUser,
     crate::error::extract::Path(stage_key): crate::error::extract::Path<String>,
     crate::error::extract::Query(query): crate::error::extract::Query<StageQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Html<String>, PageError> {
     let org = state.organisation().await?;
     let stage = org
         .journey
@@ -748,7 +759,7 @@ async fn stage_page(
         role,
         verbatims,
     };
-    Ok(Html(render(&state, "stage.html", page)?))
+    Ok(Html(render("stage.html", page)?))
 }
 
 #[derive(Serialize)]
@@ -811,7 +822,7 @@ async fn department_page(
     State(state): State<AppState>,
     user: PageUser,
     crate::error::extract::Path(key): crate::error::extract::Path<String>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Html<String>, PageError> {
     let card = throughline_service::scorecards::department(
         &state.store,
         &key,
@@ -923,5 +934,5 @@ async fn department_page(
             })
             .collect(),
     };
-    Ok(Html(render(&state, "department.html", page)?))
+    Ok(Html(render("department.html", page)?))
 }

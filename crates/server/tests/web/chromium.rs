@@ -1,0 +1,160 @@
+//! The pages in a real browser (headless Chromium over WebDriver) against the server on a real
+//! port: signing in, the overview's numbers, hostile text shown as text, a form's error, a theme
+//! renamed for good, an initiative proposed, approved and reviewed — with a screenshot of each
+//! main page saved under `target/test-artefacts/screenshots/`.
+
+use throughline_server::{AppState, router};
+use throughline_service::themes;
+use throughline_store::testing::TestDatabase;
+
+use super::browser::Browser;
+use super::{PASSWORD, workspace};
+
+const HOSTILE: &str = "<script>window.__pwned = 1</script><b>bold</b> & late";
+
+#[test]
+fn the_pages_work_in_a_real_browser() {
+    let Some(browser) = Browser::start("the_pages_work_in_a_real_browser") else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = runtime.block_on(TestDatabase::sqlite());
+    let (store, top) = runtime.block_on(async {
+        let store = workspace(&db).await;
+        let top = themes::top_ten(&store, 0.5).await.unwrap();
+        themes::rename(&store, top.entries[0].theme, HOSTILE)
+            .await
+            .unwrap();
+        (store, top)
+    });
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(AppState::new(store.clone()));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    // Signing in: the overview sends to the form, the form back to the overview.
+    browser.goto(&format!("{base}/"));
+    assert!(browser.current_url().ends_with("/login"));
+    browser.screenshot("login");
+    browser.fill("input[name=email]", "amara@northwind.example");
+    browser.fill("input[name=password]", PASSWORD);
+    browser.submit("form button[type=submit]");
+    assert_eq!(browser.current_url(), format!("{base}/"));
+
+    // The overview shows the analysis's numbers and the whole Top Ten.
+    let run = runtime
+        .block_on(store.latest_analysis_run())
+        .unwrap()
+        .unwrap();
+    let nps = format!(
+        "{:.0}",
+        run.summary["scores"]["nps"]["value"].as_f64().unwrap()
+    );
+    assert_eq!(browser.text(".score .value"), nps);
+    assert_eq!(
+        browser.count("table.top-ten tbody tr"),
+        top.entries.len(),
+        "one row per Top Ten theme"
+    );
+    browser.screenshot("overview");
+
+    // Hostile text is shown as text: the script and the tag are characters on the page.
+    let overview = browser.text("table.top-ten");
+    assert!(overview.contains(HOSTILE), "{overview}");
+    assert_eq!(
+        browser.script("return document.querySelectorAll('main script, main b').length"),
+        0
+    );
+    assert_eq!(
+        browser.script("return typeof window.__pwned"),
+        "undefined",
+        "no script from customer text ran"
+    );
+
+    for (page, name) in [
+        ("/journey", "journey"),
+        ("/themes", "themes"),
+        ("/departments/customer-service", "department"),
+        ("/admin", "admin"),
+    ] {
+        browser.goto(&format!("{base}{page}"));
+        assert_eq!(browser.count("h1"), 1, "{page} has its heading");
+        browser.screenshot(name);
+    }
+
+    // A theme renamed in its page stays renamed.
+    let theme = top.entries[1].theme;
+    browser.goto(&format!("{base}/themes/{theme}"));
+    browser.fill("input[name=label]", "Deliveries arrive late");
+    browser.submit("form[action$='/rename'] button");
+    browser.goto(&format!("{base}/themes/{theme}"));
+    assert_eq!(browser.text("h1"), "Deliveries arrive late");
+    let stored = runtime
+        .block_on(themes::show(&store, theme, 0))
+        .unwrap()
+        .theme;
+    assert_eq!(stored.label, "Deliveries arrive late");
+    browser.screenshot("theme");
+
+    // A proposal with a bad value comes back with the error and the values typed.
+    browser.goto(&format!("{base}/initiatives"));
+    browser.fill("input[name=title]", "Call before every delivery");
+    browser.fill("input[name=metric]", "NPS of Receive");
+    browser.fill("input[name=baseline]", "about ten");
+    browser.fill("input[name=target]", "20");
+    browser.script("document.querySelector('input[name=due]').value = '2027-03-31'");
+    browser.submit("form[action='/initiatives'] button");
+    let error = browser.text(".error");
+    assert!(error.contains("the baseline must be a number"), "{error}");
+    assert_eq!(
+        browser.script("return document.querySelector('input[name=title]').value"),
+        "Call before every delivery"
+    );
+    browser.screenshot("form-error");
+    browser.fill("input[name=baseline]", "-5");
+    browser.submit("form[action='/initiatives'] button");
+    assert!(
+        browser.current_url().contains("/initiatives/"),
+        "{}: {}",
+        browser.current_url(),
+        browser.script("return document.querySelector('main').innerText")
+    );
+    assert!(browser.text("h1").contains("Call before every delivery"));
+
+    // The council approves it; a review with a bad number is refused, a good one recorded.
+    browser.submit("form[action$='/status'] button");
+    assert!(
+        browser.text("h1").contains("approved"),
+        "{}",
+        browser.text("h1")
+    );
+    browser.fill(
+        "textarea[name=progress]",
+        "Drivers call ahead on two routes.",
+    );
+    browser.fill("input[name=metric_value]", "lots");
+    browser.submit("form[action$='/reviews'] button");
+    assert!(browser.text(".error").contains("must be a number"));
+    browser.fill(
+        "textarea[name=progress]",
+        "Drivers call ahead on two routes.",
+    );
+    browser.fill("input[name=metric_value]", "2");
+    browser.submit("form[action$='/reviews'] button");
+    assert!(
+        browser
+            .text(".reviews")
+            .contains("Drivers call ahead on two routes.")
+    );
+    assert!(browser.text(".objective").contains("28% of the way"));
+    browser.screenshot("initiative");
+    browser.goto(&format!("{base}/initiatives"));
+    assert_eq!(browser.count(".card"), 1);
+    browser.screenshot("initiatives");
+}
