@@ -123,6 +123,37 @@ pub struct Summary {
     pub placed: u64,
     pub top_ten: Vec<TopTenEntry>,
     pub spikes: Vec<SpikeResult>,
+    /// The scores month by month (UTC calendar months, oldest first), for trend charts.
+    pub monthly: Vec<PeriodScores>,
+}
+
+/// The scores of the records received in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodScores {
+    pub period: String,
+    pub records: u64,
+    pub nps: Option<Estimate>,
+    pub csat: Option<Estimate>,
+}
+
+/// The scores of each month that has records, oldest first.
+fn monthly_scores(inputs: &[Input]) -> Vec<PeriodScores> {
+    let mut months: std::collections::BTreeMap<String, Vec<&Input>> = Default::default();
+    for input in inputs {
+        months
+            .entry(Period::Month.key(input.received_at_millis))
+            .or_default()
+            .push(input);
+    }
+    months
+        .into_iter()
+        .map(|(period, records)| PeriodScores {
+            records: records.len() as u64,
+            nps: scores::nps(records.iter().filter_map(|i| i.nps)),
+            csat: scores::csat(records.iter().filter_map(|i| i.csat)),
+            period,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -411,6 +442,7 @@ pub fn aggregate(
                 p_value: s.p_value,
             })
             .collect(),
+        monthly: monthly_scores(inputs),
     };
     (theme_results, summary)
 }

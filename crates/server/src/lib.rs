@@ -16,6 +16,7 @@
 mod api;
 mod auth;
 mod changes;
+mod charts;
 pub mod error;
 mod pages;
 
@@ -83,6 +84,7 @@ fn templates() -> Environment<'static> {
         ("theme.html", include_str!("../templates/theme.html")),
         ("journey.html", include_str!("../templates/journey.html")),
         ("stage.html", include_str!("../templates/stage.html")),
+        ("charts.html", include_str!("../templates/charts.html")),
         (
             "department.html",
             include_str!("../templates/department.html"),

@@ -179,6 +179,7 @@ struct ScoreView {
 
 #[derive(Serialize)]
 struct TopTenRow {
+    theme: i64,
     rank: u32,
     label: String,
     support: u64,
@@ -209,6 +210,93 @@ struct Overview {
     unit: &'static str,
     top_ten: Vec<TopTenRow>,
     spikes: Vec<SpikeView>,
+    charts: Vec<crate::charts::LineChart>,
+    initiatives: Vec<InitiativeCount>,
+    overdue: Vec<OverdueTask>,
+}
+
+#[derive(Serialize)]
+struct InitiativeCount {
+    status: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct OverdueTask {
+    title: String,
+    initiative: i64,
+    initiative_title: String,
+    department: String,
+    owner: String,
+    due: String,
+}
+
+/// The month-by-month charts of the latest analysis: NPS and CSAT with their intervals.
+fn score_charts(summary: &serde_json::Value) -> Vec<crate::charts::LineChart> {
+    let Some(months) = summary["monthly"].as_array() else {
+        return Vec::new();
+    };
+    [
+        ("NPS by month", "NPS points", "nps"),
+        ("CSAT by month", "% satisfied (4–5)", "csat"),
+    ]
+    .into_iter()
+    .filter_map(|(title, unit, key)| {
+        let points: Vec<crate::charts::Point> = months
+            .iter()
+            .filter_map(|m| {
+                let e = &m[key];
+                Some(crate::charts::Point {
+                    label: m["period"].as_str()?.to_owned(),
+                    value: e["value"].as_f64()?,
+                    interval: Some((e["low"].as_f64()?, e["high"].as_f64()?)),
+                    n: e["n"].as_u64().unwrap_or(0),
+                })
+            })
+            .collect();
+        crate::charts::LineChart::new(title, unit, &points)
+    })
+    .collect()
+}
+
+/// Initiatives that are not closed, by status, and the open tasks past their due date.
+async fn open_work(
+    state: &AppState,
+) -> Result<(Vec<InitiativeCount>, Vec<OverdueTask>), PageError> {
+    use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
+    let initiatives = state.store.initiatives().await?;
+    let counts = [
+        InitiativeStatus::Proposed,
+        InitiativeStatus::Approved,
+        InitiativeStatus::Active,
+    ]
+    .into_iter()
+    .map(|status| InitiativeCount {
+        status: status.as_str(),
+        count: initiatives.iter().filter(|i| i.status == status).count(),
+    })
+    .collect();
+    let today = Date::today();
+    let mut overdue: Vec<OverdueTask> = state
+        .store
+        .tasks(None)
+        .await?
+        .into_iter()
+        .filter(|t| t.status == TaskStatus::Open && t.task.due < today)
+        .map(|t| OverdueTask {
+            initiative_title: initiatives
+                .iter()
+                .find(|i| i.id == t.task.initiative)
+                .map_or_else(String::new, |i| i.initiative.title.clone()),
+            initiative: t.task.initiative,
+            title: t.task.title,
+            department: t.task.department.as_str().to_owned(),
+            owner: t.task.owner_name,
+            due: t.task.due.to_string(),
+        })
+        .collect();
+    overdue.sort_by(|a, b| a.due.cmp(&b.due));
+    Ok((counts, overdue))
 }
 
 async fn overview(
@@ -233,8 +321,13 @@ async fn overview(
         unit: "NPS points",
         top_ten: Vec::new(),
         spikes: Vec::new(),
+        charts: Vec::new(),
+        initiatives: Vec::new(),
+        overdue: Vec::new(),
     };
+    (page.initiatives, page.overdue) = open_work(&state).await?;
     if let Some(run) = run {
+        page.charts = score_charts(&run.summary);
         let scores = &run.summary["scores"];
         for (name, key, unit, decimals) in [
             ("NPS", "nps", "", 0),
@@ -290,6 +383,7 @@ async fn overview(
                     None => ("-".into(), "", "", String::new()),
                 };
                 TopTenRow {
+                    theme: e.theme,
                     rank: e.rank,
                     label: e.label,
                     support: e.support,

@@ -229,7 +229,19 @@ impl Browser {
                 &format!("/session/{}/element", self.session),
                 Some(json!({ "using": "css selector", "value": css })),
             )
-            .unwrap_or_else(|e| panic!("no element {css:?} on {}: {e}", self.current_url()));
+            .unwrap_or_else(|e| {
+                let page = self
+                    .try_call(
+                        "POST",
+                        &format!("/session/{}/execute/sync", self.session),
+                        Some(json!({ "script": "return document.body.innerText", "args": [] })),
+                    )
+                    .unwrap_or_default();
+                panic!(
+                    "no element {css:?} on {}: {e}\nthe page says: {page}",
+                    self.current_url()
+                )
+            });
         found[ELEMENT]
             .as_str()
             .unwrap_or_else(|| panic!("{css:?}: not an element reference: {found}"))

@@ -62,6 +62,13 @@ fn the_pages_work_in_a_real_browser() {
         top.entries.len(),
         "one row per Top Ten theme"
     );
+    assert_eq!(
+        browser.script(
+            "return Array.from(document.querySelectorAll('figure.chart svg > title')).map(t => t.textContent)"
+        ),
+        serde_json::json!(["NPS by month", "CSAT by month"]),
+        "the trend charts are drawn, with their titles"
+    );
     browser.screenshot("overview");
 
     // Hostile text is shown as text: the script and the tag are characters on the page.
