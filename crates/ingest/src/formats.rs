@@ -344,25 +344,35 @@ impl LineCounter {
     }
 }
 
+/// A JSON object as a row: its keys are the columns; strings as they are, numbers and booleans
+/// as written, `null` as empty.
+pub fn object_row(
+    line: u64,
+    map: serde_json::Map<String, serde_json::Value>,
+    raw: String,
+) -> RawRow {
+    RawRow {
+        line,
+        cells: map
+            .into_iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (key, value)
+            })
+            .collect(),
+        raw: vec![raw],
+        problem: None,
+    }
+}
+
 fn json_row(line: u64, text: String) -> RawRow {
     let text = text.trim_start_matches('\u{feff}').to_owned();
     match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Object(map)) => RawRow {
-            line,
-            cells: map
-                .into_iter()
-                .map(|(key, value)| {
-                    let value = match value {
-                        serde_json::Value::Null => String::new(),
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (key, value)
-                })
-                .collect(),
-            raw: vec![text],
-            problem: None,
-        },
+        Ok(serde_json::Value::Object(map)) => object_row(line, map, text),
         Ok(_) => RawRow {
             line,
             cells: Vec::new(),

@@ -6,6 +6,7 @@ pub mod fields;
 pub mod formats;
 pub mod pipeline;
 pub mod presets;
+pub mod records;
 pub mod rejects;
 pub mod xlsx;
 

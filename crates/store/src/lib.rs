@@ -5,6 +5,7 @@ mod actions;
 mod analysis;
 mod feedback;
 mod org;
+mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -21,6 +22,7 @@ pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
 };
+pub use search::{FeedbackFilter, FeedbackListing};
 
 use std::str::FromStr;
 use std::time::Duration;

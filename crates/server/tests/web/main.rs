@@ -5,6 +5,9 @@
 
 mod browser;
 mod chromium;
+mod feedback_api;
+
+use feedback_api::feedback_goes_in_and_is_found;
 
 use std::path::Path;
 
@@ -768,4 +771,5 @@ backend_tests!(
     people_sign_in_and_see_the_overview_safely,
     repeated_wrong_passwords_are_slowed_down,
     the_api_reads_and_changes_work_by_role,
+    feedback_goes_in_and_is_found,
 );

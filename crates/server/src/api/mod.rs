@@ -20,8 +20,12 @@ use crate::changes::{self, TaskInput};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
 
+mod feedback;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/feedback", get(feedback::list).post(feedback::ingest_one))
+        .route("/feedback/batch", post(feedback::ingest_batch))
         .route("/top-ten", get(top_ten))
         .route("/themes", get(list_themes))
         .route("/departments", get(departments))
@@ -53,17 +57,23 @@ struct PageQuery {
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 
-fn paginate<T>(
-    mut items: Vec<T>,
-    id: impl Fn(&T) -> i64,
-    query: &PageQuery,
-) -> Result<Page<T>, AppError> {
+/// The page size asked for, checked.
+fn paginate_query(query: &PageQuery) -> Result<u32, AppError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(AppError::Invalid(format!(
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
+    Ok(limit)
+}
+
+fn paginate<T>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> i64,
+    query: &PageQuery,
+) -> Result<Page<T>, AppError> {
+    let limit = paginate_query(query)?;
     items.retain(|item| query.after.is_none_or(|after| id(item) > after));
     items.sort_by_key(|item| id(item));
     let more = items.len() > limit as usize;

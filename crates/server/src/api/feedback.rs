@@ -1,0 +1,110 @@
+//! `/api/v1/feedback`: ingest one record or a batch (administrators and council chairs, whose
+//! tokens integrations use), and list records with filters (everyone signed in).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_store::FeedbackListing;
+
+use super::{Page, PageQuery, paginate_query};
+use crate::auth::ApiUser;
+use crate::changes::may_edit;
+use crate::error::extract::{Json, Query};
+use crate::{AppError, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct SourceQuery {
+    source: Option<String>,
+}
+
+/// What an ingest stored.
+#[derive(Debug, Serialize)]
+pub struct Ingested {
+    import: i64,
+    source: String,
+    received: u64,
+    imported: u64,
+    duplicates: u64,
+}
+
+async fn ingest(
+    state: &AppState,
+    user: &throughline_store::StoredUser,
+    source: Option<&str>,
+    records: Vec<serde_json::Value>,
+) -> Result<(StatusCode, Json<Ingested>), AppError> {
+    may_edit(user, None)?;
+    let import = feedback::ingest(&state.store, source, records).await?;
+    let totals = &import.totals;
+    state
+        .store
+        .audit(
+            user.user.email.as_str(),
+            "feedback.ingest",
+            &format!("import {}", import.id),
+            None,
+            Some(&serde_json::json!({
+                "source": import.source, "received": totals.rows_read,
+                "imported": totals.imported, "duplicates": totals.duplicates,
+            })),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Ingested {
+            import: import.id,
+            source: import.source.clone(),
+            received: totals.rows_read,
+            imported: totals.imported,
+            duplicates: totals.duplicates,
+        }),
+    ))
+}
+
+/// `POST /feedback?source=NAME`: one record, a JSON object with the import's field names
+/// (`id`, `received_at`, `comment`, `nps`, `csat`, `stage`, `channel`, …).
+pub async fn ingest_one(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<SourceQuery>,
+    Json(record): Json<serde_json::Value>,
+) -> Result<(StatusCode, Json<Ingested>), AppError> {
+    ingest(&state, &user, query.source.as_deref(), vec![record]).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    source: Option<String>,
+    records: Vec<serde_json::Value>,
+}
+
+/// `POST /feedback/batch`: `{"source": NAME, "records": [...]}`, up to 10,000 records, all
+/// stored or (when one is not valid) none.
+pub async fn ingest_batch(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(batch): Json<Batch>,
+) -> Result<(StatusCode, Json<Ingested>), AppError> {
+    ingest(&state, &user, batch.source.as_deref(), batch.records).await
+}
+
+/// `GET /feedback?q=&theme=&stage=&department=&channel=&source=&from=&to=&nps_min=&nps_max=&sentiment=&limit=&after=`
+pub async fn list(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<FeedbackQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<FeedbackListing>>, AppError> {
+    let limit = paginate_query(&page)?;
+    let mut items = feedback::find(&state.store, &query, page.after, limit + 1).await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more {
+        items.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(Json(Page { items, next }))
+}

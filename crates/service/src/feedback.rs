@@ -1,0 +1,158 @@
+//! Feedback records through the API: ingesting JSON records (one or a batch, validated and
+//! redacted like an imported file, all or nothing) and finding records with filters given as
+//! text, as a query string carries them.
+
+use serde::Deserialize;
+use throughline_domain::action::Date;
+use throughline_domain::{Name, Timestamp};
+use throughline_ingest::records::{IngestError, ingest_objects};
+use throughline_store::{FeedbackFilter, FeedbackListing, ImportRecord, Store};
+
+use crate::{Result, ServiceError};
+
+/// Stores `records` (JSON objects) as one import from `source` (default `api`).
+pub async fn ingest(
+    store: &Store,
+    source: Option<&str>,
+    records: Vec<serde_json::Value>,
+) -> Result<ImportRecord> {
+    let source = Name::parse(source.unwrap_or("api").trim())
+        .map_err(|e| ServiceError::Invalid(format!("source: {e}")))?;
+    ingest_objects(store, source, records)
+        .await
+        .map_err(|err| match err {
+            IngestError::Store(err) => ServiceError::Store(err),
+            other => ServiceError::Invalid(other.to_string()),
+        })
+}
+
+/// The filters of a feedback search, as text (from a query string or a form); empty means
+/// not given.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct FeedbackQuery {
+    /// Words the text contains.
+    pub q: Option<String>,
+    pub theme: Option<String>,
+    pub stage: Option<String>,
+    /// A department key: the stages it takes part in.
+    pub department: Option<String>,
+    pub channel: Option<String>,
+    pub source: Option<String>,
+    /// `YYYY-MM-DD`, included.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, included.
+    pub to: Option<String>,
+    pub nps_min: Option<String>,
+    pub nps_max: Option<String>,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment: Option<String>,
+}
+
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn day_start(field: &str, value: &str) -> Result<Timestamp> {
+    let date = Date::parse(value).map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))?;
+    let millis = throughline_ingest::dates::parse_timestamp(date.as_str())
+        .map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))?
+        .as_millis();
+    Ok(Timestamp::from_millis(millis))
+}
+
+fn nps_bound(field: &str, value: &str) -> Result<u8> {
+    value
+        .parse::<u8>()
+        .ok()
+        .filter(|v| *v <= 10)
+        .ok_or_else(|| ServiceError::Invalid(format!("{field} must be 0 to 10, not {value:?}")))
+}
+
+impl FeedbackQuery {
+    /// The store's filter; a wrong value says which field and why.
+    pub async fn filter(&self, store: &Store) -> Result<FeedbackFilter> {
+        let mut filter = FeedbackFilter {
+            text: given(&self.q).map(str::to_owned),
+            channel: given(&self.channel).map(str::to_owned),
+            source: given(&self.source).map(str::to_owned),
+            ..FeedbackFilter::default()
+        };
+        if let Some(theme) = given(&self.theme) {
+            filter.theme = Some(theme.parse().map_err(|_| {
+                ServiceError::Invalid(format!("theme must be a theme's number, not {theme:?}"))
+            })?);
+        }
+        let org = store.load_organisation().await?;
+        if let Some(stage) = given(&self.stage) {
+            if let Some(org) = &org
+                && !org.journey.stages.iter().any(|s| s.key.as_str() == stage)
+            {
+                let known: Vec<&str> = org.journey.stages.iter().map(|s| s.key.as_str()).collect();
+                return Err(ServiceError::Invalid(format!(
+                    "there is no stage {stage:?}; the stages are {}",
+                    known.join(", ")
+                )));
+            }
+            filter.stages = Some(vec![stage.to_owned()]);
+        }
+        if let Some(department) = given(&self.department) {
+            let org = org.as_ref().ok_or_else(|| {
+                ServiceError::Invalid("no organisation has been applied yet".into())
+            })?;
+            if !org.departments.iter().any(|d| d.key.as_str() == department) {
+                return Err(ServiceError::Invalid(format!(
+                    "there is no department {department:?}"
+                )));
+            }
+            let stages: Vec<String> = org
+                .journey
+                .stages
+                .iter()
+                .filter(|s| {
+                    org.departments_of_stage(s)
+                        .iter()
+                        .any(|(d, _)| d.key.as_str() == department)
+                })
+                .map(|s| s.key.as_str().to_owned())
+                .collect();
+            filter.stages = Some(match filter.stages.take() {
+                Some(chosen) => chosen.into_iter().filter(|s| stages.contains(s)).collect(),
+                None => stages,
+            });
+        }
+        if let Some(from) = given(&self.from) {
+            filter.from = Some(day_start("from", from)?);
+        }
+        if let Some(to) = given(&self.to) {
+            let start = day_start("to", to)?;
+            filter.to = Some(Timestamp::from_millis(start.as_millis() + 86_400_000));
+        }
+        if let Some(min) = given(&self.nps_min) {
+            filter.nps_min = Some(nps_bound("nps_min", min)?);
+        }
+        if let Some(max) = given(&self.nps_max) {
+            filter.nps_max = Some(nps_bound("nps_max", max)?);
+        }
+        if let Some(label) = given(&self.sentiment) {
+            if !matches!(label, "negative" | "neutral" | "positive") {
+                return Err(ServiceError::Invalid(format!(
+                    "sentiment must be negative, neutral or positive, not {label:?}"
+                )));
+            }
+            filter.sentiment = Some(label.to_owned());
+        }
+        Ok(filter)
+    }
+}
+
+/// Records matching `query` after the id `after`, at most `limit`.
+pub async fn find(
+    store: &Store,
+    query: &FeedbackQuery,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<FeedbackListing>> {
+    let filter = query.filter(store).await?;
+    Ok(store.find_feedback(&filter, after, limit).await?)
+}
