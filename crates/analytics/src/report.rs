@@ -12,7 +12,7 @@ use crate::placement::{Placement, Placer};
 use crate::scores::{self, Estimate};
 use crate::sentiment::{Label, sentiment};
 use crate::themes::{DiscoverOptions, ThemeCount, discover};
-use crate::trends::{Dated, Period, Spike, spikes, trends};
+use crate::trends::{Dated, Period, PeriodPoint, Spike, spikes, trends};
 
 /// A record to analyse.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +77,8 @@ pub struct ThemeResult {
     pub stage: Option<String>,
     /// Cost and effect on the overall score, when the records carry scores.
     pub impact: Option<ThemeImpact>,
+    /// Its records month by month (every month with records, oldest first).
+    pub trend: Vec<PeriodPoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -355,7 +357,7 @@ pub fn aggregate(
         }
     }
     let n = inputs.len().max(1) as f64;
-    let theme_results: Vec<ThemeResult> = themes
+    let mut theme_results: Vec<ThemeResult> = themes
         .iter()
         .enumerate()
         .map(|(t, theme)| ThemeResult {
@@ -374,6 +376,7 @@ pub fn aggregate(
                 .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
                 .map(|(s, _)| (*s).to_owned()),
             impact: impacts.as_ref().map(|all| all[t].clone()),
+            trend: Vec::new(),
         })
         .collect();
 
@@ -405,6 +408,11 @@ pub fn aggregate(
         })
         .collect();
     let (totals, theme_trends) = trends(&dated, theme_count, Period::Month);
+    for trend in &theme_trends {
+        if let Some(result) = theme_results.get_mut(trend.theme) {
+            result.trend = trend.points.clone();
+        }
+    }
     let spike_list: Vec<Spike> = if totals.len() >= 3 {
         spikes(&totals, &theme_trends)
     } else {

@@ -206,3 +206,42 @@ mod tests {
         assert!(LineChart::new("NPS", "NPS points", &[point("2026-01", 1.0)]).is_none());
     }
 }
+
+/// A small trend line for a table cell: no axes, a title that says what it shows.
+#[derive(Debug, Serialize)]
+pub struct Sparkline {
+    points: String,
+    title: String,
+}
+
+impl Sparkline {
+    pub const WIDTH: f64 = 120.0;
+    pub const HEIGHT: f64 = 28.0;
+
+    /// Counts per period, oldest first; `None` with fewer than two periods.
+    pub fn new(what: &str, periods: &[(String, f64)]) -> Option<Self> {
+        if periods.len() < 2 {
+            return None;
+        }
+        let high = periods.iter().map(|(_, v)| *v).fold(0.0, f64::max).max(1.0);
+        let last = (periods.len() - 1) as f64;
+        let points = periods
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| {
+                let x = 2.0 + (Self::WIDTH - 4.0) * i as f64 / last;
+                let y = 2.0 + (Self::HEIGHT - 4.0) * (1.0 - v / high);
+                format!("{:.1},{:.1}", x, y)
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (first, _) = &periods[0];
+        let (final_period, final_value) = &periods[periods.len() - 1];
+        Some(Self {
+            points,
+            title: format!(
+                "{what} per month from {first} to {final_period} (highest {high:.0}, last {final_value:.0})"
+            ),
+        })
+    }
+}

@@ -446,6 +446,7 @@ async fn save_aggregates(
                         .as_ref()
                         .map(|i| serde_json::to_value(i).expect("an impact always serialises")),
                     top_ten_rank: rank_of.get(result.id.as_str()).copied(),
+                    trend: serde_json::to_value(&result.trend).expect("a trend always serialises"),
                 },
             )
         })

@@ -69,6 +69,8 @@ pub struct ThemeAggregates {
     pub impact: Option<serde_json::Value>,
     /// Its place in the Top Ten, from 1.
     pub top_ten_rank: Option<u32>,
+    /// Its records month by month (the analytics crate's `PeriodPoint`s, as JSON).
+    pub trend: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -164,7 +166,7 @@ pub struct AnalysisSession {
 
 const THEME_COLUMNS: &str = "id, label, label_edited, phrases, added_phrases, status, merged_into, \
      split_from, owner, created_at, updated_at, records, share, mean_sentiment, stage_key, impact, \
-     top_ten_rank";
+     top_ten_rank, trend";
 
 impl Store {
     /// Starts changing the analysis; nothing is visible to others until it commits.
@@ -527,14 +529,14 @@ impl AnalysisSession {
     pub async fn save_theme_aggregates(&mut self, themes: &[(i64, ThemeAggregates)]) -> Result<()> {
         sqlx::query(
             "UPDATE themes SET records = 0, share = 0, mean_sentiment = NULL, stage_key = NULL, \
-             impact = NULL, top_ten_rank = NULL",
+             impact = NULL, top_ten_rank = NULL, trend = '[]'",
         )
         .execute(&mut *self.tx)
         .await?;
         for (id, a) in themes {
             sqlx::query(
                 "UPDATE themes SET records = $1, share = $2, mean_sentiment = $3, stage_key = $4, \
-                 impact = $5, top_ten_rank = $6 WHERE id = $7",
+                 impact = $5, top_ten_rank = $6, trend = $7 WHERE id = $8",
             )
             .bind(i64::try_from(a.records).unwrap_or(i64::MAX))
             .bind(a.share)
@@ -542,6 +544,7 @@ impl AnalysisSession {
             .bind(a.stage.as_deref())
             .bind(a.impact.as_ref().map(|v| v.to_string()))
             .bind(a.top_ten_rank.map(i64::from))
+            .bind(a.trend.to_string())
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
@@ -636,6 +639,7 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
                         .map_err(|e| StoreError::Inconsistent(format!("{what}: impact: {e}")))
                 })
                 .transpose()?,
+            trend: json_column(row, "trend", &what)?,
             top_ten_rank: row
                 .try_get::<Option<i64>, _>("top_ten_rank")?
                 .and_then(|r| u32::try_from(r).ok()),

@@ -12,6 +12,7 @@ use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::accounts::{self, SignInError};
 use throughline_service::themes;
 
+mod explorer;
 mod initiatives;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
@@ -24,13 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/admin", get(admin))
-        .route("/themes", get(theme_list))
-        .route("/themes/{id}", get(theme_page))
-        .route("/themes/{id}/rename", post(rename_theme))
         .route("/journey", get(journey_map))
         .route("/journey/{stage}", get(stage_page))
         .route("/departments/{key}", get(department_page))
         .merge(initiatives::router())
+        .merge(explorer::router())
 }
 
 /// A form's CSRF token must be the session's.
@@ -526,76 +525,11 @@ async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<Str
     Ok(Html(render("admin.html", page)?))
 }
 
-#[derive(Serialize)]
-struct ThemeRow {
-    id: i64,
-    label: String,
-    records: u64,
-    share: String,
-    sentiment: String,
-    stage: String,
-    rank: String,
-    cost: String,
-    status: &'static str,
-    phrases: String,
-    added_phrases: String,
-}
-
-fn theme_row(t: &throughline_store::StoredTheme) -> ThemeRow {
-    let a = &t.aggregates;
-    let cost = a
-        .impact
-        .as_ref()
-        .and_then(|i| i["cost"]["value"].as_f64())
-        .map_or_else(String::new, |c| format!("{:.1}", -c));
-    ThemeRow {
-        id: t.id,
-        label: t.label.clone(),
-        records: a.records,
-        share: format!("{:.1}%", a.share * 100.0),
-        sentiment: a
-            .mean_sentiment
-            .map_or_else(|| "-".into(), |s| format!("{s:+.2}")),
-        stage: a.stage.clone().unwrap_or_else(|| "no stage".into()),
-        rank: a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
-        cost,
-        status: t.status.as_str(),
-        phrases: t.phrases.join(", "),
-        added_phrases: t.added_phrases.join(", "),
-    }
-}
-
 fn user_view(user: &PageUser) -> UserView {
     UserView {
         display_name: user.session.user.user.display_name.as_str().to_owned(),
         role: user.session.user.user.role.as_str(),
     }
-}
-
-#[derive(Serialize)]
-struct ThemesPage {
-    user: UserView,
-    csrf_token: String,
-    unit: &'static str,
-    themes: Vec<ThemeRow>,
-}
-
-async fn theme_list(
-    State(state): State<AppState>,
-    user: PageUser,
-) -> Result<Html<String>, PageError> {
-    let listed = themes::list(&state.store, false).await?;
-    let unit = match state.store.latest_analysis_run().await? {
-        Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
-        _ => "NPS points",
-    };
-    let page = ThemesPage {
-        user: user_view(&user),
-        csrf_token: user.session.csrf_token.clone(),
-        unit,
-        themes: listed.iter().map(theme_row).collect(),
-    };
-    Ok(Html(render("themes.html", page)?))
 }
 
 impl From<throughline_store::Verbatim> for VerbatimView {
@@ -619,52 +553,6 @@ struct VerbatimView {
     stage: String,
 }
 
-#[derive(Serialize)]
-struct ThemePage {
-    user: UserView,
-    csrf_token: String,
-    theme: ThemeRow,
-    may_edit: bool,
-    verbatims: Vec<VerbatimView>,
-    error: Option<String>,
-}
-
-/// Who may rename, merge or split themes: the codebook is the council's, so admins and council
-/// chairs.
-fn may_edit_themes(user: &PageUser) -> bool {
-    crate::changes::may_edit(&user.session.user, None).is_ok()
-}
-
-async fn theme_page(
-    State(state): State<AppState>,
-    user: PageUser,
-    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
-) -> Result<Html<String>, PageError> {
-    Ok(Html(theme_view(&state, &user, id, None).await?))
-}
-
-async fn theme_view(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    error: Option<String>,
-) -> Result<String, PageError> {
-    let detail = themes::show(&state.store, id, 10).await?;
-    let page = ThemePage {
-        user: user_view(user),
-        csrf_token: user.session.csrf_token.clone(),
-        theme: theme_row(&detail.theme),
-        may_edit: may_edit_themes(user),
-        verbatims: detail
-            .verbatims
-            .into_iter()
-            .map(VerbatimView::from)
-            .collect(),
-        error,
-    };
-    Ok(render("theme.html", page)?)
-}
-
 /// Re-shows a form's page with its error (422) when a change was refused for a bad value;
 /// other errors (forbidden, not found) become their own page.
 async fn or_show_again<F>(
@@ -682,28 +570,6 @@ where
         }
         Err(other) => Err(other.into()),
     }
-}
-
-#[derive(Deserialize)]
-struct RenameForm {
-    csrf_token: String,
-    label: String,
-}
-
-async fn rename_theme(
-    State(state): State<AppState>,
-    user: PageUser,
-    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
-    Form(form): Form<RenameForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let result = crate::changes::rename_theme(&state, &user.session.user, id, &form.label)
-        .await
-        .map(|_| Redirect::to(&format!("/themes/{id}")).into_response());
-    or_show_again(result, async |message| {
-        theme_view(&state, &user, id, Some(message)).await
-    })
-    .await
 }
 
 #[derive(Serialize)]

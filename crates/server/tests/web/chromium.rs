@@ -98,6 +98,7 @@ fn the_pages_work_in_a_real_browser() {
     // A theme renamed in its page stays renamed.
     let theme = top.entries[1].theme;
     browser.goto(&format!("{base}/themes/{theme}"));
+    browser.click("details.edit summary");
     browser.fill("input[name=label]", "Deliveries arrive late");
     browser.submit("form[action$='/rename'] button");
     browser.goto(&format!("{base}/themes/{theme}"));

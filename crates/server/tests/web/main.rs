@@ -5,8 +5,10 @@
 
 mod browser;
 mod chromium;
+mod explorer;
 mod feedback_api;
 
+use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 
 use std::path::Path;
@@ -294,11 +296,68 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     let page = send(&app, get(&format!("/themes/{hostile}"), Some(&session))).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("What customers say"));
+    let records = store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                theme: Some(hostile),
+                ..Default::default()
+            },
+            None,
+            10_000,
+        )
+        .await
+        .unwrap();
+    assert!(records.len() > 25);
     assert_eq!(
         page.body.matches("<blockquote>").count(),
-        10,
-        "ten verbatims"
+        25,
+        "a page of 25 records"
     );
+    // The next page follows on, and together the pages hold every record of the theme.
+    let mut seen = 25;
+    let mut next = page.body.clone();
+    while let Some(link) = next
+        .split("<a href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.contains("after="))
+        .map(|href| href.replace("&amp;", "&").replace("&#x2f;", "/"))
+    {
+        next = send(&app, get(&link, Some(&session))).await.body;
+        seen += next.matches("<blockquote>").count();
+    }
+    assert_eq!(seen, records.len());
+    // Filters narrow the records; a bad one is said beside the form.
+    let word = "still";
+    let narrowed = send(
+        &app,
+        get(
+            &format!("/themes/{hostile}?q={word}&nps_max=6"),
+            Some(&session),
+        ),
+    )
+    .await;
+    let expected = records
+        .iter()
+        .filter(|r| {
+            r.comment
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains(word)
+                && r.nps.is_some_and(|n| n <= 6)
+        })
+        .count();
+    assert_eq!(
+        narrowed.body.matches("<blockquote>").count(),
+        expected.min(25)
+    );
+    let bad = send(
+        &app,
+        get(&format!("/themes/{hostile}?nps_min=eleven"), Some(&session)),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("nps_min must be 0 to 10"), "{}", bad.body);
     assert!(
         page.body.contains("action=\"/themes/"),
         "an admin may rename"
@@ -772,4 +831,5 @@ backend_tests!(
     repeated_wrong_passwords_are_slowed_down,
     the_api_reads_and_changes_work_by_role,
     feedback_goes_in_and_is_found,
+    themes_are_edited_in_the_explorer,
 );

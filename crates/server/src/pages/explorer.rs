@@ -1,0 +1,482 @@
+//! The theme explorer: every theme with its volume, sentiment, impact and monthly trend; a
+//! theme's page with its trend chart, the (redacted) records behind it searchable and
+//! filterable by words, stage, department, score, period and channel, and — for admins and
+//! council chairs — rename, merge, split, archive and added phrases.
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_service::themes;
+use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
+
+use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
+use crate::changes::{self, ThemeEdit};
+use crate::charts::{LineChart, Point, Sparkline};
+use crate::error::PageError;
+use crate::error::extract::{Path, Query};
+use crate::{AppError, AppState, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/themes", get(theme_list))
+        .route("/themes/{id}", get(theme_page))
+        .route("/themes/{id}/rename", post(rename))
+        .route("/themes/{id}/merge", post(merge))
+        .route("/themes/{id}/split", post(split))
+        .route("/themes/{id}/archive", post(archive))
+        .route("/themes/{id}/phrases", post(add_phrase))
+}
+
+/// Who may edit the codebook: the council's, so admins and council chairs.
+fn may_edit_themes(user: &PageUser) -> bool {
+    changes::may_edit(&user.session.user, None).is_ok()
+}
+
+/// A theme's records per month, from its stored trend.
+fn monthly_counts(theme: &StoredTheme) -> Vec<(String, f64)> {
+    theme
+        .aggregates
+        .trend
+        .as_array()
+        .map(|points| {
+            points
+                .iter()
+                .filter_map(|p| Some((p["period"].as_str()?.to_owned(), p["count"].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ThemeRow {
+    id: i64,
+    label: String,
+    records: u64,
+    share: String,
+    sentiment: String,
+    stage: String,
+    rank: String,
+    cost: String,
+    status: &'static str,
+    phrases: String,
+    added_phrases: String,
+    trend: Option<Sparkline>,
+}
+
+fn theme_row(t: &StoredTheme) -> ThemeRow {
+    let a = &t.aggregates;
+    let cost = a
+        .impact
+        .as_ref()
+        .and_then(|i| i["cost"]["value"].as_f64())
+        .map_or_else(String::new, |c| format!("{:.1}", -c));
+    ThemeRow {
+        id: t.id,
+        label: t.label.clone(),
+        records: a.records,
+        share: format!("{:.1}%", a.share * 100.0),
+        sentiment: a
+            .mean_sentiment
+            .map_or_else(|| "-".into(), |s| format!("{s:+.2}")),
+        stage: a.stage.clone().unwrap_or_else(|| "no stage".into()),
+        rank: a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
+        cost,
+        status: t.status.as_str(),
+        phrases: t.phrases.join(", "),
+        added_phrases: t.added_phrases.join(", "),
+        trend: Sparkline::new("Records", &monthly_counts(t)),
+    }
+}
+
+/// The unit theme costs are in, from the latest analysis.
+async fn cost_unit(state: &AppState) -> Result<&'static str, PageError> {
+    Ok(match state.store.latest_analysis_run().await? {
+        Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
+        _ => "NPS points",
+    })
+}
+
+#[derive(Serialize)]
+struct ThemesPage {
+    user: UserView,
+    csrf_token: String,
+    unit: &'static str,
+    themes: Vec<ThemeRow>,
+}
+
+async fn theme_list(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, PageError> {
+    let listed = themes::list(&state.store, false).await?;
+    let page = ThemesPage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        unit: cost_unit(&state).await?,
+        themes: listed.iter().map(theme_row).collect(),
+    };
+    Ok(Html(render("themes.html", page)?))
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct RecordView {
+    text: String,
+    received: String,
+    nps: String,
+    sentiment: String,
+    stage: String,
+    channel: String,
+}
+
+impl From<FeedbackListing> for RecordView {
+    fn from(r: FeedbackListing) -> Self {
+        let text = [&r.comment, &r.helpful, &r.hindering]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            text,
+            received: throughline_domain::action::Date::of(r.received_at).to_string(),
+            nps: r.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),
+            stage: r.stage.unwrap_or_else(|| "no stage".into()),
+            channel: r.channel.unwrap_or_default(),
+        }
+    }
+}
+
+/// The verbatims' filters, as the search form sends them, and where the page starts.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+struct VerbatimQuery {
+    #[serde(flatten)]
+    filters: FeedbackQuery,
+    /// Text, not a number: flattened query strings carry every value as text.
+    after: Option<String>,
+}
+
+const RECORDS_PER_PAGE: u32 = 25;
+
+#[derive(Serialize)]
+struct ThemePage {
+    user: UserView,
+    csrf_token: String,
+    theme: ThemeRow,
+    unit: &'static str,
+    chart: Option<LineChart>,
+    may_edit: bool,
+    active: bool,
+    others: Vec<Choice>,
+    related: Vec<Choice>,
+    stages: Vec<Choice>,
+    departments: Vec<Choice>,
+    query: FeedbackQuery,
+    records: Vec<RecordView>,
+    next: Option<String>,
+    error: Option<String>,
+    search_error: Option<String>,
+}
+
+async fn theme_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    let body = theme_view(&state, &user, id, query, None).await?;
+    Ok(Html(body).into_response())
+}
+
+async fn theme_view(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    query: VerbatimQuery,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    let detail = themes::show(&state.store, id, 0).await?;
+    let org = state.store.load_organisation().await?;
+    let mut filters = query.filters;
+    filters.theme = Some(id.to_string());
+    let after = match query
+        .after
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        Some(after) => Some(after.parse::<i64>().map_err(|_| {
+            AppError::Invalid(format!("after must be a record's number, not {after:?}"))
+        })?),
+        None => None,
+    };
+    // A bad filter is shown beside the search form; the page itself still answers.
+    let (records, next, search_error) =
+        match feedback::find(&state.store, &filters, after, RECORDS_PER_PAGE + 1).await {
+            Ok(mut found) => {
+                let more = found.len() > RECORDS_PER_PAGE as usize;
+                found.truncate(RECORDS_PER_PAGE as usize);
+                let next = more
+                    .then(|| found.last().map(|r| r.id))
+                    .flatten()
+                    .map(|after| next_link(id, &filters, after));
+                (
+                    found.into_iter().map(RecordView::from).collect(),
+                    next,
+                    None,
+                )
+            }
+            Err(throughline_service::ServiceError::Invalid(message)) => {
+                (Vec::new(), None, Some(message))
+            }
+            Err(other) => return Err(other.into()),
+        };
+    let counts = monthly_counts(&detail.theme);
+    let chart = LineChart::new(
+        &format!("Records with “{}” by month", detail.theme.label),
+        "records",
+        &counts
+            .iter()
+            .map(|(period, count)| Point {
+                label: period.clone(),
+                value: *count,
+                interval: None,
+                n: *count as u64,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let others = themes::list(&state.store, false)
+        .await?
+        .into_iter()
+        .filter(|t| t.id != id && t.status == ThemeStatus::Active)
+        .map(|t| Choice {
+            value: t.id.to_string(),
+            label: t.label,
+        })
+        .collect();
+    let choices = |items: Vec<(String, String)>| {
+        items
+            .into_iter()
+            .map(|(value, label)| Choice { value, label })
+            .collect::<Vec<_>>()
+    };
+    let (stages, departments) = match &org {
+        Some(org) => (
+            choices(
+                org.journey
+                    .stages
+                    .iter()
+                    .map(|s| (s.key.as_str().to_owned(), s.name.as_str().to_owned()))
+                    .collect(),
+            ),
+            choices(
+                org.departments
+                    .iter()
+                    .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
+                    .collect(),
+            ),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    filters.theme = None;
+    let page = ThemePage {
+        user: user_view(user),
+        csrf_token: user.session.csrf_token.clone(),
+        theme: theme_row(&detail.theme),
+        unit: cost_unit(state).await?,
+        chart,
+        may_edit: may_edit_themes(user),
+        active: detail.theme.status == ThemeStatus::Active,
+        others,
+        related: detail
+            .related
+            .into_iter()
+            .map(|t| Choice {
+                value: t.id.to_string(),
+                label: t.label,
+            })
+            .collect(),
+        stages,
+        departments,
+        query: filters,
+        records,
+        next,
+        error,
+        search_error,
+    };
+    Ok(render("theme.html", page)?)
+}
+
+/// The address of the next page of records, with the same filters.
+fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
+    let mut query: Vec<(String, String)> = serde_json::to_value(filters)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "theme")
+        .filter_map(|(k, v)| {
+            v.as_str()
+                .filter(|s| !s.is_empty())
+                .map(|s| (k, s.to_owned()))
+        })
+        .collect();
+    query.push(("after".into(), after.to_string()));
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect();
+    format!("/themes/{id}?{}", encoded.join("&"))
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// After an edit: where it leads, or the theme's page again with the error.
+async fn after_edit(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    result: Result<String, AppError>,
+) -> Result<Response, PageError> {
+    let result = result.map(|to| Redirect::to(&to).into_response());
+    or_show_again(result, async |message| {
+        theme_view(state, user, id, VerbatimQuery::default(), Some(message)).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    csrf_token: String,
+    #[serde(default)]
+    label: String,
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RenameForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = changes::rename_theme(&state, &user.session.user, id, &form.label)
+        .await
+        .map(|_| format!("/themes/{id}"));
+    after_edit(&state, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    csrf_token: String,
+    #[serde(default)]
+    into: String,
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<MergeForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = async {
+        let into =
+            form.into.trim().parse::<i64>().map_err(|_| {
+                AppError::Invalid("choose the theme to merge this one into".to_owned())
+            })?;
+        changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Merge { into }).await?;
+        Ok(format!("/themes/{into}"))
+    }
+    .await;
+    after_edit(&state, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct SplitForm {
+    csrf_token: String,
+    #[serde(default)]
+    parts: String,
+}
+
+async fn split(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<SplitForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = async {
+        let parts = form.parts.trim().parse::<usize>().map_err(|_| {
+            AppError::Invalid(format!(
+                "the number of parts must be a whole number from 2 to 10, not {:?}",
+                form.parts
+            ))
+        })?;
+        changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Split { parts }).await?;
+        Ok(format!("/themes/{id}"))
+    }
+    .await;
+    after_edit(&state, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Archive)
+        .await
+        .map(|_| "/themes".to_owned());
+    after_edit(&state, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct PhraseForm {
+    csrf_token: String,
+    #[serde(default)]
+    phrase: String,
+}
+
+async fn add_phrase(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<PhraseForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = changes::edit_theme(
+        &state,
+        &user.session.user,
+        id,
+        ThemeEdit::AddPhrase(&form.phrase),
+    )
+    .await
+    .map(|_| format!("/themes/{id}"));
+    after_edit(&state, &user, id, result).await
+}

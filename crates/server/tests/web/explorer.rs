@@ -1,0 +1,177 @@
+//! The theme explorer's codebook edits through its forms: added phrases, split, merge and
+//! archive, each refused with the reason on a bad value, refused to a viewer, and audited.
+
+use axum::http::StatusCode;
+use throughline_server::{AppState, router};
+use throughline_service::themes;
+use throughline_store::ThemeStatus;
+use throughline_store::testing::TestDatabase;
+
+use super::{PASSWORD, form_token, get, post_form, send, sign_in, token_for, workspace};
+
+pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    token_for(&store, "vera@northwind.example", "viewer", None).await;
+    let viewer = sign_in(&app, "vera@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let listed = themes::list(&store, false).await.unwrap();
+    let (a, b, c) = (listed[0].id, listed[1].id, listed[2].id);
+
+    let page = send(&app, get(&format!("/themes/{a}"), Some(&admin))).await;
+    assert!(page.body.contains("Edit the theme"));
+    let csrf = form_token(&page.body);
+    let post = |path: String, cookie: &str, form: Vec<(&'static str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post_form(&path, Some(cookie), &form)
+    };
+
+    // A viewer sees no edit forms and is refused; nothing changes.
+    let seen = send(&app, get(&format!("/themes/{a}"), Some(&viewer))).await;
+    assert!(!seen.body.contains("Edit the theme"));
+    let viewer_csrf = form_token(&seen.body);
+    let refused = send(
+        &app,
+        post(
+            format!("/themes/{a}/archive"),
+            &viewer,
+            vec![("csrf_token", viewer_csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("Not allowed"),
+        "an HTML page: {}",
+        refused.body
+    );
+    assert_eq!(
+        themes::show(&store, a, 0).await.unwrap().theme.status,
+        ThemeStatus::Active
+    );
+
+    // Bad values come back on the theme's page with the reason.
+    for (path, form, says) in [
+        (
+            format!("/themes/{a}/split"),
+            vec![("parts", "eleven".to_owned())],
+            "whole number",
+        ),
+        (
+            format!("/themes/{a}/split"),
+            vec![("parts", "11".to_owned())],
+            "2 to 10 parts",
+        ),
+        (
+            format!("/themes/{a}/phrases"),
+            vec![("phrase", " !! ".to_owned())],
+            "no words",
+        ),
+        (
+            format!("/themes/{a}/merge"),
+            vec![("into", a.to_string())],
+            "into itself",
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf_token", csrf.clone()));
+        let reply = send(&app, post(path.clone(), &admin, form)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(reply.body.contains(says), "{path}: {}", reply.body);
+        assert!(
+            reply.body.contains("What customers say"),
+            "the theme's page again"
+        );
+    }
+
+    // Good edits: a phrase, a split, a merge, an archive.
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{a}/phrases"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("phrase", "sofa legs".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        themes::show(&store, a, 0)
+            .await
+            .unwrap()
+            .theme
+            .added_phrases,
+        vec!["sofa legs".to_owned()]
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{a}/split"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("parts", "2".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let split = themes::show(&store, a, 0).await.unwrap();
+    assert_eq!(split.theme.status, ThemeStatus::Split);
+    assert_eq!(split.related.len(), 2);
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{b}/merge"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("into", c.to_string())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers["location"], format!("/themes/{c}"));
+    assert_eq!(
+        themes::show(&store, b, 0).await.unwrap().theme.status,
+        ThemeStatus::Merged
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{c}/archive"),
+            &admin,
+            vec![("csrf_token", csrf.clone())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        themes::show(&store, c, 0).await.unwrap().theme.status,
+        ThemeStatus::Archived
+    );
+
+    // The list shows the themes still active, each with its trend line.
+    let list = send(&app, get("/themes", Some(&admin))).await;
+    assert!(!list.body.contains(&format!("href=\"/themes/{c}\"")));
+    assert!(list.body.contains("class=\"sparkline\""));
+
+    let log = store.audit_log(50).await.unwrap();
+    for action in [
+        "theme.add_phrase",
+        "theme.split",
+        "theme.merge",
+        "theme.archive",
+    ] {
+        let entry = log
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("{action}"));
+        assert_eq!(entry.actor, "amara@northwind.example");
+    }
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action.starts_with("theme."))
+            .count(),
+        4
+    );
+}
