@@ -85,6 +85,7 @@ fn templates() -> Environment<'static> {
         ("journey.html", include_str!("../templates/journey.html")),
         ("stage.html", include_str!("../templates/stage.html")),
         ("charts.html", include_str!("../templates/charts.html")),
+        ("account.html", include_str!("../templates/account.html")),
         (
             "department.html",
             include_str!("../templates/department.html"),

@@ -14,6 +14,7 @@ use throughline_service::themes;
 
 mod explorer;
 mod initiatives;
+mod people;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
 use crate::error::PageError;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/departments/{key}", get(department_page))
         .merge(initiatives::router())
         .merge(explorer::router())
+        .merge(people::router())
 }
 
 /// A form's CSRF token must be the session's.
@@ -454,30 +456,77 @@ struct AdminPage {
     user: UserView,
     csrf_token: String,
     users: Vec<AdminUser>,
+    tokens: Vec<AdminToken>,
+    roles: Vec<&'static str>,
+    departments: Vec<(String, String)>,
     audit: Vec<AdminAudit>,
     imports: Vec<AdminImport>,
+    error: Option<String>,
+    min_password: usize,
 }
 
-/// Users, the audit log and the import history: administrators only.
+#[derive(Serialize)]
+struct AdminToken {
+    owner: String,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: String,
+}
+
+/// Users (and the form that adds one), everyone's API tokens, the audit log and the import
+/// history: administrators only.
 async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
+    Ok(Html(admin_view(&state, &user, None).await?))
+}
+
+async fn admin_view(
+    state: &AppState,
+    user: &PageUser,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    use throughline_domain::user::UserRole;
     let me = &user.session.user.user;
-    if me.role != throughline_domain::user::UserRole::Admin {
+    if me.role != UserRole::Admin {
         return Err(
             AppError::Forbidden("the administration page is for administrators".into()).into(),
         );
     }
+    let users = state.store.users().await?;
+    let mut tokens = Vec::new();
+    for u in &users {
+        for t in state.store.api_tokens(u.id).await? {
+            tokens.push(AdminToken {
+                owner: u.user.email.as_str().to_owned(),
+                name: t.name,
+                created: minute(t.created_at),
+                last_used: t.last_used_at.map_or_else(|| "never".to_owned(), minute),
+                revoked: t.revoked_at.map_or_else(String::new, minute),
+            });
+        }
+    }
+    let departments = state
+        .store
+        .load_organisation()
+        .await?
+        .map(|o| {
+            o.departments
+                .iter()
+                .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let text =
         |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
     let page = AdminPage {
-        user: UserView {
-            display_name: me.display_name.as_str().to_owned(),
-            role: me.role.as_str(),
-        },
+        user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
-        users: state
-            .store
-            .users()
-            .await?
+        tokens,
+        roles: UserRole::ALL.iter().map(|r| r.as_str()).collect(),
+        min_password: accounts::MIN_PASSWORD_CHARS,
+        departments,
+        error,
+        users: users
             .into_iter()
             .map(|u| AdminUser {
                 email: u.user.email.as_str().to_owned(),
@@ -522,7 +571,7 @@ async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<Str
             })
             .collect(),
     };
-    Ok(Html(render("admin.html", page)?))
+    Ok(render("admin.html", page)?)
 }
 
 fn user_view(user: &PageUser) -> UserView {

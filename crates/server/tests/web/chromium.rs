@@ -165,4 +165,41 @@ fn the_pages_work_in_a_real_browser() {
     browser.goto(&format!("{base}/initiatives"));
     assert_eq!(browser.count(".card"), 1);
     browser.screenshot("initiatives");
+
+    // An API token made on the account page works until it is revoked there.
+    browser.goto(&format!("{base}/account"));
+    browser.fill("input[name=name]", "survey tool");
+    browser.submit("form[action='/account/tokens'] button");
+    let secret = browser.text("#new-token");
+    assert!(secret.starts_with("tl_"), "{secret}");
+    browser.screenshot("account");
+    let user_of = |secret: String| {
+        let store = store.clone();
+        runtime.block_on(async move {
+            throughline_service::accounts::token_user(&store, &secret)
+                .await
+                .unwrap()
+        })
+    };
+    assert!(user_of(secret.clone()).is_some());
+    browser.goto(&format!("{base}/account"));
+    assert!(
+        !browser.text("main").contains(&secret),
+        "the secret is shown once"
+    );
+    browser.submit("form[action$='/revoke'] button");
+    assert!(user_of(secret).is_none(), "a revoked token opens nothing");
+
+    // An administrator adds a user; a short password is refused with the reason.
+    browser.goto(&format!("{base}/admin"));
+    browser.fill("input[name=email]", "sam@northwind.example");
+    browser.fill("form[action='/admin/users'] input[name=name]", "Sam Okafor");
+    browser.fill("input[name=password]", "short");
+    browser.submit("form[action='/admin/users'] button");
+    assert!(browser.text(".error").contains("at least 10 characters"));
+    browser.fill("input[name=email]", "sam@northwind.example");
+    browser.fill("form[action='/admin/users'] input[name=name]", "Sam Okafor");
+    browser.fill("input[name=password]", "a long enough password");
+    browser.submit("form[action='/admin/users'] button");
+    assert!(browser.text("main table").contains("sam@northwind.example"));
 }

@@ -1,0 +1,179 @@
+//! People and their access: a person's own account page (their API tokens: create one, see it
+//! once, revoke it) and the administrator's form that adds a user.
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use throughline_domain::user::UserRole;
+use throughline_service::accounts::{self, NewAccount};
+
+use super::{PageUser, UserView, check_csrf, minute, or_show_again, user_view};
+use crate::error::PageError;
+use crate::error::extract::Path;
+use crate::{AppError, AppState, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account))
+        .route("/account/tokens", post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
+        .route("/admin/users", post(add_user))
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AccountPage {
+    user: UserView,
+    csrf_token: String,
+    email: String,
+    department: String,
+    tokens: Vec<TokenRow>,
+    /// A token just created: its secret, shown this once.
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+async fn account_view(
+    state: &AppState,
+    user: &PageUser,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    let me = &user.session.user;
+    let tokens = state
+        .store
+        .api_tokens(me.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: minute(t.created_at),
+            last_used: t.last_used_at.map_or_else(|| "never".to_owned(), minute),
+            revoked: t.revoked_at.map(minute),
+        })
+        .collect();
+    Ok(render(
+        "account.html",
+        AccountPage {
+            user: user_view(user),
+            csrf_token: user.session.csrf_token.clone(),
+            email: me.user.email.as_str().to_owned(),
+            department: me
+                .user
+                .department
+                .as_ref()
+                .map_or_else(String::new, |d| d.as_str().to_owned()),
+            tokens,
+            new_token,
+            error,
+        },
+    )?)
+}
+
+async fn account(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
+    Ok(Html(account_view(&state, &user, None, None).await?))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a token and shows its secret once, on this reply (never stored, never shown again).
+async fn create_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    match accounts::create_token(&state.store, &user.session.user, &form.name).await {
+        Ok((_, secret)) => {
+            let body = account_view(&state, &user, Some(secret), None).await?;
+            Ok((
+                StatusCode::CREATED,
+                [(axum::http::header::CACHE_CONTROL, "no-store")],
+                Html(body),
+            )
+                .into_response())
+        }
+        Err(err) => {
+            or_show_again(Err(err.into()), async |message| {
+                account_view(&state, &user, None, Some(message)).await
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    accounts::revoke_token(&state.store, &user.session.user, id).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// An administrator adds a user; a bad value comes back on the administration page.
+async fn add_user(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let me = &user.session.user.user;
+    if me.role != UserRole::Admin {
+        return Err(AppError::Forbidden("only administrators add users".into()).into());
+    }
+    let account = NewAccount {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        role: form.role.clone(),
+        department: Some(form.department.trim().to_owned()).filter(|d| !d.is_empty()),
+        password: form.password,
+    };
+    let result = accounts::add_user(&state.store, account, me.email.as_str())
+        .await
+        .map(|_| Redirect::to("/admin").into_response())
+        .map_err(AppError::from);
+    or_show_again(result, async |message| {
+        super::admin_view(&state, &user, Some(message)).await
+    })
+    .await
+}
