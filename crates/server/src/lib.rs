@@ -14,6 +14,8 @@
 //! every response.
 
 mod api;
+
+pub use api::openapi;
 mod auth;
 mod changes;
 mod charts;

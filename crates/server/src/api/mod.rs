@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::Key;
@@ -22,22 +22,139 @@ use crate::{AppError, AppState};
 
 mod feedback;
 
+mod spec;
+
+use spec::{Endpoint, PAGING, endpoint};
+
+/// Every endpoint: the routes and the OpenAPI document both come from this list.
+fn endpoints() -> Vec<Endpoint> {
+    const SIGNED_IN: &str = "anyone signed in";
+    const EDITORS: &str = "admins and council chairs; members for their own department's work";
+    const COUNCIL: &str = "admins and council chairs";
+    vec![
+        endpoint!(GET "/feedback" => feedback::list;
+            "List feedback records, filtered and paged";
+            who: SIGNED_IN;
+            query: &[
+                ("q", "string", "Words the record's text contains (any case)."),
+                ("theme", "integer", "A theme's id."),
+                ("stage", "string", "A journey stage's key."),
+                ("department", "string", "A department's key: records on the stages it takes part in."),
+                ("channel", "string", "The channel, e.g. email."),
+                ("source", "string", "The import source or API source name."),
+                ("from", "string", "Received on or after this day (YYYY-MM-DD)."),
+                ("to", "string", "Received on or before this day (YYYY-MM-DD)."),
+                ("nps_min", "integer", "Lowest NPS answer, 0 to 10."),
+                ("nps_max", "integer", "Highest NPS answer, 0 to 10."),
+                ("sentiment", "string", "negative, neutral or positive."),
+                PAGING[0], PAGING[1],
+            ];
+            body: None;
+            answers: &[(200, "A page of records: `items` and `next`.")]),
+        endpoint!(POST "/feedback" => feedback::ingest_one;
+            "Ingest one feedback record (validated and redacted like an imported row)";
+            who: COUNCIL;
+            query: &[("source", "string", "The feed's name (default `api`); re-sent records of a source are duplicates.")];
+            body: Some(r#"{"id": "web-1042", "received_at": "2026-10-02T09:30:00Z", "nps": 3, "comment": "Billed twice for one order", "stage": "pay", "channel": "web"}"#);
+            answers: &[(201, "What was stored: `imported` and `duplicates`.")]),
+        endpoint!(POST "/feedback/batch" => feedback::ingest_batch;
+            "Ingest up to 10,000 records at once; one bad record refuses the batch";
+            who: COUNCIL;
+            query: &[];
+            body: Some(r#"{"source": "crm", "records": [{"id": "c-1", "comment": "Driver was late", "nps": 4}, {"id": "c-2", "comment": "Lovely sofa", "nps": 10}]}"#);
+            answers: &[(201, "What was stored: `imported` and `duplicates`.")]),
+        endpoint!(GET "/top-ten" => top_ten;
+            "The Top Ten themes by what they cost the score, with owners";
+            who: SIGNED_IN;
+            query: &[("single_department_share", "number", "The share of a theme's records one department must hold to own it alone (default 0.5).")];
+            body: None;
+            answers: &[(200, "The Top Ten.")]),
+        endpoint!(GET "/themes" => list_themes;
+            "The themes of the codebook with their aggregates";
+            who: SIGNED_IN;
+            query: &[("all", "boolean", "Include archived, merged, split and retired themes.")];
+            body: None;
+            answers: &[(200, "The themes.")]),
+        endpoint!(GET "/departments" => departments;
+            "The organisation's departments and the stages they take part in";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The departments.")]),
+        endpoint!(GET "/journey" => journey;
+            "The journey's stages, touchpoints and stage measures";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The journey.")]),
+        endpoint!(GET "/rcas" => list_rcas;
+            "Root-cause analyses (5 whys)";
+            who: SIGNED_IN;
+            query: &[("theme", "integer", "Only those of this theme."), PAGING[0], PAGING[1]];
+            body: None;
+            answers: &[(200, "A page of analyses.")]),
+        endpoint!(POST "/rcas" => add_rca;
+            "Record a root-cause analysis";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"theme": 4, "problem": "Orders arrive late", "whys": ["The van left late", "Loading took too long", "Orders reached the depot late"], "root_cause": "Orders are released in one daily batch", "corrective_action": "Release orders every two hours", "metric": "On-time deliveries (%)", "participants": [{"name": "Dana Reyes", "department": "fulfilment"}], "verbatims": []}"#);
+            answers: &[(201, "The analysis as stored.")]),
+        endpoint!(GET "/initiatives" => list_initiatives;
+            "Initiatives";
+            who: SIGNED_IN;
+            query: &[("status", "string", "proposed, approved, rejected, active or done."), PAGING[0], PAGING[1]];
+            body: None;
+            answers: &[(200, "A page of initiatives.")]),
+        endpoint!(POST "/initiatives" => propose;
+            "Propose an initiative";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"title": "Call before every delivery", "owner": "department:fulfilment", "metric": "NPS of Receive", "baseline": -5, "target": 20, "due": "2027-03-31", "themes": [4], "resources_requested": "Two dispatchers"}"#);
+            answers: &[(201, "The initiative as stored.")]),
+        endpoint!(GET "/initiatives/{id}" => show_initiative;
+            "An initiative with its tasks, reviews and completion";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The initiative.")]),
+        endpoint!(POST "/initiatives/{id}/status" => change_status;
+            "Move an initiative on: approved or rejected (the council), active or done (its owner)";
+            who: "approve and reject: admins and council chairs; start and finish: its owner too";
+            query: &[];
+            body: Some(r#"{"status": "approved", "note": "Go ahead", "resources_granted": "Two dispatchers"}"#);
+            answers: &[(200, "The initiative as it now stands.")]),
+        endpoint!(POST "/initiatives/{id}/reviews" => add_review;
+            "Record a weekly review";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"on": "2026-11-20", "progress": "Two routes call ahead", "metric_value": 2}"#);
+            answers: &[(201, "The initiative with its latest value.")]),
+        endpoint!(GET "/tasks" => list_tasks;
+            "Tasks";
+            who: SIGNED_IN;
+            query: &[("initiative", "integer", "Only this initiative's."), ("department", "string", "Only this department's."), PAGING[0], PAGING[1]];
+            body: None;
+            answers: &[(200, "A page of tasks.")]),
+        endpoint!(POST "/tasks" => add_task;
+            "Add a task to an initiative";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"initiative": 1, "title": "Script the call", "owner_name": "Dana Reyes", "department": "fulfilment", "due": "2026-12-15"}"#);
+            answers: &[(201, "The task as stored.")]),
+        endpoint!(POST "/tasks/{id}/done" => complete_task;
+            "Mark a task done";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"on": "2026-11-24"}"#);
+            answers: &[(200, "The task as it now stands.")]),
+    ]
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/feedback", get(feedback::list).post(feedback::ingest_one))
-        .route("/feedback/batch", post(feedback::ingest_batch))
-        .route("/top-ten", get(top_ten))
-        .route("/themes", get(list_themes))
-        .route("/departments", get(departments))
-        .route("/journey", get(journey))
-        .route("/rcas", get(list_rcas).post(add_rca))
-        .route("/initiatives", get(list_initiatives).post(propose))
-        .route("/initiatives/{id}", get(show_initiative))
-        .route("/initiatives/{id}/status", post(change_status))
-        .route("/initiatives/{id}/reviews", post(add_review))
-        .route("/tasks", get(list_tasks).post(add_task))
-        .route("/tasks/{id}/done", post(complete_task))
-        .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+    let mut router = Router::new().route("/openapi.json", get(openapi_document));
+    for e in endpoints() {
+        router = router.route(e.path, e.route);
+    }
+    router.fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+}
+
+/// `GET /api/v1/openapi.json`: public, like the health endpoint.
+async fn openapi_document() -> axum::Json<serde_json::Value> {
+    axum::Json(spec::openapi(&endpoints()))
+}
+
+/// The OpenAPI document, for tests and tools.
+pub fn openapi() -> serde_json::Value {
+    spec::openapi(&endpoints())
 }
 
 /// One page of a list: `?limit=N&after=ID` (ids ascending); `next` is the `after` to ask for

@@ -833,3 +833,44 @@ backend_tests!(
     feedback_goes_in_and_is_found,
     themes_are_edited_in_the_explorer,
 );
+
+/// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
+/// caller without a session or token.
+#[tokio::test]
+async fn every_endpoint_is_described_and_guarded() {
+    let db = TestDatabase::sqlite().await;
+    let app = router(AppState::new(db.store().await));
+    let reply = send(&app, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let document = json(&reply);
+    assert_eq!(document, throughline_server::openapi());
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    for expected in [
+        "/feedback",
+        "/feedback/batch",
+        "/top-ten",
+        "/initiatives/{id}/status",
+    ] {
+        assert!(paths.contains_key(expected), "{expected} is described");
+    }
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()));
+            assert!(operation["responses"]["401"].is_object());
+            let uri = format!("/api/v1{}", path.replace("{id}", "1"));
+            let request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let refused = send(&app, request).await;
+            assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+            assert_eq!(json(&refused)["error"]["code"], "unauthorized");
+        }
+    }
+    assert!(operations >= 17, "{operations} operations");
+}
