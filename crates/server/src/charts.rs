@@ -99,8 +99,8 @@ impl LineChart {
             });
             v += step;
         }
-        // At most about twelve period labels, evenly spaced, always the last.
-        let every = points.len().div_ceil(12);
+        // At most about seven period labels, evenly spaced, always the last.
+        let every = points.len().div_ceil(7);
         let x_ticks = points
             .iter()
             .enumerate()

@@ -16,10 +16,12 @@
 mod api;
 
 pub use api::openapi;
+pub use pack::council_pack;
 mod auth;
 mod changes;
 mod charts;
 pub mod error;
+pub mod pack;
 mod pages;
 
 use std::net::SocketAddr;
@@ -88,6 +90,9 @@ fn templates() -> Environment<'static> {
         ("stage.html", include_str!("../templates/stage.html")),
         ("charts.html", include_str!("../templates/charts.html")),
         ("account.html", include_str!("../templates/account.html")),
+        ("pack.html", include_str!("../templates/pack.html")),
+        ("councils.html", include_str!("../templates/councils.html")),
+        ("meeting.html", include_str!("../templates/meeting.html")),
         (
             "department.html",
             include_str!("../templates/department.html"),

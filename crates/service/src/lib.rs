@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod analysis;
+pub mod council;
 pub mod feedback;
 pub mod scorecards;
 pub mod themes;

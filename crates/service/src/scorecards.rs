@@ -372,6 +372,30 @@ pub async fn department(
     threshold: f64,
 ) -> Result<DepartmentScorecard> {
     let data = load(store).await?;
+    department_of(store, &data, key, weights, threshold).await
+}
+
+/// Every department's scorecard, in the organisation's order (the records read once).
+pub async fn departments(
+    store: &Store,
+    weights: Weights,
+    threshold: f64,
+) -> Result<Vec<DepartmentScorecard>> {
+    let data = load(store).await?;
+    let mut cards = Vec::new();
+    for d in &data.org.departments {
+        cards.push(department_of(store, &data, d.key.as_str(), weights, threshold).await?);
+    }
+    Ok(cards)
+}
+
+async fn department_of(
+    store: &Store,
+    data: &Data,
+    key: &str,
+    weights: Weights,
+    threshold: f64,
+) -> Result<DepartmentScorecard> {
     let department = data
         .org
         .departments
@@ -471,8 +495,8 @@ pub async fn department(
         weights,
         [
             action_plan_part(initiatives.iter()),
-            trend_part(&data, &owned_ids, "it owns no negative theme"),
-            rating_part(&data, &stages),
+            trend_part(data, &owned_ids, "it owns no negative theme"),
+            rating_part(data, &stages),
         ],
     );
     Ok(DepartmentScorecard {
@@ -481,7 +505,7 @@ pub async fn department(
         scorecard,
         negative_themes: owned,
         initiatives: initiatives.iter().map(|i| i.id).collect(),
-        shared_measures: measures(&data, Some(&affected)),
+        shared_measures: measures(data, Some(&affected)),
         own_kpis,
     })
 }

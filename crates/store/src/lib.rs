@@ -3,6 +3,7 @@
 mod accounts;
 mod actions;
 mod analysis;
+mod council;
 mod feedback;
 mod org;
 mod search;
@@ -17,6 +18,9 @@ pub use actions::{
 pub use analysis::{
     AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, StoredTheme,
     ThemeAggregates, ThemeStatus, Verbatim,
+};
+pub use council::{
+    CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,

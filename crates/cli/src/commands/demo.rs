@@ -16,6 +16,7 @@ use throughline_server::Application;
 use throughline_service::accounts::{self, NewAccount};
 use throughline_service::actions::{self, InitiativeProposal};
 use throughline_service::analysis::{AnalyzeOptions, AnalyzeOutcome, analyze};
+use throughline_service::council;
 use throughline_service::themes::{TopTen, top_ten};
 use throughline_store::{Store, redact_url};
 
@@ -189,7 +190,9 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     if council_work > 0 {
         println!(
             "Council work to look at: {council_work} initiatives on the Top Ten themes, one with \
-             its 5-whys root cause, tasks (one overdue) and a weekly review."
+             its 5-whys root cause, tasks (one overdue) and a weekly review; the Customer \
+             Experience Council's last meeting (closed, with its actions) and its next one — \
+             `throughline council agenda` prints its agenda."
         );
     }
     println!();
@@ -403,7 +406,89 @@ async fn seed_council_work(store: &Store, top: &TopTen) -> anyhow::Result<usize>
         .await?;
         added += 1;
     }
+    // Departments' own KPIs, two readings each: some improve while shared themes worsen, which
+    // the council's agenda flags.
+    for (metric, earlier, latest) in [
+        ("on-time-delivery", 88.0, 93.0),
+        ("billing-disputes", 40.0, 31.0),
+        ("complaint-calls", 120.0, 135.0),
+        ("checkout-errors", 4.2, 3.1),
+    ] {
+        actions::record_kpi(store, metric, &day_from_today(-35), earlier).await?;
+        actions::record_kpi(store, metric, &day_from_today(-5), latest).await?;
+    }
+    seed_meetings(store).await?;
     Ok(added)
+}
+
+/// The operational council's last meeting (held a month ago, closed, with its actions: one
+/// done, one overdue) and its next one, a few days ahead, with a topic already added.
+async fn seed_meetings(store: &Store) -> anyhow::Result<()> {
+    let last = council::schedule(store, "cx-council", Some(&day_from_today(-30))).await?;
+    council::record_attendance(
+        store,
+        last.id,
+        &[
+            "Amara Nwosu",
+            "Grace Obi",
+            "Omar Haddad",
+            "Sofia Rossi",
+            "Erik Larsen",
+        ]
+        .map(str::to_owned),
+    )
+    .await?;
+    council::record_notes(
+        store,
+        last.id,
+        7,
+        "The stock promise at checkout drives three of the Top Ten; IT and Fulfilment to align.",
+    )
+    .await?;
+    council::add_decision(
+        store,
+        last.id,
+        "Checkout shows stock only from the live warehouse feed.",
+    )
+    .await?;
+    let done = council::add_action(
+        store,
+        last.id,
+        "Switch checkout to the live stock feed",
+        "Erik Larsen",
+        "it",
+        &day_from_today(-12),
+    )
+    .await?;
+    council::complete_action(store, done.id, &day_from_today(-14)).await?;
+    council::add_action(
+        store,
+        last.id,
+        "Call customers whose delivery date moves",
+        "Grace Obi",
+        "fulfilment",
+        &day_from_today(-7),
+    )
+    .await?;
+    council::add_action(
+        store,
+        last.id,
+        "One refund status page for Billing and Customer Service",
+        "Omar Haddad",
+        "billing",
+        &day_from_today(20),
+    )
+    .await?;
+    council::close(store, last.id).await?;
+    let next = council::schedule(store, "cx-council", Some(&day_from_today(3))).await?;
+    council::add_topic(
+        store,
+        next.id,
+        "Holiday season staffing in Customer Service",
+        "Sofia Rossi",
+    )
+    .await?;
+    Ok(())
 }
 
 fn print_analysis(analysis: &AnalyzeOutcome, top: &TopTen) {

@@ -3,6 +3,7 @@
 
 mod actions;
 mod analyze;
+mod council;
 mod demo;
 mod import;
 mod org;
@@ -72,6 +73,9 @@ enum Command {
     Stages(actions::StagesArgs),
     /// Departments' own KPIs (the organisation file's metrics): record, list.
     Kpi(actions::KpiArgs),
+    /// The councils: meetings, the agenda generated from live data, attendance, notes,
+    /// decisions, actions, any other business, closing, and the council pack (HTML or PDF).
+    Council(council::CouncilArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -99,6 +103,7 @@ impl Cli {
             Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
+            Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

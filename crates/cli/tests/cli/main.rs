@@ -4,6 +4,7 @@
 mod actions;
 mod analyze;
 mod basics;
+mod council;
 mod helpers;
 mod import;
 mod org;

@@ -20,6 +20,7 @@ use crate::changes::{self, TaskInput};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
 
+pub(crate) mod council;
 mod feedback;
 
 mod spec;
@@ -131,6 +132,67 @@ fn endpoints() -> Vec<Endpoint> {
             who: EDITORS; query: &[];
             body: Some(r#"{"initiative": 1, "title": "Script the call", "owner_name": "Dana Reyes", "department": "fulfilment", "due": "2026-12-15"}"#);
             answers: &[(201, "The task as stored.")]),
+        endpoint!(GET "/councils" => council::list_councils;
+            "The councils: kind, cadence, chair, members, the chair-independence warning, the next meeting";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The councils.")]),
+        endpoint!(GET "/meetings" => council::list_meetings;
+            "Council meetings, by date";
+            who: SIGNED_IN;
+            query: &[("council", "string", "Only this council's (its key)."), PAGING[0], PAGING[1]];
+            body: None;
+            answers: &[(200, "A page of meetings.")]),
+        endpoint!(POST "/meetings" => council::schedule;
+            "Schedule a council's next meeting (one planned meeting per council)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"council": "cx-council", "on": "2026-12-15"}"#);
+            answers: &[(201, "The meeting.")]),
+        endpoint!(GET "/meetings/{id}" => council::show;
+            "A meeting's record: attendance, notes per item, decisions, actions, topics";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The record.")]),
+        endpoint!(GET "/meetings/{id}/agenda" => council::agenda;
+            "The meeting's agenda: ten items from live data (kept as it stood once closed)";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The agenda: `items` in order, each with `lines` and `data`.")]),
+        endpoint!(GET "/meetings/{id}/pack" => council::pack;
+            "The council pack as an HTML page";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "An HTML page.")]),
+        endpoint!(POST "/meetings/{id}/attendance" => council::attendance;
+            "Who came";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"names": ["Amara Nwosu", "Grace Obi"]}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/notes" => council::notes;
+            "Notes on one agenda item (1 to 10; 0 for the strategic council's approvals)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"item": 7, "text": "IT and Fulfilment to align on stock"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/decisions" => council::decision;
+            "A decision the meeting took";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"text": "Checkout shows live stock only"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/actions" => council::action;
+            "An action agreed: what, who, which department, by when";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"title": "Call customers whose date moves", "owner_name": "Grace Obi", "department": "fulfilment", "due": "2026-12-10"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/topics" => council::topic;
+            "A topic for any other business";
+            who: "anyone signed in but a viewer"; query: &[];
+            body: Some(r#"{"text": "Holiday staffing"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/close" => council::close;
+            "Close the meeting: its agenda is kept, its open actions roll into the next";
+            who: COUNCIL; query: &[]; body: None;
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/council-actions/{id}/done" => council::action_done;
+            "Mark an action agreed at a meeting done";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"on": "2026-11-24"}"#);
+            answers: &[(200, "The action as it now stands.")]),
         endpoint!(POST "/tasks/{id}/done" => complete_task;
             "Mark a task done";
             who: EDITORS; query: &[];
@@ -160,13 +222,13 @@ pub fn openapi() -> serde_json::Value {
 /// One page of a list: `?limit=N&after=ID` (ids ascending); `next` is the `after` to ask for
 /// the next page, `null` on the last.
 #[derive(Debug, Serialize)]
-struct Page<T> {
+pub(crate) struct Page<T> {
     items: Vec<T>,
     next: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     limit: Option<u32>,
     after: Option<i64>,
 }

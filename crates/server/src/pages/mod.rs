@@ -12,6 +12,7 @@ use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::accounts::{self, SignInError};
 use throughline_service::themes;
 
+mod council;
 mod explorer;
 mod initiatives;
 mod people;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(initiatives::router())
         .merge(explorer::router())
         .merge(people::router())
+        .merge(council::router())
 }
 
 /// A form's CSRF token must be the session's.

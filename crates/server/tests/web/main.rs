@@ -5,9 +5,11 @@
 
 mod browser;
 mod chromium;
+mod council_pages;
 mod explorer;
 mod feedback_api;
 
+use council_pages::the_council_meets_on_the_web;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 
@@ -832,6 +834,7 @@ backend_tests!(
     the_api_reads_and_changes_work_by_role,
     feedback_goes_in_and_is_found,
     themes_are_edited_in_the_explorer,
+    the_council_meets_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -16,6 +16,7 @@ use throughline_store::testing::TestDatabase;
 use throughline_store::{Store, ThemeStatus, backend_tests};
 
 mod actions;
+mod council;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 

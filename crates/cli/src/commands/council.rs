@@ -1,0 +1,329 @@
+//! `throughline council …`: the councils, their meetings (schedule, attendance, notes,
+//! decisions, actions, topics, close), the generated agenda and the council pack. A thin layer
+//! over `throughline_service::council`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use throughline_domain::action::Date;
+use throughline_service::council::{self, Agenda};
+
+use super::open_store;
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct CouncilArgs {
+    #[command(subcommand)]
+    command: CouncilCommand,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PackFormat {
+    Html,
+    Pdf,
+}
+
+#[derive(Debug, Subcommand)]
+enum CouncilCommand {
+    /// The councils, their chairs, members and meetings.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Schedule the council's next meeting (default: one cadence after its last, or today).
+    Schedule {
+        /// The council's key or name (default: the operational council).
+        #[arg(long)]
+        council: Option<String>,
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// The generated agenda of the council's next meeting, or of --meeting ID.
+    Agenda {
+        #[arg(long)]
+        council: Option<String>,
+        #[arg(long, value_name = "ID")]
+        meeting: Option<i64>,
+        /// An object whose `items` list holds the items in order.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who came to a meeting: one --name per person.
+    Attend {
+        meeting: i64,
+        #[arg(long = "name", value_name = "NAME", required = true)]
+        names: Vec<String>,
+    },
+    /// Notes on one agenda item (1 to 10; 0 for the strategic council's approvals).
+    Notes {
+        meeting: i64,
+        #[arg(long)]
+        item: u8,
+        text: String,
+    },
+    /// A decision the meeting took.
+    Decide { meeting: i64, text: String },
+    /// An action agreed at the meeting.
+    Action {
+        meeting: i64,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        due: String,
+    },
+    /// Mark an agreed action done (today unless --on).
+    Done {
+        action: i64,
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// A topic for any other business.
+    Topic {
+        meeting: i64,
+        text: String,
+        #[arg(long, default_value = "the command line")]
+        by: String,
+    },
+    /// Close a meeting: its agenda is kept; its open actions roll into the next agenda.
+    Close { meeting: i64 },
+    /// Everything recorded about a meeting.
+    Show {
+        meeting: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The council pack of a meeting: the agenda with its data, charts and customer comments.
+    Pack {
+        meeting: i64,
+        #[arg(long, value_enum, default_value = "html")]
+        format: PackFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+pub fn print_agenda(agenda: &Agenda) {
+    println!(
+        "{} — agenda of the meeting on {}{}",
+        agenda.council_name,
+        agenda.date,
+        agenda
+            .meeting
+            .map(|m| format!(" (meeting {m})"))
+            .unwrap_or_else(|| " (not scheduled yet)".to_owned())
+    );
+    if let Some(since) = &agenda.since {
+        println!("Since the previous meeting on {since}.");
+    }
+    for item in &agenda.items {
+        println!();
+        if item.number == 0 {
+            println!("First: {}", item.title);
+        } else {
+            println!("{}. {}", item.number, item.title);
+        }
+        for line in &item.lines {
+            println!("   - {line}");
+        }
+    }
+}
+
+pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    match args.command {
+        CouncilCommand::List { json } => {
+            let org = store
+                .load_organisation()
+                .await?
+                .context("no organisation has been applied: run `throughline apply` first")?;
+            let meetings = store.meetings(None).await?;
+            if json {
+                let councils: Vec<_> = org
+                    .councils
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "key": c.key.as_str(), "name": c.name.as_str(),
+                            "kind": c.kind.as_str(), "cadence": c.cadence.as_str(),
+                            "chair": c.chair.person.name.as_str(),
+                            "members": c.members.iter().map(|m| serde_json::json!({
+                                "name": m.person.name.as_str(),
+                                "department": m.department.as_ref().map(|d| d.as_str()),
+                            })).collect::<Vec<_>>(),
+                            "meetings": meetings.iter().filter(|m| m.council == c.key.as_str())
+                                .collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                print_json(&councils)?;
+            } else {
+                for c in &org.councils {
+                    println!(
+                        "{} ({}): {}, meets {}, chaired by {}; {} members",
+                        c.name,
+                        c.key,
+                        c.kind.as_str(),
+                        c.cadence.as_str(),
+                        c.chair.person.name,
+                        c.members.len()
+                    );
+                    for m in meetings.iter().filter(|m| m.council == c.key.as_str()) {
+                        println!("  meeting {} on {}: {}", m.id, m.held_on, m.status.as_str());
+                    }
+                }
+            }
+        }
+        CouncilCommand::Schedule { council: key, on } => {
+            let key = match key {
+                Some(k) => k,
+                None => {
+                    let org = store
+                        .load_organisation()
+                        .await?
+                        .context("no organisation has been applied")?;
+                    council::find_council(&org, None)?.key.as_str().to_owned()
+                }
+            };
+            let meeting = council::schedule(&store, &key, on.as_deref()).await?;
+            println!(
+                "Scheduled meeting {} of {} on {}.",
+                meeting.id, meeting.council, meeting.held_on
+            );
+        }
+        CouncilCommand::Agenda {
+            council: key,
+            meeting,
+            json,
+        } => {
+            let agenda = match meeting {
+                Some(id) => council::agenda_of(&store, id).await?,
+                None => council::agenda(&store, key.as_deref()).await?,
+            };
+            if json {
+                print_json(&agenda)?;
+            } else {
+                print_agenda(&agenda);
+            }
+        }
+        CouncilCommand::Attend { meeting, names } => {
+            let m = council::record_attendance(&store, meeting, &names).await?;
+            println!("Meeting {}: {} attended.", m.id, m.attendance.join(", "));
+        }
+        CouncilCommand::Notes {
+            meeting,
+            item,
+            text,
+        } => {
+            council::record_notes(&store, meeting, item, &text).await?;
+            println!("Noted on item {item} of meeting {meeting}.");
+        }
+        CouncilCommand::Decide { meeting, text } => {
+            let d = council::add_decision(&store, meeting, &text).await?;
+            println!("Decision {} recorded on meeting {meeting}.", d.id);
+        }
+        CouncilCommand::Action {
+            meeting,
+            title,
+            owner,
+            department,
+            due,
+        } => {
+            let a = council::add_action(&store, meeting, &title, &owner, &department, &due).await?;
+            println!(
+                "Action {}: {} — {} ({}), due {}.",
+                a.id, a.action.title, a.action.owner_name, a.action.department, a.action.due
+            );
+        }
+        CouncilCommand::Done { action, on } => {
+            let on = on.unwrap_or_else(|| Date::today().to_string());
+            let a = council::complete_action(&store, action, &on).await?;
+            println!("Action {} done on {on}.", a.id);
+        }
+        CouncilCommand::Topic { meeting, text, by } => {
+            let t = council::add_topic(&store, meeting, &text, &by).await?;
+            println!("Topic {} added to meeting {meeting}.", t.id);
+        }
+        CouncilCommand::Close { meeting } => {
+            let m = council::close(&store, meeting).await?;
+            println!(
+                "Meeting {} of {} on {} closed; its agenda is kept and its open actions go to \
+                 the next meeting.",
+                m.id, m.council, m.held_on
+            );
+        }
+        CouncilCommand::Show { meeting, json } => {
+            let r = council::record(&store, meeting).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "Meeting {} of {} on {} ({})",
+                    r.meeting.id,
+                    r.meeting.council,
+                    r.meeting.held_on,
+                    r.meeting.status.as_str()
+                );
+                println!("Attendance: {}", r.meeting.attendance.join(", "));
+                for (item, notes) in &r.meeting.notes {
+                    println!("Notes on item {item}: {notes}");
+                }
+                for d in &r.decisions {
+                    println!("Decision: {}", d.text);
+                }
+                for a in &r.actions {
+                    println!(
+                        "Action {}: {} — {} ({}), due {}, {}",
+                        a.id,
+                        a.action.title,
+                        a.action.owner_name,
+                        a.action.department,
+                        a.action.due,
+                        a.status.as_str()
+                    );
+                }
+                for t in &r.topics {
+                    println!("Topic: {} ({})", t.text, t.added_by);
+                }
+            }
+        }
+        CouncilCommand::Pack {
+            meeting,
+            format,
+            out,
+        } => {
+            // The server's errors hide internal details from web visitors; here the person
+            // at the terminal is the operator, so they see them.
+            let plain = |err: throughline_server::AppError| match err {
+                throughline_server::AppError::Internal(detail) => anyhow::anyhow!(detail),
+                other => anyhow::anyhow!(other),
+            };
+            let html = throughline_server::council_pack(&store, meeting)
+                .await
+                .map_err(plain)?;
+            match format {
+                PackFormat::Html => std::fs::write(&out, html)
+                    .with_context(|| format!("cannot write {}", out.display()))?,
+                PackFormat::Pdf => {
+                    throughline_server::pack::html_to_pdf(&html, &out).map_err(plain)?
+                }
+            }
+            println!(
+                "Wrote the council pack of meeting {meeting} to {}.",
+                out.display()
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! `throughline council …` on the demo workspace: the generated agenda of the next operational
+//! meeting (ten items in order, with the demo's real figures and the last meeting's actions),
+//! and the council pack as HTML and as a PDF whose pages rasterise (pdftoppm).
+
+use std::process::Command;
+
+use throughline_store::testing::skip;
+
+use super::helpers::{ok, throughline};
+
+fn installed(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+#[test]
+fn the_council_agenda_and_pack_come_from_the_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(throughline(
+        None,
+        dir.path(),
+        &["demo", "--no-serve", "--records", "1500"],
+    ));
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("throughline-demo.db").display()
+    );
+    let run = |args: &[&str]| ok(throughline(Some(&url), dir.path(), args));
+
+    let agenda: serde_json::Value =
+        serde_json::from_str(&run(&["council", "agenda", "--json"])).unwrap();
+    let items = agenda["items"].as_array().unwrap();
+    let keys: Vec<&str> = items.iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "actions",
+            "measures",
+            "departments",
+            "best_practices",
+            "initiatives",
+            "measurement",
+            "priorities",
+            "new_data",
+            "other_business",
+            "adjourn"
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["lines"].as_array().unwrap().is_empty())
+    );
+    // The demo's last meeting agreed three actions: one done, one overdue, one still open.
+    let statuses: Vec<&str> = items[0]["data"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["done", "overdue", "open"]);
+    // Real figures: the scores and the Top Ten are the workspace's.
+    let top: serde_json::Value = serde_json::from_str(&run(&["top-ten", "--json"])).unwrap();
+    let listed = items[6]["data"]["top_ten"].as_array().unwrap();
+    assert_eq!(listed.len(), top["entries"].as_array().unwrap().len());
+    assert_eq!(listed[0]["theme"], top["entries"][0]["theme"]);
+    assert_eq!(items[1]["data"]["measures"]["nps"]["n"], 1500);
+    assert_eq!(
+        items[8]["data"]["topics"][0]["text"],
+        "Holiday season staffing in Customer Service"
+    );
+    let text = run(&["council", "agenda"]);
+    assert!(text.contains("1. Actions agreed last time"), "{text}");
+    assert!(text.contains("10. Adjourn"), "{text}");
+
+    // The pack, on screen and on paper.
+    let meeting = agenda["meeting"].as_i64().unwrap().to_string();
+    let html_path = dir.path().join("pack.html");
+    run(&[
+        "council",
+        "pack",
+        &meeting,
+        "--format",
+        "html",
+        "--out",
+        html_path.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.contains("Customer Experience Council"));
+    assert!(html.contains("<svg") && html.contains("NPS by month"));
+    assert_eq!(html.matches("class=\"pack-item\"").count(), 10);
+    assert!(html.contains("In the customers' words"));
+
+    let test = "the_council_agenda_and_pack_come_from_the_demo_data (PDF)";
+    if !installed("chromium") && std::env::var_os("THROUGHLINE_CHROMIUM").is_none() {
+        skip(
+            test,
+            "Chromium is not installed (Debian: chromium), so no PDF can be printed",
+        );
+        return;
+    }
+    if !installed("pdftoppm") {
+        skip(
+            test,
+            "pdftoppm is not installed (Debian: poppler-utils), so the PDF cannot be checked",
+        );
+        return;
+    }
+    let pdf = dir.path().join("pack.pdf");
+    run(&[
+        "council",
+        "pack",
+        &meeting,
+        "--format",
+        "pdf",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "a PDF file");
+    let pages = dir.path().join("page");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "40", "-png"])
+        .arg(&pdf)
+        .arg(&pages)
+        .status()
+        .unwrap();
+    assert!(status.success(), "pdftoppm rasterises the pack");
+    let rendered = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("page"))
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() > 1000))
+        .count();
+    assert!(rendered >= 2, "{rendered} pages rendered");
+}

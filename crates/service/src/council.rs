@@ -1,0 +1,1110 @@
+//! The councils at work: meetings scheduled from the cadence, attendance, notes per agenda item,
+//! decisions, actions and topics for any other business; the agenda generated from live data;
+//! closing a meeting (its agenda is kept, its open actions roll into the next one).
+//!
+//! The agenda has ten items in a fixed order (PRODUCT.md §4.6), each filled with what happened
+//! since the council's previous meeting; the strategic council's starts with the initiatives
+//! awaiting its approval. Every item carries `lines` (what people read) and `data` (the figures
+//! behind them, for tools and tests).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_analytics::scorecard::Weights;
+use throughline_domain::action::{Date, InitiativeStatus, TaskStatus, WorkOwner, required_text};
+use throughline_domain::org::{Cadence, Council, CouncilKind, Organisation};
+use throughline_domain::{Key, Timestamp};
+use throughline_store::{
+    CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, Store,
+    StoredMeeting,
+};
+
+use crate::{Result, ServiceError};
+
+/// The titles of the ten items, in order.
+pub const ITEMS: [(&str, &str); 10] = [
+    ("actions", "Actions agreed last time"),
+    ("measures", "Overall satisfaction and its movement"),
+    ("departments", "Department reports"),
+    ("best_practices", "Best practices"),
+    ("initiatives", "The council's initiatives and programmes"),
+    ("measurement", "Are the customer measures effective?"),
+    ("priorities", "Priorities and next steps"),
+    ("new_data", "New customer research and data"),
+    ("other_business", "Any other business"),
+    ("adjourn", "Adjourn"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgendaItem {
+    /// 1 to 10; 0 for the strategic council's approvals, which come first.
+    pub number: u8,
+    pub key: &'static str,
+    pub title: String,
+    /// What the item says, for people.
+    pub lines: Vec<String>,
+    /// The figures behind it.
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Agenda {
+    pub council: String,
+    pub council_name: String,
+    pub kind: &'static str,
+    /// The meeting it is for; `None` when none is scheduled yet (the date is then the one the
+    /// cadence gives).
+    pub meeting: Option<i64>,
+    pub date: Date,
+    pub previous_meeting: Option<i64>,
+    /// What happened since this day (the previous meeting's); everything when `None`.
+    pub since: Option<Date>,
+    pub next_meeting: Date,
+    pub items: Vec<AgendaItem>,
+}
+
+async fn organisation(store: &Store) -> Result<Organisation> {
+    store.load_organisation().await?.ok_or_else(|| {
+        ServiceError::Invalid(
+            "no organisation has been applied: run `throughline apply ORG.toml` first".into(),
+        )
+    })
+}
+
+/// The council `key`, or the operational council when `None`.
+pub fn find_council<'a>(org: &'a Organisation, key: Option<&str>) -> Result<&'a Council> {
+    let known = || {
+        org.councils
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match key {
+        Some(key) => org
+            .councils
+            .iter()
+            .find(|c| c.key.as_str() == key || c.name.as_str().eq_ignore_ascii_case(key))
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "there is no council {key:?}; the councils are {}",
+                    known()
+                ))
+            }),
+        None => org
+            .councils
+            .iter()
+            .find(|c| c.kind == CouncilKind::Operational)
+            .or(org.councils.first())
+            .ok_or_else(|| ServiceError::Invalid("the organisation has no council".into())),
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// The day one cadence after `date` (the same day of the month, or the month's last).
+pub fn after_cadence(date: &Date, cadence: Cadence) -> Date {
+    let text = date.as_str();
+    let year: i32 = text[0..4].parse().expect("a valid date");
+    let month: u32 = text[5..7].parse().expect("a valid date");
+    let day: u32 = text[8..10].parse().expect("a valid date");
+    let days = |n: i64| {
+        let start = throughline_ingest::dates::parse_timestamp(text)
+            .expect("a valid date")
+            .as_millis();
+        Date::of(Timestamp::from_millis(start + n * 86_400_000))
+    };
+    let months = |n: u32| {
+        let total = month - 1 + n;
+        let (y, m) = (year + (total / 12) as i32, total % 12 + 1);
+        let d = day.min(days_in_month(y, m));
+        Date::parse(&format!("{y:04}-{m:02}-{d:02}")).expect("a valid date")
+    };
+    match cadence {
+        Cadence::Weekly => days(7),
+        Cadence::Fortnightly => days(14),
+        Cadence::Monthly => months(1),
+        Cadence::Quarterly => months(3),
+    }
+}
+
+fn day_start(date: &Date) -> Timestamp {
+    throughline_ingest::dates::parse_timestamp(date.as_str()).expect("a valid date")
+}
+
+/// Schedules the council's next meeting on `date`, or one cadence after its last meeting (today
+/// when it has none). A council has one planned meeting at a time.
+pub async fn schedule(store: &Store, council: &str, date: Option<&str>) -> Result<StoredMeeting> {
+    let org = organisation(store).await?;
+    let council = find_council(&org, Some(council))?;
+    let meetings = store.meetings(Some(council.key.as_str())).await?;
+    if let Some(planned) = meetings.iter().find(|m| m.status == MeetingStatus::Planned) {
+        return Err(ServiceError::Invalid(format!(
+            "{} already has a planned meeting ({}, on {}); hold and close it first",
+            council.name, planned.id, planned.held_on
+        )));
+    }
+    let date = match date {
+        Some(text) => Date::parse(text.trim())?,
+        None => meetings
+            .last()
+            .map_or_else(Date::today, |m| after_cadence(&m.held_on, council.cadence)),
+    };
+    let id = store.insert_meeting(&council.key, &date).await?;
+    meeting(store, id).await
+}
+
+pub async fn meeting(store: &Store, id: i64) -> Result<StoredMeeting> {
+    store
+        .meeting(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no meeting {id}")))
+}
+
+async fn planned(store: &Store, id: i64) -> Result<StoredMeeting> {
+    let found = meeting(store, id).await?;
+    if found.status != MeetingStatus::Planned {
+        return Err(ServiceError::Invalid(format!(
+            "meeting {id} is closed: its record can no longer change"
+        )));
+    }
+    Ok(found)
+}
+
+/// Who came: names as written, one each.
+pub async fn record_attendance(store: &Store, id: i64, names: &[String]) -> Result<StoredMeeting> {
+    planned(store, id).await?;
+    let mut unique: Vec<String> = Vec::new();
+    for name in names {
+        let name = required_text("an attendee's name", name, 200)?;
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    if !store.set_attendance(id, &unique).await? {
+        return Err(ServiceError::Invalid(format!(
+            "meeting {id} closed meanwhile"
+        )));
+    }
+    meeting(store, id).await
+}
+
+/// Notes on agenda item `item` (0 to 10).
+pub async fn record_notes(store: &Store, id: i64, item: u8, text: &str) -> Result<StoredMeeting> {
+    planned(store, id).await?;
+    if item > 10 {
+        return Err(ServiceError::Invalid(format!(
+            "the agenda has items 1 to 10 (0 for the strategic council's approvals), not {item}"
+        )));
+    }
+    if text.chars().count() > 20_000 {
+        return Err(ServiceError::Invalid(
+            "notes are at most 20,000 characters".into(),
+        ));
+    }
+    if !store.set_item_notes(id, item, text).await? {
+        return Err(ServiceError::Invalid(format!(
+            "meeting {id} closed meanwhile"
+        )));
+    }
+    meeting(store, id).await
+}
+
+pub async fn add_decision(store: &Store, id: i64, text: &str) -> Result<MeetingDecision> {
+    planned(store, id).await?;
+    let text = required_text("the decision", text, 4000)?;
+    let decision = store.insert_decision(id, &text).await?;
+    Ok(store
+        .decisions(id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == decision)
+        .expect("just stored"))
+}
+
+/// An action agreed at the meeting: what, who, which department, by when.
+pub async fn add_action(
+    store: &Store,
+    id: i64,
+    title: &str,
+    owner_name: &str,
+    department: &str,
+    due: &str,
+) -> Result<CouncilAction> {
+    planned(store, id).await?;
+    let org = organisation(store).await?;
+    let department = Key::parse(department.trim())?;
+    if org.department(&department).is_none() {
+        return Err(ServiceError::Invalid(format!(
+            "there is no department {:?}",
+            department.as_str()
+        )));
+    }
+    let new = NewCouncilAction {
+        meeting: id,
+        title: required_text("the action", title, 200)?,
+        owner_name: required_text("the action's owner", owner_name, 200)?,
+        department,
+        due: Date::parse(due.trim())?,
+    };
+    let action = store.insert_council_action(&new).await?;
+    council_action(store, action).await
+}
+
+pub async fn council_action(store: &Store, id: i64) -> Result<CouncilAction> {
+    store
+        .council_action(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no council action {id}")))
+}
+
+pub async fn complete_action(store: &Store, id: i64, on: &str) -> Result<CouncilAction> {
+    let action = council_action(store, id).await?;
+    if action.status == TaskStatus::Done {
+        return Err(ServiceError::Invalid(format!(
+            "action {id} was already done"
+        )));
+    }
+    if !store
+        .complete_council_action(id, &Date::parse(on.trim())?)
+        .await?
+    {
+        return Err(ServiceError::Invalid(format!(
+            "action {id} changed meanwhile"
+        )));
+    }
+    council_action(store, id).await
+}
+
+/// A topic for any other business, added before the meeting.
+pub async fn add_topic(store: &Store, id: i64, text: &str, by: &str) -> Result<MeetingTopic> {
+    planned(store, id).await?;
+    let text = required_text("the topic", text, 2000)?;
+    let topic = store.insert_topic(id, &text, by).await?;
+    Ok(store
+        .topics(id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == topic)
+        .expect("just stored"))
+}
+
+/// Closes a meeting: its agenda, as generated now, is kept with it; its open actions appear in
+/// the next meeting's first item.
+pub async fn close(store: &Store, id: i64) -> Result<StoredMeeting> {
+    let found = planned(store, id).await?;
+    let agenda = agenda_for(store, &found.council, Some(&found)).await?;
+    let snapshot = serde_json::to_value(&agenda).expect("an agenda always serialises");
+    if !store.close_meeting(id, &snapshot).await? {
+        return Err(ServiceError::Invalid(format!(
+            "meeting {id} closed meanwhile"
+        )));
+    }
+    meeting(store, id).await
+}
+
+/// The agenda of the council's next meeting (the planned one, else the one the cadence gives).
+pub async fn agenda(store: &Store, council: Option<&str>) -> Result<Agenda> {
+    let org = organisation(store).await?;
+    let council = find_council(&org, council)?;
+    let meetings = store.meetings(Some(council.key.as_str())).await?;
+    let next = meetings
+        .into_iter()
+        .find(|m| m.status == MeetingStatus::Planned);
+    agenda_for(store, council.key.as_str(), next.as_ref()).await
+}
+
+/// A meeting's agenda: as kept when it closed, or generated now while it is planned.
+pub async fn agenda_of(store: &Store, id: i64) -> Result<Agenda> {
+    let found = meeting(store, id).await?;
+    if let Some(kept) = &found.agenda {
+        return Ok(from_snapshot(kept, &found));
+    }
+    agenda_for(store, &found.council, Some(&found)).await
+}
+
+fn from_snapshot(kept: &Value, meeting: &StoredMeeting) -> Agenda {
+    let text = |key: &str| kept[key].as_str().unwrap_or_default().to_owned();
+    let date = |key: &str| kept[key].as_str().and_then(|d| Date::parse(d).ok());
+    let items = kept["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    let key = item["key"].as_str().unwrap_or_default();
+                    AgendaItem {
+                        number: item["number"].as_u64().unwrap_or(0) as u8,
+                        key: ITEMS
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .chain(["approvals"])
+                            .find(|k| *k == key)
+                            .unwrap_or("other_business"),
+                        title: item["title"].as_str().unwrap_or_default().to_owned(),
+                        lines: item["lines"]
+                            .as_array()
+                            .map(|l| {
+                                l.iter()
+                                    .filter_map(|x| x.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        data: item["data"].clone(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Agenda {
+        council: text("council"),
+        council_name: text("council_name"),
+        kind: if kept["kind"] == "strategic" {
+            "strategic"
+        } else {
+            "operational"
+        },
+        meeting: Some(meeting.id),
+        date: meeting.held_on.clone(),
+        previous_meeting: kept["previous_meeting"].as_i64(),
+        since: date("since"),
+        next_meeting: date("next_meeting").unwrap_or_else(|| meeting.held_on.clone()),
+        items,
+    }
+}
+
+/// The period key (`YYYY-MM`) of a day.
+fn month_of(date: &Date) -> String {
+    date.as_str()[..7].to_owned()
+}
+
+fn estimate(value: &Value) -> Option<(f64, f64, f64, u64)> {
+    Some((
+        value["value"].as_f64()?,
+        value["low"].as_f64()?,
+        value["high"].as_f64()?,
+        value["n"].as_u64().unwrap_or(0),
+    ))
+}
+
+/// Whether a theme's share of its month's records rose in its last month against the month
+/// before (`Some(true)` worsening, `Some(false)` improving, `None` without two months).
+fn theme_direction(trend: &Value) -> Option<bool> {
+    let points = trend.as_array()?;
+    let [.., before, last] = points.as_slice() else {
+        return None;
+    };
+    let (b, l) = (before["share"].as_f64()?, last["share"].as_f64()?);
+    (b != l).then_some(l > b)
+}
+
+async fn agenda_for(
+    store: &Store,
+    council_key: &str,
+    this: Option<&StoredMeeting>,
+) -> Result<Agenda> {
+    let org = organisation(store).await?;
+    let council = find_council(&org, Some(council_key))?;
+    let meetings = store.meetings(Some(council.key.as_str())).await?;
+    let previous = meetings.iter().rfind(|m| {
+        m.status == MeetingStatus::Closed
+            && Some(m.id) != this.map(|t| t.id)
+            && this.is_none_or(|t| m.held_on <= t.held_on)
+    });
+    let date = match this {
+        Some(m) => m.held_on.clone(),
+        None => previous.map_or_else(Date::today, |p| after_cadence(&p.held_on, council.cadence)),
+    };
+    let since = previous.map(|p| p.held_on.clone());
+    let since_ts = since.as_ref().map(day_start);
+    let run = store.latest_analysis_run().await?;
+    let summary = run.as_ref().map_or(Value::Null, |r| r.summary.clone());
+    let department_name = |key: &str| {
+        org.departments
+            .iter()
+            .find(|d| d.key.as_str() == key)
+            .map_or_else(|| key.to_owned(), |d| d.name.as_str().to_owned())
+    };
+    let mut items = Vec::new();
+
+    let initiatives = store.initiatives().await?;
+    let completion = crate::actions::completion(store, None, None).await?;
+
+    // The strategic council first decides what awaits it.
+    if council.kind == CouncilKind::Strategic {
+        let awaiting: Vec<_> = initiatives
+            .iter()
+            .filter(|i| i.status == InitiativeStatus::Proposed)
+            .collect();
+        let lines = if awaiting.is_empty() {
+            vec!["No initiative awaits approval.".to_owned()]
+        } else {
+            awaiting
+                .iter()
+                .map(|i| {
+                    let resources = if i.initiative.resources_requested.is_empty() {
+                        "no resources requested".to_owned()
+                    } else {
+                        format!("requests: {}", i.initiative.resources_requested)
+                    };
+                    format!(
+                        "Initiative {} “{}”: {} → {} by {}; {resources}",
+                        i.id,
+                        i.initiative.title,
+                        i.initiative.objective.baseline,
+                        i.initiative.objective.target,
+                        i.initiative.objective.due
+                    )
+                })
+                .collect()
+        };
+        items.push(AgendaItem {
+            number: 0,
+            key: "approvals",
+            title: "Initiatives awaiting approval and resource requests".to_owned(),
+            lines,
+            data: json!({ "initiatives": awaiting.iter().map(|i| json!({
+                "id": i.id, "title": i.initiative.title,
+                "resources_requested": i.initiative.resources_requested,
+            })).collect::<Vec<_>>() }),
+        });
+    }
+
+    // 1. Actions agreed at earlier meetings: every one still open, and those done since.
+    let meeting_ids: BTreeSet<i64> = meetings
+        .iter()
+        .filter(|m| Some(m.id) != this.map(|t| t.id) && m.held_on <= date)
+        .map(|m| m.id)
+        .collect();
+    let actions: Vec<CouncilAction> = store
+        .council_actions(None)
+        .await?
+        .into_iter()
+        .filter(|a| meeting_ids.contains(&a.action.meeting))
+        .filter(|a| {
+            a.status == TaskStatus::Open
+                || since
+                    .as_ref()
+                    .is_none_or(|s| a.done_on.as_ref().is_some_and(|d| d >= s))
+        })
+        .collect();
+    let status_of = |a: &CouncilAction| {
+        if a.status == TaskStatus::Done {
+            "done"
+        } else if a.action.due < date {
+            "overdue"
+        } else {
+            "open"
+        }
+    };
+    let mut by_owner: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
+    for a in &actions {
+        *by_owner
+            .entry(a.action.owner_name.clone())
+            .or_default()
+            .entry(status_of(a))
+            .or_default() += 1;
+    }
+    items.push(AgendaItem {
+        number: 1,
+        key: ITEMS[0].0,
+        title: ITEMS[0].1.to_owned(),
+        lines: if actions.is_empty() {
+            vec!["No actions were agreed at earlier meetings.".to_owned()]
+        } else {
+            actions
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} — {} ({}), due {}: {}{}",
+                        a.action.title,
+                        a.action.owner_name,
+                        department_name(a.action.department.as_str()),
+                        a.action.due,
+                        status_of(a),
+                        a.done_on
+                            .as_ref()
+                            .map(|d| format!(" on {d}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect()
+        },
+        data: json!({
+            "actions": actions.iter().map(|a| json!({
+                "id": a.id, "meeting": a.action.meeting, "title": a.action.title,
+                "owner": a.action.owner_name, "department": a.action.department.as_str(),
+                "due": a.action.due.as_str(), "status": status_of(a),
+                "done_on": a.done_on.as_ref().map(Date::as_str),
+            })).collect::<Vec<_>>(),
+            "by_owner": by_owner,
+        }),
+    });
+
+    // 2. The overall measures with their intervals, and their movement since the last meeting.
+    let months = summary["monthly"].as_array().cloned().unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut measures = serde_json::Map::new();
+    for (name, key, unit) in [("NPS", "nps", ""), ("CSAT", "csat", "%")] {
+        let Some((value, low, high, n)) = estimate(&summary["scores"][key]) else {
+            continue;
+        };
+        let with_scores: Vec<&Value> = months
+            .iter()
+            .filter(|m| estimate(&m[key]).is_some())
+            .collect();
+        let latest = with_scores.last().copied();
+        // Against the last full month before the previous meeting; without one (or when no
+        // later month has data), against the month before the latest.
+        let before_previous = since.as_ref().and_then(|s| {
+            with_scores
+                .iter()
+                .rev()
+                .find(|m| {
+                    m["period"]
+                        .as_str()
+                        .is_some_and(|p| p < month_of(s).as_str())
+                })
+                .copied()
+        });
+        let earlier = before_previous
+            .or_else(|| with_scores.len().checked_sub(2).map(|i| with_scores[i]))
+            .filter(|e| Some(*e) != latest);
+        let mut line =
+            format!("{name} {value:.1}{unit} (95% interval {low:.1} to {high:.1}, {n} answers)");
+        let mut movement = Value::Null;
+        if let (Some(from), Some(to)) = (earlier, latest) {
+            let (f, fl, fh, _) = estimate(&from[key]).expect("filtered");
+            let (t, tl, th, _) = estimate(&to[key]).expect("filtered");
+            let clear = tl > fh || th < fl;
+            line.push_str(&format!(
+                "; {} {f:.1} → {} {t:.1} ({:+.1}{}{})",
+                from["period"].as_str().unwrap_or_default(),
+                to["period"].as_str().unwrap_or_default(),
+                t - f,
+                unit,
+                if clear {
+                    ", beyond the intervals"
+                } else {
+                    ", within the intervals"
+                }
+            ));
+            movement = json!({
+                "from_period": from["period"], "from": f, "from_low": fl, "from_high": fh,
+                "to_period": to["period"], "to": t, "to_low": tl, "to_high": th,
+                "change": t - f, "clear": clear,
+            });
+        }
+        lines.push(line);
+        measures.insert(
+            key.to_owned(),
+            json!({ "value": value, "low": low, "high": high, "n": n, "movement": movement }),
+        );
+    }
+    if lines.is_empty() {
+        lines.push("No scores yet: import feedback with NPS or CSAT and analyse it.".to_owned());
+    }
+    items.push(AgendaItem {
+        number: 2,
+        key: ITEMS[1].0,
+        title: ITEMS[1].1.to_owned(),
+        lines,
+        data: json!({ "measures": measures, "monthly": months }),
+    });
+
+    // 3. One slot per department represented on the council (every department when none is).
+    let top = crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?;
+    let stored_themes = store.themes().await?;
+    let trend_of = |theme: i64| {
+        stored_themes
+            .iter()
+            .find(|t| t.id == theme)
+            .and_then(|t| theme_direction(&t.aggregates.trend))
+    };
+    let cards =
+        crate::scorecards::departments(store, Weights::default(), SINGLE_DEPARTMENT_SHARE).await?;
+    let represented: BTreeSet<&str> = council
+        .members
+        .iter()
+        .chain([&council.chair])
+        .filter_map(|m| m.department.as_ref().map(Key::as_str))
+        .collect();
+    let tasks = store.tasks(None).await?;
+    let all_actions = store.council_actions(None).await?;
+    let mut slots = Vec::new();
+    let mut lines = Vec::new();
+    let mut improved = Vec::new();
+    for card in cards
+        .iter()
+        .filter(|c| represented.is_empty() || represented.contains(c.department.as_str()))
+    {
+        let key = card.department.as_str();
+        let mut open = 0;
+        let mut done = 0;
+        let mut overdue = 0;
+        let mut done_since = Vec::new();
+        let work = tasks
+            .iter()
+            .filter(|t| t.task.department.as_str() == key)
+            .map(|t| (&t.task.title, t.status, &t.task.due, &t.done_on))
+            .chain(
+                all_actions
+                    .iter()
+                    .filter(|a| a.action.department.as_str() == key)
+                    .map(|a| (&a.action.title, a.status, &a.action.due, &a.done_on)),
+            );
+        for (title, status, due, done_on) in work {
+            match status {
+                TaskStatus::Done => {
+                    done += 1;
+                    if since
+                        .as_ref()
+                        .is_none_or(|s| done_on.as_ref().is_some_and(|d| d >= s))
+                    {
+                        done_since.push(title.clone());
+                    }
+                }
+                TaskStatus::Open if *due < date => overdue += 1,
+                TaskStatus::Open => open += 1,
+            }
+        }
+        // Aligned unless its own KPI improves while a cross-department theme it touches worsens.
+        let improving_kpis: Vec<&str> = card
+            .own_kpis
+            .iter()
+            .filter(|k| k.movement == Some("improving"))
+            .map(|k| k.name.as_str())
+            .collect();
+        let worsening_shared: Vec<&str> = top
+            .entries
+            .iter()
+            .filter(|e| {
+                e.ownership.as_ref().is_some_and(|o| {
+                    o.scope == Scope::CrossDepartment
+                        && o.evidence
+                            .iter()
+                            .any(|s| s.department == key && s.share >= 0.1)
+                })
+            })
+            .filter(|e| trend_of(e.theme) == Some(true))
+            .map(|e| e.label.as_str())
+            .collect();
+        let misaligned = !improving_kpis.is_empty() && !worsening_shared.is_empty();
+        let owned_improving: Vec<&str> = card
+            .negative_themes
+            .iter()
+            .filter(|(id, _)| trend_of(*id) == Some(false))
+            .map(|(_, label)| label.as_str())
+            .collect();
+        if !owned_improving.is_empty() || !improving_kpis.is_empty() {
+            improved.push(json!({
+                "department": key, "name": card.name,
+                "themes_improving": owned_improving, "kpis_improving": improving_kpis,
+                "what_they_did": done_since,
+            }));
+        }
+        let score = card.scorecard.score;
+        lines.push(format!(
+            "{}: scorecard {}; {done} done, {open} open, {overdue} overdue{}",
+            card.name,
+            score.map_or_else(|| "not yet scored".to_owned(), |s| format!("{s:.0}/100")),
+            if misaligned {
+                format!(
+                    "; NOT ALIGNED: its own {} improves while “{}”, which it shares with other \
+                     departments, worsens",
+                    improving_kpis.join(", "),
+                    worsening_shared.join("”, “")
+                )
+            } else {
+                String::new()
+            }
+        ));
+        slots.push(json!({
+            "department": key, "name": card.name, "score": score,
+            "done": done, "open": open, "overdue": overdue,
+            "aligned": !misaligned, "improving_kpis": improving_kpis,
+            "worsening_shared_themes": worsening_shared,
+        }));
+    }
+    items.push(AgendaItem {
+        number: 3,
+        key: ITEMS[2].0,
+        title: ITEMS[2].1.to_owned(),
+        lines,
+        data: json!({ "departments": slots }),
+    });
+
+    // 4. Best practices: departments whose themes or measures improved, and what they did.
+    items.push(AgendaItem {
+        number: 4,
+        key: ITEMS[3].0,
+        title: ITEMS[3].1.to_owned(),
+        lines: if improved.is_empty() {
+            vec!["No department's themes or measures improved since the last meeting.".to_owned()]
+        } else {
+            improved
+                .iter()
+                .map(|d| {
+                    let list = |key: &str| {
+                        d[key]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            })
+                            .unwrap_or_default()
+                    };
+                    let parts: Vec<String> = [
+                        ("themes_improving", "fewer complaints of "),
+                        ("kpis_improving", "better "),
+                        ("what_they_did", "what they did: "),
+                    ]
+                    .into_iter()
+                    .filter_map(|(key, label)| {
+                        let text = list(key);
+                        (!text.is_empty()).then(|| format!("{label}{text}"))
+                    })
+                    .collect();
+                    format!(
+                        "{}: {}",
+                        d["name"].as_str().unwrap_or_default(),
+                        parts.join("; ")
+                    )
+                })
+                .collect()
+        },
+        data: json!({ "departments": improved }),
+    });
+
+    // 5. The council's own initiatives with status and completion.
+    let own: Vec<_> = initiatives
+        .iter()
+        .filter(|i| {
+            matches!(&i.initiative.owner, WorkOwner::Council(c) if c == &council.key)
+                || (council.kind == CouncilKind::Strategic
+                    && !matches!(i.status, InitiativeStatus::Rejected))
+        })
+        .collect();
+    items.push(AgendaItem {
+        number: 5,
+        key: ITEMS[4].0,
+        title: ITEMS[4].1.to_owned(),
+        lines: if own.is_empty() {
+            vec!["The council owns no initiative yet.".to_owned()]
+        } else {
+            own.iter()
+                .map(|i| {
+                    let c = completion
+                        .by_initiative
+                        .get(&i.id)
+                        .copied()
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({}): {} of {} tasks done{}{}",
+                        i.initiative.title,
+                        i.status.as_str(),
+                        c.done,
+                        c.planned,
+                        i.current_value
+                            .map(|v| format!(
+                                "; {} now {v} ({:.0}% of the way)",
+                                i.initiative.objective.metric,
+                                i.initiative.objective.progress(v)
+                            ))
+                            .unwrap_or_default(),
+                        format_args!("; due {}", i.initiative.objective.due)
+                    )
+                })
+                .collect()
+        },
+        data: json!({ "initiatives": own.iter().map(|i| {
+            let c = completion.by_initiative.get(&i.id).copied().unwrap_or_default();
+            json!({ "id": i.id, "title": i.initiative.title, "status": i.status.as_str(),
+                "tasks": c.planned, "done": c.done, "completion_rate": c.completion_rate,
+                "current_value": i.current_value })
+        }).collect::<Vec<_>>() }),
+    });
+
+    // 6. Whether the customer measures do their job: volume, coverage, precision.
+    let stage_measures = crate::scorecards::stage_measures(store).await?;
+    let records = summary["records"].as_u64().unwrap_or(0);
+    let placed = summary["placed"].as_u64().unwrap_or(0);
+    let recent: u64 = months
+        .iter()
+        .filter(|m| {
+            since.as_ref().is_none_or(|s| {
+                m["period"]
+                    .as_str()
+                    .is_some_and(|p| p >= month_of(s).as_str())
+            })
+        })
+        .filter_map(|m| m["records"].as_u64())
+        .sum();
+    let empty: Vec<&str> = stage_measures
+        .iter()
+        .filter(|m| m.records == 0)
+        .map(|m| m.name.as_str())
+        .collect();
+    let thin: Vec<&str> = stage_measures
+        .iter()
+        .filter(|m| m.records > 0 && m.nps.is_none_or(|e| e.small_sample))
+        .map(|m| m.name.as_str())
+        .collect();
+    let width = estimate(&summary["scores"]["nps"]).map(|(_, low, high, _)| high - low);
+    let last_month_width = months
+        .last()
+        .and_then(|m| estimate(&m["nps"]))
+        .map(|(_, low, high, _)| high - low);
+    let mut lines = vec![
+        format!(
+            "{records} responses analysed, {recent} of them {}",
+            since.as_ref().map_or_else(
+                || "in all".to_owned(),
+                |s| format!("in the months since {s}")
+            )
+        ),
+        format!(
+            "{placed} of {records} placed on a journey stage ({:.0}%)",
+            if records == 0 {
+                0.0
+            } else {
+                placed as f64 * 100.0 / records as f64
+            }
+        ),
+    ];
+    if let Some(w) = width {
+        lines.push(format!(
+            "The NPS interval is {w:.1} points wide overall{}",
+            last_month_width
+                .map(|l| format!(", {l:.1} for the last month alone"))
+                .unwrap_or_default()
+        ));
+    }
+    lines.push(if empty.is_empty() {
+        "Every stage has data.".to_owned()
+    } else {
+        format!("Stages with no data: {}", empty.join(", "))
+    });
+    if !thin.is_empty() {
+        lines.push(format!(
+            "Stages with too few NPS answers for a firm figure: {}",
+            thin.join(", ")
+        ));
+    }
+    items.push(AgendaItem {
+        number: 6,
+        key: ITEMS[5].0,
+        title: ITEMS[5].1.to_owned(),
+        lines,
+        data: json!({
+            "records": records, "records_since": recent, "placed": placed,
+            "nps_interval_width": width, "last_month_nps_interval_width": last_month_width,
+            "stages": stage_measures.iter().map(|m| json!({
+                "stage": m.stage, "records": m.records,
+                "small_sample": m.nps.is_none_or(|e| e.small_sample),
+            })).collect::<Vec<_>>(),
+            "stages_without_data": empty,
+        }),
+    });
+
+    // 7. Priorities: the Top Ten against the previous meeting's, new cross-department themes,
+    //    spikes.
+    let before: Vec<Value> = previous
+        .and_then(|p| p.agenda.as_ref())
+        .and_then(|a| a["items"].as_array())
+        .and_then(|items| items.iter().find(|i| i["key"] == "priorities"))
+        .and_then(|i| i["data"]["top_ten"].as_array().cloned())
+        .unwrap_or_default();
+    let was = |theme: i64| before.iter().find(|b| b["theme"].as_i64() == Some(theme));
+    let current: Vec<Value> = top
+        .entries
+        .iter()
+        .map(|e| {
+            let scope = e.ownership.as_ref().map_or("unplaced", |o| match o.scope {
+                Scope::SingleDepartment => "single-department",
+                Scope::CrossDepartment => "cross-department",
+                Scope::Unplaced => "unplaced",
+            });
+            json!({ "rank": e.rank, "theme": e.theme, "label": e.label, "scope": scope,
+                "owner": e.ownership.as_ref().map(|o| o.owner_name.clone()),
+                "previous_rank": was(e.theme).and_then(|b| b["rank"].as_u64()) })
+        })
+        .collect();
+    let mut lines: Vec<String> = current
+        .iter()
+        .map(|e| {
+            let change = match e["previous_rank"].as_u64() {
+                _ if previous.is_none() => String::new(),
+                None => " — new".to_owned(),
+                Some(r) if r == e["rank"].as_u64().unwrap_or(0) => " — unchanged".to_owned(),
+                Some(r) => format!(" — was {r}"),
+            };
+            format!(
+                "{}. {} ({}, {}){change}",
+                e["rank"],
+                e["label"].as_str().unwrap_or_default(),
+                e["scope"].as_str().unwrap_or_default(),
+                e["owner"].as_str().unwrap_or("no owner")
+            )
+        })
+        .collect();
+    let left: Vec<&str> = before
+        .iter()
+        .filter(|b| !current.iter().any(|c| c["theme"] == b["theme"]))
+        .filter_map(|b| b["label"].as_str())
+        .collect();
+    if !left.is_empty() {
+        lines.push(format!("Left the Top Ten: {}", left.join(", ")));
+    }
+    let new_cross: Vec<&str> = current
+        .iter()
+        .filter(|c| c["scope"] == "cross-department")
+        .filter(|c| {
+            previous.is_none()
+                || !before
+                    .iter()
+                    .any(|b| b["theme"] == c["theme"] && b["scope"] == "cross-department")
+        })
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    if !new_cross.is_empty() {
+        lines.push(format!(
+            "New cross-department themes for the council: {}",
+            new_cross.join(", ")
+        ));
+    }
+    let spikes = summary["spikes"].as_array().cloned().unwrap_or_default();
+    for s in &spikes {
+        lines.push(format!(
+            "Spike: “{}” in {}: {} records where {:.0} were expected",
+            s["label"].as_str().unwrap_or_default(),
+            s["period"].as_str().unwrap_or_default(),
+            s["count"],
+            s["expected"].as_f64().unwrap_or(0.0)
+        ));
+    }
+    if lines.is_empty() {
+        lines.push("No Top Ten yet: analyse the feedback first.".to_owned());
+    }
+    items.push(AgendaItem {
+        number: 7,
+        key: ITEMS[6].0,
+        title: ITEMS[6].1.to_owned(),
+        lines,
+        data: json!({ "top_ten": current, "left": left, "new_cross_department": new_cross,
+            "spikes": spikes }),
+    });
+
+    // 8. New research and data since the last meeting.
+    let imports: Vec<_> = store
+        .imports()
+        .await?
+        .into_iter()
+        .filter(|i| since_ts.is_none_or(|s| i.started_at >= s))
+        .collect();
+    items.push(AgendaItem {
+        number: 8,
+        key: ITEMS[7].0,
+        title: ITEMS[7].1.to_owned(),
+        lines: if imports.is_empty() {
+            vec!["No new data since the last meeting.".to_owned()]
+        } else {
+            imports
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} on {}: {} new records from {} ({} duplicates, {} rejected)",
+                        i.source,
+                        Date::of(i.started_at),
+                        i.totals.imported,
+                        i.file_name,
+                        i.totals.duplicates,
+                        i.totals.rejected
+                    )
+                })
+                .collect()
+        },
+        data: json!({
+            "imports": imports.iter().map(|i| json!({
+                "id": i.id, "source": i.source, "file": i.file_name,
+                "on": Date::of(i.started_at).as_str(), "imported": i.totals.imported,
+            })).collect::<Vec<_>>(),
+            "records": imports.iter().map(|i| i.totals.imported).sum::<u64>(),
+        }),
+    });
+
+    // 9. Any other business members added.
+    let topics = match this {
+        Some(m) => store.topics(m.id).await?,
+        None => Vec::new(),
+    };
+    items.push(AgendaItem {
+        number: 9,
+        key: ITEMS[8].0,
+        title: ITEMS[8].1.to_owned(),
+        lines: if topics.is_empty() {
+            vec!["Nothing added.".to_owned()]
+        } else {
+            topics
+                .iter()
+                .map(|t| format!("{} (added by {})", t.text, t.added_by))
+                .collect()
+        },
+        data: json!({ "topics": topics }),
+    });
+
+    // 10. Adjourn, with the next meeting's date.
+    let next_meeting = after_cadence(&date, council.cadence);
+    items.push(AgendaItem {
+        number: 10,
+        key: ITEMS[9].0,
+        title: ITEMS[9].1.to_owned(),
+        lines: vec![format!(
+            "The next meeting: {next_meeting} ({} cadence)",
+            council.cadence.as_str()
+        )],
+        data: json!({ "next_meeting": next_meeting.as_str() }),
+    });
+
+    Ok(Agenda {
+        council: council.key.as_str().to_owned(),
+        council_name: council.name.as_str().to_owned(),
+        kind: council.kind.as_str(),
+        meeting: this.map(|m| m.id),
+        date,
+        previous_meeting: previous.map(|p| p.id),
+        since,
+        next_meeting,
+        items,
+    })
+}
+
+/// Everything recorded about a meeting, for its page and the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingRecord {
+    #[serde(flatten)]
+    pub meeting: StoredMeeting,
+    pub decisions: Vec<MeetingDecision>,
+    pub actions: Vec<CouncilAction>,
+    pub topics: Vec<MeetingTopic>,
+}
+
+pub async fn record(store: &Store, id: i64) -> Result<MeetingRecord> {
+    Ok(MeetingRecord {
+        meeting: meeting(store, id).await?,
+        decisions: store.decisions(id).await?,
+        actions: store.council_actions(Some(id)).await?,
+        topics: store.topics(id).await?,
+    })
+}
