@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod feedback;
+pub mod maturity;
 pub mod org;
 pub mod primitives;
 pub mod user;

@@ -245,3 +245,95 @@ impl Sparkline {
         })
     }
 }
+
+#[derive(Debug, Serialize)]
+struct Bar {
+    label: String,
+    y: f64,
+    width: f64,
+    value: String,
+    title: String,
+}
+
+/// A horizontal bar chart on a fixed scale with named bands (the maturity levels) and a target
+/// line: one bar per row, its value written beside it.
+#[derive(Debug, Serialize)]
+pub struct BarChart {
+    title: String,
+    width: u32,
+    height: u32,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    bar_height: f64,
+    bars: Vec<Bar>,
+    bands: Vec<Tick>,
+    band_labels: Vec<Tick>,
+    target: Option<f64>,
+    target_label: String,
+    x_label: String,
+}
+
+impl BarChart {
+    /// `rows` of (label, value) on the scale `low..high`, cut into `bands` (names, lowest
+    /// first) of equal width; `target` marks a value.
+    pub fn new(
+        title: &str,
+        x_label: &str,
+        rows: &[(String, f64)],
+        (low, high): (f64, f64),
+        bands: &[String],
+        target: Option<(f64, String)>,
+    ) -> Self {
+        const WIDTH: u32 = 840;
+        const LEFT: f64 = 360.0;
+        const RIGHT: f64 = 60.0;
+        const TOP: f64 = 30.0;
+        const ROW: f64 = 30.0;
+        let height = (TOP + ROW * rows.len() as f64 + 50.0).round() as u32;
+        let plot = f64::from(WIDTH) - LEFT - RIGHT;
+        let x = |v: f64| LEFT + plot * ((v - low) / (high - low)).clamp(0.0, 1.0);
+        let round = |v: f64| (v * 10.0).round() / 10.0;
+        let bottom = TOP + ROW * rows.len() as f64;
+        let band_width = (high - low) / bands.len().max(1) as f64;
+        Self {
+            title: title.to_owned(),
+            width: WIDTH,
+            height,
+            left: LEFT,
+            right: f64::from(WIDTH) - RIGHT,
+            top: TOP,
+            bottom,
+            bar_height: ROW * 0.6,
+            bars: rows
+                .iter()
+                .enumerate()
+                .map(|(i, (label, value))| Bar {
+                    label: label.clone(),
+                    y: round(TOP + ROW * i as f64 + ROW * 0.2),
+                    width: round(x(*value) - LEFT),
+                    value: format!("{value:.1}"),
+                    title: format!("{label}: {value:.2}"),
+                })
+                .collect(),
+            bands: (0..=bands.len())
+                .map(|i| Tick {
+                    at: round(x(low + band_width * i as f64)),
+                    label: format!("{}", low + band_width * i as f64),
+                })
+                .collect(),
+            band_labels: bands
+                .iter()
+                .enumerate()
+                .map(|(i, name)| Tick {
+                    at: round(x(low + band_width * (i as f64 + 0.5))),
+                    label: name.clone(),
+                })
+                .collect(),
+            target: target.as_ref().map(|(v, _)| round(x(*v))),
+            target_label: target.map(|(_, l)| l).unwrap_or_default(),
+            x_label: x_label.to_owned(),
+        }
+    }
+}

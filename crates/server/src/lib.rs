@@ -21,6 +21,7 @@ mod auth;
 mod changes;
 mod charts;
 pub mod error;
+pub mod maturity;
 pub mod pack;
 mod pages;
 
@@ -92,6 +93,19 @@ fn templates() -> Environment<'static> {
         ("account.html", include_str!("../templates/account.html")),
         ("pack.html", include_str!("../templates/pack.html")),
         ("councils.html", include_str!("../templates/councils.html")),
+        (
+            "maturity_results.html",
+            include_str!("../templates/maturity_results.html"),
+        ),
+        (
+            "maturity_report.html",
+            include_str!("../templates/maturity_report.html"),
+        ),
+        ("maturity.html", include_str!("../templates/maturity.html")),
+        (
+            "questionnaire.html",
+            include_str!("../templates/questionnaire.html"),
+        ),
         ("meeting.html", include_str!("../templates/meeting.html")),
         (
             "department.html",

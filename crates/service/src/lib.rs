@@ -5,6 +5,7 @@ pub mod actions;
 pub mod analysis;
 pub mod council;
 pub mod feedback;
+pub mod maturity;
 pub mod scorecards;
 pub mod themes;
 

@@ -5,6 +5,7 @@ mod actions;
 mod analysis;
 mod council;
 mod feedback;
+mod maturity;
 mod org;
 mod search;
 #[cfg(feature = "testing")]
@@ -26,6 +27,7 @@ pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
 };
+pub use maturity::{StoredAssessment, StoredResponse};
 pub use search::{FeedbackFilter, FeedbackListing};
 
 use std::str::FromStr;

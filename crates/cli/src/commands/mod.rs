@@ -3,6 +3,7 @@
 
 mod actions;
 mod analyze;
+mod assess;
 mod council;
 mod demo;
 mod import;
@@ -76,6 +77,9 @@ enum Command {
     /// The councils: meetings, the agenda generated from live data, attendance, notes,
     /// decisions, actions, any other business, closing, and the council pack (HTML or PDF).
     Council(council::CouncilArgs),
+    /// Culture maturity, "Naive to Natural": the model, assessments, answers, results,
+    /// history, and the report (HTML or PDF).
+    Assess(assess::AssessArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -104,6 +108,7 @@ impl Cli {
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
             Command::Council(args) => council::run(&database_url(url), args).await,
+            Command::Assess(args) => assess::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

@@ -3,6 +3,7 @@
 
 mod actions;
 mod analyze;
+mod assess;
 mod basics;
 mod council;
 mod helpers;

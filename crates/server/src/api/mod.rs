@@ -22,6 +22,7 @@ use crate::{AppError, AppState};
 
 pub(crate) mod council;
 mod feedback;
+mod maturity;
 
 mod spec;
 
@@ -193,6 +194,36 @@ fn endpoints() -> Vec<Endpoint> {
             who: EDITORS; query: &[];
             body: Some(r#"{"on": "2026-11-24"}"#);
             answers: &[(200, "The action as it now stands.")]),
+        endpoint!(GET "/maturity/model" => maturity::model;
+            "The default culture-maturity model: levels, areas, statements, next steps";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The model.")]),
+        endpoint!(GET "/assessments" => maturity::list;
+            "Culture-maturity assessments, oldest first";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The assessments.")]),
+        endpoint!(POST "/assessments" => maturity::start;
+            "Start an assessment (the default model unless one is given)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"name": "Spring 2027", "target": "Committed"}"#);
+            answers: &[(201, "The assessment.")]),
+        endpoint!(GET "/assessments/history" => maturity::history;
+            "Every assessment's overall and per-area means, with the movement since the one before";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The history.")]),
+        endpoint!(GET "/assessments/{id}/results" => maturity::results;
+            "An assessment's results: levels per area, spreads, gaps, divergent departments, next steps";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The results (`results` is null until someone answers).")]),
+        endpoint!(POST "/assessments/{id}/responses" => maturity::answer;
+            "Answer the questionnaire as yourself: every statement, 1 to 5";
+            who: SIGNED_IN; query: &[];
+            body: Some(r#"{"department": "billing", "answers": {"leadership.1": 4, "leadership.2": 3, "leadership.3": 2}}"#);
+            answers: &[(200, "The results with the answers counted.")]),
+        endpoint!(POST "/assessments/{id}/close" => maturity::close;
+            "Close an assessment: no more answers";
+            who: COUNCIL; query: &[]; body: None;
+            answers: &[(200, "The assessment.")]),
         endpoint!(POST "/tasks/{id}/done" => complete_task;
             "Mark a task done";
             who: EDITORS; query: &[];

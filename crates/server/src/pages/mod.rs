@@ -15,6 +15,7 @@ use throughline_service::themes;
 mod council;
 mod explorer;
 mod initiatives;
+mod maturity;
 mod people;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(explorer::router())
         .merge(people::router())
         .merge(council::router())
+        .merge(maturity::router())
 }
 
 /// A form's CSRF token must be the session's.

@@ -8,10 +8,12 @@ mod chromium;
 mod council_pages;
 mod explorer;
 mod feedback_api;
+mod maturity_pages;
 
 use council_pages::the_council_meets_on_the_web;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
+use maturity_pages::the_culture_is_assessed_on_the_web;
 
 use std::path::Path;
 
@@ -835,6 +837,7 @@ backend_tests!(
     feedback_goes_in_and_is_found,
     themes_are_edited_in_the_explorer,
     the_council_meets_on_the_web,
+    the_culture_is_assessed_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

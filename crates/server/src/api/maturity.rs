@@ -1,0 +1,127 @@
+//! `/api/v1/assessments` and `/api/v1/maturity/model`: the culture-maturity model, assessments
+//! (start, answer, results, close) and their history.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use throughline_domain::maturity::Model;
+use throughline_service::maturity::{self, AssessmentResults, HistoryEntry};
+use throughline_store::StoredAssessment;
+
+use crate::auth::ApiUser;
+use crate::changes::may_edit;
+use crate::error::extract::{Json, Path};
+use crate::{AppError, AppState};
+
+pub async fn model(_user: ApiUser) -> Json<Model> {
+    Json(Model::default_model())
+}
+
+pub async fn list(
+    _user: ApiUser,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<StoredAssessment>>, AppError> {
+    Ok(Json(state.store.assessments().await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    name: String,
+    /// A level's name; "Committed" (the third) when not given.
+    target: Option<String>,
+    /// A model of one's own (the default when not given).
+    model: Option<Model>,
+}
+
+pub async fn start(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(body): Json<StartBody>,
+) -> Result<(StatusCode, Json<StoredAssessment>), AppError> {
+    may_edit(&user, None)?;
+    if let Some(model) = &body.model {
+        // The same checks as a model file.
+        let text = toml::to_string(model).map_err(|e| AppError::Invalid(e.to_string()))?;
+        Model::parse(&text).map_err(|e| AppError::Invalid(e.to_string()))?;
+    }
+    let started =
+        maturity::start(&state.store, &body.name, body.model, body.target.as_deref()).await?;
+    state
+        .store
+        .audit(
+            user.user.email.as_str(),
+            "assessment.start",
+            &format!("assessment {}", started.stored.id),
+            None,
+            Some(&serde_json::json!({ "name": started.stored.name })),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(started.stored)))
+}
+
+pub async fn results(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<AssessmentResults>, AppError> {
+    Ok(Json(maturity::results(&state.store, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// The caller's department when not given.
+    department: Option<String>,
+    answers: BTreeMap<String, u8>,
+}
+
+/// The caller's answers (they answer as themselves; answering again replaces them).
+pub async fn answer(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<AnswerBody>,
+) -> Result<Json<AssessmentResults>, AppError> {
+    let department = body
+        .department
+        .or_else(|| user.user.department.as_ref().map(|d| d.as_str().to_owned()));
+    maturity::answer(
+        &state.store,
+        id,
+        user.user.email.as_str(),
+        department.as_deref(),
+        &body.answers,
+    )
+    .await?;
+    Ok(Json(maturity::results(&state.store, id).await?))
+}
+
+pub async fn close(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<StoredAssessment>, AppError> {
+    may_edit(&user, None)?;
+    let closed = maturity::close(&state.store, id).await?;
+    state
+        .store
+        .audit(
+            user.user.email.as_str(),
+            "assessment.close",
+            &format!("assessment {id}"),
+            None,
+            None,
+        )
+        .await?;
+    Ok(Json(closed.stored))
+}
+
+pub async fn history(
+    _user: ApiUser,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<HistoryEntry>>, AppError> {
+    Ok(Json(maturity::history(&state.store).await?))
+}

@@ -1,0 +1,143 @@
+//! Culture maturity in the web interface and the API: an assessment started from its page, the
+//! questionnaire answered (an incomplete one comes back with the reason and the answers kept),
+//! the results with their SVG chart, the API's view of the same, and the report.
+
+use axum::http::StatusCode;
+use throughline_domain::maturity::Model;
+use throughline_server::{AppState, router};
+use throughline_store::testing::TestDatabase;
+
+use super::{PASSWORD, api, form_token, get, json, post_form, send, sign_in, token_for};
+
+pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
+    let store = db.store().await;
+    let text =
+        std::fs::read_to_string(std::path::Path::new(super::EXAMPLES).join("org.toml")).unwrap();
+    store
+        .apply_organisation(
+            &throughline_domain::org::parse(&text).unwrap().organisation,
+            false,
+        )
+        .await
+        .unwrap();
+    let chair_token = token_for(&store, "chair@northwind.example", "council_chair", None).await;
+    let member_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+    let app = router(AppState::new(store.clone()));
+    let chair = sign_in(&app, "chair@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let member = sign_in(&app, "bill@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+
+    // Members cannot start one; the chair can.
+    let page = send(&app, get("/maturity", Some(&member))).await;
+    assert!(!page.body.contains("Start an assessment"));
+    let refused = send(
+        &app,
+        api(
+            "POST",
+            "/api/v1/assessments",
+            &member_token,
+            Some(r#"{"name": "x"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let page = send(&app, get("/maturity", Some(&chair))).await;
+    let csrf = form_token(&page.body);
+    let started = send(
+        &app,
+        post_form(
+            "/maturity",
+            Some(&chair),
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Autumn 2026"),
+                ("target", "Committed"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let location = started.headers["location"].to_str().unwrap().to_owned();
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+
+    // The questionnaire: an incomplete answer is refused, the answers given are kept.
+    let form_page = send(&app, get(&format!("/maturity/{id}/answer"), Some(&member))).await;
+    let model = Model::default_model();
+    assert_eq!(
+        form_page.body.matches("type=\"radio\"").count(),
+        model.statements().count() * 5
+    );
+    let member_csrf = form_token(&form_page.body);
+    let ids: Vec<String> = model.statements().map(|(id, _, _)| id).collect();
+    let mut fields: Vec<(&str, &str)> =
+        vec![("csrf_token", &member_csrf), ("department", "billing")];
+    for id in &ids[..ids.len() - 1] {
+        fields.push((id.as_str(), "2"));
+    }
+    let incomplete = send(
+        &app,
+        post_form(&format!("/maturity/{id}/answer"), Some(&member), &fields),
+    )
+    .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete.body.contains(ids.last().unwrap().as_str()),
+        "names what is missing"
+    );
+    assert!(
+        incomplete.body.contains("value=\"2\" checked"),
+        "keeps the answers given"
+    );
+    fields.push((ids.last().unwrap().as_str(), "2"));
+    let answered = send(
+        &app,
+        post_form(&format!("/maturity/{id}/answer"), Some(&member), &fields),
+    )
+    .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER);
+
+    // Another department through the API, answering 4 everywhere.
+    let all4: serde_json::Map<String, serde_json::Value> =
+        ids.iter().map(|i| (i.clone(), 4.into())).collect();
+    let body = serde_json::json!({ "department": "it", "answers": all4 }).to_string();
+    let results = json(
+        &send(
+            &app,
+            api(
+                "POST",
+                &format!("/api/v1/assessments/{id}/responses"),
+                &chair_token,
+                Some(&body),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(results["results"]["respondents"], 2);
+    assert_eq!(results["results"]["areas"][0]["mean"], 3.0);
+    assert_eq!(
+        results["results"]["areas"][0]["divergent"],
+        serde_json::json!(["billing", "it"])
+    );
+
+    // The results page draws the nine areas with the target line; the report stands alone.
+    let page = send(&app, get(&location, Some(&member))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("class=\"bar\"").count(), 9);
+    assert!(page.body.contains("target: Committed"));
+    assert!(page.body.contains("Where to act next"));
+    let report = send(&app, get(&format!("/maturity/{id}/report"), Some(&member))).await;
+    assert!(report.body.contains("<svg") && report.body.contains("@page"));
+    let history = json(
+        &send(
+            &app,
+            api("GET", "/api/v1/assessments/history", &member_token, None),
+        )
+        .await,
+    );
+    assert_eq!(history[0]["respondents"], 2);
+    let log = store.audit_log(20).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "assessment.start"));
+}
