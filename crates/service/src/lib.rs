@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod actions;
 pub mod analysis;
 pub mod council;
+pub mod digest;
 pub mod feedback;
 pub mod maturity;
 pub mod scorecards;

@@ -4,6 +4,7 @@ mod accounts;
 mod actions;
 mod analysis;
 mod council;
+mod digests;
 mod feedback;
 mod maturity;
 mod org;
@@ -23,12 +24,13 @@ pub use analysis::{
 pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
+pub use digests::{Claim, Delivery, Subscription};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
 };
 pub use maturity::{StoredAssessment, StoredResponse};
-pub use search::{FeedbackFilter, FeedbackListing};
+pub use search::{FeedbackFilter, FeedbackListing, ThemedRecord};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -170,6 +170,79 @@ impl Store {
     }
 }
 
+/// One record's place in a theme, for period summaries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThemedRecord {
+    pub feedback: i64,
+    pub theme: i64,
+    pub confidence: f64,
+    pub sentiment: f64,
+    pub received_at: Timestamp,
+}
+
+impl Store {
+    /// The themed records received in `[from, to)` whose stage is one of `stages`.
+    pub async fn themed_records_between(
+        &self,
+        stages: &[String],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ThemedRecord>> {
+        if stages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..stages.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT f.id, t.theme_id, t.confidence, a.sentiment, f.received_at FROM feedback f \
+             JOIN feedback_analysis a ON a.feedback_id = f.id \
+             JOIN feedback_themes t ON t.feedback_id = f.id \
+             WHERE f.received_at >= $1 AND f.received_at < $2 \
+             AND COALESCE(a.stage_key, f.stage_key) IN ({}) ORDER BY f.id",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(from.as_millis())
+            .bind(to.as_millis());
+        for stage in stages {
+            query = query.bind(stage.as_str());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ThemedRecord {
+                    feedback: row.try_get("id")?,
+                    theme: row.try_get("theme_id")?,
+                    confidence: row.try_get("confidence")?,
+                    sentiment: row.try_get("sentiment")?,
+                    received_at: Timestamp::from_millis(row.try_get("received_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Records by id, as listed (ids not found are left out).
+    pub async fn feedback_by_ids(&self, ids: &[i64]) -> Result<Vec<FeedbackListing>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT f.id, f.source, f.external_id, f.received_at, f.channel, \
+             COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, f.nps, f.csat, \
+             f.ces, f.rating, f.comment, f.helpful, f.hindering, a.sentiment, a.sentiment_label \
+             FROM feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
+             WHERE f.id IN ({}) ORDER BY f.id",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(listing).collect()
+    }
+}
+
 fn listing(row: &AnyRow) -> Result<FeedbackListing> {
     Ok(FeedbackListing {
         id: row.try_get("id")?,

@@ -6,6 +6,7 @@ mod analyze;
 mod assess;
 mod council;
 mod demo;
+mod digest;
 mod import;
 mod org;
 mod serve;
@@ -80,6 +81,9 @@ enum Command {
     /// Culture maturity, "Naive to Natural": the model, assessments, answers, results,
     /// history, and the report (HTML or PDF).
     Assess(assess::AssessArgs),
+    /// Department digests of what customers said: preview, send (e-mail, chat webhooks; at
+    /// most once per period), subscriptions, opt-outs, the delivery log.
+    Digest(digest::DigestArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -109,6 +113,7 @@ impl Cli {
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
             Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Assess(args) => assess::run(&database_url(url), args).await,
+            Command::Digest(args) => digest::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

@@ -22,6 +22,21 @@ pub struct ServeArgs {
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    // The digests go out from the server too: every instance may run the job, since each
+    // digest is delivered at most once whichever instance claims it first.
+    if let Some(schedule) = throughline_notify::Schedule::from_env()? {
+        let smtp = throughline_notify::SmtpConfig::from_env()?;
+        let every = std::env::var("THROUGHLINE_DIGEST_CHECK_SECONDS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(3600);
+        tokio::spawn(throughline_notify::run_schedule(
+            store.clone(),
+            schedule,
+            smtp,
+            std::time::Duration::from_secs(every),
+        ));
+    }
     let app = Application::build(store, &args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;

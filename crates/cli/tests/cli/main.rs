@@ -6,6 +6,7 @@ mod analyze;
 mod assess;
 mod basics;
 mod council;
+mod digest;
 mod helpers;
 mod import;
 mod org;

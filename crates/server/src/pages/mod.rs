@@ -467,6 +467,20 @@ struct AdminPage {
     imports: Vec<AdminImport>,
     error: Option<String>,
     min_password: usize,
+    subscriptions: Vec<throughline_store::Subscription>,
+    deliveries: Vec<AdminDelivery>,
+}
+
+#[derive(Serialize)]
+struct AdminDelivery {
+    at: String,
+    department: String,
+    period: String,
+    channel: String,
+    target: String,
+    status: String,
+    attempts: i64,
+    error: String,
 }
 
 #[derive(Serialize)]
@@ -528,6 +542,23 @@ async fn admin_view(
         tokens,
         roles: UserRole::ALL.iter().map(|r| r.as_str()).collect(),
         min_password: accounts::MIN_PASSWORD_CHARS,
+        subscriptions: state.store.subscriptions().await?,
+        deliveries: state
+            .store
+            .deliveries(100)
+            .await?
+            .into_iter()
+            .map(|d| AdminDelivery {
+                at: minute(d.sent_at.unwrap_or(d.created_at)),
+                department: d.department,
+                period: d.period,
+                channel: d.channel,
+                target: d.target,
+                status: d.status,
+                attempts: d.attempts,
+                error: d.last_error.unwrap_or_default(),
+            })
+            .collect(),
         departments,
         error,
         users: users

@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/users", post(add_user))
+        .route("/account/digests", post(digest_opt_out))
+        .route("/departments/{key}/digest", get(digest_preview))
 }
 
 #[derive(Serialize)]
@@ -39,6 +41,8 @@ struct AccountPage {
     email: String,
     department: String,
     tokens: Vec<TokenRow>,
+    /// Whether the person receives department digests by e-mail.
+    digests: bool,
     /// A token just created: its secret, shown this once.
     new_token: Option<String>,
     error: Option<String>,
@@ -76,6 +80,7 @@ async fn account_view(
                 .as_ref()
                 .map_or_else(String::new, |d| d.as_str().to_owned()),
             tokens,
+            digests: !state.store.opted_out(me.user.email.as_str()).await?,
             new_token,
             error,
         },
@@ -176,4 +181,62 @@ async fn add_user(
         super::admin_view(&state, &user, Some(message)).await
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct DigestForm {
+    csrf_token: String,
+    /// `on` to receive digests, `off` to stop.
+    #[serde(default)]
+    receive: String,
+}
+
+/// A person stops or resumes receiving department digests by e-mail.
+async fn digest_opt_out(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<DigestForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let email = user.session.user.user.email.as_str();
+    let out = form.receive != "on";
+    state.store.set_opt_out(email, out).await?;
+    state
+        .store
+        .audit(
+            email,
+            if out {
+                "digest.opt_out"
+            } else {
+                "digest.opt_in"
+            },
+            email,
+            None,
+            None,
+        )
+        .await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    period: Option<String>,
+}
+
+/// A department's digest exactly as the e-mail shows it.
+async fn digest_preview(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Path(key): Path<String>,
+    crate::error::extract::Query(query): crate::error::extract::Query<PreviewQuery>,
+) -> Result<Html<String>, PageError> {
+    use throughline_service::digest::{self, Period};
+    let period = Period::parse(
+        query.period.as_deref().unwrap_or("last-week"),
+        &throughline_domain::action::Date::today(),
+    )?;
+    let d = digest::digest(&state.store, &key, &period).await?;
+    let html =
+        throughline_notify::render::html(&d).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Html(html))
 }

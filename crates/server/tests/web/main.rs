@@ -6,11 +6,13 @@
 mod browser;
 mod chromium;
 mod council_pages;
+mod digest_pages;
 mod explorer;
 mod feedback_api;
 mod maturity_pages;
 
 use council_pages::the_council_meets_on_the_web;
+use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 use maturity_pages::the_culture_is_assessed_on_the_web;
@@ -838,6 +840,7 @@ backend_tests!(
     themes_are_edited_in_the_explorer,
     the_council_meets_on_the_web,
     the_culture_is_assessed_on_the_web,
+    digests_are_previewed_and_declined,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,0 +1,223 @@
+//! `throughline digest …`: each department's digest of what customers said — preview it, send
+//! it (e-mail over SMTP, chat webhooks; each at most once per period), manage subscriptions and
+//! opt-outs, read the delivery log.
+
+use clap::{Args, Subcommand, ValueEnum};
+use throughline_domain::action::Date;
+use throughline_notify::{SmtpConfig, render, send_digests, webhook};
+use throughline_service::digest::{self, Period};
+
+use super::open_store;
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    #[command(subcommand)]
+    command: DigestCommand,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PreviewFormat {
+    Text,
+    Html,
+    Json,
+    Slack,
+}
+
+#[derive(Debug, Subcommand)]
+enum DigestCommand {
+    /// Show a department's digest without sending it.
+    Preview {
+        department: String,
+        /// last-week (default), this-week, YYYY-Www, yesterday, YYYY-MM-DD, last-month, YYYY-MM.
+        #[arg(long, default_value = "last-week")]
+        period: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: PreviewFormat,
+    },
+    /// Send the period's digests to every subscription (of --department only). E-mail uses
+    /// THROUGHLINE_SMTP_HOST, _PORT, _SECURITY (starttls, tls, none), _USERNAME, _PASSWORD,
+    /// _FROM. What was already sent is not sent again.
+    Send {
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long, default_value = "last-week")]
+        period: String,
+    },
+    /// Subscribe an e-mail address or a chat webhook to a department's digest.
+    Subscribe {
+        department: String,
+        #[arg(long, conflicts_with = "webhook", required_unless_present = "webhook")]
+        email: Option<String>,
+        #[arg(long)]
+        webhook: Option<String>,
+        /// Send the webhook a Slack-compatible message (default: the generic JSON digest).
+        #[arg(long, requires = "webhook")]
+        slack: bool,
+    },
+    /// Remove a subscription (its delivery log stays).
+    Unsubscribe { id: i64 },
+    /// The subscriptions.
+    Subscriptions,
+    /// A person stops (or, with --undo, resumes) receiving digests by e-mail.
+    OptOut {
+        email: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// The delivery log, newest first.
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(url: &str, args: DigestArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let today = Date::today();
+    match args.command {
+        DigestCommand::Preview {
+            department,
+            period,
+            format,
+        } => {
+            let period = Period::parse(&period, &today)?;
+            let d = digest::digest(&store, &department, &period).await?;
+            match format {
+                PreviewFormat::Text => print!("{}", render::text(&d)?),
+                PreviewFormat::Html => print!("{}", render::html(&d)?),
+                PreviewFormat::Json => {
+                    println!("{}", serde_json::to_string_pretty(&render::generic(&d))?)
+                }
+                PreviewFormat::Slack => {
+                    println!("{}", serde_json::to_string_pretty(&render::slack(&d))?)
+                }
+            }
+        }
+        DigestCommand::Send { department, period } => {
+            let period = Period::parse(&period, &today)?;
+            let smtp = SmtpConfig::from_env()?;
+            let report =
+                send_digests(&store, &period, department.as_deref(), smtp.as_ref()).await?;
+            println!(
+                "Digests for {} ({} to {}): {} sent, {} already sent, {} opted out, {} failed.",
+                period.key,
+                period.from,
+                period.to,
+                report.sent.len(),
+                report.already,
+                report.opted_out,
+                report.failed.len()
+            );
+            for (department, channel, target) in &report.sent {
+                println!("  sent {department} by {channel} to {target}");
+            }
+            for (department, channel, target, error) in &report.failed {
+                println!("  FAILED {department} by {channel} to {target}: {error} (retried later)");
+            }
+            if !report.failed.is_empty() {
+                store.close().await;
+                anyhow::bail!(
+                    "{} deliveries failed; see `throughline digest log`",
+                    report.failed.len()
+                );
+            }
+        }
+        DigestCommand::Subscribe {
+            department,
+            email,
+            webhook: hook,
+            slack,
+        } => {
+            let org = store
+                .load_organisation()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organisation has been applied"))?;
+            if !org.departments.iter().any(|d| d.key.as_str() == department) {
+                anyhow::bail!("there is no department {department:?}");
+            }
+            let (channel, target, format) = match (email, hook) {
+                (Some(address), _) => {
+                    throughline_domain::Email::parse(address.trim())?;
+                    ("email", address.trim().to_owned(), "generic")
+                }
+                (None, Some(url)) => {
+                    webhook::check_url(url.trim())?;
+                    (
+                        "webhook",
+                        url.trim().to_owned(),
+                        if slack { "slack" } else { "generic" },
+                    )
+                }
+                (None, None) => unreachable!("clap requires one"),
+            };
+            match store
+                .add_subscription(&department, channel, &target, format)
+                .await?
+            {
+                Some(id) => {
+                    println!("Subscription {id}: {department}'s digest by {channel} to {target}.")
+                }
+                None => println!("{target} already receives {department}'s digest."),
+            }
+        }
+        DigestCommand::Unsubscribe { id } => {
+            if !store.remove_subscription(id).await? {
+                anyhow::bail!("there is no subscription {id}");
+            }
+            println!("Removed subscription {id}.");
+        }
+        DigestCommand::Subscriptions => {
+            let all = store.subscriptions().await?;
+            if all.is_empty() {
+                println!(
+                    "No subscriptions yet: throughline digest subscribe DEPARTMENT --email ADDRESS"
+                );
+            }
+            for s in all {
+                println!(
+                    "{:>4}  {:<18} {:<8} {} ({})",
+                    s.id, s.department, s.channel, s.target, s.format
+                );
+            }
+        }
+        DigestCommand::OptOut { email, undo } => {
+            store.set_opt_out(email.trim(), !undo).await?;
+            println!(
+                "{} {} digests by e-mail.",
+                email.trim(),
+                if undo {
+                    "receives"
+                } else {
+                    "no longer receives"
+                }
+            );
+        }
+        DigestCommand::Log { limit, json } => {
+            let log = store.deliveries(limit).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&log)?);
+            } else {
+                if log.is_empty() {
+                    println!("Nothing delivered yet.");
+                }
+                for d in log {
+                    println!(
+                        "{:>5}  {}  {:<18} {:<8} {:<40} {:<8} attempts {}{}",
+                        d.id,
+                        d.period,
+                        d.department,
+                        d.channel,
+                        d.target,
+                        d.status,
+                        d.attempts,
+                        d.last_error.map(|e| format!("  {e}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! Digests delivered to real listeners on both backends: an SMTP server started by the test
+//! (it speaks the protocol: greeting, EHLO, MAIL, RCPT, DATA, QUIT) receives the e-mail, whose
+//! headers, both parts and escaping are checked; an HTTP listener receives the webhooks (Slack
+//! and generic); a failing and an unreachable webhook fail without blocking the others and are
+//! retried when due; a second run, and two runs at once, send nothing twice; an opted-out
+//! subscriber gets nothing.
+
+use base64::Engine;
+use std::path::Path;
+use throughline_analytics::synthetic;
+use throughline_domain::action::Date;
+use throughline_domain::{Name, Timestamp, org};
+use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_notify::smtp::Security;
+use throughline_notify::testing::{smtp_server, webhook_server};
+use throughline_notify::{SmtpConfig, send_digests};
+use throughline_service::analysis::{AnalyzeOptions, analyze};
+use throughline_service::digest::Period;
+use throughline_service::themes;
+use throughline_store::backend_tests;
+use throughline_store::testing::TestDatabase;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+const HOSTILE: &str = "<script>alert(1)</script> & friends";
+
+/// The MIME part of `message` with `content_type`, decoded.
+fn part(message: &str, content_type: &str) -> String {
+    let start = message
+        .find(&format!("Content-Type: {content_type}"))
+        .unwrap_or_else(|| panic!("no {content_type} part in {message}"));
+    let rest = &message[start..];
+    let (head, body) = rest.split_once("\r\n\r\n").unwrap();
+    let body = body.split("\r\n--").next().unwrap();
+    if head.contains("Content-Transfer-Encoding: base64") {
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .unwrap(),
+        )
+        .unwrap()
+    } else if head.contains("Content-Transfer-Encoding: quoted-printable") {
+        let soft = body.replace("=\r\n", "");
+        let bytes = soft.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                out.push(
+                    u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16)
+                        .unwrap(),
+                );
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    } else {
+        body.to_owned()
+    }
+}
+
+async fn digests_reach_real_listeners_once(db: &TestDatabase) {
+    let store = db.store().await;
+    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
+    store
+        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
+        .await
+        .unwrap();
+    let csv = db.dir.path().join("feedback.csv");
+    synthetic::write_csv(
+        synthetic::Options {
+            records: 1500,
+            seed: 42,
+            spike: true,
+        },
+        std::fs::File::create(&csv).unwrap(),
+    )
+    .unwrap();
+    import_file(
+        &store,
+        ImportRequest {
+            path: csv,
+            source: Some(Name::parse("survey").unwrap()),
+            ..ImportRequest::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    analyze(&store, AnalyzeOptions::default()).await.unwrap();
+    let top = themes::top_ten(&store, 0.5).await.unwrap();
+    themes::rename(&store, top.entries[0].theme, HOSTILE)
+        .await
+        .unwrap();
+
+    let (smtp_port, mails) = smtp_server().await;
+    let (hook_port, hooks) = webhook_server().await;
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let hook = format!("http://127.0.0.1:{hook_port}/hook");
+    for (department, channel, target, format) in [
+        (
+            "billing",
+            "email",
+            "billing-team@northwind.example".to_owned(),
+            "generic",
+        ),
+        (
+            "it",
+            "email",
+            "it-team@northwind.example".to_owned(),
+            "generic",
+        ),
+        ("fulfilment", "webhook", hook.clone(), "slack"),
+        ("customer-service", "webhook", hook.clone(), "generic"),
+        (
+            "marketing",
+            "webhook",
+            format!("http://127.0.0.1:{hook_port}/broken"),
+            "generic",
+        ),
+        (
+            "product",
+            "webhook",
+            format!("http://127.0.0.1:{closed_port}/hook"),
+            "generic",
+        ),
+    ] {
+        store
+            .add_subscription(department, channel, &target, format)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert!(
+        store
+            .add_subscription(
+                "billing",
+                "email",
+                "billing-team@northwind.example",
+                "generic"
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .set_opt_out("IT-team@northwind.example", true)
+        .await
+        .unwrap();
+    let smtp = SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: smtp_port,
+        security: Security::None,
+        username: None,
+        password: None,
+        from: "Throughline <digests@northwind.example>".into(),
+    };
+    // October 2026: the synthetic data's last month.
+    let period = Period::parse("2026-10", &Date::today()).unwrap();
+
+    let report = send_digests(&store, &period, None, Some(&smtp))
+        .await
+        .unwrap();
+    assert_eq!(report.sent.len(), 3, "{report:?}");
+    assert_eq!(report.opted_out, 1);
+    assert_eq!(report.failed.len(), 2, "{report:?}");
+    assert!(
+        report
+            .failed
+            .iter()
+            .any(|f| f.0 == "marketing" && f.3.contains("500"))
+    );
+    assert!(
+        report
+            .failed
+            .iter()
+            .any(|f| f.0 == "product" && f.3.contains("cannot connect"))
+    );
+
+    // The e-mail: headers, a plain and an HTML part, the customer's words escaped in HTML.
+    let received = mails.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let (to, message) = &received[0];
+    assert_eq!(to, "billing-team@northwind.example");
+    assert!(message.contains("From: Throughline <digests@northwind.example>"));
+    assert!(message.contains("To: billing-team@northwind.example"));
+    assert!(message.contains("Subject: Billing: what customers said, 2026-10-01 to 2026-11-01"));
+    assert!(message.contains("multipart/alternative"));
+    let plain = part(message, "text/plain");
+    let html = part(message, "text/html");
+    assert!(plain.contains("Billing — what customers said"), "{plain}");
+    assert!(plain.contains("THEMES") && plain.contains("YOUR ACTIONS"));
+    assert!(plain.contains("IN THE CUSTOMERS' WORDS"), "{plain}");
+    assert!(
+        html.contains("In the customers&#x27; words") || html.contains("In the customers' words")
+    );
+    assert!(!html.contains("<script"), "no customer markup in the HTML");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; friends"),
+        "{html}"
+    );
+    assert!(plain.contains(HOSTILE), "the plain part is plain");
+
+    // The webhooks: Slack-compatible and generic.
+    let bodies = hooks.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    let slack = bodies
+        .iter()
+        .find(|b| b.get("blocks").is_some())
+        .expect("a Slack message");
+    assert!(slack["text"].as_str().unwrap().contains("*Fulfilment*"));
+    assert!(!slack["text"].as_str().unwrap().contains("<script"));
+    let generic = bodies
+        .iter()
+        .find(|b| b["type"] == "throughline.digest")
+        .expect("a generic body");
+    assert_eq!(generic["digest"]["department"], "customer-service");
+    assert_eq!(generic["digest"]["period"]["key"], "2026-10");
+    assert!(generic["digest"]["verbatims"].as_array().unwrap().len() >= 3);
+
+    // Again: nothing new; the failures wait for their retry time.
+    let again = send_digests(&store, &period, None, Some(&smtp))
+        .await
+        .unwrap();
+    assert!(
+        again.sent.is_empty() && again.failed.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(again.already, 5);
+    assert_eq!(mails.lock().unwrap().len(), 1);
+    assert_eq!(hooks.lock().unwrap().len(), 2);
+
+    // A failure whose retry is due is tried again (and fails again, counted).
+    let log = store.deliveries(50).await.unwrap();
+    assert_eq!(log.len(), 5);
+    let broken = log.iter().find(|d| d.department == "marketing").unwrap();
+    assert_eq!((broken.status.as_str(), broken.attempts), ("failed", 1));
+    assert!(broken.next_attempt_at.is_some());
+    store
+        .delivery_failed(broken.id, "down", Some(Timestamp::from_millis(0)))
+        .await
+        .unwrap();
+    let retried = send_digests(&store, &period, Some("marketing"), Some(&smtp))
+        .await
+        .unwrap();
+    assert_eq!(retried.failed.len(), 1);
+    let broken = store
+        .deliveries(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.department == "marketing")
+        .unwrap();
+    assert_eq!(broken.attempts, 2);
+
+    // Two senders at once (two server instances): each digest still goes out once.
+    let september = Period::parse("2026-09", &Date::today()).unwrap();
+    let (a, b) = tokio::join!(
+        send_digests(&store, &september, None, Some(&smtp)),
+        send_digests(&store, &september, None, Some(&smtp))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent.len() + b.sent.len(), 3, "{a:?} {b:?}");
+    assert_eq!(mails.lock().unwrap().len(), 2);
+    assert_eq!(hooks.lock().unwrap().len(), 4);
+
+    // Without an SMTP server, e-mail fails (to be retried) and webhooks still go out.
+    let august = Period::parse("2026-08", &Date::today()).unwrap();
+    let without = send_digests(&store, &august, None, None).await.unwrap();
+    assert!(
+        without
+            .failed
+            .iter()
+            .any(|f| f.1 == "email" && f.3.contains("THROUGHLINE_SMTP_HOST"))
+    );
+    assert_eq!(without.sent.len(), 2);
+}
+
+backend_tests!(digests_reach_real_listeners_once);
