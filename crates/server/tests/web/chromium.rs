@@ -202,4 +202,32 @@ fn the_pages_work_in_a_real_browser() {
     browser.fill("input[name=password]", "a long enough password");
     browser.submit("form[action='/admin/users'] button");
     assert!(browser.text("main table").contains("sam@northwind.example"));
+
+    // A council meeting's page: the ten agenda items from the data.
+    let meeting = runtime
+        .block_on(throughline_service::council::schedule(
+            &store,
+            "cx-council",
+            Some("2026-11-10"),
+        ))
+        .unwrap();
+    browser.goto(&format!("{base}/councils"));
+    assert!(browser.text("main").contains("Strategic CX Council"));
+    browser.screenshot("councils");
+    browser.goto(&format!("{base}/meetings/{}", meeting.id));
+    assert_eq!(browser.count(".agenda-item"), 10);
+    browser.screenshot("meeting");
+
+    // The maturity questionnaire answered in the browser, and its chart.
+    browser.goto(&format!("{base}/maturity"));
+    browser.fill("input[name=name]", "Autumn 2026");
+    browser.submit("form[action='/maturity'] button");
+    browser.submit("a[href$='/answer']");
+    browser.script(
+        "document.querySelectorAll('input[type=radio][value=\"3\"]').forEach(r => r.checked = true)",
+    );
+    browser.submit(".questionnaire button[type=submit]");
+    assert_eq!(browser.count("svg rect.bar"), 9, "one bar per area");
+    assert!(browser.text("main").contains("Committed"));
+    browser.screenshot("maturity");
 }
