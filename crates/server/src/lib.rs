@@ -18,6 +18,7 @@ mod api;
 pub use api::openapi;
 pub use pack::council_pack;
 mod auth;
+mod cache;
 mod changes;
 mod charts;
 pub mod error;
@@ -26,7 +27,7 @@ pub mod pack;
 mod pages;
 
 use std::net::SocketAddr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -42,11 +43,16 @@ pub use error::AppError;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Whole-dataset views, recomputed only when the data changes.
+    views: Arc<cache::ViewCache>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            views: Arc::new(cache::ViewCache::default()),
+        }
     }
 
     /// The organisation, or 404 when none has been applied.

@@ -646,3 +646,26 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
         },
     })
 }
+
+impl Store {
+    /// A fingerprint of everything the derived views (the Top Ten with owners, the journey
+    /// map) are computed from: the analysis runs, the themes, the organisation, the records.
+    /// Views cached under one fingerprint are stale once it changes. One cheap query.
+    pub async fn data_version(&self) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM analysis_runs) AS runs, \
+             (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM themes) AS themes, \
+             (SELECT COUNT(*) FROM themes) AS theme_count, \
+             (SELECT COALESCE(MAX(updated_at), 0) FROM organisation) AS org, \
+             (SELECT COALESCE(MAX(id), 0) FROM feedback) AS records",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let runs: i64 = row.try_get("runs")?;
+        let themes: i64 = row.try_get("themes")?;
+        let count: i64 = row.try_get("theme_count")?;
+        let org: i64 = row.try_get("org")?;
+        let records: i64 = row.try_get("records")?;
+        Ok(format!("{runs}.{themes}.{count}.{org}.{records}"))
+    }
+}

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::Key;
 use throughline_domain::action::{Date, InitiativeStatus, NewRootCause};
 use throughline_domain::org::OwnershipRole;
@@ -567,10 +566,13 @@ async fn top_ten(
     State(state): State<AppState>,
     Query(query): Query<TopTenQuery>,
 ) -> Result<Json<TopTen>, AppError> {
-    let threshold = query
-        .single_department_share
-        .unwrap_or(SINGLE_DEPARTMENT_SHARE);
-    Ok(Json(themes::top_ten(&state.store, threshold).await?))
+    match query.single_department_share {
+        // The default share is the one the pages use: served from the cache.
+        None => Ok(Json(
+            state.views.top_ten(&state.store).await?.as_ref().clone(),
+        )),
+        Some(threshold) => Ok(Json(themes::top_ten(&state.store, threshold).await?)),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::accounts::{self, SignInError};
-use throughline_service::themes;
 
 mod council;
 mod explorer;
@@ -357,13 +356,13 @@ async fn overview(
                 });
             }
         }
-        let top = themes::top_ten(&state.store, SINGLE_DEPARTMENT_SHARE).await?;
+        let top = state.views.top_ten(&state.store).await?;
         if top.metric.as_deref() == Some("mean") {
             page.unit = "points of the mean score";
         }
         page.top_ten = top
             .entries
-            .into_iter()
+            .iter()
             .map(|e| {
                 let (owner, scope, scope_class, evidence) = match &e.ownership {
                     Some(o) => (
@@ -390,11 +389,11 @@ async fn overview(
                 TopTenRow {
                     theme: e.theme,
                     rank: e.rank,
-                    label: e.label,
+                    label: e.label.clone(),
                     support: e.support,
                     cost: format!("{:.1}", -e.cost.value),
                     cost_range: format!("{:.1} to {:.1}", -e.cost.high, -e.cost.low),
-                    stage: e.stage.unwrap_or_else(|| "unplaced".into()),
+                    stage: e.stage.clone().unwrap_or_else(|| "unplaced".into()),
                     owner,
                     scope,
                     scope_class,
@@ -698,7 +697,7 @@ async fn journey_map(
     State(state): State<AppState>,
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
-    let map = throughline_service::scorecards::journey_map(&state.store).await?;
+    let map = state.views.journey_map(&state.store).await?;
     let percent =
         |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
     let page = JourneyPage {
@@ -727,16 +726,16 @@ async fn journey_map(
             .collect(),
         stages: map
             .stages
-            .into_iter()
+            .iter()
             .map(|s| MapStageView {
                 negative_text: percent(s.negative_share),
                 nps: s
                     .nps
                     .map_or_else(|| "-".into(), |e| format!("{:.0}", e.value)),
-                name: s.name,
+                name: s.name.clone(),
                 records: s.records,
-                touchpoints: s.touchpoints,
-                moments: s.moments_of_truth,
+                touchpoints: s.touchpoints.clone(),
+                moments: s.moments_of_truth.clone(),
             })
             .collect(),
     };

@@ -155,6 +155,30 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     assert!(!list.body.contains(&format!("href=\"/themes/{c}\"")));
     assert!(list.body.contains("class=\"sparkline\""));
 
+    // The overview's Top Ten is cached, and a change to the themes shows at once.
+    let top = themes::top_ten(&store, 0.5).await.unwrap();
+    let first = top.entries[0].theme;
+    let before = send(&app, get("/", Some(&admin))).await;
+    assert!(before.body.contains(&top.entries[0].label));
+    let renamed = send(
+        &app,
+        post(
+            format!("/themes/{first}/rename"),
+            &admin,
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("label", "Renamed for the cache".into()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let after = send(&app, get("/", Some(&admin))).await;
+    assert!(
+        after.body.contains("Renamed for the cache"),
+        "the cached view was refreshed"
+    );
+
     let log = store.audit_log(50).await.unwrap();
     for action in [
         "theme.add_phrase",
@@ -172,6 +196,7 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         log.iter()
             .filter(|e| e.action.starts_with("theme."))
             .count(),
-        4
+        5,
+        "four edits and the rename"
     );
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Web benchmark (not a test): a workspace of RECORDS synthetic records (default 1,000,000),
+# analysed, served by `throughline serve` (release build); wrk measures the pages a council
+# opens — the overview, the journey map, the theme list and a theme's page — with a signed-in
+# session, and a Python client times batch ingest through the API (BATCHES batches of SIZE
+# records). Prints p50/p95/p99 latency and requests/s per page, records/s for ingest, and each
+# against its goal (p95 under 100 ms; at least 5,000 records/s).
+#
+#   bench/web.sh                      # 1M records (building the workspace takes a minute or two)
+#   RECORDS=100000 bench/web.sh       # a quicker run
+#   DURATION=20s CONNECTIONS=16 bench/web.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RECORDS=${RECORDS:-1000000}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-8}
+BATCHES=${BATCHES:-10}
+SIZE=${SIZE:-10000}
+PORT=${PORT:-18080}
+OUT=bench/out
+BIN=target/release/throughline
+DB="sqlite://$OUT/web.db"
+mkdir -p "$OUT"
+
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --quiet
+
+if [ ! -f "$OUT/web-$RECORDS.ready" ]; then
+    rm -f "$OUT"/web.db* "$OUT"/web-*.ready
+    "$BIN" --database-url "$DB" apply examples/org.toml > /dev/null
+    "$BIN" demo-data --records "$RECORDS" --seed 1 --out "$OUT/web.csv" > /dev/null
+    echo "building the workspace: import, analyze ($RECORDS records)"
+    "$BIN" --database-url "$DB" import "$OUT/web.csv" --source survey > /dev/null
+    "$BIN" --database-url "$DB" analyze > /dev/null
+    THROUGHLINE_PASSWORD=bench-password-1 "$BIN" --database-url "$DB" users add \
+        --email bench@example.com --name Bench --admin > /dev/null
+    touch "$OUT/web-$RECORDS.ready"
+fi
+
+THROUGHLINE_DIGEST_SCHEDULE=off "$BIN" --database-url "$DB" serve --listen "127.0.0.1:$PORT" \
+    > "$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 50); do curl -fs "$BASE/health" > /dev/null && break; sleep 0.2; done
+
+COOKIE=$(python3 bench/web_client.py login "$BASE" bench@example.com bench-password-1)
+THEME=$("$BIN" --database-url "$DB" top-ten --json | python3 -c "import json,sys; print(json.load(sys.stdin)['entries'][0]['theme'])")
+cat > "$OUT/percentiles.lua" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("%.1f %.1f %.1f %.0f\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6)))
+end
+LUA
+
+echo
+echo "Web benchmark: $RECORDS records, $CONNECTIONS connections for $DURATION per page"
+printf '  %-22s %9s %9s %9s %10s   %s\n' page "p50 ms" "p95 ms" "p99 ms" "req/s" "goal: p95 < 100 ms"
+for page in / /journey /themes "/themes/$THEME"; do
+    read -r P50 P95 P99 RPS < <(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $COOKIE" \
+        -s "$OUT/percentiles.lua" "$BASE$page" | tail -1)
+    VERDICT=$(python3 -c "print('met' if $P95 < 100 else 'NOT met')")
+    printf '  %-22s %9s %9s %9s %10s   %s\n' "$page" "$P50" "$P95" "$P99" "$RPS" "$VERDICT"
+done
+
+TOKEN=$(python3 bench/web_client.py token "$BASE" "$COOKIE")
+read -r RATE TOTAL SECS < <(python3 bench/web_client.py ingest "$BASE" "$TOKEN" "$BATCHES" "$SIZE")
+VERDICT=$(python3 -c "print('met' if $RATE >= 5000 else 'NOT met')")
+echo
+printf '  batch ingest: %s records in %s s = %s records/s   goal: >= 5,000 records/s: %s\n' \
+    "$TOTAL" "$SECS" "$RATE" "$VERDICT"
