@@ -59,12 +59,15 @@ LUA
 
 echo
 echo "Web benchmark: $RECORDS records, $CONNECTIONS connections for $DURATION per page"
-printf '  %-22s %9s %9s %9s %10s   %s\n' page "p50 ms" "p95 ms" "p99 ms" "req/s" "goal: p95 < 100 ms"
+printf '  %-22s %9s %9s %9s %9s %10s   %s\n' page "first s" "p50 ms" "p95 ms" "p99 ms" "req/s" "goal: p95 < 100 ms"
 for page in / /journey /themes "/themes/$THEME"; do
+    # The first request after a change of the data computes the whole-dataset views (the Top
+    # Ten's owners, the journey map) and caches them; it is timed on its own.
+    FIRST=$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" "$BASE$page")
     read -r P50 P95 P99 RPS < <(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $COOKIE" \
         -s "$OUT/percentiles.lua" "$BASE$page" | tail -1)
     VERDICT=$(python3 -c "print('met' if $P95 < 100 else 'NOT met')")
-    printf '  %-22s %9s %9s %9s %10s   %s\n' "$page" "$P50" "$P95" "$P99" "$RPS" "$VERDICT"
+    printf '  %-22s %9.2f %9s %9s %9s %10s   %s\n' "$page" "$FIRST" "$P50" "$P95" "$P99" "$RPS" "$VERDICT"
 done
 
 TOKEN=$(python3 bench/web_client.py token "$BASE" "$COOKIE")

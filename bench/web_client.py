@@ -41,11 +41,12 @@ def token(base, cookie):
 
 def ingest(base, tok, batches, size):
     total = 0
+    run = int(time.time())  # fresh ids each run: a re-run would otherwise be all duplicates
     started = time.perf_counter()
     for b in range(batches):
         records = [
             {
-                "id": f"bench-{b}-{i}",
+                "id": f"bench-{run}-{b}-{i}",
                 "received_at": f"2026-10-{i % 28 + 1:02d}T10:00:00Z",
                 "nps": i % 11,
                 "comment": "The delivery was late again and nobody called" if i % 3 else "Lovely sofa, easy checkout",

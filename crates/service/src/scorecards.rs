@@ -129,16 +129,9 @@ pub struct MapCell {
 pub const NEGATIVE_AT_MOST: f64 = -0.05;
 
 pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
-    let data = load(store).await?;
-    let measures = measures(&data, None);
-    let mut negative: HashMap<&str, u64> = HashMap::new();
-    for analysis in data.analyses.values() {
-        if analysis.sentiment <= NEGATIVE_AT_MOST
-            && let Some(stage) = analysis.stage.as_deref()
-        {
-            *negative.entry(stage).or_default() += 1;
-        }
-    }
+    let org = organisation(store).await?;
+    let (measures, negative) = grouped_measures(store, &org).await?;
+    let data = OrgOnly { org };
     let stages: Vec<MapStage> = data
         .org
         .journey
@@ -204,8 +197,68 @@ pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
 
 /// Every stage's measures, in journey order.
 pub async fn stage_measures(store: &Store) -> Result<Vec<StageMeasure>> {
-    let data = load(store).await?;
-    Ok(measures(&data, None))
+    let org = organisation(store).await?;
+    Ok(grouped_measures(store, &org).await?.0)
+}
+
+/// The organisation alone, where a view needs nothing else.
+struct OrgOnly {
+    org: Organisation,
+}
+
+async fn organisation(store: &Store) -> Result<Organisation> {
+    store.load_organisation().await?.ok_or_else(|| {
+        ServiceError::Invalid(
+            "no organisation has been applied: run `throughline apply ORG.toml` first".into(),
+        )
+    })
+}
+
+/// Every stage's measures and its count of negative records, from the store's counts grouped
+/// by stage and answer: the same figures as [`measures`] without reading each record.
+async fn grouped_measures(
+    store: &Store,
+    org: &Organisation,
+) -> Result<(Vec<StageMeasure>, HashMap<String, u64>)> {
+    use throughline_domain::feedback::{Csat, Nps};
+    let groups = store.stage_score_groups(NEGATIVE_AT_MOST).await?;
+    let mut negative: HashMap<String, u64> = HashMap::new();
+    let measures = org
+        .journey
+        .stages
+        .iter()
+        .map(|stage| {
+            let on_stage: Vec<&throughline_store::StageScoreGroup> = groups
+                .iter()
+                .filter(|g| g.stage == stage.key.as_str())
+                .collect();
+            let records: u64 = on_stage.iter().map(|g| g.records).sum();
+            let answers = |value: fn(&throughline_store::StageScoreGroup) -> Option<i64>| {
+                on_stage.iter().flat_map(move |g| {
+                    let v = value(g).and_then(|v| u8::try_from(v).ok());
+                    std::iter::repeat_n(v, g.records as usize).flatten()
+                })
+            };
+            *negative.entry(stage.key.as_str().to_owned()).or_default() +=
+                on_stage.iter().map(|g| g.negative).sum::<u64>();
+            StageMeasure {
+                stage: stage.key.as_str().to_owned(),
+                name: stage.name.as_str().to_owned(),
+                records,
+                nps: scores::nps(answers(|g| g.nps).filter_map(|v| Nps::new(v).ok())),
+                csat: scores::csat(answers(|g| g.csat).filter_map(|v| Csat::new(v).ok())),
+                sentiment: (records > 0).then(|| {
+                    on_stage.iter().map(|g| g.sentiment_sum).sum::<f64>() / records as f64
+                }),
+                departments: org
+                    .departments_of_stage(stage)
+                    .into_iter()
+                    .map(|(d, role)| (d.key.as_str().to_owned(), role))
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok((measures, negative))
 }
 
 fn measures(data: &Data, only: Option<&BTreeSet<String>>) -> Vec<StageMeasure> {

@@ -30,7 +30,7 @@ pub use feedback::{
     StoredFeedback,
 };
 pub use maturity::{StoredAssessment, StoredResponse};
-pub use search::{FeedbackFilter, FeedbackListing, ThemedRecord};
+pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 
 use std::str::FromStr;
 use std::time::Duration;

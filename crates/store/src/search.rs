@@ -82,20 +82,21 @@ impl Store {
             bound.push(value);
             format!("${}", bound.len())
         };
+        // With a theme, the query walks that theme's records in order (an index on
+        // feedback_themes (theme_id, feedback_id)) instead of collecting them all first.
+        let by_theme = filter.theme.is_some();
+        let id_column = if by_theme { "t.feedback_id" } else { "f.id" };
+        if let Some(theme) = filter.theme {
+            conditions.push(format!("t.theme_id = {}", bind(Bound::Int(theme))));
+        }
         if let Some(after) = after {
-            conditions.push(format!("f.id > {}", bind(Bound::Int(after))));
+            conditions.push(format!("{id_column} > {}", bind(Bound::Int(after))));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
             conditions.push(format!(
                 "LOWER(COALESCE(f.comment, '') || ' ' || COALESCE(f.helpful, '') || ' ' || \
                  COALESCE(f.hindering, '')) LIKE {} ESCAPE '\\'",
                 bind(Bound::Text(like_pattern(text)))
-            ));
-        }
-        if let Some(theme) = filter.theme {
-            conditions.push(format!(
-                "f.id IN (SELECT feedback_id FROM feedback_themes WHERE theme_id = {})",
-                bind(Bound::Int(theme))
             ));
         }
         if let Some(stages) = &filter.stages {
@@ -150,8 +151,13 @@ impl Store {
             "SELECT f.id, f.source, f.external_id, f.received_at, f.channel, \
              COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, f.nps, f.csat, \
              f.ces, f.rating, f.comment, f.helpful, f.hindering, a.sentiment, a.sentiment_label \
-             FROM feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
-             {} ORDER BY f.id LIMIT {limit_param}",
+             FROM {} LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
+             {} ORDER BY {id_column} LIMIT {limit_param}",
+            if by_theme {
+                "feedback_themes t JOIN feedback f ON f.id = t.feedback_id"
+            } else {
+                "feedback f"
+            },
             if conditions.is_empty() {
                 String::new()
             } else {
@@ -272,5 +278,46 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern(" Late "), "%late%");
         assert_eq!(like_pattern("100%_off\\"), "%100\\%\\_off\\\\%");
+    }
+}
+
+/// Analysed records on one stage with one pair of scores, counted (for stage measures without
+/// reading every record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageScoreGroup {
+    pub stage: String,
+    pub nps: Option<i64>,
+    pub csat: Option<i64>,
+    pub records: u64,
+    pub sentiment_sum: f64,
+    /// Records with sentiment at or below the threshold asked for.
+    pub negative: u64,
+}
+
+impl Store {
+    /// The analysed, placed records grouped by stage, NPS and CSAT answer.
+    pub async fn stage_score_groups(&self, negative_at_most: f64) -> Result<Vec<StageScoreGroup>> {
+        let rows = sqlx::query(
+            "SELECT a.stage_key AS stage, f.nps, f.csat, COUNT(*) AS records, \
+             SUM(a.sentiment) AS sentiment_sum, \
+             SUM(CASE WHEN a.sentiment <= $1 THEN 1 ELSE 0 END) AS negative \
+             FROM feedback_analysis a JOIN feedback f ON f.id = a.feedback_id \
+             WHERE a.stage_key IS NOT NULL GROUP BY a.stage_key, f.nps, f.csat",
+        )
+        .bind(negative_at_most)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StageScoreGroup {
+                    stage: row.try_get("stage")?,
+                    nps: row.try_get("nps")?,
+                    csat: row.try_get("csat")?,
+                    records: u64::try_from(row.try_get::<i64, _>("records")?).unwrap_or(0),
+                    sentiment_sum: row.try_get("sentiment_sum")?,
+                    negative: u64::try_from(row.try_get::<i64, _>("negative")?).unwrap_or(0),
+                })
+            })
+            .collect()
     }
 }

@@ -328,6 +328,18 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
     assert_eq!(stages.len(), 7, "every stage of the example journey");
     assert!(stages.iter().all(|m| !m.departments.is_empty()));
     assert!(stages.iter().map(|m| m.records).sum::<u64>() <= 3000);
+    // The stage measures come from grouped counts; the department's shared measures are
+    // computed record by record: the same figures.
+    assert!(!billing_after.shared_measures.is_empty());
+    for by_record in &billing_after.shared_measures {
+        let grouped = stages.iter().find(|s| s.stage == by_record.stage).unwrap();
+        assert_eq!(grouped.records, by_record.records);
+        assert_eq!(grouped.nps, by_record.nps);
+        assert_eq!(grouped.csat, by_record.csat);
+        assert_eq!(grouped.departments, by_record.departments);
+        let (a, b) = (grouped.sentiment.unwrap(), by_record.sentiment.unwrap());
+        assert!((a - b).abs() < 1e-9, "{a} {b}");
+    }
 
     let finished = actions::transition(&store, id, InitiativeStatus::Done, None)
         .await
