@@ -27,6 +27,8 @@ pub struct FeedbackFilter {
     pub nps_max: Option<u8>,
     /// `negative`, `neutral` or `positive`, as the analysis labelled it.
     pub sentiment: Option<String>,
+    /// The newest records first (ids descending; `after` then means "older than").
+    pub newest_first: bool,
 }
 
 /// A record as listed: its redacted texts, scores, and what the analysis made of it.
@@ -90,7 +92,8 @@ impl Store {
             conditions.push(format!("t.theme_id = {}", bind(Bound::Int(theme))));
         }
         if let Some(after) = after {
-            conditions.push(format!("{id_column} > {}", bind(Bound::Int(after))));
+            let op = if filter.newest_first { "<" } else { ">" };
+            conditions.push(format!("{id_column} {op} {}", bind(Bound::Int(after))));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
             conditions.push(format!(
@@ -152,7 +155,7 @@ impl Store {
              COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, f.nps, f.csat, \
              f.ces, f.rating, f.comment, f.helpful, f.hindering, a.sentiment, a.sentiment_label \
              FROM {} LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
-             {} ORDER BY {id_column} LIMIT {limit_param}",
+             {} ORDER BY {id_column}{} LIMIT {limit_param}",
             if by_theme {
                 "feedback_themes t JOIN feedback f ON f.id = t.feedback_id"
             } else {
@@ -162,7 +165,8 @@ impl Store {
                 String::new()
             } else {
                 format!("WHERE {}", conditions.join(" AND "))
-            }
+            },
+            if filter.newest_first { " DESC" } else { "" }
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for value in bound {

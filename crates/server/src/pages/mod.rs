@@ -857,6 +857,7 @@ struct DepartmentPage {
     tasks: Vec<TaskRow>,
     measures: Vec<MeasureRow>,
     kpis: Vec<String>,
+    stories: Vec<VerbatimView>,
 }
 
 /// A department: its scorecard, touchpoints, the negative themes it owns, its open tasks, the
@@ -913,7 +914,47 @@ async fn department_page(
             due: t.task.due.to_string(),
         })
         .collect();
+    // Customer stories: the latest negative comments on the stages it takes part in.
+    let stages: Vec<String> = org
+        .journey
+        .stages
+        .iter()
+        .filter(|s| {
+            org.departments_of_stage(s)
+                .iter()
+                .any(|(d, _)| d.key.as_str() == key)
+        })
+        .map(|s| s.key.as_str().to_owned())
+        .collect();
+    let stories = state
+        .store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                stages: Some(stages),
+                sentiment: Some("negative".into()),
+                newest_first: true,
+                ..Default::default()
+            },
+            None,
+            5,
+        )
+        .await?
+        .into_iter()
+        .map(|r| VerbatimView {
+            text: [&r.comment, &r.helpful, &r.hindering]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            received: throughline_domain::action::Date::of(r.received_at).to_string(),
+            nps: r.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),
+            stage: r.stage.unwrap_or_else(|| "no stage".into()),
+        })
+        .collect();
     let page = DepartmentPage {
+        stories,
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         key: card.department.clone(),

@@ -40,6 +40,12 @@ pub async fn digests_are_previewed_and_declined(db: &TestDatabase) {
     let missing = send(&app, get("/departments/legal/digest", Some(&admin))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
+    // The department page tells its customers' stories and links to its digest.
+    let department = send(&app, get("/departments/billing", Some(&admin))).await;
+    assert!(department.body.contains("Customer stories"));
+    assert_eq!(department.body.matches("<blockquote>").count(), 5);
+    assert!(department.body.contains("/departments/billing/digest"));
+
     let account = send(&app, get("/account", Some(&admin))).await;
     assert!(account.body.contains("Stop receiving digests"));
     let csrf = form_token(&account.body);
