@@ -11,7 +11,7 @@ use serde::Serialize;
 use throughline_domain::maturity::Model;
 use throughline_service::maturity;
 
-use super::open_store;
+use super::{open_store, write_page};
 
 fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
@@ -214,20 +214,11 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
             format,
             out,
         } => {
-            let plain = |err: throughline_server::AppError| match err {
-                throughline_server::AppError::Internal(detail) => anyhow::anyhow!(detail),
-                other => anyhow::anyhow!(other),
-            };
-            let html = throughline_server::maturity::maturity_report(&store, assessment)
-                .await
-                .map_err(plain)?;
-            match format {
-                ReportFormat::Html => std::fs::write(&out, html)
-                    .with_context(|| format!("cannot write {}", out.display()))?,
-                ReportFormat::Pdf => {
-                    throughline_server::pack::html_to_pdf(&html, &out).map_err(plain)?
-                }
-            }
+            write_page(
+                throughline_server::maturity::maturity_report(&store, assessment).await,
+                matches!(format, ReportFormat::Pdf),
+                &out,
+            )?;
             println!(
                 "Wrote the maturity report of assessment {assessment} to {}.",
                 out.display()

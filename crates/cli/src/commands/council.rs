@@ -10,7 +10,7 @@ use serde::Serialize;
 use throughline_domain::action::Date;
 use throughline_service::council::{self, Agenda};
 
-use super::open_store;
+use super::{open_store, write_page};
 
 fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
@@ -302,22 +302,11 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             format,
             out,
         } => {
-            // The server's errors hide internal details from web visitors; here the person
-            // at the terminal is the operator, so they see them.
-            let plain = |err: throughline_server::AppError| match err {
-                throughline_server::AppError::Internal(detail) => anyhow::anyhow!(detail),
-                other => anyhow::anyhow!(other),
-            };
-            let html = throughline_server::council_pack(&store, meeting)
-                .await
-                .map_err(plain)?;
-            match format {
-                PackFormat::Html => std::fs::write(&out, html)
-                    .with_context(|| format!("cannot write {}", out.display()))?,
-                PackFormat::Pdf => {
-                    throughline_server::pack::html_to_pdf(&html, &out).map_err(plain)?
-                }
-            }
+            write_page(
+                throughline_server::council_pack(&store, meeting).await,
+                matches!(format, PackFormat::Pdf),
+                &out,
+            )?;
             println!(
                 "Wrote the council pack of meeting {meeting} to {}.",
                 out.display()

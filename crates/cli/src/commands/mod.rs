@@ -128,3 +128,24 @@ fn database_url(explicit: Option<String>) -> String {
 async fn open_store(url: &str) -> anyhow::Result<Store> {
     Ok(Store::connect(url).await?)
 }
+
+/// Writes a printable page (a council pack, a maturity report) to `out`: the HTML as it is, or
+/// printed to PDF by headless Chromium. The server's errors hide internal details from web
+/// visitors; at the terminal the operator sees them.
+fn write_page(
+    html: Result<String, throughline_server::AppError>,
+    pdf: bool,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let plain = |err: throughline_server::AppError| match err {
+        throughline_server::AppError::Internal(detail) => anyhow::anyhow!(detail),
+        other => anyhow::anyhow!(other),
+    };
+    let html = html.map_err(plain)?;
+    if pdf {
+        throughline_server::pack::html_to_pdf(&html, out).map_err(plain)
+    } else {
+        std::fs::write(out, html)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))
+    }
+}

@@ -210,11 +210,7 @@ async fn meeting_view(
         may_run: may_run_meetings(user) && planned,
         may_add_topic: planned
             && user.session.user.user.role != throughline_domain::user::UserRole::Viewer,
-        departments: org
-            .departments
-            .iter()
-            .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
-            .collect(),
+        departments: super::department_options(Some(&org)),
         members,
         agenda,
         record,

@@ -162,17 +162,7 @@ async fn questionnaire_view(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let a = maturity::assessment(&state.store, id).await?;
-    let departments = state
-        .store
-        .load_organisation()
-        .await?
-        .map(|o| {
-            o.departments
-                .iter()
-                .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let departments = super::department_options(state.store.load_organisation().await?.as_ref());
     let own = user
         .session
         .user

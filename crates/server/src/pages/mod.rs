@@ -37,6 +37,19 @@ pub fn router() -> Router<AppState> {
         .merge(maturity::router())
 }
 
+/// The organisation's departments as (key, name), for select boxes; none without one.
+fn department_options(
+    org: Option<&throughline_domain::org::Organisation>,
+) -> Vec<(String, String)> {
+    org.map(|o| {
+        o.departments
+            .iter()
+            .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// A form's CSRF token must be the session's.
 fn check_csrf(user: &PageUser, token: &str) -> Result<(), PageError> {
     if token.is_empty() || token != user.session.csrf_token {
@@ -522,17 +535,7 @@ async fn admin_view(
             });
         }
     }
-    let departments = state
-        .store
-        .load_organisation()
-        .await?
-        .map(|o| {
-            o.departments
-                .iter()
-                .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let departments = department_options(state.store.load_organisation().await?.as_ref());
     let text =
         |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
     let page = AdminPage {
