@@ -883,3 +883,111 @@ async fn every_endpoint_is_described_and_guarded() {
     }
     assert!(operations >= 17, "{operations} operations");
 }
+
+/// Every operation the OpenAPI document lists, as an administrator, as a viewer and with bad
+/// input: an administrator is never refused (2xx, or 404/422 for an example that names
+/// something absent), a viewer's write never succeeds and leaves no trace in the audit log, a
+/// malformed body or page size is a 422 in the error shape.
+#[tokio::test]
+async fn every_endpoint_answers_each_role_and_bad_input() {
+    let db = TestDatabase::sqlite().await;
+    let store = workspace(&db).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = {
+        let user = store.users().await.unwrap().remove(0);
+        accounts::create_token(&store, &user, "admin")
+            .await
+            .unwrap()
+            .1
+    };
+    let viewer = token_for(&store, "vera@northwind.example", "viewer", None).await;
+    let document = throughline_server::openapi();
+    let operations: Vec<(String, String, serde_json::Value)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .iter()
+                .map(|(m, op)| (m.to_uppercase(), path.replace("{id}", "1"), op.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Viewers first, so that what they try meets the same data an administrator would.
+    let audited = store.audit_log(1000).await.unwrap().len();
+    for (method, path, op) in &operations {
+        let example = op["requestBody"]["content"]["application/json"]["example"].to_string();
+        let body = (method == "POST").then_some(example.as_str());
+        let reply = send(&app, api(method, &format!("/api/v1{path}"), &viewer, body)).await;
+        let status = reply.status.as_u16();
+        if method == "GET" {
+            assert!(
+                matches!(status, 200 | 404),
+                "viewer {method} {path}: {status} {}",
+                reply.body
+            );
+        } else if path == "/assessments/1/responses" {
+            // Everyone answers the questionnaire as themselves; there is no assessment 1 yet.
+            assert_eq!(status, 404, "{}", reply.body);
+        } else {
+            assert!(
+                matches!(status, 403 | 404),
+                "viewer {method} {path}: {status} {}",
+                reply.body
+            );
+        }
+    }
+    assert_eq!(
+        store.audit_log(1000).await.unwrap().len(),
+        audited,
+        "refusals change nothing"
+    );
+    let mut succeeded = 0;
+    for (method, path, op) in &operations {
+        let example = op["requestBody"]["content"]["application/json"]["example"].to_string();
+        let body = (method == "POST").then_some(example.as_str());
+        let reply = send(&app, api(method, &format!("/api/v1{path}"), &admin, body)).await;
+        let status = reply.status.as_u16();
+        assert!(
+            (200..300).contains(&status) || matches!(status, 404 | 422),
+            "admin {method} {path}: {status} {}",
+            reply.body
+        );
+        succeeded += usize::from((200..300).contains(&status));
+        // Bad input: a malformed body, or a page size out of range.
+        let has_body = op.get("requestBody").is_some();
+        let pages = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "limit");
+        let bad = if has_body {
+            Some(api(
+                method,
+                &format!("/api/v1{path}"),
+                &admin,
+                Some("{\"oops\": "),
+            ))
+        } else if pages {
+            Some(api(method, &format!("/api/v1{path}?limit=0"), &admin, None))
+        } else {
+            None
+        };
+        if let Some(request) = bad {
+            let reply = send(&app, request).await;
+            assert_eq!(
+                reply.status.as_u16(),
+                422,
+                "bad input to {method} {path}: {}",
+                reply.body
+            );
+            assert_eq!(json(&reply)["error"]["code"], "invalid");
+        }
+    }
+    assert!(
+        succeeded * 3 >= operations.len() * 2,
+        "{succeeded} of {} operations succeeded for an administrator",
+        operations.len()
+    );
+}
