@@ -94,11 +94,11 @@ pub async fn send_digests(
             report.opted_out += 1;
             continue;
         }
-        let id = match store
+        let (id, attempt) = match store
             .claim_delivery(&s.department, &period.key, s.id)
             .await?
         {
-            Claim::Won(id) => id,
+            Claim::Won { id, attempt } => (id, attempt),
             Claim::Taken => {
                 report.already += 1;
                 continue;
@@ -112,15 +112,9 @@ pub async fn send_digests(
                     .push((s.department.clone(), s.channel.clone(), s.target.clone()));
             }
             Err(err) => {
-                let attempts = store
-                    .deliveries(500)
-                    .await?
-                    .into_iter()
-                    .find(|x| x.id == id)
-                    .map_or(1, |x| x.attempts);
                 tracing::warn!(department = %s.department, channel = %s.channel, error = %err, "digest delivery failed");
                 store
-                    .delivery_failed(id, &err.to_string(), retry_at(attempts))
+                    .delivery_failed(id, &err.to_string(), retry_at(attempt))
                     .await?;
                 report.failed.push((
                     s.department.clone(),

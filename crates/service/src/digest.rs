@@ -238,8 +238,17 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
         .map(|t| (t.id, t.label))
         .collect();
     let top = crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?;
-    let cards =
-        crate::scorecards::departments(store, Weights::default(), SINGLE_DEPARTMENT_SHARE).await?;
+    // One department's scorecard when one digest is asked for, not every department's.
+    let cards = match only {
+        Some(key) => vec![
+            crate::scorecards::department(store, key, Weights::default(), SINGLE_DEPARTMENT_SHARE)
+                .await?,
+        ],
+        None => {
+            crate::scorecards::departments(store, Weights::default(), SINGLE_DEPARTMENT_SHARE)
+                .await?
+        }
+    };
     let tasks = store.tasks(None).await?;
     let council_actions = store.council_actions(None).await?;
     let today = Date::today();

@@ -46,8 +46,8 @@ pub struct Delivery {
 /// What a claim won.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller sends it now (the delivery's id).
-    Won(i64),
+    /// This caller sends it now: the delivery's id and which attempt this is (1 for the first).
+    Won { id: i64, attempt: i64 },
     /// Already sent, being sent, or failed and not yet due for a retry.
     Taken,
 }
@@ -195,14 +195,14 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(id) = inserted {
-            return Ok(Claim::Won(id));
+            return Ok(Claim::Won { id, attempt: 1 });
         }
         // A failed delivery whose retry is due: only one caller's UPDATE matches.
-        let retried: Option<i64> = sqlx::query_scalar(
+        let retried: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE digest_deliveries SET status = 'sending', attempts = attempts + 1 \
              WHERE department = $1 AND period = $2 AND subscription_id = $3 \
              AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $4 \
-             RETURNING id",
+             RETURNING id, attempts",
         )
         .bind(department)
         .bind(period)
@@ -210,7 +210,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(retried.map_or(Claim::Taken, Claim::Won))
+        Ok(retried.map_or(Claim::Taken, |(id, attempt)| Claim::Won { id, attempt }))
     }
 
     pub async fn delivery_sent(&self, id: i64) -> Result<()> {
