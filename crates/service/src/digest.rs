@@ -262,14 +262,8 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
     {
         let key = department.key.as_str();
         let stages: Vec<String> = org
-            .journey
-            .stages
+            .stages_of_department(key)
             .iter()
-            .filter(|s| {
-                org.departments_of_stage(s)
-                    .iter()
-                    .any(|(d, _)| d.key == department.key)
-            })
             .map(|s| s.key.as_str().to_owned())
             .collect();
         let now = store.themed_records_between(&stages, from, to).await?;
@@ -336,12 +330,7 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
             .iter()
             .filter_map(|(id, theme)| {
                 let r = listed.iter().find(|l| l.id == *id)?;
-                let text = [&r.comment, &r.helpful, &r.hindering]
-                    .into_iter()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" / ");
+                let text = r.text(" / ");
                 (!text.is_empty()).then(|| DigestVerbatim {
                     theme: theme.clone(),
                     text,

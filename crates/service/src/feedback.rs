@@ -106,14 +106,8 @@ impl FeedbackQuery {
                 )));
             }
             let stages: Vec<String> = org
-                .journey
-                .stages
+                .stages_of_department(department)
                 .iter()
-                .filter(|s| {
-                    org.departments_of_stage(s)
-                        .iter()
-                        .any(|(d, _)| d.key.as_str() == department)
-                })
                 .map(|s| s.key.as_str().to_owned())
                 .collect();
             filter.stages = Some(match filter.stages.take() {

@@ -508,15 +508,8 @@ async fn department_of(
         .collect();
     let affected: BTreeSet<String> = data
         .org
-        .journey
-        .stages
+        .stages_of_department(key)
         .iter()
-        .filter(|s| {
-            data.org
-                .departments_of_stage(s)
-                .iter()
-                .any(|(d, _)| d.key.as_str() == key)
-        })
         .map(|s| s.key.as_str().to_owned())
         .collect();
     let owned_ids: HashSet<i64> = owned.iter().map(|t| t.0).collect();

@@ -52,6 +52,18 @@ pub struct FeedbackListing {
     pub sentiment_label: Option<String>,
 }
 
+impl FeedbackListing {
+    /// The record's texts (comment, most helpful, most hindering) joined by `separator`.
+    pub fn text(&self, separator: &str) -> String {
+        [&self.comment, &self.helpful, &self.hindering]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+}
+
 /// `%words%` for LIKE, with LIKE's own characters escaped.
 fn like_pattern(words: &str) -> String {
     let mut pattern = String::from("%");

@@ -9,12 +9,7 @@ use throughline_service::actions::{self, Completion, InitiativeProposal};
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
-use super::open_store;
-
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
+use super::{open_store, print_json};
 
 #[derive(Debug, Args)]
 pub struct RcaArgs {

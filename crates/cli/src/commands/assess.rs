@@ -7,16 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 use throughline_domain::maturity::Model;
 use throughline_service::maturity;
 
-use super::{open_store, write_page};
-
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
+use super::{open_store, print_json, write_page};
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {

@@ -129,6 +129,12 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
     Ok(Store::connect(url).await?)
 }
 
+/// Prints a value as pretty JSON (the commands' `--json`).
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
 /// Writes a printable page (a council pack, a maturity report) to `out`: the HTML as it is, or
 /// printed to PDF by headless Chromium. The server's errors hide internal details from web
 /// visitors; at the terminal the operator sees them.

@@ -2,12 +2,11 @@
 //! split, archive, restore, add a phrase; `throughline top-ten`: the Top Ten as stored.
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::themes::{self, TopTen};
 use throughline_store::StoredTheme;
 
-use super::open_store;
+use super::{open_store, print_json};
 
 #[derive(Debug, Args)]
 pub struct ThemesArgs {
@@ -161,11 +160,6 @@ pub async fn top_ten(url: &str, args: TopTenArgs) -> anyhow::Result<()> {
         print_top_ten(&top);
     }
     store.close().await;
-    Ok(())
-}
-
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

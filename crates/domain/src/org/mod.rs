@@ -218,6 +218,21 @@ impl Organisation {
             .flat_map(|stage| stage.touchpoints.iter().map(move |tp| (stage, tp)))
     }
 
+    /// The stages a department takes part in (owning or contributing to one of their
+    /// touchpoints), in journey order.
+    pub fn stages_of_department(&self, department: &str) -> Vec<&Stage> {
+        self.journey
+            .stages
+            .iter()
+            .filter(|s| {
+                s.touchpoints.iter().any(|tp| {
+                    tp.owners.iter().any(|o| o.as_str() == department)
+                        || tp.contributors.iter().any(|c| c.as_str() == department)
+                })
+            })
+            .collect()
+    }
+
     /// The departments that affect a stage through any of its touchpoints, with the strongest
     /// role each has there, in the order departments are declared.
     pub fn departments_of_stage(&self, stage: &Stage) -> Vec<(&Department, OwnershipRole)> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use throughline_service::council::{self, Agenda, MeetingRecord};
 use throughline_store::MeetingStatus;
 
-use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
+use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::api::council::{CouncilView, councils_of};
 use crate::changes::{self, MeetingChange};
 use crate::error::PageError;
@@ -383,11 +383,6 @@ async fn action(
     };
     let result = changes::change_meeting(&state, &user.session.user, id, change).await;
     back_to_meeting(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 async fn close(

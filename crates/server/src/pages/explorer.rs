@@ -12,7 +12,7 @@ use throughline_service::feedback::{self, FeedbackQuery};
 use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
-use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
+use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::changes::{self, ThemeEdit};
 use crate::charts::{LineChart, Point, Sparkline};
 use crate::error::PageError;
@@ -139,14 +139,11 @@ struct RecordView {
 
 impl From<FeedbackListing> for RecordView {
     fn from(r: FeedbackListing) -> Self {
-        let text = [&r.comment, &r.helpful, &r.hindering]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n");
         Self {
-            text,
+            text: r.text(
+                "
+",
+            ),
             received: throughline_domain::action::Date::of(r.received_at).to_string(),
             nps: r.nps.map_or_else(String::new, |n| n.to_string()),
             sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),
@@ -436,11 +433,6 @@ async fn split(
     }
     .await;
     after_edit(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 async fn archive(

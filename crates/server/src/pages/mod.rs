@@ -919,14 +919,8 @@ async fn department_page(
         .collect();
     // Customer stories: the latest negative comments on the stages it takes part in.
     let stages: Vec<String> = org
-        .journey
-        .stages
+        .stages_of_department(&key)
         .iter()
-        .filter(|s| {
-            org.departments_of_stage(s)
-                .iter()
-                .any(|(d, _)| d.key.as_str() == key)
-        })
         .map(|s| s.key.as_str().to_owned())
         .collect();
     let stories = state
@@ -944,12 +938,10 @@ async fn department_page(
         .await?
         .into_iter()
         .map(|r| VerbatimView {
-            text: [&r.comment, &r.helpful, &r.hindering]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n"),
+            text: r.text(
+                "
+",
+            ),
             received: throughline_domain::action::Date::of(r.received_at).to_string(),
             nps: r.nps.map_or_else(String::new, |n| n.to_string()),
             sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),

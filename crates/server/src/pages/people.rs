@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use throughline_domain::user::UserRole;
 use throughline_service::accounts::{self, NewAccount};
 
-use super::{PageUser, UserView, check_csrf, minute, or_show_again, user_view};
+use super::{CsrfForm, PageUser, UserView, check_csrf, minute, or_show_again, user_view};
 use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::{AppError, AppState, render};
@@ -122,11 +122,6 @@ async fn create_token(
             .await
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf_token: String,
 }
 
 async fn revoke_token(
