@@ -14,6 +14,7 @@ pub mod sentiment;
 pub mod synthetic;
 pub mod text;
 pub mod themes;
+pub mod timing;
 pub mod trends;
 
 pub use redact::{PiiKind, redact};

@@ -120,19 +120,26 @@ impl Placer {
             }
         }
         let stages: Vec<String> = self.stages.iter().map(|(k, _)| k.clone()).collect();
+        // Identical examples (the same comment on the same stage) are read once, counted as
+        // often as they occur. The counts are whole numbers: the order they add up in is moot.
+        let mut repeats: HashMap<(&str, &str), u32, foldhash::fast::RandomState> =
+            HashMap::default();
+        for &(text, stage) in examples {
+            *repeats.entry((text, stage)).or_default() += 1;
+        }
         let mut docs = vec![0usize; stages.len()];
         let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
         let mut totals = vec![0.0; stages.len()];
-        for (text, stage) in examples {
+        for ((text, stage), times) in repeats {
             let Some(s) = stages.iter().position(|k| k == stage) else {
                 continue;
             };
-            docs[s] += 1;
+            docs[s] += times as usize;
             for word in content_words(text) {
                 counts
                     .entry(word)
-                    .or_insert_with(|| vec![0.0; stages.len()])[s] += 1.0;
-                totals[s] += 1.0;
+                    .or_insert_with(|| vec![0.0; stages.len()])[s] += f64::from(times);
+                totals[s] += f64::from(times);
             }
         }
         let vocabulary = counts.len() as f64;

@@ -10,8 +10,9 @@ use throughline_domain::org::Organisation;
 use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
 use crate::placement::{Placement, Placer};
 use crate::scores::{self, Estimate};
-use crate::sentiment::{Label, sentiment};
+use crate::sentiment::{Label, Sentiment, sentiment};
 use crate::themes::{DiscoverOptions, ThemeCount, discover};
+use crate::timing;
 use crate::trends::{Dated, Period, PeriodPoint, Spike, spikes, trends};
 
 /// A record to analyse.
@@ -238,14 +239,25 @@ pub fn placer(inputs: &[Input], organisation: Option<&Organisation>) -> Placer {
     placer
 }
 
-/// Sentiment and stage of each of `inputs` (in parallel), without themes.
+/// Sentiment and stage of each of `inputs` (in parallel), without themes. Both depend on the
+/// text alone (and the record's own stage), so each distinct text is read once: customers
+/// repeat themselves ("great service", "no complaints"), and a repeated comment costs a lookup.
 pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysis, Placement)> {
     use rayon::prelude::*;
+    let (distinct, text_of) = crate::text::distinct(inputs.iter().map(|i| i.text.as_str()));
+    let read: Vec<(Sentiment, Placement)> = distinct
+        .par_iter()
+        .map(|text| (sentiment(text), placer.place(None, text)))
+        .collect();
     inputs
         .par_iter()
-        .map(|input| {
-            let s = sentiment(&input.text);
-            let placement = placer.place(input.stage.as_deref(), &input.text);
+        .zip(text_of.par_iter())
+        .map(|(input, &d)| {
+            let (s, inferred) = &read[d as usize];
+            let placement = match input.stage.as_deref() {
+                Some(stage) => placer.place(Some(stage), &input.text),
+                None => inferred.clone(),
+            };
             (
                 RecordAnalysis {
                     sentiment: s.score,
@@ -263,18 +275,31 @@ pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysi
 /// seed: themes are discovered afresh.
 pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
     let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
-    let discovery = discover(
-        &texts,
-        &[],
-        DiscoverOptions {
-            themes: options.themes,
-            seed: options.seed,
+    // Themes on one side, sentiment and stages on the other: each is parallel inside, and
+    // side by side the sequential steps of one (tokenising, counting) overlap the other's work.
+    let (discovery, (mut analysed, placements)) = rayon::join(
+        || {
+            timing::phase("themes (total)", || {
+                discover(
+                    &texts,
+                    &[],
+                    DiscoverOptions {
+                        themes: options.themes,
+                        seed: options.seed,
+                    },
+                )
+            })
+        },
+        || {
+            let placer = timing::phase("placement model", || placer(inputs, organisation));
+            let refs: Vec<&Input> = inputs.iter().collect();
+            timing::phase("sentiment and placement", || {
+                analyse_records(&refs, &placer)
+                    .into_iter()
+                    .unzip::<_, _, Vec<RecordAnalysis>, Vec<Placement>>()
+            })
         },
     );
-    let placer = placer(inputs, organisation);
-    let refs: Vec<&Input> = inputs.iter().collect();
-    let (mut analysed, placements): (Vec<RecordAnalysis>, Vec<Placement>) =
-        analyse_records(&refs, &placer).into_iter().unzip();
     for (analysis, assigned) in analysed.iter_mut().zip(&discovery.assignments) {
         analysis.themes = assigned.iter().map(|a| a.theme).collect();
     }
@@ -289,22 +314,27 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             phrases: theme.phrases.clone(),
         })
         .collect();
-    let (themes, summary) = aggregate(inputs, &analysed, &theme_refs, options.seed);
-    let records = inputs
-        .iter()
-        .zip(&analysed)
-        .zip(&placements)
-        .zip(&discovery.assignments)
-        .map(|(((input, analysis), placement), assigned)| RecordResult {
-            id: input.id.clone(),
-            sentiment: analysis.sentiment,
-            sentiment_label: analysis.label,
-            themes: assigned.iter().map(|a| theme_id(a.theme)).collect(),
-            theme_confidence: assigned.iter().map(|a| a.confidence).collect(),
-            stage: placement.stage.clone(),
-            stage_reason: placement.explain(),
-        })
-        .collect();
+    let (themes, summary) = timing::phase("aggregates, impact, trends", || {
+        aggregate(inputs, &analysed, &theme_refs, options.seed)
+    });
+    let records = timing::phase("record results", || {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .zip(&analysed)
+            .zip(&placements)
+            .zip(&discovery.assignments)
+            .map(|(((input, analysis), placement), assigned)| RecordResult {
+                id: input.id.clone(),
+                sentiment: analysis.sentiment,
+                sentiment_label: analysis.label,
+                themes: assigned.iter().map(|a| theme_id(a.theme)).collect(),
+                theme_confidence: assigned.iter().map(|a| a.confidence).collect(),
+                stage: placement.stage.clone(),
+                stage_reason: placement.explain(),
+            })
+            .collect()
+    });
     Report {
         records,
         themes,

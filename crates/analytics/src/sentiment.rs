@@ -15,6 +15,7 @@
 //!
 //! Labels use VADER's thresholds: ≥ 0.05 positive, ≤ −0.05 negative, otherwise neutral.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -164,20 +165,29 @@ const NEGATORS: &[&str] = &[
     "don't", "doesn't", "hardly", "barely", "nor",
 ];
 
-/// Lowercase words with their apostrophes kept ("wasn't"), for cue matching.
-fn words(text: &str) -> Vec<String> {
+/// Lowercase words with their apostrophes kept ("wasn't"), for cue matching. Words already
+/// lowercase with a plain apostrophe (most) are borrowed, not copied.
+fn words(text: &str) -> Vec<Cow<'_, str>> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
-        .map(|w| w.replace('’', "'").to_lowercase())
+        .map(|w| {
+            if w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'\'')
+            {
+                Cow::Borrowed(w)
+            } else {
+                Cow::Owned(w.replace('’', "'").to_lowercase())
+            }
+        })
         .collect()
 }
 
 /// Cues as word lists with their valence, by first word.
-type CueIndex = HashMap<&'static str, Vec<(Vec<&'static str>, f64)>>;
+type CueIndex = HashMap<&'static str, Vec<(Vec<&'static str>, f64)>, foldhash::fast::FixedState>;
 
 /// The cues as word lists, indexed by their first word (built once).
 static CUE_INDEX: LazyLock<CueIndex> = LazyLock::new(|| {
-    let mut index = CueIndex::new();
+    let mut index = CueIndex::default();
     for (phrase, valence) in CX_CUES {
         let words: Vec<&'static str> = phrase.split(' ').collect();
         index.entry(words[0]).or_default().push((words, *valence));
@@ -190,7 +200,7 @@ static CUE_INDEX: LazyLock<CueIndex> = LazyLock::new(|| {
 /// what follows it: cues before it count half, cues after it one and a half.
 pub fn complaint_valence(text: &str) -> f64 {
     let words = words(text);
-    let but = words.iter().position(|w| w == "but");
+    let but = words.iter().position(|w| w.as_ref() == "but");
     let weight = |i: usize| match but {
         Some(b) if i < b => 0.5,
         Some(b) if i > b => 1.5,
@@ -199,12 +209,12 @@ pub fn complaint_valence(text: &str) -> f64 {
     let mut total = 0.0;
     let mut i = 0;
     while i < words.len() {
-        let best = CUE_INDEX.get(words[i].as_str()).and_then(|cues| {
+        let best = CUE_INDEX.get(words[i].as_ref()).and_then(|cues| {
             cues.iter()
                 .filter(|(parts, _)| {
-                    words
-                        .get(i..i + parts.len())
-                        .is_some_and(|window| window.iter().zip(parts).all(|(w, p)| w == p))
+                    words.get(i..i + parts.len()).is_some_and(|window| {
+                        window.iter().zip(parts).all(|(w, p)| w.as_ref() == *p)
+                    })
                 })
                 .map(|(parts, valence)| (parts.len(), *valence))
                 .max_by_key(|(len, _)| *len)
@@ -213,9 +223,9 @@ pub fn complaint_valence(text: &str) -> f64 {
             Some((len, valence)) => {
                 let negated = words[i.saturating_sub(3)..i]
                     .iter()
-                    .any(|w| NEGATORS.contains(&w.as_str()))
+                    .any(|w| NEGATORS.contains(&w.as_ref()))
                     // A cue that starts with its own negation ("no refund") is the complaint.
-                    && !NEGATORS.iter().any(|n| words[i] == *n);
+                    && !NEGATORS.iter().any(|n| words[i].as_ref() == *n);
                 if !negated {
                     total += valence * weight(i);
                 }

@@ -8,9 +8,13 @@ use std::collections::HashMap;
 
 /// Lowercase alphanumeric tokens of `text`, in order.
 pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    raw_tokens(text).map(str::to_lowercase)
+}
+
+/// The alphanumeric runs of `text`, as written.
+fn raw_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
 }
 
 /// Function words that carry no theme on their own. Negations ("not", "no", "never") are kept
@@ -228,36 +232,54 @@ impl Vocabulary {
         })
     }
 
-    /// Tokenises every text once, keeping ids rather than strings: the vocabulary of the words
-    /// in at least `min_docs` texts, and each text as its words' ids with [`GAP`] for the words
-    /// left out (so that no phrase is read across them). Built this way, a million comments take
-    /// megabytes, not the gigabyte their tokens as strings would.
+    /// Tokenises every distinct text once, keeping ids rather than strings: the vocabulary of
+    /// the words in at least `min_docs` texts (repeats counted), and the [`Corpus`] of each text
+    /// as its words' ids with [`GAP`] for the words left out (so that no phrase is read across
+    /// them). Built this way, a million comments take megabytes, not the gigabyte their tokens as
+    /// strings would, and a comment a thousand customers wrote is tokenised once.
     pub fn encode_corpus<'a>(
         texts: impl IntoIterator<Item = &'a str>,
         min_docs: u32,
-    ) -> (Self, Vec<Vec<u32>>) {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+    ) -> (Self, Corpus) {
+        let texts: Vec<&str> = texts.into_iter().collect();
+        let (distinct, doc_of) = distinct(texts.iter().copied());
+        let mut repeats = vec![0u32; distinct.len()];
+        for &d in &doc_of {
+            repeats[d as usize] += 1;
+        }
+        let mut ids: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut words: Vec<String> = Vec::new();
         let mut doc_freq: Vec<u32> = Vec::new();
         let mut last_doc: Vec<u32> = Vec::new();
-        let mut docs: Vec<Vec<u32>> = Vec::new();
-        for (index, text) in texts.into_iter().enumerate() {
+        let mut docs: Vec<Vec<u32>> = Vec::with_capacity(distinct.len());
+        for (index, text) in distinct.iter().enumerate() {
             let stamp = index as u32 + 1;
             let mut doc = Vec::new();
-            for token in tokens(text) {
-                let id = match ids.get(&token) {
+            for raw in raw_tokens(text) {
+                // Most words are lowercase already: no new string for them.
+                let lowered;
+                let token = if raw
+                    .bytes()
+                    .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
+                {
+                    lowered = raw.to_lowercase();
+                    lowered.as_str()
+                } else {
+                    raw
+                };
+                let id = match ids.get(token) {
                     Some(&id) => id,
                     None => {
                         let id = words.len() as u32;
-                        ids.insert(token.clone(), id);
-                        words.push(token);
+                        ids.insert(token.to_owned(), id);
+                        words.push(token.to_owned());
                         doc_freq.push(0);
                         last_doc.push(0);
                         id
                     }
                 };
                 if last_doc[id as usize] != stamp {
-                    doc_freq[id as usize] += 1;
+                    doc_freq[id as usize] += repeats[index];
                     last_doc[id as usize] = stamp;
                 }
                 doc.push(id);
@@ -281,8 +303,64 @@ impl Vocabulary {
                 *id = remap[*id as usize];
             }
         }
-        (vocabulary, docs)
+        (vocabulary, Corpus { docs, doc_of })
     }
+}
+
+/// Texts as word ids ([`GAP`] for words outside the vocabulary), each distinct text held once.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// The distinct texts' words, in order of first appearance.
+    docs: Vec<Vec<u32>>,
+    /// For each text, its distinct text.
+    doc_of: Vec<u32>,
+}
+
+impl Corpus {
+    /// How many texts (repeats counted).
+    pub fn len(&self) -> usize {
+        self.doc_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.doc_of.is_empty()
+    }
+
+    /// Text `i`'s words.
+    pub fn doc(&self, i: usize) -> &[u32] {
+        &self.docs[self.doc_of[i] as usize]
+    }
+
+    /// Which distinct text text `i` is: equal for texts written the same.
+    pub fn distinct_of(&self, i: usize) -> usize {
+        self.doc_of[i] as usize
+    }
+
+    /// How many distinct texts.
+    pub fn distinct_len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Distinct text `d`'s words.
+    pub fn distinct_doc(&self, d: usize) -> &[u32] {
+        &self.docs[d]
+    }
+}
+
+/// The distinct texts among `texts`, in order of first appearance, and for each text the index
+/// of its distinct text: work that depends on the text alone is then done once per text.
+pub fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, Vec<u32>) {
+    let mut seen: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut distinct = Vec::new();
+    let index = texts
+        .map(|text| {
+            *seen.entry(text).or_insert_with(|| {
+                distinct.push(text);
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    (distinct, index)
 }
 
 /// The id standing for a word outside the vocabulary in [`Vocabulary::encode_corpus`].
@@ -321,13 +399,25 @@ mod tests {
             Vocabulary::encode_corpus(["card card late", "card refund", "refund xyz"], 2);
         assert_eq!(v.len(), 2);
         assert_eq!(v.doc_freq, [2, 2]);
-        assert_eq!(docs[0], [0, 0, GAP]);
-        assert_eq!(docs[2], [1, GAP]);
+        assert_eq!(docs.doc(0), [0, 0, GAP]);
+        assert_eq!(docs.doc(2), [1, GAP]);
         let again: Vec<String> = tokens("card late card").collect();
         assert_eq!(
             v.encode(&again),
             [0, 0],
             "words outside the vocabulary are skipped"
         );
+        // A repeated text is tokenised once but counts as often as it occurs.
+        let (v, docs) = Vocabulary::encode_corpus(["Late card", "late card", "late"], 3);
+        assert_eq!(v.words(), ["late"]);
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs.doc(1), [0, GAP]);
+        assert_ne!(
+            docs.distinct_of(0),
+            docs.distinct_of(1),
+            "written differently"
+        );
+        let (_, docs) = Vocabulary::encode_corpus(["late card", "late", "late card"], 1);
+        assert_eq!(docs.distinct_of(0), docs.distinct_of(2));
     }
 }

@@ -75,18 +75,85 @@ pub struct RawRow {
     pub line: u64,
     /// Column name and value, in the file's order.
     pub cells: Vec<(String, String)>,
-    /// The row exactly as its fields were read, for the rejects file.
+    /// The row exactly as its fields were read, for the rejects file, when that is not simply
+    /// the cells' values (empty then: a million good rows are not held twice). See
+    /// [`RawRow::raw_fields`].
     pub raw: Vec<String>,
     /// Why the row could not be read as a row, if it could not.
     pub problem: Option<String>,
 }
 
 impl RawRow {
+    /// The row's fields as read.
+    pub fn raw_fields(&self) -> Vec<String> {
+        if self.raw.is_empty() {
+            self.cells.iter().map(|(_, v)| v.clone()).collect()
+        } else {
+            self.raw.clone()
+        }
+    }
+
     pub fn get(&self, column: &str) -> Option<&str> {
         self.cells
             .iter()
             .find(|(c, _)| c == column)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A row as [`Reader::next_unread`] hands it over: decoded, or a CSV record still to decode.
+#[derive(Debug)]
+pub(crate) enum Unread {
+    Row(RawRow),
+    Csv { line: u64, record: csv::ByteRecord },
+}
+
+/// Decodes CSV records into rows (see [`Reader::next_unread`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Decoder {
+    path: String,
+    columns: Vec<String>,
+}
+
+impl Decoder {
+    pub(crate) fn row(&self, unread: Unread) -> Result<RawRow, ReadError> {
+        let (line, record) = match unread {
+            Unread::Row(row) => return Ok(row),
+            Unread::Csv { line, record } => (line, record),
+        };
+        let columns = &self.columns;
+        let mut raw = Vec::with_capacity(record.len());
+        for field in &record {
+            match std::str::from_utf8(field) {
+                Ok(text) => raw.push(text.to_owned()),
+                Err(_) => {
+                    return Err(ReadError::NotUtf8 {
+                        path: self.path.clone(),
+                        line,
+                    });
+                }
+            }
+        }
+        if raw.len() != columns.len() {
+            let problem = format!(
+                "expected {} fields, found {} (broken quoting or a stray delimiter?)",
+                columns.len(),
+                raw.len()
+            );
+            let cells = columns.iter().cloned().zip(raw.iter().cloned()).collect();
+            return Ok(RawRow {
+                line,
+                cells,
+                raw,
+                problem: Some(problem),
+            });
+        }
+        Ok(RawRow {
+            line,
+            cells: columns.iter().cloned().zip(raw).collect(),
+            raw: Vec::new(),
+            problem: None,
+        })
     }
 }
 
@@ -211,12 +278,21 @@ impl Reader {
         }
     }
 
-    fn next_row(&mut self) -> Option<Result<RawRow, ReadError>> {
+    pub(crate) fn next_row(&mut self) -> Option<Result<RawRow, ReadError>> {
+        match self.next_unread()? {
+            Ok(Unread::Row(row)) => Some(Ok(row)),
+            Ok(unread @ Unread::Csv { .. }) => Some(self.decoder().row(unread)),
+            Err(err) => Some(Err(err)),
+        }
+    }
+
+    /// The next row, with a CSV record's decoding (UTF-8, cells) left to
+    /// [`Decoder::row`] — which another thread can do while this one reads on.
+    pub(crate) fn next_unread(&mut self) -> Option<Result<Unread, ReadError>> {
         match self {
             Self::Csv {
                 path,
                 reader,
-                columns,
                 lines,
                 ..
             } => {
@@ -229,36 +305,10 @@ impl Reader {
                         // After a CRLF the crate's record position is the `\n` of the previous
                         // terminator; counting through the position's byte covers both endings
                         // (a record never starts with a bare `\n`).
-                        let line = match lines.line_at(byte + 1) {
-                            Ok(line) => line,
-                            Err(err) => return Some(Err(io_error(path, err))),
-                        };
-                        let mut raw = Vec::with_capacity(record.len());
-                        for field in &record {
-                            match std::str::from_utf8(field) {
-                                Ok(text) => raw.push(text.to_owned()),
-                                Err(_) => {
-                                    return Some(Err(ReadError::NotUtf8 {
-                                        path: path.clone(),
-                                        line,
-                                    }));
-                                }
-                            }
+                        match lines.line_at(byte + 1) {
+                            Ok(line) => Some(Ok(Unread::Csv { line, record })),
+                            Err(err) => Some(Err(io_error(path, err))),
                         }
-                        let problem = (raw.len() != columns.len()).then(|| {
-                            format!(
-                                "expected {} fields, found {} (broken quoting or a stray delimiter?)",
-                                columns.len(),
-                                raw.len()
-                            )
-                        });
-                        let cells = columns.iter().cloned().zip(raw.iter().cloned()).collect();
-                        Some(Ok(RawRow {
-                            line,
-                            cells,
-                            raw,
-                            problem,
-                        }))
                     }
                 }
             }
@@ -271,7 +321,7 @@ impl Reader {
                 ..
             } => {
                 if let Some(row) = first.take() {
-                    return Some(Ok(row));
+                    return Some(Ok(Unread::Row(row)));
                 }
                 loop {
                     let text = match lines.next()? {
@@ -289,10 +339,21 @@ impl Reader {
                     if text.trim().is_empty() {
                         continue;
                     }
-                    return Some(Ok(json_row(*line, text)));
+                    return Some(Ok(Unread::Row(json_row(*line, text))));
                 }
             }
-            Self::Xlsx(rows) => rows.next_row(),
+            Self::Xlsx(rows) => rows.next_row().map(|row| row.map(Unread::Row)),
+        }
+    }
+
+    /// What [`Decoder::row`] needs to know of the file.
+    pub(crate) fn decoder(&self) -> Decoder {
+        Decoder {
+            path: match self {
+                Self::Csv { path, .. } | Self::Jsonl { path, .. } => path.clone(),
+                Self::Xlsx(_) => String::new(),
+            },
+            columns: self.columns().to_vec(),
         }
     }
 }

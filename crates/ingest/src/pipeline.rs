@@ -18,7 +18,7 @@ use throughline_store::{
 
 use crate::convert::{Converter, Placement, Rejection};
 use crate::fields::{Field, Mapping, MappingError};
-use crate::formats::{Format, RawRow, ReadError, Reader};
+use crate::formats::{Format, RawRow, ReadError, Reader, Unread};
 use crate::presets::{Preset, PresetError, ValueMap};
 use crate::rejects::{RejectsWriter, default_path};
 
@@ -281,24 +281,26 @@ impl OpenedFile {
 
 /// A file read into records without storing them (for one-shot analysis).
 #[derive(Debug)]
-pub struct ReadFile {
-    /// Each good record with the line it starts on.
-    pub records: Vec<(u64, NewFeedback)>,
+pub struct ReadFile<T> {
+    /// What the caller keeps of each good record, in the file's order.
+    pub records: Vec<T>,
     pub mapping: Mapping,
     pub rows_read: u64,
     pub rejected: u64,
     pub first_rejections: Vec<Rejection>,
 }
 
-/// Reads and checks every row of a file as an import would, keeping the good records in
-/// memory and counting the rejected ones. Personal data is redacted as on import.
-pub fn read_file(
+/// Reads and checks every row of a file as an import would, keeping in memory what `keep`
+/// makes of each good record (given the line it starts on) and counting the rejected ones.
+/// Personal data is redacted as on import.
+pub fn read_file<T: Send>(
     path: &Path,
     format: Option<Format>,
     preset: Option<Preset>,
     overrides: Vec<(Field, String)>,
     organisation: Option<&Organisation>,
-) -> Result<ReadFile, ImportError> {
+    keep: impl Fn(u64, NewFeedback) -> T + Sync,
+) -> Result<ReadFile<T>, ImportError> {
     let opened = OpenedFile::open(path, format, preset, overrides)?;
     let converter = opened.converter(default_source(path), organisation);
     let mut out = ReadFile {
@@ -308,21 +310,87 @@ pub fn read_file(
         rejected: 0,
         first_rejections: Vec::new(),
     };
-    for row in opened.leftover.into_iter().map(Ok).chain(opened.reader) {
-        let row = row?;
-        out.rows_read += 1;
-        match converter.convert(&row) {
-            Ok(record) => out.records.push((row.line, record)),
-            Err(rejection) => {
-                out.rejected += 1;
-                if out.first_rejections.len() < REJECTIONS_SHOWN {
-                    out.first_rejections.push(rejection);
+    let OpenedFile {
+        leftover, reader, ..
+    } = opened;
+    // Reading rows is sequential; checking and redacting them is most of the work and runs in
+    // parallel, a chunk at a time, while the next chunk is read. Order is kept.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Unread>>(2);
+    let progress = std::sync::Mutex::new((0u64, 0u64));
+    let decoder = reader.decoder();
+    std::thread::scope(|scope| {
+        let progress = &progress;
+        let reading = scope.spawn(move || -> Result<(), ImportError> {
+            let mut chunk: Vec<Unread> = leftover.into_iter().map(Unread::Row).collect();
+            let mut reader = reader;
+            // Not a `for` loop: the reader is asked for its progress along the way.
+            while let Some(row) = reader.next_unread() {
+                chunk.push(row?);
+                if chunk.len() == CONVERT_CHUNK {
+                    if let Ok(mut p) = progress.lock() {
+                        *p = reader.progress();
+                    }
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CONVERT_CHUNK));
+                    if sender.send(full).is_err() {
+                        // The converting side stopped at a row it could not decode.
+                        return Ok(());
+                    }
                 }
             }
+            let _ = sender.send(chunk);
+            Ok(())
+        });
+        let mut undecodable: Option<ReadError> = None;
+        for chunk in receiver.iter() {
+            use rayon::prelude::*;
+            let converted: Vec<_> = chunk
+                .into_par_iter()
+                .map(|unread| {
+                    let row = decoder.row(unread)?;
+                    Ok::<_, ReadError>(converter.convert(&row).map(|record| keep(row.line, record)))
+                })
+                .collect();
+            if out.records.is_empty() {
+                // Room for the whole file, estimated from the first chunk, rather than
+                // doubling a million-record vector again and again.
+                let (done, total) = progress.lock().map_or((0, 0), |p| *p);
+                if done > 0 && total > done {
+                    let rows = total as f64 / done as f64 * converted.len() as f64;
+                    out.records.reserve((rows * 1.05) as usize);
+                }
+            }
+            for result in converted {
+                match result {
+                    Err(err) => {
+                        undecodable = Some(err);
+                        break;
+                    }
+                    Ok(Ok(kept)) => out.records.push(kept),
+                    Ok(Err(rejection)) => {
+                        out.rejected += 1;
+                        if out.first_rejections.len() < REJECTIONS_SHOWN {
+                            out.first_rejections.push(rejection);
+                        }
+                    }
+                }
+                out.rows_read += 1;
+            }
+            if undecodable.is_some() {
+                break;
+            }
         }
-    }
+        drop(receiver);
+        let read = reading.join().expect("the reading thread does not panic");
+        match undecodable {
+            Some(err) => Err(ImportError::from(err)),
+            None => read,
+        }
+    })?;
     Ok(out)
 }
+
+/// Rows checked together in parallel by [`read_file`].
+const CONVERT_CHUNK: usize = 8192;
 
 /// Imports one file: [`PreparedImport::new`] then [`PreparedImport::run`].
 pub async fn import_file(

@@ -84,7 +84,7 @@ impl RejectsWriter {
         match out {
             Output::Csv(writer) => {
                 // Pad a short row so that the reason lands under the `reason` header.
-                let mut record = row.raw.clone();
+                let mut record = row.raw_fields();
                 if record.len() < self.columns.len() {
                     record.resize(self.columns.len(), String::new());
                 }

@@ -11,21 +11,27 @@
 //! length.
 
 use crate::linalg::{CsrMatrix, truncated_svd};
+use crate::text::{Corpus, GAP};
 
 /// At most this many comments feed the co-occurrence counts (a deterministic spread over the
 /// corpus): word vectors settle long before a million comments.
-const MAX_COOCCURRENCE_DOCS: usize = 200_000;
+const MAX_COOCCURRENCE_DOCS: usize = 100_000;
 /// At most this many distinct words of one comment pair up (bounds the cost of long texts).
 const MAX_WORDS_PER_DOC: usize = 64;
 
-/// Unit-length word vectors, `vocabulary × dims`, row-major.
-pub fn word_vectors(docs: &[Vec<u32>], vocabulary: usize, dims: usize, seed: u64) -> Vec<f64> {
+/// Unit-length word vectors, `vocabulary × dims`, row-major, from documents as word ids
+/// ([`GAP`] for words outside the vocabulary, skipped).
+pub fn word_vectors(docs: &Corpus, vocabulary: usize, dims: usize, seed: u64) -> Vec<f64> {
     let step = docs.len().div_ceil(MAX_COOCCURRENCE_DOCS).max(1);
     let mut pairs: Vec<u64> = Vec::new();
     let mut unique: Vec<u32> = Vec::new();
-    for doc in docs.iter().step_by(step) {
+    for doc in (0..docs.len()).step_by(step).map(|i| docs.doc(i)) {
         unique.clear();
-        unique.extend(doc.iter().take(4 * MAX_WORDS_PER_DOC));
+        unique.extend(
+            doc.iter()
+                .filter(|&&id| id != GAP)
+                .take(4 * MAX_WORDS_PER_DOC),
+        );
         unique.sort_unstable();
         unique.dedup();
         unique.truncate(MAX_WORDS_PER_DOC);
@@ -37,7 +43,10 @@ pub fn word_vectors(docs: &[Vec<u32>], vocabulary: usize, dims: usize, seed: u64
             }
         }
     }
-    pairs.sort_unstable();
+    {
+        use rayon::slice::ParallelSliceMut;
+        pairs.par_sort_unstable();
+    }
     let mut counts: Vec<(u32, u32, f64)> = Vec::new();
     for key in pairs {
         let (a, b) = ((key >> 32) as u32, key as u32);
@@ -100,9 +109,10 @@ impl Weights {
     }
 }
 
-/// A comment's vector before the common component is removed (not normalised when empty).
+/// A comment's vector before the common component is removed (not normalised when empty), from
+/// its words' ids ([`GAP`]s skipped).
 pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
-    let mut sorted = doc.to_vec();
+    let mut sorted: Vec<u32> = doc.iter().copied().filter(|&id| id != GAP).collect();
     sorted.sort_unstable();
     let mut out = vec![0.0; dims];
     let mut i = 0;
@@ -126,15 +136,27 @@ pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights
 /// The dominant direction of a set of unit vectors (power iteration on XᵀX), which every
 /// comment shares and which tells them apart least.
 pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
-    let n = vectors.len() / dims.max(1);
+    use rayon::prelude::*;
     let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
     for _ in 0..50 {
+        // XᵀX·pc in parallel blocks, summed in block order (the same result on any machine).
+        let partials: Vec<Vec<f64>> = vectors
+            .par_chunks(dims * 4096)
+            .map(|block| {
+                let mut next = vec![0.0; dims];
+                for row in block.chunks_exact(dims) {
+                    let dot: f64 = row.iter().zip(&pc).map(|(a, b)| a * b).sum();
+                    for (x, r) in next.iter_mut().zip(row) {
+                        *x += dot * r;
+                    }
+                }
+                next
+            })
+            .collect();
         let mut next = vec![0.0; dims];
-        for i in 0..n {
-            let row = &vectors[i * dims..(i + 1) * dims];
-            let dot: f64 = row.iter().zip(&pc).map(|(a, b)| a * b).sum();
-            for (x, r) in next.iter_mut().zip(row) {
-                *x += dot * r;
+        for partial in partials {
+            for (x, p) in next.iter_mut().zip(partial) {
+                *x += p;
             }
         }
         normalise(&mut next);

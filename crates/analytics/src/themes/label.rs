@@ -167,9 +167,10 @@ mod tests {
             .flat_map(|(text, theme, times)| std::iter::repeat_n((*text, *theme), *times))
             .collect();
         let (vocabulary, encoded) = Vocabulary::encode_corpus(expanded.iter().map(|(t, _)| *t), 1);
-        let encoded = encoded
-            .into_iter()
-            .zip(expanded.iter().map(|(_, theme)| *theme))
+        let encoded = expanded
+            .iter()
+            .enumerate()
+            .map(|(i, (_, theme))| (encoded.doc(i).to_vec(), *theme))
             .collect();
         (vocabulary, encoded)
     }

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::rng::SplitMix64;
 use crate::text::{GAP, Vocabulary, tokens};
+use crate::timing;
 use embed::{Weights, common_component, raw_doc_vector, remove_component, word_vectors};
 use kmeans::{nearest, spherical_kmeans};
 use label::PhraseCounts;
@@ -148,61 +149,111 @@ fn pick_themes<K: Ord + Copy>(mut sims: Vec<(K, f64)>) -> Vec<(K, f64)> {
         .collect()
 }
 
+/// Above this many comments, themes are learned from an even spread of this many of them, and
+/// every comment is then placed in its nearest theme. A theme too rare to show among a hundred
+/// thousand comments is too rare for a Top Ten; learning from all of a million comments would
+/// cost ten times as long for the same themes.
+pub const FIT_LIMIT: usize = 100_000;
+
 /// Discovers the themes of `texts`. `background` is further text from the same domain (for
 /// example earlier records) that helps learn what words mean but is not itself assigned.
 pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -> Discovery {
-    let (vocabulary, with_gaps) =
-        Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2);
-    let encoded: Vec<Vec<u32>> = with_gaps
-        .iter()
-        .map(|doc| doc.iter().copied().filter(|id| *id != GAP).collect())
+    use rayon::prelude::*;
+
+    let (vocabulary, docs) = timing::phase("themes: tokens", || {
+        Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2)
+    });
+    let words = timing::phase("themes: word vectors", || {
+        word_vectors(&docs, vocabulary.len(), DIMENSIONS, options.seed)
+    });
+    let weights = Weights::new(&vocabulary.doc_freq, docs.len());
+
+    // Comments with at least one known word take part; the rest get no theme. The themes are
+    // learned from `fit`: all of them, or an even spread of `FIT_LIMIT`.
+    let timer = std::time::Instant::now();
+    let members: Vec<usize> = (0..texts.len())
+        .filter(|&i| docs.doc(i).iter().any(|&id| id != GAP))
         .collect();
-    let words = word_vectors(&encoded, vocabulary.len(), DIMENSIONS, options.seed);
-    let weights = Weights::new(&vocabulary.doc_freq, encoded.len());
-
-    // Comments with at least one known word take part; the rest get no theme.
-    let mut members: Vec<usize> = Vec::new();
-    let mut points: Vec<f64> = Vec::new();
-    for (i, ids) in encoded.iter().take(texts.len()).enumerate() {
-        if !ids.is_empty() {
-            members.push(i);
-            points.extend(raw_doc_vector(ids, &words, DIMENSIONS, &weights));
-        }
-    }
+    let fit: Vec<usize> = if members.len() > FIT_LIMIT {
+        (0..FIT_LIMIT)
+            .map(|j| members[j * members.len() / FIT_LIMIT])
+            .collect()
+    } else {
+        members.clone()
+    };
+    let mut points = vec![0.0; fit.len() * DIMENSIONS];
+    points
+        .par_chunks_exact_mut(DIMENSIONS)
+        .zip(fit.par_iter())
+        .for_each(|(point, &i)| {
+            point.copy_from_slice(&raw_doc_vector(docs.doc(i), &words, DIMENSIONS, &weights));
+        });
     let common = common_component(&points, DIMENSIONS);
-    for point in points.chunks_exact_mut(DIMENSIONS) {
-        remove_component(point, &common);
-    }
-
+    points
+        .par_chunks_exact_mut(DIMENSIONS)
+        .for_each(|point| remove_component(point, &common));
     smooth_with_neighbours(&mut points);
+    timing::report("themes: comment vectors", timer);
 
-    let n = members.len();
+    let timer = std::time::Instant::now();
+    let n = fit.len();
     let k = match options.themes {
         ThemeCount::Fixed(k) => k.clamp(1, n.max(1)),
         ThemeCount::Auto => choose_theme_count(&points, options.seed),
     };
     let restarts = if n <= 50_000 { 10 } else { 3 };
-    let clustering = if n == 0 {
-        None
+    let (centroids, cluster_of) = if n == 0 {
+        (Vec::new(), Vec::new())
     } else {
-        Some(spherical_kmeans(
-            &points,
-            DIMENSIONS,
-            k,
-            restarts,
-            options.seed,
-        ))
+        let clustering = spherical_kmeans(&points, DIMENSIONS, k, restarts, options.seed);
+        (clustering.centroids, clustering.assignment)
     };
+    timing::report("themes: k-means", timer);
+
+    // Every member's themes, by cluster number. A comment the clustering saw keeps the
+    // clustering's choice first, so that sizes and labels agree; the others go to the nearest.
+    let timer = std::time::Instant::now();
+    let mut fit_slot = vec![u32::MAX; texts.len()];
+    for (slot, &i) in fit.iter().enumerate() {
+        fit_slot[i] = slot as u32;
+    }
+    // The others by their text: a text many customers wrote is placed once.
+    let mut needed = vec![false; docs.distinct_len()];
+    for &i in &members {
+        if fit_slot[i] == u32::MAX {
+            needed[docs.distinct_of(i)] = true;
+        }
+    }
+    let by_text: Vec<Option<Vec<Assignment>>> = needed
+        .par_iter()
+        .enumerate()
+        .map(|(d, &needed)| {
+            needed.then(|| {
+                let mut vector = raw_doc_vector(docs.distinct_doc(d), &words, DIMENSIONS, &weights);
+                remove_component(&mut vector, &common);
+                assign_vector(&vector, &centroids)
+            })
+        })
+        .collect();
+    let by_cluster: Vec<Vec<Assignment>> = members
+        .par_iter()
+        .map(|&i| match fit_slot[i] {
+            u32::MAX => by_text[docs.distinct_of(i)]
+                .clone()
+                .expect("computed for every text outside the sample"),
+            slot => {
+                let slot = slot as usize;
+                let point = &points[slot * DIMENSIONS..(slot + 1) * DIMENSIONS];
+                assign_with_main(point, &centroids, cluster_of[slot])
+            }
+        })
+        .collect();
 
     // Themes largest first; ids follow that order.
-    let (mut centroids, cluster_of) = match &clustering {
-        Some(c) => (c.centroids.clone(), c.assignment.clone()),
-        None => (Vec::new(), Vec::new()),
-    };
     let clusters = centroids.len() / DIMENSIONS;
     let mut sizes = vec![0usize; clusters];
-    for &c in &cluster_of {
-        sizes[c] += 1;
+    for assigned in &by_cluster {
+        sizes[assigned[0].theme] += 1;
     }
     let mut order: Vec<usize> = (0..clusters).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
@@ -210,37 +261,23 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     for (rank, &c) in order.iter().enumerate() {
         rank_of[c] = rank;
     }
-    centroids = order
+    let centroids: Vec<f64> = order
         .iter()
         .flat_map(|&c| centroids[c * DIMENSIONS..(c + 1) * DIMENSIONS].to_vec())
         .collect();
-
-    let mut phrases = PhraseCounts::new(clusters, &vocabulary);
     let mut assignments = vec![Vec::new(); texts.len()];
-    for (m, &i) in members.iter().enumerate() {
-        let point = &points[m * DIMENSIONS..(m + 1) * DIMENSIONS];
-        let mut assigned = assign_vector(point, &centroids);
-        // The clustering's own choice leads, so that sizes and labels agree.
-        let main = rank_of[cluster_of[m]];
-        if assigned.first().is_some_and(|a| a.theme != main) {
-            let (_, sim) = nearest(
-                point,
-                &centroids[main * DIMENSIONS..(main + 1) * DIMENSIONS],
-                DIMENSIONS,
-            );
-            assigned.retain(|a| a.theme != main);
-            assigned.insert(
-                0,
-                Assignment {
-                    theme: main,
-                    confidence: sim.clamp(0.0, 1.0),
-                },
-            );
-            assigned.truncate(MAX_THEMES_PER_RECORD);
+    for (&i, mut assigned) in members.iter().zip(by_cluster) {
+        for a in &mut assigned {
+            a.theme = rank_of[a.theme];
         }
-        phrases.add(&with_gaps[i], main);
         assignments[i] = assigned;
     }
+    // Labels come from the comments the themes were learned from.
+    let mut phrases = PhraseCounts::new(clusters, &vocabulary);
+    for (&i, &cluster) in fit.iter().zip(&cluster_of) {
+        phrases.add(docs.doc(i), rank_of[cluster]);
+    }
+    timing::report("themes: assignment, phrase counts", timer);
     let themes = (0..clusters)
         .map(|t| {
             let top = phrases.top_phrases(t, 5);
@@ -262,6 +299,28 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             centroids,
         },
     }
+}
+
+/// A comment's themes with `main`, the clustering's choice, first whatever the similarities.
+fn assign_with_main(point: &[f64], centroids: &[f64], main: usize) -> Vec<Assignment> {
+    let mut assigned = assign_vector(point, centroids);
+    if assigned.first().is_some_and(|a| a.theme != main) {
+        let (_, sim) = nearest(
+            point,
+            &centroids[main * DIMENSIONS..(main + 1) * DIMENSIONS],
+            DIMENSIONS,
+        );
+        assigned.retain(|a| a.theme != main);
+        assigned.insert(
+            0,
+            Assignment {
+                theme: main,
+                confidence: sim.clamp(0.0, 1.0),
+            },
+        );
+        assigned.truncate(MAX_THEMES_PER_RECORD);
+    }
+    assigned
 }
 
 /// Up to this many comments, each comment's vector is blended with its nearest neighbours'.
