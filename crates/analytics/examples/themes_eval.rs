@@ -68,6 +68,7 @@ fn main() {
             .unwrap_or_else(|| "../shared/data/banking77".to_owned()),
     );
     let use_background = !args.iter().any(|a| a == "--no-background");
+    let together = args.iter().any(|a| a == "--together");
     let seed: u64 = args
         .iter()
         .position(|a| a == "--seed")
@@ -76,9 +77,12 @@ fn main() {
         .unwrap_or(42);
     let test = read(&dir.join("test.csv"));
     let train = read(&dir.join("train.csv"));
-    let texts: Vec<&str> = test.iter().map(|(t, _)| t.as_str()).collect();
+    let mut texts: Vec<&str> = test.iter().map(|(t, _)| t.as_str()).collect();
     let labels: Vec<&str> = test.iter().map(|(_, c)| c.as_str()).collect();
-    let background: Vec<&str> = if use_background {
+    if together {
+        texts.extend(train.iter().map(|(t, _)| t.as_str()));
+    }
+    let background: Vec<&str> = if use_background && !together {
         train.iter().map(|(t, _)| t.as_str()).collect()
     } else {
         Vec::new()
@@ -96,6 +100,7 @@ fn main() {
     let predicted: Vec<usize> = discovery
         .assignments
         .iter()
+        .take(labels.len())
         .map(|a| a.first().map_or(usize::MAX, |a| a.theme))
         .collect();
     println!(

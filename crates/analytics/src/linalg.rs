@@ -4,6 +4,27 @@
 
 use crate::rng::SplitMix64;
 
+/// The dot product of two slices (over the shorter's length), summed in eight interleaved
+/// lanes: a single running sum must be added in order, which keeps the compiler from using
+/// SIMD; eight lanes let it, four to eight times as fast. Deterministic on every machine.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut lanes = [0.0f64; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for lane in 0..8 {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut tail = 0.0;
+    for i in n - n % 8..n {
+        tail += a[i] * b[i];
+    }
+    ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+        + tail
+}
+
 /// A sparse matrix in compressed-row form.
 #[derive(Debug, Clone)]
 pub struct CsrMatrix {
@@ -73,27 +94,35 @@ impl CsrMatrix {
 }
 
 /// Orthonormalises the columns of a `rows × width` row-major matrix in place (modified
-/// Gram–Schmidt, applied twice for stability). A column that vanishes is left zero.
+/// Gram–Schmidt, applied twice for stability). A column that vanishes is left zero. The work
+/// is done on a column-major copy, where each column is contiguous.
 fn orthonormalise(m: &mut [f64], rows: usize, width: usize) {
+    let mut columns = vec![0.0; rows * width];
+    for r in 0..rows {
+        for j in 0..width {
+            columns[j * rows + r] = m[r * width + j];
+        }
+    }
     for _ in 0..2 {
         for j in 0..width {
+            let (done, rest) = columns.split_at_mut(j * rows);
+            let column = &mut rest[..rows];
             for k in 0..j {
-                let dot: f64 = (0..rows).map(|r| m[r * width + j] * m[r * width + k]).sum();
-                for r in 0..rows {
-                    m[r * width + j] -= dot * m[r * width + k];
+                let previous = &done[k * rows..(k + 1) * rows];
+                let dot = dot(column, previous);
+                for (c, p) in column.iter_mut().zip(previous) {
+                    *c -= dot * p;
                 }
             }
-            let norm = (0..rows)
-                .map(|r| m[r * width + j].powi(2))
-                .sum::<f64>()
-                .sqrt();
-            for r in 0..rows {
-                m[r * width + j] = if norm > 1e-12 {
-                    m[r * width + j] / norm
-                } else {
-                    0.0
-                };
+            let norm = dot(column, column).sqrt();
+            for c in column.iter_mut() {
+                *c = if norm > 1e-12 { *c / norm } else { 0.0 };
             }
+        }
+    }
+    for r in 0..rows {
+        for j in 0..width {
+            m[r * width + j] = columns[j * rows + r];
         }
     }
 }

@@ -10,7 +10,7 @@
 //! corpus's first principal component removed (Arora, Liang & Ma 2017), normalised to unit
 //! length.
 
-use crate::linalg::{CsrMatrix, truncated_svd};
+use crate::linalg::{CsrMatrix, dot, truncated_svd};
 use crate::text::{Corpus, GAP};
 
 /// At most this many comments feed the co-occurrence counts (a deterministic spread over the
@@ -22,39 +22,61 @@ const MAX_WORDS_PER_DOC: usize = 64;
 /// Unit-length word vectors, `vocabulary × dims`, row-major, from documents as word ids
 /// ([`GAP`] for words outside the vocabulary, skipped).
 pub fn word_vectors(docs: &Corpus, vocabulary: usize, dims: usize, seed: u64) -> Vec<f64> {
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+
+    // The comments sampled, as how often each distinct text is among them: a text many
+    // customers wrote is paired up once and counted as often as it was written.
     let step = docs.len().div_ceil(MAX_COOCCURRENCE_DOCS).max(1);
-    let mut pairs: Vec<u64> = Vec::new();
-    let mut unique: Vec<u32> = Vec::new();
-    for doc in (0..docs.len()).step_by(step).map(|i| docs.doc(i)) {
-        unique.clear();
-        unique.extend(
-            doc.iter()
-                .filter(|&&id| id != GAP)
-                .take(4 * MAX_WORDS_PER_DOC),
-        );
-        unique.sort_unstable();
-        unique.dedup();
-        unique.truncate(MAX_WORDS_PER_DOC);
-        for &a in &unique {
-            for &b in &unique {
-                if a != b {
-                    pairs.push((u64::from(a) << 32) | u64::from(b));
+    let mut times = vec![0u32; docs.distinct_len()];
+    for i in (0..docs.len()).step_by(step) {
+        times[docs.distinct_of(i)] += 1;
+    }
+    type PairCounts = HashMap<u64, u32, foldhash::fast::FixedState>;
+    let merged: PairCounts = times
+        .par_iter()
+        .enumerate()
+        .filter(|(_, t)| **t > 0)
+        .fold(
+            || (PairCounts::default(), Vec::new()),
+            |(mut counts, mut unique): (PairCounts, Vec<u32>), (d, &t)| {
+                unique.clear();
+                unique.extend(
+                    docs.distinct_doc(d)
+                        .iter()
+                        .filter(|&&id| id != GAP)
+                        .take(4 * MAX_WORDS_PER_DOC),
+                );
+                unique.sort_unstable();
+                unique.dedup();
+                unique.truncate(MAX_WORDS_PER_DOC);
+                for (i, &a) in unique.iter().enumerate() {
+                    for &b in &unique[i + 1..] {
+                        *counts
+                            .entry((u64::from(a) << 32) | u64::from(b))
+                            .or_default() += t;
+                    }
                 }
+                (counts, unique)
+            },
+        )
+        .map(|(counts, _)| counts)
+        .reduce(PairCounts::default, |mut all, part| {
+            for (key, c) in part {
+                *all.entry(key).or_default() += c;
             }
-        }
-    }
-    {
-        use rayon::slice::ParallelSliceMut;
-        pairs.par_sort_unstable();
-    }
-    let mut counts: Vec<(u32, u32, f64)> = Vec::new();
-    for key in pairs {
-        let (a, b) = ((key >> 32) as u32, key as u32);
-        match counts.last_mut() {
-            Some(last) if last.0 == a && last.1 == b => last.2 += 1.0,
-            _ => counts.push((a, b, 1.0)),
-        }
-    }
+            all
+        });
+    // Both orders of each pair, sorted by row then column. Whole-number counts: the order in
+    // which the parts were added does not change them.
+    let mut counts: Vec<(u32, u32, f64)> = merged
+        .into_iter()
+        .flat_map(|(key, c)| {
+            let (a, b) = ((key >> 32) as u32, key as u32);
+            [(a, b, f64::from(c)), (b, a, f64::from(c))]
+        })
+        .collect();
+    counts.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
     let total: f64 = counts.iter().map(|c| c.2).sum();
     if total == 0.0 {
         return vec![0.0; vocabulary * dims];
@@ -135,8 +157,23 @@ pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights
 
 /// The dominant direction of a set of unit vectors (power iteration on XᵀX), which every
 /// comment shares and which tells them apart least.
+/// Estimated from at most [`COMMON_COMPONENT_SAMPLE`] vectors (an even spread): the one
+/// direction they all share settles long before that.
 pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
     use rayon::prelude::*;
+    let n = vectors.len() / dims.max(1);
+    let sample: Vec<f64>;
+    let vectors = if n > COMMON_COMPONENT_SAMPLE {
+        sample = (0..COMMON_COMPONENT_SAMPLE)
+            .flat_map(|j| {
+                let i = j * n / COMMON_COMPONENT_SAMPLE;
+                vectors[i * dims..(i + 1) * dims].iter().copied()
+            })
+            .collect();
+        &sample
+    } else {
+        vectors
+    };
     let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
     for _ in 0..50 {
         // XᵀX·pc in parallel blocks, summed in block order (the same result on any machine).
@@ -145,7 +182,7 @@ pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
             .map(|block| {
                 let mut next = vec![0.0; dims];
                 for row in block.chunks_exact(dims) {
-                    let dot: f64 = row.iter().zip(&pc).map(|(a, b)| a * b).sum();
+                    let dot = dot(row, &pc);
                     for (x, r) in next.iter_mut().zip(row) {
                         *x += dot * r;
                     }
@@ -169,9 +206,12 @@ pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
     pc
 }
 
+/// See [`common_component`].
+pub const COMMON_COMPONENT_SAMPLE: usize = 20_000;
+
 /// Removes `component` from a vector and normalises it again.
 pub fn remove_component(vector: &mut [f64], component: &[f64]) {
-    let dot: f64 = vector.iter().zip(component).map(|(a, b)| a * b).sum();
+    let dot = dot(vector, component);
     for (v, c) in vector.iter_mut().zip(component) {
         *v -= dot * c;
     }
@@ -179,7 +219,7 @@ pub fn remove_component(vector: &mut [f64], component: &[f64]) {
 }
 
 pub fn normalise(v: &mut [f64]) {
-    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let norm = dot(v, v).sqrt();
     if norm > 1e-12 {
         for x in v.iter_mut() {
             *x /= norm;

@@ -5,6 +5,7 @@
 //! winner is then refined on all of them; each pass assigns points in parallel (rayon), with
 //! results identical to a sequential run.
 
+use crate::linalg::dot;
 use crate::rng::SplitMix64;
 use crate::themes::embed::normalise;
 
@@ -22,10 +23,6 @@ pub struct Clustering {
     pub assignment: Vec<usize>,
     /// Sum of each point's similarity to its centroid (higher is tighter).
     pub cohesion: f64,
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// The nearest centroid (highest cosine) and the similarity.
