@@ -1,7 +1,7 @@
 //! Labels for discovered themes: the phrases that are most distinctive of a theme's comments.
 //!
-//! Candidates are word sequences of one to three words that neither start nor end with a
-//! function word or a number ("refund not received" qualifies, "of the" does not); single words
+//! Candidates are word sequences of one to four words that neither start nor end with a
+//! function word or a number, nor end with a negation ("refund not received" qualifies, "of the" does not); single words
 //! need three letters or more. A phrase scores by how
 //! much more common it is inside the theme than overall, weighted by how common it is inside
 //! (`p_in · ln(p_in / p_all)`, one term of the KL divergence). A longer phrase replaces a shorter
@@ -12,8 +12,13 @@ use std::collections::HashMap;
 
 use crate::text::{Vocabulary, is_stopword};
 
-/// A phrase as up to three word ids, unused places [`NONE`].
-type PhraseKey = [u32; 3];
+/// Words that end no phrase (negations: they say something of what follows).
+const ENDLESS: &[&str] = &["never", "no", "nor", "not"];
+
+/// The longest phrase counted, in words.
+const MAX_PHRASE_WORDS: usize = 4;
+/// A phrase as up to [`MAX_PHRASE_WORDS`] word ids, unused places [`NONE`].
+type PhraseKey = [u32; MAX_PHRASE_WORDS];
 const NONE: u32 = crate::text::GAP;
 
 /// Phrases counted once per comment, with their comment frequency per theme. Phrases are keys
@@ -21,8 +26,11 @@ const NONE: u32 = crate::text::GAP;
 #[derive(Debug)]
 pub struct PhraseCounts<'v> {
     vocabulary: &'v Vocabulary,
-    /// Per word id: may it start or end a phrase?
+    /// Per word id: may it start a phrase?
     edge: Vec<bool>,
+    /// Per word id: may it end a phrase? Not a negation: "not received" is a phrase, "rep was
+    /// not" a fragment.
+    end: Vec<bool>,
     /// Per word id: may it be a phrase on its own?
     alone: Vec<bool>,
     ids: HashMap<PhraseKey, u32>,
@@ -41,6 +49,13 @@ impl<'v> PhraseCounts<'v> {
             vocabulary,
             edge: words()
                 .map(|w| !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
+                .collect(),
+            end: words()
+                .map(|w| {
+                    !is_stopword(w)
+                        && !w.chars().all(|c| c.is_ascii_digit())
+                        && !ENDLESS.contains(&w)
+                })
                 .collect(),
             alone: words()
                 .map(|w| {
@@ -65,16 +80,16 @@ impl<'v> PhraseCounts<'v> {
         self.documents += 1;
         self.theme_sizes[theme] += 1;
         self.seen.clear();
-        for len in 1..=3usize {
+        for len in 1..=MAX_PHRASE_WORDS {
             for window in words.windows(len) {
                 if window.contains(&NONE) {
                     continue;
                 }
                 let (first, last) = (window[0] as usize, window[len - 1] as usize);
-                if !self.edge[first] || !self.edge[last] || (len == 1 && !self.alone[first]) {
+                if !self.edge[first] || !self.end[last] || (len == 1 && !self.alone[first]) {
                     continue;
                 }
-                let mut key = [NONE; 3];
+                let mut key = [NONE; MAX_PHRASE_WORDS];
                 key[..len].copy_from_slice(window);
                 let next = self.keys.len() as u32;
                 let id = *self.ids.entry(key).or_insert(next);
@@ -146,13 +161,19 @@ impl<'v> PhraseCounts<'v> {
 
 /// The label among a theme's top phrases: the best one, unless one of the next two is a
 /// phrase of several words used by at least a quarter as many comments — "verify my identity"
-/// reads better than "identity".
+/// reads better than "identity". When the best is one word, a phrase that contains it comes
+/// first: "not match the invoice" says more of "invoice" than "amount on my card" does.
 pub fn label(top: &[(String, u32)]) -> Option<String> {
     let (first, first_count) = top.first()?;
-    let better = top
-        .iter()
-        .take(3)
-        .find(|(p, c)| p.contains(' ') && 4 * c >= *first_count)
+    let candidates = || {
+        top.iter()
+            .take(3)
+            .filter(|(p, c)| p.contains(' ') && 4 * c >= *first_count)
+    };
+    let elaborates = |phrase: &str| format!(" {phrase} ").contains(&format!(" {first} "));
+    let better = candidates()
+        .find(|(p, _)| !first.contains(' ') && elaborates(p))
+        .or_else(|| candidates().next())
         .map(|(p, _)| p);
     Some(better.unwrap_or(first).clone())
 }
@@ -197,5 +218,11 @@ mod tests {
         assert_eq!(readable.as_deref(), Some("verify my identity"));
         let rare = label(&[("identity".into(), 80), ("identity check".into(), 10)]);
         assert_eq!(rare.as_deref(), Some("identity"));
+        let elaborated = label(&[
+            ("invoice".into(), 90),
+            ("amount on my card".into(), 60),
+            ("not match the invoice".into(), 55),
+        ]);
+        assert_eq!(elaborated.as_deref(), Some("not match the invoice"));
     }
 }
