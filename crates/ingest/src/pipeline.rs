@@ -42,13 +42,13 @@ pub struct ImportRequest {
 pub enum ImportError {
     #[error("cannot tell the format of {0} from its extension; give --format csv, jsonl or xlsx")]
     UnknownFormat(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Read(#[from] ReadError),
-    #[error("{0}")]
+    #[error(transparent)]
     Preset(#[from] PresetError),
-    #[error("{0}")]
+    #[error(transparent)]
     Mapping(#[from] MappingError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot write the rejects file {path}: {reason}")]
     Rejects { path: String, reason: String },

@@ -35,7 +35,7 @@ pub struct PresetPlan {
 pub enum PresetError {
     #[error("unknown preset {0:?}; presets are: qualtrics, zendesk")]
     Unknown(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Read(#[from] ReadError),
     #[error("the {preset} preset does not fit this file: {reason}")]
     DoesNotFit { preset: Preset, reason: String },

@@ -28,7 +28,7 @@ pub enum IngestError {
     Rejected(Vec<Rejection>),
     #[error("{0}")]
     Mapping(MappingError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

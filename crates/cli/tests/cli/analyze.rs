@@ -102,6 +102,35 @@ fn analyze_file_writes_the_documented_files_the_same_way_each_time() {
         "{}",
         stderr(&bad)
     );
+
+    // A byte that is not UTF-8 past the first chunk of rows (rows are decoded in parallel
+    // chunks): the error names its line, once, and nothing is written.
+    let mut bytes = b"id,comment,nps\n".to_vec();
+    for i in 0..9_000 {
+        bytes.extend_from_slice(format!("r{i},\"the delivery was late\",{}\n", i % 11).as_bytes());
+    }
+    bytes.extend_from_slice(b"bad,\"caf\xe9 closed\",3\n");
+    for i in 0..500 {
+        bytes.extend_from_slice(format!("s{i},fine,9\n").as_bytes());
+    }
+    std::fs::write(path.join("latin1.csv"), bytes).unwrap();
+    let undecodable = throughline(
+        None,
+        path,
+        &["analyze-file", "latin1.csv", "--out", "latin1-out"],
+    );
+    assert!(!undecodable.status.success());
+    let message = stderr(&undecodable);
+    assert!(
+        message.contains("line 9002 is not valid UTF-8"),
+        "{message}"
+    );
+    assert_eq!(
+        message.matches("not valid UTF-8").count(),
+        1,
+        "said once: {message}"
+    );
+    assert!(!path.join("latin1-out").exists());
 }
 
 mod workspace {
