@@ -65,7 +65,7 @@ struct NaiveBayes {
     stages: Vec<String>,
     log_prior: Vec<f64>,
     /// word → log P(word | stage) per stage.
-    log_likelihood: HashMap<String, Vec<f64>>,
+    log_likelihood: HashMap<String, Vec<f64>, foldhash::fast::RandomState>,
     log_unseen: Vec<f64>,
 }
 
@@ -128,7 +128,7 @@ impl Placer {
             *repeats.entry((text, stage)).or_default() += 1;
         }
         let mut docs = vec![0usize; stages.len()];
-        let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
+        let mut counts: HashMap<String, Vec<f64>, foldhash::fast::RandomState> = HashMap::default();
         let mut totals = vec![0.0; stages.len()];
         for ((text, stage), times) in repeats {
             let Some(s) = stages.iter().position(|k| k == stage) else {
@@ -215,19 +215,19 @@ impl Placer {
             };
         }
         if let Some(model) = &self.learned {
-            let words = content_words(text);
-            if !words.is_empty() {
+            // Each content word looked up once, not once per stage.
+            let likelihoods: Vec<Option<&Vec<f64>>> = words
+                .iter()
+                .filter(|w| !is_stopword(w))
+                .map(|w| model.log_likelihood.get(w.as_str()))
+                .collect();
+            if !likelihoods.is_empty() {
                 let scores: Vec<f64> = (0..model.stages.len())
                     .map(|s| {
                         model.log_prior[s]
-                            + words
+                            + likelihoods
                                 .iter()
-                                .map(|w| {
-                                    model
-                                        .log_likelihood
-                                        .get(w)
-                                        .map_or(model.log_unseen[s], |l| l[s])
-                                })
+                                .map(|l| l.map_or(model.log_unseen[s], |l| l[s]))
                                 .sum::<f64>()
                     })
                     .collect();

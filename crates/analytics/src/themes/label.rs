@@ -10,6 +10,9 @@
 
 use std::collections::HashMap;
 
+/// Phrase ids are word ids the corpus assigned, not text a customer controls: a fast fixed hash.
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 use crate::text::{Vocabulary, is_stopword};
 
 /// Words that end no phrase (negations: they say something of what follows).
@@ -33,10 +36,10 @@ pub struct PhraseCounts<'v> {
     end: Vec<bool>,
     /// Per word id: may it be a phrase on its own?
     alone: Vec<bool>,
-    ids: HashMap<PhraseKey, u32>,
+    ids: Map<PhraseKey, u32>,
     keys: Vec<PhraseKey>,
     overall: Vec<u32>,
-    by_theme: Vec<HashMap<u32, u32>>,
+    by_theme: Vec<Map<u32, u32>>,
     theme_sizes: Vec<u32>,
     documents: u32,
     seen: Vec<u32>,
@@ -64,10 +67,10 @@ impl<'v> PhraseCounts<'v> {
                         && !w.chars().all(|c| c.is_ascii_digit())
                 })
                 .collect(),
-            ids: HashMap::new(),
+            ids: Map::default(),
             keys: Vec::new(),
             overall: Vec::new(),
-            by_theme: vec![HashMap::new(); themes],
+            by_theme: vec![Map::default(); themes],
             theme_sizes: vec![0; themes],
             documents: 0,
             seen: Vec::new(),
