@@ -4,7 +4,9 @@
 //! and prints NMI and ARI against the intent labels, plus a few theme labels.
 //!
 //! cargo run --release -p throughline-analytics --example themes_eval -- ../shared/data/banking77
-//! (add `--no-background` to learn from the test split alone, `--seed N` for another seed)
+//! (add `--no-background` to learn from the test split alone, `--seed N` for another seed,
+//! `--together` to analyse the test and training queries as one corpus, scored on the test
+//! split)
 
 use std::path::PathBuf;
 use std::time::Instant;
