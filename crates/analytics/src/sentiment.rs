@@ -22,6 +22,8 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use vader_parity::SentimentIntensityAnalyzer;
 
+use crate::text::lowercase;
+
 static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
 
 /// VADER's normalisation constant: compound = x / √(x² + α).
@@ -171,12 +173,10 @@ fn words(text: &str) -> Vec<Cow<'_, str>> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
         .map(|w| {
-            if w.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'\'')
-            {
-                Cow::Borrowed(w)
-            } else {
+            if w.contains('’') {
                 Cow::Owned(w.replace('’', "'").to_lowercase())
+            } else {
+                lowercase(w)
             }
         })
         .collect()

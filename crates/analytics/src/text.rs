@@ -4,11 +4,24 @@
 //! `don`, `t`), which keeps "can't" and "cant" close. Placeholders from redaction (`[phone]`)
 //! become ordinary tokens (`phone`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Lowercase alphanumeric tokens of `text`, in order.
 pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    raw_tokens(text).map(str::to_lowercase)
+    raw_tokens(text).map(|token| lowercase(token).into_owned())
+}
+
+/// `word` in lowercase, borrowed when it is already (most words are): no new string for them.
+pub fn lowercase(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'\'')
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
 }
 
 /// The alphanumeric runs of `text`, as written.
@@ -256,17 +269,8 @@ impl Vocabulary {
             let stamp = index as u32 + 1;
             let mut doc = Vec::new();
             for raw in raw_tokens(text) {
-                // Most words are lowercase already: no new string for them.
-                let lowered;
-                let token = if raw
-                    .bytes()
-                    .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
-                {
-                    lowered = raw.to_lowercase();
-                    lowered.as_str()
-                } else {
-                    raw
-                };
+                let token = lowercase(raw);
+                let token = token.as_ref();
                 let id = match ids.get(token) {
                     Some(&id) => id,
                     None => {

@@ -110,7 +110,7 @@ pub(crate) enum Unread {
 
 /// Decodes CSV records into rows (see [`Reader::next_unread`]).
 #[derive(Debug, Clone)]
-pub(crate) struct Decoder {
+pub struct Decoder {
     path: String,
     columns: Vec<String>,
 }
@@ -134,25 +134,27 @@ impl Decoder {
                 }
             }
         }
-        if raw.len() != columns.len() {
-            let problem = format!(
+        let problem = (raw.len() != columns.len()).then(|| {
+            format!(
                 "expected {} fields, found {} (broken quoting or a stray delimiter?)",
                 columns.len(),
                 raw.len()
-            );
-            let cells = columns.iter().cloned().zip(raw.iter().cloned()).collect();
-            return Ok(RawRow {
-                line,
-                cells,
+            )
+        });
+        // A good row's fields are its cells' values, held once; a broken row keeps them as read.
+        let (cells, raw) = if problem.is_some() {
+            (
+                columns.iter().cloned().zip(raw.iter().cloned()).collect(),
                 raw,
-                problem: Some(problem),
-            });
-        }
+            )
+        } else {
+            (columns.iter().cloned().zip(raw).collect(), Vec::new())
+        };
         Ok(RawRow {
             line,
-            cells: columns.iter().cloned().zip(raw).collect(),
-            raw: Vec::new(),
-            problem: None,
+            cells,
+            raw,
+            problem,
         })
     }
 }
@@ -161,9 +163,9 @@ impl Decoder {
 #[derive(Debug)]
 pub enum Reader {
     Csv {
-        path: String,
+        /// The file's name and columns, which decode its records.
+        decoder: Decoder,
         reader: csv::Reader<BufReader<File>>,
-        columns: Vec<String>,
         lines: LineCounter,
         size: u64,
     },
@@ -222,9 +224,11 @@ impl Reader {
                 let lines = LineCounter::new(open()?);
                 Ok(Self::Csv {
                     size: file_size(path),
-                    path: name,
+                    decoder: Decoder {
+                        path: name,
+                        columns,
+                    },
                     reader,
-                    columns,
                     lines,
                 })
             }
@@ -273,15 +277,15 @@ impl Reader {
     /// object.
     pub fn columns(&self) -> &[String] {
         match self {
-            Self::Csv { columns, .. } | Self::Jsonl { columns, .. } => columns,
+            Self::Csv { decoder, .. } => &decoder.columns,
+            Self::Jsonl { columns, .. } => columns,
             Self::Xlsx(rows) => &rows.columns,
         }
     }
 
     pub(crate) fn next_row(&mut self) -> Option<Result<RawRow, ReadError>> {
         match self.next_unread()? {
-            Ok(Unread::Row(row)) => Some(Ok(row)),
-            Ok(unread @ Unread::Csv { .. }) => Some(self.decoder().row(unread)),
+            Ok(unread) => Some(self.decoding().row(unread)),
             Err(err) => Some(Err(err)),
         }
     }
@@ -291,11 +295,12 @@ impl Reader {
     pub(crate) fn next_unread(&mut self) -> Option<Result<Unread, ReadError>> {
         match self {
             Self::Csv {
-                path,
+                decoder,
                 reader,
                 lines,
                 ..
             } => {
+                let path = &decoder.path;
                 let mut record = csv::ByteRecord::new();
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => None,
@@ -346,14 +351,20 @@ impl Reader {
         }
     }
 
-    /// What [`Decoder::row`] needs to know of the file.
+    /// A decoder for this reader's rows, to decode them on other threads.
     pub(crate) fn decoder(&self) -> Decoder {
-        Decoder {
-            path: match self {
-                Self::Csv { path, .. } | Self::Jsonl { path, .. } => path.clone(),
-                Self::Xlsx(_) => String::new(),
-            },
-            columns: self.columns().to_vec(),
+        self.decoding().clone()
+    }
+
+    fn decoding(&self) -> &Decoder {
+        // Other formats hand over decoded rows, which any decoder passes through.
+        static PASS_THROUGH: Decoder = Decoder {
+            path: String::new(),
+            columns: Vec::new(),
+        };
+        match self {
+            Self::Csv { decoder, .. } => decoder,
+            Self::Jsonl { .. } | Self::Xlsx(_) => &PASS_THROUGH,
         }
     }
 }

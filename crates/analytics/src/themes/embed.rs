@@ -164,11 +164,8 @@ pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
     let n = vectors.len() / dims.max(1);
     let sample: Vec<f64>;
     let vectors = if n > COMMON_COMPONENT_SAMPLE {
-        sample = (0..COMMON_COMPONENT_SAMPLE)
-            .flat_map(|j| {
-                let i = j * n / COMMON_COMPONENT_SAMPLE;
-                vectors[i * dims..(i + 1) * dims].iter().copied()
-            })
+        sample = super::even_spread(n, COMMON_COMPONENT_SAMPLE)
+            .flat_map(|i| vectors[i * dims..(i + 1) * dims].iter().copied())
             .collect();
         &sample
     } else {
@@ -208,6 +205,19 @@ pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
 
 /// See [`common_component`].
 pub const COMMON_COMPONENT_SAMPLE: usize = 20_000;
+
+/// A comment's unit vector: [`raw_doc_vector`] with the corpus's `common` component removed.
+pub fn doc_vector(
+    doc: &[u32],
+    words: &[f64],
+    dims: usize,
+    weights: &Weights,
+    common: &[f64],
+) -> Vec<f64> {
+    let mut vector = raw_doc_vector(doc, words, dims, weights);
+    remove_component(&mut vector, common);
+    vector
+}
 
 /// Removes `component` from a vector and normalises it again.
 pub fn remove_component(vector: &mut [f64], component: &[f64]) {

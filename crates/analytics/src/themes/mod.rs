@@ -23,7 +23,9 @@ use crate::linalg::dot;
 use crate::rng::SplitMix64;
 use crate::text::{GAP, Vocabulary, tokens};
 use crate::timing;
-use embed::{Weights, common_component, raw_doc_vector, remove_component, word_vectors};
+use embed::{
+    Weights, common_component, doc_vector, raw_doc_vector, remove_component, word_vectors,
+};
 use kmeans::{nearest, spherical_kmeans};
 use label::PhraseCounts;
 
@@ -104,9 +106,13 @@ impl ThemeModel {
         if ids.is_empty() {
             return None;
         }
-        let mut v = raw_doc_vector(&ids, &self.words, DIMENSIONS, &self.weights);
-        remove_component(&mut v, &self.common);
-        Some(v)
+        Some(doc_vector(
+            &ids,
+            &self.words,
+            DIMENSIONS,
+            &self.weights,
+            &self.common,
+        ))
     }
 
     /// The themes of a comment, best first.
@@ -168,16 +174,11 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     // Comments with at least one known word take part; the rest get no theme. The themes are
     // learned from `fit`: all of them, or an even spread of `FIT_LIMIT`.
     let timer = std::time::Instant::now();
-    let members: Vec<usize> = (0..texts.len())
-        .filter(|&i| docs.doc(i).iter().any(|&id| id != GAP))
+    let has_known_word = |i: usize| docs.doc(i).iter().any(|&id| id != GAP);
+    let members: Vec<usize> = (0..texts.len()).filter(|&i| has_known_word(i)).collect();
+    let fit: Vec<usize> = even_spread(members.len(), FIT_LIMIT)
+        .map(|j| members[j])
         .collect();
-    let fit: Vec<usize> = if members.len() > FIT_LIMIT {
-        (0..FIT_LIMIT)
-            .map(|j| members[j * members.len() / FIT_LIMIT])
-            .collect()
-    } else {
-        members.clone()
-    };
     let mut points = vec![0.0; fit.len() * DIMENSIONS];
     points
         .par_chunks_exact_mut(DIMENSIONS)
@@ -189,18 +190,16 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     points
         .par_chunks_exact_mut(DIMENSIONS)
         .for_each(|point| remove_component(point, &common));
+    // Any other comment's vector, once the common component is known.
+    let vector_of = |ids: &[u32]| doc_vector(ids, &words, DIMENSIONS, &weights, &common);
     // Background comments can be neighbours too.
     let background_points: Vec<f64> =
         if background.is_empty() || members.len() + background.len() > SMOOTHING_LIMIT {
             Vec::new()
         } else {
             (texts.len()..docs.len())
-                .filter(|&i| docs.doc(i).iter().any(|&id| id != GAP))
-                .flat_map(|i| {
-                    let mut v = raw_doc_vector(docs.doc(i), &words, DIMENSIONS, &weights);
-                    remove_component(&mut v, &common);
-                    v
-                })
+                .filter(|&i| has_known_word(i))
+                .flat_map(|i| vector_of(docs.doc(i)))
                 .collect()
         };
     smooth_with_neighbours(&mut points, &background_points);
@@ -239,11 +238,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .par_iter()
         .enumerate()
         .map(|(d, &needed)| {
-            needed.then(|| {
-                let mut vector = raw_doc_vector(docs.distinct_doc(d), &words, DIMENSIONS, &weights);
-                remove_component(&mut vector, &common);
-                assign_vector(&vector, &centroids)
-            })
+            needed.then(|| assign_vector(&vector_of(docs.distinct_doc(d)), &centroids))
         })
         .collect();
     let by_cluster: Vec<Vec<Assignment>> = members
@@ -310,6 +305,13 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             centroids,
         },
     }
+}
+
+/// Indices of an even spread of at most `at_most` of `n` items, in order: all of them when
+/// there are no more.
+pub(crate) fn even_spread(n: usize, at_most: usize) -> impl Iterator<Item = usize> {
+    let taken = n.min(at_most);
+    (0..taken).map(move |j| j * n / taken)
 }
 
 /// A comment's themes with `main`, the clustering's choice, first whatever the similarities.
