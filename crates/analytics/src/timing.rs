@@ -20,12 +20,35 @@ pub fn phase<T>(phase: &str, work: impl FnOnce() -> T) -> T {
     result
 }
 
-/// Reports the time since `start` under `phase` when timings are on.
+/// Reports the time since `start` under `phase` when timings are on, with the process's
+/// resident and peak memory where the system says (Linux), since on a large file memory that is
+/// touched for the first time costs time too.
 pub fn report(phase: &str, start: Instant) {
     if enabled() {
         eprintln!(
-            "timing: {phase:<32} {:>8.3} s",
-            start.elapsed().as_secs_f64()
+            "timing: {phase:<32} {:>8.3} s{}",
+            start.elapsed().as_secs_f64(),
+            memory().unwrap_or_default()
         );
     }
+}
+
+/// "  resident N MB, peak N MB" from /proc/self/status, or None where there is no such file.
+fn memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let megabytes = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|line| line.starts_with(key))?;
+        let kilobytes: u64 = line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kilobytes / 1024)
+    };
+    Some(format!(
+        "   resident {:>5} MB, peak {:>5} MB",
+        megabytes("VmRSS:")?,
+        megabytes("VmHWM:")?
+    ))
 }

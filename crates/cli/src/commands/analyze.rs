@@ -206,22 +206,25 @@ fn write_report(report: &Report, dir: &Path) -> anyhow::Result<()> {
         Ok(std::io::BufWriter::new(file))
     };
     let mut records = create("records.jsonl")?;
-    // Lines are formatted in parallel, a block at a time, and written in order.
+    // Lines are formatted in parallel, a block at a time, and written in order; a window of
+    // blocks at a time, so that a million lines are never all held in memory.
     use rayon::prelude::*;
-    let blocks: Vec<Vec<u8>> = report
-        .records
-        .par_chunks(16_384)
-        .map(|block| -> serde_json::Result<Vec<u8>> {
-            let mut bytes = Vec::with_capacity(block.len() * 160);
-            for record in block {
-                serde_json::to_writer(&mut bytes, record)?;
-                bytes.push(b'\n');
-            }
-            Ok(bytes)
-        })
-        .collect::<serde_json::Result<_>>()?;
-    for block in blocks {
-        records.write_all(&block)?;
+    const BLOCK: usize = 16_384;
+    for window in report.records.chunks(BLOCK * 8) {
+        let blocks: Vec<Vec<u8>> = window
+            .par_chunks(BLOCK)
+            .map(|block| -> serde_json::Result<Vec<u8>> {
+                let mut bytes = Vec::with_capacity(block.len() * 160);
+                for record in block {
+                    serde_json::to_writer(&mut bytes, record)?;
+                    bytes.push(b'\n');
+                }
+                Ok(bytes)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        for block in blocks {
+            records.write_all(&block)?;
+        }
     }
     records.flush()?;
     let mut themes = create("themes.json")?;
