@@ -10,12 +10,13 @@
 //!    [`MIN_LEARNED_PROBABILITY`] sure;
 //! 4. otherwise the comment stays **unplaced**.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
 use throughline_domain::org::Organisation;
 
-use crate::text::{is_stopword, tokens};
+use crate::text::{borrowed_tokens, is_stopword, tokens};
 
 pub const MIN_LEARNING_EXAMPLES: usize = 20;
 pub const MIN_LEARNED_PROBABILITY: f64 = 0.6;
@@ -179,13 +180,17 @@ impl Placer {
                 reason: Reason::Explicit,
             };
         }
-        let words: Vec<String> = tokens(text).collect();
+        let words: Vec<Cow<str>> = borrowed_tokens(text).collect();
         let mut best: Option<(usize, usize, usize, Vec<String>)> = None; // (matches, longest, stage, phrases)
         let mut tie = false;
         for (index, (_, phrases)) in self.stages.iter().enumerate() {
             let found: Vec<&Vec<String>> = phrases
                 .iter()
-                .filter(|p| words.windows(p.len()).any(|w| w == p.as_slice()))
+                .filter(|p| {
+                    words
+                        .windows(p.len())
+                        .any(|w| w.iter().zip(p.iter()).all(|(a, b)| a == b))
+                })
                 .collect();
             if found.is_empty() {
                 continue;
@@ -219,7 +224,7 @@ impl Placer {
             let likelihoods: Vec<Option<&Vec<f64>>> = words
                 .iter()
                 .filter(|w| !is_stopword(w))
-                .map(|w| model.log_likelihood.get(w.as_str()))
+                .map(|w| model.log_likelihood.get(w.as_ref()))
                 .collect();
             if !likelihoods.is_empty() {
                 let scores: Vec<f64> = (0..model.stages.len())

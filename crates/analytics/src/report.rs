@@ -141,15 +141,14 @@ pub struct PeriodScores {
 
 /// The scores of each month that has records, oldest first.
 fn monthly_scores(inputs: &[Input]) -> Vec<PeriodScores> {
-    let mut months: std::collections::BTreeMap<String, Vec<&Input>> = Default::default();
-    for input in inputs {
-        months
-            .entry(Period::Month.key(input.received_at_millis))
-            .or_default()
-            .push(input);
+    let (month_of, months) = Period::Month.group(inputs.iter().map(|i| i.received_at_millis));
+    let mut members: Vec<Vec<&Input>> = vec![Vec::new(); months.len()];
+    for (input, &m) in inputs.iter().zip(&month_of) {
+        members[m].push(input);
     }
     months
         .into_iter()
+        .zip(members)
         .map(|(period, records)| PeriodScores {
             records: records.len() as u64,
             nps: scores::nps(records.iter().filter_map(|i| i.nps)),

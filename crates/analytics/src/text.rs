@@ -5,11 +5,17 @@
 //! become ordinary tokens (`phone`).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Lowercase alphanumeric tokens of `text`, in order.
 pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    raw_tokens(text).map(|token| lowercase(token).into_owned())
+    borrowed_tokens(text).map(Cow::into_owned)
+}
+
+/// [`tokens`], borrowed from `text` where already lowercase (most are).
+pub fn borrowed_tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+    raw_tokens(text).map(lowercase)
 }
 
 /// `word` in lowercase, borrowed when it is already (most words are): no new string for them.
@@ -181,7 +187,10 @@ pub const STOPWORDS: &[&str] = &[
 ];
 
 pub fn is_stopword(word: &str) -> bool {
-    STOPWORDS.binary_search(&word).is_ok()
+    // A set rather than a search of the sorted list: every word of every comment is asked.
+    static SET: LazyLock<HashSet<&str, foldhash::fast::FixedState>> =
+        LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    SET.contains(word)
 }
 
 /// Words interned as dense ids, with their document frequencies.

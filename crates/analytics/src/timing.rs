@@ -33,7 +33,9 @@ pub fn report(phase: &str, start: Instant) {
     }
 }
 
-/// "  resident N MB, peak N MB" from /proc/self/status, or None where there is no such file.
+/// "  cpu N s, resident N MB, peak N MB" from /proc/self (the process's processor time so far,
+/// which against the phase's time shows how well it used the cores), or None where there is no
+/// such file.
 fn memory() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let megabytes = |key: &str| -> Option<u64> {
@@ -46,8 +48,15 @@ fn memory() -> Option<String> {
             .ok()?;
         Some(kilobytes / 1024)
     };
+    // Fields 14 and 15 of /proc/self/stat, after the parenthesised command name: user and
+    // system time in clock ticks (100 a second on Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let mut fields = stat[stat.rfind(')')? + 2..].split(' ');
+    let user: u64 = fields.nth(11)?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
     Some(format!(
-        "   resident {:>5} MB, peak {:>5} MB",
+        "   cpu {:>6.2} s, resident {:>5} MB, peak {:>5} MB",
+        (user + system) as f64 / 100.0,
         megabytes("VmRSS:")?,
         megabytes("VmHWM:")?
     ))

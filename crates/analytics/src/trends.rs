@@ -8,8 +8,6 @@
 //! of *any* false alarm in a whole report is at most 1% — and the rise is also material: at
 //! least [`MIN_SPIKE_COUNT`] records and at least 1.5 times the expected count.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Datelike};
 use serde::Serialize;
 
@@ -32,14 +30,51 @@ pub enum Period {
 impl Period {
     /// The period holding a time given in epoch milliseconds.
     pub fn key(self, millis: i64) -> String {
+        self.label(self.bucket(millis))
+    }
+
+    /// The period holding a time, as a number: cheap to compute and compare for a million
+    /// records, written out once per period by [`Period::label`].
+    pub fn bucket(self, millis: i64) -> i64 {
         let at = DateTime::from_timestamp_millis(millis).unwrap_or_default();
         match self {
             Self::Week => {
                 let week = at.iso_week();
-                format!("{}-W{:02}", week.year(), week.week())
+                i64::from(week.year()) * 64 + i64::from(week.week())
             }
-            Self::Month => format!("{}-{:02}", at.year(), at.month()),
+            Self::Month => i64::from(at.year()) * 12 + i64::from(at.month0()),
         }
+    }
+
+    /// A [`Period::bucket`] written out: `2026-W23`, `2026-06`.
+    pub fn label(self, bucket: i64) -> String {
+        match self {
+            Self::Week => format!("{}-W{:02}", bucket.div_euclid(64), bucket.rem_euclid(64)),
+            Self::Month => format!("{}-{:02}", bucket.div_euclid(12), bucket.rem_euclid(12) + 1),
+        }
+    }
+
+    /// Each record's period, by its index in `millis`, and the periods themselves in the order
+    /// of their labels.
+    pub fn group(self, millis: impl Iterator<Item = i64>) -> (Vec<usize>, Vec<String>) {
+        let buckets: Vec<i64> = millis.map(|m| self.bucket(m)).collect();
+        let mut distinct = buckets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut labelled: Vec<(String, i64)> =
+            distinct.iter().map(|&b| (self.label(b), b)).collect();
+        // Label order, as periods have always been listed (the same as time order for years
+        // of four digits).
+        labelled.sort();
+        let index: std::collections::HashMap<i64, usize> = labelled
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| (*b, i))
+            .collect();
+        (
+            buckets.iter().map(|b| index[b]).collect(),
+            labelled.into_iter().map(|(label, _)| label).collect(),
+        )
     }
 }
 
@@ -83,16 +118,17 @@ pub fn trends(
     themes: usize,
     period: Period,
 ) -> (Vec<(String, u64)>, Vec<ThemeTrend>) {
-    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
-    let mut per_theme: Vec<BTreeMap<String, (u64, f64)>> = vec![BTreeMap::new(); themes];
-    for r in records {
-        let key = period.key(r.at_millis);
-        *totals.entry(key.clone()).or_insert(0) += 1;
+    let (period_of, periods) = period.group(records.iter().map(|r| r.at_millis));
+    let mut totals = vec![0u64; periods.len()];
+    // (count, sentiment sum) per theme and period.
+    let mut per_theme = vec![vec![(0u64, 0.0); periods.len()]; themes];
+    for (r, &p) in records.iter().zip(&period_of) {
+        totals[p] += 1;
         let mut seen: Vec<usize> = r.themes.iter().copied().filter(|t| *t < themes).collect();
         seen.sort_unstable();
         seen.dedup();
         for t in seen {
-            let entry = per_theme[t].entry(key.clone()).or_insert((0, 0.0));
+            let entry = &mut per_theme[t][p];
             entry.0 += 1;
             entry.1 += r.sentiment;
         }
@@ -102,25 +138,24 @@ pub fn trends(
         .enumerate()
         .map(|(theme, counts)| ThemeTrend {
             theme,
-            points: totals
+            points: periods
                 .iter()
-                .map(|(p, &total)| {
-                    let (count, sentiment_sum) = counts.get(p).copied().unwrap_or((0, 0.0));
-                    PeriodPoint {
-                        period: p.clone(),
-                        count,
-                        share: count as f64 / total as f64,
-                        sentiment: if count > 0 {
-                            sentiment_sum / count as f64
-                        } else {
-                            0.0
-                        },
-                    }
+                .zip(&totals)
+                .zip(counts)
+                .map(|((p, &total), (count, sentiment_sum))| PeriodPoint {
+                    period: p.clone(),
+                    count,
+                    share: count as f64 / total as f64,
+                    sentiment: if count > 0 {
+                        sentiment_sum / count as f64
+                    } else {
+                        0.0
+                    },
                 })
                 .collect(),
         })
         .collect();
-    (totals.into_iter().collect(), trends)
+    (periods.into_iter().zip(totals).collect(), trends)
 }
 
 /// Significant rises (see the module's rule), strongest first.
