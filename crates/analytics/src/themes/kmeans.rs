@@ -57,16 +57,23 @@ pub fn spherical_kmeans(
         Vec::new()
     };
     let restart_points = if sample.is_empty() { points } else { &sample };
+    // The restarts side by side; the tightest wins, the earliest among equals (as in order).
+    use rayon::prelude::*;
+    let runs: Vec<Clustering> = (0..restarts.max(1))
+        .into_par_iter()
+        .map(|run| {
+            let mut rng = SplitMix64::new(seed.wrapping_add(run as u64 * 0x9E37_79B9));
+            lloyd(
+                restart_points,
+                dims,
+                k,
+                seeds(restart_points, dims, k, &mut rng),
+                100,
+            )
+        })
+        .collect();
     let mut best: Option<Clustering> = None;
-    for run in 0..restarts.max(1) {
-        let mut rng = SplitMix64::new(seed.wrapping_add(run as u64 * 0x9E37_79B9));
-        let result = lloyd(
-            restart_points,
-            dims,
-            k,
-            seeds(restart_points, dims, k, &mut rng),
-            100,
-        );
+    for result in runs {
         if best.as_ref().is_none_or(|b| result.cohesion > b.cohesion) {
             best = Some(result);
         }
@@ -82,6 +89,7 @@ pub fn spherical_kmeans(
 /// Greedy k-means++: each new centre is the best of a few candidates drawn with probability
 /// proportional to the distance (1 − cosine) from the centres so far.
 fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64> {
+    use rayon::prelude::*;
     let n = points.len() / dims;
     let step = n.div_ceil(MAX_SEEDING_POINTS).max(1);
     let sample: Vec<usize> = (0..n).step_by(step).collect();
@@ -113,7 +121,7 @@ fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64
             };
             let centre = row(sample[candidate]);
             let updated: Vec<f64> = sample
-                .iter()
+                .par_iter()
                 .zip(&distance)
                 .map(|(&i, &d)| d.min((1.0 - dot(row(i), centre)).max(0.0)))
                 .collect();
