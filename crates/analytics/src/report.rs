@@ -355,19 +355,47 @@ pub fn aggregate(
     let theme_lists: Vec<&[usize]> = analysed.iter().map(|a| a.themes.as_slice()).collect();
 
     let score_of = ImpactScore::choose(inputs);
-    let impacts: Option<Vec<ThemeImpact>> = score_of.map(|source| {
-        let observations: Vec<Observation> = inputs
-            .iter()
-            .zip(&theme_lists)
-            .filter_map(|(i, t)| {
-                source.value(i).map(|s| Observation {
-                    score: s,
-                    themes: t,
+    let measure_impacts = || -> Option<Vec<ThemeImpact>> {
+        score_of.map(|source| {
+            let observations: Vec<Observation> = inputs
+                .iter()
+                .zip(&theme_lists)
+                .filter_map(|(i, t)| {
+                    source.value(i).map(|s| Observation {
+                        score: s,
+                        themes: t,
+                    })
                 })
+                .collect();
+            theme_impacts(&observations, theme_count, source.metric(), seed)
+        })
+    };
+    let measure_trends = || {
+        let dated: Vec<Dated> = inputs
+            .iter()
+            .zip(analysed)
+            .map(|(input, analysis)| Dated {
+                at_millis: input.received_at_millis,
+                themes: &analysis.themes,
+                sentiment: analysis.sentiment,
             })
             .collect();
-        theme_impacts(&observations, theme_count, source.metric(), seed)
-    });
+        trends(&dated, theme_count, Period::Month)
+    };
+    let measure_scores = || {
+        let scores = Scores {
+            nps: scores::nps(inputs.iter().filter_map(|i| i.nps)),
+            csat: scores::csat(inputs.iter().filter_map(|i| i.csat)),
+            ces: scores::ces(inputs.iter().filter_map(|i| i.ces)),
+            rating: scores::mean_rating(inputs.iter().filter_map(|i| i.rating)),
+        };
+        (scores, monthly_scores(inputs))
+    };
+    // Three independent passes over a million records: side by side.
+    let (impacts, ((totals, theme_trends), (overall_scores, monthly))) =
+        rayon::join(measure_impacts, || {
+            rayon::join(measure_trends, measure_scores)
+        });
 
     // One pass over the records for every theme's count, sentiment and stages.
     let mut counts = vec![0u64; theme_count];
@@ -427,16 +455,6 @@ pub fn aggregate(
         })
         .collect();
 
-    let dated: Vec<Dated> = inputs
-        .iter()
-        .zip(analysed)
-        .map(|(input, analysis)| Dated {
-            at_millis: input.received_at_millis,
-            themes: &analysis.themes,
-            sentiment: analysis.sentiment,
-        })
-        .collect();
-    let (totals, theme_trends) = trends(&dated, theme_count, Period::Month);
     for trend in &theme_trends {
         if let Some(result) = theme_results.get_mut(trend.theme) {
             result.trend = trend.points.clone();
@@ -454,12 +472,7 @@ pub fn aggregate(
         seed,
         themes: theme_count,
         impact_metric: score_of.map(ImpactScore::metric),
-        scores: Scores {
-            nps: scores::nps(inputs.iter().filter_map(|i| i.nps)),
-            csat: scores::csat(inputs.iter().filter_map(|i| i.csat)),
-            ces: scores::ces(inputs.iter().filter_map(|i| i.ces)),
-            rating: scores::mean_rating(inputs.iter().filter_map(|i| i.rating)),
-        },
+        scores: overall_scores,
         sentiment: SentimentSummary {
             mean: analysed.iter().map(|a| a.sentiment).sum::<f64>() / n,
             negative: count_label(Label::Negative),
@@ -479,7 +492,7 @@ pub fn aggregate(
                 p_value: s.p_value,
             })
             .collect(),
-        monthly: monthly_scores(inputs),
+        monthly,
     };
     (theme_results, summary)
 }

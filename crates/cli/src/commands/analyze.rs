@@ -206,27 +206,43 @@ fn write_report(report: &Report, dir: &Path) -> anyhow::Result<()> {
         Ok(std::io::BufWriter::new(file))
     };
     let mut records = create("records.jsonl")?;
-    // Lines are formatted in parallel, a block at a time, and written in order; a window of
-    // blocks at a time, so that a million lines are never all held in memory.
+    // Lines are formatted in parallel, a block at a time, and written in order, a window of
+    // blocks at a time (a million lines are never all held in memory); a thread writes one
+    // window while the next is formatted.
     use rayon::prelude::*;
     const BLOCK: usize = 16_384;
-    for window in report.records.chunks(BLOCK * 8) {
-        let blocks: Vec<Vec<u8>> = window
-            .par_chunks(BLOCK)
-            .map(|block| -> serde_json::Result<Vec<u8>> {
-                let mut bytes = Vec::with_capacity(block.len() * 160);
-                for record in block {
-                    serde_json::to_writer(&mut bytes, record)?;
-                    bytes.push(b'\n');
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for blocks in receiver {
+                for block in blocks {
+                    records.write_all(&block)?;
                 }
-                Ok(bytes)
-            })
-            .collect::<serde_json::Result<_>>()?;
-        for block in blocks {
-            records.write_all(&block)?;
+            }
+            records.flush()
+        });
+        for window in report.records.chunks(BLOCK * 8) {
+            let blocks: Vec<Vec<u8>> = window
+                .par_chunks(BLOCK)
+                .map(|block| -> serde_json::Result<Vec<u8>> {
+                    let mut bytes = Vec::with_capacity(block.len() * 160);
+                    for record in block {
+                        serde_json::to_writer(&mut bytes, record)?;
+                        bytes.push(b'\n');
+                    }
+                    Ok(bytes)
+                })
+                .collect::<serde_json::Result<_>>()?;
+            if sender.send(blocks).is_err() {
+                // The writer stopped on an error, which joining it reports.
+                break;
+            }
         }
-    }
-    records.flush()?;
+        drop(sender);
+        writer.join().expect("the writing thread does not panic")?;
+        Ok(())
+    })
+    .with_context(|| format!("cannot write {}", dir.join("records.jsonl").display()))?;
     let mut themes = create("themes.json")?;
     serde_json::to_writer_pretty(&mut themes, &report.themes)?;
     themes.write_all(b"\n")?;
