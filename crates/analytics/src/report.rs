@@ -3,6 +3,8 @@
 //! store) and writes the report wherever it goes. `throughline analyze-file` writes it as
 //! `records.jsonl`, `themes.json` and `summary.json` (format in `docs/analysis-output.md`).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating};
 use throughline_domain::org::Organisation;
@@ -243,11 +245,7 @@ pub fn placer(inputs: &[Input], organisation: Option<&Organisation>) -> Placer {
 /// repeat themselves ("great service", "no complaints"), and a repeated comment costs a lookup.
 pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysis, Placement)> {
     use rayon::prelude::*;
-    let (distinct, text_of) = crate::text::distinct(inputs.iter().map(|i| i.text.as_str()));
-    let read: Vec<(Sentiment, Placement)> = distinct
-        .par_iter()
-        .map(|text| (sentiment(text), placer.place(None, text)))
-        .collect();
+    let (read, text_of) = read_texts(inputs.iter().map(|i| i.text.as_str()), placer);
     inputs
         .par_iter()
         .zip(text_of.par_iter())
@@ -270,13 +268,29 @@ pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysi
         .collect()
 }
 
+/// The sentiment and inferred placement of each distinct text of `texts`, and which distinct
+/// text each of `texts` is.
+fn read_texts<'a>(
+    texts: impl Iterator<Item = &'a str>,
+    placer: &Placer,
+) -> (Vec<(Sentiment, Placement)>, Vec<u32>) {
+    use rayon::prelude::*;
+    let (distinct, text_of) = crate::text::distinct(texts);
+    let read = distinct
+        .par_iter()
+        .map(|text| (sentiment(text), placer.place(None, text)))
+        .collect();
+    (read, text_of)
+}
+
 /// Analyses `inputs` against `organisation` (for stage vocabularies), deterministically for a
 /// seed: themes are discovered afresh.
 pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: Options) -> Report {
+    use rayon::prelude::*;
     let texts: Vec<&str> = inputs.iter().map(|i| i.text.as_str()).collect();
     // Themes on one side, sentiment and stages on the other: each is parallel inside, and
     // side by side the sequential steps of one (tokenising, counting) overlap the other's work.
-    let (discovery, (mut analysed, placements)) = rayon::join(
+    let (discovery, (placer, (by_text, text_of))) = rayon::join(
         || {
             timing::phase("themes (total)", || {
                 discover(
@@ -291,24 +305,44 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         },
         || {
             let placer = timing::phase("placement model", || placer(inputs, organisation));
-            let refs: Vec<&Input> = inputs.iter().collect();
-            timing::phase("sentiment and placement", || {
-                analyse_records(&refs, &placer)
-                    .into_iter()
-                    .unzip::<_, _, Vec<RecordAnalysis>, Vec<Placement>>()
-            })
+            let read = timing::phase("sentiment and placement", || {
+                read_texts(texts.iter().copied(), &placer)
+            });
+            (placer, read)
         },
     );
-    for (analysis, assigned) in analysed.iter_mut().zip(&discovery.assignments) {
-        analysis.themes = assigned.iter().map(|a| a.theme).collect();
+    // A record's own stage wins over its text's. Each reason in words is written once per
+    // distinct text (or stage given), not once per record.
+    let inferred_reasons: Vec<String> = by_text.par_iter().map(|(_, p)| p.explain()).collect();
+    let mut given_reasons: HashMap<&str, String> = HashMap::new();
+    for stage in inputs.iter().filter_map(|i| i.stage.as_deref()) {
+        if !given_reasons.contains_key(stage) {
+            given_reasons.insert(stage, placer.place(Some(stage), "").explain());
+        }
     }
-    let theme_id = |t: usize| format!("t{}", t + 1);
+    let analysed: Vec<RecordAnalysis> = inputs
+        .par_iter()
+        .zip(&text_of)
+        .zip(&discovery.assignments)
+        .map(|((input, &d), assigned)| {
+            let (s, inferred) = &by_text[d as usize];
+            RecordAnalysis {
+                sentiment: s.score,
+                label: s.label,
+                stage: input.stage.clone().or_else(|| inferred.stage.clone()),
+                themes: assigned.iter().map(|a| a.theme).collect(),
+            }
+        })
+        .collect();
+    let theme_ids: Vec<String> = (0..discovery.themes.len())
+        .map(|t| format!("t{}", t + 1))
+        .collect();
     let theme_refs: Vec<ThemeRef> = discovery
         .themes
         .iter()
-        .enumerate()
-        .map(|(t, theme)| ThemeRef {
-            id: theme_id(t),
+        .zip(&theme_ids)
+        .map(|(theme, id)| ThemeRef {
+            id: id.clone(),
             label: theme.label.clone(),
             phrases: theme.phrases.clone(),
         })
@@ -317,20 +351,25 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         aggregate(inputs, &analysed, &theme_refs, options.seed)
     });
     let records = timing::phase("record results", || {
-        use rayon::prelude::*;
-        inputs
-            .par_iter()
-            .zip(&analysed)
-            .zip(&placements)
+        analysed
+            .into_par_iter()
+            .zip(inputs)
+            .zip(&text_of)
             .zip(&discovery.assignments)
-            .map(|(((input, analysis), placement), assigned)| RecordResult {
+            .map(|(((analysis, input), &d), assigned)| RecordResult {
                 id: input.id.clone(),
                 sentiment: analysis.sentiment,
                 sentiment_label: analysis.label,
-                themes: assigned.iter().map(|a| theme_id(a.theme)).collect(),
+                themes: assigned
+                    .iter()
+                    .map(|a| theme_ids[a.theme].clone())
+                    .collect(),
                 theme_confidence: assigned.iter().map(|a| a.confidence).collect(),
-                stage: placement.stage.clone(),
-                stage_reason: placement.explain(),
+                stage_reason: match input.stage.as_deref() {
+                    Some(stage) => given_reasons[stage].clone(),
+                    None => inferred_reasons[d as usize].clone(),
+                },
+                stage: analysis.stage,
             })
             .collect()
     });
