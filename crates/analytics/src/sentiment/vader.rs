@@ -1,4 +1,4 @@
-//! VADER's compound score for ASCII text, about five times as fast as `vader-parity` and equal
+//! VADER's compound score for ASCII text, three to four times as fast as `vader-parity` and equal
 //! to it bit for bit (the parity tests below, and `examples/vader_parity.rs` over the labelled
 //! data).
 //!
