@@ -25,13 +25,11 @@ use serde::Serialize;
 use vader_parity::SentimentIntensityAnalyzer;
 
 use crate::text::lowercase;
+use vader::ALPHA;
 
 pub mod vader;
 
 static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
-
-/// VADER's normalisation constant: compound = x / √(x² + α).
-const ALPHA: f64 = 15.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
