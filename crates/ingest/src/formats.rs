@@ -301,7 +301,9 @@ impl Reader {
                 ..
             } => {
                 let path = &decoder.path;
-                let mut record = csv::ByteRecord::new();
+                // Room for a typical row up front: grown from empty, a record's buffers were
+                // reallocated several times per row, on the one thread that reads the file.
+                let mut record = csv::ByteRecord::with_capacity(256, decoder.columns.len().max(1));
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => None,
                     Err(err) => Some(Err(io_error(path, err))),
