@@ -305,6 +305,8 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
         },
         || {
             let placer = timing::phase("placement model", || placer(inputs, organisation));
+            // This side finds the distinct texts itself, as the themes side does, rather than
+            // wait for the other's: both run at once.
             let read = timing::phase("sentiment and placement", || {
                 read_texts(texts.iter().copied(), &placer)
             });
@@ -316,9 +318,9 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
     let inferred_reasons: Vec<String> = by_text.par_iter().map(|(_, p)| p.explain()).collect();
     let mut given_reasons: HashMap<&str, String> = HashMap::new();
     for stage in inputs.iter().filter_map(|i| i.stage.as_deref()) {
-        if !given_reasons.contains_key(stage) {
-            given_reasons.insert(stage, placer.place(Some(stage), "").explain());
-        }
+        given_reasons
+            .entry(stage)
+            .or_insert_with(|| placer.place(Some(stage), "").explain());
     }
     let analysed: Vec<RecordAnalysis> = inputs
         .par_iter()

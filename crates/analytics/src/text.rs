@@ -263,8 +263,7 @@ impl Vocabulary {
         texts: impl IntoIterator<Item = &'a str>,
         min_docs: u32,
     ) -> (Self, Corpus) {
-        let texts: Vec<&str> = texts.into_iter().collect();
-        let (distinct, doc_of) = distinct(texts.iter().copied());
+        let (distinct, doc_of) = distinct(texts.into_iter());
         let mut repeats = vec![0u32; distinct.len()];
         for &d in &doc_of {
             repeats[d as usize] += 1;

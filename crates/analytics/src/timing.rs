@@ -20,15 +20,15 @@ pub fn phase<T>(phase: &str, work: impl FnOnce() -> T) -> T {
     result
 }
 
-/// Reports the time since `start` under `phase` when timings are on, with the process's
-/// resident and peak memory where the system says (Linux), since on a large file memory that is
-/// touched for the first time costs time too.
+/// Reports the time since `start` under `phase` when timings are on, with the processor time
+/// and the resident and peak memory of the process where the system says (Linux): on a large
+/// file, memory touched for the first time costs time too.
 pub fn report(phase: &str, start: Instant) {
     if enabled() {
         eprintln!(
             "timing: {phase:<32} {:>8.3} s{}",
             start.elapsed().as_secs_f64(),
-            memory().unwrap_or_default()
+            usage().unwrap_or_default()
         );
     }
 }
@@ -36,7 +36,7 @@ pub fn report(phase: &str, start: Instant) {
 /// "  cpu N s, resident N MB, peak N MB" from /proc/self (the process's processor time so far,
 /// which against the phase's time shows how well it used the cores), or None where there is no
 /// such file.
-fn memory() -> Option<String> {
+fn usage() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let megabytes = |key: &str| -> Option<u64> {
         let line = status.lines().find(|line| line.starts_with(key))?;

@@ -35,7 +35,7 @@ impl Period {
 
     /// The period holding a time, as a number: cheap to compute and compare for a million
     /// records, written out once per period by [`Period::label`].
-    pub fn bucket(self, millis: i64) -> i64 {
+    fn bucket(self, millis: i64) -> i64 {
         let at = DateTime::from_timestamp_millis(millis).unwrap_or_default();
         match self {
             Self::Week => {
@@ -47,7 +47,7 @@ impl Period {
     }
 
     /// A [`Period::bucket`] written out: `2026-W23`, `2026-06`.
-    pub fn label(self, bucket: i64) -> String {
+    fn label(self, bucket: i64) -> String {
         match self {
             Self::Week => format!("{}-W{:02}", bucket.div_euclid(64), bucket.rem_euclid(64)),
             Self::Month => format!("{}-{:02}", bucket.div_euclid(12), bucket.rem_euclid(12) + 1),
@@ -56,7 +56,7 @@ impl Period {
 
     /// Each record's period, by its index in `millis`, and the periods themselves in the order
     /// of their labels.
-    pub fn group(self, millis: impl Iterator<Item = i64>) -> (Vec<usize>, Vec<String>) {
+    pub(crate) fn group(self, millis: impl Iterator<Item = i64>) -> (Vec<usize>, Vec<String>) {
         let buckets: Vec<i64> = millis.map(|m| self.bucket(m)).collect();
         let mut distinct = buckets.clone();
         distinct.sort_unstable();
