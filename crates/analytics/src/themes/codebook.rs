@@ -172,7 +172,7 @@ impl Codebook {
         for (m, &i) in members.iter().enumerate() {
             let part = rank_of[clustering.assignment[m]];
             part_of[i] = Some(part);
-            phrases.add(&encoded[i], part);
+            phrases.add(&encoded[i], part, 1);
         }
         let centroids = order
             .iter()

@@ -155,31 +155,36 @@ pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights
     out
 }
 
-/// The dominant direction of a set of unit vectors (power iteration on XᵀX), which every
-/// comment shares and which tells them apart least.
+/// The dominant direction of a set of unit vectors, each counted `weights[i]` times (power
+/// iteration on XᵀWX), which every comment shares and which tells them apart least.
 /// Estimated from at most [`COMMON_COMPONENT_SAMPLE`] vectors (an even spread): the one
 /// direction they all share settles long before that.
-pub fn common_component(vectors: &[f64], dims: usize) -> Vec<f64> {
+pub fn common_component(vectors: &[f64], weights: &[u32], dims: usize) -> Vec<f64> {
     use rayon::prelude::*;
     let n = vectors.len() / dims.max(1);
     let sample: Vec<f64>;
-    let vectors = if n > COMMON_COMPONENT_SAMPLE {
+    let sample_weights: Vec<u32>;
+    let (vectors, weights) = if n > COMMON_COMPONENT_SAMPLE {
         sample = super::even_spread(n, COMMON_COMPONENT_SAMPLE)
             .flat_map(|i| vectors[i * dims..(i + 1) * dims].iter().copied())
             .collect();
-        &sample
+        sample_weights = super::even_spread(n, COMMON_COMPONENT_SAMPLE)
+            .map(|i| weights[i])
+            .collect();
+        (&sample[..], &sample_weights[..])
     } else {
-        vectors
+        (vectors, weights)
     };
     let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
     for _ in 0..50 {
-        // XᵀX·pc in parallel blocks, summed in block order (the same result on any machine).
+        // XᵀWX·pc in parallel blocks, summed in block order (the same result on any machine).
         let partials: Vec<Vec<f64>> = vectors
             .par_chunks(dims * 4096)
-            .map(|block| {
+            .zip(weights.par_chunks(4096))
+            .map(|(block, weights)| {
                 let mut next = vec![0.0; dims];
-                for row in block.chunks_exact(dims) {
-                    let dot = dot(row, &pc);
+                for (row, &weight) in block.chunks_exact(dims).zip(weights) {
+                    let dot = f64::from(weight) * dot(row, &pc);
                     for (x, r) in next.iter_mut().zip(row) {
                         *x += dot * r;
                     }

@@ -1,6 +1,9 @@
 //! Spherical k-means: unit vectors grouped around unit centroids by cosine similarity, with
 //! greedy k-means++ seeding and several seeded restarts, keeping the tightest result.
 //!
+//! Points may carry weights — how many comments a point stands for, when a text written word for
+//! word by many customers is one point — and count as that many copies of themselves.
+//!
 //! On large inputs the restarts run on an even spread of [`MAX_RESTART_POINTS`] points and the
 //! winner is then refined on all of them; each pass assigns points in parallel (rayon), with
 //! results identical to a sequential run.
@@ -10,9 +13,11 @@ use crate::rng::SplitMix64;
 use crate::themes::embed::normalise;
 
 /// Seeding looks at no more than this many points (a deterministic spread).
-const MAX_SEEDING_POINTS: usize = 20_000;
+const MAX_SEEDING_POINTS: usize = 5_000;
 /// Restarts run on at most this many points; the best is then refined on all.
-pub const MAX_RESTART_POINTS: usize = 20_000;
+pub const MAX_RESTART_POINTS: usize = 10_000;
+/// Points per block when group sums are added up in parallel.
+const SUM_BLOCK: usize = 4096;
 /// Passes over all points when refining a sample's result.
 const REFINING_PASSES: usize = 25;
 
@@ -45,18 +50,39 @@ pub fn spherical_kmeans(
     restarts: usize,
     seed: u64,
 ) -> Clustering {
+    let weights = vec![1; points.len() / dims];
+    weighted_spherical_kmeans(points, &weights, dims, k, restarts, seed)
+}
+
+/// [`spherical_kmeans`] of points that each stand for `weights[i]` comments (at least one).
+pub fn weighted_spherical_kmeans(
+    points: &[f64],
+    weights: &[u32],
+    dims: usize,
+    k: usize,
+    restarts: usize,
+    seed: u64,
+) -> Clustering {
     let n = points.len() / dims;
+    assert_eq!(weights.len(), n, "one weight per point");
     let k = k.clamp(1, n.max(1));
-    let sample: Vec<f64> = if n > MAX_RESTART_POINTS {
+    let (sample, sample_weights): (Vec<f64>, Vec<u32>) = if n > MAX_RESTART_POINTS {
         let step = n.div_ceil(MAX_RESTART_POINTS);
-        (0..n)
-            .step_by(step)
-            .flat_map(|i| points[i * dims..(i + 1) * dims].iter().copied())
-            .collect()
+        (
+            (0..n)
+                .step_by(step)
+                .flat_map(|i| points[i * dims..(i + 1) * dims].iter().copied())
+                .collect(),
+            (0..n).step_by(step).map(|i| weights[i]).collect(),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let restart_points = if sample.is_empty() { points } else { &sample };
+    let (restart_points, restart_weights) = if sample.is_empty() {
+        (points, weights)
+    } else {
+        (&sample[..], &sample_weights[..])
+    };
     // The restarts side by side; the tightest wins, the earliest among equals (as in order).
     use rayon::prelude::*;
     let runs: Vec<Clustering> = (0..restarts.max(1))
@@ -65,9 +91,10 @@ pub fn spherical_kmeans(
             let mut rng = SplitMix64::new(seed.wrapping_add(run as u64 * 0x9E37_79B9));
             lloyd(
                 restart_points,
+                restart_weights,
                 dims,
                 k,
-                seeds(restart_points, dims, k, &mut rng),
+                seeds(restart_points, restart_weights, dims, k, &mut rng),
                 100,
             )
         })
@@ -82,23 +109,38 @@ pub fn spherical_kmeans(
     if sample.is_empty() {
         best
     } else {
-        lloyd(points, dims, k, best.centroids, REFINING_PASSES)
+        lloyd(points, weights, dims, k, best.centroids, REFINING_PASSES)
     }
 }
 
 /// Greedy k-means++: each new centre is the best of a few candidates drawn with probability
-/// proportional to the distance (1 − cosine) from the centres so far.
-fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64> {
+/// proportional to the weighted distance (1 − cosine) from the centres so far.
+fn seeds(points: &[f64], weights: &[u32], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64> {
     use rayon::prelude::*;
     let n = points.len() / dims;
     let step = n.div_ceil(MAX_SEEDING_POINTS).max(1);
     let sample: Vec<usize> = (0..n).step_by(step).collect();
     let row = |i: usize| &points[i * dims..(i + 1) * dims];
     let mut centroids = Vec::with_capacity(k * dims);
-    centroids.extend_from_slice(row(sample[rng.below(sample.len())]));
+    // The first centre: a comment drawn at random (a point as often as it was written).
+    let total_weight: u64 = sample.iter().map(|&i| u64::from(weights[i])).sum();
+    let mut target = rng.below(total_weight as usize) as u64;
+    let first = sample
+        .iter()
+        .position(|&i| {
+            let weight = u64::from(weights[i]);
+            if target < weight {
+                true
+            } else {
+                target -= weight;
+                false
+            }
+        })
+        .unwrap_or(0);
+    centroids.extend_from_slice(row(sample[first]));
     let mut distance: Vec<f64> = sample
         .iter()
-        .map(|&i| (1.0 - dot(row(i), &centroids[..dims])).max(0.0))
+        .map(|&i| f64::from(weights[i]) * (1.0 - dot(row(i), &centroids[..dims])).max(0.0))
         .collect();
     let trials = 2 + (k as f64).ln() as usize;
     while centroids.len() < k * dims {
@@ -123,7 +165,7 @@ fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64
             let updated: Vec<f64> = sample
                 .par_iter()
                 .zip(&distance)
-                .map(|(&i, &d)| d.min((1.0 - dot(row(i), centre)).max(0.0)))
+                .map(|(&i, &d)| d.min(f64::from(weights[i]) * (1.0 - dot(row(i), centre)).max(0.0)))
                 .collect();
             let potential: f64 = updated.iter().sum();
             if best.as_ref().is_none_or(|b| potential < b.0) {
@@ -139,6 +181,7 @@ fn seeds(points: &[f64], dims: usize, k: usize, rng: &mut SplitMix64) -> Vec<f64
 
 fn lloyd(
     points: &[f64],
+    weights: &[u32],
     dims: usize,
     k: usize,
     mut centroids: Vec<f64>,
@@ -147,6 +190,7 @@ fn lloyd(
     use rayon::prelude::*;
 
     let n = points.len() / dims;
+    let total_weight: u64 = weights.iter().map(|&w| u64::from(w)).sum();
     let mut assignment = vec![usize::MAX; n];
     let mut cohesion = 0.0;
     for _iteration in 0..passes {
@@ -158,23 +202,41 @@ fn lloyd(
         cohesion = 0.0;
         let mut worst: (f64, usize) = (f64::INFINITY, 0);
         for (i, &(c, sim)) in nearest_of.iter().enumerate() {
-            cohesion += sim;
+            cohesion += f64::from(weights[i]) * sim;
             if sim < worst.0 {
                 worst = (sim, i);
             }
             if assignment[i] != c {
                 assignment[i] = c;
-                changed += 1;
+                changed += u64::from(weights[i]);
             }
         }
+        // Each group's weighted sum, in parallel over fixed blocks of points added in block
+        // order: the same bits whatever the number of threads.
+        let partials: Vec<(Vec<f64>, Vec<usize>)> = points
+            .par_chunks(SUM_BLOCK * dims)
+            .zip(assignment.par_chunks(SUM_BLOCK))
+            .zip(weights.par_chunks(SUM_BLOCK))
+            .map(|((block, assigned), weights)| {
+                let mut sums = vec![0.0; k * dims];
+                let mut sizes = vec![0usize; k];
+                for ((point, &c), &weight) in block.chunks_exact(dims).zip(assigned).zip(weights) {
+                    sizes[c] += 1;
+                    let weight = f64::from(weight);
+                    for (s, p) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+                        *s += weight * p;
+                    }
+                }
+                (sums, sizes)
+            })
+            .collect();
         let mut sums = vec![0.0; k * dims];
         let mut sizes = vec![0usize; k];
-        for (i, &c) in assignment.iter().enumerate() {
-            sizes[c] += 1;
-            for (s, p) in sums[c * dims..(c + 1) * dims]
-                .iter_mut()
-                .zip(&points[i * dims..(i + 1) * dims])
-            {
+        for (part_sums, part_sizes) in partials {
+            for (s, p) in sums.iter_mut().zip(part_sums) {
+                *s += p;
+            }
+            for (s, p) in sizes.iter_mut().zip(part_sizes) {
                 *s += p;
             }
         }
@@ -189,8 +251,8 @@ fn lloyd(
             normalise(&mut sums[c * dims..(c + 1) * dims]);
         }
         centroids = sums;
-        // Stop when (almost) nothing moves: under one point in two thousand.
-        if changed * 2000 <= n {
+        // Stop when (almost) nothing moves: under one comment in two thousand.
+        if changed * 2000 <= total_weight {
             break;
         }
     }

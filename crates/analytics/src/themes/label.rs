@@ -77,11 +77,12 @@ impl<'v> PhraseCounts<'v> {
         }
     }
 
-    /// Counts one comment — its words as vocabulary ids, [`crate::text::GAP`] for unknown
-    /// words, which no phrase crosses — in the theme it belongs to most.
-    pub fn add(&mut self, words: &[u32], theme: usize) {
-        self.documents += 1;
-        self.theme_sizes[theme] += 1;
+    /// Counts a comment written `times` times — its words as vocabulary ids,
+    /// [`crate::text::GAP`] for unknown words, which no phrase crosses — in the theme it belongs
+    /// to most.
+    pub fn add(&mut self, words: &[u32], theme: usize, times: u32) {
+        self.documents += times;
+        self.theme_sizes[theme] += times;
         self.seen.clear();
         for len in 1..=MAX_PHRASE_WORDS {
             for window in words.windows(len) {
@@ -106,8 +107,8 @@ impl<'v> PhraseCounts<'v> {
             }
         }
         for &id in &self.seen {
-            self.overall[id as usize] += 1;
-            *self.by_theme[theme].entry(id).or_insert(0) += 1;
+            self.overall[id as usize] += times;
+            *self.by_theme[theme].entry(id).or_insert(0) += times;
         }
     }
 
@@ -208,7 +209,7 @@ mod tests {
         ]);
         let mut counts = PhraseCounts::new(2, &vocabulary);
         for (ids, theme) in &docs {
-            counts.add(ids, *theme);
+            counts.add(ids, *theme, 1);
         }
         let top = counts.top_phrases(0, 3);
         assert_eq!(top[0].0, "refund not received", "{top:?}");

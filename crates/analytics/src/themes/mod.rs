@@ -26,7 +26,7 @@ use crate::timing;
 use embed::{
     Weights, common_component, doc_vector, raw_doc_vector, remove_component, word_vectors,
 };
-use kmeans::{nearest, spherical_kmeans};
+use kmeans::{nearest, spherical_kmeans, weighted_spherical_kmeans};
 use label::PhraseCounts;
 
 /// Dimensions of the comment vectors.
@@ -172,21 +172,45 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     let weights = Weights::new(&vocabulary.doc_freq, docs.len());
 
     // Comments with at least one known word take part; the rest get no theme. The themes are
-    // learned from `fit`: all of them, or an even spread of `FIT_LIMIT`.
+    // learned from `fit`: all of them, or an even spread of `FIT_LIMIT`. A text that several of
+    // them wrote word for word is one point, weighted by how many wrote it: the same clustering
+    // as with every copy, for the cost of one.
     let timer = std::time::Instant::now();
     let has_known_word = |i: usize| docs.doc(i).iter().any(|&id| id != GAP);
     let members: Vec<usize> = (0..texts.len()).filter(|&i| has_known_word(i)).collect();
     let fit: Vec<usize> = even_spread(members.len(), FIT_LIMIT)
         .map(|j| members[j])
         .collect();
-    let mut points = vec![0.0; fit.len() * DIMENSIONS];
+    let mut point_of_text = vec![u32::MAX; docs.distinct_len()];
+    // Per point, its distinct text and how many of `fit` wrote it.
+    let mut point_texts: Vec<usize> = Vec::new();
+    let mut point_weights: Vec<u32> = Vec::new();
+    let point_of_fit: Vec<u32> = fit
+        .iter()
+        .map(|&i| {
+            let text = docs.distinct_of(i);
+            if point_of_text[text] == u32::MAX {
+                point_of_text[text] = point_texts.len() as u32;
+                point_texts.push(text);
+                point_weights.push(0);
+            }
+            point_weights[point_of_text[text] as usize] += 1;
+            point_of_text[text]
+        })
+        .collect();
+    let mut points = vec![0.0; point_texts.len() * DIMENSIONS];
     points
         .par_chunks_exact_mut(DIMENSIONS)
-        .zip(fit.par_iter())
-        .for_each(|(point, &i)| {
-            point.copy_from_slice(&raw_doc_vector(docs.doc(i), &words, DIMENSIONS, &weights));
+        .zip(point_texts.par_iter())
+        .for_each(|(point, &text)| {
+            point.copy_from_slice(&raw_doc_vector(
+                docs.distinct_doc(text),
+                &words,
+                DIMENSIONS,
+                &weights,
+            ));
         });
-    let common = common_component(&points, DIMENSIONS);
+    let common = common_component(&points, &point_weights, DIMENSIONS);
     points
         .par_chunks_exact_mut(DIMENSIONS)
         .for_each(|point| remove_component(point, &common));
@@ -194,7 +218,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     let vector_of = |ids: &[u32]| doc_vector(ids, &words, DIMENSIONS, &weights, &common);
     // Background comments can be neighbours too.
     let background_points: Vec<f64> =
-        if background.is_empty() || members.len() + background.len() > SMOOTHING_LIMIT {
+        if background.is_empty() || point_texts.len() + background.len() > SMOOTHING_LIMIT {
             Vec::new()
         } else {
             (texts.len()..docs.len())
@@ -202,20 +226,27 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
                 .flat_map(|i| vector_of(docs.doc(i)))
                 .collect()
         };
-    smooth_with_neighbours(&mut points, &background_points);
+    smooth_with_neighbours(&mut points, &point_weights, &background_points);
     timing::report("themes: comment vectors", timer);
 
     let timer = std::time::Instant::now();
     let n = fit.len();
     let k = match options.themes {
-        ThemeCount::Fixed(k) => k.clamp(1, n.max(1)),
-        ThemeCount::Auto => choose_theme_count(&points, options.seed),
+        ThemeCount::Fixed(k) => k.clamp(1, point_texts.len().max(1)),
+        ThemeCount::Auto => choose_theme_count(&points, &point_of_fit, options.seed),
     };
     let restarts = if n <= 50_000 { 10 } else { 3 };
     let (centroids, cluster_of) = if n == 0 {
         (Vec::new(), Vec::new())
     } else {
-        let clustering = spherical_kmeans(&points, DIMENSIONS, k, restarts, options.seed);
+        let clustering = weighted_spherical_kmeans(
+            &points,
+            &point_weights,
+            DIMENSIONS,
+            k,
+            restarts,
+            options.seed,
+        );
         (clustering.centroids, clustering.assignment)
     };
     timing::report("themes: k-means", timer);
@@ -223,14 +254,19 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     // Every member's themes, by cluster number. A comment the clustering saw keeps the
     // clustering's choice first, so that sizes and labels agree; the others go to the nearest.
     let timer = std::time::Instant::now();
-    let mut fit_slot = vec![u32::MAX; texts.len()];
-    for (slot, &i) in fit.iter().enumerate() {
-        fit_slot[i] = slot as u32;
+    let by_point: Vec<Vec<Assignment>> = points
+        .par_chunks_exact(DIMENSIONS)
+        .zip(cluster_of.par_iter())
+        .map(|(point, &cluster)| assign_with_main(point, &centroids, cluster))
+        .collect();
+    let mut fit_point = vec![u32::MAX; texts.len()];
+    for (&i, &point) in fit.iter().zip(&point_of_fit) {
+        fit_point[i] = point;
     }
     // The others by their text: a text many customers wrote is placed once.
     let mut needed = vec![false; docs.distinct_len()];
     for &i in &members {
-        if fit_slot[i] == u32::MAX {
+        if fit_point[i] == u32::MAX {
             needed[docs.distinct_of(i)] = true;
         }
     }
@@ -243,15 +279,11 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .collect();
     let by_cluster: Vec<Vec<Assignment>> = members
         .par_iter()
-        .map(|&i| match fit_slot[i] {
+        .map(|&i| match fit_point[i] {
             u32::MAX => by_text[docs.distinct_of(i)]
                 .clone()
                 .expect("computed for every text outside the sample"),
-            slot => {
-                let slot = slot as usize;
-                let point = &points[slot * DIMENSIONS..(slot + 1) * DIMENSIONS];
-                assign_with_main(point, &centroids, cluster_of[slot])
-            }
+            point => by_point[point as usize].clone(),
         })
         .collect();
 
@@ -280,8 +312,8 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     }
     // Labels come from the comments the themes were learned from.
     let mut phrases = PhraseCounts::new(clusters, &vocabulary);
-    for (&i, &cluster) in fit.iter().zip(&cluster_of) {
-        phrases.add(docs.doc(i), rank_of[cluster]);
+    for ((&text, &weight), &cluster) in point_texts.iter().zip(&point_weights).zip(&cluster_of) {
+        phrases.add(docs.distinct_doc(text), rank_of[cluster], weight);
     }
     timing::report("themes: assignment, phrase counts", timer);
     let themes = (0..clusters)
@@ -343,13 +375,16 @@ const NEIGHBOURS: usize = 3;
 /// Adds to each vector the mean of its [`NEIGHBOURS`] most similar vectors — among the others
 /// and `others` (background comments, `m × DIMENSIONS`) — and normalises: a short comment
 /// borrows the words its close neighbours use, which firms up the groups (about +0.01 NMI on
-/// BANKING77, and +0.01 more with the background as neighbours). Exact, so quadratic: only up
+/// BANKING77, and +0.01 more with the background as neighbours). A point stands for `weights[i]`
+/// comments written word for word alike, and counts as that many neighbours: a text many
+/// customers wrote has its own copies as its nearest neighbours. Exact, so quadratic: only up
 /// to [`SMOOTHING_LIMIT`] comments in all.
-fn smooth_with_neighbours(points: &mut [f64], others: &[f64]) {
+fn smooth_with_neighbours(points: &mut [f64], weights: &[u32], others: &[f64]) {
     use rayon::prelude::*;
     let n = points.len() / DIMENSIONS;
     let candidates = n + others.len() / DIMENSIONS;
-    if n <= NEIGHBOURS || candidates > SMOOTHING_LIMIT {
+    let comments: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+    if comments <= NEIGHBOURS as u64 || candidates > SMOOTHING_LIMIT {
         return;
     }
     let original = points.to_vec();
@@ -360,17 +395,26 @@ fn smooth_with_neighbours(points: &mut [f64], others: &[f64]) {
             &others[(j - n) * DIMENSIONS..(j - n + 1) * DIMENSIONS]
         }
     };
+    // How many neighbours a candidate can be: its copies (a background comment is one).
+    let copies = |j: usize| if j < n { weights[j] as usize } else { 1 };
     points
         .par_chunks_exact_mut(DIMENSIONS)
         .enumerate()
         .for_each(|(i, target)| {
-            let mut best: Vec<(f64, usize)> = Vec::with_capacity(NEIGHBOURS + 1);
-            for j in (0..candidates).filter(|&j| j != i) {
-                let sim = dot(row(i), row(j));
-                if best.len() < NEIGHBOURS || sim > best[best.len() - 1].0 {
-                    let at = best.partition_point(|(s, _)| *s >= sim);
-                    best.insert(at, (sim, j));
-                    best.truncate(NEIGHBOURS);
+            let mut best: Vec<(f64, usize)> = Vec::with_capacity(2 * NEIGHBOURS);
+            let mut offer = |sim: f64, j: usize, times: usize| {
+                for _ in 0..times.min(NEIGHBOURS) {
+                    if best.len() < NEIGHBOURS || sim > best[best.len() - 1].0 {
+                        let at = best.partition_point(|(s, _)| *s >= sim);
+                        best.insert(at, (sim, j));
+                        best.truncate(NEIGHBOURS);
+                    }
+                }
+            };
+            for j in 0..candidates {
+                let times = if j == i { copies(i) - 1 } else { copies(j) };
+                if times > 0 {
+                    offer(dot(row(i), row(j)), j, times);
                 }
             }
             for (_, j) in &best {
@@ -388,8 +432,10 @@ fn smooth_with_neighbours(points: &mut [f64], others: &[f64]) {
 /// silhouette is within 10% of the best. Silhouettes tend to keep rising as themes split into
 /// rephrasings of one another; the parsimony rule stops where splitting stops paying, which
 /// gives a Top Ten of distinct problems rather than ten wordings of one.
-fn choose_theme_count(points: &[f64], seed: u64) -> usize {
-    let n = points.len() / DIMENSIONS;
+///
+/// `point_of_comment` says which of `points` each comment is (a point may stand for several).
+fn choose_theme_count(points: &[f64], point_of_comment: &[u32], seed: u64) -> usize {
+    let n = point_of_comment.len();
     let candidates: Vec<usize> = [4, 6, 8, 10, 12, 15, 20, 25, 30]
         .into_iter()
         .filter(|&k| k * 8 <= n)
@@ -403,6 +449,10 @@ fn choose_theme_count(points: &[f64], seed: u64) -> usize {
     } else {
         (0..1500).map(|_| rng.below(n)).collect()
     };
+    let sample: Vec<usize> = sample
+        .into_iter()
+        .map(|i| point_of_comment[i] as usize)
+        .collect();
     // Candidates are clustered on the sample alone: the choice needs its shape, not every point.
     let sampled: Vec<f64> = sample
         .iter()
