@@ -134,9 +134,25 @@ impl Weights {
 /// A comment's vector before the common component is removed (not normalised when empty), from
 /// its words' ids ([`GAP`]s skipped).
 pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
-    let mut sorted: Vec<u32> = doc.iter().copied().filter(|&id| id != GAP).collect();
-    sorted.sort_unstable();
     let mut out = vec![0.0; dims];
+    raw_doc_vector_into(doc, words, weights, &mut out, &mut Vec::new());
+    out
+}
+
+/// [`raw_doc_vector`] written into `out` (`dims` long, zeroed), with `scratch` for sorting the
+/// words: many comments, no allocation each.
+pub fn raw_doc_vector_into(
+    doc: &[u32],
+    words: &[f64],
+    weights: &Weights,
+    out: &mut [f64],
+    scratch: &mut Vec<u32>,
+) {
+    let dims = out.len();
+    scratch.clear();
+    scratch.extend(doc.iter().copied().filter(|&id| id != GAP));
+    scratch.sort_unstable();
+    let sorted = &scratch[..];
     let mut i = 0;
     while i < sorted.len() {
         let word = sorted[i];
@@ -151,8 +167,7 @@ pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights
             *o += weight * v;
         }
     }
-    normalise(&mut out);
-    out
+    normalise(out);
 }
 
 /// The dominant direction of a set of unit vectors, each counted `weights[i]` times (power
@@ -162,29 +177,18 @@ pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights
 pub fn common_component(vectors: &[f64], weights: &[u32], dims: usize) -> Vec<f64> {
     use rayon::prelude::*;
     let n = vectors.len() / dims.max(1);
-    let sample: Vec<f64>;
-    let sample_weights: Vec<u32>;
-    let (vectors, weights) = if n > COMMON_COMPONENT_SAMPLE {
-        sample = super::even_spread(n, COMMON_COMPONENT_SAMPLE)
-            .flat_map(|i| vectors[i * dims..(i + 1) * dims].iter().copied())
-            .collect();
-        sample_weights = super::even_spread(n, COMMON_COMPONENT_SAMPLE)
-            .map(|i| weights[i])
-            .collect();
-        (&sample[..], &sample_weights[..])
-    } else {
-        (vectors, weights)
-    };
+    // The rows used, read in place (a copy of twenty thousand rows costs more than a pass).
+    let rows: Vec<usize> = super::even_spread(n, COMMON_COMPONENT_SAMPLE).collect();
     let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
     for _ in 0..50 {
         // XᵀWX·pc in parallel blocks, summed in block order (the same result on any machine).
-        let partials: Vec<Vec<f64>> = vectors
-            .par_chunks(dims * 4096)
-            .zip(weights.par_chunks(4096))
-            .map(|(block, weights)| {
+        let partials: Vec<Vec<f64>> = rows
+            .par_chunks(4096)
+            .map(|block| {
                 let mut next = vec![0.0; dims];
-                for (row, &weight) in block.chunks_exact(dims).zip(weights) {
-                    let dot = f64::from(weight) * dot(row, &pc);
+                for &i in block {
+                    let row = &vectors[i * dims..(i + 1) * dims];
+                    let dot = f64::from(weights[i]) * dot(row, &pc);
                     for (x, r) in next.iter_mut().zip(row) {
                         *x += dot * r;
                     }

@@ -42,7 +42,13 @@ pub struct PhraseCounts<'v> {
     by_theme: Vec<Map<u32, u32>>,
     theme_sizes: Vec<u32>,
     documents: u32,
+    /// Comments counted (each once, whatever its weight).
+    comments: u32,
+    /// The phrases of the comment being counted, each once…
     seen: Vec<u32>,
+    /// …found by the number of the comment that last had each phrase (a linear search of
+    /// `seen` cost as much as the rest of the counting on long comments).
+    last_comment: Vec<u32>,
 }
 
 impl<'v> PhraseCounts<'v> {
@@ -73,7 +79,9 @@ impl<'v> PhraseCounts<'v> {
             by_theme: vec![Map::default(); themes],
             theme_sizes: vec![0; themes],
             documents: 0,
+            comments: 0,
             seen: Vec::new(),
+            last_comment: Vec::new(),
         }
     }
 
@@ -84,6 +92,8 @@ impl<'v> PhraseCounts<'v> {
         self.documents += times;
         self.theme_sizes[theme] += times;
         self.seen.clear();
+        self.comments += 1;
+        let stamp = self.comments;
         for len in 1..=MAX_PHRASE_WORDS {
             for window in words.windows(len) {
                 if window.contains(&NONE) {
@@ -100,8 +110,10 @@ impl<'v> PhraseCounts<'v> {
                 if id == next {
                     self.keys.push(key);
                     self.overall.push(0);
+                    self.last_comment.push(0);
                 }
-                if !self.seen.contains(&id) {
+                if self.last_comment[id as usize] != stamp {
+                    self.last_comment[id as usize] = stamp;
                     self.seen.push(id);
                 }
             }

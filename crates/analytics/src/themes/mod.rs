@@ -24,7 +24,7 @@ use crate::rng::SplitMix64;
 use crate::text::{GAP, Vocabulary, tokens};
 use crate::timing;
 use embed::{
-    Weights, common_component, doc_vector, raw_doc_vector, remove_component, word_vectors,
+    Weights, common_component, doc_vector, raw_doc_vector_into, remove_component, word_vectors,
 };
 use kmeans::{nearest, spherical_kmeans, weighted_spherical_kmeans};
 use label::PhraseCounts;
@@ -202,13 +202,8 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     points
         .par_chunks_exact_mut(DIMENSIONS)
         .zip(point_texts.par_iter())
-        .for_each(|(point, &text)| {
-            point.copy_from_slice(&raw_doc_vector(
-                docs.distinct_doc(text),
-                &words,
-                DIMENSIONS,
-                &weights,
-            ));
+        .for_each_init(Vec::new, |scratch, (point, &text)| {
+            raw_doc_vector_into(docs.distinct_doc(text), &words, &weights, point, scratch);
         });
     let common = common_component(&points, &point_weights, DIMENSIONS);
     points
