@@ -96,8 +96,9 @@ impl CsrMatrix {
 }
 
 /// Orthonormalises the columns of a `rows × width` row-major matrix in place (modified
-/// Gram–Schmidt, `passes` times: twice gives orthogonality to working precision). A column that vanishes is left zero. The work
-/// is done on a column-major copy, where each column is contiguous.
+/// Gram–Schmidt, `passes` times: twice gives orthogonality to working precision). A column that
+/// vanishes is left zero. The work is done on a column-major copy, where each column is
+/// contiguous.
 fn orthonormalise(m: &mut [f64], rows: usize, width: usize, passes: usize) {
     let mut columns = vec![0.0; rows * width];
     for r in 0..rows {
@@ -134,8 +135,8 @@ fn orthonormalise(m: &mut [f64], rows: usize, width: usize, passes: usize) {
 ///
 /// Each rotation updates rows `p` and `q` (contiguous) and mirrors them into the columns — the
 /// matrix stays symmetric, so the column pass need not be computed — and the rotations are
-/// gathered in the rows of the transposed eigenvector matrix: three times as fast as
-/// rotating columns in place, which strides through memory.
+/// gathered in the rows of the transposed eigenvector matrix: one strided pass instead of three
+/// (110 × 110, as the word vectors need: 17 → 15.5 ms; the sweeps, not memory, bound it).
 pub fn symmetric_eigen(matrix: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut a = matrix.to_vec();
     // Eigenvectors as rows.

@@ -177,7 +177,7 @@ pub fn raw_doc_vector_into(
 pub fn common_component(vectors: &[f64], weights: &[u32], dims: usize) -> Vec<f64> {
     use rayon::prelude::*;
     let n = vectors.len() / dims.max(1);
-    // The rows used, read in place (a copy of twenty thousand rows costs more than a pass).
+    // The rows used, read in place rather than copied out.
     let rows: Vec<usize> = super::even_spread(n, COMMON_COMPONENT_SAMPLE).collect();
     let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
     for _ in 0..50 {

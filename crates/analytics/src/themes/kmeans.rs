@@ -260,35 +260,7 @@ fn lloyd(
                 .map(|(s, &w)| f64::from(w) * s)
                 .sum();
         }
-        // Each group's weighted sum, in parallel over fixed blocks of points added in block
-        // order: the same bits whatever the number of threads.
-        let partials: Vec<(Vec<f64>, Vec<usize>)> = points
-            .par_chunks(SUM_BLOCK * dims)
-            .zip(assignment.par_chunks(SUM_BLOCK))
-            .zip(weights.par_chunks(SUM_BLOCK))
-            .map(|((block, assigned), weights)| {
-                let mut sums = vec![0.0; k * dims];
-                let mut sizes = vec![0usize; k];
-                for ((point, &c), &weight) in block.chunks_exact(dims).zip(assigned).zip(weights) {
-                    sizes[c] += 1;
-                    let weight = f64::from(weight);
-                    for (s, p) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
-                        *s += weight * p;
-                    }
-                }
-                (sums, sizes)
-            })
-            .collect();
-        let mut sums = vec![0.0; k * dims];
-        let mut sizes = vec![0usize; k];
-        for (part_sums, part_sizes) in partials {
-            for (s, p) in sums.iter_mut().zip(part_sums) {
-                *s += p;
-            }
-            for (s, p) in sizes.iter_mut().zip(part_sizes) {
-                *s += p;
-            }
-        }
+        let (mut sums, sizes) = group_sums(points, weights, &assignment, k, dims);
         if sizes.contains(&0) {
             // An empty group takes the point its centroid fits worst (the first among equals).
             let fits = similarities(&assignment, &centroids);
@@ -350,6 +322,46 @@ fn lloyd(
         assignment,
         cohesion,
     }
+}
+
+/// Each group's weighted sum of its points and its number of points, in parallel over fixed
+/// blocks of points added up in block order: the same bits whatever the number of threads.
+fn group_sums(
+    points: &[f64],
+    weights: &[u32],
+    assignment: &[usize],
+    k: usize,
+    dims: usize,
+) -> (Vec<f64>, Vec<usize>) {
+    use rayon::prelude::*;
+    let partials: Vec<(Vec<f64>, Vec<usize>)> = points
+        .par_chunks(SUM_BLOCK * dims)
+        .zip(assignment.par_chunks(SUM_BLOCK))
+        .zip(weights.par_chunks(SUM_BLOCK))
+        .map(|((block, assigned), weights)| {
+            let mut sums = vec![0.0; k * dims];
+            let mut sizes = vec![0usize; k];
+            for ((point, &c), &weight) in block.chunks_exact(dims).zip(assigned).zip(weights) {
+                sizes[c] += 1;
+                let weight = f64::from(weight);
+                for (s, p) in sums[c * dims..(c + 1) * dims].iter_mut().zip(point) {
+                    *s += weight * p;
+                }
+            }
+            (sums, sizes)
+        })
+        .collect();
+    let mut sums = vec![0.0; k * dims];
+    let mut sizes = vec![0usize; k];
+    for (part_sums, part_sizes) in partials {
+        for (s, p) in sums.iter_mut().zip(part_sums) {
+            *s += p;
+        }
+        for (s, p) in sizes.iter_mut().zip(part_sizes) {
+            *s += p;
+        }
+    }
+    (sums, sizes)
 }
 
 #[cfg(test)]

@@ -439,15 +439,14 @@ fn choose_theme_count(points: &[f64], point_of_comment: &[u32], seed: u64) -> us
         return (n / 4).clamp(1, 4);
     }
     let mut rng = SplitMix64::new(seed ^ 0x5115_0E77);
+    // The points of a sample of comments (a point as often as its comments are drawn).
     let sample: Vec<usize> = if n <= 1500 {
-        (0..n).collect()
+        point_of_comment.iter().map(|&p| p as usize).collect()
     } else {
-        (0..1500).map(|_| rng.below(n)).collect()
+        (0..1500)
+            .map(|_| point_of_comment[rng.below(n)] as usize)
+            .collect()
     };
-    let sample: Vec<usize> = sample
-        .into_iter()
-        .map(|i| point_of_comment[i] as usize)
-        .collect();
     // Candidates are clustered on the sample alone: the choice needs its shape, not every point.
     let sampled: Vec<f64> = sample
         .iter()
