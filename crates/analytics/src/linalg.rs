@@ -66,7 +66,7 @@ impl CsrMatrix {
     }
 
     /// `self · dense` where `dense` is `cols × width`, row-major; rows in parallel.
-    fn mul(&self, dense: &[f64], width: usize) -> Vec<f64> {
+    pub fn mul(&self, dense: &[f64], width: usize) -> Vec<f64> {
         use rayon::prelude::*;
         let mut out = vec![0.0; self.rows * width];
         out.par_chunks_exact_mut(width)
@@ -85,7 +85,7 @@ impl CsrMatrix {
     /// The transpose, its rows' entries in order of column (as [`CsrMatrix::from_sorted`]
     /// wants them): `transposed().mul(x)` adds up each entry of `selfᵀ · x` in the same order
     /// as a pass over `self`'s rows would.
-    fn transposed(&self) -> Self {
+    pub fn transposed(&self) -> Self {
         let mut triples: Vec<(u32, u32, f64)> = Vec::with_capacity(self.value.len());
         for r in 0..self.rows {
             triples.extend(self.row(r).map(|(c, v)| (c as u32, r as u32, v)));

@@ -83,13 +83,13 @@ pub const THEMES: &[PlantedTheme] = &[
         nps_effect: -3.0,
         weight: 0.11,
         phrases: &[
-            "my {item} arrived {days} days late",
+            "my {item} delivery arrived {days} days late",
             "the delivery date was moved three times",
             "still waiting for my {item}, they keep pushing the delivery back",
             "delivery was {weeks} later than promised",
             "they missed the delivery slot and I took a day off work for nothing",
-            "order was delayed again with no explanation",
-            "waited {weeks} for a {item} that was supposedly in stock",
+            "delivery was delayed again with no explanation",
+            "waited {weeks} for delivery of a {item} that was supposedly in stock",
         ],
     },
     PlantedTheme {
@@ -115,11 +115,11 @@ pub const THEMES: &[PlantedTheme] = &[
         nps_effect: -2.5,
         weight: 0.05,
         phrases: &[
-            "the {item} arrived scratched",
-            "box was crushed and one leg of the {item} was broken",
+            "the {item} arrived damaged, scratched all down one side",
+            "box was crushed and one leg of the {item} was broken, it arrived damaged",
             "my {item} came damaged and had to go back",
-            "there was a big dent in the {item} when we unpacked it",
-            "the glass top was cracked on arrival",
+            "there was a big dent in the {item} when we unpacked it, damaged in transit",
+            "the glass top was cracked on arrival, damaged in the box",
         ],
     },
     PlantedTheme {

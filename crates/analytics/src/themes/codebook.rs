@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use super::embed::Weights;
 use super::kmeans::spherical_kmeans;
 use super::label::{self, PhraseCounts};
-use super::{DIMENSIONS, DiscoveredTheme, ThemeModel, dot, pick_themes};
+use super::{DIMENSIONS, DiscoveredTheme, Reading, ThemeModel, dot, pick_themes};
 use crate::text::{Vocabulary, tokens};
 
 /// Why saved codebook bytes could not be read.
@@ -55,7 +55,7 @@ pub struct Codebook {
 pub struct Split {
     /// The parts, largest first, labelled like discovered themes.
     pub parts: Vec<DiscoveredTheme>,
-    /// Per comment given to [`Codebook::split`], the part it belongs to (`None`: no known word).
+    /// Per comment given to [`Codebook::split`], the part it belongs to (`None`: no known content word).
     pub part_of: Vec<Option<usize>>,
     centroids: Vec<f64>,
 }
@@ -93,7 +93,7 @@ impl Codebook {
         active: impl Fn(i64) -> bool,
     ) -> Vec<(i64, f64)> {
         let words: Vec<String> = tokens(text).collect();
-        let similar = match self.model.vector(&words) {
+        let similar = match self.model.vector(text) {
             Some(vector) => {
                 // A theme's similarity is that of its nearest centroid.
                 let mut best: Vec<(i64, f64)> = Vec::new();
@@ -137,7 +137,7 @@ impl Codebook {
     }
 
     /// Cuts `theme` into `parts` by clustering its comments `texts` in the codebook's space
-    /// (deterministic for a seed). `None` when fewer than two of the comments have a known word
+    /// (deterministic for a seed). `None` when fewer than two of the comments have a known content word
     /// or there are fewer such comments than parts.
     pub fn split(&self, texts: &[&str], parts: usize, seed: u64) -> Option<Split> {
         let vocabulary = &self.model.vocabulary;
@@ -146,7 +146,7 @@ impl Codebook {
         let mut encoded = Vec::with_capacity(texts.len());
         for (i, text) in texts.iter().enumerate() {
             let words: Vec<String> = tokens(text).collect();
-            if let Some(v) = self.model.vector(&words) {
+            if let Some(v) = self.model.vector(text) {
                 members.push(i);
                 points.extend(v);
             }
@@ -224,7 +224,10 @@ impl Codebook {
     pub fn to_bytes(&self) -> Vec<u8> {
         let m = &self.model;
         let mut out = Vec::with_capacity(16 + m.words.len() * 4 + m.vocabulary.len() * 16);
-        out.extend_from_slice(MAGIC);
+        match &m.reading {
+            Reading::ContentWordsAndPairs => out.extend_from_slice(MAGIC),
+            Reading::AllWords { .. } => out.extend_from_slice(MAGIC_ALL_WORDS),
+        }
         put_u32(&mut out, DIMENSIONS as u32);
         put_u32(&mut out, m.vocabulary.len() as u32);
         for (word, df) in m.vocabulary.words().iter().zip(&m.vocabulary.doc_freq) {
@@ -238,8 +241,10 @@ impl Codebook {
         for value in &m.words {
             out.extend_from_slice(&(*value as f32).to_le_bytes());
         }
-        for value in &m.common {
-            out.extend_from_slice(&value.to_le_bytes());
+        if let Reading::AllWords { common } = &m.reading {
+            for value in common {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
         }
         put_u32(&mut out, self.owners.len() as u32);
         for (owner, centroid) in self.owners.iter().zip(m.centroids.chunks_exact(DIMENSIONS)) {
@@ -251,13 +256,19 @@ impl Codebook {
         out
     }
 
+    /// Reads a codebook saved by [`Codebook::to_bytes`], of this version or the one before.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CodebookError> {
         let mut r = Reader { bytes, at: 0 };
-        if r.take(MAGIC.len())? != MAGIC {
+        let magic = r.take(MAGIC.len())?;
+        let all_words = if magic == MAGIC {
+            false
+        } else if magic == MAGIC_ALL_WORDS {
+            true
+        } else {
             return Err(CodebookError(
-                "not a Throughline codebook (version 1)".into(),
+                "not a Throughline codebook (version 1 or 2)".into(),
             ));
-        }
+        };
         let dims = r.u32()? as usize;
         if dims != DIMENSIONS {
             return Err(CodebookError(format!(
@@ -274,13 +285,23 @@ impl Codebook {
             words.push(word.to_owned());
             doc_freq.push(r.u32()?);
         }
-        let vocabulary = Vocabulary::from_words(words, doc_freq)
-            .ok_or_else(|| CodebookError("a word repeats in the vocabulary".into()))?;
+        let vocabulary = Vocabulary::from_words(words, doc_freq).ok_or_else(|| {
+            CodebookError(
+                "a word repeats in the vocabulary, or a word pair is of words it does not hold"
+                    .into(),
+            )
+        })?;
         let idf = (0..size).map(|_| r.f64()).collect::<Result<_, _>>()?;
         let word_vectors = (0..size * dims)
             .map(|_| r.f32().map(f64::from))
             .collect::<Result<_, _>>()?;
-        let common = (0..dims).map(|_| r.f64()).collect::<Result<_, _>>()?;
+        let reading = if all_words {
+            Reading::AllWords {
+                common: (0..dims).map(|_| r.f64()).collect::<Result<_, _>>()?,
+            }
+        } else {
+            Reading::ContentWordsAndPairs
+        };
         let count = r.u32()? as usize;
         let mut owners = Vec::with_capacity(count.min(1 << 16));
         let mut centroids = Vec::with_capacity(count.min(1 << 16) * dims);
@@ -298,7 +319,7 @@ impl Codebook {
                 vocabulary,
                 words: word_vectors,
                 weights: Weights { idf },
-                common,
+                reading,
                 centroids,
             },
             owners,
@@ -326,7 +347,11 @@ fn combine(
     chosen
 }
 
-const MAGIC: &[u8] = b"TLCB0001";
+/// Version 2: the model reads content words and word pairs ([`Reading::ContentWordsAndPairs`]).
+const MAGIC: &[u8] = b"TLCB0002";
+/// Version 1: the model reads every known word and removes a common direction, saved after the
+/// word vectors ([`Reading::AllWords`]).
+const MAGIC_ALL_WORDS: &[u8] = b"TLCB0001";
 
 fn put_u32(out: &mut Vec<u8>, value: u32) {
     out.extend_from_slice(&value.to_le_bytes());
@@ -409,6 +434,20 @@ mod tests {
         (Codebook::new(discovery.model, &keys), texts)
     }
 
+    /// The same themes for every text, confidences equal up to the f32 the word vectors are
+    /// saved as.
+    fn assert_assign_alike(original: &Codebook, loaded: &Codebook, texts: &[String]) {
+        for text in texts {
+            let a = original.assign(text, &[], |_| true);
+            let b = loaded.assign(text, &[], |_| true);
+            assert_eq!(a.len(), b.len(), "{text}");
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.0, y.0, "{text}");
+                assert!((x.1 - y.1).abs() < 1e-5);
+            }
+        }
+    }
+
     fn first(codebook: &Codebook, text: &str) -> Option<i64> {
         codebook.assign(text, &[], |_| true).first().map(|a| a.0)
     }
@@ -418,15 +457,7 @@ mod tests {
         let (codebook, texts) = codebook();
         let bytes = codebook.to_bytes();
         let loaded = Codebook::from_bytes(&bytes).unwrap();
-        for text in &texts {
-            let a = codebook.assign(text, &[], |_| true);
-            let b = loaded.assign(text, &[], |_| true);
-            assert_eq!(a.len(), b.len(), "{text}");
-            for (x, y) in a.iter().zip(&b) {
-                assert_eq!(x.0, y.0, "{text}");
-                assert!((x.1 - y.1).abs() < 1e-5);
-            }
-        }
+        assert_assign_alike(&codebook, &loaded, &texts);
         assert_eq!(loaded.themes(), (100..104).collect());
         let err = Codebook::from_bytes(&bytes[..bytes.len() - 3]).unwrap_err();
         assert!(err.to_string().contains("ends early"), "{err}");
@@ -435,6 +466,29 @@ mod tests {
             err.to_string().contains("not a Throughline codebook"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_version_1_codebook_reads_comments_as_it_was_learned() {
+        // A codebook saved before word pairs reads every known word, function words included,
+        // and removes the common direction saved with it; saved again, it stays version 1.
+        let (codebook, texts) = codebook();
+        assert!(codebook.model.vector("was the and").is_none());
+        let mut legacy = codebook.clone();
+        let mut common = vec![0.0; DIMENSIONS];
+        common[0] = 1.0;
+        legacy.model.reading = Reading::AllWords { common };
+        let bytes = legacy.to_bytes();
+        assert_eq!(&bytes[..MAGIC_ALL_WORDS.len()], MAGIC_ALL_WORDS);
+        let loaded = Codebook::from_bytes(&bytes).unwrap();
+        assert_eq!(loaded.model.reading, legacy.model.reading);
+        let function_words = loaded.model.vector("was the and").expect("read as words");
+        assert!(
+            function_words[0].abs() < 1e-9,
+            "the common direction is removed"
+        );
+        assert_assign_alike(&legacy, &loaded, &texts);
+        assert_eq!(&codebook.to_bytes()[..MAGIC.len()], MAGIC);
     }
 
     #[test]

@@ -5,10 +5,14 @@
 //! vectors learned from the corpus close that gap without any outside model: words that occur
 //! in the same comments get similar vectors (positive pointwise mutual information of
 //! co-occurrence within a comment, context distribution smoothed with exponent 0.75, reduced
-//! by a truncated SVD weighted by the singular values — Levy, Goldberg &
-//! Dagan 2015). A comment's vector is the TF-IDF-weighted sum of its words' vectors, with the
-//! corpus's first principal component removed (Arora, Liang & Ma 2017), normalised to unit
-//! length.
+//! by a truncated SVD weighted by the singular values — Levy, Goldberg & Dagan 2015). Word
+//! pairs ("top up", "card not arrived" gives "card not" and "not arrived") get vectors in the
+//! same space, folded in from the comments they occur in ([`word_vectors`]). A comment's vector
+//! is the TF-IDF-weighted sum of its content words' and word pairs' vectors
+//! ([`crate::text::Corpus::features`]), normalised to unit length. Function words carry no
+//! vector: they say nothing of a theme, and once they are out there is no common direction
+//! that every comment shares to remove (Arora, Liang & Ma 2017 remove one; here it cost small
+//! corpora their structure and gained nothing on BANKING77).
 
 use crate::linalg::{CsrMatrix, dot, truncated_svd};
 use crate::text::{Corpus, GAP};
@@ -16,100 +20,211 @@ use crate::text::{Corpus, GAP};
 /// At most this many comments feed the co-occurrence counts (a deterministic spread over the
 /// corpus): word vectors settle long before a million comments.
 const MAX_COOCCURRENCE_DOCS: usize = 100_000;
-/// At most this many distinct words of one comment pair up (bounds the cost of long texts).
+/// At most this many distinct features (words first, then pairs) of one comment are counted
+/// (bounds the cost of long texts).
 const MAX_WORDS_PER_DOC: usize = 64;
+/// Rows of the co-occurrence matrix counted together, with one accumulator.
+const ROW_BLOCK: usize = 256;
 
-/// Unit-length word vectors, `vocabulary × dims`, row-major, from documents as word ids
-/// ([`GAP`] for words outside the vocabulary, skipped).
-pub fn word_vectors(docs: &Corpus, vocabulary: usize, dims: usize, seed: u64) -> Vec<f64> {
+/// Unit-length vectors for the vocabulary's words and word pairs, `vocabulary × dims`,
+/// row-major, from the texts' features ([`Corpus::features`]: content words and pairs). Ids
+/// below `singles` are single words, the rest word pairs; a function word, never a feature,
+/// gets a zero vector.
+///
+/// The words' vectors come from the PPMI matrix of word × word co-occurrence within a comment,
+/// reduced by a truncated SVD (`U·Σ`). A pair is not a row of that matrix — with a pair for
+/// almost every two neighbouring words, the matrix and its SVD would grow tenfold — but is
+/// folded into the same space: its PPMI row against the same context words, times the words'
+/// right singular vectors (`m·V`, which for a word's own row gives its `U·Σ` row). A pair's
+/// vector so says what the comments that use it are about, beyond its two words.
+pub fn word_vectors(
+    docs: &Corpus,
+    vocabulary: usize,
+    singles: usize,
+    dims: usize,
+    seed: u64,
+) -> Vec<f64> {
     use rayon::prelude::*;
-    use std::collections::HashMap;
+
+    let counts = cooccurrence(docs, vocabulary, singles);
+    // Marginals: each row's own total; the context distribution (smoothed with exponent 0.75)
+    // from the word rows, as if there were no pairs.
+    let row_sum: Vec<f64> = counts
+        .row_start
+        .windows(2)
+        .map(|r| counts.value[r[0]..r[1]].iter().sum())
+        .collect();
+    let mut context = vec![0.0; singles];
+    for (&c, &value) in counts.col[..counts.row_start[singles]]
+        .iter()
+        .zip(&counts.value)
+    {
+        context[c as usize] += value;
+    }
+    let smoothed: Vec<f64> = context.iter().map(|c| c.powf(0.75)).collect();
+    let smoothed_total: f64 = smoothed.iter().sum();
+    if smoothed_total == 0.0 {
+        return vec![0.0; vocabulary * dims];
+    }
+    let (counts, row_sum, smoothed) = (&counts, &row_sum, &smoothed);
+    let ppmi = |rows: std::ops::Range<usize>, shift: usize| -> Vec<(u32, u32, f64)> {
+        rows.flat_map(|r| {
+            let range = counts.row_start[r]..counts.row_start[r + 1];
+            counts.col[range.clone()]
+                .iter()
+                .zip(&counts.value[range])
+                .filter_map(move |(&c, &count)| {
+                    let expected = row_sum[r] * smoothed[c as usize] / smoothed_total;
+                    let pmi = (count / expected).ln();
+                    (pmi > 0.0).then_some(((r - shift) as u32, c, pmi))
+                })
+        })
+        .collect()
+    };
+    let words = CsrMatrix::from_sorted(singles, singles, &ppmi(0..singles, 0));
+    let rank = dims.min(singles.saturating_sub(1)).max(1);
+    let (u, sigma) = truncated_svd(&words, rank, 10, 3, seed);
+    let mut vectors = vec![0.0; vocabulary * dims];
+    vectors[..singles * dims]
+        .par_chunks_exact_mut(dims)
+        .enumerate()
+        .for_each(|(w, row)| {
+            for (k, value) in row[..rank].iter_mut().enumerate() {
+                *value = u[w * rank + k] * sigma[k];
+            }
+            normalise(row);
+        });
+    if vocabulary > singles {
+        // V = Mᵀ·U·Σ⁻¹, the words' right singular vectors, then each pair's row times V.
+        let inverse: Vec<f64> = sigma
+            .iter()
+            .map(|&s| if s > 1e-12 { 1.0 / s } else { 0.0 })
+            .collect();
+        let scaled_u: Vec<f64> = u
+            .chunks_exact(rank)
+            .flat_map(|row| row.iter().zip(&inverse).map(|(x, i)| x * i))
+            .collect();
+        let right = words.transposed().mul(&scaled_u, rank);
+        let pairs = CsrMatrix::from_sorted(
+            vocabulary - singles,
+            singles,
+            &ppmi(singles..vocabulary, singles),
+        );
+        let folded = pairs.mul(&right, rank);
+        vectors[singles * dims..]
+            .par_chunks_exact_mut(dims)
+            .zip(folded.par_chunks_exact(rank))
+            .for_each(|(row, pair)| {
+                row[..rank].copy_from_slice(pair);
+                normalise(row);
+            });
+    }
+    vectors
+}
+
+/// How often each feature (word or pair, the rows) shares a comment with each word (the
+/// columns, ids below `singles`), over an even spread of at most [`MAX_COOCCURRENCE_DOCS`]
+/// comments; a word is not its own context. Rows are counted in parallel blocks, each with a
+/// dense accumulator over the words and an index from each feature to the comments that have
+/// it: whole-number counts in column order, the same on any machine.
+fn cooccurrence(docs: &Corpus, vocabulary: usize, singles: usize) -> CsrMatrix {
+    use rayon::prelude::*;
 
     // The comments sampled, as how often each distinct text is among them: a text many
-    // customers wrote is paired up once and counted as often as it was written.
+    // customers wrote is read once and counted as often as it was written.
     let step = docs.len().div_ceil(MAX_COOCCURRENCE_DOCS).max(1);
     let mut times = vec![0u32; docs.distinct_len()];
     for i in (0..docs.len()).step_by(step) {
         times[docs.distinct_of(i)] += 1;
     }
-    type PairCounts = HashMap<u64, u32, foldhash::fast::FixedState>;
-    let merged: PairCounts = times
-        .par_iter()
-        .enumerate()
-        .filter(|(_, t)| **t > 0)
-        .fold(
-            || (PairCounts::default(), Vec::new()),
-            |(mut counts, mut unique): (PairCounts, Vec<u32>), (d, &t)| {
-                unique.clear();
-                unique.extend(
-                    docs.distinct_doc(d)
-                        .iter()
-                        .filter(|&&id| id != GAP)
-                        .take(4 * MAX_WORDS_PER_DOC),
-                );
-                unique.sort_unstable();
-                unique.dedup();
-                unique.truncate(MAX_WORDS_PER_DOC);
-                for (i, &a) in unique.iter().enumerate() {
-                    for &b in &unique[i + 1..] {
-                        *counts
-                            .entry((u64::from(a) << 32) | u64::from(b))
-                            .or_default() += t;
+    // Each sampled text's distinct features, and for each feature the texts that have it.
+    let mut text_times: Vec<u32> = Vec::new();
+    let mut text_start: Vec<usize> = vec![0];
+    let mut text_features: Vec<u32> = Vec::new();
+    let mut feature_texts = vec![0usize; vocabulary + 1];
+    for (d, &t) in times.iter().enumerate().filter(|(_, t)| **t > 0) {
+        let from = text_features.len();
+        text_features.extend(docs.distinct_features(d).iter().take(4 * MAX_WORDS_PER_DOC));
+        text_features[from..].sort_unstable();
+        let mut kept = from;
+        for i in from..text_features.len() {
+            if (i == from || text_features[i] != text_features[i - 1])
+                && kept - from < MAX_WORDS_PER_DOC
+            {
+                text_features[kept] = text_features[i];
+                kept += 1;
+            }
+        }
+        text_features.truncate(kept);
+        for &f in &text_features[from..] {
+            feature_texts[f as usize + 1] += 1;
+        }
+        text_start.push(kept);
+        text_times.push(t);
+    }
+    for f in 0..vocabulary {
+        feature_texts[f + 1] += feature_texts[f];
+    }
+    let mut texts_of = vec![0u32; feature_texts[vocabulary]];
+    let mut filled = feature_texts.clone();
+    for text in 0..text_times.len() {
+        for &f in &text_features[text_start[text]..text_start[text + 1]] {
+            texts_of[filled[f as usize]] = text as u32;
+            filled[f as usize] += 1;
+        }
+    }
+    let blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = (0..vocabulary.div_ceil(ROW_BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let mut counts = vec![0u32; singles];
+            let mut touched: Vec<u32> = Vec::new();
+            let mut lengths = Vec::with_capacity(ROW_BLOCK);
+            let (mut col, mut value) = (Vec::new(), Vec::new());
+            for row in block * ROW_BLOCK..vocabulary.min((block + 1) * ROW_BLOCK) {
+                for &text in &texts_of[feature_texts[row]..feature_texts[row + 1]] {
+                    let text = text as usize;
+                    let t = text_times[text];
+                    for &w in &text_features[text_start[text]..text_start[text + 1]] {
+                        // Words come first in a text's sorted features.
+                        if w as usize >= singles {
+                            break;
+                        }
+                        if w as usize != row {
+                            if counts[w as usize] == 0 {
+                                touched.push(w);
+                            }
+                            counts[w as usize] += t;
+                        }
                     }
                 }
-                (counts, unique)
-            },
-        )
-        .map(|(counts, _)| counts)
-        .reduce(PairCounts::default, |mut all, part| {
-            for (key, c) in part {
-                *all.entry(key).or_default() += c;
+                touched.sort_unstable();
+                lengths.push(touched.len());
+                for &w in &touched {
+                    col.push(w);
+                    value.push(f64::from(counts[w as usize]));
+                    counts[w as usize] = 0;
+                }
+                touched.clear();
             }
-            all
-        });
-    // Both orders of each pair, sorted by row then column. Whole-number counts: the order in
-    // which the parts were added does not change them.
-    let mut counts: Vec<(u32, u32, f64)> = merged
-        .into_iter()
-        .flat_map(|(key, c)| {
-            let (a, b) = ((key >> 32) as u32, key as u32);
-            [(a, b, f64::from(c)), (b, a, f64::from(c))]
+            (lengths, col, value)
         })
         .collect();
-    counts.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
-    let total: f64 = counts.iter().map(|c| c.2).sum();
-    if total == 0.0 {
-        return vec![0.0; vocabulary * dims];
-    }
-    let mut row_sum = vec![0.0; vocabulary];
-    let mut col_sum = vec![0.0; vocabulary];
-    for &(a, b, c) in &counts {
-        row_sum[a as usize] += c;
-        col_sum[b as usize] += c;
-    }
-    let smoothed: Vec<f64> = col_sum.iter().map(|c| c.powf(0.75)).collect();
-    let smoothed_total: f64 = smoothed.iter().sum();
-    let ppmi: Vec<(u32, u32, f64)> = counts
-        .into_iter()
-        .filter_map(|(a, b, c)| {
-            let pmi = ((c / total)
-                / ((row_sum[a as usize] / total) * (smoothed[b as usize] / smoothed_total)))
-                .ln();
-            (pmi > 0.0).then_some((a, b, pmi))
-        })
-        .collect();
-    let matrix = CsrMatrix::from_sorted(vocabulary, vocabulary, &ppmi);
-    let rank = dims.min(vocabulary.saturating_sub(1)).max(1);
-    let (u, sigma) = truncated_svd(&matrix, rank, 10, 3, seed);
-    let mut vectors = vec![0.0; vocabulary * dims];
-    for w in 0..vocabulary {
-        let row = &mut vectors[w * dims..w * dims + rank];
-        for (k, value) in row.iter_mut().enumerate() {
-            *value = u[w * rank + k] * sigma[k];
+    let mut matrix = CsrMatrix {
+        rows: vocabulary,
+        cols: singles,
+        row_start: vec![0],
+        col: Vec::new(),
+        value: Vec::new(),
+    };
+    for (lengths, col, value) in blocks {
+        for length in lengths {
+            let end = matrix.row_start.last().copied().unwrap_or(0) + length;
+            matrix.row_start.push(end);
         }
-        normalise(&mut vectors[w * dims..(w + 1) * dims]);
+        matrix.col.extend(col);
+        matrix.value.extend(value);
     }
-    vectors
+    matrix
 }
 
 /// How a comment's words are weighted: sublinear TF-IDF, `(1 + ln tf) · idf`, with the smooth
@@ -131,17 +246,17 @@ impl Weights {
     }
 }
 
-/// A comment's vector before the common component is removed (not normalised when empty), from
-/// its words' ids ([`GAP`]s skipped).
-pub fn raw_doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
+/// A comment's unit vector (zero when it has no feature with a vector), from its features' ids
+/// ([`crate::text::Corpus::features`]; any [`GAP`] skipped).
+pub fn doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
     let mut out = vec![0.0; dims];
-    raw_doc_vector_into(doc, words, weights, &mut out, &mut Vec::new());
+    doc_vector_into(doc, words, weights, &mut out, &mut Vec::new());
     out
 }
 
-/// [`raw_doc_vector`] written into `out` (`dims` long, zeroed), with `scratch` for sorting the
-/// words: many comments, no allocation each.
-pub fn raw_doc_vector_into(
+/// [`doc_vector`] written into `out` (`dims` long, zeroed), with `scratch` for sorting the
+/// features: many comments, no allocation each.
+pub fn doc_vector_into(
     doc: &[u32],
     words: &[f64],
     weights: &Weights,
@@ -170,65 +285,8 @@ pub fn raw_doc_vector_into(
     normalise(out);
 }
 
-/// The dominant direction of a set of unit vectors, each counted `weights[i]` times (power
-/// iteration on XᵀWX), which every comment shares and which tells them apart least.
-/// Estimated from at most [`COMMON_COMPONENT_SAMPLE`] vectors (an even spread): the one
-/// direction they all share settles long before that.
-pub fn common_component(vectors: &[f64], weights: &[u32], dims: usize) -> Vec<f64> {
-    use rayon::prelude::*;
-    let n = vectors.len() / dims.max(1);
-    // The rows used, read in place rather than copied out.
-    let rows: Vec<usize> = super::even_spread(n, COMMON_COMPONENT_SAMPLE).collect();
-    let mut pc = vec![1.0 / (dims as f64).sqrt(); dims];
-    for _ in 0..50 {
-        // XᵀWX·pc in parallel blocks, summed in block order (the same result on any machine).
-        let partials: Vec<Vec<f64>> = rows
-            .par_chunks(4096)
-            .map(|block| {
-                let mut next = vec![0.0; dims];
-                for &i in block {
-                    let row = &vectors[i * dims..(i + 1) * dims];
-                    let dot = f64::from(weights[i]) * dot(row, &pc);
-                    for (x, r) in next.iter_mut().zip(row) {
-                        *x += dot * r;
-                    }
-                }
-                next
-            })
-            .collect();
-        let mut next = vec![0.0; dims];
-        for partial in partials {
-            for (x, p) in next.iter_mut().zip(partial) {
-                *x += p;
-            }
-        }
-        normalise(&mut next);
-        let change: f64 = next.iter().zip(&pc).map(|(a, b)| (a - b).abs()).sum();
-        pc = next;
-        if change < 1e-9 {
-            break;
-        }
-    }
-    pc
-}
-
-/// See [`common_component`].
-pub const COMMON_COMPONENT_SAMPLE: usize = 20_000;
-
-/// A comment's unit vector: [`raw_doc_vector`] with the corpus's `common` component removed.
-pub fn doc_vector(
-    doc: &[u32],
-    words: &[f64],
-    dims: usize,
-    weights: &Weights,
-    common: &[f64],
-) -> Vec<f64> {
-    let mut vector = raw_doc_vector(doc, words, dims, weights);
-    remove_component(&mut vector, common);
-    vector
-}
-
-/// Removes `component` from a vector and normalises it again.
+/// Removes `component` from a vector and normalises it again (how version 1 models read
+/// comments, see [`super::Reading::AllWords`]).
 pub fn remove_component(vector: &mut [f64], component: &[f64]) {
     let dot = dot(vector, component);
     for (v, c) in vector.iter_mut().zip(component) {

@@ -207,7 +207,7 @@ mod tests {
         let encoded = expanded
             .iter()
             .enumerate()
-            .map(|(i, (_, theme))| (encoded.doc(i).to_vec(), *theme))
+            .map(|(i, (_, theme))| (encoded.words(i).to_vec(), *theme))
             .collect();
         (vocabulary, encoded)
     }

@@ -21,11 +21,9 @@ use serde::Serialize;
 
 use crate::linalg::dot;
 use crate::rng::SplitMix64;
-use crate::text::{GAP, Vocabulary, tokens};
+use crate::text::{Vocabulary, tokens};
 use crate::timing;
-use embed::{
-    Weights, common_component, doc_vector, raw_doc_vector_into, remove_component, word_vectors,
-};
+use embed::{Weights, doc_vector, doc_vector_into, remove_component, word_vectors};
 use kmeans::{nearest, spherical_kmeans, weighted_spherical_kmeans};
 use label::PhraseCounts;
 
@@ -82,7 +80,7 @@ pub struct Assignment {
 pub struct Discovery {
     /// Largest first.
     pub themes: Vec<DiscoveredTheme>,
-    /// Per input comment, its themes best first (empty when it has no known word).
+    /// Per input comment, its themes best first (empty when it has no content word the vocabulary knows).
     pub assignments: Vec<Vec<Assignment>>,
     pub model: ThemeModel,
 }
@@ -91,34 +89,49 @@ pub struct Discovery {
 #[derive(Debug, Clone)]
 pub struct ThemeModel {
     pub(crate) vocabulary: Vocabulary,
-    /// `vocabulary × DIMENSIONS` word vectors.
+    /// `vocabulary × DIMENSIONS` word (and word pair) vectors.
     pub(crate) words: Vec<f64>,
     pub(crate) weights: Weights,
-    pub(crate) common: Vec<f64>,
+    pub(crate) reading: Reading,
     /// `themes × DIMENSIONS`, in the order of [`Discovery::themes`].
     pub(crate) centroids: Vec<f64>,
 }
 
+/// How a model reads a comment into its vector: the way it was learned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reading {
+    /// Content words and word pairs ([`Vocabulary::encode_features`]): every model discovered
+    /// now.
+    ContentWordsAndPairs,
+    /// Every word the vocabulary knows, function words included, and the corpus's common
+    /// direction `common` removed: the models of codebooks saved before word pairs (version 1),
+    /// which read comments as they always did.
+    AllWords { common: Vec<f64> },
+}
+
 impl ThemeModel {
-    /// A comment's unit vector, or `None` when it has no word the model knows.
-    pub(crate) fn vector(&self, tokens: &[String]) -> Option<Vec<f64>> {
-        let ids = self.vocabulary.encode(tokens);
+    /// A comment's unit vector, or `None` when it has no word the model reads.
+    pub(crate) fn vector(&self, text: &str) -> Option<Vec<f64>> {
+        let ids = match &self.reading {
+            Reading::ContentWordsAndPairs => self.vocabulary.encode_features(text),
+            Reading::AllWords { .. } => {
+                let words: Vec<String> = tokens(text).collect();
+                self.vocabulary.encode(&words)
+            }
+        };
         if ids.is_empty() {
             return None;
         }
-        Some(doc_vector(
-            &ids,
-            &self.words,
-            DIMENSIONS,
-            &self.weights,
-            &self.common,
-        ))
+        let mut vector = doc_vector(&ids, &self.words, DIMENSIONS, &self.weights);
+        if let Reading::AllWords { common } = &self.reading {
+            remove_component(&mut vector, common);
+        }
+        Some(vector)
     }
 
     /// The themes of a comment, best first.
     pub fn assign(&self, text: &str) -> Vec<Assignment> {
-        let tokens: Vec<String> = tokens(text).collect();
-        self.vector(&tokens)
+        self.vector(text)
             .map(|v| assign_vector(&v, &self.centroids))
             .unwrap_or_default()
     }
@@ -167,17 +180,23 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2)
     });
     let words = timing::phase("themes: word vectors", || {
-        word_vectors(&docs, vocabulary.len(), DIMENSIONS, options.seed)
+        word_vectors(
+            &docs,
+            vocabulary.len(),
+            vocabulary.single_words(),
+            DIMENSIONS,
+            options.seed,
+        )
     });
     let weights = Weights::new(&vocabulary.doc_freq, docs.len());
 
-    // Comments with at least one known word take part; the rest get no theme. The themes are
-    // learned from `fit`: all of them, or an even spread of `FIT_LIMIT`. A text that several of
-    // them wrote word for word is one point, weighted by how many wrote it: the same clustering
-    // as with every copy, for the cost of one.
+    // Comments with at least one known content word take part; the rest get no theme. The
+    // themes are learned from `fit`: all of them, or an even spread of `FIT_LIMIT`. A text that
+    // several of them wrote word for word is one point, weighted by how many wrote it: the same
+    // clustering as with every copy, for the cost of one.
     let timer = std::time::Instant::now();
-    let has_known_word = |i: usize| docs.doc(i).iter().any(|&id| id != GAP);
-    let members: Vec<usize> = (0..texts.len()).filter(|&i| has_known_word(i)).collect();
+    let has_features = |i: usize| !docs.features(i).is_empty();
+    let members: Vec<usize> = (0..texts.len()).filter(|&i| has_features(i)).collect();
     let fit: Vec<usize> = even_spread(members.len(), FIT_LIMIT)
         .map(|j| members[j])
         .collect();
@@ -203,22 +222,23 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .par_chunks_exact_mut(DIMENSIONS)
         .zip(point_texts.par_iter())
         .for_each_init(Vec::new, |scratch, (point, &text)| {
-            raw_doc_vector_into(docs.distinct_doc(text), &words, &weights, point, scratch);
+            doc_vector_into(
+                docs.distinct_features(text),
+                &words,
+                &weights,
+                point,
+                scratch,
+            );
         });
-    let common = common_component(&points, &point_weights, DIMENSIONS);
-    points
-        .par_chunks_exact_mut(DIMENSIONS)
-        .for_each(|point| remove_component(point, &common));
-    // Any other comment's vector, once the common component is known.
-    let vector_of = |ids: &[u32]| doc_vector(ids, &words, DIMENSIONS, &weights, &common);
+    let vector_of = |ids: &[u32]| doc_vector(ids, &words, DIMENSIONS, &weights);
     // Background comments can be neighbours too.
     let background_points: Vec<f64> =
         if background.is_empty() || point_texts.len() + background.len() > SMOOTHING_LIMIT {
             Vec::new()
         } else {
             (texts.len()..docs.len())
-                .filter(|&i| has_known_word(i))
-                .flat_map(|i| vector_of(docs.doc(i)))
+                .filter(|&i| has_features(i))
+                .flat_map(|i| vector_of(docs.features(i)))
                 .collect()
         };
     smooth_with_neighbours(&mut points, &point_weights, &background_points);
@@ -269,7 +289,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .par_iter()
         .enumerate()
         .map(|(d, &needed)| {
-            needed.then(|| assign_vector(&vector_of(docs.distinct_doc(d)), &centroids))
+            needed.then(|| assign_vector(&vector_of(docs.distinct_features(d)), &centroids))
         })
         .collect();
     let by_cluster: Vec<Vec<Assignment>> = members
@@ -308,7 +328,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     // Labels come from the comments the themes were learned from.
     let mut phrases = PhraseCounts::new(clusters, &vocabulary);
     for ((&text, &weight), &cluster) in point_texts.iter().zip(&point_weights).zip(&cluster_of) {
-        phrases.add(docs.distinct_doc(text), rank_of[cluster], weight);
+        phrases.add(docs.distinct_words(text), rank_of[cluster], weight);
     }
     timing::report("themes: assignment, phrase counts", timer);
     let themes = (0..clusters)
@@ -328,7 +348,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             vocabulary,
             words,
             weights,
-            common,
+            reading: Reading::ContentWordsAndPairs,
             centroids,
         },
     }
@@ -569,6 +589,13 @@ mod tests {
         assert!(
             discovery.model.assign("zzz qqq").is_empty(),
             "no known word, no theme"
+        );
+        assert!(
+            discovery
+                .model
+                .assign("and then it was the same")
+                .is_empty(),
+            "function words alone say nothing of a theme"
         );
         let again = discover(&refs, &[], options);
         assert_eq!(again.themes, discovery.themes);
