@@ -1,4 +1,4 @@
-//! Words: tokenising comments and interning words as `u32` ids.
+//! Words: tokenising comments and interning words (and word pairs) as `u32` ids.
 //!
 //! Tokens are lowercase runs of letters and digits; an apostrophe ends a token (`don't` →
 //! `don`, `t`), which keeps "can't" and "cant" close. Placeholders from redaction (`[phone]`)
@@ -197,11 +197,12 @@ pub fn is_stopword(word: &str) -> bool {
 ///
 /// Besides single words, the vocabulary holds **word pairs**: two content words (not function
 /// words) of one clause written next to each other or with one content word between — "card
-/// arrived", "not arrived" and "card not" in "my card has not arrived". A pair says more than its two words
-/// apart ("top up" is neither "top" nor "up"): pairs lift theme discovery on BANKING77 from
-/// NMI 0.70 to 0.75 (docs/analytics.md). A pair is an entry like a word, written as its two
-/// words with a space between, with an id after every single word's. Pairs are features of a
-/// comment's vector, never words of its text: a label's phrases are read from the words alone.
+/// arrived", "not arrived" and "card not" in "my card has not arrived". A pair says more than
+/// its two words apart ("top up" is neither "top" nor "up"): pairs lift theme discovery on
+/// BANKING77 from NMI 0.70 to 0.75 (docs/analytics.md). A pair is an entry like a word,
+/// written as its two words with a space between, with an id after every single word's. Pairs
+/// are features of a comment's vector, never words of its text: a label's phrases are read
+/// from the words alone.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     ids: HashMap<String, u32>,

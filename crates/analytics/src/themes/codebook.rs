@@ -55,7 +55,8 @@ pub struct Codebook {
 pub struct Split {
     /// The parts, largest first, labelled like discovered themes.
     pub parts: Vec<DiscoveredTheme>,
-    /// Per comment given to [`Codebook::split`], the part it belongs to (`None`: no known content word).
+    /// Per comment given to [`Codebook::split`], the part it belongs to (`None`: no content
+    /// word the codebook knows).
     pub part_of: Vec<Option<usize>>,
     centroids: Vec<f64>,
 }
@@ -137,8 +138,8 @@ impl Codebook {
     }
 
     /// Cuts `theme` into `parts` by clustering its comments `texts` in the codebook's space
-    /// (deterministic for a seed). `None` when fewer than two of the comments have a known content word
-    /// or there are fewer such comments than parts.
+    /// (deterministic for a seed). `None` when fewer than two of the comments have a content
+    /// word the codebook knows, or there are fewer such comments than parts.
     pub fn split(&self, texts: &[&str], parts: usize, seed: u64) -> Option<Split> {
         let vocabulary = &self.model.vocabulary;
         let mut members = Vec::new();

@@ -1,12 +1,13 @@
 //! Labels for discovered themes: the phrases that are most distinctive of a theme's comments.
 //!
 //! Candidates are word sequences of one to four words that neither start nor end with a
-//! function word or a number, nor end with a negation ("refund not received" qualifies, "of the" does not); single words
-//! need three letters or more. A phrase scores by how
-//! much more common it is inside the theme than overall, weighted by how common it is inside
+//! function word or a number, nor end with a negation ("refund not received" qualifies, "of
+//! the" does not); single words need three letters or more. A phrase scores by how much more
+//! common it is inside the theme than overall, weighted by how common it is inside
 //! (`p_in · ln(p_in / p_all)`, one term of the KL divergence). A longer phrase replaces a shorter
 //! one it contains when it covers at least half as many of the theme's comments: "not received"
-//! beats "received" when most comments say "not received".
+//! beats "received" when most comments say "not received". Phrases are read from a comment's
+//! words ([`crate::text::Corpus::words`]), never from its word pairs.
 
 use std::collections::HashMap;
 

@@ -80,7 +80,8 @@ pub struct Assignment {
 pub struct Discovery {
     /// Largest first.
     pub themes: Vec<DiscoveredTheme>,
-    /// Per input comment, its themes best first (empty when it has no content word the vocabulary knows).
+    /// Per input comment, its themes best first (empty when it has no content word the
+    /// vocabulary knows).
     pub assignments: Vec<Vec<Assignment>>,
     pub model: ThemeModel,
 }
