@@ -276,10 +276,20 @@ impl Vocabulary {
         words
     }
 
-    /// A document's words as ids, [`GAP`] for each word outside the vocabulary (the form phrase
-    /// counting reads, see [`Vocabulary::encode_corpus`]).
-    pub fn encode_with_gaps(&self, doc: &[String]) -> Vec<u32> {
-        doc.iter().map(|w| self.id(w).unwrap_or(GAP)).collect()
+    /// A text's words as ids, as phrase counting reads them ([`Corpus::words`]): [`GAP`] for
+    /// each word outside the vocabulary and between the text's phrase segments.
+    pub fn encode_words(&self, text: &str) -> Vec<u32> {
+        let mut words = Vec::new();
+        for segment in clauses(text).flat_map(phrase_segments) {
+            let mut first = true;
+            for token in borrowed_tokens(segment) {
+                if std::mem::take(&mut first) && words.last().is_some_and(|&id| id != GAP) {
+                    words.push(GAP);
+                }
+                words.push(self.id(&token).unwrap_or(GAP));
+            }
+        }
+        words
     }
 
     /// The words, in id order.
@@ -344,15 +354,22 @@ impl Vocabulary {
             let mut its_pairs = Vec::new();
             for clause in clauses(text) {
                 content.clear();
-                for raw in raw_tokens(clause) {
-                    let token = lowercase(raw);
-                    let (id, seen) = words.count(token.as_ref(), stamp, times);
-                    if seen == Seen::New {
-                        content_word.push(!is_stopword(&token));
-                    }
-                    doc.push(id);
-                    if content_word[id as usize] {
-                        content.push(id);
+                for segment in phrase_segments(clause) {
+                    let mut first = true;
+                    for raw in raw_tokens(segment) {
+                        let token = lowercase(raw);
+                        let (id, seen) = words.count(token.as_ref(), stamp, times);
+                        if seen == Seen::New {
+                            content_word.push(!is_stopword(&token));
+                        }
+                        // No phrase is read across a clause or a comma.
+                        if std::mem::take(&mut first) && doc.last().is_some_and(|&id| id != GAP) {
+                            doc.push(GAP);
+                        }
+                        doc.push(id);
+                        if content_word[id as usize] {
+                            content.push(id);
+                        }
                     }
                 }
                 for (i, j) in pair_positions(content.len()) {
@@ -399,13 +416,15 @@ impl Vocabulary {
         for (doc, its_pairs) in docs.iter_mut().zip(doc_pairs) {
             let words = doc.len();
             for i in 0..words {
-                let id = doc[i] as usize;
-                if content_word[id] && remap[id] != GAP {
-                    doc.push(remap[id]);
+                let id = doc[i];
+                if id != GAP && content_word[id as usize] && remap[id as usize] != GAP {
+                    doc.push(remap[id as usize]);
                 }
             }
             for id in &mut doc[..words] {
-                *id = remap[*id as usize];
+                if *id != GAP {
+                    *id = remap[*id as usize];
+                }
             }
             word_count.push(words as u32);
             doc.extend(
@@ -496,6 +515,15 @@ fn clauses(text: &str) -> impl Iterator<Item = &str> {
     text.split(CLAUSE_ENDS)
 }
 
+/// Where a phrase ends within a clause: a label's phrase is never read across these ("arrived
+/// broken, damaged" holds no phrase "broken damaged"), though a word pair may be.
+const PHRASE_BREAKS: &[char] = &[',', '(', ')', '[', ']', '"', '/', '|', '–', '—', '…'];
+
+/// The stretches of a clause that phrases are read from, split where [`PHRASE_BREAKS`] are.
+fn phrase_segments(clause: &str) -> impl Iterator<Item = &str> {
+    clause.split(PHRASE_BREAKS)
+}
+
 /// Texts as word ids ([`GAP`] for words outside the vocabulary) and as features, each distinct
 /// text held once.
 #[derive(Debug, Clone, Default)]
@@ -518,7 +546,8 @@ impl Corpus {
         self.doc_of.is_empty()
     }
 
-    /// Text `i`'s words, in order, [`GAP`] for words outside the vocabulary.
+    /// Text `i`'s words, in order, [`GAP`] for words outside the vocabulary and between clauses
+    /// and phrase segments (where no phrase is read across: see [`PHRASE_BREAKS`]).
     pub fn words(&self, i: usize) -> &[u32] {
         self.distinct_words(self.doc_of[i] as usize)
     }
@@ -540,7 +569,7 @@ impl Corpus {
         self.docs.len()
     }
 
-    /// Distinct text `d`'s words, in order, [`GAP`] for words outside the vocabulary.
+    /// Distinct text `d`'s words (see [`Corpus::words`]).
     pub fn distinct_words(&self, d: usize) -> &[u32] {
         &self.docs[d][..self.word_count[d] as usize]
     }
@@ -625,7 +654,23 @@ mod tests {
             ["card", "not", "arrived"],
             "content words first, in order"
         );
-        assert_eq!(docs.words(0).len(), 8);
+        assert_eq!(
+            docs.words(0).len(),
+            9,
+            "eight words and a gap at the full stop"
+        );
+        assert_eq!(docs.words(0)[5], GAP);
+        assert_eq!(
+            v.encode_words("My card has not arrived. Top up failed"),
+            docs.words(0)
+        );
+        let card = v.id("card").unwrap();
+        let not = v.id("not").unwrap();
+        assert_eq!(
+            v.encode_words("card, not"),
+            [card, GAP, not],
+            "no phrase across a comma"
+        );
         assert!(!docs.features(0).iter().any(|&id| v.word(id) == "my"));
         // A new text is read into the same features as the corpus's.
         let mut read = v.encode_features("My card has not arrived. Top up failed");

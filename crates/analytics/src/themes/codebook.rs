@@ -146,12 +146,11 @@ impl Codebook {
         let mut points = Vec::new();
         let mut encoded = Vec::with_capacity(texts.len());
         for (i, text) in texts.iter().enumerate() {
-            let words: Vec<String> = tokens(text).collect();
             if let Some(v) = self.model.vector(text) {
                 members.push(i);
                 points.extend(v);
             }
-            encoded.push(vocabulary.encode_with_gaps(&words));
+            encoded.push(vocabulary.encode_words(text));
         }
         if parts < 2 || members.len() < parts.max(2) {
             return None;
