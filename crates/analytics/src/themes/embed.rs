@@ -44,7 +44,7 @@ pub fn word_vectors(
     singles: usize,
     dims: usize,
     seed: u64,
-) -> Vec<f64> {
+) -> Vec<f32> {
     use rayon::prelude::*;
 
     let counts = cooccurrence(docs, vocabulary, singles);
@@ -88,12 +88,11 @@ pub fn word_vectors(
     let mut vectors = vec![0.0; vocabulary * dims];
     vectors[..singles * dims]
         .par_chunks_exact_mut(dims)
-        .enumerate()
-        .for_each(|(w, row)| {
-            for (k, value) in row[..rank].iter_mut().enumerate() {
-                *value = u[w * rank + k] * sigma[k];
-            }
-            normalise(row);
+        .zip(u.par_chunks_exact(rank))
+        .for_each_init(Vec::new, |scaled, (row, u)| {
+            scaled.clear();
+            scaled.extend(u.iter().zip(&sigma).map(|(x, s)| x * s));
+            store_unit(row, scaled);
         });
     if vocabulary > singles {
         // V = Mᵀ·U·Σ⁻¹, the words' right singular vectors, then each pair's row times V.
@@ -115,12 +114,20 @@ pub fn word_vectors(
         vectors[singles * dims..]
             .par_chunks_exact_mut(dims)
             .zip(folded.par_chunks_exact(rank))
-            .for_each(|(row, pair)| {
-                row[..rank].copy_from_slice(pair);
-                normalise(row);
-            });
+            .for_each(|(row, pair)| store_unit(row, pair));
     }
     vectors
+}
+
+/// `values` scaled to unit length, written as `f32` at the start of `row` (the rest left
+/// zero): word vectors are kept in `f32`, half the memory a comment's vector reads through.
+fn store_unit(row: &mut [f32], values: &[f64]) {
+    let norm = dot(values, values).sqrt();
+    if norm > 1e-12 {
+        for (r, v) in row.iter_mut().zip(values) {
+            *r = (v / norm) as f32;
+        }
+    }
 }
 
 /// How often each feature (word or pair, the rows) shares a comment with each word (the
@@ -249,7 +256,7 @@ impl Weights {
 
 /// A comment's unit vector (zero when it has no feature with a vector), from its features' ids
 /// ([`crate::text::Corpus::features`]; any [`GAP`] skipped).
-pub fn doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) -> Vec<f64> {
+pub fn doc_vector(doc: &[u32], words: &[f32], dims: usize, weights: &Weights) -> Vec<f64> {
     let mut out = vec![0.0; dims];
     doc_vector_into(doc, words, weights, &mut out, &mut Vec::new());
     out
@@ -259,7 +266,7 @@ pub fn doc_vector(doc: &[u32], words: &[f64], dims: usize, weights: &Weights) ->
 /// features: many comments, no allocation each.
 pub fn doc_vector_into(
     doc: &[u32],
-    words: &[f64],
+    words: &[f32],
     weights: &Weights,
     out: &mut [f64],
     scratch: &mut Vec<u32>,
@@ -280,7 +287,7 @@ pub fn doc_vector_into(
         let weight = (1.0 + f64::from(tf).ln()) * weights.idf[word as usize];
         let vector = &words[word as usize * dims..(word as usize + 1) * dims];
         for (o, v) in out.iter_mut().zip(vector) {
-            *o += weight * v;
+            *o += weight * f64::from(*v);
         }
     }
     normalise(out);

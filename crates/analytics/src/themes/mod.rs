@@ -90,8 +90,8 @@ pub struct Discovery {
 #[derive(Debug, Clone)]
 pub struct ThemeModel {
     pub(crate) vocabulary: Vocabulary,
-    /// `vocabulary × DIMENSIONS` word (and word pair) vectors.
-    pub(crate) words: Vec<f64>,
+    /// `vocabulary × DIMENSIONS` word (and word pair) vectors, unit length in `f32`.
+    pub(crate) words: Vec<f32>,
     pub(crate) weights: Weights,
     pub(crate) reading: Reading,
     /// `themes × DIMENSIONS`, in the order of [`Discovery::themes`].
