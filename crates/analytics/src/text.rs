@@ -254,42 +254,28 @@ impl Vocabulary {
     /// content words in the vocabulary, then those of its word pairs in the vocabulary, each
     /// pair once.
     pub fn encode_features(&self, text: &str) -> Vec<u32> {
-        let mut words = Vec::new();
         let mut pairs = Vec::new();
-        for clause in clauses(text) {
-            let content: Vec<Option<u32>> = borrowed_tokens(clause)
-                .filter(|w| !is_stopword(w))
-                .map(|w| self.id(&w))
-                .collect();
-            words.extend(content.iter().flatten());
-            for (i, j) in pair_positions(content.len()) {
-                if let (Some(a), Some(b)) = (content[i], content[j])
-                    && let Some(&pair) = self.pairs.get(&(a, b))
-                {
-                    pairs.push(pair);
-                }
-            }
-        }
+        let words = read_text(text, &mut pairs, |token| {
+            (self.id(token), !is_stopword(token))
+        });
+        let mut features: Vec<u32> = words
+            .into_iter()
+            .filter(|&id| id != GAP && !is_stopword(self.word(id)))
+            .collect();
+        let mut pairs: Vec<u32> = pairs
+            .iter()
+            .filter_map(|pair| self.pairs.get(pair).copied())
+            .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        words.extend(pairs);
-        words
+        features.extend(pairs);
+        features
     }
 
     /// A text's words as ids, as phrase counting reads them ([`Corpus::words`]): [`GAP`] for
     /// each word outside the vocabulary and between the text's phrase segments.
     pub fn encode_words(&self, text: &str) -> Vec<u32> {
-        let mut words = Vec::new();
-        for segment in clauses(text).flat_map(phrase_segments) {
-            let mut first = true;
-            for token in borrowed_tokens(segment) {
-                if std::mem::take(&mut first) && words.last().is_some_and(|&id| id != GAP) {
-                    words.push(GAP);
-                }
-                words.push(self.id(&token).unwrap_or(GAP));
-            }
-        }
-        words
+        read_text(text, &mut Vec::new(), |token| (self.id(token), false))
     }
 
     /// The words, in id order.
@@ -346,37 +332,22 @@ impl Vocabulary {
         let mut content_word: Vec<bool> = Vec::new();
         let mut docs: Vec<Vec<u32>> = Vec::with_capacity(distinct.len());
         let mut doc_pairs: Vec<Vec<u32>> = Vec::with_capacity(distinct.len());
-        let mut content: Vec<u32> = Vec::new();
+        let mut text_pairs: Vec<(u32, u32)> = Vec::new();
         for (index, text) in distinct.iter().enumerate() {
             let stamp = index as u32 + 1;
             let times = repeats[index];
-            let mut doc = Vec::new();
-            let mut its_pairs = Vec::new();
-            for clause in clauses(text) {
-                content.clear();
-                for segment in phrase_segments(clause) {
-                    let mut first = true;
-                    for raw in raw_tokens(segment) {
-                        let token = lowercase(raw);
-                        let (id, seen) = words.count(token.as_ref(), stamp, times);
-                        if seen == Seen::New {
-                            content_word.push(!is_stopword(&token));
-                        }
-                        // No phrase is read across a clause or a comma.
-                        if std::mem::take(&mut first) && doc.last().is_some_and(|&id| id != GAP) {
-                            doc.push(GAP);
-                        }
-                        doc.push(id);
-                        if content_word[id as usize] {
-                            content.push(id);
-                        }
-                    }
+            let doc = read_text(text, &mut text_pairs, |token| {
+                let (id, seen) = words.count(token, stamp, times);
+                if seen == Seen::New {
+                    content_word.push(!is_stopword(token));
                 }
-                for (i, j) in pair_positions(content.len()) {
-                    let (id, seen) = pairs.count(&(content[i], content[j]), stamp, times);
-                    if seen != Seen::InThisText {
-                        its_pairs.push(id);
-                    }
+                (Some(id), content_word[id as usize])
+            });
+            let mut its_pairs = Vec::with_capacity(text_pairs.len());
+            for pair in &text_pairs {
+                let (id, seen) = pairs.count(pair, stamp, times);
+                if seen != Seen::InThisText {
+                    its_pairs.push(id);
                 }
             }
             docs.push(doc);
@@ -522,6 +493,44 @@ const PHRASE_BREAKS: &[char] = &[',', '(', ')', '[', ']', '"', '/', '|', '–', 
 /// The stretches of a clause that phrases are read from, split where [`PHRASE_BREAKS`] are.
 fn phrase_segments(clause: &str) -> impl Iterator<Item = &str> {
     clause.split(PHRASE_BREAKS)
+}
+
+/// A text read as the vocabulary reads it — the one place that says where clauses and phrase
+/// segments end. `read` gives each lowercase token's id (`None` when unknown) and whether it is
+/// a content word. Returns the words in order, [`GAP`] for an unknown word and between phrase
+/// segments (no phrase is read across a clause or a comma); and, in `pairs` (cleared first, to be
+/// reused from text to text), the pairs of content words of each clause ([`pair_positions`]; an
+/// unknown content word takes its place but makes no pair), in order, repeats kept.
+fn read_text(
+    text: &str,
+    pairs: &mut Vec<(u32, u32)>,
+    mut read: impl FnMut(&str) -> (Option<u32>, bool),
+) -> Vec<u32> {
+    let mut words = Vec::new();
+    pairs.clear();
+    let mut content: Vec<Option<u32>> = Vec::new();
+    for clause in clauses(text) {
+        content.clear();
+        for segment in phrase_segments(clause) {
+            let mut first = true;
+            for raw in raw_tokens(segment) {
+                let (id, is_content) = read(lowercase(raw).as_ref());
+                if std::mem::take(&mut first) && !words.is_empty() {
+                    words.push(GAP);
+                }
+                words.push(id.unwrap_or(GAP));
+                if is_content {
+                    content.push(id);
+                }
+            }
+        }
+        for (i, j) in pair_positions(content.len()) {
+            if let (Some(a), Some(b)) = (content[i], content[j]) {
+                pairs.push((a, b));
+            }
+        }
+    }
+    words
 }
 
 /// Texts as word ids ([`GAP`] for words outside the vocabulary) and as features, each distinct
