@@ -220,35 +220,36 @@ pub fn compound(text: &str) -> Option<f64> {
         }
         (sum / (sum * sum + ALPHA).sqrt()).clamp(-1.0, 1.0)
     };
-    Some(python_round(compound, 4))
+    Some(python_round4(compound))
 }
 
 /// The reference's words-and-emoticons: a whitespace split, each word stripped of leading and
 /// trailing punctuation unless that leaves two characters or fewer (":)" stays).
 fn tokens<'a>(text: &str, lowered: &'a str) -> Vec<Token<'a>> {
-    let mut tokens = Vec::new();
+    // ASCII only (the caller checks): bytes are characters.
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::with_capacity(bytes.len() / 4);
     let mut start = 0;
-    for (end, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        if !is_py_space(c) {
+    for end in 0..=bytes.len() {
+        if end < bytes.len() && !is_py_space(char::from(bytes[end])) {
             continue;
         }
         if end > start {
-            let word = &text[start..end];
-            let stripped = word.trim_matches(|c: char| c.is_ascii_punctuation());
-            let (from, to) = if stripped.len() <= 2 {
-                (start, end)
-            } else {
-                let from = start + (stripped.as_ptr() as usize - word.as_ptr() as usize);
-                (from, from + stripped.len())
-            };
-            let bytes = &text.as_bytes()[from..to];
+            let (mut from, mut to) = (start, end);
+            while from < to && bytes[from].is_ascii_punctuation() {
+                from += 1;
+            }
+            while to > from && bytes[to - 1].is_ascii_punctuation() {
+                to -= 1;
+            }
+            if to - from <= 2 {
+                (from, to) = (start, end);
+            }
+            let word = &bytes[from..to];
             tokens.push(Token {
                 lower: &lowered[from..to],
-                is_upper: bytes.iter().any(u8::is_ascii_uppercase)
-                    && !bytes.iter().any(u8::is_ascii_lowercase),
+                is_upper: word.iter().any(u8::is_ascii_uppercase)
+                    && !word.iter().any(u8::is_ascii_lowercase),
             });
         }
         start = end + 1;
@@ -487,10 +488,23 @@ fn punctuation_emphasis(text: &str) -> f64 {
     bangs as f64 * EP_STEP + question_amplifier
 }
 
-/// CPython's `round(value, digits)`: the exact binary value rounded to `digits` decimals (ties to
-/// even), which is what Rust's fixed-precision formatting does, read back as the nearest f64.
-fn python_round(value: f64, digits: usize) -> f64 {
-    format!("{value:.digits$}").parse().unwrap_or(value)
+/// CPython's `round(value, 4)`: the exact binary value rounded to four decimals (ties to even),
+/// which is what Rust's fixed-precision formatting does, read back as the nearest f64.
+///
+/// Formatting costs more than the rest of a short comment's scoring, so it is kept for values
+/// near a tie. Elsewhere `value · 10⁴`, off the exact product by at most half a unit in its
+/// last place (under 10⁻¹² for a score in [−1, 1]), rounds to the same whole number `n` as the
+/// exact value does, and `n / 10⁴` — both exact in binary, the quotient correctly rounded — is
+/// the f64 nearest to the decimal, as parsing it gives (test
+/// `python_round_matches_formatting`).
+fn python_round4(value: f64) -> f64 {
+    let scaled = value * 1e4;
+    let fraction = scaled - scaled.floor();
+    if value.abs() <= 1.0 && (fraction - 0.5).abs() > 1e-6 {
+        scaled.round() / 1e4
+    } else {
+        format!("{value:.4}").parse().unwrap_or(value)
+    }
 }
 
 #[cfg(test)]
@@ -672,6 +686,32 @@ mod tests {
 
     /// CPython's `sum([9, -2.6, -1.6])` is 0x4013333333333334, `sum([9.0, -2.6, -1.6])`
     /// 0x4013333333333333: the int-to-float step is one plain addition (vader-parity's probe).
+    #[test]
+    fn python_round_matches_formatting() {
+        let by_formatting = |v: f64| -> f64 { format!("{v:.4}").parse().unwrap() };
+        let mut rng = SplitMix64::new(11);
+        let mut values: Vec<f64> = (0..200_000).map(|_| rng.unit() * 2.0 - 1.0).collect();
+        // Ties and values a rounding error away from them, both signs.
+        for n in -20_000..=20_000 {
+            let tie = (f64::from(n) + 0.5) / 1e4;
+            values.extend([
+                tie,
+                tie.next_up(),
+                tie.next_down(),
+                -tie,
+                f64::from(n) / 2e4,
+            ]);
+        }
+        values.extend([0.0, -0.0, 1.0, -1.0, 0.99995, -0.99995, 0.00005, -0.00005]);
+        for v in values.into_iter().filter(|v| v.abs() <= 1.0) {
+            assert_eq!(
+                python_round4(v).to_bits(),
+                by_formatting(v).to_bits(),
+                "{v:e}"
+            );
+        }
+    }
+
     #[test]
     fn python_sum_adds_a_leading_int_run_like_cpython() {
         let int = |value| Valence {
