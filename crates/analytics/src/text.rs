@@ -490,6 +490,11 @@ fn clauses(text: &str) -> impl Iterator<Item = &str> {
 /// broken, damaged" holds no phrase "broken damaged"), though a word pair may be.
 const PHRASE_BREAKS: &[char] = &[',', '(', ')', '[', ']', '"', '/', '|', '–', '—', '…'];
 
+/// Words that open a clause of their own: a label's phrase is never read across them either
+/// ("the refund was processed but the money never came" holds no phrase "processed but the
+/// money"). They are function words ([`STOPWORDS`]), so no word pair or feature is lost.
+const CLAUSE_WORDS: &[&str] = &["but", "because"];
+
 /// The stretches of a clause that phrases are read from, split where [`PHRASE_BREAKS`] are.
 fn phrase_segments(clause: &str) -> impl Iterator<Item = &str> {
     clause.split(PHRASE_BREAKS)
@@ -514,11 +519,14 @@ fn read_text(
         for segment in phrase_segments(clause) {
             let mut first = true;
             for raw in raw_tokens(segment) {
-                let (id, is_content) = read(lowercase(raw).as_ref());
+                let lower = lowercase(raw);
+                let (id, is_content) = read(lower.as_ref());
                 if std::mem::take(&mut first) && !words.is_empty() {
                     words.push(GAP);
                 }
-                words.push(id.unwrap_or(GAP));
+                // A clause word is a gap: the phrase before it ends there, the next begins after.
+                let opens_clause = CLAUSE_WORDS.contains(&lower.as_ref());
+                words.push(if opens_clause { GAP } else { id.unwrap_or(GAP) });
                 if is_content {
                     content.push(id);
                 }
@@ -700,6 +708,24 @@ mod tests {
         let mut freq = v.doc_freq.clone();
         freq.push(2);
         assert!(Vocabulary::from_words(broken, freq).is_none());
+    }
+
+    #[test]
+    fn no_phrase_is_read_across_a_word_that_opens_a_clause() {
+        let text = "the refund was processed but the money never came";
+        let (v, docs) = Vocabulary::encode_corpus([text, text], 1);
+        let id = |w: &str| v.id(w).unwrap();
+        let words = docs.words(0);
+        // "but" is a gap, in the corpus and in a new text alike; the words around it are kept.
+        assert_eq!(words[3..6], [id("processed"), GAP, id("the")]);
+        assert_eq!(v.encode_words(text), words);
+        // Features are untouched: "processed money" is still a pair of the sentence, and a
+        // clause word is a function word, never a feature.
+        assert!(CLAUSE_WORDS.iter().all(|w| is_stopword(w)));
+        assert!(
+            v.encode_features(text)
+                .contains(&v.id("processed money").unwrap())
+        );
     }
 
     #[test]
