@@ -495,6 +495,26 @@ const PHRASE_BREAKS: &[char] = &[',', '(', ')', '[', ']', '"', '/', '|', '–', 
 /// money"). They are function words ([`STOPWORDS`]), so no word pair or feature is lost.
 const CLAUSE_WORDS: &[&str] = &["but", "because"];
 
+/// Words that, after "and", begin a clause of its own ("I was billed and nobody called back"
+/// holds no phrase "billed and nobody"), where "and" between two words ("quick and easy") does
+/// not: the "and" is then a gap too.
+const CLAUSE_SUBJECTS: &[&str] = &[
+    "i",
+    "we",
+    "you",
+    "he",
+    "she",
+    "it",
+    "they",
+    "nobody",
+    "nothing",
+    "someone",
+    "somebody",
+    "everyone",
+    "everybody",
+    "then",
+];
+
 /// The stretches of a clause that phrases are read from, split where [`PHRASE_BREAKS`] are.
 fn phrase_segments(clause: &str) -> impl Iterator<Item = &str> {
     clause.split(PHRASE_BREAKS)
@@ -518,14 +538,20 @@ fn read_text(
         content.clear();
         for segment in phrase_segments(clause) {
             let mut first = true;
-            for raw in raw_tokens(segment) {
+            let mut tokens = raw_tokens(segment).peekable();
+            while let Some(raw) = tokens.next() {
                 let lower = lowercase(raw);
                 let (id, is_content) = read(lower.as_ref());
                 if std::mem::take(&mut first) && !words.is_empty() {
                     words.push(GAP);
                 }
-                // A clause word is a gap: the phrase before it ends there, the next begins after.
-                let opens_clause = CLAUSE_WORDS.contains(&lower.as_ref());
+                // A word that opens a clause is a gap: the phrase before it ends there, the next
+                // begins after.
+                let opens_clause = CLAUSE_WORDS.contains(&lower.as_ref())
+                    || (lower == "and"
+                        && tokens.peek().is_some_and(|next| {
+                            CLAUSE_SUBJECTS.contains(&lowercase(next).as_ref())
+                        }));
                 words.push(if opens_clause { GAP } else { id.unwrap_or(GAP) });
                 if is_content {
                     content.push(id);
@@ -721,11 +747,22 @@ mod tests {
         assert_eq!(v.encode_words(text), words);
         // Features are untouched: "processed money" is still a pair of the sentence, and a
         // clause word is a function word, never a feature.
-        assert!(CLAUSE_WORDS.iter().all(|w| is_stopword(w)));
+        assert!(CLAUSE_WORDS.iter().all(|w| is_stopword(w)) && is_stopword("and"));
         assert!(
             v.encode_features(text)
                 .contains(&v.id("processed money").unwrap())
         );
+        // "and" before a clause's subject is a gap; "and" between two words is not.
+        let text = "I was billed and nobody called back, quick and easy";
+        let (v, docs) = Vocabulary::encode_corpus([text, text], 1);
+        let id = |w: &str| v.id(w).unwrap();
+        let words = docs.words(0);
+        assert_eq!(words[2..5], [id("billed"), GAP, id("nobody")]);
+        assert_eq!(
+            words[words.len() - 3..],
+            [id("quick"), id("and"), id("easy")]
+        );
+        assert_eq!(v.encode_words(text), words);
     }
 
     #[test]
