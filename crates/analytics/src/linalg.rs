@@ -303,6 +303,7 @@ pub fn truncated_svd(
     power: usize,
     seed: u64,
 ) -> (Vec<f64>, Vec<f64>) {
+    use rayon::prelude::*;
     let width = (rank + oversample).min(m.rows).min(m.cols).max(1);
     let mut rng = SplitMix64::new(seed);
     let omega: Vec<f64> = (0..m.cols * width).map(|_| rng.normal()).collect();
@@ -325,7 +326,6 @@ pub fn truncated_svd(
     let rank = rank.min(width);
     let sigma: Vec<f64> = values[..rank].iter().map(|v| v.max(0.0).sqrt()).collect();
     // U = Q · U_B.
-    use rayon::prelude::*;
     let mut u = vec![0.0; m.rows * rank];
     u.par_chunks_exact_mut(rank)
         .zip(q.par_chunks_exact(width))

@@ -522,8 +522,9 @@ fn phrase_segments(clause: &str) -> impl Iterator<Item = &str> {
 
 /// A text read as the vocabulary reads it — the one place that says where clauses and phrase
 /// segments end. `read` gives each lowercase token's id (`None` when unknown) and whether it is
-/// a content word. Returns the words in order, [`GAP`] for an unknown word and between phrase
-/// segments (no phrase is read across a clause or a comma); and, in `pairs` (cleared first, to be
+/// a content word. Returns the words in order, [`GAP`] for an unknown word, between phrase
+/// segments and for a word that opens a clause (no phrase is read across a clause, a comma or
+/// a "but": [`CLAUSE_WORDS`], [`CLAUSE_SUBJECTS`]); and, in `pairs` (cleared first, to be
 /// reused from text to text), the pairs of content words of each clause ([`pair_positions`]; an
 /// unknown content word takes its place but makes no pair), in order, repeats kept.
 fn read_text(
