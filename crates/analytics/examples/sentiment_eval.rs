@@ -57,7 +57,7 @@ fn main() {
             let correct = s
                 .iter()
                 .zip(&human)
-                .filter(|(x, h)| x.label == Label::of(**h))
+                .filter(|(x, h)| x.label == Label::cut(**h, -0.05, 0.05))
                 .count();
             (spearman(&scores, &human), correct as f64 / s.len() as f64)
         };

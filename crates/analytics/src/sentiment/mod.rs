@@ -6,30 +6,54 @@
 //! scored by [`vader`], a faster transcription of the same rules that gives `vader-parity`'s
 //! compound bit for bit (tested there).
 //!
-//! On top sits a **customer-experience layer**. General-purpose sentiment reads "I have been
-//! waiting three weeks for my refund" as neutral: no sentiment word. In feedback it is a
-//! complaint. The layer recognises complaint language — waiting and delays, cancellations,
-//! being transferred or passed around, repeating oneself, refunds not received, things lost,
-//! broken, missing or never arrived, charged twice, "still", "again", "third time" — and adds
-//! its negative valence to VADER's, in VADER's own unnormalised units, before the same
-//! normalisation to [−1, 1]. A cue preceded by a negation ("not late", "no delay", "nothing
-//! missing") is ignored.
+//! VADER reads general text well and customer complaints badly: "@united" is praise to it (the
+//! word "united" is in its lexicon), so is "Help?", "thanks" and "please" in a complaint, and a
+//! stated problem with no emotion word ("can't check in", "no one answering") is neutral. On
+//! top of it sits the **customer-experience model** (`model.rs`), a small log-linear model of
+//! three classes over what a customer's text does:
 //!
-//! Labels use VADER's thresholds: ≥ 0.05 positive, ≤ −0.05 negative, otherwise neutral.
+//! - each sentence cleaned of @handles, links and a brand's hashtags, then scored by VADER
+//!   without its politeness words, plus the **complaint layer** (`cues.rs`: waiting, never
+//!   arrived, transferred, charged twice, "third time" — valence added in VADER's own units, a
+//!   cue after a negation ignored); the record reads the mean, the lowest, the highest and the
+//!   last sentence, so one angry sentence in a polite message is not washed out;
+//! - counts of cue families written here: asking for help, stating a problem, politeness,
+//!   sarcasm (#sarcasm, "thanks for nothing", eye-roll and angry emoji), question marks and
+//!   exclamations;
+//! - the text's words and adjacent word pairs, weighted by training.
+//!
+//! The score is P(positive) − P(negative); the labels cut it at two thresholds chosen on data.
+//! The weights are learned from labelled complaints by `examples/sentiment_train.rs` and ship in
+//! `data/cx_sentiment/` (provenance and the evaluation held out by company in docs/analytics.md).
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
 use vader_parity::SentimentIntensityAnalyzer;
 
-use crate::text::lowercase;
-use vader::ALPHA;
-
+mod cues;
+mod features;
+pub mod model;
+pub mod train;
 pub mod vader;
 
+pub use cues::complaint_valence;
+pub use model::{Model, ModelError};
+
 static VADER: LazyLock<SentimentIntensityAnalyzer> = LazyLock::new(SentimentIntensityAnalyzer::new);
+
+/// The shipped model's file.
+const MODEL_FILE: &str = include_str!("../../data/cx_sentiment/model.tsv");
+
+static MODEL: LazyLock<Model> = LazyLock::new(|| {
+    // The file is part of the binary and a test reads it: it cannot be missing or malformed.
+    Model::from_tsv(MODEL_FILE).unwrap_or_else(|e| panic!("the shipped {e}"))
+});
+
+/// The shipped sentiment model.
+pub fn shipped_model() -> &'static Model {
+    &MODEL
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,10 +64,16 @@ pub enum Label {
 }
 
 impl Label {
+    /// The label of a score of the shipped model, at its thresholds.
     pub fn of(score: f64) -> Self {
-        if score >= 0.05 {
+        Self::cut(score, MODEL.negative, MODEL.positive)
+    }
+
+    /// The label of a score cut at `negative` and `positive` (at or below, at or above).
+    pub fn cut(score: f64, negative: f64, positive: f64) -> Self {
+        if score >= positive {
             Self::Positive
-        } else if score <= -0.05 {
+        } else if score <= negative {
             Self::Negative
         } else {
             Self::Neutral
@@ -57,6 +87,16 @@ impl Label {
             Self::Positive => "positive",
         }
     }
+
+    /// The label of a name as data sets write it ("negative", "neutral", "positive").
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "negative" => Some(Self::Negative),
+            "neutral" => Some(Self::Neutral),
+            "positive" => Some(Self::Positive),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -66,15 +106,6 @@ pub struct Sentiment {
     pub label: Label,
 }
 
-impl Sentiment {
-    fn from_score(score: f64) -> Self {
-        Self {
-            score,
-            label: Label::of(score),
-        }
-    }
-}
-
 /// A sentence and its sentiment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SentenceSentiment {
@@ -82,229 +113,58 @@ pub struct SentenceSentiment {
     pub sentiment: Sentiment,
 }
 
-/// Complaint cues: a phrase (lowercase words, matched on word boundaries) and its valence in
-/// VADER units (a strongly negative word such as "horrible" is about −2.5).
-const CX_CUES: &[(&str, f64)] = &[
-    // Waiting and delays.
-    ("still waiting", -2.0),
-    ("still not", -1.5),
-    ("still no", -1.5),
-    ("still haven't", -1.8),
-    ("still hasn't", -1.8),
-    ("waiting", -0.9),
-    ("waited", -0.9),
-    ("on hold", -1.2),
-    ("delay", -1.2),
-    ("delayed", -1.4),
-    ("delays", -1.2),
-    ("late", -1.6),
-    ("overdue", -1.2),
-    ("took weeks", -1.5),
-    ("took ages", -1.5),
-    ("took forever", -1.6),
-    ("takes forever", -1.6),
-    ("pushed back", -1.2),
-    ("rescheduled", -0.9),
-    // Broken promises and service failures.
-    ("cancelled", -1.0),
-    ("canceled", -1.0),
-    ("never arrived", -2.2),
-    ("never came", -2.0),
-    ("never showed", -2.0),
-    ("never received", -2.2),
-    ("not received", -2.0),
-    ("haven't received", -2.0),
-    ("hasn't arrived", -2.0),
-    ("not arrived", -2.0),
-    ("didn't arrive", -2.0),
-    ("no show", -1.8),
-    ("nobody came", -2.0),
-    ("no one came", -2.0),
-    ("nobody called", -1.8),
-    ("no one called", -1.8),
-    ("nobody answers", -1.8),
-    ("no response", -1.5),
-    ("no reply", -1.5),
-    ("no update", -1.4),
-    ("no updates", -1.4),
-    ("cut off", -1.2),
-    // Being passed around and repeating oneself.
-    ("transferred", -1.2),
-    ("passed around", -1.8),
-    ("passed between", -1.8),
-    ("bounced between", -1.8),
-    ("repeat myself", -1.8),
-    ("explain again", -1.5),
-    ("chase", -1.2),
-    ("chasing", -1.2),
-    ("chased", -1.2),
-    // Money.
-    ("charged twice", -2.2),
-    ("double charged", -2.2),
-    ("overcharged", -2.0),
-    ("refund", -0.6),
-    ("no refund", -2.0),
-    ("still no refund", -1.0),
-    ("wrong", -1.2),
-    // Things.
-    ("lost", -1.2),
-    ("broken", -1.6),
-    ("broke", -1.5),
-    ("damaged", -1.6),
-    ("missing", -1.4),
-    ("faulty", -1.6),
-    ("defective", -1.6),
-    ("scratched", -1.3),
-    ("cracked", -1.3),
-    // Repetition.
-    ("again", -0.6),
-    ("second time", -1.0),
-    ("third time", -1.5),
-    ("fourth time", -1.8),
-    ("every time", -0.6),
-];
-
-const NEGATORS: &[&str] = &[
-    "not", "no", "never", "without", "nothing", "isn't", "wasn't", "weren't", "aren't", "didn't",
-    "don't", "doesn't", "hardly", "barely", "nor",
-];
-
-/// Lowercase words with their apostrophes kept ("wasn't"), for cue matching. Words already
-/// lowercase with a plain apostrophe (most) are borrowed, not copied.
-fn words(text: &str) -> Vec<Cow<'_, str>> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            if w.contains('’') {
-                Cow::Owned(w.replace('’', "'").to_lowercase())
-            } else {
-                lowercase(w)
-            }
-        })
-        .collect()
-}
-
-/// Cues as word lists with their valence, by first word.
-type CueIndex = HashMap<&'static str, Vec<(Vec<&'static str>, f64)>, foldhash::fast::FixedState>;
-
-/// The cues as word lists, indexed by their first word (built once).
-static CUE_INDEX: LazyLock<CueIndex> = LazyLock::new(|| {
-    let mut index = CueIndex::default();
-    for (phrase, valence) in CX_CUES {
-        let words: Vec<&'static str> = phrase.split(' ').collect();
-        index.entry(words[0]).or_default().push((words, *valence));
-    }
-    index
-});
-
-/// The complaint valence of a text: the sum of its cues, longest match first at each word, a
-/// cue after a negation (within three words) ignored. As in VADER, "but" shifts the weight to
-/// what follows it: cues before it count half, cues after it one and a half.
-pub fn complaint_valence(text: &str) -> f64 {
-    let words = words(text);
-    let but = words.iter().position(|w| w.as_ref() == "but");
-    let weight = |i: usize| match but {
-        Some(b) if i < b => 0.5,
-        Some(b) if i > b => 1.5,
-        _ => 1.0,
-    };
-    let mut total = 0.0;
-    let mut i = 0;
-    while i < words.len() {
-        let best = CUE_INDEX.get(words[i].as_ref()).and_then(|cues| {
-            cues.iter()
-                .filter(|(parts, _)| {
-                    words.get(i..i + parts.len()).is_some_and(|window| {
-                        window.iter().zip(parts).all(|(w, p)| w.as_ref() == *p)
-                    })
-                })
-                .map(|(parts, valence)| (parts.len(), *valence))
-                .max_by_key(|(len, _)| *len)
-        });
-        match best {
-            Some((len, valence)) => {
-                let negated = words[i.saturating_sub(3)..i]
-                    .iter()
-                    .any(|w| NEGATORS.contains(&w.as_ref()))
-                    // A cue that starts with its own negation ("no refund") is the complaint.
-                    && !NEGATORS.iter().any(|n| words[i].as_ref() == *n);
-                if !negated {
-                    total += valence * weight(i);
-                }
-                i += len;
-            }
-            None => i += 1,
-        }
-    }
-    total
-}
-
 /// VADER's compound for a text: the fast scorer where it applies, `vader-parity` otherwise.
-fn vader_compound(text: &str) -> f64 {
+pub(crate) fn vader_compound(text: &str) -> f64 {
     vader::compound(text).unwrap_or_else(|| VADER.polarity_scores(text).compound)
 }
 
-/// VADER's compound for a text, with the complaint layer added.
-fn score_text(text: &str) -> f64 {
-    let compound = vader_compound(text);
-    let cx = complaint_valence(text);
-    if cx == 0.0 {
-        return compound;
+fn labelled(score: f64) -> Sentiment {
+    Sentiment {
+        score,
+        label: Label::of(score),
     }
-    // Back to VADER's unnormalised sum, add the complaint valence, normalise again.
-    let c = compound.clamp(-0.9999, 0.9999);
-    let raw = c * (ALPHA / (1.0 - c * c)).sqrt();
-    let adjusted = raw + cx;
-    adjusted / (adjusted * adjusted + ALPHA).sqrt()
 }
 
-/// The sentiment of a whole record.
+const NEUTRAL: Sentiment = Sentiment {
+    score: 0.0,
+    label: Label::Neutral,
+};
+
+/// The sentiment of a whole record (a text with no words is neutral).
 pub fn sentiment(text: &str) -> Sentiment {
-    Sentiment::from_score(score_text(text))
+    let reading = features::read_text(text);
+    if reading.whole.words.is_empty() {
+        return NEUTRAL;
+    }
+    labelled(MODEL.record_score(&reading))
 }
 
-/// VADER alone, for comparison in the evaluation.
+/// VADER alone, with VADER's thresholds (±0.05), for comparison in the evaluation.
 pub fn vader_only(text: &str) -> Sentiment {
-    Sentiment::from_score(vader_compound(text))
+    let score = vader_compound(text);
+    Sentiment {
+        score,
+        label: Label::cut(score, -0.05, 0.05),
+    }
 }
 
 /// Each sentence of a text with its sentiment. Sentences end at `.`, `!`, `?` or a line break
 /// (runs such as `!!!` or `?!` stay with their sentence, where VADER reads them as emphasis).
 pub fn sentences(text: &str) -> Vec<SentenceSentiment> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if matches!(b, b'.' | b'!' | b'?' | b'\n') {
-            let mut end = i + 1;
-            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
-                end += 1;
+    features::sentence_spans(text)
+        .into_iter()
+        .map(|s| {
+            let reading = features::read_sentence(text, s);
+            SentenceSentiment {
+                text: s.to_owned(),
+                sentiment: if reading.words.is_empty() {
+                    NEUTRAL
+                } else {
+                    labelled(MODEL.score(&reading))
+                },
             }
-            // "3.5" and "e.g." are not sentence ends: a full stop must be followed by space.
-            let boundary = b != b'.' || end >= bytes.len() || bytes[end].is_ascii_whitespace();
-            if boundary {
-                push_sentence(&mut out, &text[start..end]);
-                start = end;
-            }
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    push_sentence(&mut out, &text[start..]);
-    out
-}
-
-fn push_sentence(out: &mut Vec<SentenceSentiment>, text: &str) {
-    let text = text.trim();
-    if text.chars().any(char::is_alphanumeric) {
-        out.push(SentenceSentiment {
-            text: text.to_owned(),
-            sentiment: sentiment(text),
-        });
-    }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -342,6 +202,74 @@ mod tests {
         }
     }
 
+    /// The complaints that VADER reads as praise or as neutral, from real tweets to airlines
+    /// and their like (issue 21), and plain compliments that must stay positive.
+    #[test]
+    fn customer_complaints_read_as_complaints() {
+        let complaints = [
+            "HELP!",
+            "Help?",
+            "@united Help?",
+            "Thank you for nothing",
+            "Please fix the app, I still cannot log in",
+            "I was so excited about this trip but I'm having a hard time getting my bags back",
+            "This is awesome. #sarcasm",
+            "Called your service line and was hung up on",
+            "No one answering",
+            "@AmericanAir no one answering the phone for two hours",
+            "Your chat support is not working",
+            "Why is the site down?",
+            "I can't check in or add a bag",
+            "You messed up my seating again \u{1f621}",
+            "@united still no refund",
+        ];
+        for text in complaints {
+            let s = sentiment(text);
+            assert_eq!(s.label, Label::Negative, "{text}: {s:?}");
+        }
+        for text in [
+            "the installer was friendly and quick",
+            "@united thanks, the crew was wonderful",
+            "Great service, thank you!",
+        ] {
+            let s = sentiment(text);
+            assert_eq!(s.label, Label::Positive, "{text}: {s:?}");
+        }
+        // A handle is not a sentiment word: "@united" alone says nothing.
+        assert_eq!(sentiment("@united").label, Label::Neutral);
+    }
+
+    #[test]
+    fn one_angry_sentence_is_not_washed_out_by_politeness() {
+        let text = "Thanks for the quick reply. Please pass on my thanks to the crew. \
+                    But my bag has been lost for five days and nobody answers the phone.";
+        let s = sentiment(text);
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+        let split = sentences(text);
+        assert_eq!(split.len(), 3);
+        assert_eq!(split[2].sentiment.label, Label::Negative);
+    }
+
+    #[test]
+    fn the_shipped_model_reads_back_as_written() {
+        let model = shipped_model();
+        assert!(model.sparse_len() > 1000, "words and pairs learned");
+        assert!(model.negative < 0.0 && model.positive > 0.0);
+        let again = Model::from_tsv(&model.to_tsv("test")).expect("reads back");
+        for text in [
+            "Still waiting for my refund",
+            "Lovely crew, thank you",
+            "ok",
+        ] {
+            let reading = features::read_sentence(text, text);
+            assert!((again.score(&reading) - model.score(&reading)).abs() < 1e-3);
+        }
+        let broken = "dense\tbias\t1\t2\n";
+        let err = Model::from_tsv(broken).expect_err("a short row");
+        assert_eq!(err.line, 1);
+        assert!(Model::from_tsv("word\ta\t1\t2\tx\n").is_err());
+    }
+
     #[test]
     fn complaints_without_sentiment_words_are_negative() {
         let complaints = [
@@ -376,10 +304,9 @@ mod tests {
             complaint_valence("no refund yet") < -1.5,
             "a cue that is a negation counts"
         );
-        assert_eq!(
-            sentiment("The sofa is lovely").score,
-            vader_only("The sofa is lovely").score
-        );
+        // Praise with no complaint in it stays praise (the score is no longer VADER's alone:
+        // half of it is the model's).
+        assert_eq!(sentiment("The sofa is lovely").label, Label::Positive);
         assert_eq!(sentiment("").label, Label::Neutral);
     }
 

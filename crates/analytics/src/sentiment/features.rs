@@ -1,0 +1,375 @@
+//! What the sentiment model reads of a text: its sentences, cleaned of handles and links, each
+//! scored by VADER with the complaint layer; the cue families' counts; and its words and word
+//! pairs. Features are computed the same way for training and for scoring.
+
+use std::borrow::Cow;
+
+use super::cues::{self, HELP, POLITENESS, PROBLEM, SARCASM};
+use super::vader_compound;
+use crate::sentiment::vader::ALPHA;
+
+/// The dense features, in the order of the model's rows (names as the model file writes them).
+pub(crate) const DENSE_NAMES: [&str; 15] = [
+    "bias",
+    "score_whole",
+    "score_min",
+    "score_max",
+    "score_last",
+    "politeness",
+    "help",
+    "problem",
+    "sarcasm",
+    "question_marks",
+    "exclamations",
+    "sarcasm_x_praise",
+    "politeness_x_problem",
+    "short",
+    "complaint_valence",
+];
+pub(crate) const DENSE: usize = DENSE_NAMES.len();
+
+/// A text as the model reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct Reading {
+    pub dense: [f64; DENSE],
+    /// Lowercase words of the cleaned text in order, sentence by sentence; `None` between
+    /// sentences (no word pair is read across them).
+    pub words: Vec<Option<String>>,
+}
+
+/// Hashtags that mark sarcasm: read as the word "sarcasm".
+const SARCASM_TAGS: &[&str] = &[
+    "sarcasm",
+    "sarcastic",
+    "not",
+    "notreally",
+    "irony",
+    "eyeroll",
+    "smh",
+];
+
+/// The @handles of a text, lowercase without the `@` (the brand addressed, other customers).
+fn handles(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter_map(|chunk| chunk.strip_prefix('@'))
+        .map(|h| {
+            h.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                .to_lowercase()
+        })
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+/// A sentence without what names someone rather than says something: @handles, links, "RT",
+/// and hashtags of a handle in the text ("@united … #united"). A sarcasm hashtag ("#sarcasm",
+/// "#not") becomes the word "sarcasm"; any other hashtag is read as its word ("#fail").
+fn clean<'a>(sentence: &'a str, handles: &[String]) -> Cow<'a, str> {
+    let plain = !sentence.contains(['@', '#'])
+        && !sentence.contains("http")
+        && !sentence.contains("www.")
+        && !sentence.contains("RT");
+    if plain {
+        return Cow::Borrowed(sentence);
+    }
+    let mut out = String::with_capacity(sentence.len());
+    for chunk in sentence.split_whitespace() {
+        let lower_start = chunk.get(..8).unwrap_or(chunk).to_ascii_lowercase();
+        if chunk.starts_with('@')
+            || chunk == "RT"
+            || lower_start.starts_with("http://")
+            || lower_start.starts_with("https://")
+            || lower_start.starts_with("www.")
+        {
+            continue;
+        }
+        let word = if let Some(tag) = chunk.strip_prefix('#') {
+            let core = tag.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            let lower = core.to_lowercase();
+            if SARCASM_TAGS.contains(&lower.as_str()) {
+                Cow::Owned(format!("sarcasm{}", &tag[core.len()..]))
+            } else if handles.contains(&lower) || lower.is_empty() {
+                continue;
+            } else {
+                Cow::Borrowed(tag)
+            }
+        } else {
+            Cow::Borrowed(chunk)
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    Cow::Owned(out)
+}
+
+/// Complaint valence (VADER units) of a sentence that is a plea for help ("HELP!", "Help?",
+/// "please help me"), and of a sarcastic one.
+const PLEA_VALENCE: f64 = -4.0;
+const SARCASM_VALENCE: f64 = -1.5;
+
+/// Words a plea for help is made of: "help" or "sos" with at most these beside it.
+const PLEA_WORDS: &[&str] = &[
+    "help", "sos", "me", "us", "please", "pls", "plz", "anyone", "someone", "somebody", "i",
+    "need", "needed", "we", "your", "urgent", "asap",
+];
+
+/// Whether a sentence is a plea for help and nothing else.
+fn is_plea(words: &[Cow<'_, str>]) -> bool {
+    words.iter().any(|w| w == "help" || w == "sos")
+        && words.iter().all(|w| PLEA_WORDS.contains(&w.as_ref()))
+}
+
+/// `text` without its politeness words ("Thanks!", "please") and requests for help ("help"),
+/// which VADER reads as praise.
+fn without_courtesy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for chunk in text.split_whitespace() {
+        let core = chunk.trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = core.to_lowercase();
+        if cues::is_politeness(&lower) || lower == "help" {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(chunk);
+    }
+    out
+}
+
+/// VADER's compound with the complaint valence added in VADER's unnormalised units.
+pub(crate) fn layer_score(compound: f64, complaint: f64) -> f64 {
+    if complaint == 0.0 {
+        return compound;
+    }
+    let c = compound.clamp(-0.9999, 0.9999);
+    let raw = c * (ALPHA / (1.0 - c * c)).sqrt();
+    let adjusted = raw + complaint;
+    adjusted / (adjusted * adjusted + ALPHA).sqrt()
+}
+
+/// The sentences of a text, trimmed, those with at least one letter or digit. Sentences end at
+/// `.`, `!`, `?` or a line break (runs such as `!!!` or `?!` stay with their sentence, where
+/// VADER reads them as emphasis); a full stop not followed by space ("3.5", "e.g.") does not end
+/// one.
+pub(crate) fn sentence_spans(text: &str) -> Vec<&str> {
+    fn push<'a>(out: &mut Vec<&'a str>, s: &'a str) {
+        let s = s.trim();
+        if s.chars().any(char::is_alphanumeric) {
+            out.push(s);
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if matches!(b, b'.' | b'!' | b'?' | b'\n') {
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?') {
+                end += 1;
+            }
+            let boundary = b != b'.' || end >= bytes.len() || bytes[end].is_ascii_whitespace();
+            if boundary {
+                push(&mut out, &text[start..end]);
+                start = end;
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    push(&mut out, &text[start..]);
+    out
+}
+
+/// What one sentence contributes to a reading.
+#[derive(Debug, Clone)]
+struct Part {
+    score: f64,
+    polite: usize,
+    help: usize,
+    problem: usize,
+    sarcasm: usize,
+    questions: usize,
+    exclamations: usize,
+    complaint: f64,
+    words: Vec<String>,
+}
+
+/// A text read whole and sentence by sentence (sentence readings only when it has more than
+/// one): each sentence is read once and the whole is put together from them.
+#[derive(Debug, Clone)]
+pub(crate) struct TextReading {
+    pub whole: Reading,
+    pub sentences: Vec<Reading>,
+}
+
+/// The model's reading of `text` whole and per sentence.
+pub(crate) fn read_text(text: &str) -> TextReading {
+    let parts = parts(text, &sentence_spans(text));
+    if parts.len() <= 1 {
+        return TextReading {
+            whole: combine(parts.iter(), None),
+            sentences: Vec::new(),
+        };
+    }
+    // VADER's intensity adds up over a text ("Love it! Best day ever!"): the whole text is
+    // scored as one too, not only as the mean of its sentences.
+    let handles = handles_of(text);
+    let whole = part(text, &handles, false).map(|p| p.score);
+    TextReading {
+        whole: combine(parts.iter(), whole),
+        sentences: parts
+            .iter()
+            .map(|p| combine(std::iter::once(p), None))
+            .collect(),
+    }
+}
+
+/// The model's reading of one sentence of `text` (the text gives the handles and hashtags).
+pub(crate) fn read_sentence(text: &str, sentence: &str) -> Reading {
+    combine(parts(text, &[sentence]).iter(), None)
+}
+
+fn handles_of(text: &str) -> Vec<String> {
+    if text.contains('@') {
+        handles(text)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The parts of the sentences `sentences` of `text` that hold a word.
+fn parts(text: &str, sentences: &[&str]) -> Vec<Part> {
+    let handles = handles_of(text);
+    // A sarcasm hashtag ("#sarcasm", "#not") speaks for the whole text, wherever it stands.
+    let tagged_sarcasm = text.contains('#')
+        && text.split_whitespace().any(|chunk| {
+            chunk.strip_prefix('#').is_some_and(|tag| {
+                let core = tag.trim_end_matches(|c: char| !c.is_alphanumeric());
+                SARCASM_TAGS.contains(&core.to_lowercase().as_str())
+            })
+        });
+    sentences
+        .iter()
+        .filter_map(|sentence| part(sentence, &handles, tagged_sarcasm))
+        .collect()
+}
+
+fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part> {
+    let cleaned = clean(sentence, handles);
+    let words = cues::words(&cleaned);
+    if words.is_empty() {
+        return None;
+    }
+    let polite = POLITENESS.count(&words);
+    let help = HELP.count(&words);
+    let sarcasm = SARCASM.count(&words) + usize::from(tagged_sarcasm);
+    let plea = is_plea(&words);
+    // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
+    let mut vader = if plea {
+        vader_compound(&without_courtesy(&cleaned))
+    } else {
+        vader_compound(&cleaned)
+    };
+    let mut complaint = cues::complaint_valence_of(&words);
+    if plea {
+        complaint += PLEA_VALENCE;
+    }
+    if polite > 0 && complaint < 0.0 && vader_compound(&without_courtesy(&cleaned)) <= 0.0 {
+        // Thanks for a complaint ("thank you for the three hour delay") is a complaint, ironic
+        // or polite.
+        complaint += SARCASM_VALENCE;
+    }
+    if sarcasm > 0 {
+        // Praise beside sarcasm is a complaint: its valence turns negative.
+        vader = -vader.abs();
+        complaint += SARCASM_VALENCE;
+    }
+    Some(Part {
+        score: layer_score(vader, complaint),
+        polite,
+        help,
+        // A plea for help states a problem without naming it.
+        problem: PROBLEM.count(&words) + usize::from(plea),
+        sarcasm,
+        questions: cleaned.matches('?').count(),
+        exclamations: cleaned.matches('!').count(),
+        complaint,
+        words: words.iter().map(|w| normalise(w)).collect(),
+    })
+}
+
+/// The reading of a run of sentences from their parts; `whole` is the score of the run read as
+/// one text (the mean of the parts' when not given).
+fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Reading {
+    let mut dense = [0.0; DENSE];
+    dense[0] = 1.0;
+    let (mut n, mut sum, mut min, mut max, mut last) =
+        (0usize, 0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0);
+    let (mut polite, mut help, mut problem, mut sarcasm) = (0, 0, 0, 0);
+    let (mut questions, mut exclamations, mut complaint) = (0, 0, 0.0);
+    let mut words: Vec<Option<String>> = Vec::new();
+    for part in parts {
+        n += 1;
+        sum += part.score;
+        min = min.min(part.score);
+        max = max.max(part.score);
+        last = part.score;
+        polite += part.polite;
+        help += part.help;
+        problem += part.problem;
+        sarcasm += part.sarcasm;
+        questions += part.questions;
+        exclamations += part.exclamations;
+        complaint += part.complaint;
+        if !words.is_empty() {
+            words.push(None);
+        }
+        words.extend(part.words.iter().cloned().map(Some));
+    }
+    if n > 0 {
+        dense[1] = whole.unwrap_or(sum / n as f64);
+        dense[2] = min;
+        dense[3] = max;
+        dense[4] = last;
+    }
+    let word_count = words.iter().flatten().count();
+    let capped = |n: usize, cap: usize| n.min(cap) as f64;
+    dense[5] = capped(polite, 3);
+    dense[6] = capped(help, 3);
+    dense[7] = capped(problem, 5);
+    dense[8] = capped(sarcasm, 2);
+    dense[9] = capped(questions, 3);
+    // Exclamation marks intensify what the text says, praise or complaint, so they count with
+    // the sign of its score.
+    dense[10] = capped(exclamations, 3)
+        * if dense[1] < 0.0 {
+            -1.0
+        } else if dense[1] > 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+    dense[11] = if sarcasm > 0 { dense[3].max(0.0) } else { 0.0 };
+    dense[12] = if polite > 0 && problem + help > 0 {
+        1.0
+    } else {
+        0.0
+    };
+    dense[13] = if word_count <= 3 { 1.0 } else { 0.0 };
+    dense[14] = complaint.clamp(-4.0, 0.0) / 4.0;
+    Reading { dense, words }
+}
+
+/// A word as the model's vocabulary holds it: numbers as one word.
+fn normalise(word: &str) -> String {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
+        "<num>".to_owned()
+    } else {
+        word.to_owned()
+    }
+}
