@@ -4,6 +4,7 @@ pub mod impact;
 pub mod linalg;
 pub mod metrics;
 pub mod placement;
+pub mod prior;
 pub mod redact;
 pub mod report;
 pub mod rng;

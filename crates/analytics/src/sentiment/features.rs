@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::cues::{self, HELP, POLITENESS, PROBLEM, SARCASM};
 use super::vader_compound;
+use crate::prior;
 use crate::sentiment::vader::ALPHA;
 
 /// The dense features, in the order of the model's rows (names as the model file writes them).
@@ -35,6 +36,8 @@ pub(crate) struct Reading {
     /// Lowercase words of the cleaned text in order, sentence by sentence; `None` between
     /// sentences (no word pair is read across them).
     pub words: Vec<Option<String>>,
+    /// The words' tokens in the semantic prior ([`crate::prior`]).
+    pub pieces: Vec<u32>,
 }
 
 /// Hashtags that mark sarcasm: read as the word "sarcasm".
@@ -197,6 +200,7 @@ struct Part {
     exclamations: usize,
     complaint: f64,
     words: Vec<String>,
+    pieces: Vec<u32>,
 }
 
 /// A text read whole and sentence by sentence (sentence readings only when it has more than
@@ -299,6 +303,17 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
         questions: cleaned.matches('?').count(),
         exclamations: cleaned.matches('!').count(),
         complaint,
+        pieces: {
+            let prior = prior::prior();
+            let mut pieces = Vec::with_capacity(words.len() + 4);
+            for w in &words {
+                // Function words say nothing of what the text means.
+                if !crate::text::is_stopword(w) {
+                    prior.pieces(w, &mut pieces);
+                }
+            }
+            pieces
+        },
         words: words.iter().map(|w| normalise(w)).collect(),
     })
 }
@@ -313,7 +328,9 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Rea
     let (mut polite, mut help, mut problem, mut sarcasm) = (0, 0, 0, 0);
     let (mut questions, mut exclamations, mut complaint) = (0, 0, 0.0);
     let mut words: Vec<Option<String>> = Vec::new();
+    let mut pieces = Vec::new();
     for part in parts {
+        pieces.extend_from_slice(&part.pieces);
         n += 1;
         sum += part.score;
         min = min.min(part.score);
@@ -362,7 +379,11 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Rea
     };
     dense[13] = if word_count <= 3 { 1.0 } else { 0.0 };
     dense[14] = complaint.clamp(-4.0, 0.0) / 4.0;
-    Reading { dense, words }
+    Reading {
+        dense,
+        words,
+        pieces,
+    }
 }
 
 /// A word as the model's vocabulary holds it: numbers as one word.

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use super::Label;
 use super::features::{self, DENSE, TextReading};
-use super::model::{Model, pair_key, softmax};
+use super::model::{Model, add, pair_key, softmax};
+use crate::prior;
 
 /// How to train.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct TrainOptions {
     pub min_count: usize,
     /// Full-batch Adam steps.
     pub iterations: usize,
+    /// Whether the text's mean token embedding in the semantic prior is a feature.
+    pub use_prior: bool,
 }
 
 impl Default for TrainOptions {
@@ -29,6 +32,7 @@ impl Default for TrainOptions {
             l2: 1e-3,
             min_count: 3,
             iterations: 400,
+            use_prior: true,
         }
     }
 }
@@ -99,6 +103,8 @@ pub fn train(
             .map(|(i, w)| ((*w).to_owned(), i as u32))
             .collect(),
         pairs: HashMap::default(),
+        embed: Vec::new(),
+        piece_logits: Vec::new(),
         sparse: vec![[0.0; 3]; vocab.len()],
         negative: -0.05,
         positive: 0.05,
@@ -153,60 +159,98 @@ pub fn train(
         .collect();
     let total_weight: f64 = weight.iter().sum();
 
-    // Full-batch Adam on the weighted cross-entropy plus the L2 penalty.
+    // Each example's mean token embedding in the semantic prior.
+    let prior = prior::prior();
+    let dims = if options.use_prior { prior.dims() } else { 0 };
+    let embeddings: Vec<Vec<f64>> = rows
+        .par_iter()
+        .map(|&r| {
+            let pieces = &readings.0[r].whole.pieces;
+            let mut mean = vec![0.0; dims];
+            if dims > 0 && !pieces.is_empty() {
+                for &p in pieces {
+                    for (m, x) in mean.iter_mut().zip(prior.vector(p)) {
+                        *m += f64::from(*x);
+                    }
+                }
+                let n = pieces.len() as f64;
+                mean.iter_mut().for_each(|m| *m /= n);
+            }
+            mean
+        })
+        .collect();
+
+    // Full-batch Adam on the weighted cross-entropy plus the L2 penalty. Parameters: the dense
+    // rows, the embedding rows, the sparse rows. The gradient is summed over fixed blocks of
+    // examples in parallel and the blocks added in order: the same bits on any number of cores.
     let (beta1, beta2, rate, eps): (f64, f64, f64, f64) = (0.9, 0.999, 0.05, 1e-8);
-    let n_params = DENSE + model.sparse.len();
+    let n_params = DENSE + dims + model.sparse.len();
+    let mut params = vec![[0.0f64; 3]; n_params];
     let mut m = vec![[0.0f64; 3]; n_params];
     let mut v = vec![[0.0f64; 3]; n_params];
+    let examples: Vec<usize> = (0..rows.len()).collect();
     for step in 1..=options.iterations {
+        let blocks: Vec<Vec<[f64; 3]>> = examples
+            .par_chunks(512)
+            .map(|block| {
+                let mut grad = vec![[0.0f64; 3]; n_params];
+                for &i in block {
+                    let reading = &readings.0[rows[i]].whole;
+                    let mut z = [0.0; 3];
+                    for (x, w) in reading.dense.iter().zip(&params) {
+                        add(&mut z, w, *x);
+                    }
+                    for (x, w) in embeddings[i].iter().zip(&params[DENSE..]) {
+                        add(&mut z, w, *x);
+                    }
+                    for &row in &active[i] {
+                        add(&mut z, &params[DENSE + dims + row as usize], 1.0);
+                    }
+                    let p = softmax(z);
+                    let mut d = [0.0; 3];
+                    for (c, dc) in d.iter_mut().enumerate() {
+                        let target = if c == targets[i] { 1.0 } else { 0.0 };
+                        *dc = weight[i] * (p[c] - target) / total_weight;
+                    }
+                    for (x, g) in reading.dense.iter().zip(grad.iter_mut()) {
+                        add(g, &d, *x);
+                    }
+                    for (x, g) in embeddings[i].iter().zip(grad[DENSE..].iter_mut()) {
+                        add(g, &d, *x);
+                    }
+                    for &row in &active[i] {
+                        add(&mut grad[DENSE + dims + row as usize], &d, 1.0);
+                    }
+                }
+                grad
+            })
+            .collect();
         let mut grad = vec![[0.0f64; 3]; n_params];
-        for (i, &r) in rows.iter().enumerate() {
-            let reading = &readings.0[r].whole;
-            let mut z = [0.0; 3];
-            for (x, w) in reading.dense.iter().zip(&model.dense) {
-                for c in 0..3 {
-                    z[c] += x * w[c];
-                }
-            }
-            for &row in &active[i] {
-                for c in 0..3 {
-                    z[c] += model.sparse[row as usize][c];
-                }
-            }
-            let p = softmax(z);
-            let mut d = [0.0; 3];
-            for c in 0..3 {
-                d[c] = weight[i] * (p[c] - if c == targets[i] { 1.0 } else { 0.0 }) / total_weight;
-            }
-            for (j, x) in reading.dense.iter().enumerate() {
-                for c in 0..3 {
-                    grad[j][c] += d[c] * x;
-                }
-            }
-            for &row in &active[i] {
-                for c in 0..3 {
-                    grad[DENSE + row as usize][c] += d[c];
-                }
+        for block in &blocks {
+            for (g, b) in grad.iter_mut().zip(block) {
+                add(g, b, 1.0);
             }
         }
         let t = step as i32;
         let (c1, c2) = (1.0 - beta1.powi(t), 1.0 - beta2.powi(t));
         for (j, g) in grad.iter_mut().enumerate() {
-            let w = if j < DENSE {
-                &mut model.dense[j]
-            } else {
-                &mut model.sparse[j - DENSE]
-            };
+            let w = &mut params[j];
+            if j != 0 {
+                // No penalty on the biases (dense row 0).
+                add(g, w, options.l2);
+            }
             for c in 0..3 {
-                if j != 0 {
-                    g[c] += options.l2 * w[c];
-                }
                 m[j][c] = beta1 * m[j][c] + (1.0 - beta1) * g[c];
                 v[j][c] = beta2 * v[j][c] + (1.0 - beta2) * g[c] * g[c];
                 w[c] -= rate * (m[j][c] / c1) / ((v[j][c] / c2).sqrt() + eps);
             }
         }
     }
+    model.dense.copy_from_slice(&params[..DENSE]);
+    if dims > 0 {
+        model.set_embed(params[DENSE..DENSE + dims].to_vec());
+    }
+    model.sparse = params[DENSE + dims..].to_vec();
     model
 }
 
@@ -253,10 +297,10 @@ pub fn confusion(predicted: &[Label], gold: &[Label]) -> [[usize; 3]; 3] {
 pub fn macro_f1(predicted: &[Label], gold: &[Label]) -> f64 {
     let m = confusion(predicted, gold);
     let mut total = 0.0;
-    for c in 0..3 {
-        let tp = m[c][c] as f64;
+    for (c, row) in m.iter().enumerate() {
+        let tp = row[c] as f64;
         let predicted_c: usize = (0..3).map(|g| m[g][c]).sum();
-        let gold_c: usize = m[c].iter().sum();
+        let gold_c: usize = row.iter().sum();
         let denominator = (predicted_c + gold_c) as f64;
         if denominator > 0.0 {
             total += 2.0 * tp / denominator;
