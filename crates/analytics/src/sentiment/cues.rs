@@ -313,102 +313,131 @@ const SARCASM_CUES: &[&str] = &[
     "\u{1f611}",
 ];
 
-/// Cues as word lists with their value, by first word.
-type CueIndex = HashMap<&'static str, Vec<(Vec<&'static str>, f64)>, foldhash::fast::FixedState>;
-
-/// A family of cue phrases, indexed by first word.
-pub(crate) struct Cues {
-    index: CueIndex,
-    /// Whether a cue after a negation (within three words) is ignored.
-    negatable: bool,
+/// The families of cues, scanned together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Complaint,
+    Help,
+    Problem,
+    Politeness,
+    Sarcasm,
 }
+const FAMILIES: usize = 5;
 
-impl Cues {
-    fn new(phrases: impl IntoIterator<Item = (&'static str, f64)>, negatable: bool) -> Self {
-        let mut index = CueIndex::default();
-        for (phrase, value) in phrases {
-            let words: Vec<&'static str> = phrase.split(' ').collect();
-            index.entry(words[0]).or_default().push((words, value));
-        }
-        Self { index, negatable }
+/// Every family's cues as word lists with their family and value, by first word: one lookup
+/// per word finds the candidates of all five.
+type CueIndex =
+    HashMap<&'static str, Vec<(Vec<&'static str>, Family, f64)>, foldhash::fast::FixedState>;
+
+static INDEX: LazyLock<CueIndex> = LazyLock::new(|| {
+    let mut index = CueIndex::default();
+    let mut add = |phrase: &'static str, family: Family, value: f64| {
+        let words: Vec<&'static str> = phrase.split(' ').collect();
+        index
+            .entry(words[0])
+            .or_default()
+            .push((words, family, value));
+    };
+    for (phrase, valence) in CX_CUES {
+        add(phrase, Family::Complaint, *valence);
     }
-
-    /// Each match in `words`, longest first at each word, as (word index, value); a match after
-    /// a negation is dropped when the family is negatable.
-    fn matches(&self, words: &[Cow<'_, str>], mut hit: impl FnMut(usize, f64)) {
-        let mut i = 0;
-        while i < words.len() {
-            let best = self.index.get(words[i].as_ref()).and_then(|cues| {
-                cues.iter()
-                    .filter(|(parts, _)| {
-                        words.get(i..i + parts.len()).is_some_and(|window| {
-                            window.iter().zip(parts).all(|(w, p)| w.as_ref() == *p)
-                        })
-                    })
-                    .map(|(parts, value)| (parts.len(), *value))
-                    .max_by_key(|(len, _)| *len)
-            });
-            match best {
-                Some((len, value)) => {
-                    let negated = self.negatable
-                        && words[i.saturating_sub(3)..i]
-                            .iter()
-                            .any(|w| NEGATORS.contains(&w.as_ref()))
-                        // A cue that starts with its own negation ("no refund") is the complaint.
-                        && !NEGATORS.iter().any(|n| words[i].as_ref() == *n);
-                    if !negated {
-                        hit(i, value);
-                    }
-                    i += len;
-                }
-                None => i += 1,
-            }
+    for (list, family) in [
+        (HELP_CUES, Family::Help),
+        (PROBLEM_CUES, Family::Problem),
+        (POLITENESS_CUES, Family::Politeness),
+        (SARCASM_CUES, Family::Sarcasm),
+    ] {
+        for phrase in list {
+            add(phrase, family, 1.0);
         }
     }
+    index
+});
 
-    /// How many cues of the family `words` holds.
-    pub(crate) fn count(&self, words: &[Cow<'_, str>]) -> usize {
-        let mut n = 0;
-        self.matches(words, |_, _| n += 1);
-        n
-    }
+/// What one scan of a text's words finds: the complaint valence and each family's count.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct CueCounts {
+    pub complaint: f64,
+    pub help: usize,
+    pub problem: usize,
+    pub polite: usize,
+    pub sarcasm: usize,
 }
 
-static COMPLAINT: LazyLock<Cues> = LazyLock::new(|| Cues::new(CX_CUES.iter().copied(), true));
-pub(crate) static HELP: LazyLock<Cues> =
-    LazyLock::new(|| Cues::new(HELP_CUES.iter().map(|c| (*c, 1.0)), false));
-pub(crate) static PROBLEM: LazyLock<Cues> =
-    LazyLock::new(|| Cues::new(PROBLEM_CUES.iter().map(|c| (*c, 1.0)), false));
-pub(crate) static POLITENESS: LazyLock<Cues> =
-    LazyLock::new(|| Cues::new(POLITENESS_CUES.iter().map(|c| (*c, 1.0)), false));
-pub(crate) static SARCASM: LazyLock<Cues> =
-    LazyLock::new(|| Cues::new(SARCASM_CUES.iter().map(|c| (*c, 1.0)), false));
-
-/// Whether `word` is a politeness word ("thanks", "please"): the model reads sentiment words
-/// with these left out, and counts them apart.
-pub(crate) fn is_politeness(word: &str) -> bool {
-    POLITENESS
-        .index
-        .get(word)
-        .is_some_and(|cues| cues.iter().any(|(p, _)| p.len() == 1))
-}
-
-/// The complaint valence of a text: the sum of its cues, longest match first at each word, a
-/// cue after a negation (within three words) ignored. As in VADER, "but" shifts the weight to
-/// what follows it: cues before it count half, cues after it one and a half.
-pub fn complaint_valence(text: &str) -> f64 {
-    complaint_valence_of(&words(text))
-}
-
-/// [`complaint_valence`] of words already read.
-pub(crate) fn complaint_valence_of(words: &[Cow<'_, str>]) -> f64 {
+/// Scans `words` for every family's cues. Within a family, the longest cue at a word wins and
+/// the scan goes on after it (the families are independent: "thanks for nothing" is
+/// politeness and sarcasm). A complaint cue after a negation (within three words) is ignored,
+/// unless the cue starts with its own negation ("no refund"); as in VADER, "but" shifts a
+/// complaint's weight to what follows it: cues before it count half, cues after it one and a
+/// half.
+pub(crate) fn scan(words: &[Cow<'_, str>]) -> CueCounts {
+    let index = &*INDEX;
     let but = words.iter().position(|w| w.as_ref() == "but");
     let weight = |i: usize| match but {
         Some(b) if i < b => 0.5,
         Some(b) if i > b => 1.5,
         _ => 1.0,
     };
-    let mut total = 0.0;
-    COMPLAINT.matches(words, |i, valence| total += valence * weight(i));
-    total
+    let mut counts = CueCounts::default();
+    // Per family, the first word it may match at.
+    let mut next = [0usize; FAMILIES];
+    for i in 0..words.len() {
+        let Some(candidates) = index.get(words[i].as_ref()) else {
+            continue;
+        };
+        for family in [
+            Family::Complaint,
+            Family::Help,
+            Family::Problem,
+            Family::Politeness,
+            Family::Sarcasm,
+        ] {
+            let f = family as usize;
+            if next[f] > i {
+                continue;
+            }
+            let best = candidates
+                .iter()
+                .filter(|(parts, fam, _)| {
+                    *fam == family
+                        && words.get(i..i + parts.len()).is_some_and(|window| {
+                            window.iter().zip(parts).all(|(w, p)| w.as_ref() == *p)
+                        })
+                })
+                .map(|(parts, _, value)| (parts.len(), *value))
+                .max_by_key(|(len, _)| *len);
+            let Some((len, value)) = best else {
+                continue;
+            };
+            next[f] = i + len;
+            match family {
+                Family::Complaint => {
+                    let negated = words[i.saturating_sub(3)..i]
+                        .iter()
+                        .any(|w| NEGATORS.contains(&w.as_ref()))
+                        && !NEGATORS.contains(&words[i].as_ref());
+                    if !negated {
+                        counts.complaint += value * weight(i);
+                    }
+                }
+                Family::Help => counts.help += 1,
+                Family::Problem => counts.problem += 1,
+                Family::Politeness => counts.polite += 1,
+                Family::Sarcasm => counts.sarcasm += 1,
+            }
+        }
+    }
+    counts
+}
+
+/// Whether `word` is a politeness word ("thanks", "please").
+pub(crate) fn is_politeness(word: &str) -> bool {
+    POLITENESS_CUES.contains(&word)
+}
+
+/// The complaint valence of a text: the sum of its cues, longest match first at each word, a
+/// cue after a negation (within three words) ignored. As in VADER, "but" shifts the weight to
+/// what follows it: cues before it count half, cues after it one and a half.
+pub fn complaint_valence(text: &str) -> f64 {
+    scan(&words(text)).complaint
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::cues::{self, HELP, POLITENESS, PROBLEM, SARCASM};
+use super::cues::{self, CueCounts};
 use super::vader_compound;
 use crate::prior;
 use crate::sentiment::vader::ALPHA;
@@ -29,13 +29,48 @@ pub(crate) const DENSE_NAMES: [&str; 15] = [
 ];
 pub(crate) const DENSE: usize = DENSE_NAMES.len();
 
+/// Lowercase words in one buffer (one allocation, not one per word), with breaks where no word
+/// pair may be read across (between sentences).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Words {
+    text: String,
+    /// Where each word ends in `text`; a break is an empty word.
+    pub ends: Vec<u32>,
+}
+
+impl Words {
+    fn push(&mut self, word: &str) {
+        self.text.push_str(word);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    fn push_break(&mut self) {
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// The words in order, `None` for a break.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let word = &self.text[start as usize..end as usize];
+            start = end;
+            (!word.is_empty()).then_some(word)
+        })
+    }
+
+    /// Whether there is no word (breaks aside).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
 /// A text as the model reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct Reading {
     pub dense: [f64; DENSE],
-    /// Lowercase words of the cleaned text in order, sentence by sentence; `None` between
+    /// Lowercase words of the cleaned text in order, sentence by sentence, with a break between
     /// sentences (no word pair is read across them).
-    pub words: Vec<Option<String>>,
+    pub words: Words,
     /// The words' tokens in the semantic prior ([`crate::prior`]).
     pub pieces: Vec<u32>,
 }
@@ -192,14 +227,12 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<&str> {
 #[derive(Debug, Clone)]
 struct Part {
     score: f64,
-    polite: usize,
-    help: usize,
-    problem: usize,
-    sarcasm: usize,
+    /// The cue counts; `complaint` with the plea and sarcasm valences added, `problem` with a
+    /// plea, `sarcasm` with a sarcasm hashtag of the text.
+    cues: CueCounts,
     questions: usize,
     exclamations: usize,
-    complaint: f64,
-    words: Vec<String>,
+    words: Words,
     pieces: Vec<u32>,
 }
 
@@ -223,7 +256,9 @@ pub(crate) fn read_text(text: &str) -> TextReading {
     // VADER's intensity adds up over a text ("Love it! Best day ever!"): the whole text is
     // scored as one too, not only as the mean of its sentences.
     let handles = handles_of(text);
-    let whole = part(text, &handles, false).map(|p| p.score);
+    let cleaned = clean(text, &handles);
+    let words = cues::words(&cleaned);
+    let whole = (!words.is_empty()).then(|| score(&cleaned, &words, false).0);
     TextReading {
         whole: combine(parts.iter(), whole),
         sentences: parts
@@ -269,53 +304,55 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
     if words.is_empty() {
         return None;
     }
-    let polite = POLITENESS.count(&words);
-    let help = HELP.count(&words);
-    let sarcasm = SARCASM.count(&words) + usize::from(tagged_sarcasm);
-    let plea = is_plea(&words);
-    // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
-    let mut vader = if plea {
-        vader_compound(&without_courtesy(&cleaned))
-    } else {
-        vader_compound(&cleaned)
-    };
-    let mut complaint = cues::complaint_valence_of(&words);
-    if plea {
-        complaint += PLEA_VALENCE;
-    }
-    if polite > 0 && complaint < 0.0 && vader_compound(&without_courtesy(&cleaned)) <= 0.0 {
-        // Thanks for a complaint ("thank you for the three hour delay") is a complaint, ironic
-        // or polite.
-        complaint += SARCASM_VALENCE;
-    }
-    if sarcasm > 0 {
-        // Praise beside sarcasm is a complaint: its valence turns negative.
-        vader = -vader.abs();
-        complaint += SARCASM_VALENCE;
+    let (score, cues) = score(&cleaned, &words, tagged_sarcasm);
+    let prior = prior::prior();
+    let mut pieces = Vec::with_capacity(words.len() + 4);
+    let mut buffer = Words::default();
+    for w in &words {
+        // Function words say nothing of what the text means.
+        if !crate::text::is_stopword(w) {
+            prior.pieces(w, &mut pieces);
+        }
+        buffer.push(normalise(w));
     }
     Some(Part {
-        score: layer_score(vader, complaint),
-        polite,
-        help,
-        // A plea for help states a problem without naming it.
-        problem: PROBLEM.count(&words) + usize::from(plea),
-        sarcasm,
+        score,
+        cues,
         questions: cleaned.matches('?').count(),
         exclamations: cleaned.matches('!').count(),
-        complaint,
-        pieces: {
-            let prior = prior::prior();
-            let mut pieces = Vec::with_capacity(words.len() + 4);
-            for w in &words {
-                // Function words say nothing of what the text means.
-                if !crate::text::is_stopword(w) {
-                    prior.pieces(w, &mut pieces);
-                }
-            }
-            pieces
-        },
-        words: words.iter().map(|w| normalise(w)).collect(),
+        words: buffer,
+        pieces,
     })
+}
+
+/// The VADER-with-complaint-layer score of cleaned text and its cue counts (see [`Part`]).
+fn score(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (f64, CueCounts) {
+    let mut cues = cues::scan(words);
+    cues.sarcasm += usize::from(tagged_sarcasm);
+    let plea = is_plea(words);
+    // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
+    let mut vader = if plea {
+        vader_compound(&without_courtesy(cleaned))
+    } else {
+        vader_compound(cleaned)
+    };
+    if plea {
+        cues.complaint += PLEA_VALENCE;
+        // A plea for help states a problem without naming it.
+        cues.problem += 1;
+    }
+    if cues.polite > 0 && cues.complaint < 0.0 && vader_compound(&without_courtesy(cleaned)) <= 0.0
+    {
+        // Thanks for a complaint ("thank you for the three hour delay") is a complaint, ironic
+        // or polite.
+        cues.complaint += SARCASM_VALENCE;
+    }
+    if cues.sarcasm > 0 {
+        // Praise beside sarcasm is a complaint: its valence turns negative.
+        vader = -vader.abs();
+        cues.complaint += SARCASM_VALENCE;
+    }
+    (layer_score(vader, cues.complaint), cues)
 }
 
 /// The reading of a run of sentences from their parts; `whole` is the score of the run read as
@@ -327,7 +364,7 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Rea
         (0usize, 0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0);
     let (mut polite, mut help, mut problem, mut sarcasm) = (0, 0, 0, 0);
     let (mut questions, mut exclamations, mut complaint) = (0, 0, 0.0);
-    let mut words: Vec<Option<String>> = Vec::new();
+    let mut words = Words::default();
     let mut pieces = Vec::new();
     for part in parts {
         pieces.extend_from_slice(&part.pieces);
@@ -336,17 +373,19 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Rea
         min = min.min(part.score);
         max = max.max(part.score);
         last = part.score;
-        polite += part.polite;
-        help += part.help;
-        problem += part.problem;
-        sarcasm += part.sarcasm;
+        polite += part.cues.polite;
+        help += part.cues.help;
+        problem += part.cues.problem;
+        sarcasm += part.cues.sarcasm;
         questions += part.questions;
         exclamations += part.exclamations;
-        complaint += part.complaint;
-        if !words.is_empty() {
-            words.push(None);
+        complaint += part.cues.complaint;
+        if !words.ends.is_empty() {
+            words.push_break();
         }
-        words.extend(part.words.iter().cloned().map(Some));
+        words.text.push_str(&part.words.text);
+        let shift = words.text.len() as u32 - part.words.text.len() as u32;
+        words.ends.extend(part.words.ends.iter().map(|e| e + shift));
     }
     if n > 0 {
         dense[1] = whole.unwrap_or(sum / n as f64);
@@ -387,10 +426,10 @@ fn combine<'a>(parts: impl Iterator<Item = &'a Part>, whole: Option<f64>) -> Rea
 }
 
 /// A word as the model's vocabulary holds it: numbers as one word.
-fn normalise(word: &str) -> String {
+fn normalise(word: &str) -> &str {
     if word.bytes().any(|b| b.is_ascii_digit()) {
-        "<num>".to_owned()
+        "<num>"
     } else {
-        word.to_owned()
+        word
     }
 }

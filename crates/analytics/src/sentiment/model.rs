@@ -63,10 +63,10 @@ pub(crate) fn pair_key(a: u32, b: u32) -> u64 {
 impl Model {
     /// The rows of `sparse` that a reading's words and pairs touch, each once.
     pub(crate) fn active(&self, reading: &Reading) -> Vec<u32> {
-        let mut rows = Vec::with_capacity(reading.words.len() * 2);
+        let mut rows = Vec::with_capacity(reading.words.ends.len() * 2);
         let mut prev: Option<u32> = None;
-        for word in &reading.words {
-            let id = word.as_deref().and_then(|w| self.words.get(w).copied());
+        for word in reading.words.iter() {
+            let id = word.and_then(|w| self.words.get(w).copied());
             if let Some(id) = id {
                 rows.push(id);
                 if let Some(p) = prev

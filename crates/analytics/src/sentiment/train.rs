@@ -76,13 +76,7 @@ pub fn train(
     // The vocabulary: words and adjacent pairs held by at least `min_count` training texts.
     let mut word_count: HashMap<&str, usize> = HashMap::new();
     for &r in rows {
-        let mut seen: Vec<&str> = readings.0[r]
-            .whole
-            .words
-            .iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
+        let mut seen: Vec<&str> = readings.0[r].whole.words.iter().flatten().collect();
         seen.sort_unstable();
         seen.dedup();
         for w in seen {
@@ -116,7 +110,7 @@ pub fn train(
             .whole
             .words
             .iter()
-            .map(|w| w.as_deref().and_then(|w| model.words.get(w).copied()))
+            .map(|w| w.and_then(|w| model.words.get(w).copied()))
             .collect();
         for pair in ids.windows(2) {
             if let [Some(a), Some(b)] = pair {
