@@ -9,7 +9,7 @@ use throughline_domain::{Key, Name, Timestamp, ValidationError};
 
 use throughline_analytics::redact;
 
-use crate::dates::parse_timestamp;
+use crate::dates::{DateRules, parse_with};
 use crate::fields::{Field, Mapping};
 use crate::formats::RawRow;
 use crate::presets::ValueMap;
@@ -89,6 +89,10 @@ pub struct Converter {
     pub now: Timestamp,
     /// Values to translate before reading them (from a preset).
     pub values: Vec<ValueMap>,
+    /// How the date column is read (`--date-format`, the day/month order the file settled).
+    pub dates: DateRules,
+    /// Columns neither mapped nor kept as metadata (a rejects file's `reason`).
+    pub dropped: Vec<String>,
 }
 
 impl Converter {
@@ -161,7 +165,7 @@ impl Converter {
 
         let (received_at, time_from_source) = match value(Field::ReceivedAt) {
             Some((column, v)) => (
-                parse_timestamp(v).map_err(|r| reject(Some(column), r))?,
+                parse_with(v, &self.dates).map_err(|r| reject(Some(column), r))?,
                 true,
             ),
             None => (self.now, false),
@@ -205,7 +209,11 @@ impl Converter {
         let metadata: BTreeMap<String, String> = row
             .cells
             .iter()
-            .filter(|(column, value)| !self.mapping.is_mapped(column) && !value.trim().is_empty())
+            .filter(|(column, value)| {
+                !self.mapping.is_mapped(column)
+                    && !value.trim().is_empty()
+                    && !self.dropped.iter().any(|d| d == column)
+            })
             .map(|(column, value)| (column.clone(), redact(value).into_owned()))
             .collect();
 
@@ -255,6 +263,8 @@ mod tests {
             placement,
             now: Timestamp::from_millis(42),
             values: Vec::new(),
+            dates: DateRules::default(),
+            dropped: Vec::new(),
         }
     }
 
@@ -309,7 +319,8 @@ mod tests {
             (("csat", "0"), "csat", "CSAT must be between 1 and 5"),
             (("nps", "nine"), "nps", "is not a number"),
             (("nps", "8.5"), "nps", "not a whole number"),
-            (("date", "31/02/2026"), "date", "ambiguous date"),
+            (("date", "03/02/2026"), "date", "ambiguous date"),
+            (("date", "31/02/2026"), "date", "no such date"),
         ];
         for ((column, value), expected_column, reason) in cases {
             let mut cells = vec![("id", "x"), ("comment", "ok")];

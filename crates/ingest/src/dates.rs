@@ -1,14 +1,76 @@
-//! Dates as import files write them. Unambiguous forms only: `03/04/2026` could be March or
-//! April, so it is refused with a message rather than guessed.
+//! Dates as import files write them. Unambiguous forms are read as they come: ISO and RFC 3339,
+//! RFC 2822, month names in full or short with or without an ordinal day ("8th November 2023",
+//! "Nov 8, 2023 10:15", "08-Nov-2023"), Unix times. A numeric date such as `03/04/2026` could
+//! be March or April: it is read only when its column settles the order (a value with a day
+//! above 12, [`settle_order`]) or the user gives a format (`--date-format`), and otherwise
+//! refused with a message rather than guessed.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use throughline_domain::Timestamp;
 
-/// Parses RFC 3339 (`2026-03-04T10:20:30Z`, `…+02:00`), `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` and
-/// `YYYY-MM-DD` / `YYYY/MM/DD` (read as UTC), and Unix times in seconds (10 digits) or
-/// milliseconds (13 digits).
+/// Whether numeric dates put the day or the month first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayMonth {
+    DayFirst,
+    MonthFirst,
+}
+
+impl DayMonth {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::DayFirst => "day first (DD/MM/YYYY)",
+            Self::MonthFirst => "month first (MM/DD/YYYY)",
+        }
+    }
+}
+
+/// How one column's dates are read beyond the unambiguous forms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DateRules {
+    /// A strftime-style format (`--date-format`), tried before anything else.
+    pub format: Option<String>,
+    /// The order of numeric dates, when the file settled it.
+    pub order: Option<DayMonth>,
+}
+
+/// Parses a date with no rules for the column: see [`parse_with`].
 pub fn parse_timestamp(value: &str) -> Result<Timestamp, String> {
+    parse_with(value, &DateRules::default())
+}
+
+/// Parses a date: the rules' format first, then RFC 3339 (`2026-03-04T10:20:30Z`, `…+02:00`),
+/// `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` and `YYYY-MM-DD` / `YYYY/MM/DD` (read as UTC), RFC 2822,
+/// written dates with month names, numeric day/month dates when unambiguous or when the rules
+/// give the order, and Unix times in seconds (10 digits) or milliseconds (13 digits).
+pub fn parse_with(value: &str, rules: &DateRules) -> Result<Timestamp, String> {
     let value = value.trim();
+    if let Some(format) = &rules.format {
+        if let Some(ts) = parse_format(value, format) {
+            return Ok(ts);
+        }
+        return parse_general(value, rules.order)
+            .map_err(|_| format!("{value:?} does not match the date format {format:?}"));
+    }
+    parse_general(value, rules.order)
+}
+
+/// `value` read with a strftime-style format, with or without a time and an offset.
+fn parse_format(value: &str, format: &str) -> Option<Timestamp> {
+    if let Ok(dt) = DateTime::parse_from_str(value, format) {
+        return Some(Timestamp::from_millis(dt.timestamp_millis()));
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(value, format) {
+        return Some(Timestamp::from_millis(dt.and_utc().timestamp_millis()));
+    }
+    NaiveDate::parse_from_str(value, format).ok().map(midnight)
+}
+
+fn midnight(date: NaiveDate) -> Timestamp {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Timestamp::from_millis(midnight.and_utc().timestamp_millis())
+}
+
+fn parse_general(value: &str, order: Option<DayMonth>) -> Result<Timestamp, String> {
     if let Some(fast) = parse_iso(value) {
         return Ok(fast);
     }
@@ -25,7 +87,32 @@ pub fn parse_timestamp(value: &str) -> Result<Timestamp, String> {
         .strip_suffix(" UTC")
         .or_else(|| value.strip_suffix(" GMT"))
     {
-        return parse_timestamp(utc);
+        return parse_general(utc, order);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc2822(value) {
+        return Ok(Timestamp::from_millis(dt.timestamp_millis()));
+    }
+    if value.bytes().any(|b| b.is_ascii_alphabetic())
+        && let Some(ts) = parse_written(value)
+    {
+        return Ok(ts);
+    }
+    match parse_numeric(value, order) {
+        Numeric::Read(ts) => return Ok(ts),
+        Numeric::Ambiguous => {
+            return Err(format!(
+                "ambiguous date {value:?}: it could be day first or month first, and no value \
+                 in this column has a day above 12 to settle it; give --date-format \
+                 (e.g. %d/%m/%Y or %m/%d/%Y) or write dates as YYYY-MM-DD"
+            ));
+        }
+        Numeric::NoSuchDate => {
+            return Err(format!(
+                "no such date {value:?} (read {})",
+                order.map_or("as its numbers allow", DayMonth::describe)
+            ));
+        }
+        Numeric::NotNumeric => {}
     }
     for format in [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -40,10 +127,7 @@ pub fn parse_timestamp(value: &str) -> Result<Timestamp, String> {
     }
     for format in ["%Y-%m-%d", "%Y/%m/%d"] {
         if let Ok(date) = NaiveDate::parse_from_str(value, format) {
-            let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-            return Ok(Timestamp::from_millis(
-                midnight.and_utc().timestamp_millis(),
-            ));
+            return Ok(midnight(date));
         }
     }
     if value.bytes().all(|b| b.is_ascii_digit())
@@ -55,14 +139,214 @@ pub fn parse_timestamp(value: &str) -> Result<Timestamp, String> {
             _ => {}
         }
     }
-    if value.contains('/') && value.split('/').next().is_some_and(|p| p.len() <= 2) {
-        return Err(format!(
-            "ambiguous date {value:?}: day/month order is unknown; use YYYY-MM-DD"
-        ));
-    }
     Err(format!(
-        "unrecognised date {value:?}: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339"
+        "unrecognised date {value:?}: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 3339, a month \
+         name (8 Nov 2023) or give --date-format"
     ))
+}
+
+/// Written dates: a month's name in full or short, the day before or after it, with or without
+/// an ordinal suffix, commas, a weekday and a time ("8th November 2023", "November 8th, 2023",
+/// "May 30, 2011", "08-Nov-2023", "Nov 8, 2023 10:15", "Wed 8 Nov 2023 3:15 pm").
+fn parse_written(value: &str) -> Option<Timestamp> {
+    let mut words: Vec<String> = Vec::new();
+    for raw in value
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '-' || c == '/')
+        .filter(|w| !w.is_empty())
+    {
+        let lower = raw.to_ascii_lowercase();
+        // "8th", "1st", "22nd", "3rd" → the number.
+        let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '.');
+        let word = if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && matches!(&lower[digits.len()..], "st" | "nd" | "rd" | "th")
+        {
+            digits.to_owned()
+        } else {
+            lower.trim_end_matches('.').to_owned()
+        };
+        words.push(word);
+    }
+    // A weekday in front says nothing the date does not.
+    const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    if words
+        .first()
+        .is_some_and(|w| w.len() >= 3 && WEEKDAYS.contains(&&w[..3]) && month_number(w).is_none())
+    {
+        words.remove(0);
+    }
+    if words.len() < 3 {
+        return None;
+    }
+    let number = |w: &str| -> Option<u32> {
+        (w.len() <= 4 && w.bytes().all(|b| b.is_ascii_digit())).then(|| w.parse().ok())?
+    };
+    let (day, month, year) = if let Some(month) = month_number(&words[0]) {
+        (number(&words[1])?, month, number(&words[2])?)
+    } else {
+        (
+            number(&words[0])?,
+            month_number(&words[1])?,
+            number(&words[2])?,
+        )
+    };
+    if year < 1000 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let time = &words[3..];
+    let (hour, minute, second) = match time {
+        [] => (0, 0, 0),
+        [clock] | [clock, _] => {
+            let mut parts = clock.split(':');
+            let hour: u32 = parts.next()?.parse().ok()?;
+            let minute: u32 = parts.next()?.parse().ok()?;
+            let second: u32 = match parts.next() {
+                Some(s) => s.parse().ok()?,
+                None => 0,
+            };
+            if parts.next().is_some() {
+                return None;
+            }
+            let hour = match time.get(1).map(String::as_str) {
+                None | Some("utc" | "gmt" | "z") => hour,
+                Some("am") if (1..=12).contains(&hour) => hour % 12,
+                Some("pm") if (1..=12).contains(&hour) => hour % 12 + 12,
+                Some(_) => return None,
+            };
+            (hour, minute, second)
+        }
+        _ => return None,
+    };
+    let at = date.and_hms_opt(hour, minute, second)?;
+    Some(Timestamp::from_millis(at.and_utc().timestamp_millis()))
+}
+
+/// January → 1 … December → 12, in full or the first three letters ("sept" too).
+fn month_number(word: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if word.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|m| *m == word || (m.starts_with(word) && word.len() <= 4))
+        .map(|i| i as u32 + 1)
+}
+
+/// What a numeric day/month date (`03/04/2026`, `13.04.2026 10:15`, `4-3-2026`) reads as.
+enum Numeric {
+    Read(Timestamp),
+    /// Both the first and the second number could be the day, and no order was given.
+    Ambiguous,
+    /// A numeric date that names no day ("31/02/2026").
+    NoSuchDate,
+    NotNumeric,
+}
+
+/// The two leading numbers, year and time of a numeric `A/B/YYYY[ HH:MM[:SS]]` date.
+fn numeric_parts(value: &str) -> Option<(u32, u32, i32, (u32, u32, u32))> {
+    let (date, time) = match value.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (value, None),
+    };
+    let separator = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = date.split(separator).collect();
+    let [a, b, y] = parts.as_slice() else {
+        return None;
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(all_digits(a) && all_digits(b) && all_digits(y))
+        || a.len() > 2
+        || b.len() > 2
+        || y.len() != 4
+    {
+        return None;
+    }
+    let clock = match time {
+        None | Some("") => (0, 0, 0),
+        Some(t) => {
+            let mut p = t.split(':');
+            let h = p.next()?.parse().ok()?;
+            let m = p.next()?.parse().ok()?;
+            let s = p.next().map_or(Some(0), |s| s.parse().ok())?;
+            if p.next().is_some() {
+                return None;
+            }
+            (h, m, s)
+        }
+    };
+    Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?, clock))
+}
+
+/// Whether `value` is a numeric day/month date (`03/04/2026`, `13.04.2026 10:15`).
+pub fn is_numeric_date(value: &str) -> bool {
+    numeric_parts(value.trim()).is_some()
+}
+
+fn parse_numeric(value: &str, order: Option<DayMonth>) -> Numeric {
+    let Some((a, b, year, (h, m, s))) = numeric_parts(value) else {
+        return Numeric::NotNumeric;
+    };
+    let order = match order {
+        Some(order) => order,
+        None if a > 12 => DayMonth::DayFirst,
+        None if b > 12 => DayMonth::MonthFirst,
+        // 04/04/2026 is the same date either way.
+        None if a == b => DayMonth::DayFirst,
+        None => return Numeric::Ambiguous,
+    };
+    let (day, month) = match order {
+        DayMonth::DayFirst => (a, b),
+        DayMonth::MonthFirst => (b, a),
+    };
+    match NaiveDate::from_ymd_opt(year, month, day).and_then(|d| d.and_hms_opt(h, m, s)) {
+        Some(at) => Numeric::Read(Timestamp::from_millis(at.and_utc().timestamp_millis())),
+        None => Numeric::NoSuchDate,
+    }
+}
+
+/// The order of a column's numeric dates, settled by its values: a first number above 12 says
+/// day first ("13/04/2026"), a second above 12 month first ("04/13/2026"). `Ok(None)` when no
+/// value settles it; an error when values say both.
+pub fn settle_order<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<(DayMonth, String)>, String> {
+    let mut day_first: Option<&str> = None;
+    let mut month_first: Option<&str> = None;
+    for value in values {
+        let value = value.trim();
+        let Some((a, b, _, _)) = numeric_parts(value) else {
+            continue;
+        };
+        if a > 12 && b <= 12 {
+            day_first.get_or_insert(value);
+        } else if b > 12 && a <= 12 {
+            month_first.get_or_insert(value);
+        }
+        if let (Some(d), Some(m)) = (day_first, month_first) {
+            return Err(format!(
+                "its dates are written both day first ({d:?}) and month first ({m:?}); give \
+                 --date-format for the one the file means, or write dates as YYYY-MM-DD"
+            ));
+        }
+    }
+    Ok(day_first
+        .map(|v| (DayMonth::DayFirst, v.to_owned()))
+        .or_else(|| month_first.map(|v| (DayMonth::MonthFirst, v.to_owned()))))
 }
 
 /// The ISO shapes nearly every export uses — `YYYY-MM-DD`, then optionally `T` or a space,
@@ -220,6 +504,112 @@ mod tests {
         assert_eq!(ms("1772582400000"), day);
         assert_eq!(ms("2026-03-04 01:00:00 +0100"), day);
         assert_eq!(ms("2026-03-04 00:00 UTC"), day);
+    }
+
+    #[test]
+    fn dates_written_with_month_names_parse() {
+        let day = |y, m, d| midnight(NaiveDate::from_ymd_opt(y, m, d).unwrap()).as_millis();
+        let nov8 = day(2023, 11, 8);
+        for value in [
+            "8th November 2023",
+            "November 8th, 2023",
+            "8 Nov 2023",
+            "Nov 8, 2023",
+            "08-Nov-2023",
+            "8 nov. 2023",
+            "Wednesday, 8 November 2023",
+            "Wed Nov 8 2023",
+        ] {
+            assert_eq!(ms(value), nov8, "{value}");
+        }
+        assert_eq!(ms("May 30, 2011"), day(2011, 5, 30));
+        assert_eq!(ms("1st Sept 2024"), day(2024, 9, 1));
+        assert_eq!(ms("Nov 8, 2023 10:15"), nov8 + 10 * 3_600_000 + 15 * 60_000);
+        assert_eq!(
+            ms("8 Nov 2023 3:15 pm"),
+            nov8 + 15 * 3_600_000 + 15 * 60_000
+        );
+        assert_eq!(ms("8 Nov 2023 12:00 am"), nov8);
+        assert_eq!(
+            ms("Wed, 08 Nov 2023 10:15:00 +0100"),
+            nov8 + 9 * 3_600_000 + 15 * 60_000
+        );
+        assert!(parse_timestamp("31 Nov 2023").is_err(), "no 31 November");
+        assert!(parse_timestamp("Nov 2023").is_err());
+        assert!(parse_timestamp("8 Novembre 2023").is_err());
+    }
+
+    #[test]
+    fn numeric_dates_are_read_when_their_order_is_known() {
+        let day = |y, m, d| midnight(NaiveDate::from_ymd_opt(y, m, d).unwrap()).as_millis();
+        assert_eq!(
+            ms("13/04/2026"),
+            day(2026, 4, 13),
+            "a day above 12 says which"
+        );
+        assert_eq!(ms("04/13/2026"), day(2026, 4, 13));
+        assert_eq!(ms("04/04/2026"), day(2026, 4, 4), "the same either way");
+        let err = parse_timestamp("03/04/2026").unwrap_err();
+        assert!(
+            err.contains("ambiguous") && err.contains("--date-format"),
+            "{err}"
+        );
+        let day_first = DateRules {
+            order: Some(DayMonth::DayFirst),
+            ..DateRules::default()
+        };
+        let read = |v: &str, r: &DateRules| parse_with(v, r).unwrap().as_millis();
+        assert_eq!(read("03/04/2026", &day_first), day(2026, 4, 3));
+        assert_eq!(
+            read("03.04.2026 10:00", &day_first),
+            day(2026, 4, 3) + 36_000_000
+        );
+        let month_first = DateRules {
+            order: Some(DayMonth::MonthFirst),
+            ..DateRules::default()
+        };
+        assert_eq!(read("03/04/2026", &month_first), day(2026, 3, 4));
+        let err = parse_with("13/04/2026", &month_first).unwrap_err();
+        assert!(err.contains("no such date"), "no 13th month: {err}");
+        assert!(
+            parse_timestamp("31/02/2026")
+                .unwrap_err()
+                .contains("no such date")
+        );
+
+        let settled = settle_order(["03/04/2026", "2026-01-01", "13/04/2026", "05/06/2026"]);
+        assert_eq!(
+            settled,
+            Ok(Some((DayMonth::DayFirst, "13/04/2026".to_owned())))
+        );
+        assert_eq!(settle_order(["03/04/2026", "05/06/2026"]), Ok(None));
+        let both = settle_order(["13/04/2026", "04/13/2026"]).unwrap_err();
+        assert!(both.contains("both day first"), "{both}");
+    }
+
+    #[test]
+    fn a_given_format_reads_what_nothing_else_does() {
+        let rules = DateRules {
+            format: Some("%d.%m.%y".to_owned()),
+            ..DateRules::default()
+        };
+        let day = midnight(NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()).as_millis();
+        assert_eq!(parse_with("03.04.26", &rules).unwrap().as_millis(), day);
+        assert_eq!(
+            parse_with("2026-04-03", &rules).unwrap().as_millis(),
+            day,
+            "unambiguous forms still read"
+        );
+        let err = parse_with("tomorrow", &rules).unwrap_err();
+        assert!(err.contains("%d.%m.%y"), "{err}");
+        let with_time = DateRules {
+            format: Some("%Y%m%d %H%M".to_owned()),
+            ..DateRules::default()
+        };
+        assert_eq!(
+            parse_with("20260403 1030", &with_time).unwrap().as_millis(),
+            day + 37_800_000
+        );
     }
 
     #[test]

@@ -199,16 +199,14 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Parses `FIELD=COLUMN` arguments.
+    /// Parses `FIELD=COLUMN` arguments. `FIELD=` (no column) leaves the field out: no column
+    /// feeds it, not even one the automatic mapping would choose.
     pub fn parse_overrides(args: &[String]) -> Result<Vec<(Field, String)>, MappingError> {
         args.iter()
             .map(|arg| {
                 let (field, column) = arg
                     .split_once('=')
                     .ok_or_else(|| MappingError::Malformed(arg.clone()))?;
-                if column.trim().is_empty() {
-                    return Err(MappingError::Malformed(arg.clone()));
-                }
                 Ok((Field::parse(field)?, column.trim().to_owned()))
             })
             .collect()
@@ -222,7 +220,13 @@ impl Mapping {
     ) -> Result<Self, MappingError> {
         let list = || columns.join(", ");
         let mut fields: Vec<(Field, String)> = Vec::new();
-        for (field, column) in overrides {
+        // `FIELD=` with no column: the field is left out.
+        let left_out: Vec<Field> = overrides
+            .iter()
+            .filter(|(_, column)| column.is_empty())
+            .map(|(field, _)| *field)
+            .collect();
+        for (field, column) in overrides.iter().filter(|(_, c)| !c.is_empty()) {
             let found = columns
                 .iter()
                 .find(|c| *c == column)
@@ -243,7 +247,7 @@ impl Mapping {
             fields.push((*field, found.clone()));
         }
         for field in Field::ALL {
-            if fields.iter().any(|(f, _)| *f == field) {
+            if fields.iter().any(|(f, _)| *f == field) || left_out.contains(&field) {
                 continue;
             }
             let candidate = field.synonyms().iter().find_map(|synonym| {

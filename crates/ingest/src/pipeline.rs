@@ -17,6 +17,7 @@ use throughline_store::{
 };
 
 use crate::convert::{Converter, Placement, Rejection};
+use crate::dates::{self, DateRules};
 use crate::fields::{Field, Mapping, MappingError};
 use crate::formats::{Format, RawRow, ReadError, Reader, Unread};
 use crate::presets::{Preset, PresetError, ValueMap};
@@ -36,6 +37,8 @@ pub struct ImportRequest {
     pub source: Option<Name>,
     /// Where rejected rows go; defaults to `NAME.rejects.csv` beside the input.
     pub rejects: Option<PathBuf>,
+    /// A strftime-style format for the date column (`--date-format`).
+    pub date_format: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,23 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error("cannot write the rejects file {path}: {reason}")]
     Rejects { path: String, reason: String },
+    #[error("the dates of column {column:?} cannot be read: {reason}")]
+    Dates { column: String, reason: String },
+    #[error(
+        "column {column:?} could not be read in {rejected} of the first {rows} rows, for \
+         example {examples} ({reason}). Stopped before anything was stored or written. {fix}"
+    )]
+    ColumnUnreadable {
+        column: String,
+        rejected: u64,
+        rows: u64,
+        /// Up to three of the column's values, quoted.
+        examples: String,
+        /// Why the first of them was rejected.
+        reason: String,
+        /// What to do about it.
+        fix: String,
+    },
 }
 
 /// How far an import has got, for a progress bar.
@@ -71,6 +91,8 @@ pub struct ImportReport {
     /// The first rejections (up to [`REJECTIONS_SHOWN`]), to show beside the summary; all of
     /// them are in the rejects file.
     pub first_rejections: Vec<Rejection>,
+    /// What the import decided on its own that the user should know (how dates are read).
+    pub notes: Vec<String>,
 }
 
 pub const REJECTIONS_SHOWN: usize = 10;
@@ -84,6 +106,7 @@ pub struct PreparedImport {
     format: Format,
     file_name: String,
     rejects: RejectsWriter,
+    notes: Vec<String>,
 }
 
 impl PreparedImport {
@@ -91,17 +114,19 @@ impl PreparedImport {
     /// organisation (for stage and touchpoint names). Nothing is written yet.
     pub async fn new(store: &Store, request: ImportRequest) -> Result<Self, ImportError> {
         let organisation = store.load_organisation().await?;
-        let (path, format, preset, overrides) = (
+        let (path, format, preset, overrides, date_format) = (
             request.path.clone(),
             request.format,
             request.preset,
             request.overrides,
+            request.date_format,
         );
         // Opening a workbook or sniffing a CSV reads the disk: keep it off the runtime.
-        let opened =
-            tokio::task::spawn_blocking(move || OpenedFile::open(&path, format, preset, overrides))
-                .await
-                .expect("opening an import file does not panic")?;
+        let opened = tokio::task::spawn_blocking(move || {
+            OpenedFile::open(&path, format, preset, overrides, date_format)
+        })
+        .await
+        .expect("opening an import file does not panic")?;
         let source = request
             .source
             .unwrap_or_else(|| default_source(&request.path));
@@ -117,7 +142,13 @@ impl PreparedImport {
             format: opened.format,
             file_name: request.path.display().to_string(),
             rejects,
+            notes: opened.notes,
         })
+    }
+
+    /// What the import decided on its own that the user should know (how dates are read).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     pub fn mapping(&self) -> &Mapping {
@@ -151,6 +182,7 @@ impl PreparedImport {
             format,
             file_name,
             rejects,
+            notes,
         } = self;
         let mapping = converter.mapping.clone();
         let mut session = store
@@ -217,6 +249,7 @@ impl PreparedImport {
             import,
             mapping,
             first_rejections: outcome.first_rejections,
+            notes,
         })
     }
 }
@@ -231,6 +264,10 @@ struct OpenedFile {
     values: Vec<ValueMap>,
     /// Rows the preset read ahead that are responses.
     leftover: Vec<RawRow>,
+    dates: DateRules,
+    /// Columns dropped from the records: a rejects file's `reason`.
+    dropped: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl OpenedFile {
@@ -239,6 +276,7 @@ impl OpenedFile {
         format: Option<Format>,
         preset: Option<Preset>,
         overrides: Vec<(Field, String)>,
+        date_format: Option<String>,
     ) -> Result<Self, ImportError> {
         let format = match format {
             Some(format) => format,
@@ -257,12 +295,24 @@ impl OpenedFile {
             all.push((field, column));
         }
         let mapping = Mapping::resolve(reader.columns(), &all)?;
+        let mut notes = Vec::new();
+        let dates = date_rules(path, format, &mapping, date_format, &mut notes)?;
+        // A rejects file, fixed and imported again, is read as the file it came from: its
+        // `reason` column is no data.
+        let dropped = if is_rejects_file(path) {
+            vec![REASON_COLUMN.to_owned()]
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             reader,
             format,
             mapping,
             values: plan.values,
             leftover: plan.leftover,
+            dates,
+            dropped,
+            notes,
         })
     }
 
@@ -275,7 +325,172 @@ impl OpenedFile {
                 .unwrap_or_default(),
             now: Timestamp::now(),
             values: self.values.clone(),
+            dates: self.dates.clone(),
+            dropped: self.dropped.clone(),
         }
+    }
+}
+
+/// The column a rejects file adds.
+const REASON_COLUMN: &str = "reason";
+/// At most this many rows are read ahead to settle the day/month order of numeric dates.
+const SETTLE_ROWS: usize = 200_000;
+/// When this many dates in a row are not numeric day/month dates, the column needs no order.
+const SETTLE_GIVE_UP: usize = 1_000;
+
+/// How the date column is read: the user's format, or the day/month order that the column's
+/// own values settle (read ahead in a second pass over the file), printed as a note.
+fn date_rules(
+    path: &Path,
+    format: Format,
+    mapping: &Mapping,
+    date_format: Option<String>,
+    notes: &mut Vec<String>,
+) -> Result<DateRules, ImportError> {
+    let Some(column) = mapping.column(Field::ReceivedAt) else {
+        return Ok(DateRules {
+            format: date_format,
+            order: None,
+        });
+    };
+    if let Some(format) = date_format {
+        notes.push(format!(
+            "Dates in column {column:?} read with the format {format:?}."
+        ));
+        return Ok(DateRules {
+            format: Some(format),
+            order: None,
+        });
+    }
+    let mut reader = Reader::open(path, format)?;
+    let mut values: Vec<String> = Vec::new();
+    let mut since_numeric = 0;
+    for row in reader.by_ref().take(SETTLE_ROWS) {
+        let Ok(row) = row else { break };
+        let Some(value) = row.get(column) else {
+            continue;
+        };
+        if dates::is_numeric_date(value) {
+            since_numeric = 0;
+            values.push(value.to_owned());
+        } else {
+            since_numeric += 1;
+            if since_numeric >= SETTLE_GIVE_UP && values.is_empty() {
+                break;
+            }
+        }
+    }
+    let settled = dates::settle_order(values.iter().map(String::as_str)).map_err(|reason| {
+        ImportError::Dates {
+            column: column.to_owned(),
+            reason,
+        }
+    })?;
+    let order = settled.map(|(order, by)| {
+        notes.push(format!(
+            "Dates in column {column:?} read {}: {by:?} settles it.",
+            order.describe()
+        ));
+        order
+    });
+    Ok(DateRules {
+        format: None,
+        order,
+    })
+}
+
+/// `survey.rejects.csv` (or `.jsonl`), as [`crate::rejects::default_path`] names them.
+fn is_rejects_file(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with(".rejects"))
+}
+
+/// The first rows of a file, watched for a column that fails on most of them: such a file
+/// stops before anything is stored, with what to do about it, rather than ending as a file of
+/// rejects.
+#[derive(Debug, Default)]
+struct ColumnWatch {
+    rows: u64,
+    /// Per column: how many rows it rejected, up to three of its values, the first reason.
+    columns: Vec<(String, u64, Vec<String>, String)>,
+}
+
+/// How many first rows [`ColumnWatch`] judges.
+pub const WATCH_ROWS: u64 = 1_000;
+
+impl ColumnWatch {
+    /// Counts one row of the first [`WATCH_ROWS`]; after the last of them, the verdict.
+    fn see(
+        &mut self,
+        rejection: Option<(&Rejection, Option<&str>)>,
+        mapping: &Mapping,
+    ) -> Result<(), ImportError> {
+        if self.rows >= WATCH_ROWS {
+            return Ok(());
+        }
+        self.rows += 1;
+        if let Some((rejection, value)) = rejection
+            && let Some(column) = &rejection.column
+        {
+            let at = match self.columns.iter().position(|(c, ..)| c == column) {
+                Some(at) => at,
+                None => {
+                    self.columns
+                        .push((column.clone(), 0, Vec::new(), rejection.reason.clone()));
+                    self.columns.len() - 1
+                }
+            };
+            let entry = &mut self.columns[at];
+            entry.1 += 1;
+            if entry.2.len() < 3
+                && let Some(value) = value
+            {
+                entry.2.push(format!("{value:?}"));
+            }
+        }
+        if self.rows == WATCH_ROWS {
+            self.verdict(mapping)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The verdict on the rows seen: an error when one column rejected more than half of them.
+    fn verdict(&self, mapping: &Mapping) -> Result<(), ImportError> {
+        let Some((column, rejected, examples, reason)) =
+            self.columns.iter().max_by_key(|(_, n, ..)| *n)
+        else {
+            return Ok(());
+        };
+        if self.rows == 0 || *rejected * 2 <= self.rows {
+            return Ok(());
+        }
+        let field = mapping
+            .fields
+            .iter()
+            .find(|(_, c)| c == column)
+            .map(|(f, _)| *f);
+        let fix = match field {
+            Some(Field::ReceivedAt) => format!(
+                "Give the dates' format with --date-format (strftime, e.g. --date-format \
+                 '%d.%m.%Y %H:%M'), map another column with --map received_at=COLUMN, or leave \
+                 the date out with --map received_at= (records then carry the import's time)."
+            ),
+            Some(field) => format!(
+                "Map another column with --map {field}=COLUMN, leave the field out with --map \
+                 {field}=, or correct the column in the file."
+            ),
+            None => "Correct the column in the file.".to_owned(),
+        };
+        Err(ImportError::ColumnUnreadable {
+            column: column.clone(),
+            rejected: *rejected,
+            rows: self.rows,
+            examples: examples.join(", "),
+            reason: reason.clone(),
+            fix,
+        })
     }
 }
 
@@ -288,6 +503,8 @@ pub struct ReadFile<T> {
     pub rows_read: u64,
     pub rejected: u64,
     pub first_rejections: Vec<Rejection>,
+    /// What the reading decided on its own that the user should know (how dates are read).
+    pub notes: Vec<String>,
 }
 
 /// Reads and checks every row of a file as an import would, keeping in memory what `keep`
@@ -298,10 +515,11 @@ pub fn read_file<T: Send>(
     format: Option<Format>,
     preset: Option<Preset>,
     overrides: Vec<(Field, String)>,
+    date_format: Option<String>,
     organisation: Option<&Organisation>,
     keep: impl Fn(u64, NewFeedback) -> T + Sync,
 ) -> Result<ReadFile<T>, ImportError> {
-    let opened = OpenedFile::open(path, format, preset, overrides)?;
+    let opened = OpenedFile::open(path, format, preset, overrides, date_format)?;
     let converter = opened.converter(default_source(path), organisation);
     let mut out = ReadFile {
         records: Vec::new(),
@@ -309,10 +527,12 @@ pub fn read_file<T: Send>(
         rows_read: 0,
         rejected: 0,
         first_rejections: Vec::new(),
+        notes: opened.notes,
     };
     let OpenedFile {
         leftover, reader, ..
     } = opened;
+    let mut watch = ColumnWatch::default();
     // Reading rows is sequential; checking and redacting them is most of the work and runs in
     // parallel, a chunk at a time, while the next chunk is read. Order is kept.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Unread>>(2);
@@ -340,14 +560,26 @@ pub fn read_file<T: Send>(
             let _ = sender.send(chunk);
             Ok(())
         });
-        let mut undecodable: Option<ReadError> = None;
+        // A row that cannot be decoded, or a column that fails on most of the first rows.
+        let mut undecodable: Option<ImportError> = None;
         for chunk in receiver.iter() {
             use rayon::prelude::*;
             let converted: Vec<_> = chunk
                 .into_par_iter()
                 .map(|unread| {
                     let row = decoder.row(unread)?;
-                    Ok::<_, ReadError>(converter.convert(&row).map(|record| keep(row.line, record)))
+                    Ok::<_, ReadError>(match converter.convert(&row) {
+                        Ok(record) => Ok(keep(row.line, record)),
+                        Err(rejection) => {
+                            // The rejected value, for the message of a column that fails.
+                            let value = rejection
+                                .column
+                                .as_deref()
+                                .and_then(|c| row.get(c))
+                                .map(str::to_owned);
+                            Err((rejection, value))
+                        }
+                    })
                 })
                 .collect();
             if out.records.is_empty() {
@@ -362,11 +594,23 @@ pub fn read_file<T: Send>(
             for result in converted {
                 match result {
                     Err(err) => {
-                        undecodable = Some(err);
+                        undecodable = Some(ImportError::from(err));
                         break;
                     }
-                    Ok(Ok(kept)) => out.records.push(kept),
-                    Ok(Err(rejection)) => {
+                    Ok(Ok(kept)) => {
+                        if let Err(err) = watch.see(None, &out.mapping) {
+                            undecodable = Some(err);
+                            break;
+                        }
+                        out.records.push(kept);
+                    }
+                    Ok(Err((rejection, value))) => {
+                        if let Err(err) =
+                            watch.see(Some((&rejection, value.as_deref())), &out.mapping)
+                        {
+                            undecodable = Some(err);
+                            break;
+                        }
                         out.rejected += 1;
                         if out.first_rejections.len() < REJECTIONS_SHOWN {
                             out.first_rejections.push(rejection);
@@ -379,10 +623,14 @@ pub fn read_file<T: Send>(
                 break;
             }
         }
+        if undecodable.is_none() && watch.rows < WATCH_ROWS {
+            // A file shorter than the watch: judged on all its rows.
+            undecodable = watch.verdict(&out.mapping).err();
+        }
         drop(receiver);
         let read = reading.join().expect("the reading thread does not panic");
         match undecodable {
-            Some(err) => Err(ImportError::from(err)),
+            Some(err) => Err(err),
             None => read,
         }
     })?;
@@ -434,6 +682,7 @@ fn read_all(
     let mut first_rejections = Vec::new();
     let mut records = Vec::with_capacity(INSERT_BATCH);
     let mut pending = leftover.into_iter();
+    let mut watch = ColumnWatch::default();
     loop {
         let row = match pending.next() {
             Some(row) => row,
@@ -444,8 +693,13 @@ fn read_all(
         };
         rows_read += 1;
         match converter.convert_keyed(&row) {
-            Ok(record) => records.push(record),
+            Ok(record) => {
+                watch.see(None, &converter.mapping)?;
+                records.push(record);
+            }
             Err(rejection) => {
+                let value = rejection.column.as_deref().and_then(|c| row.get(c));
+                watch.see(Some((&rejection, value)), &converter.mapping)?;
                 rejects
                     .write(&row, &rejection)
                     .map_err(|e| rejects_error(rejects.path(), e))?;
@@ -469,6 +723,10 @@ fn read_all(
                 break;
             }
         }
+    }
+    if watch.rows < WATCH_ROWS {
+        // A file shorter than the watch: judged on all its rows.
+        watch.verdict(&converter.mapping)?;
     }
     let (_, total) = reader.progress();
     let last = Batch {
@@ -495,10 +753,13 @@ fn same_column(a: &str, b: &str) -> bool {
     a == b || crate::fields::normalise(a) == crate::fields::normalise(b)
 }
 
-/// `exports/nps-2026.csv` → `nps-2026`.
+/// `exports/nps-2026.csv` → `nps-2026`; a rejects file, `nps-2026.rejects.csv`, → `nps-2026`
+/// too: its fixed rows belong to the feed they were rejected from, where rows already stored
+/// are recognised as duplicates.
 fn default_source(path: &Path) -> Name {
     path.file_stem()
         .and_then(|s| s.to_str())
+        .map(|s| s.strip_suffix(".rejects").unwrap_or(s))
         .and_then(|s| Name::parse(s).ok())
         .unwrap_or_else(|| Name::parse("import").expect("a valid name"))
 }

@@ -92,6 +92,8 @@ pub async fn ingest_objects(
             .unwrap_or_default(),
         now: Timestamp::now(),
         values: Vec::new(),
+        dates: Default::default(),
+        dropped: Vec::new(),
     };
     let mut records: Vec<KeyedFeedback> = Vec::with_capacity(rows.len());
     let mut rejections = Vec::new();

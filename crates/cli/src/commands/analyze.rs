@@ -154,12 +154,16 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
             choices.format,
             choices.preset,
             choices.overrides,
+            choices.date_format,
             organisation.as_ref(),
             // Only what the analysis reads is kept: a million texts are held once.
             |line, record| Input::from_record(record, || line.to_string()),
         )
     })?;
     eprintln!("Mapping: {}", read.mapping);
+    for note in &read.notes {
+        eprintln!("{note}");
+    }
     if read.rejected > 0 {
         eprintln!(
             "Skipped {} of {} rows that an import would reject:",
@@ -168,6 +172,14 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
         for rejection in &read.first_rejections {
             eprintln!("  {rejection}");
         }
+    }
+    if read.records.is_empty() {
+        anyhow::bail!(
+            "no record to analyse: {} of {} rows were rejected (the first are listed above); \
+             nothing was written",
+            read.rejected,
+            read.rows_read
+        );
     }
     let inputs = read.records;
     let report = analyze(

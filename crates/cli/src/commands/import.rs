@@ -30,6 +30,11 @@ pub struct FileArgs {
     /// A known export layout: qualtrics (survey export) or zendesk (ticket export).
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
+    /// How the date column is written, strftime-style (e.g. '%d.%m.%Y %H:%M'), for a form
+    /// not read on its own. ISO, RFC 2822/3339, month names ("8th November 2023", "Nov 8,
+    /// 2023 10:15") and numeric dates whose day/month order the column settles need none.
+    #[arg(long, value_name = "FORMAT")]
+    date_format: Option<String>,
 }
 
 /// The parsed form of [`FileArgs`].
@@ -37,6 +42,7 @@ pub struct FileChoices {
     pub format: Option<Format>,
     pub preset: Option<Preset>,
     pub overrides: Vec<(Field, String)>,
+    pub date_format: Option<String>,
 }
 
 impl FileArgs {
@@ -45,6 +51,7 @@ impl FileArgs {
             format: self.format.as_deref().map(Format::parse).transpose()?,
             preset: self.preset.as_deref().map(Preset::parse).transpose()?,
             overrides: Mapping::parse_overrides(&self.map)?,
+            date_format: self.date_format.clone(),
         })
     }
 }
@@ -78,6 +85,7 @@ pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
             .transpose()
             .context("--source")?,
         rejects: args.rejects,
+        date_format: choices.date_format,
         path: args.input.file,
     };
     let store = open_store(url).await?;
@@ -91,6 +99,9 @@ pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
             prepared.format().name()
         );
         println!("Mapping: {}", prepared.mapping());
+        for note in prepared.notes() {
+            println!("{note}");
+        }
     }
     let report = prepared
         .run(&store, |p: Progress| {
@@ -163,5 +174,6 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
         "import": report.import,
         "mapping": mapping,
         "first_rejections": rejections,
+        "notes": report.notes,
     })
 }

@@ -251,3 +251,141 @@ mod workspace {
 
     backend_tests!(analyze_themes_and_top_ten_work_from_the_command_line);
 }
+
+#[test]
+fn a_date_column_it_cannot_read_stops_analyze_file_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(
+        path.join("reviews.csv"),
+        "id,date,rating,comment\n\
+         a,8 Novembre 2023,2,Seat was broken\n\
+         b,9 Novembre 2023,5,Lovely crew\n",
+    )
+    .unwrap();
+    let out = throughline(
+        None,
+        path,
+        &["analyze-file", "reviews.csv", "--out", "results"],
+    );
+    assert!(
+        !out.status.success(),
+        "a file whose dates cannot be read fails"
+    );
+    let said = stderr(&out);
+    for part in [
+        "\"date\"",
+        "\"8 Novembre 2023\"",
+        "--date-format",
+        "--map received_at=",
+    ] {
+        assert!(said.contains(part), "{part} missing from: {said}");
+    }
+    assert!(!path.join("results").exists(), "nothing is written");
+
+    // The fixes the message gives work: leaving the date out…
+    let said = ok(throughline(
+        None,
+        path,
+        &[
+            "analyze-file",
+            "reviews.csv",
+            "--map",
+            "received_at=",
+            "--themes",
+            "2",
+            "--out",
+            "results",
+        ],
+    ));
+    assert!(said.contains("Analysed 2 records"), "{said}");
+    // …or giving the format of dates it cannot tell apart on its own.
+    std::fs::write(
+        path.join("dotted.csv"),
+        "id,date,rating,comment\n\
+         a,03.04.2026 10:15,2,Seat was broken\n\
+         b,05.04.2026 11:00,5,Lovely crew\n",
+    )
+    .unwrap();
+    let out = throughline(
+        None,
+        path,
+        &[
+            "analyze-file",
+            "dotted.csv",
+            "--themes",
+            "2",
+            "--out",
+            "dotted",
+        ],
+    );
+    assert!(!out.status.success(), "day or month first is not guessed");
+    assert!(stderr(&out).contains("ambiguous"), "{}", stderr(&out));
+    let out = throughline(
+        None,
+        path,
+        &[
+            "analyze-file",
+            "dotted.csv",
+            "--date-format",
+            "%d.%m.%Y %H:%M",
+            "--themes",
+            "2",
+            "--out",
+            "dotted",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("read with the format"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Written dates need no format; a numeric column settles its own order, and says so.
+    std::fs::write(
+        path.join("numeric.csv"),
+        "id,date,rating,comment\n\
+         a,03/04/2026,2,Seat was broken\n\
+         b,13/04/2026,5,Lovely crew\n\
+         c,\"Nov 8, 2023\",4,Fine\n",
+    )
+    .unwrap();
+    let out = throughline(
+        None,
+        path,
+        &[
+            "analyze-file",
+            "numeric.csv",
+            "--themes",
+            "2",
+            "--out",
+            "numeric",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("read day first"), "{}", stderr(&out));
+}
+
+#[test]
+fn analyze_file_with_no_record_left_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    // Every row rejected for a different reason: no column fails on most rows, but nothing
+    // is left to analyse.
+    std::fs::write(
+        path.join("bad.csv"),
+        "id,nps,csat,comment\n\
+         a,11,,\n\
+         b,,9,\n",
+    )
+    .unwrap();
+    let out = throughline(None, path, &["analyze-file", "bad.csv", "--out", "results"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no record to analyse"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!path.join("results").exists());
+}

@@ -465,7 +465,226 @@ async fn personal_data_is_redacted_before_it_is_stored(db: &TestDatabase) {
     assert_eq!(again.import.totals.duplicates, 2);
 }
 
+/// Midnight UTC of a day, in epoch milliseconds.
+fn day(y: i32, m: u32, d: u32) -> i64 {
+    chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+}
+
+async fn dates_written_as_people_write_them_import(db: &TestDatabase) {
+    let store = db.store().await;
+    let path = write(
+        db.dir.path(),
+        "reviews.csv",
+        "id,date,rating,comment\n\
+         r1,8th November 2023,2,Seat was broken\n\
+         r2,\"May 30, 2011\",5,Lovely crew\n\
+         r3,\"Nov 8, 2023\",3,Food was cold\n\
+         r4,08-Nov-2023,4,On time\n\
+         r5,\"Nov 8, 2023 10:15\",1,Lost my bag\n",
+    );
+    let report = import(&store, request(&path)).await;
+    assert_eq!(
+        report.import.totals.imported, 5,
+        "{:?}",
+        report.first_rejections
+    );
+    assert_eq!(report.import.totals.rejected, 0);
+    let mut dates: Vec<(String, i64)> = all_records(&store)
+        .await
+        .into_iter()
+        .map(|r| (r.external_id.unwrap(), r.received_at.as_millis()))
+        .collect();
+    dates.sort();
+    let nov8 = day(2023, 11, 8);
+    assert_eq!(
+        dates,
+        [
+            ("r1".to_owned(), nov8),
+            ("r2".to_owned(), day(2011, 5, 30)),
+            ("r3".to_owned(), nov8),
+            ("r4".to_owned(), nov8),
+            ("r5".to_owned(), nov8 + 10 * 3_600_000 + 15 * 60_000),
+        ]
+    );
+}
+
+async fn numeric_dates_are_read_when_the_column_settles_the_order(db: &TestDatabase) {
+    let store = db.store().await;
+    // 03/04/2026 alone could be March or April: refused, with the hint.
+    let alone = write(
+        db.dir.path(),
+        "alone.csv",
+        "id,date,nps,comment\n\
+         a,2026-04-01,9,Fine\n\
+         b,2026-04-02,8,Good\n\
+         c,03/04/2026,3,Late again\n",
+    );
+    let report = import(&store, request(&alone)).await;
+    assert_eq!(report.import.totals.imported, 2);
+    let rejection = &report.first_rejections[0];
+    assert_eq!(rejection.column.as_deref(), Some("date"));
+    assert!(
+        rejection.reason.contains("ambiguous") && rejection.reason.contains("--date-format"),
+        "{}",
+        rejection.reason
+    );
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+
+    // With 13/04/2026 in the same column, the column is day first.
+    let settled = write(
+        db.dir.path(),
+        "settled.csv",
+        "id,date,nps,comment\n\
+         d,03/04/2026,3,Late again\n\
+         e,13/04/2026,9,Fine\n",
+    );
+    let report = import(&store, request(&settled)).await;
+    assert_eq!(
+        report.import.totals.imported, 2,
+        "{:?}",
+        report.first_rejections
+    );
+    assert_eq!(report.notes.len(), 1);
+    assert!(report.notes[0].contains("day first"), "{:?}", report.notes);
+    assert!(report.notes[0].contains("13/04/2026"), "{:?}", report.notes);
+    let d = all_records(&store)
+        .await
+        .into_iter()
+        .find(|r| r.external_id.as_deref() == Some("d"))
+        .unwrap();
+    assert_eq!(
+        d.received_at.as_millis(),
+        day(2026, 4, 3),
+        "3 April, read day first"
+    );
+
+    // Any other form, with --date-format.
+    let dotted = write(
+        db.dir.path(),
+        "dotted.csv",
+        "id,date,nps,comment\nf,03.04.26,5,Fine\n",
+    );
+    let report = import(
+        &store,
+        ImportRequest {
+            date_format: Some("%d.%m.%y".to_owned()),
+            ..request(&dotted)
+        },
+    )
+    .await;
+    assert_eq!(
+        report.import.totals.imported, 1,
+        "{:?}",
+        report.first_rejections
+    );
+}
+
+async fn a_column_that_fails_on_most_rows_stops_the_import(db: &TestDatabase) {
+    let store = db.store().await;
+    let path = write(
+        db.dir.path(),
+        "export.csv",
+        "id,date,nps,comment\n\
+         a,8 Novembre 2023,9,Bien\n\
+         b,9 Novembre 2023,3,Retard\n\
+         c,2023-11-10,7,OK\n",
+    );
+    let err = import_file(&store, request(&path), |_| {})
+        .await
+        .expect_err("two of three rows fail on the date column");
+    let message = err.to_string();
+    assert!(
+        matches!(err, ImportError::ColumnUnreadable { ref column, rejected: 2, rows: 3, .. } if column == "date"),
+        "{message}"
+    );
+    for part in [
+        "\"8 Novembre 2023\"",
+        "\"9 Novembre 2023\"",
+        "--date-format",
+        "--map received_at=",
+    ] {
+        assert!(message.contains(part), "{part} missing from: {message}");
+    }
+    assert!(all_records(&store).await.is_empty(), "nothing is stored");
+    assert!(
+        !db.dir.path().join("export.rejects.csv").exists(),
+        "no rejects file for an import that did not happen"
+    );
+
+    // Leaving the date out, as the message suggests, imports every row.
+    let report = import(
+        &store,
+        ImportRequest {
+            overrides: vec![(Field::ReceivedAt, String::new())],
+            ..request(&path)
+        },
+    )
+    .await;
+    assert_eq!(report.import.totals.imported, 3);
+    let records = all_records(&store).await;
+    assert_eq!(
+        records[0].metadata.get("date").map(String::as_str),
+        Some("8 Novembre 2023"),
+        "the unread column is kept as metadata"
+    );
+}
+
+async fn a_fixed_rejects_file_imports_into_its_source_without_duplicates(db: &TestDatabase) {
+    let store = db.store().await;
+    let path = write(
+        db.dir.path(),
+        "survey.csv",
+        "id,date,nps,comment\n\
+         a,2026-02-01,9,Fine\n\
+         b,2026-02-02,3,Late\n\
+         c,2026-02-03,11,Typo in the score\n",
+    );
+    let first = import(&store, request(&path)).await;
+    assert_eq!(
+        (first.import.totals.imported, first.import.totals.rejected),
+        (2, 1)
+    );
+    let rejects = db.dir.path().join("survey.rejects.csv");
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    assert!(
+        written.starts_with("id,date,nps,comment,reason\n"),
+        "{written}"
+    );
+    // The user fixes the score, and (as happens) the file also holds a row already stored.
+    let fixed = written.replace(",11,", ",1,") + "a,2026-02-01,9,Fine,\n";
+    std::fs::write(&rejects, fixed).unwrap();
+
+    let second = import(&store, request(&rejects)).await;
+    assert_eq!(
+        second.import.source, "survey",
+        "a rejects file goes back to its source"
+    );
+    assert_eq!(
+        (
+            second.import.totals.imported,
+            second.import.totals.duplicates
+        ),
+        (1, 1),
+        "the fixed row is new; the row already stored is a duplicate"
+    );
+    let records = all_records(&store).await;
+    assert_eq!(records.len(), 3);
+    assert!(
+        records.iter().all(|r| !r.metadata.contains_key("reason")),
+        "the reason column is not data"
+    );
+}
+
 backend_tests!(
+    dates_written_as_people_write_them_import,
+    numeric_dates_are_read_when_the_column_settles_the_order,
+    a_column_that_fails_on_most_rows_stops_the_import,
+    a_fixed_rejects_file_imports_into_its_source_without_duplicates,
     personal_data_is_redacted_before_it_is_stored,
     a_messy_csv_loads_its_good_rows_and_a_reimport_adds_nothing,
     excel_and_json_lines_import_exactly_like_csv,
