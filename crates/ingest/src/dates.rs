@@ -112,7 +112,7 @@ fn parse_general(value: &str, order: Option<DayMonth>) -> Result<Timestamp, Stri
                 order.map_or("as its numbers allow", DayMonth::describe)
             ));
         }
-        Numeric::NotNumeric => {}
+        Numeric::Other => {}
     }
     for format in [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -254,11 +254,19 @@ enum Numeric {
     Ambiguous,
     /// A numeric date that names no day ("31/02/2026").
     NoSuchDate,
-    NotNumeric,
+    /// Not a numeric day/month date at all.
+    Other,
 }
 
-/// The two leading numbers, year and time of a numeric `A/B/YYYY[ HH:MM[:SS]]` date.
-fn numeric_parts(value: &str) -> Option<(u32, u32, i32, (u32, u32, u32))> {
+/// A numeric `A/B/YYYY[ HH:MM[:SS]]` date: its two leading numbers, year and time.
+struct NumericParts {
+    a: u32,
+    b: u32,
+    year: i32,
+    clock: (u32, u32, u32),
+}
+
+fn numeric_parts(value: &str) -> Option<NumericParts> {
     let (date, time) = match value.split_once([' ', 'T']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (value, None),
@@ -289,7 +297,12 @@ fn numeric_parts(value: &str) -> Option<(u32, u32, i32, (u32, u32, u32))> {
             (h, m, s)
         }
     };
-    Some((a.parse().ok()?, b.parse().ok()?, y.parse().ok()?, clock))
+    Some(NumericParts {
+        a: a.parse().ok()?,
+        b: b.parse().ok()?,
+        year: y.parse().ok()?,
+        clock,
+    })
 }
 
 /// Whether `value` is a numeric day/month date (`03/04/2026`, `13.04.2026 10:15`).
@@ -298,8 +311,14 @@ pub fn is_numeric_date(value: &str) -> bool {
 }
 
 fn parse_numeric(value: &str, order: Option<DayMonth>) -> Numeric {
-    let Some((a, b, year, (h, m, s))) = numeric_parts(value) else {
-        return Numeric::NotNumeric;
+    let Some(NumericParts {
+        a,
+        b,
+        year,
+        clock: (h, m, s),
+    }) = numeric_parts(value)
+    else {
+        return Numeric::Other;
     };
     let order = match order {
         Some(order) => order,
@@ -329,7 +348,7 @@ pub fn settle_order<'a>(
     let mut month_first: Option<&str> = None;
     for value in values {
         let value = value.trim();
-        let Some((a, b, _, _)) = numeric_parts(value) else {
+        let Some(NumericParts { a, b, .. }) = numeric_parts(value) else {
             continue;
         };
         if a > 12 && b <= 12 {

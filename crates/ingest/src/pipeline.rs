@@ -472,11 +472,11 @@ impl ColumnWatch {
             .find(|(_, c)| c == column)
             .map(|(f, _)| *f);
         let fix = match field {
-            Some(Field::ReceivedAt) => format!(
-                "Give the dates' format with --date-format (strftime, e.g. --date-format \
-                 '%d.%m.%Y %H:%M'), map another column with --map received_at=COLUMN, or leave \
-                 the date out with --map received_at= (records then carry the import's time)."
-            ),
+            Some(Field::ReceivedAt) => "Give the dates' format with --date-format (strftime, \
+                 e.g. --date-format '%d.%m.%Y %H:%M'), map another column with --map \
+                 received_at=COLUMN, or leave the date out with --map received_at= (records then \
+                 carry the import's time)."
+                .to_owned(),
             Some(field) => format!(
                 "Map another column with --map {field}=COLUMN, leave the field out with --map \
                  {field}=, or correct the column in the file."
