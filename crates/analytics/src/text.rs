@@ -2,7 +2,8 @@
 //!
 //! Tokens are lowercase runs of letters and digits; an apostrophe ends a token (`don't` →
 //! `don`, `t`), which keeps "can't" and "cant" close. Placeholders from redaction (`[phone]`)
-//! become ordinary tokens (`phone`).
+//! become ordinary tokens (`phone`). @handles and links name someone or somewhere rather than
+//! say something: they are no tokens ("@united" is not a theme of complaints to United).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -18,6 +19,40 @@ pub fn borrowed_tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
     raw_tokens(text).map(lowercase)
 }
 
+/// Whether a whitespace-separated chunk is an @handle or a link.
+fn is_name_or_link(chunk: &str) -> bool {
+    let chunk = chunk.trim_start_matches(['.', '"', '\'', '(', '[']);
+    let starts = |prefix: &str| {
+        chunk
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    chunk.starts_with('@') || starts("http://") || starts("https://") || starts("www.")
+}
+
+/// `text` without its @handles and links (borrowed when it has none, as most texts).
+pub fn without_names_and_links(text: &str) -> Cow<'_, str> {
+    let maybe = text.contains('@') || text.contains("http") || text.contains("www.");
+    if !maybe || !text.split_whitespace().any(is_name_or_link) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Keep the whitespace (line breaks end clauses); drop the chunks.
+    while !rest.is_empty() {
+        let space = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let chunk = &rest[..end];
+        if !is_name_or_link(chunk) {
+            out.push_str(chunk);
+        }
+        rest = &rest[end..];
+    }
+    Cow::Owned(out)
+}
+
 /// `word` in lowercase, borrowed when it is already (most words are): no new string for them.
 pub fn lowercase(word: &str) -> Cow<'_, str> {
     if word
@@ -30,9 +65,11 @@ pub fn lowercase(word: &str) -> Cow<'_, str> {
     }
 }
 
-/// The alphanumeric runs of `text`, as written.
+/// The alphanumeric runs of `text`, as written, @handles and links left out.
 fn raw_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split_whitespace()
+        .filter(|chunk| !is_name_or_link(chunk))
+        .flat_map(|chunk| chunk.split(|c: char| !c.is_alphanumeric()))
         .filter(|t| !t.is_empty())
 }
 
@@ -535,7 +572,9 @@ fn read_text(
     let mut words = Vec::new();
     pairs.clear();
     let mut content: Vec<Option<u32>> = Vec::new();
-    for clause in clauses(text) {
+    // Before clauses are split: a link's ':' and '.' would cut it into words.
+    let text = without_names_and_links(text);
+    for clause in clauses(&text) {
         content.clear();
         for segment in phrase_segments(clause) {
             let mut first = true;
@@ -659,6 +698,28 @@ mod tests {
         );
         let t: Vec<String> = tokens("can't, café").collect();
         assert_eq!(t, ["can", "t", "café"]);
+    }
+
+    #[test]
+    fn handles_and_links_are_no_words() {
+        let t: Vec<String> =
+            tokens(".@united my bag is lost http://t.co/4kLf @AmericanAir www.example.com")
+                .collect();
+        assert_eq!(t, ["my", "bag", "is", "lost"]);
+        assert_eq!(
+            without_names_and_links("@united Lost bag.\nSee https://x.io/a:b ok"),
+            " Lost bag.\nSee  ok"
+        );
+        assert!(matches!(
+            without_names_and_links("no handle here"),
+            Cow::Borrowed(_)
+        ));
+        // A link's ':' and '.' would otherwise split it into clause-ending words.
+        let mut pairs = Vec::new();
+        let words = read_text("lost bag https://t.co/abc.def", &mut pairs, |w| {
+            (Some(u32::from(w.len() as u8)), true)
+        });
+        assert_eq!(words.len(), 2, "lost, bag and nothing of the link");
     }
 
     #[test]

@@ -19,6 +19,20 @@ use crate::text::{Vocabulary, is_stopword};
 /// Words that end no phrase (negations: they say something of what follows).
 const ENDLESS: &[&str] = &["never", "no", "nor", "not"];
 
+/// What tokenising leaves of a negated contraction ("don't" → "don", "t"): a feature — "didn
+/// arrive" is not "arrive" — but never the edge of a label ("don" is no customer issue).
+const CONTRACTION_STEMS: &[&str] = &[
+    "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "shouldn", "wasn",
+    "weren", "wouldn",
+];
+
+/// Whether a word may start or end a label's phrase, or be one alone.
+fn labels_edge(word: &str) -> bool {
+    !is_stopword(word)
+        && !word.chars().all(|c| c.is_ascii_digit())
+        && !CONTRACTION_STEMS.contains(&word)
+}
+
 /// The longest phrase counted, in words.
 const MAX_PHRASE_WORDS: usize = 4;
 /// A phrase as up to [`MAX_PHRASE_WORDS`] word ids, unused places [`NONE`].
@@ -57,22 +71,12 @@ impl<'v> PhraseCounts<'v> {
         let words = || (0..vocabulary.len() as u32).map(|id| vocabulary.word(id));
         Self {
             vocabulary,
-            edge: words()
-                .map(|w| !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
-                .collect(),
+            edge: words().map(labels_edge).collect(),
             end: words()
-                .map(|w| {
-                    !is_stopword(w)
-                        && !w.chars().all(|c| c.is_ascii_digit())
-                        && !ENDLESS.contains(&w)
-                })
+                .map(|w| labels_edge(w) && !ENDLESS.contains(&w))
                 .collect(),
             alone: words()
-                .map(|w| {
-                    w.chars().count() >= 3
-                        && !is_stopword(w)
-                        && !w.chars().all(|c| c.is_ascii_digit())
-                })
+                .map(|w| w.chars().count() >= 3 && labels_edge(w))
                 .collect(),
             ids: Map::default(),
             keys: Vec::new(),
