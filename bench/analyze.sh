@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Analysis benchmark (not a test): `throughline analyze-file` and the Python peer an analyst
 # would use (vaderSentiment + scikit-learn TfidfVectorizer/KMeans, installed by this script into
-# bench/.venv) on the same synthetic comments, side by side, with time ratios and peak memory.
-# The machine is shared and noisy: compare the ratios.
+# bench/.venv) on the same comments, side by side, with time ratios and peak memory. The machine
+# is shared and noisy: compare the ratios.
 #
-#   bench/analyze.sh                    # 100,000 comments
+# DATA=realistic (the headline) assembles real sentences from ../shared/data into comments of
+# real feedback's lengths (bench/realistic_comments.py); DATA=synthetic (the default, for
+# planted effects) uses `throughline demo-data`.
+#
+#   DATA=realistic SIZES="200000 1000000" bench/analyze.sh
+#   bench/analyze.sh                    # 100,000 synthetic comments
 #   SIZES="100000 1000000" bench/analyze.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-100000}
+DATA=${DATA:-synthetic}
 THEMES=${THEMES:-20}
 OUT=bench/out
 BIN=target/release/throughline
@@ -30,8 +36,13 @@ measure() {
 }
 
 for n in $SIZES; do
-    "$BIN" demo-data --records "$n" --seed 3 --out "$OUT/comments-$n.csv" > /dev/null
-    echo "$n synthetic comments, $THEMES themes"
+    if [ "$DATA" = realistic ]; then
+        python3 bench/realistic_comments.py "$n" "$OUT/comments-$n.csv"
+    else
+        # (the synthetic file keeps its name: docs/analytics.md's parity run reads it)
+        "$BIN" demo-data --records "$n" --seed 3 --out "$OUT/comments-$n.csv" > /dev/null
+    fi
+    echo "$n $DATA comments, $THEMES themes"
     measure "throughline analyze-file (sentiment, themes, stages, Top Ten…)" \
         "$BIN" analyze-file "$OUT/comments-$n.csv" --themes "$THEMES" --out "$OUT/analysis-$n"
     OURS=$SECS

@@ -250,6 +250,9 @@ pub struct Vocabulary {
     pairs: HashMap<(u32, u32), u32, foldhash::fast::FixedState>,
 }
 
+/// The most word pairs a vocabulary holds (the most frequent).
+pub const MAX_PAIRS: usize = 60_000;
+
 /// How far apart (in content words) the two words of a pair may be: next to each other, or one
 /// content word between them.
 pub const PAIR_REACH: usize = 2;
@@ -402,9 +405,32 @@ impl Vocabulary {
                 vocabulary.doc_freq.push(words.doc_freq[old]);
             }
         }
+        // At most MAX_PAIRS pairs, the most frequent (ties: the first seen): real text of a
+        // few hundred thousand comments holds hundreds of thousands of pairs in two or three
+        // texts each, which would cost more than all the words and tell little.
+        let mut frequent: Vec<u32> = pairs
+            .doc_freq
+            .iter()
+            .copied()
+            .filter(|&df| df >= min_docs)
+            .collect();
+        let floor = if frequent.len() > MAX_PAIRS {
+            frequent.select_nth_unstable_by(MAX_PAIRS - 1, |a, b| b.cmp(a));
+            frequent[MAX_PAIRS - 1]
+        } else {
+            min_docs
+        };
+        // Pairs above the floor all fit; those at it are taken in order until the cap.
+        let above = pairs.doc_freq.iter().filter(|&&df| df > floor).count();
+        let mut at_floor = MAX_PAIRS.saturating_sub(above);
         let mut pair_remap = vec![GAP; pairs.keys.len()];
         for (old, &(a, b)) in pairs.keys.iter().enumerate() {
-            if pairs.doc_freq[old] >= min_docs {
+            let df = pairs.doc_freq[old];
+            let keep = df > floor || (df == floor && df >= min_docs && at_floor > 0);
+            if keep && df == floor {
+                at_floor -= 1;
+            }
+            if keep {
                 let id = vocabulary.words.len() as u32;
                 pair_remap[old] = id;
                 let (a, b) = (remap[a as usize], remap[b as usize]);

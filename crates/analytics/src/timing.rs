@@ -9,6 +9,13 @@ fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var_os("THROUGHLINE_TIMINGS").is_some())
 }
 
+/// Prints a line of context (a size, a count) among the timings when they are on.
+pub fn note(what: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("timing: {}", what());
+    }
+}
+
 /// Runs `work`, reporting how long it took under `phase` when timings are on.
 pub fn phase<T>(phase: &str, work: impl FnOnce() -> T) -> T {
     if !enabled() {

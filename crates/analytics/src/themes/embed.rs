@@ -20,9 +20,13 @@ use crate::text::{Corpus, GAP};
 /// At most this many comments feed the co-occurrence counts (a deterministic spread over the
 /// corpus): word vectors settle long before a million comments.
 const MAX_COOCCURRENCE_DOCS: usize = 100_000;
-/// At most this many distinct features (words first, then pairs) of one comment are counted
-/// (bounds the cost of long texts).
+/// At most this many distinct features (words first, then pairs) of one window are counted.
 const MAX_WORDS_PER_DOC: usize = 64;
+/// Co-occurrence is counted within windows of at most this many content words of a comment
+/// (and the word pairs read from them): a long review is several windows, so its cost and
+/// memory grow with its length, not with its square, and words far apart in it are not taken
+/// for each other's context.
+const WINDOW_WORDS: usize = 24;
 /// Rows of the co-occurrence matrix counted together, with one accumulator.
 const ROW_BLOCK: usize = 256;
 
@@ -47,7 +51,9 @@ pub fn word_vectors(
 ) -> Vec<f32> {
     use rayon::prelude::*;
 
-    let counts = cooccurrence(docs, vocabulary, singles);
+    let counts = crate::timing::phase("  word vectors: co-occurrence", || {
+        cooccurrence(docs, vocabulary, singles)
+    });
     // Marginals: each row's own total; the context distribution (smoothed with exponent 0.75)
     // from the word rows, as if there were no pairs.
     let row_sum: Vec<f64> = counts
@@ -84,7 +90,9 @@ pub fn word_vectors(
     };
     let words = CsrMatrix::from_sorted(singles, singles, &ppmi(0..singles, 0));
     let rank = dims.min(singles.saturating_sub(1)).max(1);
-    let (u, sigma) = truncated_svd(&words, rank, 10, 3, seed);
+    let (u, sigma) = crate::timing::phase("  word vectors: SVD", || {
+        truncated_svd(&words, rank, 10, 3, seed)
+    });
     let mut vectors = vec![0.0; vocabulary * dims];
     vectors[..singles * dims]
         .par_chunks_exact_mut(dims)
@@ -130,9 +138,9 @@ fn store_unit(row: &mut [f32], values: &[f64]) {
     }
 }
 
-/// How often each feature (word or pair, the rows) shares a comment with each word (the
-/// columns, ids below `singles`), over an even spread of at most [`MAX_COOCCURRENCE_DOCS`]
-/// comments; a word is not its own context. Rows are counted in parallel blocks, each with a
+/// How often each feature (word or pair, the rows) shares a window of a comment
+/// ([`WINDOW_WORDS`]) with each word (the columns, ids below `singles`), over an even spread of
+/// at most [`MAX_COOCCURRENCE_DOCS`] comments; a word is not its own context. Rows are counted in parallel blocks, each with a
 /// dense accumulator over the words and an index from each feature to the comments that have
 /// it: whole-number counts in column order, the same on any machine.
 fn cooccurrence(docs: &Corpus, vocabulary: usize, singles: usize) -> CsrMatrix {
@@ -145,30 +153,52 @@ fn cooccurrence(docs: &Corpus, vocabulary: usize, singles: usize) -> CsrMatrix {
     for i in (0..docs.len()).step_by(step) {
         times[docs.distinct_of(i)] += 1;
     }
-    // Each sampled text's distinct features, and for each feature the texts that have it.
+    // Each sampled text's windows ("texts" below) with their distinct features, and for each
+    // feature the windows that have it. A text's features are its content words in order, then
+    // its word pairs in the order they were read: the pairs are shared out over the windows in
+    // that order, as many to each as its words would make.
     let mut text_times: Vec<u32> = Vec::new();
     let mut text_start: Vec<usize> = vec![0];
     let mut text_features: Vec<u32> = Vec::new();
     let mut feature_texts = vec![0usize; vocabulary + 1];
+    let mut windows: Vec<(usize, usize, usize, usize)> = Vec::new();
     for (d, &t) in times.iter().enumerate().filter(|(_, t)| **t > 0) {
-        let from = text_features.len();
-        text_features.extend(docs.distinct_features(d).iter().take(4 * MAX_WORDS_PER_DOC));
-        text_features[from..].sort_unstable();
-        let mut kept = from;
-        for i in from..text_features.len() {
-            if (i == from || text_features[i] != text_features[i - 1])
-                && kept - from < MAX_WORDS_PER_DOC
-            {
-                text_features[kept] = text_features[i];
-                kept += 1;
+        let features = docs.distinct_features(d);
+        let word_count = features
+            .iter()
+            .position(|&f| f as usize >= singles)
+            .unwrap_or(features.len());
+        let pair_count = features.len() - word_count;
+        let n = word_count.div_ceil(WINDOW_WORDS).max(1);
+        windows.clear();
+        for w in 0..n {
+            let words = (w * word_count / n, (w + 1) * word_count / n);
+            let pairs = (
+                word_count + w * pair_count / n,
+                word_count + (w + 1) * pair_count / n,
+            );
+            windows.push((words.0, words.1, pairs.0, pairs.1));
+        }
+        for &(w0, w1, p0, p1) in &windows {
+            let from = text_features.len();
+            text_features.extend(features[w0..w1].iter().chain(&features[p0..p1]));
+            text_features[from..].sort_unstable();
+            let mut kept = from;
+            for i in from..text_features.len() {
+                if (i == from || text_features[i] != text_features[i - 1])
+                    && kept - from < MAX_WORDS_PER_DOC
+                {
+                    text_features[kept] = text_features[i];
+                    kept += 1;
+                }
             }
+            text_features.truncate(kept);
+            for &f in &text_features[from..] {
+                feature_texts[f as usize + 1] += 1;
+            }
+            text_start.push(kept);
+            text_times.push(t);
         }
-        text_features.truncate(kept);
-        for &f in &text_features[from..] {
-            feature_texts[f as usize + 1] += 1;
-        }
-        text_start.push(kept);
-        text_times.push(t);
     }
     for f in 0..vocabulary {
         feature_texts[f + 1] += feature_texts[f];

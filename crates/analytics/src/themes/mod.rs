@@ -180,6 +180,14 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     let (vocabulary, docs) = timing::phase("themes: tokens", || {
         Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2)
     });
+    timing::note(|| {
+        format!(
+            "themes: vocabulary of {} words and {} word pairs, {} distinct texts",
+            vocabulary.single_words(),
+            vocabulary.len() - vocabulary.single_words(),
+            docs.distinct_len()
+        )
+    });
     let words = timing::phase("themes: word vectors", || {
         word_vectors(
             &docs,
