@@ -1,6 +1,7 @@
 //! What the sentiment model reads of a text: its sentences, cleaned of handles and links, each
-//! scored by VADER with the complaint layer; the cue families' counts; and its words and word
-//! pairs. Features are computed the same way for training and for scoring.
+//! scored by VADER with the complaint layer (and the whole text too); the cue families' counts;
+//! its words and word pairs; and its content words' tokens in the semantic prior. Features are
+//! computed the same way for training and for scoring.
 
 use std::borrow::Cow;
 

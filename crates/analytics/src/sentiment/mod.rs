@@ -13,18 +13,23 @@
 //! three classes over what a customer's text does:
 //!
 //! - each sentence cleaned of @handles, links and a brand's hashtags, then scored by VADER
-//!   without its politeness words, plus the **complaint layer** (`cues.rs`: waiting, never
-//!   arrived, transferred, charged twice, "third time" — valence added in VADER's own units, a
-//!   cue after a negation ignored); the record reads the mean, the lowest, the highest and the
-//!   last sentence, so one angry sentence in a polite message is not washed out;
+//!   plus the **complaint layer** (`cues.rs`: waiting, never arrived, transferred, charged
+//!   twice, hung up, not working, "third time" — valence added in VADER's own units, a cue after
+//!   a negation ignored; a plea for help, thanks for a complaint and praise beside sarcasm count
+//!   as complaints); the record reads its whole text's score and its lowest, highest and last
+//!   sentence's, so one angry sentence in a polite message is not washed out;
 //! - counts of cue families written here: asking for help, stating a problem, politeness,
 //!   sarcasm (#sarcasm, "thanks for nothing", eye-roll and angry emoji), question marks and
-//!   exclamations;
-//! - the text's words and adjacent word pairs, weighted by training.
+//!   exclamations (signed by the text's polarity);
+//! - the text's words and adjacent word pairs, and the mean of its content words' vectors in
+//!   the semantic prior ([`crate::prior`]), weighted by training.
 //!
-//! The score is P(positive) − P(negative); the labels cut it at two thresholds chosen on data.
-//! The weights are learned from labelled complaints by `examples/sentiment_train.rs` and ship in
-//! `data/cx_sentiment/` (provenance and the evaluation held out by company in docs/analytics.md).
+//! The score is 70% the model's P(positive) − P(negative) and 30% VADER with the complaint
+//! layer (which keeps general text ordered as VADER orders it); a record's score moves a third
+//! of the way toward its most negative sentence when that sentence is negative on its own. The
+//! labels cut the score at two thresholds chosen on data. The weights are learned from labelled
+//! complaints by `examples/sentiment_train.rs` and ship in `data/cx_sentiment/` (provenance,
+//! and the evaluation held out by company, in docs/analytics.md).
 
 use std::sync::LazyLock;
 
