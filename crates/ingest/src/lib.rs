@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod dates;
 pub mod fields;
+mod file_checks;
 pub mod formats;
 pub mod pipeline;
 pub mod presets;

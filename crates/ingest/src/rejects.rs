@@ -21,6 +21,17 @@ pub fn default_path(input: &Path, format: Format) -> PathBuf {
     input.with_file_name(format!("{stem}.rejects.{ext}"))
 }
 
+/// The column a rejects file adds.
+pub const REASON_COLUMN: &str = "reason";
+
+/// Whether `path` is a rejects file, `survey.rejects.csv` (or `.jsonl`) as [`default_path`]
+/// names them.
+pub fn is_rejects_file(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with(".rejects"))
+}
+
 #[derive(Debug)]
 pub struct RejectsWriter {
     path: PathBuf,
@@ -75,7 +86,7 @@ impl RejectsWriter {
                 };
                 if let Output::Csv(writer) = &mut out {
                     let mut header = self.columns.clone();
-                    header.push("reason".to_owned());
+                    header.push(REASON_COLUMN.to_owned());
                     writer.write_record(&header)?;
                 }
                 self.out.insert(out)
@@ -95,7 +106,7 @@ impl RejectsWriter {
                 let original = row.raw.first().map(String::as_str).unwrap_or_default();
                 let value = match serde_json::from_str::<serde_json::Value>(original) {
                     Ok(serde_json::Value::Object(mut map)) => {
-                        map.insert("reason".to_owned(), reason.into());
+                        map.insert(REASON_COLUMN.to_owned(), reason.into());
                         serde_json::Value::Object(map)
                     }
                     _ => serde_json::json!({ "line": original, "reason": reason }),
