@@ -62,8 +62,18 @@ pub struct RecordResult {
     /// Theme ids, best first.
     pub themes: Vec<String>,
     pub theme_confidence: Vec<f64>,
+    /// Each theme's sentiment: that of the passages (sentences) that gave the record the theme
+    /// — "the food was lovely but the seat was broken" is positive on one, negative on the
+    /// other. Written as an object keyed by theme id, in the order of `themes`.
+    #[serde(serialize_with = "as_map")]
+    pub theme_sentiments: Vec<(String, f64)>,
     pub stage: Option<String>,
     pub stage_reason: String,
+}
+
+/// `(key, value)` pairs written as a JSON object, in their order.
+fn as_map<S: serde::Serializer>(pairs: &[(String, f64)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +85,7 @@ pub struct ThemeResult {
     /// Records with the theme (first or not).
     pub count: u64,
     pub share: f64,
+    /// The mean sentiment of the passages (sentences) that carry the theme.
     pub mean_sentiment: f64,
     /// The stage most of its placed records are on.
     pub stage: Option<String>,
@@ -216,6 +227,76 @@ pub struct RecordAnalysis {
     pub stage: Option<String>,
     /// Indexes into the theme list given to [`aggregate`], best first.
     pub themes: Vec<usize>,
+    /// Per theme (as `themes`), the sentiment of the passages that gave it; empty when the
+    /// whole text carries each theme (one passage, or one theme), or when only the record's
+    /// sentiment is known (read back from the store).
+    pub theme_sentiments: Vec<ThemeSentiment>,
+}
+
+impl RecordAnalysis {
+    /// Each theme's sentiment and the number of passages it is the mean of.
+    pub fn theme_sentiments(&self) -> impl Iterator<Item = (usize, ThemeSentiment)> + '_ {
+        self.themes.iter().enumerate().map(|(j, &t)| {
+            let own = self.theme_sentiments.get(j).copied();
+            (
+                t,
+                own.unwrap_or(ThemeSentiment {
+                    score: self.sentiment,
+                    passages: 1,
+                }),
+            )
+        })
+    }
+}
+
+/// The sentiment of the passages of a record that gave it one theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThemeSentiment {
+    /// Their mean score.
+    pub score: f64,
+    /// How many passages.
+    pub passages: u32,
+}
+
+/// Per theme of a record (`themes`, best first), the mean sentiment of the passages of `text`
+/// that gave it (`passages`, from [`crate::themes::Discovery::passages`]), or `whole`, the
+/// text's sentiment, for a theme of the whole text no passage gave; empty when the passages
+/// gave no theme of their own.
+fn passage_sentiments(
+    text: &str,
+    whole: f64,
+    themes: &[usize],
+    passages: &[crate::themes::ThemedPassage],
+) -> Vec<ThemeSentiment> {
+    if passages.is_empty() {
+        return Vec::new();
+    }
+    let scores: Vec<f64> = passages
+        .iter()
+        .map(|p| sentiment(&text[p.range.clone()]).score)
+        .collect();
+    themes
+        .iter()
+        .map(|t| {
+            let carrying: Vec<f64> = passages
+                .iter()
+                .zip(&scores)
+                .filter(|(p, _)| p.themes.contains(t))
+                .map(|(_, &s)| s)
+                .collect();
+            // A theme of the whole text that no passage gave alone: the text's sentiment.
+            if carrying.is_empty() {
+                return ThemeSentiment {
+                    score: whole,
+                    passages: 1,
+                };
+            }
+            ThemeSentiment {
+                score: carrying.iter().sum::<f64>() / carrying.len() as f64,
+                passages: carrying.len() as u32,
+            }
+        })
+        .collect()
 }
 
 /// A theme as [`aggregate`] reports it.
@@ -261,6 +342,7 @@ pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysi
                     label: s.label,
                     stage: placement.stage.clone(),
                     themes: Vec::new(),
+                    theme_sentiments: Vec::new(),
                 },
                 placement,
             )
@@ -322,20 +404,24 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             .entry(stage)
             .or_insert_with(|| placer.place(Some(stage), "").explain());
     }
-    let analysed: Vec<RecordAnalysis> = inputs
-        .par_iter()
-        .zip(&text_of)
-        .zip(&discovery.assignments)
-        .map(|((input, &d), assigned)| {
-            let (s, inferred) = &by_text[d as usize];
-            RecordAnalysis {
-                sentiment: s.score,
-                label: s.label,
-                stage: input.stage.clone().or_else(|| inferred.stage.clone()),
-                themes: assigned.iter().map(|a| a.theme).collect(),
-            }
-        })
-        .collect();
+    let analysed: Vec<RecordAnalysis> = timing::phase("theme sentiments", || {
+        inputs
+            .par_iter()
+            .zip(&text_of)
+            .zip(discovery.assignments.par_iter().zip(&discovery.passages))
+            .map(|((input, &d), (assigned, passages))| {
+                let (s, inferred) = &by_text[d as usize];
+                let themes: Vec<usize> = assigned.iter().map(|a| a.theme).collect();
+                RecordAnalysis {
+                    sentiment: s.score,
+                    label: s.label,
+                    stage: input.stage.clone().or_else(|| inferred.stage.clone()),
+                    theme_sentiments: passage_sentiments(&input.text, s.score, &themes, passages),
+                    themes,
+                }
+            })
+            .collect()
+    });
     let theme_ids: Vec<String> = (0..discovery.themes.len())
         .map(|t| format!("t{}", t + 1))
         .collect();
@@ -367,6 +453,10 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
                     .map(|a| theme_ids[a.theme].clone())
                     .collect(),
                 theme_confidence: assigned.iter().map(|a| a.confidence).collect(),
+                theme_sentiments: analysis
+                    .theme_sentiments()
+                    .map(|(t, s)| (theme_ids[t].clone(), s.score))
+                    .collect(),
                 stage_reason: match input.stage.as_deref() {
                     Some(stage) => given_reasons[stage].clone(),
                     None => inferred_reasons[d as usize].clone(),
@@ -441,11 +531,15 @@ pub fn aggregate(
     // One pass over the records for every theme's count, sentiment and stages.
     let mut counts = vec![0u64; theme_count];
     let mut sentiment_sums = vec![0.0; theme_count];
+    let mut passage_counts = vec![0u64; theme_count];
     let mut stage_counts: Vec<Vec<(&str, usize)>> = vec![Vec::new(); theme_count];
     for analysis in analysed {
+        for (t, s) in analysis.theme_sentiments() {
+            sentiment_sums[t] += s.score * f64::from(s.passages);
+            passage_counts[t] += u64::from(s.passages);
+        }
         for &t in &analysis.themes {
             counts[t] += 1;
-            sentiment_sums[t] += analysis.sentiment;
             if let Some(stage) = analysis.stage.as_deref() {
                 match stage_counts[t].iter_mut().find(|(s, _)| *s == stage) {
                     Some(entry) => entry.1 += 1,
@@ -464,10 +558,10 @@ pub fn aggregate(
             phrases: theme.phrases.clone(),
             count: counts[t],
             share: counts[t] as f64 / n,
-            mean_sentiment: if counts[t] == 0 {
+            mean_sentiment: if passage_counts[t] == 0 {
                 0.0
             } else {
-                sentiment_sums[t] / counts[t] as f64
+                sentiment_sums[t] / passage_counts[t] as f64
             },
             stage: stage_counts[t]
                 .iter()
@@ -542,6 +636,64 @@ pub fn aggregate(
 mod tests {
     use super::*;
     use crate::synthetic::{Generator, SPIKE, THEMES};
+
+    #[test]
+    fn each_theme_of_a_comment_carries_the_sentiment_of_its_own_sentences() {
+        let praise = [
+            "the food was lovely and fresh, really tasty meals and great coffee",
+            "lovely fresh food, tasty meals served warm with great coffee",
+            "tasty meals and great coffee, the food was fresh and lovely",
+        ];
+        let complaint = [
+            "the seat was broken and would not recline at all, awful flight",
+            "my seat was broken, it would not recline, awful flight",
+            "broken seat that would not recline the whole awful flight",
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        for i in 0..60 {
+            texts.push(praise[i % 3].to_owned());
+            texts.push(complaint[i % 3].to_owned());
+            texts.push(format!("{} but {}", praise[i % 3], complaint[(i + 1) % 3]));
+        }
+        let inputs: Vec<Input> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Input {
+                id: i.to_string(),
+                text: text.clone(),
+                ..Input::default()
+            })
+            .collect();
+        let options = Options {
+            themes: ThemeCount::Fixed(2),
+            seed: 7,
+        };
+        let report = analyze(&inputs, None, options);
+        let theme_of = |i: usize| report.records[i].themes[0].clone();
+        let (food, seat) = (theme_of(0), theme_of(1));
+        assert_ne!(food, seat);
+        for mixed in report.records.iter().skip(2).step_by(3) {
+            let sentiments: HashMap<&str, f64> = mixed
+                .theme_sentiments
+                .iter()
+                .map(|(t, s)| (t.as_str(), *s))
+                .collect();
+            assert!(sentiments[food.as_str()] > 0.2, "{mixed:?}");
+            assert!(sentiments[seat.as_str()] < -0.2, "{mixed:?}");
+            assert!(mixed.sentiment < sentiments[food.as_str()], "{mixed:?}");
+        }
+        // A theme's mean sentiment is that of its sentences: the food is praised.
+        let mean = |id: &str| {
+            report
+                .themes
+                .iter()
+                .find(|t| t.id == id)
+                .unwrap()
+                .mean_sentiment
+        };
+        assert!(mean(&food) > 0.2, "{:?}", report.themes);
+        assert!(mean(&seat) < -0.2, "{:?}", report.themes);
+    }
 
     #[test]
     fn discovered_themes_carry_the_planted_story() {

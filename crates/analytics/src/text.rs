@@ -66,7 +66,7 @@ pub fn lowercase(word: &str) -> Cow<'_, str> {
 }
 
 /// The alphanumeric runs of `text`, as written, @handles and links left out.
-fn raw_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
+pub(crate) fn raw_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
     text.split_whitespace()
         .filter(|chunk| !is_name_or_link(chunk))
         .flat_map(|chunk| chunk.split(|c: char| !c.is_alphanumeric()))

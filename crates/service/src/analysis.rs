@@ -420,6 +420,9 @@ async fn save_aggregates(
                     .iter()
                     .filter_map(|(t, _)| index.get(t).copied())
                     .collect(),
+                // The store keeps the record's sentiment, not its passages': each theme is
+                // measured by the record's.
+                theme_sentiments: Vec::new(),
             });
         }
     }

@@ -269,7 +269,8 @@ async fn set_status(store: &Store, id: i64, status: ThemeStatus) -> Result<Store
 }
 
 /// Adds a phrase to a theme: every record containing it, stored or to come, gets the theme
-/// first. Returns the theme and how many stored records gained it.
+/// first. Returns the theme and how many stored records it was put first on (new to them, or
+/// moved up from further down their list).
 pub async fn add_phrase(store: &Store, id: i64, phrase: &str) -> Result<(StoredTheme, u64)> {
     let theme = find_active(store, id).await?;
     let phrase = phrase.trim();
@@ -286,7 +287,9 @@ pub async fn add_phrase(store: &Store, id: i64, phrase: &str) -> Result<(StoredT
         let Some(analysis) = analyses.get(&record.id) else {
             continue;
         };
-        if analysis.themes.iter().any(|(t, _)| *t == id) {
+        // Already first: nothing to change. A record that has the theme further down (a
+        // comment's passages can give it several) gets it first like any other that says it.
+        if analysis.themes.first().is_some_and(|(t, _)| *t == id) {
             continue;
         }
         let themes = Codebook::with_rules(

@@ -14,7 +14,10 @@ use std::collections::BTreeSet;
 use super::embed::Weights;
 use super::kmeans::spherical_kmeans;
 use super::label::{self, PhraseCounts};
-use super::{DIMENSIONS, DiscoveredTheme, Reading, ThemeModel, dot, pick_themes};
+use super::{
+    DIMENSIONS, DiscoveredTheme, Reading, ThemeModel, combine_passages, dot, pick_themes,
+    with_whole_first,
+};
 use crate::text::{Vocabulary, tokens};
 
 /// Why saved codebook bytes could not be read.
@@ -94,25 +97,36 @@ impl Codebook {
         active: impl Fn(i64) -> bool,
     ) -> Vec<(i64, f64)> {
         let words: Vec<String> = tokens(text).collect();
-        let similar = match self.model.vector(text) {
-            Some(vector) => {
-                // A theme's similarity is that of its nearest centroid.
-                let mut best: Vec<(i64, f64)> = Vec::new();
-                let centroids = self.model.centroids.chunks_exact(DIMENSIONS);
-                for (centroid, &owner) in centroids.zip(&self.owners) {
-                    if !active(owner) {
-                        continue;
-                    }
-                    let sim = dot(&vector, centroid);
-                    match best.iter_mut().find(|(t, _)| *t == owner) {
-                        Some(entry) => entry.1 = entry.1.max(sim),
-                        None => best.push((owner, sim)),
-                    }
+        // A theme's similarity to a vector is that of its nearest centroid.
+        let themes_near = |vector: &[f64]| {
+            let mut best: Vec<(i64, f64)> = Vec::new();
+            let centroids = self.model.centroids.chunks_exact(DIMENSIONS);
+            for (centroid, &owner) in centroids.zip(&self.owners) {
+                if !active(owner) {
+                    continue;
                 }
-                pick_themes(best)
+                let sim = dot(vector, centroid);
+                match best.iter_mut().find(|(t, _)| *t == owner) {
+                    Some(entry) => entry.1 = entry.1.max(sim),
+                    None => best.push((owner, sim)),
+                }
             }
-            None => Vec::new(),
+            pick_themes(best)
         };
+        // Each passage's themes, then the comment's from them and from the whole comment's,
+        // as discovery gives them (see `super::discover`).
+        let per_passage: Vec<(usize, Vec<(i64, f64)>)> = self
+            .model
+            .passage_vectors(text)
+            .into_iter()
+            .map(|(weight, vector)| (weight, themes_near(&vector)))
+            .collect();
+        let mut similar = combine_passages(per_passage);
+        if similar.len() > 1
+            && let Some(vector) = self.model.vector(text)
+        {
+            similar = with_whole_first(similar, &themes_near(&vector));
+        }
         combine(&words, rules, &active, similar)
     }
 

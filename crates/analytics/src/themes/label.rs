@@ -16,8 +16,11 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 use crate::text::{Vocabulary, is_stopword};
 
-/// Words that end no phrase (negations: they say something of what follows).
-const ENDLESS: &[&str] = &["never", "no", "nor", "not"];
+/// Words that end no phrase: negations, and adverbs and verbs that say something of what
+/// follows ("weeks and still", "could not get" are fragments).
+const ENDLESS: &[&str] = &[
+    "even", "get", "got", "know", "like", "never", "no", "nor", "not", "really", "still", "way",
+];
 
 /// What tokenising leaves of a negated contraction ("don't" → "don", "t"): a feature — "didn
 /// arrive" is not "arrive" — but never the edge of a label ("don" is no customer issue).
@@ -26,11 +29,59 @@ const CONTRACTION_STEMS: &[&str] = &[
     "weren", "wouldn",
 ];
 
+/// Words that open or close a comment rather than say what it is about — "Honestly, …", "To be
+/// fair …", "Overall …", "…, thanks" — never the edge of a label ("fair checkout was smooth"
+/// reads as "checkout was smooth").
+const DISCOURSE: &[&str] = &[
+    "anyway", "fair", "hello", "hey", "hmm", "honestly", "overall", "thank", "thanks", "though",
+    "well",
+];
+
+/// Words that say no issue on their own — time, quantity, a vague pronoun or verb — though
+/// they may be part of a phrase that does ("still waiting", "weeks later than promised",
+/// "someone else used my card"): never a label alone ("weeks", "yet", "someone" were).
+const NOT_ALONE: &[&str] = &[
+    "ago",
+    "anyone",
+    "anything",
+    "back",
+    "days",
+    "even",
+    "everyone",
+    "everything",
+    "get",
+    "got",
+    "hours",
+    "know",
+    "like",
+    "minutes",
+    "months",
+    "nobody",
+    "nothing",
+    "one",
+    "really",
+    "someone",
+    "something",
+    "still",
+    "thing",
+    "things",
+    "time",
+    "today",
+    "way",
+    "weeks",
+    "yet",
+];
+
+/// Pronouns that are the object of what comes before, never the start of a label
+/// ("explained everything and cleaned up" is a phrase, "everything and cleaned up" a fragment).
+const NO_START: &[&str] = &["anything", "everything", "something"];
+
 /// Whether a word may start or end a label's phrase, or be one alone.
 fn labels_edge(word: &str) -> bool {
     !is_stopword(word)
         && !word.chars().all(|c| c.is_ascii_digit())
         && !CONTRACTION_STEMS.contains(&word)
+        && !DISCOURSE.contains(&word)
 }
 
 /// The longest phrase counted, in words.
@@ -71,12 +122,14 @@ impl<'v> PhraseCounts<'v> {
         let words = || (0..vocabulary.len() as u32).map(|id| vocabulary.word(id));
         Self {
             vocabulary,
-            edge: words().map(labels_edge).collect(),
+            edge: words()
+                .map(|w| labels_edge(w) && !NO_START.contains(&w))
+                .collect(),
             end: words()
                 .map(|w| labels_edge(w) && !ENDLESS.contains(&w))
                 .collect(),
             alone: words()
-                .map(|w| w.chars().count() >= 3 && labels_edge(w))
+                .map(|w| w.chars().count() >= 3 && labels_edge(w) && !NOT_ALONE.contains(&w))
                 .collect(),
             ids: Map::default(),
             keys: Vec::new(),
@@ -245,5 +298,40 @@ mod tests {
             ("not match the invoice".into(), 55),
         ]);
         assert_eq!(elaborated.as_deref(), Some("not match the invoice"));
+    }
+
+    #[test]
+    fn openers_and_vague_words_make_no_label() {
+        let (vocabulary, docs) = counts_for(&[
+            ("to be fair checkout was smooth", 0, 10),
+            ("overall checkout was smooth", 0, 10),
+            ("still waiting weeks", 1, 10),
+            ("weeks and still nothing", 1, 10),
+        ]);
+        let mut counts = PhraseCounts::new(2, &vocabulary);
+        for (ids, theme) in &docs {
+            counts.add(ids, *theme, 1);
+        }
+        let smooth = counts.top_phrases(0, 5);
+        assert_eq!(smooth[0].0, "checkout was smooth", "{smooth:?}");
+        assert!(
+            !smooth
+                .iter()
+                .any(|(p, _)| p.starts_with("fair") || p.starts_with("overall")),
+            "{smooth:?}"
+        );
+        let waiting = counts.top_phrases(1, 5);
+        assert!(
+            waiting.iter().all(|(p, _)| p.contains(' ')),
+            "no vague word alone: {waiting:?}"
+        );
+        assert!(
+            waiting.iter().any(|(p, _)| p.contains("still waiting")),
+            "{waiting:?}"
+        );
+        assert!(
+            !waiting.iter().any(|(p, _)| p.ends_with("still")),
+            "{waiting:?}"
+        );
     }
 }

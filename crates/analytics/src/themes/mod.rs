@@ -16,6 +16,7 @@ pub mod codebook;
 pub mod embed;
 pub mod kmeans;
 pub mod label;
+pub mod passages;
 
 use serde::Serialize;
 
@@ -26,6 +27,10 @@ use crate::timing;
 use embed::{Weights, doc_vector, doc_vector_into, remove_component, word_vectors};
 use kmeans::{nearest, spherical_kmeans, weighted_spherical_kmeans};
 use label::PhraseCounts;
+pub use passages::{
+    MIN_PASSAGE_WORDS, MIN_SPLIT_WORDS, ThemedPassage, combine_passages, with_whole_first,
+};
+use passages::{Passages, passages};
 
 /// Dimensions of the comment vectors.
 pub const DIMENSIONS: usize = 100;
@@ -83,6 +88,9 @@ pub struct Discovery {
     /// Per input comment, its themes best first (empty when it has no content word the
     /// vocabulary knows).
     pub assignments: Vec<Vec<Assignment>>,
+    /// Per input comment whose passages gave it different themes, which passage gave which
+    /// (empty for the others: the whole comment carries each of its themes).
+    pub passages: Vec<Vec<ThemedPassage>>,
     pub model: ThemeModel,
 }
 
@@ -130,11 +138,51 @@ impl ThemeModel {
         Some(vector)
     }
 
-    /// The themes of a comment, best first.
+    /// The unit vectors of a comment's passages that have a word the model reads, each with its
+    /// number of content words (see [`discover`]). A model of a codebook saved before passages
+    /// (version 1) reads the comment whole, as it always did.
+    pub(crate) fn passage_vectors(&self, text: &str) -> Vec<(usize, Vec<f64>)> {
+        if let Reading::AllWords { .. } = &self.reading {
+            return self.vector(text).map(|v| (1, v)).into_iter().collect();
+        }
+        let singles = self.vocabulary.single_words();
+        passages(text)
+            .into_iter()
+            .filter_map(|range| {
+                let ids = self.vocabulary.encode_features(&text[range]);
+                let weight = ids.iter().filter(|&&id| (id as usize) < singles).count();
+                (!ids.is_empty()).then(|| {
+                    (
+                        weight,
+                        doc_vector(&ids, &self.words, DIMENSIONS, &self.weights),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The themes of a comment, best first: its passages' themes ([`combine_passages`]).
     pub fn assign(&self, text: &str) -> Vec<Assignment> {
-        self.vector(text)
-            .map(|v| assign_vector(&v, &self.centroids))
-            .unwrap_or_default()
+        let per_passage = self.passage_vectors(text).into_iter().map(|(weight, v)| {
+            let themes = assign_vector(&v, &self.centroids);
+            (weight, themes.into_iter().map(|a| (a.theme, a.confidence)))
+        });
+        let mut themes = combine_passages(per_passage);
+        if themes.len() > 1 {
+            let whole = self
+                .vector(text)
+                .map(|v| assign_vector(&v, &self.centroids));
+            let whole: Vec<(usize, f64)> = whole
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| (a.theme, a.confidence))
+                .collect();
+            themes = with_whole_first(themes, &whole);
+        }
+        themes
+            .into_iter()
+            .map(|(theme, confidence)| Assignment { theme, confidence })
+            .collect()
     }
 }
 
@@ -174,18 +222,26 @@ pub const FIT_LIMIT: usize = 100_000;
 
 /// Discovers the themes of `texts`. `background` is further text from the same domain (for
 /// example earlier records) that helps learn what words mean but is not itself assigned.
+///
+/// Themes are found among the texts' passages ([`passages`]: sentences, joined while short),
+/// not whole texts: a review that talks about the seat, the food and the crew is three points,
+/// not one that looks like every other long review. A text's themes are its passages' themes
+/// ([`combine_passages`]).
 pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -> Discovery {
     use rayon::prelude::*;
 
+    let split = timing::phase("themes: passages", || Passages::of(texts));
+    let units = split.texts.len();
     let (vocabulary, docs) = timing::phase("themes: tokens", || {
-        Vocabulary::encode_corpus(texts.iter().chain(background).copied(), 2)
+        Vocabulary::encode_corpus(split.texts.iter().chain(background).copied(), 2)
     });
     timing::note(|| {
         format!(
-            "themes: vocabulary of {} words and {} word pairs, {} distinct texts",
+            "themes: vocabulary of {} words and {} word pairs, {} distinct passages of {} texts",
             vocabulary.single_words(),
             vocabulary.len() - vocabulary.single_words(),
-            docs.distinct_len()
+            docs.distinct_len(),
+            texts.len()
         )
     });
     let words = timing::phase("themes: word vectors", || {
@@ -199,13 +255,13 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     });
     let weights = Weights::new(&vocabulary.doc_freq, docs.len());
 
-    // Comments with at least one known content word take part; the rest get no theme. The
-    // themes are learned from `fit`: all of them, or an even spread of `FIT_LIMIT`. A text that
-    // several of them wrote word for word is one point, weighted by how many wrote it: the same
+    // Passages with at least one known content word take part; the rest get no theme. The
+    // themes are learned from `fit`: all of them, or an even spread of `FIT_LIMIT`. A passage
+    // that several wrote word for word is one point, weighted by how many wrote it: the same
     // clustering as with every copy, for the cost of one.
     let timer = std::time::Instant::now();
     let has_features = |i: usize| !docs.features(i).is_empty();
-    let members: Vec<usize> = (0..texts.len()).filter(|&i| has_features(i)).collect();
+    let members: Vec<usize> = (0..units).filter(|&i| has_features(i)).collect();
     let fit: Vec<usize> = even_spread(members.len(), FIT_LIMIT)
         .map(|j| members[j])
         .collect();
@@ -245,7 +301,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         if background.is_empty() || point_texts.len() + background.len() > SMOOTHING_LIMIT {
             Vec::new()
         } else {
-            (texts.len()..docs.len())
+            (units..docs.len())
                 .filter(|&i| has_features(i))
                 .flat_map(|i| vector_of(docs.features(i)))
                 .collect()
@@ -275,7 +331,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     };
     timing::report("themes: k-means", timer);
 
-    // Every member's themes, by cluster number. A comment the clustering saw keeps the
+    // Every member passage's themes, by cluster number. A passage the clustering saw keeps the
     // clustering's choice first, so that sizes and labels agree; the others go to the nearest.
     let timer = std::time::Instant::now();
     let by_point: Vec<Vec<Assignment>> = points
@@ -283,11 +339,11 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .zip(cluster_of.par_iter())
         .map(|(point, &cluster)| assign_with_main(point, &centroids, cluster))
         .collect();
-    let mut fit_point = vec![u32::MAX; texts.len()];
+    let mut fit_point = vec![u32::MAX; units];
     for (&i, &point) in fit.iter().zip(&point_of_fit) {
         fit_point[i] = point;
     }
-    // The others by their text: a text many customers wrote is placed once.
+    // The others by their text: a passage many customers wrote is placed once.
     let mut needed = vec![false; docs.distinct_len()];
     for &i in &members {
         if fit_point[i] == u32::MAX {
@@ -301,21 +357,50 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             needed.then(|| assign_vector(&vector_of(docs.distinct_features(d)), &centroids))
         })
         .collect();
-    let by_cluster: Vec<Vec<Assignment>> = members
-        .par_iter()
-        .map(|&i| match fit_point[i] {
-            u32::MAX => by_text[docs.distinct_of(i)]
-                .clone()
-                .expect("computed for every text outside the sample"),
-            point => by_point[point as usize].clone(),
+    let singles = vocabulary.single_words();
+    // Per passage, its themes (empty without a known content word) and how many content words
+    // it has: what it weighs among its text's passages.
+    let by_unit: Vec<(usize, Vec<Assignment>)> = (0..units)
+        .into_par_iter()
+        .map(|i| {
+            if !has_features(i) {
+                return (0, Vec::new());
+            }
+            let assigned = match fit_point[i] {
+                u32::MAX => by_text[docs.distinct_of(i)]
+                    .clone()
+                    .expect("computed for every passage outside the sample"),
+                point => by_point[point as usize].clone(),
+            };
+            let weight = docs
+                .features(i)
+                .iter()
+                .filter(|&&f| (f as usize) < singles)
+                .count();
+            (weight, assigned)
+        })
+        .collect();
+    // Each text's themes from its passages', by cluster number.
+    let combined: Vec<(Vec<Assignment>, Vec<ThemedPassage>)> = (0..texts.len())
+        .into_par_iter()
+        .map(|r| {
+            split.combine(r, &by_unit, || {
+                let ids: Vec<u32> = split
+                    .of_text(r)
+                    .flat_map(|u| docs.features(u).iter().copied())
+                    .collect();
+                assign_vector(&vector_of(&ids), &centroids)
+            })
         })
         .collect();
 
-    // Themes largest first; ids follow that order.
+    // Themes largest first (by the texts they are the main theme of); ids follow that order.
     let clusters = centroids.len() / DIMENSIONS;
     let mut sizes = vec![0usize; clusters];
-    for assigned in &by_cluster {
-        sizes[assigned[0].theme] += 1;
+    for (assigned, _) in &combined {
+        if let Some(main) = assigned.first() {
+            sizes[main.theme] += 1;
+        }
     }
     let mut order: Vec<usize> = (0..clusters).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
@@ -327,14 +412,21 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .iter()
         .flat_map(|&c| centroids[c * DIMENSIONS..(c + 1) * DIMENSIONS].to_vec())
         .collect();
-    let mut assignments = vec![Vec::new(); texts.len()];
-    for (&i, mut assigned) in members.iter().zip(by_cluster) {
-        for a in &mut assigned {
-            a.theme = rank_of[a.theme];
-        }
-        assignments[i] = assigned;
-    }
-    // Labels come from the comments the themes were learned from.
+    let (assignments, passages): (Vec<_>, Vec<_>) = combined
+        .into_par_iter()
+        .map(|(mut assigned, mut passages)| {
+            for a in &mut assigned {
+                a.theme = rank_of[a.theme];
+            }
+            for passage in &mut passages {
+                for t in &mut passage.themes {
+                    *t = rank_of[*t];
+                }
+            }
+            (assigned, passages)
+        })
+        .unzip();
+    // Labels come from the passages the themes were learned from.
     let mut phrases = PhraseCounts::new(clusters, &vocabulary);
     for ((&text, &weight), &cluster) in point_texts.iter().zip(&point_weights).zip(&cluster_of) {
         phrases.add(docs.distinct_words(text), rank_of[cluster], weight);
@@ -353,6 +445,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     Discovery {
         themes,
         assignments,
+        passages,
         model: ThemeModel {
             vocabulary,
             words,
@@ -608,6 +701,59 @@ mod tests {
         );
         let again = discover(&refs, &[], options);
         assert_eq!(again.themes, discovery.themes);
+    }
+
+    #[test]
+    fn a_comment_about_several_things_gets_each_of_their_themes() {
+        let (mut texts, mut kinds) = corpus();
+        // Comments about two things: a late delivery and a friendly installer.
+        for i in 0..30 {
+            texts.push(format!(
+                "my delivery was {} days late and still no update on the delivery date. But the \
+                 installer was friendly, tidy and careful",
+                2 + i % 5
+            ));
+            kinds.push(3);
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let options = DiscoverOptions {
+            themes: ThemeCount::Fixed(3),
+            seed: 1,
+        };
+        let discovery = discover(&refs, &[], options);
+        let theme_of_kind = |kind: usize| {
+            let i = kinds.iter().position(|k| *k == kind).unwrap();
+            discovery.assignments[i][0].theme
+        };
+        let (late, friendly) = (theme_of_kind(0), theme_of_kind(2));
+        assert_ne!(late, friendly);
+        for (i, text) in texts.iter().enumerate().filter(|(i, _)| kinds[*i] == 3) {
+            let themes: Vec<usize> = discovery.assignments[i].iter().map(|a| a.theme).collect();
+            assert!(
+                themes.contains(&late) && themes.contains(&friendly),
+                "{text}: {themes:?}"
+            );
+            // Which passage gave which theme.
+            let passages = &discovery.passages[i];
+            assert_eq!(passages.len(), 2, "{passages:?}");
+            assert!(text[passages[0].range.clone()].contains("delivery"));
+            assert_eq!(passages[0].themes, [late]);
+            assert!(text[passages[1].range.clone()].contains("installer"));
+            assert_eq!(passages[1].themes, [friendly]);
+            // The model places the comment the same way.
+            let again: Vec<usize> = discovery
+                .model
+                .assign(text)
+                .iter()
+                .map(|a| a.theme)
+                .collect();
+            assert!(
+                again.contains(&late) && again.contains(&friendly),
+                "{again:?}"
+            );
+        }
+        // A one-passage comment has no passages of its own.
+        assert!(discovery.passages[0].is_empty());
     }
 
     #[test]

@@ -50,6 +50,26 @@ fn analyze_file_writes_the_documented_files_the_same_way_each_time() {
             .starts_with('t')
     );
     assert!(first.get("stage").is_some());
+    // Every theme of a record carries the sentiment of the passages that gave it.
+    for line in records.lines().take(200) {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ids: Vec<&str> = record["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let sentiments = record["theme_sentiments"].as_object().unwrap();
+        assert_eq!(sentiments.len(), ids.len(), "{record}");
+        for id in ids {
+            assert!(
+                sentiments[id]
+                    .as_f64()
+                    .is_some_and(|s| (-1.0..=1.0).contains(&s)),
+                "{record}"
+            );
+        }
+    }
 
     let themes: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path.join("first/themes.json")).unwrap())
