@@ -12,7 +12,7 @@ use throughline_domain::org::Organisation;
 use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
 use crate::placement::{Placement, Placer};
 use crate::scores::{self, Estimate};
-use crate::sentiment::{Label, Sentiment, sentiment};
+use crate::sentiment::{Label, SentenceScore, Sentiment, sentiment, sentiment_and_sentences};
 use crate::themes::{DiscoverOptions, ThemeCount, discover};
 use crate::timing;
 use crate::trends::{Dated, Period, PeriodPoint, Spike, spikes, trends};
@@ -259,21 +259,36 @@ pub struct ThemeSentiment {
 }
 
 /// Per theme of a record (`themes`, best first), the mean sentiment of the passages of `text`
-/// that gave it (`passages`, from [`crate::themes::Discovery::passages`]), or `whole`, the
+/// that gave it (`passages`, from [`crate::themes::Discovery::passages`]; each passage scored
+/// from the record's `sentences` inside it), or `whole`, the
 /// text's sentiment, for a theme of the whole text no passage gave; empty when the passages
 /// gave no theme of their own.
 fn passage_sentiments(
     text: &str,
     whole: f64,
+    sentences: &[SentenceScore],
     themes: &[usize],
     passages: &[crate::themes::ThemedPassage],
 ) -> Vec<ThemeSentiment> {
     if passages.is_empty() {
         return Vec::new();
     }
+    // A passage's score: the mean of the record's sentences inside it, already read with the
+    // record; a passage no sentence fits in (a clause a "but" opens) is read on its own.
     let scores: Vec<f64> = passages
         .iter()
-        .map(|p| sentiment(&text[p.range.clone()]).score)
+        .map(|p| {
+            let inside: Vec<f64> = sentences
+                .iter()
+                .filter(|s| p.range.start <= s.span.start && s.span.end <= p.range.end)
+                .map(|s| s.score)
+                .collect();
+            if inside.is_empty() {
+                sentiment(&text[p.range.clone()]).score
+            } else {
+                inside.iter().sum::<f64>() / inside.len() as f64
+            }
+        })
         .collect();
     themes
         .iter()
@@ -326,12 +341,16 @@ pub fn placer(inputs: &[Input], organisation: Option<&Organisation>) -> Placer {
 /// repeat themselves ("great service", "no complaints"), and a repeated comment costs a lookup.
 pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysis, Placement)> {
     use rayon::prelude::*;
-    let (read, text_of) = read_texts(inputs.iter().map(|i| i.text.as_str()), placer);
+    let (read, text_of) = read_texts(inputs.iter().map(|i| i.text.as_str()), placer, false);
     inputs
         .par_iter()
         .zip(text_of.par_iter())
         .map(|(input, &d)| {
-            let (s, inferred) = &read[d as usize];
+            let ReadText {
+                sentiment: s,
+                placement: inferred,
+                ..
+            } = &read[d as usize];
             let placement = match input.stage.as_deref() {
                 Some(stage) => placer.place(Some(stage), &input.text),
                 None => inferred.clone(),
@@ -350,17 +369,38 @@ pub fn analyse_records(inputs: &[&Input], placer: &Placer) -> Vec<(RecordAnalysi
         .collect()
 }
 
-/// The sentiment and inferred placement of each distinct text of `texts`, and which distinct
-/// text each of `texts` is.
+/// What reading a distinct text found.
+struct ReadText {
+    sentiment: Sentiment,
+    placement: Placement,
+    /// Each sentence's score, for a text of several (when asked for): what a theme's sentiment
+    /// is made from.
+    sentences: Vec<SentenceScore>,
+}
+
+/// The sentiment and inferred placement of each distinct text of `texts` (with its sentences'
+/// scores when `with_sentences`), and which distinct text each of `texts` is.
 fn read_texts<'a>(
     texts: impl Iterator<Item = &'a str>,
     placer: &Placer,
-) -> (Vec<(Sentiment, Placement)>, Vec<u32>) {
+    with_sentences: bool,
+) -> (Vec<ReadText>, Vec<u32>) {
     use rayon::prelude::*;
     let (distinct, text_of) = crate::text::distinct(texts);
     let read = distinct
         .par_iter()
-        .map(|text| (sentiment(text), placer.place(None, text)))
+        .map(|text| {
+            let (sentiment, sentences) = if with_sentences {
+                sentiment_and_sentences(text)
+            } else {
+                (sentiment(text), Vec::new())
+            };
+            ReadText {
+                sentiment,
+                placement: placer.place(None, text),
+                sentences,
+            }
+        })
         .collect();
     (read, text_of)
 }
@@ -390,14 +430,17 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             // This side finds the distinct texts itself, as the themes side does, rather than
             // wait for the other's: both run at once.
             let read = timing::phase("sentiment and placement", || {
-                read_texts(texts.iter().copied(), &placer)
+                read_texts(texts.iter().copied(), &placer, true)
             });
             (placer, read)
         },
     );
     // A record's own stage wins over its text's. Each reason in words is written once per
     // distinct text (or stage given), not once per record.
-    let inferred_reasons: Vec<String> = by_text.par_iter().map(|(_, p)| p.explain()).collect();
+    let inferred_reasons: Vec<String> = by_text
+        .par_iter()
+        .map(|read| read.placement.explain())
+        .collect();
     let mut given_reasons: HashMap<&str, String> = HashMap::new();
     for stage in inputs.iter().filter_map(|i| i.stage.as_deref()) {
         given_reasons
@@ -410,13 +453,19 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             .zip(&text_of)
             .zip(discovery.assignments.par_iter().zip(&discovery.passages))
             .map(|((input, &d), (assigned, passages))| {
-                let (s, inferred) = &by_text[d as usize];
+                let read = &by_text[d as usize];
                 let themes: Vec<usize> = assigned.iter().map(|a| a.theme).collect();
                 RecordAnalysis {
-                    sentiment: s.score,
-                    label: s.label,
-                    stage: input.stage.clone().or_else(|| inferred.stage.clone()),
-                    theme_sentiments: passage_sentiments(&input.text, s.score, &themes, passages),
+                    sentiment: read.sentiment.score,
+                    label: read.sentiment.label,
+                    stage: input.stage.clone().or_else(|| read.placement.stage.clone()),
+                    theme_sentiments: passage_sentiments(
+                        &input.text,
+                        read.sentiment.score,
+                        &read.sentences,
+                        &themes,
+                        passages,
+                    ),
                     themes,
                 }
             })

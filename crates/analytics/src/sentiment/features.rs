@@ -227,6 +227,8 @@ pub(crate) fn sentence_spans(text: &str) -> Vec<&str> {
 /// What one sentence contributes to a reading.
 #[derive(Debug, Clone)]
 struct Part {
+    /// Where the sentence is in the text (bytes).
+    span: std::ops::Range<usize>,
     score: f64,
     /// The cue counts; `complaint` with the plea and sarcasm valences added, `problem` with a
     /// plea, `sarcasm` with a sarcasm hashtag of the text.
@@ -243,6 +245,8 @@ struct Part {
 pub(crate) struct TextReading {
     pub whole: Reading,
     pub sentences: Vec<Reading>,
+    /// Where each of `sentences` is in the text (bytes).
+    pub spans: Vec<std::ops::Range<usize>>,
 }
 
 /// The model's reading of `text` whole and per sentence.
@@ -252,6 +256,7 @@ pub(crate) fn read_text(text: &str) -> TextReading {
         return TextReading {
             whole: combine(parts.iter(), None),
             sentences: Vec::new(),
+            spans: Vec::new(),
         };
     }
     // VADER's intensity adds up over a text ("Love it! Best day ever!"): the whole text is
@@ -266,6 +271,7 @@ pub(crate) fn read_text(text: &str) -> TextReading {
             .iter()
             .map(|p| combine(std::iter::once(p), None))
             .collect(),
+        spans: parts.iter().map(|p| p.span.clone()).collect(),
     }
 }
 
@@ -295,7 +301,15 @@ fn parts(text: &str, sentences: &[&str]) -> Vec<Part> {
         });
     sentences
         .iter()
-        .filter_map(|sentence| part(sentence, &handles, tagged_sarcasm))
+        .filter_map(|sentence| {
+            let mut part = part(sentence, &handles, tagged_sarcasm)?;
+            // The sentences are slices of `text` (or, read alone, not: then no place).
+            let start = (sentence.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            if start <= text.len() && start + sentence.len() <= text.len() {
+                part.span = start..start + sentence.len();
+            }
+            Some(part)
+        })
         .collect()
 }
 
@@ -317,6 +331,7 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
         buffer.push(normalise(w));
     }
     Some(Part {
+        span: 0..0,
         score,
         cues,
         questions: cleaned.matches('?').count(),

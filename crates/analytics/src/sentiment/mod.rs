@@ -144,6 +144,30 @@ pub fn sentiment(text: &str) -> Sentiment {
     labelled(MODEL.record_score(&reading))
 }
 
+/// A sentence's score and where it is in its text (bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceScore {
+    pub span: std::ops::Range<usize>,
+    pub score: f64,
+}
+
+/// [`sentiment`], and for a text of several sentences each sentence's score: the readings the
+/// record's score is made from, so they cost nothing more (empty for a text of one sentence).
+pub fn sentiment_and_sentences(text: &str) -> (Sentiment, Vec<SentenceScore>) {
+    let reading = features::read_text(text);
+    if reading.whole.words.is_empty() {
+        return (NEUTRAL, Vec::new());
+    }
+    let (record, scores) = MODEL.record_and_sentence_scores(&reading);
+    let sentences = reading
+        .spans
+        .into_iter()
+        .zip(scores)
+        .map(|(span, score)| SentenceScore { span, score })
+        .collect();
+    (labelled(record), sentences)
+}
+
 /// VADER alone, with VADER's thresholds (±0.05), for comparison in the evaluation.
 pub fn vader_only(text: &str) -> Sentiment {
     let score = vader_compound(text);

@@ -131,17 +131,21 @@ impl Model {
     /// third of the way toward its lowest sentence when that sentence is negative on its own,
     /// so one angry sentence in a polite message is not washed out.
     pub(crate) fn record_score(&self, text: &TextReading) -> f64 {
+        self.record_and_sentence_scores(text).0
+    }
+
+    /// [`Self::record_score`] and the score of each sentence it was made from (empty for a
+    /// text read as one sentence).
+    pub(crate) fn record_and_sentence_scores(&self, text: &TextReading) -> (f64, Vec<f64>) {
         let score = self.score(&text.whole);
-        let lowest = text
-            .sentences
-            .iter()
-            .map(|r| self.score(r))
-            .fold(f64::INFINITY, f64::min);
-        if lowest <= self.negative && lowest < score {
+        let sentences: Vec<f64> = text.sentences.iter().map(|r| self.score(r)).collect();
+        let lowest = sentences.iter().copied().fold(f64::INFINITY, f64::min);
+        let record = if lowest <= self.negative && lowest < score {
             score + (lowest - score) * PULL_TO_LOWEST
         } else {
             score
-        }
+        };
+        (record, sentences)
     }
 
     /// The model as its file: a header, the thresholds, dense rows, then words and pairs with

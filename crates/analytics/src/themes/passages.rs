@@ -25,6 +25,21 @@ pub const MIN_SPLIT_WORDS: usize = 12;
 /// A sentence ends at a line break, or at `.`, `!`, `?` or `;` followed by a space: "3.5" and
 /// "site.com" are no ends.
 pub fn passages(text: &str) -> Vec<std::ops::Range<usize>> {
+    let whole = 0..text.len();
+    // Most comments are a line: fewer runs of letters and digits than a split needs content
+    // words (every content word is such a run) says so without reading a word.
+    let mut runs = 0;
+    let mut in_run = false;
+    for c in text.chars() {
+        let alphanumeric = c.is_alphanumeric();
+        if alphanumeric && !in_run {
+            runs += 1;
+        }
+        in_run = alphanumeric;
+    }
+    if runs < MIN_SPLIT_WORDS {
+        return vec![whole];
+    }
     let mut cuts = vec![0];
     let mut chars = text.char_indices().peekable();
     let mut previous = ' ';
@@ -49,6 +64,9 @@ pub fn passages(text: &str) -> Vec<std::ops::Range<usize>> {
     }
     cuts.push(text.len());
     cuts.dedup();
+    if cuts.len() <= 2 {
+        return vec![whole];
+    }
     let content_words = |range: &std::ops::Range<usize>| {
         raw_tokens(&text[range.clone()])
             .filter(|t| !is_stopword(&lowercase(t)))
@@ -67,7 +85,6 @@ pub fn passages(text: &str) -> Vec<std::ops::Range<usize>> {
     }
     let total: usize = out.iter().map(|(_, words)| words).sum();
     if out.is_empty() || total < MIN_SPLIT_WORDS {
-        let whole = 0..text.len();
         return vec![whole];
     }
     out.into_iter().map(|(range, _)| range).collect()

@@ -18,6 +18,16 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     listen: String,
+    /// How often, in seconds, the server checks whether a round of digests is due (a value
+    /// that is not a whole number of seconds, or 0, is refused rather than guessed).
+    #[arg(
+        long,
+        default_value_t = 3600,
+        env = "THROUGHLINE_DIGEST_CHECK_SECONDS",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    digest_check_seconds: u64,
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -26,15 +36,11 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     // digest is delivered at most once whichever instance claims it first.
     if let Some(schedule) = throughline_notify::Schedule::from_env()? {
         let smtp = throughline_notify::SmtpConfig::from_env()?;
-        let every = std::env::var("THROUGHLINE_DIGEST_CHECK_SECONDS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(3600);
         tokio::spawn(throughline_notify::run_schedule(
             store.clone(),
             schedule,
             smtp,
-            std::time::Duration::from_secs(every),
+            std::time::Duration::from_secs(args.digest_check_seconds),
         ));
     }
     let app = Application::build(store, &args.listen)

@@ -106,3 +106,23 @@ fn digests_go_out_once_from_the_command_line() {
     assert!(log.contains("email") && log.contains("webhook"), "{log}");
     drop(runtime);
 }
+
+#[test]
+fn a_bad_digest_check_interval_is_refused_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["an hour", "0", "-5"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"))
+            .current_dir(dir.path())
+            .env_remove("THROUGHLINE_DATABASE_URL")
+            .env("THROUGHLINE_DIGEST_CHECK_SECONDS", bad)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{bad:?} was accepted");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            said.contains("digest-check-seconds") && said.contains(bad),
+            "{bad:?}: {said}"
+        );
+    }
+}
