@@ -123,11 +123,10 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
             .contains("can only become approved or rejected"),
         "{err}"
     );
-    assert!(
-        actions::transition(&store, id, InitiativeStatus::Approved, None)
-            .await
-            .is_err()
-    );
+    let err = actions::transition(&store, id, InitiativeStatus::Approved, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("records who decided"), "{err}");
     let approved = actions::transition(
         &store,
         id,
@@ -197,10 +196,12 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
     actions::complete_task(&store, t2.id, "2026-12-05")
         .await
         .unwrap();
+    let err = actions::complete_task(&store, t2.id, "2026-12-06")
+        .await
+        .unwrap_err();
     assert!(
-        actions::complete_task(&store, t2.id, "2026-12-06")
-            .await
-            .is_err()
+        err.to_string().contains("was already done on 2026-12-05"),
+        "{err}"
     );
     let after = actions::completion(&store, None, None).await.unwrap();
     assert_eq!(
@@ -345,15 +346,17 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(finished.status, InitiativeStatus::Done);
+    let err = actions::add_task(&store, id, "late", "x", "it", "2027-01-01")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("it takes no new tasks"), "{err}");
+    let err = actions::add_review(&store, id, "2027-01-01", "x", None)
+        .await
+        .unwrap_err();
     assert!(
-        actions::add_task(&store, id, "late", "x", "it", "2027-01-01")
-            .await
-            .is_err()
-    );
-    assert!(
-        actions::add_review(&store, id, "2027-01-01", "x", None)
-            .await
-            .is_err()
+        err.to_string()
+            .contains("only approved or active initiatives are reviewed"),
+        "{err}"
     );
 }
 

@@ -124,20 +124,18 @@ async fn the_council_agenda_is_built_from_live_data(db: &TestDatabase) {
         .await
         .unwrap();
     council::close(&store, first.id).await.unwrap();
-    assert!(
-        council::record_notes(&store, first.id, 2, "late")
-            .await
-            .is_err(),
-        "a closed meeting is kept as it was"
-    );
+    // A closed meeting is kept as it was.
+    let err = council::record_notes(&store, first.id, 2, "late")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("can no longer change"), "{err}");
     council::complete_action(&store, done.id, "2026-09-20")
         .await
         .unwrap();
-    assert!(
-        council::complete_action(&store, done.id, "2026-09-21")
-            .await
-            .is_err()
-    );
+    let err = council::complete_action(&store, done.id, "2026-09-21")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("was already done"), "{err}");
 
     // New data after the meeting, and the next meeting one cadence later, with a topic.
     import_synthetic(&store, db.dir.path(), 300, 7).await;
