@@ -359,18 +359,19 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .collect();
     let singles = vocabulary.single_words();
     // Per passage, its themes (empty without a known content word) and how many content words
-    // it has: what it weighs among its text's passages.
-    let by_unit: Vec<(usize, Vec<Assignment>)> = (0..units)
+    // it has: what it weighs among its text's passages. Borrowed, not copied: a million
+    // comments hold millions of passages.
+    let by_unit: Vec<(usize, &[Assignment])> = (0..units)
         .into_par_iter()
         .map(|i| {
             if !has_features(i) {
-                return (0, Vec::new());
+                return (0, &[][..]);
             }
-            let assigned = match fit_point[i] {
+            let assigned: &[Assignment] = match fit_point[i] {
                 u32::MAX => by_text[docs.distinct_of(i)]
-                    .clone()
+                    .as_deref()
                     .expect("computed for every passage outside the sample"),
-                point => by_point[point as usize].clone(),
+                point => &by_point[point as usize],
             };
             let weight = docs
                 .features(i)

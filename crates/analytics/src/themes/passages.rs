@@ -142,7 +142,7 @@ impl<'a> Passages<'a> {
     pub(super) fn combine(
         &self,
         r: usize,
-        by_unit: &[(usize, Vec<Assignment>)],
+        by_unit: &[(usize, &[Assignment])],
         whole: impl FnOnce() -> Vec<Assignment>,
     ) -> (Vec<Assignment>, Vec<ThemedPassage>) {
         let found: Vec<usize> = self
