@@ -102,10 +102,13 @@ async fn digests_reach_real_listeners_once(db: &TestDatabase) {
 
     let (smtp_port, mails) = smtp_server().await;
     let (hook_port, hooks) = webhook_server().await;
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A port bound but not listening, held to the end of the test: a connection to it is
+    // refused every time. (A port bound and released could be taken by the webhook listener
+    // of the other backend's run of this test, side by side: it once was, and a digest meant
+    // to fail went through.)
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
     let hook = format!("http://127.0.0.1:{hook_port}/hook");
     for (department, channel, target, format) in [
         (
