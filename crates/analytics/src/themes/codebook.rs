@@ -14,10 +14,7 @@ use std::collections::BTreeSet;
 use super::embed::Weights;
 use super::kmeans::spherical_kmeans;
 use super::label::{self, PhraseCounts};
-use super::{
-    DIMENSIONS, DiscoveredTheme, Reading, ThemeModel, combine_passages, dot, pick_themes,
-    with_whole_first,
-};
+use super::{DIMENSIONS, DiscoveredTheme, Reading, ThemeModel, dot, pick_themes};
 use crate::text::{Vocabulary, tokens};
 
 /// Why saved codebook bytes could not be read.
@@ -113,20 +110,7 @@ impl Codebook {
             }
             pick_themes(best)
         };
-        // Each passage's themes, then the comment's from them and from the whole comment's,
-        // as discovery gives them (see `super::discover`).
-        let per_passage: Vec<(usize, Vec<(i64, f64)>)> = self
-            .model
-            .passage_vectors(text)
-            .into_iter()
-            .map(|(weight, vector)| (weight, themes_near(&vector)))
-            .collect();
-        let mut similar = combine_passages(per_passage);
-        if similar.len() > 1
-            && let Some(vector) = self.model.vector(text)
-        {
-            similar = with_whole_first(similar, &themes_near(&vector));
-        }
+        let similar = self.model.read_themes(text, themes_near);
         combine(&words, rules, &active, similar)
     }
 

@@ -161,28 +161,40 @@ impl ThemeModel {
             .collect()
     }
 
-    /// The themes of a comment, best first: its passages' themes ([`combine_passages`]).
+    /// A comment's themes as discovery gives them: each passage's (`themes_near` a vector,
+    /// best first), combined ([`combine_passages`]), led by the whole comment's when its
+    /// passages found several ([`with_whole_first`]).
+    pub(crate) fn read_themes<K: Ord + Copy>(
+        &self,
+        text: &str,
+        themes_near: impl Fn(&[f64]) -> Vec<(K, f64)>,
+    ) -> Vec<(K, f64)> {
+        let per_passage: Vec<(usize, Vec<(K, f64)>)> = self
+            .passage_vectors(text)
+            .into_iter()
+            .map(|(weight, vector)| (weight, themes_near(&vector)))
+            .collect();
+        let themes = combine_passages(per_passage);
+        if themes.len() < 2 {
+            return themes;
+        }
+        match self.vector(text) {
+            Some(whole) => with_whole_first(themes, &themes_near(&whole)),
+            None => themes,
+        }
+    }
+
+    /// The themes of a comment, best first (see [`Self::read_themes`]).
     pub fn assign(&self, text: &str) -> Vec<Assignment> {
-        let per_passage = self.passage_vectors(text).into_iter().map(|(weight, v)| {
-            let themes = assign_vector(&v, &self.centroids);
-            (weight, themes.into_iter().map(|a| (a.theme, a.confidence)))
-        });
-        let mut themes = combine_passages(per_passage);
-        if themes.len() > 1 {
-            let whole = self
-                .vector(text)
-                .map(|v| assign_vector(&v, &self.centroids));
-            let whole: Vec<(usize, f64)> = whole
-                .unwrap_or_default()
+        self.read_themes(text, |v| {
+            assign_vector(v, &self.centroids)
                 .into_iter()
                 .map(|a| (a.theme, a.confidence))
-                .collect();
-            themes = with_whole_first(themes, &whole);
-        }
-        themes
-            .into_iter()
-            .map(|(theme, confidence)| Assignment { theme, confidence })
-            .collect()
+                .collect()
+        })
+        .into_iter()
+        .map(|(theme, confidence)| Assignment { theme, confidence })
+        .collect()
     }
 }
 
