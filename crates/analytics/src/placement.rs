@@ -58,6 +58,9 @@ impl Placement {
 pub struct Placer {
     /// (stage key, its phrases as token lists), in journey order.
     stages: Vec<(String, Vec<Vec<String>>)>,
+    /// Each phrase's first word → (stage, phrase) indices into `stages`: a comment's words are
+    /// each looked up once, rather than every phrase searched for in every comment.
+    by_first_word: HashMap<String, Vec<(u32, u32)>, foldhash::fast::RandomState>,
     learned: Option<NaiveBayes>,
 }
 
@@ -91,18 +94,29 @@ impl Placer {
     }
 
     pub fn new(stages: Vec<(String, Vec<String>)>) -> Self {
+        let stages: Vec<(String, Vec<Vec<String>>)> = stages
+            .into_iter()
+            .map(|(key, phrases)| {
+                let phrases = phrases
+                    .iter()
+                    .map(|p| tokens(p).collect::<Vec<_>>())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                (key, phrases)
+            })
+            .collect();
+        let mut by_first_word: HashMap<String, Vec<(u32, u32)>, _> = HashMap::default();
+        for (s, (_, phrases)) in stages.iter().enumerate() {
+            for (p, phrase) in phrases.iter().enumerate() {
+                by_first_word
+                    .entry(phrase[0].clone())
+                    .or_default()
+                    .push((s as u32, p as u32));
+            }
+        }
         Self {
-            stages: stages
-                .into_iter()
-                .map(|(key, phrases)| {
-                    let phrases = phrases
-                        .iter()
-                        .map(|p| tokens(p).collect::<Vec<_>>())
-                        .filter(|p| !p.is_empty())
-                        .collect();
-                    (key, phrases)
-                })
-                .collect(),
+            stages,
+            by_first_word,
             learned: None,
         }
     }
@@ -181,20 +195,33 @@ impl Placer {
             };
         }
         let words: Vec<Cow<str>> = borrowed_tokens(text).collect();
+        // Every (stage, phrase) that occurs in the comment, in stage then phrase order.
+        let mut hits: Vec<(u32, u32)> = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let Some(candidates) = self.by_first_word.get(word.as_ref()) else {
+                continue;
+            };
+            for &(s, p) in candidates {
+                let phrase = &self.stages[s as usize].1[p as usize];
+                let here = words
+                    .get(i..i + phrase.len())
+                    .is_some_and(|window| window.iter().zip(phrase).all(|(a, b)| a == b));
+                if here {
+                    hits.push((s, p));
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
         let mut best: Option<(usize, usize, usize, Vec<String>)> = None; // (matches, longest, stage, phrases)
         let mut tie = false;
-        for (index, (_, phrases)) in self.stages.iter().enumerate() {
-            let found: Vec<&Vec<String>> = phrases
+        for stage_hits in hits.chunk_by(|a, b| a.0 == b.0) {
+            let index = stage_hits[0].0 as usize;
+            let phrases = &self.stages[index].1;
+            let found: Vec<&Vec<String>> = stage_hits
                 .iter()
-                .filter(|p| {
-                    words
-                        .windows(p.len())
-                        .any(|w| w.iter().zip(p.iter()).all(|(a, b)| a == b))
-                })
+                .map(|&(_, p)| &phrases[p as usize])
                 .collect();
-            if found.is_empty() {
-                continue;
-            }
             let longest = found.iter().map(|p| p.len()).max().unwrap_or(0);
             let candidate = (found.len(), longest);
             match &best {

@@ -23,6 +23,9 @@ const MAX_WORD: usize = 100;
 #[derive(Debug)]
 pub struct Prior {
     ids: HashMap<&'static str, u32, FixedState>,
+    /// The longest token in bytes ("##" counted): no longer piece can match, so the greedy
+    /// longest-match split starts there rather than at the whole rest of the word.
+    longest: usize,
     dims: usize,
     /// Row-major, already scaled back to floats.
     vectors: Vec<f32>,
@@ -71,7 +74,13 @@ impl Prior {
             .enumerate()
             .map(|(i, w)| (*w, i as u32))
             .collect();
-        Ok(Self { ids, dims, vectors })
+        let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
+        Ok(Self {
+            ids,
+            longest,
+            dims,
+            vectors,
+        })
     }
 
     pub fn dims(&self) -> usize {
@@ -111,7 +120,10 @@ impl Prior {
             let mut start = 0;
             let mut piece = String::with_capacity(part.len() + 2);
             while start < part.len() {
-                let mut end = part.len();
+                // The piece at `start` is at most `longest` bytes, "##" included after the
+                // first: a longer candidate cannot be in the vocabulary.
+                let prefix = if start > 0 { 2 } else { 0 };
+                let mut end = part.len().min(start + self.longest.saturating_sub(prefix));
                 let mut found = None;
                 while end > start {
                     if part.is_char_boundary(end) {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::cues::{self, CueCounts};
 use super::vader_compound;
 use crate::prior;
-use crate::sentiment::vader::ALPHA;
+use crate::sentiment::vader::{self, ALPHA};
 
 /// The dense features, in the order of the model's rows (names as the model file writes them).
 pub(crate) const DENSE_NAMES: [&str; 15] = [
@@ -235,6 +235,8 @@ struct Part {
     cues: CueCounts,
     questions: usize,
     exclamations: usize,
+    /// VADER's sums for the sentence (`None` where the fast scorer left it to `vader-parity`).
+    vader: Option<vader::Raw>,
     words: Words,
     pieces: Vec<u32>,
 }
@@ -260,11 +262,23 @@ pub(crate) fn read_text(text: &str) -> TextReading {
         };
     }
     // VADER's intensity adds up over a text ("Love it! Best day ever!"): the whole text is
-    // scored as one too, not only as the mean of its sentences.
+    // scored as one too, not only as the mean of its sentences — from the sentences' own VADER
+    // sums where the fast scorer gave them, rather than reading the text a second time.
     let handles = handles_of(text);
     let cleaned = clean(text, &handles);
     let words = cues::words(&cleaned);
-    let whole = (!words.is_empty()).then(|| score(&cleaned, &words, false).0);
+    let whole = (!words.is_empty()).then(|| {
+        match parts.iter().map(|p| p.vader).collect::<Option<Vec<_>>>() {
+            Some(raws) => {
+                let exclamations = parts.iter().map(|p| p.exclamations).sum();
+                let questions = parts.iter().map(|p| p.questions).sum();
+                let vader = vader::compose(&raws, exclamations, questions);
+                let (cues, _) = cue_counts(&cleaned, &words, false);
+                layer_score(sarcastic(vader, &cues), cues.complaint)
+            }
+            None => score(&cleaned, &words, false).0,
+        }
+    });
     TextReading {
         whole: combine(parts.iter(), whole),
         sentences: parts
@@ -319,7 +333,7 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
     if words.is_empty() {
         return None;
     }
-    let (score, cues) = score(&cleaned, &words, tagged_sarcasm);
+    let (score, cues, vader) = score(&cleaned, &words, tagged_sarcasm);
     let prior = prior::prior();
     let mut pieces = Vec::with_capacity(words.len() + 4);
     let mut buffer = Words::default();
@@ -336,22 +350,42 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
         cues,
         questions: cleaned.matches('?').count(),
         exclamations: cleaned.matches('!').count(),
+        vader,
         words: buffer,
         pieces,
     })
 }
 
-/// The VADER-with-complaint-layer score of cleaned text and its cue counts (see [`Part`]).
-fn score(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (f64, CueCounts) {
+/// The VADER-with-complaint-layer score of cleaned text, its cue counts (see [`Part`]) and
+/// VADER's sums for it (where the fast scorer read it).
+fn score(
+    cleaned: &str,
+    words: &[Cow<'_, str>],
+    tagged_sarcasm: bool,
+) -> (f64, CueCounts, Option<vader::Raw>) {
+    let (cues, plea) = cue_counts(cleaned, words, tagged_sarcasm);
+    // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
+    let courtesy_free;
+    let vader_text = if plea {
+        courtesy_free = without_courtesy(cleaned);
+        courtesy_free.as_str()
+    } else {
+        cleaned
+    };
+    let raw = vader::raw(vader_text);
+    let vader = raw.map_or_else(|| vader_compound(vader_text), |r| r.compound);
+    (
+        layer_score(sarcastic(vader, &cues), cues.complaint),
+        cues,
+        raw,
+    )
+}
+
+/// The cue counts of cleaned text (see [`Part`]), and whether it is a plea for help.
+fn cue_counts(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (CueCounts, bool) {
     let mut cues = cues::scan(words);
     cues.sarcasm += usize::from(tagged_sarcasm);
     let plea = is_plea(words);
-    // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
-    let mut vader = if plea {
-        vader_compound(&without_courtesy(cleaned))
-    } else {
-        vader_compound(cleaned)
-    };
     if plea {
         cues.complaint += PLEA_VALENCE;
         // A plea for help states a problem without naming it.
@@ -364,11 +398,18 @@ fn score(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (f64, C
         cues.complaint += SARCASM_VALENCE;
     }
     if cues.sarcasm > 0 {
-        // Praise beside sarcasm is a complaint: its valence turns negative.
-        vader = -vader.abs();
         cues.complaint += SARCASM_VALENCE;
     }
-    (layer_score(vader, cues.complaint), cues)
+    (cues, plea)
+}
+
+/// Praise beside sarcasm is a complaint: a text's VADER valence turns negative.
+fn sarcastic(vader: f64, cues: &CueCounts) -> f64 {
+    if cues.sarcasm > 0 {
+        -vader.abs()
+    } else {
+        vader
+    }
 }
 
 /// The reading of a run of sentences from their parts; `whole` is the score of the run read as

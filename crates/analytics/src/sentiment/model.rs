@@ -48,7 +48,7 @@ pub struct ModelError {
 /// text. Held out by airline, the model alone separates the classes best (macro-F1 0.69–0.72)
 /// but orders general text worse than VADER (Spearman 0.81 against 0.84 on VADER's tweets);
 /// at 0.7 every VADER ground-truth corpus stays within 0.01 of VADER or better and held-out
-/// macro-F1 is 0.685–0.712 (docs/analytics.md, "Sentiment"; 0.5 and 0.85 were measured too).
+/// macro-F1 is 0.685–0.714 (docs/analytics.md, "Sentiment"; 0.5 and 0.85 were measured too).
 const MODEL_SHARE: f64 = 0.7;
 
 /// How far a record's score moves toward its lowest sentence's. Held out by airline, 0.35
@@ -82,18 +82,13 @@ impl Model {
         rows
     }
 
-    /// The three class probabilities of a reading.
-    pub(crate) fn probabilities(&self, reading: &Reading) -> [f64; 3] {
-        softmax(self.logits(reading))
-    }
-
-    /// The three class logits of a reading.
-    pub(crate) fn logits(&self, reading: &Reading) -> [f64; 3] {
+    /// The three class logits of a reading whose [`Self::active`] rows are `rows`.
+    fn logits(&self, reading: &Reading, rows: &[u32]) -> [f64; 3] {
         let mut z = [0.0; 3];
         for (x, w) in reading.dense.iter().zip(&self.dense) {
             add(&mut z, w, *x);
         }
-        for row in self.active(reading) {
+        for &row in rows {
             add(&mut z, &self.sparse[row as usize], 1.0);
         }
         if !reading.pieces.is_empty() && !self.piece_logits.is_empty() {
@@ -123,7 +118,12 @@ impl Model {
     /// The score of a reading: P(positive) − P(negative), blended with the text's own VADER
     /// score with the complaint layer.
     pub(crate) fn score(&self, reading: &Reading) -> f64 {
-        let p = self.probabilities(reading);
+        self.score_with_rows(reading, &self.active(reading))
+    }
+
+    /// [`Self::score`] with the reading's [`Self::active`] rows already found.
+    fn score_with_rows(&self, reading: &Reading, rows: &[u32]) -> f64 {
+        let p = softmax(self.logits(reading, rows));
         MODEL_SHARE * (p[2] - p[0]) + (1.0 - MODEL_SHARE) * reading.dense[1]
     }
 
@@ -137,8 +137,24 @@ impl Model {
     /// [`Self::record_score`] and the score of each sentence it was made from (empty for a
     /// text read as one sentence).
     pub(crate) fn record_and_sentence_scores(&self, text: &TextReading) -> (f64, Vec<f64>) {
-        let score = self.score(&text.whole);
-        let sentences: Vec<f64> = text.sentences.iter().map(|r| self.score(r)).collect();
+        if text.sentences.is_empty() {
+            return (self.score(&text.whole), Vec::new());
+        }
+        // The whole text's words are its sentences' words with a break between sentences (no
+        // pair read across one): its rows are the union of theirs, each word looked up once.
+        let mut whole_rows = Vec::new();
+        let sentences: Vec<f64> = text
+            .sentences
+            .iter()
+            .map(|r| {
+                let rows = self.active(r);
+                whole_rows.extend_from_slice(&rows);
+                self.score_with_rows(r, &rows)
+            })
+            .collect();
+        whole_rows.sort_unstable();
+        whole_rows.dedup();
+        let score = self.score_with_rows(&text.whole, &whole_rows);
         let lowest = sentences.iter().copied().fold(f64::INFINITY, f64::min);
         let record = if lowest <= self.negative && lowest < score {
             score + (lowest - score) * PULL_TO_LOWEST

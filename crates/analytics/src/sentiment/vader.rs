@@ -182,6 +182,23 @@ const INT_ZERO: Valence = Valence {
 /// where this scorer leaves the text to `vader-parity`: text that is not ASCII, and a "but" in
 /// more than [`LINEAR_BUT_LIMIT`] tokens.
 pub fn compound(text: &str) -> Option<f64> {
+    raw(text).map(|r| r.compound)
+}
+
+/// What VADER adds up for a text, for texts put together from sentences scored apart
+/// ([`compose`]): the compound, and the valences' sum before and after the "but" rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Raw {
+    pub compound: f64,
+    /// The valences' sum with the text's own "but" rule applied (before punctuation).
+    pub sum: f64,
+    /// The plain sum of the valences, no "but" rule.
+    pub unscaled: f64,
+    pub has_but: bool,
+}
+
+/// [`compound`] and the sums behind it.
+pub(crate) fn raw(text: &str) -> Option<Raw> {
     if !text.is_ascii() {
         return None;
     }
@@ -202,25 +219,57 @@ pub fn compound(text: &str) -> Option<f64> {
         }
         sentiments.push(sentiment_valence(tables, is_cap_diff, &tokens, i));
     }
-    if let Some(bi) = tokens.iter().position(|t| t.lower == "but") {
+    let unscaled: f64 = sentiments.iter().map(|v| v.value).sum();
+    let but = tokens.iter().position(|t| t.lower == "but");
+    if let Some(bi) = but {
         if sentiments.len() > LINEAR_BUT_LIMIT {
             return None;
         }
         but_check(bi, &mut sentiments);
     }
+    let sum = python_sum(&sentiments);
     let compound = if sentiments.is_empty() {
         0.0
     } else {
-        let mut sum = python_sum(&sentiments);
-        let emphasis = punctuation_emphasis(text);
-        match sum.total_cmp(&0.0) {
-            Ordering::Greater => sum += emphasis,
-            Ordering::Less => sum -= emphasis,
-            Ordering::Equal => {}
-        }
-        (sum / (sum * sum + ALPHA).sqrt()).clamp(-1.0, 1.0)
+        normalise(sum, punctuation_emphasis(text))
     };
-    Some(python_round4(compound))
+    Some(Raw {
+        compound: python_round4(compound),
+        sum,
+        unscaled,
+        has_but: but.is_some(),
+    })
+}
+
+/// VADER's normalisation of a sum of valences with the text's punctuation emphasis.
+fn normalise(mut sum: f64, emphasis: f64) -> f64 {
+    match sum.total_cmp(&0.0) {
+        Ordering::Greater => sum += emphasis,
+        Ordering::Less => sum -= emphasis,
+        Ordering::Equal => {}
+    }
+    (sum / (sum * sum + ALPHA).sqrt()).clamp(-1.0, 1.0)
+}
+
+/// The compound of a text of several sentences from its sentences' [`Raw`] sums, with its `!`
+/// and `?` counts, instead of reading it again: as VADER does for the whole text, the first
+/// "but" halves what comes before it and adds half to what follows, and the punctuation
+/// emphasis is the text's. (VADER's context words at a sentence's start reach into the one
+/// before; here they do not.)
+pub(crate) fn compose(sentences: &[Raw], exclamations: usize, questions: usize) -> f64 {
+    let first_but = sentences.iter().position(|r| r.has_but);
+    let sum: f64 = sentences
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match first_but {
+            Some(b) if i < b => r.unscaled * BUT_BEFORE,
+            Some(b) if i == b => r.sum,
+            Some(_) => r.unscaled * BUT_AFTER,
+            None => r.unscaled,
+        })
+        .sum();
+    let emphasis = emphasis_of(exclamations, questions);
+    python_round4(normalise(sum, emphasis))
 }
 
 /// The reference's words-and-emoticons: a whitespace split, each word stripped of leading and
@@ -478,8 +527,15 @@ fn python_sum(values: &[Valence]) -> f64 {
 /// The reference's `_punctuation_emphasis`: 0.292 per "!" (at most four); for "?", nothing for
 /// one, 0.18 each for two or three, 0.96 past three.
 fn punctuation_emphasis(text: &str) -> f64 {
-    let bangs = text.bytes().filter(|&b| b == b'!').count().min(4);
-    let questions = text.bytes().filter(|&b| b == b'?').count();
+    emphasis_of(
+        text.bytes().filter(|&b| b == b'!').count(),
+        text.bytes().filter(|&b| b == b'?').count(),
+    )
+}
+
+/// [`punctuation_emphasis`] of a text with these counts of "!" and "?".
+fn emphasis_of(bangs: usize, questions: usize) -> f64 {
+    let bangs = bangs.min(4);
     let question_amplifier = match questions {
         0 | 1 => 0.0,
         2 | 3 => questions as f64 * QM_STEP,
@@ -525,6 +581,32 @@ mod tests {
                 !text.is_ascii() || text.len() > LINEAR_BUT_LIMIT,
                 "{text:?}"
             ),
+        }
+    }
+
+    /// A text of several sentences put together from its sentences' sums scores as VADER
+    /// scores the whole text where no context word reaches across a sentence: the "but" rule
+    /// and the punctuation emphasis are the text's.
+    #[test]
+    fn composed_sentences_score_as_the_whole_text() {
+        for sentences in [
+            &["Love it!", "Best day ever!"][..],
+            &["The food was great.", "But the service was slow and rude."],
+            &[
+                "Lovely crew.",
+                "Terrible seat, but the food was good!",
+                "Why??",
+            ],
+            &["Nothing to report."],
+        ] {
+            let raws: Vec<Raw> = sentences.iter().map(|s| raw(s).expect("ascii")).collect();
+            let whole = sentences.join(" ");
+            let count = |c: char| whole.matches(c).count();
+            assert_eq!(
+                compose(&raws, count('!'), count('?')),
+                compound(&whole).expect("ascii"),
+                "{whole}"
+            );
         }
     }
 
