@@ -159,7 +159,8 @@ fn push_word<'a>(out: &mut Vec<Cow<'a, str>>, w: &'a str) {
 fn word(w: &str) -> Cow<'_, str> {
     // Quotes around a word are not part of it ("'ok'").
     let w = w.trim_matches(|c| c == '\'' || c == '\u{2019}');
-    if w.contains('\u{2019}') {
+    // Nearly every word is ASCII, where no typographic apostrophe can be.
+    if !w.is_ascii() && w.contains('\u{2019}') {
         Cow::Owned(w.replace('\u{2019}', "'").to_lowercase())
     } else {
         lowercase(w)

@@ -404,7 +404,10 @@ fn sentiment_valence(tables: &Tables, is_cap_diff: bool, tokens: &[Token], i: us
 
 /// The reference's `negated` for one word: in `NEGATE`, or containing "n't".
 fn negated(word: &str) -> bool {
-    NEGATE.contains(&word) || word.contains("n't")
+    // A set, not a search of the list: asked for up to three words before every lexicon word.
+    static SET: LazyLock<std::collections::HashSet<&str, FixedState>> =
+        LazyLock::new(|| NEGATE.iter().copied().collect());
+    SET.contains(word) || word.contains("n't")
 }
 
 /// The reference's `scalar_inc_dec`: a preceding booster's push, signed with the valence.
