@@ -2,9 +2,10 @@
 //!
 //! The base is VADER (Hutto & Gilbert 2014) through `vader-parity`, an exact port of
 //! vaderSentiment 3.3.2 — lexicon, negation, intensifiers, "but", emphasis, emoji — pinned, with
-//! a parity test against VADER's published outputs below. ASCII text, nearly all feedback, is
-//! scored by [`vader`], a faster transcription of the same rules that gives `vader-parity`'s
-//! compound bit for bit (tested there).
+//! a parity test against VADER's published outputs below. ASCII text, nearly all feedback
+//! (typographic quotes, dashes, £ and € allowed), is scored by [`vader`], a faster
+//! transcription of the same rules that gives `vader-parity`'s compound bit for bit (tested
+//! there).
 //!
 //! VADER reads general text well and customer complaints badly: "@united" is praise to it (the
 //! word "united" is in its lexicon), so is "Help?", "thanks" and "please" in a complaint, and a
