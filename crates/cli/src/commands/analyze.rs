@@ -206,7 +206,31 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
             entry.rank, entry.label, entry.support, entry.cost, entry.cost_low, entry.cost_high
         );
     }
+    if let Some(why) = no_top_ten_reason(&report) {
+        println!("{why}");
+    }
     Ok(())
+}
+
+/// Why a report has no Top Ten, in words a person can act on (`None` when it has one).
+fn no_top_ten_reason(report: &Report) -> Option<String> {
+    if !report.summary.top_ten.is_empty() {
+        return None;
+    }
+    Some(if report.summary.impact_metric.is_none() {
+        "No Top Ten: it ranks themes by what they cost a satisfaction score, and fewer than 30 \
+         records carry one (NPS, a rating or CSAT). Map the score's column with --map \
+         nps=COLUMN (or rating=, csat=); the themes, their volume and sentiment are in \
+         themes.json."
+            .to_owned()
+    } else {
+        format!(
+            "No Top Ten: no theme of at least {} records lowers the score by more than chance \
+             would (the interval of each theme's effect reaches zero); the themes and their \
+             impact are in themes.json.",
+            throughline_analytics::impact::MIN_SUPPORT
+        )
+    })
 }
 
 fn write_report(report: &Report, dir: &Path) -> anyhow::Result<()> {

@@ -409,3 +409,32 @@ fn analyze_file_with_no_record_left_exits_non_zero() {
     );
     assert!(!path.join("results").exists());
 }
+
+#[test]
+fn a_file_without_scores_says_why_there_is_no_top_ten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    // Comments alone, as a ticket or tweet export has them: themes and sentiment, but no score
+    // to rank the themes by.
+    let mut csv = String::from("id,comment\n");
+    for i in 0..120 {
+        let comment = [
+            "my parcel arrived damaged and the box was crushed",
+            "still waiting for my refund after three weeks",
+            "the support line kept me on hold for an hour",
+        ][i % 3];
+        csv.push_str(&format!("r{i},{comment}\n"));
+    }
+    std::fs::write(path.join("comments.csv"), csv).unwrap();
+    let said = ok(throughline(
+        None,
+        path,
+        &["analyze-file", "comments.csv", "--out", "results"],
+    ));
+    assert!(said.contains("0 in the Top Ten"), "{said}");
+    assert!(
+        said.contains("No Top Ten") && said.contains("--map nps=COLUMN"),
+        "{said}"
+    );
+    assert!(path.join("results/themes.json").exists());
+}
