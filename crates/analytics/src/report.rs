@@ -278,15 +278,15 @@ fn passage_sentiments(
     let scores: Vec<f64> = passages
         .iter()
         .map(|p| {
-            let inside: Vec<f64> = sentences
+            // The mean without a vector per passage (from −0.0, as `Sum` for f64 starts).
+            let (sum, count) = sentences
                 .iter()
                 .filter(|s| p.range.start <= s.span.start && s.span.end <= p.range.end)
-                .map(|s| s.score)
-                .collect();
-            if inside.is_empty() {
+                .fold((-0.0, 0usize), |(sum, count), s| (sum + s.score, count + 1));
+            if count == 0 {
                 sentiment(&text[p.range.clone()]).score
             } else {
-                inside.iter().sum::<f64>() / inside.len() as f64
+                sum / count as f64
             }
         })
         .collect();

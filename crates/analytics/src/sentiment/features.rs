@@ -316,18 +316,24 @@ fn parts(text: &str, sentences: &[&str]) -> Vec<Part> {
     sentences
         .iter()
         .filter_map(|sentence| {
-            let mut part = part(sentence, &handles, tagged_sarcasm)?;
             // The sentences are slices of `text` (or, read alone, not: then no place).
             let start = (sentence.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-            if start <= text.len() && start + sentence.len() <= text.len() {
-                part.span = start..start + sentence.len();
-            }
-            Some(part)
+            let span = if start <= text.len() && start + sentence.len() <= text.len() {
+                start..start + sentence.len()
+            } else {
+                0..0
+            };
+            part(sentence, span, &handles, tagged_sarcasm)
         })
         .collect()
 }
 
-fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part> {
+fn part(
+    sentence: &str,
+    span: std::ops::Range<usize>,
+    handles: &[String],
+    tagged_sarcasm: bool,
+) -> Option<Part> {
     let cleaned = clean(sentence, handles);
     let words = cues::words(&cleaned);
     if words.is_empty() {
@@ -345,7 +351,7 @@ fn part(sentence: &str, handles: &[String], tagged_sarcasm: bool) -> Option<Part
         buffer.push(normalise(w));
     }
     Some(Part {
-        span: 0..0,
+        span,
         score,
         cues,
         questions: cleaned.matches('?').count(),
