@@ -3,7 +3,8 @@
 //! Tokens are lowercase runs of letters and digits; an apostrophe ends a token (`don't` →
 //! `don`, `t`), which keeps "can't" and "cant" close. Placeholders from redaction (`[phone]`)
 //! become ordinary tokens (`phone`). @handles and links name someone or somewhere rather than
-//! say something: they are no tokens ("@united" is not a theme of complaints to United).
+//! say something: they are no tokens ("@united" is not a theme of complaints to United), and an
+//! HTML character reference ("&amp;") is read as its character, not as the word "amp".
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -30,8 +31,52 @@ fn is_name_or_link(chunk: &str) -> bool {
     chunk.starts_with('@') || starts("http://") || starts("https://") || starts("www.")
 }
 
-/// `text` without its @handles and links (borrowed when it has none, as most texts).
-pub fn without_names_and_links(text: &str) -> Cow<'_, str> {
+/// `text` without its @handles and links, and with HTML character references ("&amp;",
+/// "&#39;", as exports of web forms and tweets write "&" and "'") read as the characters they
+/// stand for: borrowed when it has none, as most texts.
+pub fn plain_text(text: &str) -> Cow<'_, str> {
+    let text = without_names_and_links(text);
+    if !text.contains('&') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    let mut changed = false;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let reference = CHARACTER_REFERENCES
+            .iter()
+            .find(|(name, _)| rest[1..].starts_with(name));
+        match reference {
+            Some((name, character)) => {
+                out.push_str(character);
+                rest = &rest[1 + name.len()..];
+                changed = true;
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    if changed { Cow::Owned(out) } else { text }
+}
+
+/// The HTML character references customer text carries, each with its ';', and what they
+/// stand for.
+const CHARACTER_REFERENCES: &[(&str, &str)] = &[
+    ("amp;", "&"),
+    ("lt;", "<"),
+    ("gt;", ">"),
+    ("quot;", "\""),
+    ("apos;", "'"),
+    ("#39;", "'"),
+    ("nbsp;", " "),
+];
+
+fn without_names_and_links(text: &str) -> Cow<'_, str> {
     let maybe = text.contains('@') || text.contains("http") || text.contains("www.");
     if !maybe || !text.split_whitespace().any(is_name_or_link) {
         return Cow::Borrowed(text);
@@ -598,8 +643,9 @@ fn read_text(
     let mut words = Vec::new();
     pairs.clear();
     let mut content: Vec<Option<u32>> = Vec::new();
-    // Before clauses are split: a link's ':' and '.' would cut it into words.
-    let text = without_names_and_links(text);
+    // Before clauses are split: a link's ':' and '.' would cut it into words, and the ';' of
+    // "&amp;" would end a clause.
+    let text = plain_text(text);
     for clause in clauses(&text) {
         content.clear();
         for segment in phrase_segments(clause) {
@@ -746,6 +792,22 @@ mod tests {
             (Some(u32::from(w.len() as u8)), true)
         });
         assert_eq!(words.len(), 2, "lost, bag and nothing of the link");
+    }
+
+    #[test]
+    fn character_references_read_as_their_characters() {
+        assert_eq!(
+            plain_text("seats &amp; food &lt;3 don&#39;t &ampersand"),
+            "seats & food <3 don't &ampersand"
+        );
+        assert!(matches!(plain_text("fish & chips"), Cow::Borrowed(_)));
+        let mut pairs = Vec::new();
+        let mut seen = Vec::new();
+        read_text("lost bag &amp; late flight", &mut pairs, |w| {
+            seen.push(w.to_owned());
+            (None, true)
+        });
+        assert_eq!(seen, ["lost", "bag", "late", "flight"], "no word \"amp\"");
     }
 
     #[test]

@@ -37,15 +37,17 @@ const DISCOURSE: &[&str] = &[
     "well",
 ];
 
-/// Words that say no issue on their own — time, quantity, a vague pronoun or verb — though
-/// they may be part of a phrase that does ("still waiting", "weeks later than promised",
-/// "someone else used my card"): never a label alone ("weeks", "yet", "someone" were).
+/// Words that say no issue on their own — time, quantity, a vague pronoun or verb, the particle
+/// of a phrasal verb — though they may be part of a phrase that does ("still waiting", "weeks
+/// later than promised", "someone else used my card", "top up"): never a label alone ("weeks",
+/// "yet", "someone", "out" were).
 const NOT_ALONE: &[&str] = &[
     "ago",
     "anyone",
     "anything",
     "back",
     "days",
+    "down",
     "even",
     "everyone",
     "everything",
@@ -58,7 +60,10 @@ const NOT_ALONE: &[&str] = &[
     "months",
     "nobody",
     "nothing",
+    "off",
     "one",
+    "out",
+    "over",
     "really",
     "someone",
     "something",
@@ -67,6 +72,7 @@ const NOT_ALONE: &[&str] = &[
     "things",
     "time",
     "today",
+    "up",
     "way",
     "weeks",
     "yet",
