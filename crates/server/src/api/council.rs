@@ -9,11 +9,79 @@ use serde::{Deserialize, Serialize};
 use throughline_service::council::{self, Agenda, MeetingRecord};
 use throughline_store::{CouncilAction, StoredMeeting};
 
+use super::spec::{COUNCIL, EDITORS, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate};
 use crate::auth::ApiUser;
 use crate::changes::{self, MeetingChange};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
+
+/// This resource's part of the API's one list of endpoints ([`super::spec`]).
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint!(GET "/councils" => list_councils;
+            "The councils: kind, cadence, chair, members, the chair-independence warning, the next meeting";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The councils.")]),
+        endpoint!(GET "/meetings" => list_meetings;
+            "Council meetings, by date";
+            who: SIGNED_IN;
+            query: &[("council", "string", "Only this council's (its key)."), PAGING[0], PAGING[1]];
+            body: None;
+            answers: &[(200, "A page of meetings.")]),
+        endpoint!(POST "/meetings" => schedule;
+            "Schedule a council's next meeting (one planned meeting per council)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"council": "cx-council", "on": "2026-12-15"}"#);
+            answers: &[(201, "The meeting.")]),
+        endpoint!(GET "/meetings/{id}" => show;
+            "A meeting's record: attendance, notes per item, decisions, actions, topics";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The record.")]),
+        endpoint!(GET "/meetings/{id}/agenda" => agenda;
+            "The meeting's agenda: ten items from live data (kept as it stood once closed)";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The agenda: `items` in order, each with `lines` and `data`.")]),
+        endpoint!(GET "/meetings/{id}/pack" => pack;
+            "The council pack as an HTML page";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "An HTML page.")]),
+        endpoint!(POST "/meetings/{id}/attendance" => attendance;
+            "Who came";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"names": ["Amara Nwosu", "Grace Obi"]}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/notes" => notes;
+            "Notes on one agenda item (1 to 10; 0 for the strategic council's approvals)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"item": 7, "text": "IT and Fulfilment to align on stock"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/decisions" => decision;
+            "A decision the meeting took";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"text": "Checkout shows live stock only"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/actions" => action;
+            "An action agreed: what, who, which department, by when";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"title": "Call customers whose date moves", "owner_name": "Grace Obi", "department": "fulfilment", "due": "2026-12-10"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/topics" => topic;
+            "A topic for any other business";
+            who: "anyone signed in but a viewer"; query: &[];
+            body: Some(r#"{"text": "Holiday staffing"}"#);
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/meetings/{id}/close" => close;
+            "Close the meeting: its agenda is kept, its open actions roll into the next";
+            who: COUNCIL; query: &[]; body: None;
+            answers: &[(200, "The record.")]),
+        endpoint!(POST "/council-actions/{id}/done" => action_done;
+            "Mark an action agreed at a meeting done";
+            who: EDITORS; query: &[];
+            body: Some(r#"{"on": "2026-11-24"}"#);
+            answers: &[(200, "The action as it now stands.")]),
+    ]
+}
 
 #[derive(Debug, Serialize)]
 pub struct MemberView {

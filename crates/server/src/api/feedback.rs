@@ -7,11 +7,49 @@ use serde::{Deserialize, Serialize};
 use throughline_service::feedback::{self, FeedbackQuery};
 use throughline_store::FeedbackListing;
 
+use super::spec::{COUNCIL, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate_query};
 use crate::auth::ApiUser;
 use crate::changes::may_edit;
 use crate::error::extract::{Json, Query};
 use crate::{AppError, AppState};
+
+/// This resource's part of the API's one list of endpoints ([`super::spec`]).
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint!(GET "/feedback" => list;
+            "List feedback records, filtered and paged";
+            who: SIGNED_IN;
+            query: &[
+                ("q", "string", "Words the record's text contains (any case)."),
+                ("theme", "integer", "A theme's id."),
+                ("stage", "string", "A journey stage's key."),
+                ("department", "string", "A department's key: records on the stages it takes part in."),
+                ("channel", "string", "The channel, e.g. email."),
+                ("source", "string", "The import source or API source name."),
+                ("from", "string", "Received on or after this day (YYYY-MM-DD)."),
+                ("to", "string", "Received on or before this day (YYYY-MM-DD)."),
+                ("nps_min", "integer", "Lowest NPS answer, 0 to 10."),
+                ("nps_max", "integer", "Highest NPS answer, 0 to 10."),
+                ("sentiment", "string", "negative, neutral or positive."),
+                PAGING[0], PAGING[1],
+            ];
+            body: None;
+            answers: &[(200, "A page of records: `items` and `next`.")]),
+        endpoint!(POST "/feedback" => ingest_one;
+            "Ingest one feedback record (validated and redacted like an imported row)";
+            who: COUNCIL;
+            query: &[("source", "string", "The feed's name (default `api`); re-sent records of a source are duplicates.")];
+            body: Some(r#"{"id": "web-1042", "received_at": "2026-10-02T09:30:00Z", "nps": 3, "comment": "Billed twice for one order", "stage": "pay", "channel": "web"}"#);
+            answers: &[(201, "What was stored: `imported` and `duplicates`.")]),
+        endpoint!(POST "/feedback/batch" => ingest_batch;
+            "Ingest up to 10,000 records at once; one bad record refuses the batch";
+            who: COUNCIL;
+            query: &[];
+            body: Some(r#"{"source": "crm", "records": [{"id": "c-1", "comment": "Driver was late", "nps": 4}, {"id": "c-2", "comment": "Lovely sofa", "nps": 10}]}"#);
+            answers: &[(201, "What was stored: `imported` and `duplicates`.")]),
+    ]
+}
 
 #[derive(Debug, Deserialize)]
 pub struct SourceQuery {

@@ -10,10 +10,47 @@ use throughline_domain::maturity::Model;
 use throughline_service::maturity::{self, AssessmentResults, HistoryEntry};
 use throughline_store::StoredAssessment;
 
+use super::spec::{COUNCIL, Endpoint, SIGNED_IN, endpoint};
 use crate::auth::ApiUser;
 use crate::changes::may_edit;
 use crate::error::extract::{Json, Path};
 use crate::{AppError, AppState};
+
+/// This resource's part of the API's one list of endpoints ([`super::spec`]).
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint!(GET "/maturity/model" => model;
+            "The default culture-maturity model: levels, areas, statements, next steps";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The model.")]),
+        endpoint!(GET "/assessments" => list;
+            "Culture-maturity assessments, oldest first";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The assessments.")]),
+        endpoint!(POST "/assessments" => start;
+            "Start an assessment (the default model unless one is given)";
+            who: COUNCIL; query: &[];
+            body: Some(r#"{"name": "Spring 2027", "target": "Committed"}"#);
+            answers: &[(201, "The assessment.")]),
+        endpoint!(GET "/assessments/history" => history;
+            "Every assessment's overall and per-area means, with the movement since the one before";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The history.")]),
+        endpoint!(GET "/assessments/{id}/results" => results;
+            "An assessment's results: levels per area, spreads, gaps, divergent departments, next steps";
+            who: SIGNED_IN; query: &[]; body: None;
+            answers: &[(200, "The results (`results` is null until someone answers).")]),
+        endpoint!(POST "/assessments/{id}/responses" => answer;
+            "Answer the questionnaire as yourself: every statement, 1 to 5";
+            who: SIGNED_IN; query: &[];
+            body: Some(r#"{"department": "billing", "answers": {"leadership.1": 4, "leadership.2": 3, "leadership.3": 2}}"#);
+            answers: &[(200, "The results with the answers counted.")]),
+        endpoint!(POST "/assessments/{id}/close" => close;
+            "Close an assessment: no more answers";
+            who: COUNCIL; query: &[]; body: None;
+            answers: &[(200, "The assessment.")]),
+    ]
+}
 
 pub async fn model(_user: ApiUser) -> Json<Model> {
     Json(Model::default_model())

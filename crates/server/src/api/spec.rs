@@ -9,6 +9,11 @@ use serde_json::{Map, Value, json};
 
 use crate::AppState;
 
+/// Who may call an endpoint, as the OpenAPI document says it.
+pub const SIGNED_IN: &str = "anyone signed in";
+pub const EDITORS: &str = "admins and council chairs; members for their own department's work";
+pub const COUNCIL: &str = "admins and council chairs";
+
 /// A query parameter: name, type (`string`, `integer`, `number`, `boolean`), description.
 pub type Param = (&'static str, &'static str, &'static str);
 

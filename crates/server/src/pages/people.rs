@@ -173,7 +173,7 @@ async fn add_user(
         .map(|_| Redirect::to("/admin").into_response())
         .map_err(AppError::from);
     or_show_again(result, async |message| {
-        super::admin_view(&state, &user, Some(message)).await
+        super::admin::admin_view(&state, &user, Some(message)).await
     })
     .await
 }

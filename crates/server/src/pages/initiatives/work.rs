@@ -1,246 +1,28 @@
-//! The initiatives board (every initiative by where it stands, and the proposal form) and the
-//! initiative page (objective and progress, the council's decision, the root cause behind it,
-//! tasks, weekly reviews, completion, and the forms that move it on).
-//!
-//! A form with a bad value comes back as the same page with the error above the form and the
-//! values kept (422); a refused change is a 403 page; nothing is written in either case.
+//! One initiative's page and the work on it: its status, tasks and weekly reviews, with the
+//! 5-whys root cause it answers.
 
 use axum::Router;
 use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use throughline_domain::action::{Date, InitiativeStatus, TaskStatus, WorkOwner};
-use throughline_domain::org::Organisation;
-use throughline_service::actions::{self, InitiativeProposal};
-use throughline_store::StoredInitiative;
+use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
+use throughline_service::actions;
 
-use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
+use super::{Choice, number, objective_text, owner_name, progress};
 use crate::changes::{self, TaskInput, may_edit};
 use crate::error::PageError;
 use crate::error::extract::Path;
+use crate::pages::{PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::{AppError, AppState, render};
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/initiatives", get(board).post(propose))
         .route("/initiatives/{id}", get(initiative_page))
         .route("/initiatives/{id}/status", post(change_status))
         .route("/initiatives/{id}/tasks", post(add_task))
         .route("/initiatives/{id}/reviews", post(add_review))
         .route("/tasks/{id}/done", post(complete_task))
-}
-
-/// The name of whoever owns an initiative: a department's or a council's.
-fn owner_name(org: &Organisation, owner: &WorkOwner) -> String {
-    match owner {
-        WorkOwner::Department(key) => org
-            .departments
-            .iter()
-            .find(|d| &d.key == key)
-            .map_or_else(|| key.as_str().to_owned(), |d| d.name.as_str().to_owned()),
-        WorkOwner::Council(key) => org
-            .councils
-            .iter()
-            .find(|c| &c.key == key)
-            .map_or_else(|| key.as_str().to_owned(), |c| c.name.as_str().to_owned()),
-    }
-}
-
-fn objective_text(i: &StoredInitiative) -> String {
-    let o = &i.initiative.objective;
-    format!("{}: {} → {} by {}", o.metric, o.baseline, o.target, o.due)
-}
-
-fn progress(i: &StoredInitiative) -> Option<String> {
-    i.current_value
-        .map(|v| format!("{:.0}", i.initiative.objective.progress(v)))
-}
-
-#[derive(Serialize)]
-struct Card {
-    id: i64,
-    title: String,
-    owner: String,
-    objective: String,
-    progress: Option<String>,
-    tasks: String,
-    overdue: u64,
-}
-
-#[derive(Serialize)]
-struct Column {
-    status: &'static str,
-    cards: Vec<Card>,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-}
-
-/// What the proposal form held, to show it again with its error.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[serde(default)]
-struct ProposalForm {
-    csrf_token: String,
-    title: String,
-    description: String,
-    owner: String,
-    sponsor: String,
-    metric: String,
-    baseline: String,
-    target: String,
-    due: String,
-    theme: String,
-    resources_requested: String,
-}
-
-#[derive(Serialize)]
-struct BoardPage {
-    user: UserView,
-    csrf_token: String,
-    columns: Vec<Column>,
-    owners: Vec<Choice>,
-    themes: Vec<Choice>,
-    form: ProposalForm,
-    error: Option<String>,
-}
-
-async fn board(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
-    Ok(Html(
-        board_page(&state, &user, ProposalForm::default(), None).await?,
-    ))
-}
-
-async fn board_page(
-    state: &AppState,
-    user: &PageUser,
-    form: ProposalForm,
-    error: Option<String>,
-) -> Result<String, PageError> {
-    let org = state.organisation().await?;
-    let initiatives = state.store.initiatives().await?;
-    let tasks = state.store.tasks(None).await?;
-    let today = Date::today();
-    let columns = [
-        InitiativeStatus::Proposed,
-        InitiativeStatus::Approved,
-        InitiativeStatus::Active,
-        InitiativeStatus::Done,
-        InitiativeStatus::Rejected,
-    ]
-    .into_iter()
-    .map(|status| Column {
-        status: status.as_str(),
-        cards: initiatives
-            .iter()
-            .filter(|i| i.status == status)
-            .map(|i| {
-                let own: Vec<_> = tasks.iter().filter(|t| t.task.initiative == i.id).collect();
-                let done = own.iter().filter(|t| t.status == TaskStatus::Done).count();
-                Card {
-                    id: i.id,
-                    title: i.initiative.title.clone(),
-                    owner: owner_name(&org, &i.initiative.owner),
-                    objective: objective_text(i),
-                    progress: progress(i),
-                    tasks: format!("{done} of {} tasks done", own.len()),
-                    overdue: own
-                        .iter()
-                        .filter(|t| t.status == TaskStatus::Open && t.task.due < today)
-                        .count() as u64,
-                }
-            })
-            .collect(),
-    })
-    .collect();
-    // The owners this person may propose for: every department and council for admins and
-    // chairs, their own department for members, none for viewers.
-    let me = &user.session.user;
-    let mut owners: Vec<Choice> = org
-        .departments
-        .iter()
-        .filter(|d| may_edit(me, Some(&d.key)).is_ok())
-        .map(|d| Choice {
-            value: format!("department:{}", d.key),
-            label: d.name.as_str().to_owned(),
-        })
-        .collect();
-    if may_edit(me, None).is_ok() {
-        owners.extend(org.councils.iter().map(|c| Choice {
-            value: format!("council:{}", c.key),
-            label: c.name.as_str().to_owned(),
-        }));
-    }
-    let themes = throughline_service::themes::list(&state.store, false)
-        .await?
-        .into_iter()
-        .map(|t| Choice {
-            value: t.id.to_string(),
-            label: t.label,
-        })
-        .collect();
-    render(
-        "initiatives.html",
-        BoardPage {
-            user: user_view(user),
-            csrf_token: user.session.csrf_token.clone(),
-            columns,
-            owners,
-            themes,
-            form,
-            error,
-        },
-    )
-    .map_err(PageError::from)
-}
-
-/// A number typed into a form field, or an error naming the field.
-fn number(field: &str, value: &str) -> Result<f64, AppError> {
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| AppError::Invalid(format!("{field} must be a number, not {value:?}")))
-}
-
-async fn propose(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<ProposalForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let attempt = async {
-        let proposal = InitiativeProposal {
-            title: form.title.clone(),
-            description: form.description.clone(),
-            owner: form.owner.clone(),
-            sponsor: Some(form.sponsor.clone()),
-            metric: form.metric.clone(),
-            baseline: number("the baseline", &form.baseline)?,
-            target: number("the target", &form.target)?,
-            due: form.due.clone(),
-            themes: match form.theme.trim() {
-                "" => Vec::new(),
-                id => vec![
-                    id.parse::<i64>()
-                        .map_err(|_| AppError::Invalid(format!("there is no theme {id:?}")))?,
-                ],
-            },
-            resources_requested: form.resources_requested.clone(),
-            ..InitiativeProposal::default()
-        };
-        let stored = changes::propose(&state, &user.session.user, proposal).await?;
-        Ok(Redirect::to(&format!("/initiatives/{}", stored.id)).into_response())
-    }
-    .await;
-    or_show_again(attempt, async |message| {
-        board_page(&state, &user, form.clone(), Some(message)).await
-    })
-    .await
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,192 @@
+//! The administration page: users, API tokens, imports, digest deliveries and the audit log.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
+use throughline_service::accounts::{self};
+
+use super::{UserView, department_options, minute, user_view};
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::{AppError, AppState, render};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/admin", get(admin))
+}
+
+#[derive(Serialize)]
+struct AdminUser {
+    email: String,
+    name: String,
+    role: &'static str,
+    department: String,
+    since: String,
+}
+
+#[derive(Serialize)]
+struct AdminAudit {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Serialize)]
+struct AdminImport {
+    started: String,
+    source: String,
+    file_name: String,
+    format: String,
+    rows_read: u64,
+    imported: u64,
+    duplicates: u64,
+    rejected: u64,
+}
+
+#[derive(Serialize)]
+struct AdminPage {
+    user: UserView,
+    csrf_token: String,
+    users: Vec<AdminUser>,
+    tokens: Vec<AdminToken>,
+    roles: Vec<&'static str>,
+    departments: Vec<(String, String)>,
+    audit: Vec<AdminAudit>,
+    imports: Vec<AdminImport>,
+    error: Option<String>,
+    min_password: usize,
+    subscriptions: Vec<throughline_store::Subscription>,
+    deliveries: Vec<AdminDelivery>,
+}
+
+#[derive(Serialize)]
+struct AdminDelivery {
+    at: String,
+    department: String,
+    period: String,
+    channel: String,
+    target: String,
+    status: String,
+    attempts: i64,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct AdminToken {
+    owner: String,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: String,
+}
+
+/// Users (and the form that adds one), everyone's API tokens, the audit log and the import
+/// history: administrators only.
+async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
+    Ok(Html(admin_view(&state, &user, None).await?))
+}
+
+pub(super) async fn admin_view(
+    state: &AppState,
+    user: &PageUser,
+    error: Option<String>,
+) -> Result<String, PageError> {
+    use throughline_domain::user::UserRole;
+    let me = &user.session.user.user;
+    if me.role != UserRole::Admin {
+        return Err(
+            AppError::Forbidden("the administration page is for administrators".into()).into(),
+        );
+    }
+    let users = state.store.users().await?;
+    let mut tokens = Vec::new();
+    for u in &users {
+        for t in state.store.api_tokens(u.id).await? {
+            tokens.push(AdminToken {
+                owner: u.user.email.as_str().to_owned(),
+                name: t.name,
+                created: minute(t.created_at),
+                last_used: t.last_used_at.map_or_else(|| "never".to_owned(), minute),
+                revoked: t.revoked_at.map_or_else(String::new, minute),
+            });
+        }
+    }
+    let departments = department_options(state.store.load_organisation().await?.as_ref());
+    let text =
+        |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
+    let page = AdminPage {
+        user: user_view(user),
+        csrf_token: user.session.csrf_token.clone(),
+        tokens,
+        roles: UserRole::ALL.iter().map(|r| r.as_str()).collect(),
+        min_password: accounts::MIN_PASSWORD_CHARS,
+        subscriptions: state.store.subscriptions().await?,
+        deliveries: state
+            .store
+            .deliveries(100)
+            .await?
+            .into_iter()
+            .map(|d| AdminDelivery {
+                at: minute(d.sent_at.unwrap_or(d.created_at)),
+                department: d.department,
+                period: d.period,
+                channel: d.channel,
+                target: d.target,
+                status: d.status,
+                attempts: d.attempts,
+                error: d.last_error.unwrap_or_default(),
+            })
+            .collect(),
+        departments,
+        error,
+        users: users
+            .into_iter()
+            .map(|u| AdminUser {
+                email: u.user.email.as_str().to_owned(),
+                name: u.user.display_name.as_str().to_owned(),
+                role: u.user.role.as_str(),
+                department: u
+                    .user
+                    .department
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.as_str().to_owned()),
+                since: minute(u.created_at),
+            })
+            .collect(),
+        audit: state
+            .store
+            .audit_log(200)
+            .await?
+            .into_iter()
+            .map(|e| AdminAudit {
+                at: minute(e.at),
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                before: text(&e.before),
+                after: text(&e.after),
+            })
+            .collect(),
+        imports: state
+            .store
+            .imports()
+            .await?
+            .into_iter()
+            .map(|i| AdminImport {
+                started: minute(i.started_at),
+                source: i.source,
+                file_name: i.file_name,
+                format: i.format,
+                rows_read: i.totals.rows_read,
+                imported: i.totals.imported,
+                duplicates: i.totals.duplicates,
+                rejected: i.totals.rejected,
+            })
+            .collect(),
+    };
+    Ok(render("admin.html", page)?)
+}

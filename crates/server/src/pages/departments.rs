@@ -1,0 +1,226 @@
+//! A department's page: its components of the journey, touchpoints, tasks, measures, themes
+//! and the customer stories that concern it.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+
+use super::{UserView, VerbatimView, user_view};
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::{AppState, render};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/departments/{key}", get(department_page))
+}
+
+#[derive(Serialize)]
+struct ComponentView {
+    name: &'static str,
+    weight: f64,
+    score: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct TouchpointRow {
+    name: String,
+    stage: String,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct TaskRow {
+    title: String,
+    initiative: String,
+    owner: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Serialize)]
+struct MeasureRow {
+    key: String,
+    name: String,
+    records: u64,
+    nps: String,
+    departments: String,
+}
+
+#[derive(Serialize)]
+struct ThemeLink {
+    id: i64,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct DepartmentPage {
+    user: UserView,
+    csrf_token: String,
+    key: String,
+    name: String,
+    score: String,
+    components: Vec<ComponentView>,
+    touchpoints: Vec<TouchpointRow>,
+    themes: Vec<ThemeLink>,
+    tasks: Vec<TaskRow>,
+    measures: Vec<MeasureRow>,
+    kpis: Vec<String>,
+    stories: Vec<VerbatimView>,
+}
+
+/// A department: its scorecard, touchpoints, the negative themes it owns, its open tasks, the
+/// stage measures it shares, its own KPIs.
+async fn department_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(key): crate::error::extract::Path<String>,
+) -> Result<Html<String>, PageError> {
+    let card = throughline_service::scorecards::department(
+        &state.store,
+        &key,
+        throughline_analytics::scorecard::Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await?;
+    let org = state.organisation().await?;
+    let touchpoints = org
+        .touchpoints()
+        .filter_map(|(stage, t)| {
+            let role = if t.owners.iter().any(|o| o.as_str() == key) {
+                "owner"
+            } else if t.contributors.iter().any(|c| c.as_str() == key) {
+                "contributor"
+            } else {
+                return None;
+            };
+            Some(TouchpointRow {
+                name: t.name.as_str().to_owned(),
+                stage: stage.name.as_str().to_owned(),
+                role,
+            })
+        })
+        .collect();
+    let initiatives = state.store.initiatives().await?;
+    let today = throughline_domain::action::Date::today();
+    let tasks = state
+        .store
+        .tasks(None)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            t.task.department.as_str() == key
+                && t.status == throughline_domain::action::TaskStatus::Open
+        })
+        .map(|t| TaskRow {
+            initiative: initiatives
+                .iter()
+                .find(|i| i.id == t.task.initiative)
+                .map_or_else(String::new, |i| i.initiative.title.clone()),
+            overdue: t.task.due < today,
+            title: t.task.title,
+            owner: t.task.owner_name,
+            due: t.task.due.to_string(),
+        })
+        .collect();
+    // Customer stories: the latest negative comments on the stages it takes part in.
+    let stages: Vec<String> = org
+        .stages_of_department(&key)
+        .iter()
+        .map(|s| s.key.as_str().to_owned())
+        .collect();
+    let stories = state
+        .store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                stages: Some(stages),
+                sentiment: Some("negative".into()),
+                newest_first: true,
+                ..Default::default()
+            },
+            None,
+            5,
+        )
+        .await?
+        .into_iter()
+        .map(|r| VerbatimView {
+            text: r.text(
+                "
+",
+            ),
+            received: throughline_domain::action::Date::of(r.received_at).to_string(),
+            nps: r.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),
+            stage: r.stage.unwrap_or_else(|| "no stage".into()),
+        })
+        .collect();
+    let page = DepartmentPage {
+        stories,
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        key: card.department.clone(),
+        name: card.name.clone(),
+        score: card
+            .scorecard
+            .score
+            .map_or_else(|| "no score yet".to_owned(), |s| format!("{s:.0} / 100")),
+        components: card
+            .scorecard
+            .components
+            .iter()
+            .map(|c| ComponentView {
+                name: c.name,
+                weight: c.weight,
+                score: c
+                    .score
+                    .map_or_else(|| "missing".to_owned(), |s| format!("{s:.0}")),
+                detail: c.detail.clone(),
+            })
+            .collect(),
+        touchpoints,
+        themes: card
+            .negative_themes
+            .iter()
+            .map(|(id, label)| ThemeLink {
+                id: *id,
+                label: label.clone(),
+            })
+            .collect(),
+        tasks,
+        measures: card
+            .shared_measures
+            .iter()
+            .map(|m| MeasureRow {
+                key: m.stage.clone(),
+                name: m.name.clone(),
+                records: m.records,
+                nps: m.nps.map_or_else(
+                    || "-".into(),
+                    |e| format!("{:.0} ({:.0} to {:.0})", e.value, e.low, e.high),
+                ),
+                departments: m
+                    .departments
+                    .iter()
+                    .map(|(d, role)| format!("{d} ({})", role.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        kpis: card
+            .own_kpis
+            .iter()
+            .map(|k| {
+                let value = k.latest.as_ref().map_or_else(
+                    || "no value recorded".to_owned(),
+                    |v| format!("{} {} on {}", v.value, k.unit, v.on),
+                );
+                let movement = k.movement.map(|m| format!(", {m}")).unwrap_or_default();
+                format!("{}: {value}{movement}", k.name)
+            })
+            .collect(),
+    };
+    Ok(Html(render("department.html", page)?))
+}

@@ -1,0 +1,263 @@
+//! The overview: scores with their intervals and trend charts, the Top Ten with owners, spike
+//! alerts, and the open work.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
+use throughline_analytics::routing::Scope;
+
+use super::UserView;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::{AppState, render};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/", get(overview))
+}
+
+#[derive(Serialize)]
+struct ScoreView {
+    name: &'static str,
+    value: String,
+    low: String,
+    high: String,
+    n: u64,
+    small: bool,
+}
+
+#[derive(Serialize)]
+struct TopTenRow {
+    theme: i64,
+    rank: u32,
+    label: String,
+    support: u64,
+    cost: String,
+    cost_range: String,
+    stage: String,
+    owner: String,
+    scope: &'static str,
+    scope_class: &'static str,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct SpikeView {
+    label: String,
+    period: String,
+    count: u64,
+    expected: String,
+}
+
+#[derive(Serialize)]
+struct Overview {
+    user: UserView,
+    csrf_token: String,
+    organisation: String,
+    analysed: bool,
+    scores: Vec<ScoreView>,
+    unit: &'static str,
+    top_ten: Vec<TopTenRow>,
+    spikes: Vec<SpikeView>,
+    charts: Vec<crate::charts::LineChart>,
+    initiatives: Vec<InitiativeCount>,
+    overdue: Vec<OverdueTask>,
+}
+
+#[derive(Serialize)]
+struct InitiativeCount {
+    status: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct OverdueTask {
+    title: String,
+    initiative: i64,
+    initiative_title: String,
+    department: String,
+    owner: String,
+    due: String,
+}
+
+/// The month-by-month charts of the latest analysis: NPS and CSAT with their intervals.
+fn score_charts(summary: &serde_json::Value) -> Vec<crate::charts::LineChart> {
+    let Some(months) = summary["monthly"].as_array() else {
+        return Vec::new();
+    };
+    [
+        ("NPS by month", "NPS points", "nps"),
+        ("CSAT by month", "% satisfied (4–5)", "csat"),
+    ]
+    .into_iter()
+    .filter_map(|(title, unit, key)| {
+        let points: Vec<crate::charts::Point> = months
+            .iter()
+            .filter_map(|m| {
+                let e = &m[key];
+                Some(crate::charts::Point {
+                    label: m["period"].as_str()?.to_owned(),
+                    value: e["value"].as_f64()?,
+                    interval: Some((e["low"].as_f64()?, e["high"].as_f64()?)),
+                    n: e["n"].as_u64().unwrap_or(0),
+                })
+            })
+            .collect();
+        crate::charts::LineChart::new(title, unit, &points)
+    })
+    .collect()
+}
+
+/// Initiatives that are not closed, by status, and the open tasks past their due date.
+async fn open_work(
+    state: &AppState,
+) -> Result<(Vec<InitiativeCount>, Vec<OverdueTask>), PageError> {
+    use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
+    let initiatives = state.store.initiatives().await?;
+    let counts = [
+        InitiativeStatus::Proposed,
+        InitiativeStatus::Approved,
+        InitiativeStatus::Active,
+    ]
+    .into_iter()
+    .map(|status| InitiativeCount {
+        status: status.as_str(),
+        count: initiatives.iter().filter(|i| i.status == status).count(),
+    })
+    .collect();
+    let today = Date::today();
+    let mut overdue: Vec<OverdueTask> = state
+        .store
+        .tasks(None)
+        .await?
+        .into_iter()
+        .filter(|t| t.status == TaskStatus::Open && t.task.due < today)
+        .map(|t| OverdueTask {
+            initiative_title: initiatives
+                .iter()
+                .find(|i| i.id == t.task.initiative)
+                .map_or_else(String::new, |i| i.initiative.title.clone()),
+            initiative: t.task.initiative,
+            title: t.task.title,
+            department: t.task.department.as_str().to_owned(),
+            owner: t.task.owner_name,
+            due: t.task.due.to_string(),
+        })
+        .collect();
+    overdue.sort_by(|a, b| a.due.cmp(&b.due));
+    Ok((counts, overdue))
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, PageError> {
+    let organisation = state
+        .store
+        .load_organisation()
+        .await?
+        .map_or_else(|| "Throughline".to_owned(), |o| o.name.as_str().to_owned());
+    let run = state.store.latest_analysis_run().await?;
+    let mut page = Overview {
+        user: UserView {
+            display_name: user.session.user.user.display_name.as_str().to_owned(),
+            role: user.session.user.user.role.as_str(),
+        },
+        csrf_token: user.session.csrf_token.clone(),
+        organisation,
+        analysed: run.is_some(),
+        scores: Vec::new(),
+        unit: "NPS points",
+        top_ten: Vec::new(),
+        spikes: Vec::new(),
+        charts: Vec::new(),
+        initiatives: Vec::new(),
+        overdue: Vec::new(),
+    };
+    (page.initiatives, page.overdue) = open_work(&state).await?;
+    if let Some(run) = run {
+        page.charts = score_charts(&run.summary);
+        let scores = &run.summary["scores"];
+        for (name, key, unit, decimals) in [
+            ("NPS", "nps", "", 0),
+            ("CSAT", "csat", "%", 0),
+            ("CES", "ces", "", 2),
+            ("Rating", "rating", "", 2),
+        ] {
+            let e = &scores[key];
+            let number = |field: &str| {
+                e[field]
+                    .as_f64()
+                    .map_or_else(String::new, |v| format!("{v:.decimals$}{unit}"))
+            };
+            if e.is_object() {
+                page.scores.push(ScoreView {
+                    name,
+                    value: number("value"),
+                    low: number("low"),
+                    high: number("high"),
+                    n: e["n"].as_u64().unwrap_or(0),
+                    small: e["small_sample"].as_bool().unwrap_or(false),
+                });
+            }
+        }
+        let top = state.views.top_ten(&state.store).await?;
+        if top.metric.as_deref() == Some("mean") {
+            page.unit = "points of the mean score";
+        }
+        page.top_ten = top
+            .entries
+            .iter()
+            .map(|e| {
+                let (owner, scope, scope_class, evidence) = match &e.ownership {
+                    Some(o) => (
+                        o.owner_name.clone(),
+                        match o.scope {
+                            Scope::SingleDepartment => "single-department",
+                            Scope::CrossDepartment => "cross-department",
+                            Scope::Unplaced => "unplaced",
+                        },
+                        if o.scope == Scope::CrossDepartment {
+                            "cross"
+                        } else {
+                            "single"
+                        },
+                        o.evidence
+                            .iter()
+                            .take(3)
+                            .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    None => ("-".into(), "", "", String::new()),
+                };
+                TopTenRow {
+                    theme: e.theme,
+                    rank: e.rank,
+                    label: e.label.clone(),
+                    support: e.support,
+                    cost: format!("{:.1}", -e.cost.value),
+                    cost_range: format!("{:.1} to {:.1}", -e.cost.high, -e.cost.low),
+                    stage: e.stage.clone().unwrap_or_else(|| "unplaced".into()),
+                    owner,
+                    scope,
+                    scope_class,
+                    evidence,
+                }
+            })
+            .collect();
+        if let Some(spikes) = run.summary["spikes"].as_array() {
+            page.spikes = spikes
+                .iter()
+                .map(|s| SpikeView {
+                    label: s["label"].as_str().unwrap_or_default().to_owned(),
+                    period: s["period"].as_str().unwrap_or_default().to_owned(),
+                    count: s["count"].as_u64().unwrap_or(0),
+                    expected: format!("{:.0}", s["expected"].as_f64().unwrap_or(0.0)),
+                })
+                .collect();
+        }
+    }
+    Ok(Html(render("overview.html", page)?))
+}

@@ -1,0 +1,134 @@
+//! Signing in and out. The sign-in form carries a CSRF token kept in its own short-lived
+//! cookie (there is no session yet); signing out takes the session's.
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use throughline_service::accounts::{self, SignInError};
+
+use super::{CsrfForm, check_csrf};
+use crate::auth::{LOGIN_CSRF_COOKIE, PageUser, SESSION_COOKIE, behind_tls, cookie, set_cookie};
+use crate::error::PageError;
+use crate::{AppState, render};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    csrf_token: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+    user: Option<()>,
+}
+
+/// The sign-in form with a fresh CSRF token in a cookie scoped to `/login`.
+fn login_page(
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let csrf = accounts::random_secret();
+    let body = render(
+        "login.html",
+        LoginPage {
+            csrf_token: &csrf,
+            email,
+            error,
+            user: None,
+        },
+    )?;
+    let cookie = set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        "/login",
+        3600,
+        behind_tls(headers),
+    );
+    Ok((status, [(header::SET_COOKIE, cookie)], Html(body)).into_response())
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE)
+        && accounts::session(&state.store, &secret).await?.is_some()
+    {
+        return Ok(Redirect::to("/").into_response());
+    }
+    login_page(&headers, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf_token: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
+    if expected.as_deref() != Some(form.csrf_token.as_str()) || form.csrf_token.is_empty() {
+        return login_page(
+            &headers,
+            StatusCode::FORBIDDEN,
+            &form.email,
+            Some("The form expired. Please sign in again."),
+        );
+    }
+    match accounts::sign_in(&state.store, &form.email, &form.password).await {
+        Ok(session) => {
+            let secure = behind_tls(&headers);
+            let max_age = accounts::SESSION_HOURS * 3600;
+            let mut response = Redirect::to("/").into_response();
+            let cookies = response.headers_mut();
+            for value in [
+                set_cookie(SESSION_COOKIE, &session.secret, "/", max_age, secure),
+                set_cookie(LOGIN_CSRF_COOKIE, "", "/login", 0, secure),
+            ] {
+                cookies.append(
+                    header::SET_COOKIE,
+                    value.parse().expect("cookie values are ASCII"),
+                );
+            }
+            Ok(response)
+        }
+        Err(SignInError::Wrong) => login_page(
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            Some("The e-mail address or the password is wrong."),
+        ),
+        Err(SignInError::TooMany) => login_page(
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            Some(&SignInError::TooMany.to_string()),
+        ),
+        Err(SignInError::Service(err)) => Err(err.into()),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    accounts::sign_out(&state.store, &user.secret).await?;
+    let cookie = set_cookie(SESSION_COOKIE, "", "/", 0, behind_tls(&headers));
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
