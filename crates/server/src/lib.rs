@@ -57,8 +57,7 @@ impl AppState {
 
     /// The organisation, or 404 when none has been applied.
     pub async fn organisation(&self) -> Result<throughline_domain::org::Organisation, AppError> {
-        self.store
-            .load_organisation()
+        throughline_service::org::organisation(&self.store)
             .await?
             .ok_or_else(|| AppError::NotFound("no organisation has been applied yet".into()))
     }

@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use sha2::{Digest, Sha256};
 use throughline_domain::user::{User, UserRole};
 use throughline_domain::{Email, Key, Name, Timestamp};
-use throughline_store::{SessionUser, Store, StoredUser};
+use throughline_store::{ApiToken, AuditEntry, SessionUser, Store, StoredUser};
 
 use crate::{Result, ServiceError, blocking};
 
@@ -158,6 +158,21 @@ impl From<throughline_store::StoreError> for SignInError {
 
 /// Signs in with e-mail and password. Wrong addresses and wrong passwords read the same, and
 /// after [`MAX_FAILED_LOGINS`] failures in [`LOCKOUT_MINUTES`] an address is refused.
+/// Every account, with its role and department.
+pub async fn users(store: &Store) -> Result<Vec<StoredUser>> {
+    Ok(store.users().await?)
+}
+
+/// A person's API tokens (names and dates; never the secrets).
+pub async fn api_tokens(store: &Store, user_id: i64) -> Result<Vec<ApiToken>> {
+    Ok(store.api_tokens(user_id).await?)
+}
+
+/// The latest `limit` lines of the audit log, newest first.
+pub async fn audit_log(store: &Store, limit: u32) -> Result<Vec<AuditEntry>> {
+    Ok(store.audit_log(limit).await?)
+}
+
 pub async fn sign_in(store: &Store, email: &str, password: &str) -> Result<Session, SignInError> {
     let window = Timestamp::from_millis(Timestamp::now().as_millis() - LOCKOUT_MINUTES * 60_000);
     if store.failed_logins(email, window).await? >= MAX_FAILED_LOGINS {

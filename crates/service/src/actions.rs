@@ -15,8 +15,8 @@ use throughline_domain::action::{
 use throughline_domain::org::Organisation;
 use throughline_domain::{Key, Timestamp, ValidationError};
 use throughline_store::{
-    Decision, NewInitiative, NewReview, NewTask, Store, StoredInitiative, StoredRootCause,
-    StoredTask,
+    Decision, NewInitiative, NewReview, NewTask, Store, StoredInitiative, StoredReview,
+    StoredRootCause, StoredTask,
 };
 
 use crate::{Result, ServiceError};
@@ -174,6 +174,34 @@ pub async fn initiative(store: &Store, id: i64) -> Result<StoredInitiative> {
         .initiative(id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("there is no initiative {id}")))
+}
+
+/// Task `id`.
+pub async fn task(store: &Store, id: i64) -> Result<StoredTask> {
+    store
+        .task(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no task {id}")))
+}
+
+/// Every initiative, oldest first.
+pub async fn initiatives(store: &Store) -> Result<Vec<StoredInitiative>> {
+    Ok(store.initiatives().await?)
+}
+
+/// The root causes on record, or those of one theme.
+pub async fn root_causes(store: &Store, theme: Option<i64>) -> Result<Vec<StoredRootCause>> {
+    Ok(store.root_causes(theme).await?)
+}
+
+/// Every task, or one initiative's.
+pub async fn tasks(store: &Store, initiative: Option<i64>) -> Result<Vec<StoredTask>> {
+    Ok(store.tasks(initiative).await?)
+}
+
+/// An initiative's weekly reviews.
+pub async fn reviews(store: &Store, initiative: i64) -> Result<Vec<StoredReview>> {
+    Ok(store.reviews(initiative).await?)
 }
 
 /// Moves an initiative along the workflow; approvals and rejections record who decided, when,

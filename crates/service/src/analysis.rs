@@ -17,8 +17,8 @@ use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
 use throughline_analytics::themes::{DiscoverOptions, ThemeCount, discover};
 use throughline_domain::Timestamp;
 use throughline_store::{
-    AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, Store, StoredFeedback,
-    StoredTheme, ThemeAggregates, ThemeStatus,
+    AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, Store,
+    StoredFeedback, StoredTheme, ThemeAggregates, ThemeStatus,
 };
 
 use crate::{Result, all_feedback, blocking};
@@ -87,6 +87,11 @@ pub struct AnalyzeOutcome {
     /// Rediscovery: earlier themes not found again (now retired).
     pub retired_themes: usize,
     pub summary: Summary,
+}
+
+/// The latest analysis run, if there has been one.
+pub async fn latest_run(store: &Store) -> Result<Option<AnalysisRun>> {
+    Ok(store.latest_analysis_run().await?)
 }
 
 /// Analyses the stored feedback; see the module documentation.

@@ -163,6 +163,11 @@ pub async fn schedule(store: &Store, council: &str, date: Option<&str>) -> Resul
     meeting(store, id).await
 }
 
+/// Every meeting, or one council's.
+pub async fn meetings(store: &Store, council: Option<&str>) -> Result<Vec<StoredMeeting>> {
+    Ok(store.meetings(council).await?)
+}
+
 pub async fn meeting(store: &Store, id: i64) -> Result<StoredMeeting> {
     store
         .meeting(id)

@@ -12,7 +12,7 @@ use throughline_analytics::scorecard::Weights;
 use throughline_analytics::trends::Period as Bucket;
 use throughline_domain::Timestamp;
 use throughline_domain::action::{Date, TaskStatus};
-use throughline_store::Store;
+use throughline_store::{Delivery, Store, Subscription};
 
 use crate::{Result, ServiceError};
 
@@ -201,6 +201,26 @@ pub struct Digest {
     pub stages: Vec<DigestStage>,
     /// One line on the cross-department themes it is part of.
     pub cross_department: String,
+}
+
+/// Who receives which department's digest.
+pub async fn subscriptions(store: &Store) -> Result<Vec<Subscription>> {
+    Ok(store.subscriptions().await?)
+}
+
+/// The latest `limit` deliveries of digests, newest first, with how each went.
+pub async fn deliveries(store: &Store, limit: u32) -> Result<Vec<Delivery>> {
+    Ok(store.deliveries(limit).await?)
+}
+
+/// Whether a person has stopped receiving digests by e-mail.
+pub async fn opted_out(store: &Store, email: &str) -> Result<bool> {
+    Ok(store.opted_out(email).await?)
+}
+
+/// A person stops (`out`) or resumes receiving digests by e-mail.
+pub async fn set_opt_out(store: &Store, email: &str, out: bool) -> Result<()> {
+    Ok(store.set_opt_out(email, out).await?)
 }
 
 /// The digest of `department` for `period`.

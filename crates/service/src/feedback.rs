@@ -150,3 +150,24 @@ pub async fn find(
     let filter = query.filter(store).await?;
     Ok(store.find_feedback(&filter, after, limit).await?)
 }
+
+/// The latest `limit` negative records on any of `stages`, newest first: the customer stories a
+/// department hears on its page.
+pub async fn latest_negative_on(
+    store: &Store,
+    stages: Vec<String>,
+    limit: u32,
+) -> Result<Vec<FeedbackListing>> {
+    let filter = FeedbackFilter {
+        stages: Some(stages),
+        sentiment: Some("negative".into()),
+        newest_first: true,
+        ..Default::default()
+    };
+    Ok(store.find_feedback(&filter, None, limit).await?)
+}
+
+/// Every import, newest first, with its totals.
+pub async fn imports(store: &Store) -> Result<Vec<ImportRecord>> {
+    Ok(store.imports().await?)
+}

@@ -52,6 +52,11 @@ pub async fn start(
     assessment(store, id).await
 }
 
+/// Every assessment, open and closed.
+pub async fn assessments(store: &Store) -> Result<Vec<StoredAssessment>> {
+    Ok(store.assessments().await?)
+}
+
 pub async fn assessment(store: &Store, id: i64) -> Result<Assessment> {
     let stored = store
         .assessment(id)

@@ -12,7 +12,9 @@ use throughline_analytics::trends::Period;
 use throughline_domain::action::InitiativeStatus;
 use throughline_domain::action::WorkOwner;
 use throughline_domain::org::{Direction, Organisation, OwnershipRole};
-use throughline_store::{KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus};
+use throughline_store::{
+    KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus, Verbatim,
+};
 
 use crate::{Result, ServiceError, all_feedback};
 
@@ -127,6 +129,14 @@ pub struct MapCell {
 
 /// The sentiment at or below which a record counts as negative (VADER's threshold).
 pub const NEGATIVE_AT_MOST: f64 = -0.05;
+
+/// Up to `limit` records on `stage` negative enough to count against it
+/// ([`NEGATIVE_AT_MOST`]), most negative first: the records behind a cell of the journey map.
+pub async fn stage_verbatims(store: &Store, stage: &str, limit: u32) -> Result<Vec<Verbatim>> {
+    Ok(store
+        .stage_verbatims(stage, NEGATIVE_AT_MOST, limit)
+        .await?)
+}
 
 pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
     let org = organisation(store).await?;

@@ -121,7 +121,7 @@ fn member(m: &throughline_domain::org::CouncilMember) -> MemberView {
 /// The councils with their people, the chair-independence warning and the next meeting.
 pub async fn councils_of(state: &AppState) -> Result<Vec<CouncilView>, AppError> {
     let org = state.organisation().await?;
-    let meetings = state.store.meetings(None).await?;
+    let meetings = council::meetings(&state.store, None).await?;
     Ok(org
         .councils
         .iter()
@@ -175,7 +175,7 @@ pub async fn list_meetings(
     Query(query): Query<MeetingQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<StoredMeeting>>, AppError> {
-    let all = state.store.meetings(query.council.as_deref()).await?;
+    let all = council::meetings(&state.store, query.council.as_deref()).await?;
     Ok(Json(paginate(all, |m| m.id, &page)?))
 }
 

@@ -10,7 +10,7 @@ use throughline_store::FeedbackListing;
 use super::spec::{COUNCIL, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate_query};
 use crate::auth::ApiUser;
-use crate::changes::may_edit;
+use crate::changes::{self};
 use crate::error::extract::{Json, Query};
 use crate::{AppError, AppState};
 
@@ -72,22 +72,8 @@ async fn ingest(
     source: Option<&str>,
     records: Vec<serde_json::Value>,
 ) -> Result<(StatusCode, Json<Ingested>), AppError> {
-    may_edit(user, None)?;
-    let import = feedback::ingest(&state.store, source, records).await?;
+    let import = changes::ingest_feedback(state, user, source, records).await?;
     let totals = &import.totals;
-    state
-        .store
-        .audit(
-            user.user.email.as_str(),
-            "feedback.ingest",
-            &format!("import {}", import.id),
-            None,
-            Some(&serde_json::json!({
-                "source": import.source, "received": totals.rows_read,
-                "imported": totals.imported, "duplicates": totals.duplicates,
-            })),
-        )
-        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Ingested {

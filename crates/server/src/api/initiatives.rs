@@ -85,7 +85,7 @@ async fn list_rcas(
     Query(query): Query<RcaQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<StoredRootCause>>, AppError> {
-    let all = state.store.root_causes(query.theme).await?;
+    let all = actions::root_causes(&state.store, query.theme).await?;
     Ok(Json(paginate(all, |r| r.id, &page)?))
 }
 
@@ -115,7 +115,7 @@ async fn list_initiatives(
         .map(InitiativeStatus::parse)
         .transpose()
         .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let mut all = state.store.initiatives().await?;
+    let mut all = actions::initiatives(&state.store).await?;
     all.retain(|i| status.is_none_or(|s| i.status == s));
     Ok(Json(paginate(all, |i| i.id, &page)?))
 }
@@ -138,8 +138,8 @@ async fn show_initiative(
     let completion = actions::completion(&state.store, None, None).await?;
     Ok(Json(InitiativeDetail {
         initiative,
-        tasks: state.store.tasks(Some(id)).await?,
-        reviews: state.store.reviews(id).await?,
+        tasks: actions::tasks(&state.store, Some(id)).await?,
+        reviews: actions::reviews(&state.store, id).await?,
         completion: completion.by_initiative.get(&id).copied(),
     }))
 }
@@ -206,7 +206,7 @@ async fn list_tasks(
     Query(query): Query<TaskQuery>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Page<StoredTask>>, AppError> {
-    let mut all = state.store.tasks(query.initiative).await?;
+    let mut all = actions::tasks(&state.store, query.initiative).await?;
     if let Some(d) = &query.department {
         all.retain(|t| t.task.department.as_str() == d);
     }

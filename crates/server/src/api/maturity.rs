@@ -12,7 +12,7 @@ use throughline_store::StoredAssessment;
 
 use super::spec::{COUNCIL, Endpoint, SIGNED_IN, endpoint};
 use crate::auth::ApiUser;
-use crate::changes::may_edit;
+use crate::changes::{self, may_edit};
 use crate::error::extract::{Json, Path};
 use crate::{AppError, AppState};
 
@@ -60,7 +60,7 @@ pub async fn list(
     _user: ApiUser,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<StoredAssessment>>, AppError> {
-    Ok(Json(state.store.assessments().await?))
+    Ok(Json(maturity::assessments(&state.store).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,18 +84,14 @@ pub async fn start(
         let text = toml::to_string(model).map_err(|e| AppError::Invalid(e.to_string()))?;
         Model::parse(&text).map_err(|e| AppError::Invalid(e.to_string()))?;
     }
-    let started =
-        maturity::start(&state.store, &body.name, body.model, body.target.as_deref()).await?;
-    state
-        .store
-        .audit(
-            user.user.email.as_str(),
-            "assessment.start",
-            &format!("assessment {}", started.stored.id),
-            None,
-            Some(&serde_json::json!({ "name": started.stored.name })),
-        )
-        .await?;
+    let started = changes::start_assessment(
+        &state,
+        &user,
+        &body.name,
+        body.model,
+        body.target.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(started.stored)))
 }
 
@@ -141,18 +137,7 @@ pub async fn close(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<StoredAssessment>, AppError> {
-    may_edit(&user, None)?;
-    let closed = maturity::close(&state.store, id).await?;
-    state
-        .store
-        .audit(
-            user.user.email.as_str(),
-            "assessment.close",
-            &format!("assessment {id}"),
-            None,
-            None,
-        )
-        .await?;
+    let closed = changes::close_assessment(&state, &user, id).await?;
     Ok(Json(closed.stored))
 }
 

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
-use throughline_service::accounts::{self};
+use throughline_service::digest;
+use throughline_service::org;
+use throughline_service::{accounts, feedback};
 
 use super::{UserView, department_options, minute, user_view};
 use crate::auth::PageUser;
@@ -102,10 +104,10 @@ pub(super) async fn admin_view(
             AppError::Forbidden("the administration page is for administrators".into()).into(),
         );
     }
-    let users = state.store.users().await?;
+    let users = accounts::users(&state.store).await?;
     let mut tokens = Vec::new();
     for u in &users {
-        for t in state.store.api_tokens(u.id).await? {
+        for t in accounts::api_tokens(&state.store, u.id).await? {
             tokens.push(AdminToken {
                 owner: u.user.email.as_str().to_owned(),
                 name: t.name,
@@ -115,7 +117,7 @@ pub(super) async fn admin_view(
             });
         }
     }
-    let departments = department_options(state.store.load_organisation().await?.as_ref());
+    let departments = department_options(org::organisation(&state.store).await?.as_ref());
     let text =
         |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
     let page = AdminPage {
@@ -124,10 +126,8 @@ pub(super) async fn admin_view(
         tokens,
         roles: UserRole::ALL.iter().map(|r| r.as_str()).collect(),
         min_password: accounts::MIN_PASSWORD_CHARS,
-        subscriptions: state.store.subscriptions().await?,
-        deliveries: state
-            .store
-            .deliveries(100)
+        subscriptions: digest::subscriptions(&state.store).await?,
+        deliveries: digest::deliveries(&state.store, 100)
             .await?
             .into_iter()
             .map(|d| AdminDelivery {
@@ -157,9 +157,7 @@ pub(super) async fn admin_view(
                 since: minute(u.created_at),
             })
             .collect(),
-        audit: state
-            .store
-            .audit_log(200)
+        audit: accounts::audit_log(&state.store, 200)
             .await?
             .into_iter()
             .map(|e| AdminAudit {
@@ -171,9 +169,7 @@ pub(super) async fn admin_view(
                 after: text(&e.after),
             })
             .collect(),
-        imports: state
-            .store
-            .imports()
+        imports: feedback::imports(&state.store)
             .await?
             .into_iter()
             .map(|i| AdminImport {

@@ -64,7 +64,7 @@ async fn councils_view(
     user: &PageUser,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    let meetings = state.store.meetings(None).await?;
+    let meetings = council::meetings(&state.store, None).await?;
     let councils = councils_of(state)
         .await?
         .into_iter()

@@ -7,6 +7,7 @@ use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_service::{actions, feedback};
 
 use super::{UserView, VerbatimView, user_view};
 use crate::auth::PageUser;
@@ -104,11 +105,9 @@ async fn department_page(
             })
         })
         .collect();
-    let initiatives = state.store.initiatives().await?;
+    let initiatives = actions::initiatives(&state.store).await?;
     let today = throughline_domain::action::Date::today();
-    let tasks = state
-        .store
-        .tasks(None)
+    let tasks = actions::tasks(&state.store, None)
         .await?
         .into_iter()
         .filter(|t| {
@@ -132,18 +131,7 @@ async fn department_page(
         .iter()
         .map(|s| s.key.as_str().to_owned())
         .collect();
-    let stories = state
-        .store
-        .find_feedback(
-            &throughline_store::FeedbackFilter {
-                stages: Some(stages),
-                sentiment: Some("negative".into()),
-                newest_first: true,
-                ..Default::default()
-            },
-            None,
-            5,
-        )
+    let stories = feedback::latest_negative_on(&state.store, stages, 5)
         .await?
         .into_iter()
         .map(|r| VerbatimView {

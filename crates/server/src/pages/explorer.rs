@@ -8,7 +8,9 @@ use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use throughline_service::analysis;
 use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_service::org;
 use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
@@ -93,7 +95,7 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
 
 /// The unit theme costs are in, from the latest analysis.
 async fn cost_unit(state: &AppState) -> Result<&'static str, PageError> {
-    Ok(match state.store.latest_analysis_run().await? {
+    Ok(match analysis::latest_run(&state.store).await? {
         Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
         _ => "NPS points",
     })
@@ -203,7 +205,7 @@ async fn theme_view(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let detail = themes::show(&state.store, id, 0).await?;
-    let org = state.store.load_organisation().await?;
+    let org = org::organisation(&state.store).await?;
     let mut filters = query.filters;
     filters.theme = Some(id.to_string());
     let after = match query

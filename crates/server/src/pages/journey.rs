@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use throughline_service::scorecards;
 
 use super::{UserView, VerbatimView, user_view};
 use crate::auth::PageUser;
@@ -145,13 +146,7 @@ async fn stage_page(
         }
         None => (None, ""),
     };
-    let verbatims = state
-        .store
-        .stage_verbatims(
-            stage.key.as_str(),
-            throughline_service::scorecards::NEGATIVE_AT_MOST,
-            50,
-        )
+    let verbatims = scorecards::stage_verbatims(&state.store, stage.key.as_str(), 50)
         .await?
         .into_iter()
         .map(VerbatimView::from)

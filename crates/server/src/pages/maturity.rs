@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use throughline_service::maturity;
+use throughline_service::org;
 
 use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::changes;
@@ -78,23 +79,13 @@ async fn start(
 ) -> Result<Response, PageError> {
     check_csrf(&user, form.get("csrf_token").map_or("", String::as_str))?;
     let result = async {
-        changes::may_edit(&user.session.user, None)?;
         let name = form.get("name").map_or("", String::as_str);
         let target = form
             .get("target")
             .map(String::as_str)
             .filter(|t| !t.is_empty());
-        let started = maturity::start(&state.store, name, None, target).await?;
-        state
-            .store
-            .audit(
-                user.session.user.user.email.as_str(),
-                "assessment.start",
-                &format!("assessment {}", started.stored.id),
-                None,
-                Some(&serde_json::json!({ "name": started.stored.name })),
-            )
-            .await?;
+        let started =
+            changes::start_assessment(&state, &user.session.user, name, None, target).await?;
         Ok::<_, AppError>(Redirect::to(&format!("/maturity/{}", started.stored.id)).into_response())
     }
     .await;
@@ -162,7 +153,7 @@ async fn questionnaire_view(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let a = maturity::assessment(&state.store, id).await?;
-    let departments = super::department_options(state.store.load_organisation().await?.as_ref());
+    let departments = super::department_options(org::organisation(&state.store).await?.as_ref());
     let own = user
         .session
         .user
@@ -260,18 +251,7 @@ async fn close(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, form.get("csrf_token").map_or("", String::as_str))?;
-    changes::may_edit(&user.session.user, None)?;
-    maturity::close(&state.store, id).await?;
-    state
-        .store
-        .audit(
-            user.session.user.user.email.as_str(),
-            "assessment.close",
-            &format!("assessment {id}"),
-            None,
-            None,
-        )
-        .await?;
+    changes::close_assessment(&state, &user.session.user, id).await?;
     Ok(Redirect::to(&format!("/maturity/{id}")).into_response())
 }
 

@@ -7,6 +7,9 @@ use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
 use throughline_analytics::routing::Scope;
+use throughline_service::actions;
+use throughline_service::analysis;
+use throughline_service::org;
 
 use super::UserView;
 use crate::auth::PageUser;
@@ -114,7 +117,7 @@ async fn open_work(
     state: &AppState,
 ) -> Result<(Vec<InitiativeCount>, Vec<OverdueTask>), PageError> {
     use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
-    let initiatives = state.store.initiatives().await?;
+    let initiatives = actions::initiatives(&state.store).await?;
     let counts = [
         InitiativeStatus::Proposed,
         InitiativeStatus::Approved,
@@ -127,9 +130,7 @@ async fn open_work(
     })
     .collect();
     let today = Date::today();
-    let mut overdue: Vec<OverdueTask> = state
-        .store
-        .tasks(None)
+    let mut overdue: Vec<OverdueTask> = actions::tasks(&state.store, None)
         .await?
         .into_iter()
         .filter(|t| t.status == TaskStatus::Open && t.task.due < today)
@@ -153,12 +154,10 @@ async fn overview(
     State(state): State<AppState>,
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
-    let organisation = state
-        .store
-        .load_organisation()
+    let organisation = org::organisation(&state.store)
         .await?
         .map_or_else(|| "Throughline".to_owned(), |o| o.name.as_str().to_owned());
-    let run = state.store.latest_analysis_run().await?;
+    let run = analysis::latest_run(&state.store).await?;
     let mut page = Overview {
         user: UserView {
             display_name: user.session.user.user.display_name.as_str().to_owned(),

@@ -9,8 +9,10 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_domain::user::UserRole;
 use throughline_service::accounts::{self, NewAccount};
+use throughline_service::digest;
 
 use super::{CsrfForm, PageUser, UserView, check_csrf, minute, or_show_again, user_view};
+use crate::changes;
 use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::{AppError, AppState, render};
@@ -55,9 +57,7 @@ async fn account_view(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let me = &user.session.user;
-    let tokens = state
-        .store
-        .api_tokens(me.id)
+    let tokens = accounts::api_tokens(&state.store, me.id)
         .await?
         .into_iter()
         .map(|t| TokenRow {
@@ -80,7 +80,7 @@ async fn account_view(
                 .as_ref()
                 .map_or_else(String::new, |d| d.as_str().to_owned()),
             tokens,
-            digests: !state.store.opted_out(me.user.email.as_str()).await?,
+            digests: !digest::opted_out(&state.store, me.user.email.as_str()).await?,
             new_token,
             error,
         },
@@ -193,23 +193,8 @@ async fn digest_opt_out(
     Form(form): Form<DigestForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let email = user.session.user.user.email.as_str();
     let out = form.receive != "on";
-    state.store.set_opt_out(email, out).await?;
-    state
-        .store
-        .audit(
-            email,
-            if out {
-                "digest.opt_out"
-            } else {
-                "digest.opt_in"
-            },
-            email,
-            None,
-            None,
-        )
-        .await?;
+    changes::set_digest_opt_out(&state, &user.session.user, out).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -225,7 +210,7 @@ async fn digest_preview(
     Path(key): Path<String>,
     crate::error::extract::Query(query): crate::error::extract::Query<PreviewQuery>,
 ) -> Result<Html<String>, PageError> {
-    use throughline_service::digest::{self, Period};
+    use throughline_service::digest::Period;
     let period = Period::parse(
         query.period.as_deref().unwrap_or("last-week"),
         &throughline_domain::action::Date::today(),

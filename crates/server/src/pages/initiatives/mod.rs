@@ -14,7 +14,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use throughline_domain::action::{Date, InitiativeStatus, TaskStatus, WorkOwner};
 use throughline_domain::org::Organisation;
-use throughline_service::actions::InitiativeProposal;
+use throughline_service::actions::{self, InitiativeProposal};
 use throughline_store::StoredInitiative;
 
 use crate::changes::{self, may_edit};
@@ -118,8 +118,8 @@ async fn board_page(
     error: Option<String>,
 ) -> Result<String, PageError> {
     let org = state.organisation().await?;
-    let initiatives = state.store.initiatives().await?;
-    let tasks = state.store.tasks(None).await?;
+    let initiatives = actions::initiatives(&state.store).await?;
+    let tasks = actions::tasks(&state.store, None).await?;
     let today = Date::today();
     let columns = [
         InitiativeStatus::Proposed,

@@ -111,7 +111,7 @@ async fn initiative_view(
     let me = &user.session.user;
     let i = actions::initiative(&state.store, id).await?;
     let today = Date::today();
-    let tasks = state.store.tasks(Some(id)).await?;
+    let tasks = actions::tasks(&state.store, Some(id)).await?;
     let completion = actions::completion(&state.store, None, None)
         .await?
         .by_initiative
@@ -228,9 +228,7 @@ async fn initiative_view(
             ),
             None => "no tasks yet".to_owned(),
         },
-        reviews: state
-            .store
-            .reviews(id)
+        reviews: actions::reviews(&state.store, id)
             .await?
             .into_iter()
             .rev()
@@ -400,11 +398,7 @@ async fn complete_task(
     Form(form): Form<DoneForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let task = state
-        .store
-        .task(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
+    let task = actions::task(&state.store, id).await?;
     let result = changes::complete_task(&state, &user.session.user, id, None)
         .await
         .map(drop);
