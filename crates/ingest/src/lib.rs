@@ -9,6 +9,7 @@ pub mod pipeline;
 pub mod presets;
 pub mod records;
 pub mod rejects;
+mod rows;
 pub mod xlsx;
 
 pub use convert::{Converter, Placement, Rejection};

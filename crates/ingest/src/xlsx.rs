@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{DataRef, Reader as _, Xlsx, open_workbook};
 
-use crate::formats::{RawRow, ReadError, io_error, unique_columns};
+use crate::rows::{RawRow, ReadError, io_error, unique_columns};
 
 #[derive(Debug)]
 enum Message {

@@ -21,7 +21,7 @@ use throughline_store::{
     StoredFeedback, StoredTheme, ThemeAggregates, ThemeStatus,
 };
 
-use crate::{Result, all_feedback, blocking};
+use crate::{Result, ServiceError, all_feedback, blocking};
 
 /// A rediscovered theme keeps an earlier theme's id when at least this share of the records
 /// in either is in both (the overlap over the larger of the two).
@@ -87,6 +87,13 @@ pub struct AnalyzeOutcome {
     /// Rediscovery: earlier themes not found again (now retired).
     pub retired_themes: usize,
     pub summary: Summary,
+}
+
+/// What asking for themes or the Top Ten before any analysis gets.
+pub(crate) fn not_analysed() -> ServiceError {
+    ServiceError::Invalid(
+        "nothing has been analysed yet: run `throughline analyze` first".to_owned(),
+    )
 }
 
 /// The latest analysis run, if there has been one.
@@ -289,7 +296,7 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
 pub(crate) async fn refresh(store: &Store) -> Result<Summary> {
     let started = Timestamp::now();
     let Some((codebook_id, _)) = store.current_codebook().await? else {
-        return Err(crate::themes::not_analysed());
+        return Err(not_analysed());
     };
     let seed = store
         .latest_analysis_run()

@@ -13,17 +13,11 @@ use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
 use throughline_domain::org::{CouncilKind, Organisation};
 use throughline_store::{NewTheme, Store, StoredTheme, ThemeStatus, Verbatim};
 
-use crate::analysis::{edits_of, inputs_of, refresh};
+use crate::analysis::{edits_of, inputs_of, not_analysed, refresh};
 use crate::{Result, ServiceError, all_feedback, blocking};
 
 /// The longest label a theme may have.
 pub const MAX_LABEL_CHARS: usize = 120;
-
-pub(crate) fn not_analysed() -> ServiceError {
-    ServiceError::Invalid(
-        "nothing has been analysed yet: run `throughline analyze` first".to_owned(),
-    )
-}
 
 /// The themes, active ones first by volume, then the rest by id.
 pub async fn list(store: &Store, include_inactive: bool) -> Result<Vec<StoredTheme>> {
