@@ -17,7 +17,7 @@
 //! themes are ranked by cost, most costly first (ties: the stronger effect first); the first ten
 //! are the Top Ten.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rng::SplitMix64;
 
@@ -36,13 +36,23 @@ pub struct Observation<'a> {
 }
 
 /// Which overall score the cost is measured on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Scores are 0–10 answers; the overall score is the NPS (−100 … 100).
     Nps,
     /// The overall score is the mean.
     Mean,
+}
+
+impl Metric {
+    /// The name as the summary and the API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nps => "nps",
+            Self::Mean => "mean",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

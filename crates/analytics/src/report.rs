@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating};
 use throughline_domain::org::Organisation;
 
@@ -95,7 +95,7 @@ pub struct ThemeResult {
     pub trend: Vec<PeriodPoint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
     pub nps: Option<Estimate>,
     pub csat: Option<Estimate>,
@@ -103,7 +103,7 @@ pub struct Scores {
     pub rating: Option<Estimate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopTenEntry {
     pub rank: usize,
     pub theme: String,
@@ -117,7 +117,7 @@ pub struct TopTenEntry {
     pub effect_high: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpikeResult {
     pub theme: String,
     pub label: String,
@@ -127,7 +127,10 @@ pub struct SpikeResult {
     pub p_value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A run's summary. Stored with the run and read back typed; a field that a run recorded by an
+/// earlier version lacks reads as its default (no months, no impact metric).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     pub records: u64,
     pub seed: u64,
@@ -144,7 +147,7 @@ pub struct Summary {
 }
 
 /// The scores of the records received in one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodScores {
     pub period: String,
     pub records: u64,
@@ -171,7 +174,7 @@ fn monthly_scores(inputs: &[Input]) -> Vec<PeriodScores> {
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SentimentSummary {
     pub mean: f64,
     pub negative: u64,
@@ -685,6 +688,44 @@ pub fn aggregate(
 mod tests {
     use super::*;
     use crate::synthetic::{Generator, SPIKE, THEMES};
+
+    #[test]
+    fn a_summary_reads_back_typed_and_an_older_one_gets_defaults() {
+        let summary = Summary {
+            records: 3,
+            seed: 7,
+            themes: 1,
+            impact_metric: Some(Metric::Mean),
+            scores: Scores {
+                nps: Some(crate::Estimate {
+                    value: 10.0,
+                    low: -5.0,
+                    high: 25.0,
+                    n: 3,
+                    small_sample: true,
+                }),
+                ..Scores::default()
+            },
+            sentiment: SentimentSummary::default(),
+            placed: 2,
+            top_ten: Vec::new(),
+            spikes: Vec::new(),
+            monthly: Vec::new(),
+        };
+        let stored = serde_json::to_value(&summary).unwrap();
+        assert_eq!(serde_json::from_value::<Summary>(stored).unwrap(), summary);
+        // A run recorded before impact metrics and monthly scores existed.
+        let older: Summary = serde_json::from_value(serde_json::json!({
+            "records": 3, "seed": 7, "themes": 1, "placed": 2,
+            "scores": { "nps": null, "csat": null, "ces": null, "rating": null },
+            "sentiment": { "mean": 0.1, "negative": 1, "neutral": 1, "positive": 1 },
+            "top_ten": [], "spikes": []
+        }))
+        .unwrap();
+        assert_eq!(older.impact_metric, None);
+        assert!(older.monthly.is_empty());
+        assert_eq!(older.records, 3);
+    }
 
     #[test]
     fn each_theme_of_a_comment_carries_the_sentiment_of_its_own_sentences() {

@@ -12,7 +12,7 @@
 //! Below [`MIN_SAMPLE`] answers an estimate is still given, with `small_sample` set: the
 //! interface shows it greyed out and the Top Ten ignores it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use throughline_domain::feedback::{Ces, Csat, Nps, NpsCategory, Rating};
 
 /// Fewer answers than this and a score is flagged as a small sample.
@@ -21,7 +21,7 @@ pub const MIN_SAMPLE: u64 = 30;
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// A score with its uncertainty.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub value: f64,
     pub low: f64,

@@ -96,9 +96,12 @@ pub(crate) fn not_analysed() -> ServiceError {
     )
 }
 
-/// The latest analysis run, if there has been one.
-pub async fn latest_run(store: &Store) -> Result<Option<AnalysisRun>> {
-    Ok(store.latest_analysis_run().await?)
+/// The latest analysis run with its summary, if there has been one.
+pub async fn latest_run(store: &Store) -> Result<Option<AnalysisRun<Summary>>> {
+    match store.latest_analysis_run().await? {
+        Some(run) => Ok(Some(run.decode()?)),
+        None => Ok(None),
+    }
 }
 
 /// Analyses the stored feedback; see the module documentation.
@@ -298,11 +301,9 @@ pub(crate) async fn refresh(store: &Store) -> Result<Summary> {
     let Some((codebook_id, _)) = store.current_codebook().await? else {
         return Err(not_analysed());
     };
-    let seed = store
-        .latest_analysis_run()
+    let seed = latest_run(store)
         .await?
-        .and_then(|run| run.summary.get("seed").and_then(serde_json::Value::as_u64))
-        .unwrap_or(AnalyzeOptions::default().seed);
+        .map_or(AnalyzeOptions::default().seed, |run| run.summary.seed);
     let records = all_feedback(store).await?;
     let analyses = store.record_analyses().await?;
     let inputs = inputs_of(&records);

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use throughline_analytics::Estimate;
+use throughline_analytics::report::{PeriodScores, Summary};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::scorecard::Weights;
 use throughline_domain::action::{Date, InitiativeStatus, TaskStatus, WorkOwner, required_text};
@@ -392,14 +394,8 @@ fn month_of(date: &Date) -> String {
     date.as_str()[..7].to_owned()
 }
 
-fn estimate(value: &Value) -> Option<(f64, f64, f64, u64)> {
-    Some((
-        value["value"].as_f64()?,
-        value["low"].as_f64()?,
-        value["high"].as_f64()?,
-        value["n"].as_u64().unwrap_or(0),
-    ))
-}
+/// A month's value of one score (NPS or CSAT).
+type MonthScore = fn(&PeriodScores) -> Option<Estimate>;
 
 /// Whether a theme's share of its month's records rose in its last month against the month
 /// before (`Some(true)` worsening, `Some(false)` improving, `None` without two months).
@@ -431,8 +427,10 @@ async fn agenda_for(
     };
     let since = previous.map(|p| p.held_on.clone());
     let since_ts = since.as_ref().map(day_start);
-    let run = store.latest_analysis_run().await?;
-    let summary = run.as_ref().map_or(Value::Null, |r| r.summary.clone());
+    let summary: Summary = crate::analysis::latest_run(store)
+        .await?
+        .map(|run| run.summary)
+        .unwrap_or_default();
     let department_name = |key: &str| {
         org.departments
             .iter()
@@ -556,16 +554,28 @@ async fn agenda_for(
     });
 
     // 2. The overall measures with their intervals, and their movement since the last meeting.
-    let months = summary["monthly"].as_array().cloned().unwrap_or_default();
+    let months = &summary.monthly;
     let mut lines = Vec::new();
     let mut measures = serde_json::Map::new();
-    for (name, key, unit) in [("NPS", "nps", ""), ("CSAT", "csat", "%")] {
-        let Some((value, low, high, n)) = estimate(&summary["scores"][key]) else {
+    let measured: [(&str, &str, &str, Option<Estimate>, MonthScore); 2] = [
+        ("NPS", "nps", "", summary.scores.nps, |m| m.nps),
+        ("CSAT", "csat", "%", summary.scores.csat, |m| m.csat),
+    ];
+    for (name, key, unit, overall, of_month) in measured {
+        let Some(Estimate {
+            value,
+            low,
+            high,
+            n,
+            ..
+        }) = overall
+        else {
             continue;
         };
-        let with_scores: Vec<&Value> = months
+        // The months with this score, each with it.
+        let with_scores: Vec<(&PeriodScores, Estimate)> = months
             .iter()
-            .filter(|m| estimate(&m[key]).is_some())
+            .filter_map(|m| of_month(m).map(|e| (m, e)))
             .collect();
         let latest = with_scores.last().copied();
         // Against the last full month before the previous meeting; without one (or when no
@@ -574,11 +584,7 @@ async fn agenda_for(
             with_scores
                 .iter()
                 .rev()
-                .find(|m| {
-                    m["period"]
-                        .as_str()
-                        .is_some_and(|p| p < month_of(s).as_str())
-                })
+                .find(|(m, _)| m.period.as_str() < month_of(s).as_str())
                 .copied()
         });
         let earlier = before_previous
@@ -587,14 +593,14 @@ async fn agenda_for(
         let mut line =
             format!("{name} {value:.1}{unit} (95% interval {low:.1} to {high:.1}, {n} answers)");
         let mut movement = Value::Null;
-        if let (Some(from), Some(to)) = (earlier, latest) {
-            let (f, fl, fh, _) = estimate(&from[key]).expect("filtered");
-            let (t, tl, th, _) = estimate(&to[key]).expect("filtered");
+        if let (Some((from, from_score)), Some((to, to_score))) = (earlier, latest) {
+            let (f, fl, fh) = (from_score.value, from_score.low, from_score.high);
+            let (t, tl, th) = (to_score.value, to_score.low, to_score.high);
             let clear = tl > fh || th < fl;
             line.push_str(&format!(
                 "; {} {f:.1} → {} {t:.1} ({:+.1}{}{})",
-                from["period"].as_str().unwrap_or_default(),
-                to["period"].as_str().unwrap_or_default(),
+                from.period,
+                to.period,
                 t - f,
                 unit,
                 if clear {
@@ -604,8 +610,8 @@ async fn agenda_for(
                 }
             ));
             movement = json!({
-                "from_period": from["period"], "from": f, "from_low": fl, "from_high": fh,
-                "to_period": to["period"], "to": t, "to_low": tl, "to_high": th,
+                "from_period": from.period, "from": f, "from_low": fl, "from_high": fh,
+                "to_period": to.period, "to": t, "to_low": tl, "to_high": th,
                 "change": t - f, "clear": clear,
             });
         }
@@ -843,18 +849,15 @@ async fn agenda_for(
 
     // 6. Whether the customer measures do their job: volume, coverage, precision.
     let stage_measures = crate::scorecards::stage_measures(store).await?;
-    let records = summary["records"].as_u64().unwrap_or(0);
-    let placed = summary["placed"].as_u64().unwrap_or(0);
+    let (records, placed) = (summary.records, summary.placed);
     let recent: u64 = months
         .iter()
         .filter(|m| {
-            since.as_ref().is_none_or(|s| {
-                m["period"]
-                    .as_str()
-                    .is_some_and(|p| p >= month_of(s).as_str())
-            })
+            since
+                .as_ref()
+                .is_none_or(|s| m.period.as_str() >= month_of(s).as_str())
         })
-        .filter_map(|m| m["records"].as_u64())
+        .map(|m| m.records)
         .sum();
     let empty: Vec<&str> = stage_measures
         .iter()
@@ -866,11 +869,8 @@ async fn agenda_for(
         .filter(|m| m.records > 0 && m.nps.is_none_or(|e| e.small_sample))
         .map(|m| m.name.as_str())
         .collect();
-    let width = estimate(&summary["scores"]["nps"]).map(|(_, low, high, _)| high - low);
-    let last_month_width = months
-        .last()
-        .and_then(|m| estimate(&m["nps"]))
-        .map(|(_, low, high, _)| high - low);
+    let width = summary.scores.nps.map(|e| e.high - e.low);
+    let last_month_width = months.last().and_then(|m| m.nps).map(|e| e.high - e.low);
     let mut lines = vec![
         format!(
             "{records} responses analysed, {recent} of them {}",
@@ -989,14 +989,10 @@ async fn agenda_for(
             new_cross.join(", ")
         ));
     }
-    let spikes = summary["spikes"].as_array().cloned().unwrap_or_default();
-    for s in &spikes {
+    for s in &summary.spikes {
         lines.push(format!(
             "Spike: “{}” in {}: {} records where {:.0} were expected",
-            s["label"].as_str().unwrap_or_default(),
-            s["period"].as_str().unwrap_or_default(),
-            s["count"],
-            s["expected"].as_f64().unwrap_or(0.0)
+            s.label, s.period, s.count, s.expected
         ));
     }
     if lines.is_empty() {
@@ -1008,7 +1004,7 @@ async fn agenda_for(
         title: ITEMS[6].1.to_owned(),
         lines,
         data: json!({ "top_ten": current, "left": left, "new_cross_department": new_cross,
-            "spikes": spikes }),
+            "spikes": summary.spikes }),
     });
 
     // 8. New research and data since the last meeting.

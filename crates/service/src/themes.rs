@@ -517,8 +517,7 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
             "the single-department share is a number above 0 and at most 1, not {threshold}"
         )));
     }
-    let run = store
-        .latest_analysis_run()
+    let run = crate::analysis::latest_run(store)
         .await?
         .ok_or_else(not_analysed)?;
     let themes: Vec<StoredTheme> = store
@@ -556,11 +555,7 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
     }
     entries.sort_by_key(|e| e.rank);
     Ok(TopTen {
-        metric: run
-            .summary
-            .get("impact_metric")
-            .and_then(|m| m.as_str())
-            .map(str::to_owned),
+        metric: run.summary.impact_metric.map(|m| m.as_str().to_owned()),
         records: run.records_total,
         threshold,
         entries,

@@ -117,9 +117,10 @@ pub struct RecordAnalysisRow {
     pub themes: Vec<(i64, f64)>,
 }
 
-/// One analysis run, as listed in the history.
+/// One analysis run, as listed in the history. Its summary is the analytics crate's, stored as
+/// JSON: [`AnalysisRun::decode`] reads it back as the caller's type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnalysisRun {
+pub struct AnalysisRun<S = serde_json::Value> {
     pub id: i64,
     pub started_at: Timestamp,
     pub finished_at: Timestamp,
@@ -128,8 +129,29 @@ pub struct AnalysisRun {
     pub records_analysed: u64,
     pub records_total: u64,
     pub codebook_id: i64,
-    /// The analytics crate's summary (scores, sentiment, Top Ten, spikes), as JSON.
-    pub summary: serde_json::Value,
+    /// The analytics crate's summary (scores, sentiment, Top Ten, spikes), as JSON until
+    /// decoded.
+    pub summary: S,
+}
+
+impl AnalysisRun {
+    /// The run with its summary read as `S`; a summary that does not read is an inconsistency
+    /// in the database, named with the run.
+    pub fn decode<S: serde::de::DeserializeOwned>(self) -> Result<AnalysisRun<S>> {
+        let summary = S::deserialize(self.summary).map_err(|e| {
+            StoreError::Inconsistent(format!("analysis run {}: its summary: {e}", self.id))
+        })?;
+        Ok(AnalysisRun {
+            id: self.id,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            mode: self.mode,
+            records_analysed: self.records_analysed,
+            records_total: self.records_total,
+            codebook_id: self.codebook_id,
+            summary,
+        })
+    }
 }
 
 /// A run to record.

@@ -8,6 +8,7 @@ use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use throughline_analytics::impact::Metric;
 use throughline_service::analysis;
 use throughline_service::feedback::{self, FeedbackQuery};
 use throughline_service::org;
@@ -96,7 +97,7 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
 /// The unit theme costs are in, from the latest analysis.
 async fn cost_unit(state: &AppState) -> Result<&'static str, PageError> {
     Ok(match analysis::latest_run(&state.store).await? {
-        Some(run) if run.summary["impact_metric"] == "mean" => "points of the mean score",
+        Some(run) if run.summary.impact_metric == Some(Metric::Mean) => "points of the mean score",
         _ => "NPS points",
     })
 }

@@ -6,6 +6,8 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
+use throughline_analytics::Estimate;
+use throughline_analytics::report::{PeriodScores, Summary};
 use throughline_analytics::routing::Scope;
 use throughline_service::actions;
 use throughline_service::analysis;
@@ -84,32 +86,34 @@ struct OverdueTask {
     due: String,
 }
 
+/// A month's value of one score (NPS or CSAT).
+type MonthScore = fn(&PeriodScores) -> Option<Estimate>;
+
 /// The month-by-month charts of the latest analysis: NPS and CSAT with their intervals.
-fn score_charts(summary: &serde_json::Value) -> Vec<crate::charts::LineChart> {
-    let Some(months) = summary["monthly"].as_array() else {
-        return Vec::new();
-    };
-    [
-        ("NPS by month", "NPS points", "nps"),
-        ("CSAT by month", "% satisfied (4–5)", "csat"),
-    ]
-    .into_iter()
-    .filter_map(|(title, unit, key)| {
-        let points: Vec<crate::charts::Point> = months
-            .iter()
-            .filter_map(|m| {
-                let e = &m[key];
-                Some(crate::charts::Point {
-                    label: m["period"].as_str()?.to_owned(),
-                    value: e["value"].as_f64()?,
-                    interval: Some((e["low"].as_f64()?, e["high"].as_f64()?)),
-                    n: e["n"].as_u64().unwrap_or(0),
+fn score_charts(summary: &Summary) -> Vec<crate::charts::LineChart> {
+    let charts: [(&str, &str, MonthScore); 2] = [
+        ("NPS by month", "NPS points", |m| m.nps),
+        ("CSAT by month", "% satisfied (4–5)", |m| m.csat),
+    ];
+    charts
+        .into_iter()
+        .filter_map(|(title, unit, of_month)| {
+            let points: Vec<crate::charts::Point> = summary
+                .monthly
+                .iter()
+                .filter_map(|m| {
+                    let e = of_month(m)?;
+                    Some(crate::charts::Point {
+                        label: m.period.clone(),
+                        value: e.value,
+                        interval: Some((e.low, e.high)),
+                        n: e.n,
+                    })
                 })
-            })
-            .collect();
-        crate::charts::LineChart::new(title, unit, &points)
-    })
-    .collect()
+                .collect();
+            crate::charts::LineChart::new(title, unit, &points)
+        })
+        .collect()
 }
 
 /// Initiatives that are not closed, by status, and the open tasks past their due date.
@@ -177,27 +181,22 @@ async fn overview(
     (page.initiatives, page.overdue) = open_work(&state).await?;
     if let Some(run) = run {
         page.charts = score_charts(&run.summary);
-        let scores = &run.summary["scores"];
-        for (name, key, unit, decimals) in [
-            ("NPS", "nps", "", 0),
-            ("CSAT", "csat", "%", 0),
-            ("CES", "ces", "", 2),
-            ("Rating", "rating", "", 2),
+        let scores = &run.summary.scores;
+        for (name, estimate, unit, decimals) in [
+            ("NPS", scores.nps, "", 0),
+            ("CSAT", scores.csat, "%", 0),
+            ("CES", scores.ces, "", 2),
+            ("Rating", scores.rating, "", 2),
         ] {
-            let e = &scores[key];
-            let number = |field: &str| {
-                e[field]
-                    .as_f64()
-                    .map_or_else(String::new, |v| format!("{v:.decimals$}{unit}"))
-            };
-            if e.is_object() {
+            if let Some(e) = estimate {
+                let number = |v: f64| format!("{v:.decimals$}{unit}");
                 page.scores.push(ScoreView {
                     name,
-                    value: number("value"),
-                    low: number("low"),
-                    high: number("high"),
-                    n: e["n"].as_u64().unwrap_or(0),
-                    small: e["small_sample"].as_bool().unwrap_or(false),
+                    value: number(e.value),
+                    low: number(e.low),
+                    high: number(e.high),
+                    n: e.n,
+                    small: e.small_sample,
                 });
             }
         }
@@ -246,17 +245,17 @@ async fn overview(
                 }
             })
             .collect();
-        if let Some(spikes) = run.summary["spikes"].as_array() {
-            page.spikes = spikes
-                .iter()
-                .map(|s| SpikeView {
-                    label: s["label"].as_str().unwrap_or_default().to_owned(),
-                    period: s["period"].as_str().unwrap_or_default().to_owned(),
-                    count: s["count"].as_u64().unwrap_or(0),
-                    expected: format!("{:.0}", s["expected"].as_f64().unwrap_or(0.0)),
-                })
-                .collect();
-        }
+        page.spikes = run
+            .summary
+            .spikes
+            .iter()
+            .map(|s| SpikeView {
+                label: s.label.clone(),
+                period: s.period.clone(),
+                count: s.count,
+                expected: format!("{:.0}", s.expected),
+            })
+            .collect();
     }
     Ok(Html(render("overview.html", page)?))
 }
