@@ -27,6 +27,7 @@ impl From<ServiceError> for AppError {
         match err {
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Invalid(m) => Self::Invalid(m),
+            ServiceError::Forbidden(m) => Self::Forbidden(m),
             other => Self::Internal(other.to_string()),
         }
     }

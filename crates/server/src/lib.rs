@@ -19,7 +19,7 @@ pub use api::openapi;
 pub use pack::council_pack;
 mod auth;
 mod cache;
-mod changes;
+pub(crate) use throughline_service::changes;
 mod charts;
 pub mod error;
 pub mod maturity;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod analysis;
+pub mod changes;
 pub mod council;
 pub mod digest;
 pub mod feedback;
@@ -27,6 +28,9 @@ pub enum ServiceError {
     /// The request cannot be carried out as asked; the message says why and what to do.
     #[error("{0}")]
     Invalid(String),
+    /// The actor may not make this change; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -6,10 +6,11 @@ use serde::Serialize;
 use throughline_analytics::scorecard::{Scorecard, Weights};
 use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant};
 use throughline_service::actions::{self, Completion, InitiativeProposal};
+use throughline_service::changes::{self, Actor, TaskInput};
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
-use super::{open_store, print_json};
+use super::{open_store, operator, print_json};
 
 #[derive(Debug, Args)]
 pub struct RcaArgs {
@@ -58,6 +59,8 @@ enum RcaCommand {
 
 pub async fn rca(url: &str, args: RcaArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         RcaCommand::Add {
             theme,
@@ -74,8 +77,9 @@ pub async fn rca(url: &str, args: RcaArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|p| Participant::parse(p))
                 .collect::<Result<_, _>>()?;
-            let stored = actions::add_root_cause(
+            let stored = changes::add_root_cause(
                 &store,
+                actor,
                 NewRootCause {
                     theme,
                     problem,
@@ -235,6 +239,8 @@ enum InitiativesCommand {
 
 pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         InitiativesCommand::Propose {
             title,
@@ -251,8 +257,9 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
             resources,
             json,
         } => {
-            let stored = actions::propose(
+            let stored = changes::propose(
                 &store,
+                actor,
                 InitiativeProposal {
                     title,
                     description,
@@ -353,31 +360,48 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
             resources_granted,
             note,
         } => {
-            let i = actions::transition(
+            let i = changes::change_status(
                 &store,
+                actor,
                 id,
                 InitiativeStatus::Approved,
-                Some((by, note, resources_granted)),
+                note,
+                resources_granted,
+                Some(by),
             )
             .await?;
             println!("Initiative {id} \"{}\" is approved.", i.initiative.title);
         }
         InitiativesCommand::Reject { id, by, note } => {
-            let i = actions::transition(
+            let i = changes::change_status(
                 &store,
+                actor,
                 id,
                 InitiativeStatus::Rejected,
-                Some((by, note, None)),
+                note,
+                None,
+                Some(by),
             )
             .await?;
             println!("Initiative {id} \"{}\" is rejected.", i.initiative.title);
         }
         InitiativesCommand::Start { id } => {
-            let i = actions::transition(&store, id, InitiativeStatus::Active, None).await?;
+            let i = changes::change_status(
+                &store,
+                actor,
+                id,
+                InitiativeStatus::Active,
+                None,
+                None,
+                None,
+            )
+            .await?;
             println!("Initiative {id} \"{}\" is active.", i.initiative.title);
         }
         InitiativesCommand::Finish { id } => {
-            let i = actions::transition(&store, id, InitiativeStatus::Done, None).await?;
+            let i =
+                changes::change_status(&store, actor, id, InitiativeStatus::Done, None, None, None)
+                    .await?;
             println!("Initiative {id} \"{}\" is done.", i.initiative.title);
         }
         InitiativesCommand::Review {
@@ -386,7 +410,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
             progress,
             value,
         } => {
-            let i = actions::add_review(&store, id, &on, &progress, value).await?;
+            let i = changes::add_review(&store, actor, id, &on, &progress, value).await?;
             let progress = i
                 .current_value
                 .map(|v| {
@@ -485,6 +509,8 @@ enum TasksCommand {
 
 pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         TasksCommand::Add {
             initiative,
@@ -493,8 +519,14 @@ pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
             department,
             due,
         } => {
-            let t =
-                actions::add_task(&store, initiative, &title, &owner, &department, &due).await?;
+            let input = TaskInput {
+                initiative,
+                title,
+                owner_name: owner,
+                department,
+                due,
+            };
+            let t = changes::add_task(&store, actor, input).await?;
             println!(
                 "Added task {} to initiative {initiative}, due {}.",
                 t.id, t.task.due
@@ -512,7 +544,7 @@ pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
         }
         TasksCommand::Done { id, on } => {
             let on = on.unwrap_or_else(today);
-            let t = actions::complete_task(&store, id, &on).await?;
+            let t = changes::complete_task(&store, actor, id, Some(on.clone())).await?;
             let late = if t.done_on.as_ref().is_some_and(|d| *d > t.task.due) {
                 " (late)"
             } else {

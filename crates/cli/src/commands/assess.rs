@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use throughline_domain::maturity::Model;
+use throughline_service::changes::{self, Actor};
 use throughline_service::maturity;
 
-use super::{open_store, print_json, write_page};
+use super::{open_store, operator, print_json, write_page};
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
@@ -100,6 +101,8 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         AssessCommand::Model { .. } => unreachable!("handled above"),
         AssessCommand::Start {
@@ -108,7 +111,8 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
             model,
         } => {
             let model = model.as_ref().map(read_model).transpose()?;
-            let a = maturity::start(&store, &name, model, target.as_deref()).await?;
+            let a =
+                changes::start_assessment(&store, actor, &name, model, target.as_deref()).await?;
             println!(
                 "Started assessment {} ({}), target {}.",
                 a.stored.id, a.stored.name, a.model.levels[a.stored.target_level as usize]
@@ -200,7 +204,7 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
             }
         }
         AssessCommand::Close { assessment } => {
-            maturity::close(&store, assessment).await?;
+            changes::close_assessment(&store, actor, assessment).await?;
             println!("Closed assessment {assessment}.");
         }
         AssessCommand::Report {

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use throughline_domain::action::Date;
+use throughline_service::changes::{self, Actor, MeetingChange, MeetingChanged};
 use throughline_service::council::{self, Agenda};
 
-use super::{open_store, print_json, write_page};
+use super::{open_store, operator, print_json, write_page};
 
 #[derive(Debug, Args)]
 pub struct CouncilArgs {
@@ -135,6 +136,8 @@ pub fn print_agenda(agenda: &Agenda) {
 
 pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         CouncilCommand::List { json } => {
             let org = store
@@ -189,7 +192,7 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
                     council::find_council(&org, None)?.key.as_str().to_owned()
                 }
             };
-            let meeting = council::schedule(&store, &key, on.as_deref()).await?;
+            let meeting = changes::schedule_meeting(&store, actor, &key, on.as_deref()).await?;
             println!(
                 "Scheduled meeting {} of {} on {}.",
                 meeting.id, meeting.council, meeting.held_on
@@ -211,7 +214,12 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             }
         }
         CouncilCommand::Attend { meeting, names } => {
-            let m = council::record_attendance(&store, meeting, &names).await?;
+            let change = MeetingChange::Attendance(&names);
+            let MeetingChanged::Meeting(m) =
+                changes::change_meeting(&store, actor, meeting, change).await?
+            else {
+                unreachable!("the change returns what it made")
+            };
             println!("Meeting {}: {} attended.", m.id, m.attendance.join(", "));
         }
         CouncilCommand::Notes {
@@ -219,11 +227,17 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             item,
             text,
         } => {
-            council::record_notes(&store, meeting, item, &text).await?;
+            let change = MeetingChange::Notes { item, text: &text };
+            changes::change_meeting(&store, actor, meeting, change).await?;
             println!("Noted on item {item} of meeting {meeting}.");
         }
         CouncilCommand::Decide { meeting, text } => {
-            let d = council::add_decision(&store, meeting, &text).await?;
+            let change = MeetingChange::Decision(&text);
+            let MeetingChanged::Decision(d) =
+                changes::change_meeting(&store, actor, meeting, change).await?
+            else {
+                unreachable!("the change returns what it made")
+            };
             println!("Decision {} recorded on meeting {meeting}.", d.id);
         }
         CouncilCommand::Action {
@@ -233,7 +247,17 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             department,
             due,
         } => {
-            let a = council::add_action(&store, meeting, &title, &owner, &department, &due).await?;
+            let change = MeetingChange::Action {
+                title: &title,
+                owner_name: &owner,
+                department: &department,
+                due: &due,
+            };
+            let MeetingChanged::Action(a) =
+                changes::change_meeting(&store, actor, meeting, change).await?
+            else {
+                unreachable!("the change returns what it made")
+            };
             println!(
                 "Action {}: {} — {} ({}), due {}.",
                 a.id, a.action.title, a.action.owner_name, a.action.department, a.action.due
@@ -241,15 +265,28 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
         }
         CouncilCommand::Done { action, on } => {
             let on = on.unwrap_or_else(|| Date::today().to_string());
-            let a = council::complete_action(&store, action, &on).await?;
+            let a =
+                changes::complete_council_action(&store, actor, action, Some(on.clone())).await?;
             println!("Action {} done on {on}.", a.id);
         }
         CouncilCommand::Topic { meeting, text, by } => {
-            let t = council::add_topic(&store, meeting, &text, &by).await?;
+            let change = MeetingChange::Topic {
+                text: &text,
+                by: Some(&by),
+            };
+            let MeetingChanged::Topic(t) =
+                changes::change_meeting(&store, actor, meeting, change).await?
+            else {
+                unreachable!("the change returns what it made")
+            };
             println!("Topic {} added to meeting {meeting}.", t.id);
         }
         CouncilCommand::Close { meeting } => {
-            let m = council::close(&store, meeting).await?;
+            let MeetingChanged::Meeting(m) =
+                changes::change_meeting(&store, actor, meeting, MeetingChange::Close).await?
+            else {
+                unreachable!("closing a meeting returns it")
+            };
             println!(
                 "Meeting {} of {} on {} closed; its agenda is kept and its open actions go to \
                  the next meeting.",

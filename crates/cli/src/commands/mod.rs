@@ -130,6 +130,15 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
 }
 
 /// Prints a value as pretty JSON (the commands' `--json`).
+/// The operating-system account running the command: who the audit log says made a change
+/// from the command line (`cli:NAME`).
+fn operator() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|name| !name.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

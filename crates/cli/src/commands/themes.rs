@@ -3,10 +3,11 @@
 
 use clap::{Args, Subcommand};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_service::changes::{self, Actor, ThemeEdit};
 use throughline_service::themes::{self, TopTen};
 use throughline_store::StoredTheme;
 
-use super::{open_store, print_json};
+use super::{open_store, operator, print_json};
 
 #[derive(Debug, Args)]
 pub struct ThemesArgs {
@@ -74,6 +75,8 @@ pub struct TopTenArgs {
 
 pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         ThemesCommand::List { all, json } => {
             let listed = themes::list(&store, all).await?;
@@ -96,37 +99,40 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
             }
         }
         ThemesCommand::Rename { id, label } => {
-            let theme = themes::rename(&store, id, &label).await?;
+            let theme = changes::rename_theme(&store, actor, id, &label).await?;
             println!("Theme {id} is now \"{}\".", theme.label);
         }
         ThemesCommand::Merge { from, into } => {
-            let theme = themes::merge(&store, from, into).await?;
+            let theme =
+                only(changes::edit_theme(&store, actor, from, ThemeEdit::Merge { into }).await?);
             println!(
                 "Merged theme {from} into {into} \"{}\": {} records now.",
                 theme.label, theme.aggregates.records
             );
         }
         ThemesCommand::Split { id, parts, seed } => {
-            let parts = themes::split(&store, id, parts, seed).await?;
+            let parts =
+                changes::edit_theme(&store, actor, id, ThemeEdit::Split { parts, seed }).await?;
             println!("Split theme {id} into {} themes:", parts.len());
             print_list(&parts);
         }
         ThemesCommand::Archive { id } => {
-            let theme = themes::archive(&store, id).await?;
+            let theme = only(changes::edit_theme(&store, actor, id, ThemeEdit::Archive).await?);
             println!(
                 "Archived theme {id} \"{}\" (undo: throughline themes restore {id}).",
                 theme.label
             );
         }
         ThemesCommand::Restore { id } => {
-            let theme = themes::restore(&store, id).await?;
+            let theme = only(changes::edit_theme(&store, actor, id, ThemeEdit::Restore).await?);
             println!(
                 "Restored theme {id} \"{}\": {} records.",
                 theme.label, theme.aggregates.records
             );
         }
         ThemesCommand::SetOwner { id, owner } => {
-            let theme = themes::set_owner(&store, id, &owner).await?;
+            let theme =
+                only(changes::edit_theme(&store, actor, id, ThemeEdit::SetOwner(&owner)).await?);
             match &theme.owner {
                 Some(owner) => println!(
                     "Theme {id} \"{}\" is owned by {owner}, as you set it (kept across analyses).",
@@ -139,7 +145,10 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
             }
         }
         ThemesCommand::AddPhrase { id, phrase } => {
-            let (theme, gained) = themes::add_phrase(&store, id, &phrase).await?;
+            let before = themes::show(&store, id, 0).await?.theme.aggregates.records;
+            let theme =
+                only(changes::edit_theme(&store, actor, id, ThemeEdit::AddPhrase(&phrase)).await?);
+            let gained = theme.aggregates.records.saturating_sub(before);
             println!(
                 "Theme {id} \"{}\" now also covers \"{}\": {gained} stored records gained it.",
                 theme.label,
@@ -281,4 +290,9 @@ pub fn print_top_ten(top: &TopTen) {
             );
         }
     }
+}
+
+/// The one theme an edit that changes one theme returns.
+fn only(mut themes: Vec<StoredTheme>) -> StoredTheme {
+    themes.pop().expect("an edit of one theme returns it")
 }

@@ -283,6 +283,33 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     let listed = ok(throughline(url, dir, &["initiatives", "list"]));
     assert!(listed.contains("Refunds in four days — active"), "{listed}");
     assert!(listed.contains("tasks 1/2 done"), "{listed}");
+
+    // Every change made here is in the audit log once, in order, as the command line's; the
+    // refused transition and the task for an unknown department left no line.
+    let store = db.store().await;
+    let log = store.audit_log(100).await.unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "rca.add",
+            "initiative.propose",
+            "initiative.approved",
+            "initiative.active",
+            "task.add",
+            "task.add",
+            "task.done",
+            "initiative.review",
+        ]
+    );
+    assert!(log.iter().all(|e| e.actor.starts_with("cli:")), "{log:?}");
+    let approval = log
+        .iter()
+        .find(|e| e.action == "initiative.approved")
+        .unwrap();
+    assert_eq!(approval.subject, format!("initiative {id}"));
+    assert!(approval.before.is_some() && approval.after.is_some());
+    store.close().await;
 }
 
 backend_tests!(a_theme_goes_from_root_cause_to_completed_tasks);

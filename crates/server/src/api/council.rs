@@ -12,9 +12,10 @@ use throughline_store::{CouncilAction, StoredMeeting};
 use super::spec::{COUNCIL, EDITORS, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate};
 use crate::auth::ApiUser;
-use crate::changes::{self, MeetingChange};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, MeetingChange};
 
 /// This resource's part of the API's one list of endpoints ([`super::spec`]).
 pub(super) fn endpoints() -> Vec<Endpoint> {
@@ -191,8 +192,13 @@ pub async fn schedule(
     State(state): State<AppState>,
     Json(body): Json<ScheduleBody>,
 ) -> Result<(StatusCode, Json<StoredMeeting>), AppError> {
-    let meeting =
-        changes::schedule_meeting(&state, &user, &body.council, body.on.as_deref()).await?;
+    let meeting = changes::schedule_meeting(
+        &state.store,
+        Actor::User(&user),
+        &body.council,
+        body.on.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(meeting)))
 }
 
@@ -256,7 +262,7 @@ async fn changed(
     id: i64,
     change: MeetingChange<'_>,
 ) -> Result<Json<MeetingRecord>, AppError> {
-    changes::change_meeting(state, user, id, change).await?;
+    changes::change_meeting(&state.store, Actor::User(user), id, change).await?;
     Ok(Json(council::record(&state.store, id).await?))
 }
 
@@ -312,7 +318,16 @@ pub async fn topic(
     Path(id): Path<i64>,
     Json(body): Json<TextBody>,
 ) -> Result<Json<MeetingRecord>, AppError> {
-    changed(&state, &user, id, MeetingChange::Topic(&body.text)).await
+    changed(
+        &state,
+        &user,
+        id,
+        MeetingChange::Topic {
+            text: &body.text,
+            by: None,
+        },
+    )
+    .await
 }
 
 pub async fn close(
@@ -335,6 +350,6 @@ pub async fn action_done(
     Json(body): Json<DoneBody>,
 ) -> Result<Json<CouncilAction>, AppError> {
     Ok(Json(
-        changes::complete_council_action(&state, &user, id, body.on).await?,
+        changes::complete_council_action(&state.store, Actor::User(&user), id, body.on).await?,
     ))
 }

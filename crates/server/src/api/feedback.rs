@@ -10,9 +10,10 @@ use throughline_store::FeedbackListing;
 use super::spec::{COUNCIL, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate_query};
 use crate::auth::ApiUser;
-use crate::changes::{self};
 use crate::error::extract::{Json, Query};
 use crate::{AppError, AppState};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self};
 
 /// This resource's part of the API's one list of endpoints ([`super::spec`]).
 pub(super) fn endpoints() -> Vec<Endpoint> {
@@ -72,7 +73,7 @@ async fn ingest(
     source: Option<&str>,
     records: Vec<serde_json::Value>,
 ) -> Result<(StatusCode, Json<Ingested>), AppError> {
-    let import = changes::ingest_feedback(state, user, source, records).await?;
+    let import = changes::ingest_feedback(&state.store, Actor::User(user), source, records).await?;
     let totals = &import.totals;
     Ok((
         StatusCode::CREATED,

@@ -11,9 +11,10 @@ use throughline_store::{StoredInitiative, StoredReview, StoredRootCause, StoredT
 use super::spec::{EDITORS, Endpoint, PAGING, SIGNED_IN, endpoint};
 use super::{Page, PageQuery, paginate};
 use crate::auth::ApiUser;
-use crate::changes::{self, TaskInput};
 use crate::error::extract::{Json, Path, Query};
 use crate::{AppError, AppState};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, TaskInput};
 
 /// This resource's part of the API's one list of endpoints ([`super::spec`]).
 pub(super) fn endpoints() -> Vec<Endpoint> {
@@ -94,7 +95,7 @@ async fn add_rca(
     State(state): State<AppState>,
     Json(analysis): Json<NewRootCause>,
 ) -> Result<(StatusCode, Json<StoredRootCause>), AppError> {
-    let stored = changes::add_root_cause(&state, &user, analysis).await?;
+    let stored = changes::add_root_cause(&state.store, Actor::User(&user), analysis).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -149,7 +150,7 @@ async fn propose(
     State(state): State<AppState>,
     Json(proposal): Json<InitiativeProposal>,
 ) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
-    let stored = changes::propose(&state, &user, proposal).await?;
+    let stored = changes::propose(&state.store, Actor::User(&user), proposal).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -169,8 +170,16 @@ async fn change_status(
     Json(body): Json<StatusBody>,
 ) -> Result<Json<StoredInitiative>, AppError> {
     let to = InitiativeStatus::parse(&body.status).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let after =
-        changes::change_status(&state, &user, id, to, body.note, body.resources_granted).await?;
+    let after = changes::change_status(
+        &state.store,
+        Actor::User(&user),
+        id,
+        to,
+        body.note,
+        body.resources_granted,
+        None,
+    )
+    .await?;
     Ok(Json(after))
 }
 
@@ -189,8 +198,15 @@ async fn add_review(
     Json(body): Json<ReviewBody>,
 ) -> Result<(StatusCode, Json<StoredInitiative>), AppError> {
     let on = body.on.unwrap_or_else(|| Date::today().to_string());
-    let after =
-        changes::add_review(&state, &user, id, &on, &body.progress, body.metric_value).await?;
+    let after = changes::add_review(
+        &state.store,
+        Actor::User(&user),
+        id,
+        &on,
+        &body.progress,
+        body.metric_value,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -218,7 +234,7 @@ async fn add_task(
     State(state): State<AppState>,
     Json(input): Json<TaskInput>,
 ) -> Result<(StatusCode, Json<StoredTask>), AppError> {
-    let task = changes::add_task(&state, &user, input).await?;
+    let task = changes::add_task(&state.store, Actor::User(&user), input).await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -234,6 +250,6 @@ async fn complete_task(
     Json(body): Json<DoneBody>,
 ) -> Result<Json<StoredTask>, AppError> {
     Ok(Json(
-        changes::complete_task(&state, &user, id, body.on).await?,
+        changes::complete_task(&state.store, Actor::User(&user), id, body.on).await?,
     ))
 }

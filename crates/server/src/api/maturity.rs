@@ -12,9 +12,10 @@ use throughline_store::StoredAssessment;
 
 use super::spec::{COUNCIL, Endpoint, SIGNED_IN, endpoint};
 use crate::auth::ApiUser;
-use crate::changes::{self, may_edit};
 use crate::error::extract::{Json, Path};
 use crate::{AppError, AppState};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, may_edit};
 
 /// This resource's part of the API's one list of endpoints ([`super::spec`]).
 pub(super) fn endpoints() -> Vec<Endpoint> {
@@ -78,15 +79,15 @@ pub async fn start(
     State(state): State<AppState>,
     Json(body): Json<StartBody>,
 ) -> Result<(StatusCode, Json<StoredAssessment>), AppError> {
-    may_edit(&user, None)?;
+    may_edit(Actor::User(&user), None)?;
     if let Some(model) = &body.model {
         // The same checks as a model file.
         let text = toml::to_string(model).map_err(|e| AppError::Invalid(e.to_string()))?;
         Model::parse(&text).map_err(|e| AppError::Invalid(e.to_string()))?;
     }
     let started = changes::start_assessment(
-        &state,
-        &user,
+        &state.store,
+        Actor::User(&user),
         &body.name,
         body.model,
         body.target.as_deref(),
@@ -137,7 +138,7 @@ pub async fn close(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<StoredAssessment>, AppError> {
-    let closed = changes::close_assessment(&state, &user, id).await?;
+    let closed = changes::close_assessment(&state.store, Actor::User(&user), id).await?;
     Ok(Json(closed.stored))
 }
 

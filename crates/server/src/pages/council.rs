@@ -13,10 +13,11 @@ use throughline_store::MeetingStatus;
 
 use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::api::council::{CouncilView, councils_of};
-use crate::changes::{self, MeetingChange};
 use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::{AppError, AppState, render};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, MeetingChange};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,7 +35,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn may_run_meetings(user: &PageUser) -> bool {
-    changes::may_edit(&user.session.user, None).is_ok()
+    changes::may_edit(Actor::User(&user.session.user), None).is_ok()
 }
 
 #[derive(Serialize)]
@@ -116,7 +117,7 @@ async fn schedule(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let on = Some(form.on.trim()).filter(|d| !d.is_empty());
-    let result = changes::schedule_meeting(&state, &user.session.user, &key, on)
+    let result = changes::schedule_meeting(&state.store, Actor::User(&user.session.user), &key, on)
         .await
         .map(|m| Redirect::to(&format!("/meetings/{}", m.id)).into_response());
     or_show_again(result, async |message| {
@@ -240,9 +241,9 @@ async fn back_to_meeting(
     state: &AppState,
     user: &PageUser,
     id: i64,
-    result: Result<(), AppError>,
+    result: Result<impl Sized, impl Into<AppError>>,
 ) -> Result<Response, PageError> {
-    let result = result.map(|()| Redirect::to(&format!("/meetings/{id}")).into_response());
+    let result = result.map(|_| Redirect::to(&format!("/meetings/{id}")).into_response());
     or_show_again(result, async |message| {
         meeting_view(state, user, id, Some(message)).await
     })
@@ -272,8 +273,8 @@ async fn attendance(
         .map(str::to_owned)
         .collect();
     let result = changes::change_meeting(
-        &state,
-        &user.session.user,
+        &state.store,
+        Actor::User(&user.session.user),
         id,
         MeetingChange::Attendance(&names),
     )
@@ -308,7 +309,8 @@ async fn notes(
             item,
             text: &form.text,
         };
-        changes::change_meeting(&state, &user.session.user, id, change).await
+        changes::change_meeting(&state.store, Actor::User(&user.session.user), id, change).await?;
+        Ok::<_, AppError>(())
     }
     .await;
     back_to_meeting(&state, &user, id, result).await
@@ -329,8 +331,8 @@ async fn decision(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let result = changes::change_meeting(
-        &state,
-        &user.session.user,
+        &state.store,
+        Actor::User(&user.session.user),
         id,
         MeetingChange::Decision(&form.text),
     )
@@ -346,10 +348,13 @@ async fn topic(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let result = changes::change_meeting(
-        &state,
-        &user.session.user,
+        &state.store,
+        Actor::User(&user.session.user),
         id,
-        MeetingChange::Topic(&form.text),
+        MeetingChange::Topic {
+            text: &form.text,
+            by: None,
+        },
     )
     .await;
     back_to_meeting(&state, &user, id, result).await
@@ -381,7 +386,8 @@ async fn action(
         department: &form.department,
         due: &form.due,
     };
-    let result = changes::change_meeting(&state, &user.session.user, id, change).await;
+    let result =
+        changes::change_meeting(&state.store, Actor::User(&user.session.user), id, change).await;
     back_to_meeting(&state, &user, id, result).await
 }
 
@@ -392,8 +398,13 @@ async fn close(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let result =
-        changes::change_meeting(&state, &user.session.user, id, MeetingChange::Close).await;
+    let result = changes::change_meeting(
+        &state.store,
+        Actor::User(&user.session.user),
+        id,
+        MeetingChange::Close,
+    )
+    .await;
     back_to_meeting(&state, &user, id, result).await
 }
 
@@ -411,8 +422,9 @@ async fn action_done(
     Form(form): Form<DoneForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let result = changes::complete_council_action(&state, &user.session.user, id, None)
-        .await
-        .map(drop);
+    let result =
+        changes::complete_council_action(&state.store, Actor::User(&user.session.user), id, None)
+            .await
+            .map(drop);
     back_to_meeting(&state, &user, form.meeting, result).await
 }

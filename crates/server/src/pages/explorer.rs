@@ -16,11 +16,12 @@ use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
 use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
-use crate::changes::{self, ThemeEdit};
 use crate::charts::{LineChart, Point, Sparkline};
 use crate::error::PageError;
 use crate::error::extract::{Path, Query};
 use crate::{AppError, AppState, render};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, ThemeEdit};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +36,7 @@ pub fn router() -> Router<AppState> {
 
 /// Who may edit the codebook: the council's, so admins and council chairs.
 fn may_edit_themes(user: &PageUser) -> bool {
-    changes::may_edit(&user.session.user, None).is_ok()
+    changes::may_edit(Actor::User(&user.session.user), None).is_ok()
 }
 
 /// A theme's records per month, from its stored trend.
@@ -355,7 +356,7 @@ async fn after_edit(
     state: &AppState,
     user: &PageUser,
     id: i64,
-    result: Result<String, AppError>,
+    result: Result<String, impl Into<AppError>>,
 ) -> Result<Response, PageError> {
     let result = result.map(|to| Redirect::to(&to).into_response());
     or_show_again(result, async |message| {
@@ -378,9 +379,14 @@ async fn rename(
     Form(form): Form<RenameForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let result = changes::rename_theme(&state, &user.session.user, id, &form.label)
-        .await
-        .map(|_| format!("/themes/{id}"));
+    let result = changes::rename_theme(
+        &state.store,
+        Actor::User(&user.session.user),
+        id,
+        &form.label,
+    )
+    .await
+    .map(|_| format!("/themes/{id}"));
     after_edit(&state, &user, id, result).await
 }
 
@@ -403,8 +409,14 @@ async fn merge(
             form.into.trim().parse::<i64>().map_err(|_| {
                 AppError::Invalid("choose the theme to merge this one into".to_owned())
             })?;
-        changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Merge { into }).await?;
-        Ok(format!("/themes/{into}"))
+        changes::edit_theme(
+            &state.store,
+            Actor::User(&user.session.user),
+            id,
+            ThemeEdit::Merge { into },
+        )
+        .await?;
+        Ok::<_, AppError>(format!("/themes/{into}"))
     }
     .await;
     after_edit(&state, &user, id, result).await
@@ -431,8 +443,14 @@ async fn split(
                 form.parts
             ))
         })?;
-        changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Split { parts }).await?;
-        Ok(format!("/themes/{id}"))
+        changes::edit_theme(
+            &state.store,
+            Actor::User(&user.session.user),
+            id,
+            ThemeEdit::Split { parts, seed: 42 },
+        )
+        .await?;
+        Ok::<_, AppError>(format!("/themes/{id}"))
     }
     .await;
     after_edit(&state, &user, id, result).await
@@ -445,9 +463,14 @@ async fn archive(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    let result = changes::edit_theme(&state, &user.session.user, id, ThemeEdit::Archive)
-        .await
-        .map(|_| "/themes".to_owned());
+    let result = changes::edit_theme(
+        &state.store,
+        Actor::User(&user.session.user),
+        id,
+        ThemeEdit::Archive,
+    )
+    .await
+    .map(|_| "/themes".to_owned());
     after_edit(&state, &user, id, result).await
 }
 
@@ -466,8 +489,8 @@ async fn add_phrase(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let result = changes::edit_theme(
-        &state,
-        &user.session.user,
+        &state.store,
+        Actor::User(&user.session.user),
         id,
         ThemeEdit::AddPhrase(&form.phrase),
     )

@@ -18,6 +18,7 @@ use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::maturity::{HistoryRow, MaturityView, history_rows, view};
 use crate::{AppError, AppState, render};
+use throughline_service::changes::Actor;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn may_run(user: &PageUser) -> bool {
-    changes::may_edit(&user.session.user, None).is_ok()
+    changes::may_edit(Actor::User(&user.session.user), None).is_ok()
 }
 
 #[derive(Serialize)]
@@ -84,8 +85,14 @@ async fn start(
             .get("target")
             .map(String::as_str)
             .filter(|t| !t.is_empty());
-        let started =
-            changes::start_assessment(&state, &user.session.user, name, None, target).await?;
+        let started = changes::start_assessment(
+            &state.store,
+            Actor::User(&user.session.user),
+            name,
+            None,
+            target,
+        )
+        .await?;
         Ok::<_, AppError>(Redirect::to(&format!("/maturity/{}", started.stored.id)).into_response())
     }
     .await;
@@ -251,7 +258,7 @@ async fn close(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, form.get("csrf_token").map_or("", String::as_str))?;
-    changes::close_assessment(&state, &user.session.user, id).await?;
+    changes::close_assessment(&state.store, Actor::User(&user.session.user), id).await?;
     Ok(Redirect::to(&format!("/maturity/{id}")).into_response())
 }
 

@@ -107,14 +107,14 @@ struct VerbatimView {
 
 /// Re-shows a form's page with its error (422) when a change was refused for a bad value;
 /// other errors (forbidden, not found) become their own page.
-async fn or_show_again<F>(
-    result: Result<Response, AppError>,
+async fn or_show_again<F, E: Into<AppError>>(
+    result: Result<Response, E>,
     again: F,
 ) -> Result<Response, PageError>
 where
     F: AsyncFnOnce(String) -> Result<String, PageError>,
 {
-    match result {
+    match result.map_err(Into::into) {
         Ok(response) => Ok(response),
         Err(AppError::Invalid(message)) => {
             let body = again(message).await?;

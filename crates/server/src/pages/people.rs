@@ -116,7 +116,7 @@ async fn create_token(
                 .into_response())
         }
         Err(err) => {
-            or_show_again(Err(err.into()), async |message| {
+            or_show_again(Err::<Response, AppError>(err.into()), async |message| {
                 account_view(&state, &user, None, Some(message)).await
             })
             .await
@@ -194,7 +194,7 @@ async fn digest_opt_out(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let out = form.receive != "on";
-    changes::set_digest_opt_out(&state, &user.session.user, out).await?;
+    changes::set_digest_opt_out(&state.store, &user.session.user, out).await?;
     Ok(Redirect::to("/account").into_response())
 }
 

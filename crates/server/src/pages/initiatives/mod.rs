@@ -17,10 +17,11 @@ use throughline_domain::org::Organisation;
 use throughline_service::actions::{self, InitiativeProposal};
 use throughline_store::StoredInitiative;
 
-use crate::changes::{self, may_edit};
 use crate::error::PageError;
 use crate::pages::{PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::{AppError, AppState, render};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, may_edit};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -159,13 +160,13 @@ async fn board_page(
     let mut owners: Vec<Choice> = org
         .departments
         .iter()
-        .filter(|d| may_edit(me, Some(&d.key)).is_ok())
+        .filter(|d| may_edit(Actor::User(me), Some(&d.key)).is_ok())
         .map(|d| Choice {
             value: format!("department:{}", d.key),
             label: d.name.as_str().to_owned(),
         })
         .collect();
-    if may_edit(me, None).is_ok() {
+    if may_edit(Actor::User(me), None).is_ok() {
         owners.extend(org.councils.iter().map(|c| Choice {
             value: format!("council:{}", c.key),
             label: c.name.as_str().to_owned(),
@@ -230,8 +231,9 @@ async fn propose(
             resources_requested: form.resources_requested.clone(),
             ..InitiativeProposal::default()
         };
-        let stored = changes::propose(&state, &user.session.user, proposal).await?;
-        Ok(Redirect::to(&format!("/initiatives/{}", stored.id)).into_response())
+        let stored =
+            changes::propose(&state.store, Actor::User(&user.session.user), proposal).await?;
+        Ok::<_, AppError>(Redirect::to(&format!("/initiatives/{}", stored.id)).into_response())
     }
     .await;
     or_show_again(attempt, async |message| {

@@ -10,11 +10,12 @@ use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
 use throughline_service::actions;
 
 use super::{Choice, number, objective_text, owner_name, progress};
-use crate::changes::{self, TaskInput, may_edit};
 use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::pages::{PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::{AppError, AppState, render};
+use throughline_service::changes::Actor;
+use throughline_service::changes::{self, TaskInput, may_edit};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -142,7 +143,7 @@ async fn initiative_view(
     let transitions = InitiativeStatus::ALL
         .into_iter()
         .filter(|to| i.status.check_transition(*to).is_ok())
-        .filter(|to| changes::may_transition(me, &i, *to).is_ok())
+        .filter(|to| changes::may_transition(Actor::User(me), &i, *to).is_ok())
         .map(|to| Transition {
             to: to.as_str(),
             label: match to {
@@ -207,7 +208,7 @@ async fn initiative_view(
                 id: t.id,
                 overdue: t.status == TaskStatus::Open && t.task.due < today,
                 may_complete: t.status == TaskStatus::Open
-                    && may_edit(me, Some(&t.task.department)).is_ok(),
+                    && may_edit(Actor::User(me), Some(&t.task.department)).is_ok(),
                 title: t.task.title,
                 owner: t.task.owner_name,
                 department: department_name(t.task.department.as_str()),
@@ -244,7 +245,7 @@ async fn initiative_view(
         may_review: matches!(
             i.status,
             InitiativeStatus::Approved | InitiativeStatus::Active
-        ) && may_edit(me, changes::owner_department(&i)).is_ok(),
+        ) && may_edit(Actor::User(me), changes::owner_department(&i)).is_ok(),
         task_departments: if matches!(
             i.status,
             InitiativeStatus::Rejected | InitiativeStatus::Done
@@ -253,7 +254,7 @@ async fn initiative_view(
         } else {
             org.departments
                 .iter()
-                .filter(|d| may_edit(me, Some(&d.key)).is_ok())
+                .filter(|d| may_edit(Actor::User(me), Some(&d.key)).is_ok())
                 .map(|d| Choice {
                     value: d.key.as_str().to_owned(),
                     label: d.name.as_str().to_owned(),
@@ -271,9 +272,9 @@ async fn back_to_initiative(
     state: &AppState,
     user: &PageUser,
     id: i64,
-    result: Result<(), AppError>,
+    result: Result<impl Sized, impl Into<AppError>>,
 ) -> Result<Response, PageError> {
-    let result = result.map(|()| Redirect::to(&format!("/initiatives/{id}")).into_response());
+    let result = result.map(|_| Redirect::to(&format!("/initiatives/{id}")).into_response());
     or_show_again(result, async |message| {
         initiative_view(state, user, id, Some(message)).await
     })
@@ -301,15 +302,16 @@ async fn change_status(
         let to =
             InitiativeStatus::parse(&form.status).map_err(|e| AppError::Invalid(e.to_string()))?;
         changes::change_status(
-            &state,
-            &user.session.user,
+            &state.store,
+            Actor::User(&user.session.user),
             id,
             to,
             Some(form.note),
             Some(form.resources_granted),
+            None,
         )
-        .await
-        .map(drop)
+        .await?;
+        Ok::<_, AppError>(())
     }
     .await;
     back_to_initiative(&state, &user, id, result).await
@@ -342,7 +344,7 @@ async fn add_task(
         department: form.department,
         due: form.due,
     };
-    let result = changes::add_task(&state, &user.session.user, input)
+    let result = changes::add_task(&state.store, Actor::User(&user.session.user), input)
         .await
         .map(drop);
     back_to_initiative(&state, &user, id, result).await
@@ -372,15 +374,15 @@ async fn add_review(
             v => Some(number("the metric's value", v)?),
         };
         changes::add_review(
-            &state,
-            &user.session.user,
+            &state.store,
+            Actor::User(&user.session.user),
             id,
             form.on.trim(),
             &form.progress,
             metric_value,
         )
-        .await
-        .map(drop)
+        .await?;
+        Ok::<_, AppError>(())
     }
     .await;
     back_to_initiative(&state, &user, id, result).await
@@ -399,7 +401,7 @@ async fn complete_task(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     let task = actions::task(&state.store, id).await?;
-    let result = changes::complete_task(&state, &user.session.user, id, None)
+    let result = changes::complete_task(&state.store, Actor::User(&user.session.user), id, None)
         .await
         .map(drop);
     back_to_initiative(&state, &user, task.task.initiative, result).await

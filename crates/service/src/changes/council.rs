@@ -3,12 +3,13 @@
 
 use throughline_domain::action::Date;
 use throughline_domain::user::UserRole;
-use throughline_store::StoredUser;
+use throughline_store::{CouncilAction, MeetingDecision, MeetingTopic, Store, StoredMeeting};
 
-use super::{audit, json_of, may_edit};
-use crate::{AppError, AppState};
+use super::{Actor, audit, json_of, may_edit};
+use crate::{Result, ServiceError};
 
 /// A change to a council meeting's record.
+#[derive(Debug, Clone, Copy)]
 pub enum MeetingChange<'a> {
     Attendance(&'a [String]),
     Notes {
@@ -22,23 +23,37 @@ pub enum MeetingChange<'a> {
         department: &'a str,
         due: &'a str,
     },
-    /// A topic for any other business: anyone but a viewer may add one.
-    Topic(&'a str),
+    /// A topic for any other business: anyone but a viewer may add one. It is recorded under
+    /// the actor's name, or `by` when the actor enters it for someone (from the command line).
+    Topic {
+        text: &'a str,
+        by: Option<&'a str>,
+    },
     Close,
+}
+
+/// What a change to a meeting's record made.
+#[derive(Debug, Clone)]
+pub enum MeetingChanged {
+    Meeting(StoredMeeting),
+    Noted,
+    Decision(MeetingDecision),
+    Action(CouncilAction),
+    Topic(MeetingTopic),
 }
 
 /// Schedules a council's next meeting: the council's business, so admins' and chairs'.
 pub async fn schedule_meeting(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     council: &str,
     on: Option<&str>,
-) -> Result<throughline_store::StoredMeeting, AppError> {
-    may_edit(user, None)?;
-    let meeting = throughline_service::council::schedule(&state.store, council, on).await?;
+) -> Result<throughline_store::StoredMeeting> {
+    may_edit(actor, None)?;
+    let meeting = crate::council::schedule(store, council, on).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "meeting.schedule",
         format!("meeting {}", meeting.id),
         None,
@@ -51,41 +66,36 @@ pub async fn schedule_meeting(
 /// Records `change` on meeting `id`. The record is the chair's (admins and council chairs);
 /// topics for any other business may come from any member.
 pub async fn change_meeting(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     id: i64,
     change: MeetingChange<'_>,
-) -> Result<(), AppError> {
-    use throughline_service::council;
+) -> Result<MeetingChanged> {
+    use crate::council;
     match change {
-        MeetingChange::Topic(_) => {
-            if user.user.role == UserRole::Viewer {
-                return Err(AppError::Forbidden(
+        MeetingChange::Topic { .. } => {
+            if actor.role() == UserRole::Viewer {
+                return Err(ServiceError::Forbidden(
                     "a viewer cannot add topics to a meeting".into(),
                 ));
             }
         }
-        _ => may_edit(user, None)?,
+        _ => may_edit(actor, None)?,
     }
-    let store = &state.store;
-    let (action, after) = match change {
+    let (action, after, changed) = match change {
         MeetingChange::Attendance(names) => {
             let m = council::record_attendance(store, id, names).await?;
-            (
-                "meeting.attendance",
-                serde_json::json!({ "attendance": m.attendance }),
-            )
+            let after = serde_json::json!({ "attendance": m.attendance });
+            ("meeting.attendance", after, MeetingChanged::Meeting(m))
         }
         MeetingChange::Notes { item, text } => {
             council::record_notes(store, id, item, text).await?;
-            (
-                "meeting.notes",
-                serde_json::json!({ "item": item, "notes": text }),
-            )
+            let after = serde_json::json!({ "item": item, "notes": text });
+            ("meeting.notes", after, MeetingChanged::Noted)
         }
         MeetingChange::Decision(text) => {
             let d = council::add_decision(store, id, text).await?;
-            ("meeting.decision", json_of(&d))
+            ("meeting.decision", json_of(&d), MeetingChanged::Decision(d))
         }
         MeetingChange::Action {
             title,
@@ -94,44 +104,47 @@ pub async fn change_meeting(
             due,
         } => {
             let a = council::add_action(store, id, title, owner_name, department, due).await?;
-            ("meeting.action", json_of(&a))
+            ("meeting.action", json_of(&a), MeetingChanged::Action(a))
         }
-        MeetingChange::Topic(text) => {
-            let t = council::add_topic(store, id, text, user.user.display_name.as_str()).await?;
-            ("meeting.topic", json_of(&t))
+        MeetingChange::Topic { text, by } => {
+            let by = by.unwrap_or_else(|| actor.display_name());
+            let t = council::add_topic(store, id, text, by).await?;
+            ("meeting.topic", json_of(&t), MeetingChanged::Topic(t))
         }
         MeetingChange::Close => {
-            council::close(store, id).await?;
-            ("meeting.close", serde_json::json!({ "status": "closed" }))
+            let m = council::close(store, id).await?;
+            let after = serde_json::json!({ "status": "closed" });
+            ("meeting.close", after, MeetingChanged::Meeting(m))
         }
     };
     audit(
-        state,
-        user,
+        store,
+        actor,
         action,
         format!("meeting {id}"),
         None,
         Some(after),
     )
-    .await
+    .await?;
+    Ok(changed)
 }
 
 /// Marks an action agreed at a council meeting done: its department's, or the council's.
 pub async fn complete_council_action(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     id: i64,
     on: Option<String>,
-) -> Result<throughline_store::CouncilAction, AppError> {
-    let before = throughline_service::council::council_action(&state.store, id).await?;
-    may_edit(user, Some(&before.action.department))?;
+) -> Result<throughline_store::CouncilAction> {
+    let before = crate::council::council_action(store, id).await?;
+    may_edit(actor, Some(&before.action.department))?;
     let on = on
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| Date::today().to_string());
-    let after = throughline_service::council::complete_action(&state.store, id, &on).await?;
+    let after = crate::council::complete_action(store, id, &on).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "council_action.done",
         format!("council action {id}"),
         Some(json_of(&before)),

@@ -2,27 +2,27 @@
 //! and council chairs), feedback ingested through the API (admins and council chairs, whose
 //! tokens integrations use), and a person's own choice to receive digests or not.
 
+use crate::maturity::{self, Assessment};
+use crate::{digest, feedback};
 use throughline_domain::maturity::Model;
-use throughline_service::maturity::{self, Assessment};
-use throughline_service::{digest, feedback};
-use throughline_store::{ImportRecord, StoredUser};
+use throughline_store::{ImportRecord, Store, StoredUser};
 
-use super::{audit, may_edit};
-use crate::{AppError, AppState};
+use super::{Actor, audit, may_edit};
+use crate::Result;
 
 /// Starts an assessment named `name`, aiming at level `target`, with `model` or the default one.
 pub async fn start_assessment(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     name: &str,
     model: Option<Model>,
     target: Option<&str>,
-) -> Result<Assessment, AppError> {
-    may_edit(user, None)?;
-    let started = maturity::start(&state.store, name, model, target).await?;
+) -> Result<Assessment> {
+    may_edit(actor, None)?;
+    let started = maturity::start(store, name, model, target).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "assessment.start",
         format!("assessment {}", started.stored.id),
         None,
@@ -33,16 +33,12 @@ pub async fn start_assessment(
 }
 
 /// Closes assessment `id`: no more answers, its results final.
-pub async fn close_assessment(
-    state: &AppState,
-    user: &StoredUser,
-    id: i64,
-) -> Result<Assessment, AppError> {
-    may_edit(user, None)?;
-    let closed = maturity::close(&state.store, id).await?;
+pub async fn close_assessment(store: &Store, actor: Actor<'_>, id: i64) -> Result<Assessment> {
+    may_edit(actor, None)?;
+    let closed = maturity::close(store, id).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "assessment.close",
         format!("assessment {id}"),
         None,
@@ -54,17 +50,17 @@ pub async fn close_assessment(
 
 /// Ingests feedback records sent as JSON under `source` (all or nothing).
 pub async fn ingest_feedback(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     source: Option<&str>,
     records: Vec<serde_json::Value>,
-) -> Result<ImportRecord, AppError> {
-    may_edit(user, None)?;
-    let import = feedback::ingest(&state.store, source, records).await?;
+) -> Result<ImportRecord> {
+    may_edit(actor, None)?;
+    let import = feedback::ingest(store, source, records).await?;
     let totals = &import.totals;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "feedback.ingest",
         format!("import {}", import.id),
         None,
@@ -79,17 +75,21 @@ pub async fn ingest_feedback(
 
 /// `user` stops (`out`) or resumes receiving department digests by e-mail: their own choice,
 /// whatever their role.
-pub async fn set_digest_opt_out(
-    state: &AppState,
-    user: &StoredUser,
-    out: bool,
-) -> Result<(), AppError> {
+pub async fn set_digest_opt_out(store: &Store, user: &StoredUser, out: bool) -> Result<()> {
     let email = user.user.email.as_str();
-    digest::set_opt_out(&state.store, email, out).await?;
+    digest::set_opt_out(store, email, out).await?;
     let action = if out {
         "digest.opt_out"
     } else {
         "digest.opt_in"
     };
-    audit(state, user, action, email.to_owned(), None, None).await
+    audit(
+        store,
+        Actor::User(user),
+        action,
+        email.to_owned(),
+        None,
+        None,
+    )
+    .await
 }

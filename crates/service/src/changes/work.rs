@@ -1,13 +1,13 @@
 //! Changes to the council's work: root causes, initiatives through their workflow, tasks and
 //! weekly reviews.
 
+use crate::actions::{self, InitiativeProposal};
 use throughline_domain::Key;
 use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, WorkOwner};
-use throughline_service::actions::{self, InitiativeProposal};
-use throughline_store::{StoredInitiative, StoredRootCause, StoredTask, StoredUser};
+use throughline_store::{Store, StoredInitiative, StoredRootCause, StoredTask};
 
-use super::{audit, json_of, may_edit};
-use crate::{AppError, AppState};
+use super::{Actor, audit, json_of, may_edit};
+use crate::{Result, ServiceError};
 
 /// The department whose work an initiative is, if it is one department's.
 pub fn owner_department(initiative: &StoredInitiative) -> Option<&Key> {
@@ -18,26 +18,22 @@ pub fn owner_department(initiative: &StoredInitiative) -> Option<&Key> {
 }
 
 pub async fn add_root_cause(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     analysis: NewRootCause,
-) -> Result<StoredRootCause, AppError> {
+) -> Result<StoredRootCause> {
     let departments: Vec<Key> = analysis
         .participants
         .iter()
         .filter_map(|p| p.department.clone())
         .collect();
     // A member may record an analysis their own department takes part in.
-    let own = user
-        .user
-        .department
-        .as_ref()
-        .filter(|d| departments.contains(d));
-    may_edit(user, own.or(departments.first()))?;
-    let stored = actions::add_root_cause(&state.store, analysis).await?;
+    let own = actor.department().filter(|d| departments.contains(d));
+    may_edit(actor, own.or(departments.first()))?;
+    let stored = actions::add_root_cause(store, analysis).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "rca.add",
         format!("rca {}", stored.id),
         None,
@@ -48,19 +44,19 @@ pub async fn add_root_cause(
 }
 
 pub async fn propose(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     proposal: InitiativeProposal,
-) -> Result<StoredInitiative, AppError> {
+) -> Result<StoredInitiative> {
     let department = proposal
         .owner
         .strip_prefix("department:")
         .and_then(|k| Key::parse(k.trim()).ok());
-    may_edit(user, department.as_ref())?;
-    let stored = actions::propose(&state.store, proposal).await?;
+    may_edit(actor, department.as_ref())?;
+    let stored = actions::propose(store, proposal).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "initiative.propose",
         format!("initiative {}", stored.id),
         None,
@@ -73,38 +69,42 @@ pub async fn propose(
 /// Who may move an initiative to `to`: approvals and rejections are the strategic council's;
 /// starting and finishing belong to the owner too.
 pub fn may_transition(
-    user: &StoredUser,
+    actor: Actor<'_>,
     initiative: &StoredInitiative,
     to: InitiativeStatus,
-) -> Result<(), AppError> {
+) -> Result<()> {
     match to {
-        InitiativeStatus::Approved | InitiativeStatus::Rejected => may_edit(user, None),
-        _ => may_edit(user, owner_department(initiative)),
+        InitiativeStatus::Approved | InitiativeStatus::Rejected => may_edit(actor, None),
+        _ => may_edit(actor, owner_department(initiative)),
     }
 }
 
+/// Moves initiative `id` to `to`. An approval or rejection records who decided — the actor, or
+/// `decided_by` when the actor enters a council's decision for it (from the command line) —
+/// with the note and the resources granted.
 pub async fn change_status(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     id: i64,
     to: InitiativeStatus,
     note: Option<String>,
     resources_granted: Option<String>,
-) -> Result<StoredInitiative, AppError> {
-    let before = actions::initiative(&state.store, id).await?;
-    may_transition(user, &before, to)?;
+    decided_by: Option<String>,
+) -> Result<StoredInitiative> {
+    let before = actions::initiative(store, id).await?;
+    may_transition(actor, &before, to)?;
     let decision =
         matches!(to, InitiativeStatus::Approved | InitiativeStatus::Rejected).then(|| {
             (
-                user.user.display_name.as_str().to_owned(),
+                decided_by.unwrap_or_else(|| actor.display_name().to_owned()),
                 note,
                 resources_granted,
             )
         });
-    let after = actions::transition(&state.store, id, to, decision).await?;
+    let after = actions::transition(store, id, to, decision).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         &format!("initiative.{}", to.as_str()),
         format!("initiative {id}"),
         Some(json_of(&before)),
@@ -124,16 +124,12 @@ pub struct TaskInput {
     pub due: String,
 }
 
-pub async fn add_task(
-    state: &AppState,
-    user: &StoredUser,
-    input: TaskInput,
-) -> Result<StoredTask, AppError> {
+pub async fn add_task(store: &Store, actor: Actor<'_>, input: TaskInput) -> Result<StoredTask> {
     let department =
-        Key::parse(input.department.trim()).map_err(|e| AppError::Invalid(e.to_string()))?;
-    may_edit(user, Some(&department))?;
+        Key::parse(input.department.trim()).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    may_edit(actor, Some(&department))?;
     let task = actions::add_task(
-        &state.store,
+        store,
         input.initiative,
         &input.title,
         &input.owner_name,
@@ -142,8 +138,8 @@ pub async fn add_task(
     )
     .await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "task.add",
         format!("task {}", task.id),
         None,
@@ -155,24 +151,20 @@ pub async fn add_task(
 
 /// Marks a task done, on `on` (today when not given).
 pub async fn complete_task(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     id: i64,
     on: Option<String>,
-) -> Result<StoredTask, AppError> {
-    let before = state
-        .store
-        .task(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
-    may_edit(user, Some(&before.task.department))?;
+) -> Result<StoredTask> {
+    let before = actions::task(store, id).await?;
+    may_edit(actor, Some(&before.task.department))?;
     let on = on
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| Date::today().to_string());
-    let after = actions::complete_task(&state.store, id, on.trim()).await?;
+    let after = actions::complete_task(store, id, on.trim()).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "task.done",
         format!("task {id}"),
         Some(json_of(&before)),
@@ -184,19 +176,19 @@ pub async fn complete_task(
 
 /// A weekly review of an initiative: the owner's or the council's.
 pub async fn add_review(
-    state: &AppState,
-    user: &StoredUser,
+    store: &Store,
+    actor: Actor<'_>,
     id: i64,
     on: &str,
     progress: &str,
     metric_value: Option<f64>,
-) -> Result<StoredInitiative, AppError> {
-    let before = actions::initiative(&state.store, id).await?;
-    may_edit(user, owner_department(&before))?;
-    let after = actions::add_review(&state.store, id, on, progress, metric_value).await?;
+) -> Result<StoredInitiative> {
+    let before = actions::initiative(store, id).await?;
+    may_edit(actor, owner_department(&before))?;
+    let after = actions::add_review(store, id, on, progress, metric_value).await?;
     audit(
-        state,
-        user,
+        store,
+        actor,
         "initiative.review",
         format!("initiative {id}"),
         Some(serde_json::json!({ "current_value": before.current_value })),
