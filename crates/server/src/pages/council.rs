@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use throughline_service::council::{self, Agenda, MeetingRecord};
 use throughline_store::MeetingStatus;
 
-use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
+use super::{CsrfForm, PageUser, UserView, back_to, check_csrf, or_show_again, user_view};
 use crate::api::council::{CouncilView, councils_of};
 use crate::error::PageError;
 use crate::error::extract::Path;
@@ -243,8 +243,7 @@ async fn back_to_meeting(
     id: i64,
     result: Result<impl Sized, impl Into<AppError>>,
 ) -> Result<Response, PageError> {
-    let result = result.map(|_| Redirect::to(&format!("/meetings/{id}")).into_response());
-    or_show_again(result, async |message| {
+    back_to(&format!("/meetings/{id}"), result, async |message| {
         meeting_view(state, user, id, Some(message)).await
     })
     .await

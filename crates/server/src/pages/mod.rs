@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 mod admin;
@@ -103,6 +103,19 @@ struct VerbatimView {
     nps: String,
     sentiment: String,
     stage: String,
+}
+
+/// After a change made from a page: on to `path`, or the page again with the error (see
+/// [`or_show_again`]).
+async fn back_to<F, E: Into<AppError>>(
+    path: &str,
+    result: Result<impl Sized, E>,
+    again: F,
+) -> Result<Response, PageError>
+where
+    F: AsyncFnOnce(String) -> Result<String, PageError>,
+{
+    or_show_again(result.map(|_| Redirect::to(path).into_response()), again).await
 }
 
 /// Re-shows a form's page with its error (422) when a change was refused for a bad value;

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Form, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_domain::action::{Date, InitiativeStatus, TaskStatus};
@@ -12,7 +12,7 @@ use throughline_service::actions;
 use super::{Choice, number, objective_text, owner_name, progress};
 use crate::error::PageError;
 use crate::error::extract::Path;
-use crate::pages::{PageUser, UserView, check_csrf, or_show_again, user_view};
+use crate::pages::{PageUser, UserView, back_to, check_csrf, user_view};
 use crate::{AppError, AppState, render};
 use throughline_service::changes::Actor;
 use throughline_service::changes::{self, TaskInput, may_edit};
@@ -274,8 +274,7 @@ async fn back_to_initiative(
     id: i64,
     result: Result<impl Sized, impl Into<AppError>>,
 ) -> Result<Response, PageError> {
-    let result = result.map(|_| Redirect::to(&format!("/initiatives/{id}")).into_response());
-    or_show_again(result, async |message| {
+    back_to(&format!("/initiatives/{id}"), result, async |message| {
         initiative_view(state, user, id, Some(message)).await
     })
     .await
