@@ -783,9 +783,11 @@ enum KpiCommand {
 
 pub async fn kpi(url: &str, args: KpiArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
     match args.command {
         KpiCommand::Record { metric, on, value } => {
-            let kpi = actions::record_kpi(&store, &metric, &on, value).await?;
+            let kpi = changes::record_kpi(&store, actor, &metric, &on, value).await?;
             println!("Recorded {} = {} on {}.", kpi.metric, kpi.value, kpi.on);
         }
         KpiCommand::List { metric, json } => {

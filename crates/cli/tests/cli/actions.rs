@@ -300,6 +300,8 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
             "task.add",
             "task.done",
             "initiative.review",
+            "kpi.record",
+            "kpi.record",
         ]
     );
     assert!(log.iter().all(|e| e.actor.starts_with("cli:")), "{log:?}");

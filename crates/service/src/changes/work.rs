@@ -4,7 +4,7 @@
 use crate::actions::{self, InitiativeProposal};
 use throughline_domain::Key;
 use throughline_domain::action::{Date, InitiativeStatus, NewRootCause, WorkOwner};
-use throughline_store::{Store, StoredInitiative, StoredRootCause, StoredTask};
+use throughline_store::{KpiValue, Store, StoredInitiative, StoredRootCause, StoredTask};
 
 use super::{Actor, audit, json_of, may_edit};
 use crate::{Result, ServiceError};
@@ -198,4 +198,35 @@ pub async fn add_review(
     )
     .await?;
     Ok(after)
+}
+
+/// Records a KPI's value on a day: the work of the department that owns the KPI.
+pub async fn record_kpi(
+    store: &Store,
+    actor: Actor<'_>,
+    metric: &str,
+    on: &str,
+    value: f64,
+) -> Result<KpiValue> {
+    let owner = crate::org::organisation(store).await?.and_then(|org| {
+        org.metrics
+            .into_iter()
+            .find(|m| m.key.as_str() == metric.trim())
+            .map(|m| m.department)
+    });
+    // An unknown metric is refused by the use case, with the list of metrics.
+    if let Some(department) = &owner {
+        may_edit(actor, Some(department))?;
+    }
+    let kpi = actions::record_kpi(store, metric, on, value).await?;
+    audit(
+        store,
+        actor,
+        "kpi.record",
+        format!("metric {}", kpi.metric),
+        None,
+        Some(json_of(&kpi)),
+    )
+    .await?;
+    Ok(kpi)
 }
