@@ -131,12 +131,34 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
 
 /// Prints a value as pretty JSON (the commands' `--json`).
 /// The operating-system account running the command: who the audit log says made a change
-/// from the command line (`cli:NAME`).
+/// from the command line (`cli:NAME`). From the environment, or (in a service or a container,
+/// where `USER` is often unset) the account that owns this process.
 fn operator() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|name| !name.trim().is_empty()))
+        .or_else(process_owner)
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The name of the account that owns this process (`uid N` when it has none).
+#[cfg(unix)]
+fn process_owner() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?;
+        (id.parse() == Ok(uid)).then(|| name.to_owned())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn process_owner() -> Option<String> {
+    None
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
