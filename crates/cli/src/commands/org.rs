@@ -6,9 +6,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use throughline_domain::org::{self, ChangeKind, OrgDiff, OrgProblem, Parsed};
+use throughline_service::changes::{self, Actor};
 use throughline_store::redact_url;
 
-use super::open_store;
+use super::{open_store, operator};
 
 /// The example organisation, shipped in the binary so `init` and `demo` work anywhere.
 pub const EXAMPLE_ORG: &str = include_str!("../../../../examples/org.toml");
@@ -81,8 +82,9 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
     let parsed = read_org_file(&args.file)?;
     let warnings: Vec<String> = parsed.warnings.iter().map(|w| located(&file, w)).collect();
     let store = open_store(url).await?;
-    let diff = store
-        .apply_organisation(&parsed.organisation, args.dry_run)
+    let operator = operator();
+    let actor = Actor::CommandLine { os_user: &operator };
+    let diff = changes::apply_organisation(&store, actor, &parsed.organisation, args.dry_run)
         .await
         .with_context(|| format!("applying {file} to {}", redact_url(url)))?;
     store.close().await;

@@ -292,6 +292,7 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     assert_eq!(
         actions,
         [
+            "org.apply",
             "rca.add",
             "initiative.propose",
             "initiative.approved",

@@ -32,6 +32,14 @@ async fn applying_twice_reports_no_changes(db: &TestDatabase) {
     ));
     assert!(second.starts_with("No changes:"), "{second}");
     assert_eq!(second.lines().count(), 1, "{second}");
+    // The first apply is in the audit log, as the command line's; the second changed nothing.
+    let store = db.store().await;
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].action, "org.apply");
+    assert!(log[0].actor.starts_with("cli:"), "{log:?}");
+    assert_eq!(log[0].after.as_ref().unwrap()["added"], 67);
+    store.close().await;
 }
 
 async fn a_broken_file_names_its_line_and_changes_nothing(db: &TestDatabase) {

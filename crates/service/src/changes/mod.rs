@@ -2,7 +2,7 @@
 //! place: who may make it ([`Actor`], [`may_edit`]), the change itself (the use case), and its
 //! line in the audit log (who, what, when, before and after). Pages, API handlers and commands
 //! call these, so that all enforce the same rules and every change is audited; one module per
-//! resource (`codebook`, `work`, `council`, `people`).
+//! resource (`codebook`, `work`, `council`, `org`, `people`).
 //!
 //! The rules: admins and council chairs change anything; members change the work of their own
 //! department; viewers change nothing. Approving or rejecting an initiative is the strategic
@@ -11,6 +11,7 @@
 
 mod codebook;
 mod council;
+mod org;
 mod people;
 mod work;
 
@@ -25,6 +26,7 @@ pub use codebook::{ThemeEdit, edit_theme, rename_theme};
 pub use council::{
     MeetingChange, MeetingChanged, change_meeting, complete_council_action, schedule_meeting,
 };
+pub use org::apply_organisation;
 pub use people::{close_assessment, ingest_feedback, set_digest_opt_out, start_assessment};
 pub use work::{
     TaskInput, add_review, add_root_cause, add_task, change_status, complete_task, may_transition,
