@@ -6,11 +6,11 @@ use serde::Serialize;
 use throughline_analytics::scorecard::{Scorecard, Weights};
 use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant};
 use throughline_service::actions::{self, Completion, InitiativeProposal};
-use throughline_service::changes::{self, Actor, TaskInput};
+use throughline_service::changes::{self, TaskInput};
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
-use super::{open_store, operator, print_json};
+use super::{command_line, open_store, print_json};
 
 #[derive(Debug, Args)]
 pub struct RcaArgs {
@@ -59,8 +59,7 @@ enum RcaCommand {
 
 pub async fn rca(url: &str, args: RcaArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         RcaCommand::Add {
             theme,
@@ -239,8 +238,7 @@ enum InitiativesCommand {
 
 pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         InitiativesCommand::Propose {
             title,
@@ -509,8 +507,7 @@ enum TasksCommand {
 
 pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         TasksCommand::Add {
             initiative,
@@ -783,8 +780,7 @@ enum KpiCommand {
 
 pub async fn kpi(url: &str, args: KpiArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         KpiCommand::Record { metric, on, value } => {
             let kpi = changes::record_kpi(&store, actor, &metric, &on, value).await?;

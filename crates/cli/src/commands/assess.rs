@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use throughline_domain::maturity::Model;
-use throughline_service::changes::{self, Actor};
+use throughline_service::changes;
 use throughline_service::maturity;
 
-use super::{open_store, operator, print_json, write_page};
+use super::{command_line, open_store, print_json, write_page};
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
@@ -101,8 +101,7 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         AssessCommand::Model { .. } => unreachable!("handled above"),
         AssessCommand::Start {

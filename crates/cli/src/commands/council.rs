@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use throughline_domain::action::Date;
-use throughline_service::changes::{self, Actor, MeetingChange, MeetingChanged};
+use throughline_service::changes::{self, MeetingChange, MeetingChanged};
 use throughline_service::council::{self, Agenda};
 
-use super::{open_store, operator, print_json, write_page};
+use super::{command_line, open_store, print_json, write_page};
 
 #[derive(Debug, Args)]
 pub struct CouncilArgs {
@@ -136,8 +136,7 @@ pub fn print_agenda(agenda: &Agenda) {
 
 pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         CouncilCommand::List { json } => {
             let org = store

@@ -13,6 +13,9 @@ mod serve;
 mod themes;
 
 use clap::{Parser, Subcommand};
+use std::sync::LazyLock;
+
+use throughline_service::changes::Actor;
 use throughline_store::{DEFAULT_DATABASE_URL, Store};
 
 /// Throughline lines every department up behind the customer's journey.
@@ -130,9 +133,17 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
 }
 
 /// Prints a value as pretty JSON (the commands' `--json`).
-/// The operating-system account running the command: who the audit log says made a change
-/// from the command line (`cli:NAME`). From the environment, or (in a service or a container,
-/// where `USER` is often unset) the account that owns this process.
+/// Who makes a change from the command line: the operating-system account running it, which the
+/// audit log names `cli:NAME` (read once per run).
+fn command_line() -> Actor<'static> {
+    static OPERATOR: LazyLock<String> = LazyLock::new(operator);
+    Actor::CommandLine {
+        os_user: OPERATOR.as_str(),
+    }
+}
+
+/// The operating-system account running the command: from the environment, or (in a service or
+/// a container, where `USER` is often unset) the account that owns this process.
 fn operator() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()

@@ -6,10 +6,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use throughline_domain::org::{self, ChangeKind, OrgDiff, OrgProblem, Parsed};
-use throughline_service::changes::{self, Actor};
+use throughline_service::changes;
 use throughline_store::redact_url;
 
-use super::{open_store, operator};
+use super::{command_line, open_store};
 
 /// The example organisation, shipped in the binary so `init` and `demo` work anywhere.
 pub const EXAMPLE_ORG: &str = include_str!("../../../../examples/org.toml");
@@ -82,8 +82,7 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
     let parsed = read_org_file(&args.file)?;
     let warnings: Vec<String> = parsed.warnings.iter().map(|w| located(&file, w)).collect();
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     let diff = changes::apply_organisation(&store, actor, &parsed.organisation, args.dry_run)
         .await
         .with_context(|| format!("applying {file} to {}", redact_url(url)))?;

@@ -3,11 +3,11 @@
 
 use clap::{Args, Subcommand};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
-use throughline_service::changes::{self, Actor, ThemeEdit};
+use throughline_service::changes::{self, ThemeEdit};
 use throughline_service::themes::{self, TopTen};
 use throughline_store::StoredTheme;
 
-use super::{open_store, operator, print_json};
+use super::{command_line, open_store, print_json};
 
 #[derive(Debug, Args)]
 pub struct ThemesArgs {
@@ -75,8 +75,7 @@ pub struct TopTenArgs {
 
 pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let operator = operator();
-    let actor = Actor::CommandLine { os_user: &operator };
+    let actor = command_line();
     match args.command {
         ThemesCommand::List { all, json } => {
             let listed = themes::list(&store, all).await?;
