@@ -134,8 +134,8 @@ impl Router {
     }
 
     /// The touchpoints a comment lands on: the explicit one, else those of its stage it names,
-    /// else all of its stage's; empty when it has neither.
-    fn touchpoints_of<'s>(&'s self, landing: &Landing) -> Vec<&'s str> {
+    /// else all of its stage's; empty when it has neither (or its stage has no touchpoints).
+    pub fn touchpoints_of<'s>(&'s self, landing: &Landing) -> Vec<&'s str> {
         if let Some(t) = landing
             .touchpoint
             .filter(|t| self.by_touchpoint.contains_key(*t))

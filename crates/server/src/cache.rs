@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_service::journey::JourneyCheck;
 use throughline_service::scorecards::JourneyMap;
 use throughline_service::themes::TopTen;
 use throughline_store::Store;
@@ -49,6 +50,7 @@ impl<T> Cached<T> {
 pub struct ViewCache {
     top_ten: Cached<TopTen>,
     journey: Cached<JourneyMap>,
+    journey_check: Cached<JourneyCheck>,
 }
 
 impl ViewCache {
@@ -58,6 +60,16 @@ impl ViewCache {
         self.top_ten
             .get(version, || async {
                 Ok(throughline_service::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?)
+            })
+            .await
+    }
+
+    /// The journey check over its default period (the 90 days up to the latest record).
+    pub async fn journey_check(&self, store: &Store) -> Result<Arc<JourneyCheck>, AppError> {
+        let version = store.data_version().await?;
+        self.journey_check
+            .get(version, || async {
+                Ok(throughline_service::journey::check(store, None, None).await?)
             })
             .await
     }

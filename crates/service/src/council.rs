@@ -651,6 +651,8 @@ async fn agenda_for(
         .collect();
     let tasks = store.tasks(None).await?;
     let all_actions = store.council_actions(None).await?;
+    // Gaps and overlaps between departments: each department hears the ones it is part of.
+    let journey = crate::journey::check(store, None, None).await?;
     let mut slots = Vec::new();
     let mut lines = Vec::new();
     let mut improved = Vec::new();
@@ -739,11 +741,21 @@ async fn agenda_for(
                 String::new()
             }
         ));
+        let gaps: Vec<&throughline_domain::org::gaps::Gap> = journey.of_department(key).collect();
+        if !gaps.is_empty() {
+            let said: Vec<&str> = gaps.iter().map(|g| g.message.as_str()).collect();
+            lines.push(format!(
+                "{}, journey gaps and overlaps to settle: {}",
+                card.name,
+                said.join("; ")
+            ));
+        }
         slots.push(json!({
             "department": key, "name": card.name, "score": score,
             "done": done, "open": open, "overdue": overdue,
             "aligned": !misaligned, "improving_kpis": improving_kpis,
             "worsening_shared_themes": worsening_shared,
+            "journey_gaps": gaps,
         }));
     }
     items.push(AgendaItem {

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod council;
 pub mod digest;
 pub mod feedback;
+pub mod journey;
 pub mod maturity;
 pub mod org;
 pub mod scorecards;

@@ -502,11 +502,30 @@ pub struct TopTen {
     pub entries: Vec<TopTenEntry>,
 }
 
+/// A theme's impact as the latest analysis stored it (the analytics crate's `ThemeImpact`).
 #[derive(Debug, Deserialize)]
-struct StoredImpact {
-    support: u64,
-    cost: Interval,
-    effect: Interval,
+pub(crate) struct StoredImpact {
+    pub support: u64,
+    pub cost: Interval,
+    pub effect: Interval,
+}
+
+/// The theme's stored impact; `None` when the analysis gave it none (no scores).
+pub(crate) fn stored_impact(theme: &StoredTheme) -> Result<Option<StoredImpact>> {
+    theme
+        .aggregates
+        .impact
+        .as_ref()
+        .map(|impact| {
+            serde_json::from_value(impact.clone()).map_err(|e| {
+                throughline_store::StoreError::Inconsistent(format!(
+                    "theme {}: impact: {e}",
+                    theme.id
+                ))
+                .into()
+            })
+        })
+        .transpose()
 }
 
 /// The Top Ten as the latest analysis ranked it, each theme with its owner routed over the
@@ -532,13 +551,10 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
     };
     let mut entries = Vec::new();
     for theme in themes {
-        let (Some(rank), Some(impact)) = (theme.aggregates.top_ten_rank, &theme.aggregates.impact)
+        let (Some(rank), Some(impact)) = (theme.aggregates.top_ten_rank, stored_impact(&theme)?)
         else {
             continue;
         };
-        let impact: StoredImpact = serde_json::from_value(impact.clone()).map_err(|e| {
-            throughline_store::StoreError::Inconsistent(format!("theme {}: impact: {e}", theme.id))
-        })?;
         entries.push(TopTenEntry {
             rank,
             theme: theme.id,

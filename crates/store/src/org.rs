@@ -150,7 +150,7 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
     })
     .collect();
 
-    let moments: Vec<MomentEntry> =
+    let mut moments: Vec<MomentEntry> =
         sqlx::query_as::<_, (String, i64, String, Option<String>, String)>(
             "SELECT m.name, m.rank, s.key, t.key, m.expectation FROM moments_of_truth m \
              JOIN stages s ON s.id = m.stage_id \
@@ -165,8 +165,21 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
             stage,
             touchpoint,
             expectation,
+            metrics: Vec::new(),
         })
         .collect();
+    for (moment, metric) in sqlx::query_as::<_, (String, String)>(
+        "SELECT mo.name, md.key FROM moment_metrics mm \
+         JOIN moments_of_truth mo ON mo.id = mm.moment_id \
+         JOIN metric_definitions md ON md.id = mm.metric_id ORDER BY mm.moment_id, mm.position",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        if let Some(entry) = moments.iter_mut().find(|m| m.name == moment) {
+            entry.metrics.push(metric);
+        }
+    }
 
     type MemberRow = (
         i64,
@@ -373,6 +386,7 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
             touchpoint_ids.push((t.key.clone(), tp_id));
         }
     }
+    let mut moment_ids = Vec::new();
     for m in &org.moments_of_truth {
         let stage_id = lookup(&stage_ids, &m.stage).ok_or_else(|| {
             StoreError::Inconsistent(format!("stage {} was not written", m.stage))
@@ -381,19 +395,20 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
             .touchpoint
             .as_ref()
             .and_then(|t| lookup(&touchpoint_ids, t));
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO moments_of_truth (name, rank, stage_id, touchpoint_id, expectation) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET rank = excluded.rank, \
              stage_id = excluded.stage_id, touchpoint_id = excluded.touchpoint_id, \
-             expectation = excluded.expectation",
+             expectation = excluded.expectation RETURNING id",
         )
         .bind(m.name.as_str())
         .bind(i64::from(m.rank))
         .bind(stage_id)
         .bind(touchpoint_id)
         .bind(m.expectation.as_str())
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
+        moment_ids.push(id);
     }
 
     let mut council_ids = Vec::new();
@@ -413,14 +428,15 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         council_ids.push(id);
     }
 
+    let mut metric_ids = Vec::new();
     for (i, m) in org.metrics.iter().enumerate() {
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO metric_definitions (key, name, unit, department_id, stage_id, direction, \
              description, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (key) DO UPDATE SET name = excluded.name, unit = excluded.unit, \
              department_id = excluded.department_id, stage_id = excluded.stage_id, \
              direction = excluded.direction, description = excluded.description, \
-             position = excluded.position",
+             position = excluded.position RETURNING id",
         )
         .bind(m.key.as_str())
         .bind(m.name.as_str())
@@ -430,8 +446,9 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         .bind(m.direction.as_str())
         .bind(m.description.as_deref())
         .bind(position(i))
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
+        metric_ids.push((m.key.clone(), id));
     }
 
     // 2. Delete what the file no longer has, children before parents.
@@ -471,6 +488,7 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
         "stage_vocabulary",
         "touchpoint_departments",
         "council_members",
+        "moment_metrics",
     ] {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&mut *conn)
@@ -511,6 +529,21 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
             .bind(tp_id)
             .bind(dept_id(dept)?)
             .bind(role)
+            .bind(position(k))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (m, moment_id) in org.moments_of_truth.iter().zip(&moment_ids) {
+        for (k, metric) in m.metrics.iter().enumerate() {
+            let metric_id = lookup(&metric_ids, metric).ok_or_else(|| {
+                StoreError::Inconsistent(format!("metric {metric} was not written"))
+            })?;
+            sqlx::query(
+                "INSERT INTO moment_metrics (moment_id, metric_id, position) VALUES ($1, $2, $3)",
+            )
+            .bind(*moment_id)
+            .bind(metric_id)
             .bind(position(k))
             .execute(&mut *conn)
             .await?;

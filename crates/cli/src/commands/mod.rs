@@ -8,6 +8,7 @@ mod council;
 mod demo;
 mod digest;
 mod import;
+mod journey;
 mod org;
 mod serve;
 mod themes;
@@ -76,6 +77,10 @@ enum Command {
     Scorecard(actions::ScorecardArgs),
     /// Customer measures per journey stage, shared by every department that affects it.
     Stages(actions::StagesArgs),
+    /// Journey health: `journey check` lists the gaps and overlaps between departments
+    /// (touchpoints and stages nobody owns or several own, moments of truth nobody watches,
+    /// customer issues that land where nobody is responsible), each with its fix.
+    Journey(journey::JourneyArgs),
     /// Departments' own KPIs (the organisation file's metrics): record, list.
     Kpi(actions::KpiArgs),
     /// The councils: meetings, the agenda generated from live data, attendance, notes,
@@ -113,6 +118,7 @@ impl Cli {
             Command::Completion(args) => actions::completion(&database_url(url), args).await,
             Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
+            Command::Journey(args) => journey::run(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
             Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Assess(args) => assess::run(&database_url(url), args).await,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
+use throughline_domain::org::gaps::{self, Gap};
 use throughline_domain::org::{self, ChangeKind, OrgDiff, OrgProblem, Parsed};
 use throughline_service::changes;
 use throughline_store::redact_url;
@@ -75,12 +76,17 @@ struct ApplyReport<'a> {
     removed: usize,
     changes: &'a [org::Change],
     warnings: Vec<String>,
+    /// Gaps and overlaps between departments the organisation shows (`journey check` adds the
+    /// ones the feedback shows).
+    gaps: Vec<Gap>,
 }
 
 pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
     let file = args.file.display().to_string();
     let parsed = read_org_file(&args.file)?;
     let warnings: Vec<String> = parsed.warnings.iter().map(|w| located(&file, w)).collect();
+    let mut gaps = gaps::structural(&parsed.organisation);
+    gaps::sort(&mut gaps);
     let store = open_store(url).await?;
     let actor = command_line();
     let diff = changes::apply_organisation(&store, actor, &parsed.organisation, args.dry_run)
@@ -99,12 +105,30 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
             removed: diff.count(ChangeKind::Removed),
             changes: &diff.changes,
             warnings,
+            gaps,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     for warning in &warnings {
         eprintln!("warning: {warning}");
+    }
+    for gap in &gaps {
+        eprintln!(
+            "warning: {file}: {} gap: {}. Fix: {}.",
+            gap.severity.as_str(),
+            gap.message,
+            gap.fix
+        );
+    }
+    if !gaps.is_empty() {
+        eprintln!(
+            "{file}: {} gap{} or overlap{} between departments; `throughline journey check` \
+             also checks them against the feedback.",
+            gaps.len(),
+            if gaps.len() == 1 { "" } else { "s" },
+            if gaps.len() == 1 { "" } else { "s" },
+        );
     }
     print_diff(&diff, &file, url, args.dry_run);
     Ok(())

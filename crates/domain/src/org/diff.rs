@@ -270,6 +270,7 @@ fn entries(org: &Organisation) -> Vec<Entry> {
                 ("stage", m.stage.to_string()),
                 ("touchpoint", opt(m.touchpoint.as_ref())),
                 ("expectation", m.expectation.clone()),
+                ("metrics", key_list(&m.metrics)),
             ],
         });
     }

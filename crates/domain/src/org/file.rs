@@ -111,6 +111,9 @@ pub struct MomentEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub touchpoint: Option<String>,
     pub expectation: String,
+    /// Keys of the metrics that watch the moment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -392,13 +395,14 @@ impl OrgFile {
         let departments = self.validate_departments(&mut c);
         let dept_keys: Vec<Key> = departments.iter().map(|d| d.key.clone()).collect();
         let journey = self.validate_journey(&mut c, &dept_keys);
-        let moments = self.validate_moments(&mut c, journey.as_ref());
         let councils = self.validate_councils(&mut c, &dept_keys);
         let stage_keys: Vec<Key> = journey
             .iter()
             .flat_map(|j| j.stages.iter().map(|s| s.key.clone()))
             .collect();
         let metrics = self.validate_metrics(&mut c, &dept_keys, &stage_keys);
+        let metric_keys: Vec<Key> = metrics.iter().map(|m| m.key.clone()).collect();
+        let moments = self.validate_moments(&mut c, journey.as_ref(), &metric_keys);
 
         match (name, journey) {
             (Some(name), Some(journey)) if c.problems.is_empty() => Ok(Parsed {
@@ -542,7 +546,12 @@ impl OrgFile {
         })
     }
 
-    fn validate_moments(&self, c: &mut Checker, journey: Option<&Journey>) -> Vec<MomentOfTruth> {
+    fn validate_moments(
+        &self,
+        c: &mut Checker,
+        journey: Option<&Journey>,
+        metric_keys: &[Key],
+    ) -> Vec<MomentOfTruth> {
         let stages: Vec<Key> = journey
             .map(|j| j.stages.iter().map(|s| s.key.clone()).collect())
             .unwrap_or_default();
@@ -613,6 +622,15 @@ impl OrgFile {
                     "write down what the customer expects at this moment",
                 );
             }
+            let mut seen = HashMap::new();
+            let mut metrics = Vec::new();
+            for (k, metric) in entry.metrics.iter().enumerate() {
+                let mpath = extend(&extend(&at, "metrics"), k);
+                c.unique(&mut seen, metric, k, "metric of a moment", mpath.clone());
+                if let Some(key) = c.reference(metric, metric_keys, "metric", &context, mpath) {
+                    metrics.push(key);
+                }
+            }
             if let (Some(rank), Some(name), Some(stage), Some(touchpoint)) =
                 (rank, name, stage, touchpoint)
             {
@@ -622,6 +640,7 @@ impl OrgFile {
                     stage,
                     touchpoint,
                     expectation: expectation.to_owned(),
+                    metrics,
                 });
             }
         }
@@ -758,13 +777,10 @@ fn validate_touchpoint(
 ) -> Option<Touchpoint> {
     let key = c.check(extend(at, "key"), Key::parse(&entry.key));
     let name = c.check(extend(at, "name"), Name::parse(&entry.name));
+    // A touchpoint with no owner is accepted: a journey-mapping workshop records what it knows
+    // before it has agreed who is accountable. The gap is reported (`org::gaps`) on apply, by
+    // `journey check` and on the journey map, never hidden.
     let context = format!("touchpoint {:?}", entry.key);
-    if entry.owners.is_empty() {
-        c.problem(
-            extend(at, "owners"),
-            format!("{context} needs at least one owner department: someone must be accountable"),
-        );
-    }
     let mut resolve = |list: &[String], field: &'static str| -> Vec<Key> {
         let mut seen = HashMap::new();
         let mut keys = Vec::new();
@@ -921,6 +937,7 @@ impl From<&Organisation> for OrgFile {
                     stage: m.stage.to_string(),
                     touchpoint: m.touchpoint.as_ref().map(Key::to_string),
                     expectation: m.expectation.clone(),
+                    metrics: keys(&m.metrics),
                 })
                 .collect(),
             councils: org

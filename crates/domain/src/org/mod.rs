@@ -7,6 +7,7 @@
 
 pub mod diff;
 pub mod file;
+pub mod gaps;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +72,8 @@ pub struct Touchpoint {
     pub key: Key,
     pub name: Name,
     pub channel: Option<String>,
-    /// Departments that own the touchpoint: accountable for it. At least one.
+    /// Departments that own the touchpoint: accountable for it. Empty while a mapping workshop
+    /// has not settled it — a gap the journey check reports (see [`gaps`]).
     pub owners: Vec<Key>,
     /// Departments whose work affects it without owning it.
     pub contributors: Vec<Key>,
@@ -104,6 +106,9 @@ pub struct MomentOfTruth {
     pub stage: Key,
     pub touchpoint: Option<Key>,
     pub expectation: String,
+    /// The metrics that watch this moment (keys of [`MetricDefinition`]s). A moment with none
+    /// is a gap the journey check reports: nobody would see it fail.
+    pub metrics: Vec<Key>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! `/api/v1/departments` and `/api/v1/journey`: the organisation as the API reads it — its
-//! departments with the stages they affect, and the journey with its measures.
+//! departments with the stages they affect, the journey with its measures, and the journey's
+//! gaps and overlaps between departments (`/journey/check`).
 
 use axum::extract::State;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use throughline_service::scorecards::{self, StageMeasure};
 
 use super::spec::{Endpoint, SIGNED_IN, endpoint};
 use crate::auth::ApiUser;
-use crate::error::extract::Json;
+use crate::error::extract::{Json, Query};
 use crate::{AppError, AppState};
 
 /// This resource's part of the API's one list of endpoints ([`super::spec`]).
@@ -23,7 +24,37 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             "The journey's stages, touchpoints and stage measures";
             who: SIGNED_IN; query: &[]; body: None;
             answers: &[(200, "The journey.")]),
+        endpoint!(GET "/journey/check" => journey_check;
+            "Gaps and overlaps between departments, most severe first, each with its fix";
+            who: SIGNED_IN;
+            query: &[
+                ("from", "string", "First day of the period, YYYY-MM-DD (default: 90 days before its end)."),
+                ("to", "string", "Last day of the period, YYYY-MM-DD (default: the latest record's day)."),
+            ];
+            body: None;
+            answers: &[(200, "The period, its record count and the gaps.")]),
     ]
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn journey_check(
+    _user: ApiUser,
+    State(state): State<AppState>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<throughline_service::journey::JourneyCheck>, AppError> {
+    Ok(Json(
+        throughline_service::journey::check(
+            &state.store,
+            query.from.as_deref(),
+            query.to.as_deref(),
+        )
+        .await?,
+    ))
 }
 
 #[derive(Debug, Serialize)]

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use throughline_domain::org::gaps::{Gap, GapKind};
 use throughline_service::scorecards;
 
 use super::{UserView, VerbatimView, user_view};
@@ -18,14 +19,50 @@ pub(super) fn router() -> Router<AppState> {
         .route("/journey/{stage}", get(stage_page))
 }
 
+/// A gap or overlap marked where it is on the map.
+#[derive(Serialize)]
+struct MarkView {
+    severity: &'static str,
+    text: &'static str,
+    /// The whole message and its fix, shown on hover and read by screen readers.
+    title: String,
+}
+
+impl MarkView {
+    fn of(gap: &Gap) -> Self {
+        Self {
+            severity: gap.severity.as_str(),
+            text: gap.kind.short(),
+            title: format!("{}. Fix: {}.", gap.message, gap.fix),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct NamedView {
+    name: String,
+    marks: Vec<MarkView>,
+}
+
+#[derive(Serialize)]
+struct GapView {
+    severity: &'static str,
+    kind: &'static str,
+    message: String,
+    fix: String,
+    departments: String,
+}
+
 #[derive(Serialize)]
 struct MapStageView {
     name: String,
     records: u64,
     negative_text: String,
     nps: String,
-    touchpoints: Vec<String>,
-    moments: Vec<String>,
+    touchpoints: Vec<NamedView>,
+    moments: Vec<NamedView>,
+    /// Gaps of the stage itself (no owner; customer issues nobody owns).
+    marks: Vec<MarkView>,
 }
 
 #[derive(Serialize)]
@@ -41,6 +78,9 @@ struct MapRowView {
     key: String,
     name: String,
     cells: Vec<Option<MapCellView>>,
+    /// Gaps of the department with no place on the journey (KPIs on no stage, no feedback, a
+    /// metric another department claims too).
+    marks: Vec<MarkView>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +89,9 @@ struct JourneyPage {
     csrf_token: String,
     stages: Vec<MapStageView>,
     departments: Vec<MapRowView>,
+    /// Every gap and overlap, most severe first.
+    gaps: Vec<GapView>,
+    period: String,
 }
 
 /// 0–4 by the share of negative feedback: below 10%, 20%, 30%, 40%, and above.
@@ -61,6 +104,16 @@ async fn journey_map(
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
     let map = state.views.journey_map(&state.store).await?;
+    let check = state.views.journey_check(&state.store).await?;
+    let org = state.organisation().await?;
+    let marks = |keep: &dyn Fn(&Gap) -> bool| -> Vec<MarkView> {
+        check
+            .gaps
+            .iter()
+            .filter(|g| keep(g))
+            .map(MarkView::of)
+            .collect()
+    };
     let percent =
         |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
     let page = JourneyPage {
@@ -70,6 +123,9 @@ async fn journey_map(
             .departments
             .iter()
             .map(|d| MapRowView {
+                marks: marks(&|g| {
+                    g.stage.is_none() && g.touchpoint.is_none() && g.involves(&d.key)
+                }),
                 key: d.key.clone(),
                 name: d.name.clone(),
                 cells: d
@@ -97,10 +153,70 @@ async fn journey_map(
                     .map_or_else(|| "-".into(), |e| format!("{:.0}", e.value)),
                 name: s.name.clone(),
                 records: s.records,
-                touchpoints: s.touchpoints.clone(),
-                moments: s.moments_of_truth.clone(),
+                touchpoints: org
+                    .journey
+                    .stages
+                    .iter()
+                    .find(|stage| stage.key.as_str() == s.key)
+                    .map(|stage| {
+                        stage
+                            .touchpoints
+                            .iter()
+                            .map(|t| NamedView {
+                                name: t.name.to_string(),
+                                marks: marks(&|g| {
+                                    g.moment.is_none()
+                                        && g.touchpoint.as_deref() == Some(t.key.as_str())
+                                }),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                moments: s
+                    .moments_of_truth
+                    .iter()
+                    .map(|m| NamedView {
+                        name: m.clone(),
+                        marks: marks(&|g| g.moment.as_deref() == Some(m.as_str())),
+                    })
+                    .collect(),
+                marks: marks(&|g| {
+                    g.stage.as_deref() == Some(s.key.as_str())
+                        && g.moment.is_none()
+                        && (g.touchpoint.is_none() || g.kind == GapKind::UnownedTheme)
+                }),
             })
             .collect(),
+        gaps: check
+            .gaps
+            .iter()
+            .map(|g| GapView {
+                severity: g.severity.as_str(),
+                kind: g.kind.short(),
+                message: g.message.clone(),
+                fix: g.fix.clone(),
+                departments: g
+                    .departments
+                    .iter()
+                    .map(|k| {
+                        org.departments
+                            .iter()
+                            .find(|d| d.key.as_str() == k)
+                            .map_or(k.clone(), |d| d.name.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        period: match &check.period {
+            Some(p) => format!(
+                "{} to {}, {} feedback records",
+                p.from.as_str(),
+                p.to.as_str(),
+                check.records
+            ),
+            None => "no feedback yet".to_owned(),
+        },
     };
     Ok(Html(render("journey.html", page)?))
 }

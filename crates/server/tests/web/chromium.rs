@@ -230,4 +230,66 @@ fn the_pages_work_in_a_real_browser() {
     assert_eq!(browser.count("svg rect.bar"), 9, "one bar per area");
     assert!(browser.text("main").contains("Committed"));
     browser.screenshot("maturity");
+
+    // Gaps and overlaps are marked where they are on the journey map: a touchpoint nobody owns,
+    // one two departments own, a moment of truth no metric watches — and listed with the fix.
+    let text = std::fs::read_to_string(std::path::Path::new(super::EXAMPLES).join("org.toml"))
+        .unwrap()
+        .replace(
+            "owners = [\"marketing\"]\ncontributors = [\"sales\"]",
+            "contributors = [\"sales\"]",
+        )
+        .replace(
+            "owners = [\"billing\"]\ncontributors = [\"it\"]",
+            "owners = [\"billing\", \"sales\"]\ncontributors = [\"it\"]",
+        );
+    let gappy = throughline_domain::org::parse(&text).unwrap().organisation;
+    runtime
+        .block_on(store.apply_organisation(&gappy, false))
+        .unwrap();
+    browser.goto(&format!("{base}/journey"));
+    let marks = |css: &str| -> Vec<String> {
+        serde_json::from_value(browser.script(&format!(
+            "return Array.from(document.querySelectorAll('{css}')).map(e => e.textContent.trim())"
+        )))
+        .unwrap()
+    };
+    let touchpoints = marks("ul.touchpoints li");
+    assert!(
+        touchpoints.contains(&"Loyalty programme ⚠ no owner".to_owned()),
+        "{touchpoints:?}"
+    );
+    assert!(
+        touchpoints.contains(&"Invoice ⚠ several owners".to_owned()),
+        "{touchpoints:?}"
+    );
+    let moments = marks(".moment");
+    assert!(
+        moments.contains(&"★ The hundredth order ⚠ no metric".to_owned()),
+        "{moments:?}"
+    );
+    assert_eq!(
+        browser
+            .script("return getComputedStyle(document.querySelector('.gap-high')).backgroundColor"),
+        "rgb(179, 38, 30)",
+        "a high-severity mark is styled (the stylesheet, not an inline style)"
+    );
+    let check = runtime
+        .block_on(throughline_service::journey::check(&store, None, None))
+        .unwrap();
+    assert_eq!(
+        browser.count("table.gap-list tbody tr"),
+        check.gaps.len(),
+        "every gap listed"
+    );
+    let list = browser.text("table.gap-list");
+    assert!(
+        list.contains("Touchpoint “Loyalty programme” in stage"),
+        "{list}"
+    );
+    assert!(
+        list.contains("Agree on one owner of touchpoint \"invoice\""),
+        "{list}"
+    );
+    browser.screenshot("journey-gaps");
 }

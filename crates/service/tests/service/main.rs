@@ -17,6 +17,7 @@ use throughline_store::{Store, ThemeStatus, backend_tests};
 
 mod actions;
 mod council;
+mod journey;
 mod maturity;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");

@@ -44,7 +44,10 @@ async fn edits_are_applied_in_place(db: &TestDatabase) {
     edited.departments[1].name = throughline_domain::Name::parse("Sales & Partnerships").unwrap();
     let moved = edited.journey.stages[0].touchpoints.remove(3);
     edited.journey.stages[6].touchpoints.push(moved);
-    edited.metrics.pop();
+    let dropped = edited.metrics.pop().unwrap();
+    for moment in &mut edited.moments_of_truth {
+        moment.metrics.retain(|k| k != &dropped.key);
+    }
     edited.moments_of_truth.swap(0, 1);
     edited.moments_of_truth[0].rank = 1;
     edited.moments_of_truth[1].rank = 2;
@@ -99,6 +102,10 @@ async fn removing_a_department_removes_its_ownership(db: &TestDatabase) {
         }
     }
     without_it.metrics.retain(|m| m.department != it);
+    let kept: Vec<_> = without_it.metrics.iter().map(|m| m.key.clone()).collect();
+    for moment in &mut without_it.moments_of_truth {
+        moment.metrics.retain(|k| kept.contains(k));
+    }
     for council in &mut without_it.councils {
         council
             .members
