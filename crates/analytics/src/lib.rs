@@ -3,6 +3,7 @@
 pub mod impact;
 pub mod linalg;
 pub mod metrics;
+pub mod moments;
 pub mod placement;
 pub mod prior;
 pub mod redact;

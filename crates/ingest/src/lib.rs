@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod dates;
+pub mod events;
 pub mod fields;
 mod file_checks;
 pub mod formats;

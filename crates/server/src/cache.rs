@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_service::journey::JourneyCheck;
+use throughline_service::moments::Moments;
 use throughline_service::scorecards::JourneyMap;
 use throughline_service::themes::TopTen;
 use throughline_store::Store;
@@ -51,6 +52,7 @@ pub struct ViewCache {
     top_ten: Cached<TopTen>,
     journey: Cached<JourneyMap>,
     journey_check: Cached<JourneyCheck>,
+    moments: Cached<Moments>,
 }
 
 impl ViewCache {
@@ -70,6 +72,16 @@ impl ViewCache {
         self.journey_check
             .get(version, || async {
                 Ok(throughline_service::journey::check(store, None, None).await?)
+            })
+            .await
+    }
+
+    /// The moments of truth found in customers' histories.
+    pub async fn moments(&self, store: &Store) -> Result<Arc<Moments>, AppError> {
+        let version = store.data_version().await?;
+        self.moments
+            .get(version, || async {
+                Ok(throughline_service::moments::moments(store).await?)
             })
             .await
     }

@@ -624,12 +624,40 @@ async fn agenda_for(
     if lines.is_empty() {
         lines.push("No scores yet: import feedback with NPS or CSAT and analyse it.".to_owned());
     }
+    // The moments of truth that move satisfaction most, found in customers' histories.
+    let found = crate::moments::moments(store).await?;
+    let mut moving: Vec<&crate::moments::MomentEffect> = found
+        .moments
+        .iter()
+        .filter(|m| m.low.is_some_and(|l| l > 0.0) || m.high.is_some_and(|h| h < 0.0))
+        .collect();
+    moving.sort_by(|a, b| {
+        let size = |m: &crate::moments::MomentEffect| m.effect.unwrap_or(0.0).abs();
+        size(b).total_cmp(&size(a))
+    });
+    moving.truncate(3);
+    let unit = found.scale.map_or("", |s| match s {
+        crate::moments::ScoreScale::Nps => " NPS points",
+        _ => " points",
+    });
+    for m in &moving {
+        lines.push(format!(
+            "Moment of truth “{}” ({}): {} customers reached it; {:+.0}{unit} against other \
+             customers (95% interval {:+.0} to {:+.0})",
+            m.name,
+            m.rule,
+            m.customers,
+            m.effect.unwrap_or(0.0),
+            m.low.unwrap_or(0.0),
+            m.high.unwrap_or(0.0),
+        ));
+    }
     items.push(AgendaItem {
         number: 2,
         key: ITEMS[1].0,
         title: ITEMS[1].1.to_owned(),
         lines,
-        data: json!({ "measures": measures, "monthly": months }),
+        data: json!({ "measures": measures, "monthly": months, "moments": moving }),
     });
 
     // 3. One slot per department represented on the council (every department when none is).

@@ -9,6 +9,7 @@ pub mod digest;
 pub mod feedback;
 pub mod journey;
 pub mod maturity;
+pub mod moments;
 pub mod org;
 pub mod scorecards;
 pub mod themes;

@@ -380,7 +380,7 @@ pub async fn set_owner(store: &Store, id: i64, owner: &str) -> Result<StoredThem
     find(store, id).await
 }
 
-fn no_organisation() -> ServiceError {
+pub(crate) fn no_organisation() -> ServiceError {
     ServiceError::Invalid(
         "no organisation has been applied: run `throughline apply ORG.toml` first".to_owned(),
     )

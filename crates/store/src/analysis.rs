@@ -679,7 +679,8 @@ impl Store {
              (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM themes) AS themes, \
              (SELECT COUNT(*) FROM themes) AS theme_count, \
              (SELECT COALESCE(MAX(updated_at), 0) FROM organisation) AS org, \
-             (SELECT COALESCE(MAX(id), 0) FROM feedback) AS records",
+             (SELECT COALESCE(MAX(id), 0) FROM feedback) AS records, \
+             (SELECT COALESCE(MAX(id), 0) FROM customer_events) AS events",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -688,6 +689,7 @@ impl Store {
         let count: i64 = row.try_get("theme_count")?;
         let org: i64 = row.try_get("org")?;
         let records: i64 = row.try_get("records")?;
-        Ok(format!("{runs}.{themes}.{count}.{org}.{records}"))
+        let events: i64 = row.try_get("events")?;
+        Ok(format!("{runs}.{themes}.{count}.{org}.{records}.{events}"))
     }
 }

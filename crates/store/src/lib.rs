@@ -5,6 +5,7 @@ mod actions;
 mod analysis;
 mod council;
 mod digests;
+mod events;
 mod feedback;
 mod maturity;
 mod org;
@@ -25,6 +26,7 @@ pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
 pub use digests::{Claim, Delivery, Subscription};
+pub use events::{EventKindCount, NewEvent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,

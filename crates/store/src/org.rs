@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use throughline_domain::Timestamp;
 use throughline_domain::org::file::{
-    CouncilEntry, DepartmentEntry, JourneyEntry, MemberEntry, MetricEntry, MomentEntry,
-    OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
+    CouncilEntry, DepartmentEntry, DetectEntry, JourneyEntry, MemberEntry, MetricEntry,
+    MomentEntry, OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
 };
 use throughline_domain::org::{OrgDiff, OrgFile, Organisation, Person};
 
@@ -150,24 +150,41 @@ async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
     })
     .collect();
 
-    let mut moments: Vec<MomentEntry> =
-        sqlx::query_as::<_, (String, i64, String, Option<String>, String)>(
-            "SELECT m.name, m.rank, s.key, t.key, m.expectation FROM moments_of_truth m \
-             JOIN stages s ON s.id = m.stage_id \
-             LEFT JOIN touchpoints t ON t.id = m.touchpoint_id ORDER BY m.rank",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(name, rank, stage, touchpoint, expectation)| MomentEntry {
+    type MomentRow = (
+        String,
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let mut moments: Vec<MomentEntry> = sqlx::query_as::<_, MomentRow>(
+        "SELECT m.name, m.rank, s.key, t.key, m.expectation, m.detect_event, m.detect_count, \
+         m.detect_within_days FROM moments_of_truth m \
+         JOIN stages s ON s.id = m.stage_id \
+         LEFT JOIN touchpoints t ON t.id = m.touchpoint_id ORDER BY m.rank",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(
+        |(name, rank, stage, touchpoint, expectation, event, count, within_days)| MomentEntry {
             rank,
             name,
             stage,
             touchpoint,
             expectation,
             metrics: Vec::new(),
-        })
-        .collect();
+            detect: event.map(|event| DetectEntry {
+                event,
+                count: count.unwrap_or(0),
+                within_days,
+            }),
+        },
+    )
+    .collect();
     for (moment, metric) in sqlx::query_as::<_, (String, String)>(
         "SELECT mo.name, md.key FROM moment_metrics mm \
          JOIN moments_of_truth mo ON mo.id = mm.moment_id \
@@ -396,16 +413,22 @@ async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
             .as_ref()
             .and_then(|t| lookup(&touchpoint_ids, t));
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO moments_of_truth (name, rank, stage_id, touchpoint_id, expectation) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET rank = excluded.rank, \
-             stage_id = excluded.stage_id, touchpoint_id = excluded.touchpoint_id, \
-             expectation = excluded.expectation RETURNING id",
+            "INSERT INTO moments_of_truth (name, rank, stage_id, touchpoint_id, expectation, \
+             detect_event, detect_count, detect_within_days) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO UPDATE SET \
+             rank = excluded.rank, stage_id = excluded.stage_id, \
+             touchpoint_id = excluded.touchpoint_id, expectation = excluded.expectation, \
+             detect_event = excluded.detect_event, detect_count = excluded.detect_count, \
+             detect_within_days = excluded.detect_within_days RETURNING id",
         )
         .bind(m.name.as_str())
         .bind(i64::from(m.rank))
         .bind(stage_id)
         .bind(touchpoint_id)
         .bind(m.expectation.as_str())
+        .bind(m.detect.as_ref().map(|d| d.event.as_str()))
+        .bind(m.detect.as_ref().map(|d| i64::from(d.count)))
+        .bind(m.detect.as_ref().and_then(|d| d.within_days.map(i64::from)))
         .fetch_one(&mut *conn)
         .await?;
         moment_ids.push(id);

@@ -60,6 +60,10 @@ pub struct DemoDataArgs {
         value_name = "FILE.csv"
     )]
     out: PathBuf,
+    /// Also write the customers' histories (contact-centre calls and orders, with the planted
+    /// moments of truth) to this CSV file, for `throughline events import`.
+    #[arg(long, value_name = "FILE.csv")]
+    events: Option<PathBuf>,
 }
 
 /// The seed of the demo's data, so that every demo shows the same story.
@@ -78,6 +82,58 @@ pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
          items, the Sales→Billing→Customer Service chain) are listed in docs/demo-data.md."
     );
     println!("Import it: throughline import {}", args.out.display());
+    if let Some(path) = &args.events {
+        let written = write_events(path, args.records, args.seed)?;
+        println!(
+            "Wrote {written} customer events (contact-centre calls and orders) to {}; import \
+             them with: throughline events import {}",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The histories of the customers of the synthetic feedback of `records` and `seed`, with the
+/// planted moments of truth (docs/demo-data.md).
+fn write_events(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
+    let all: Vec<synthetic::SyntheticRecord> = synthetic::Generator::new(synthetic::Options {
+        records,
+        seed,
+        spike: true,
+    })
+    .collect();
+    let events = synthetic::histories::histories(&all, seed);
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    synthetic::histories::write_events_csv(&events, std::io::BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The moments of truth found in the customers' histories, for the tour.
+async fn print_moments(store: &Store) -> anyhow::Result<()> {
+    let report = throughline_service::moments::moments(store).await?;
+    println!();
+    println!(
+        "Moments of truth found in customers' histories (NPS points against other customers):"
+    );
+    for m in &report.moments {
+        let interval = match (m.effect, m.low, m.high) {
+            (Some(e), Some(l), Some(h)) => format!("{e:+.0} (95% interval {l:+.0} to {h:+.0})"),
+            _ => "too few customers to tell".to_owned(),
+        };
+        println!(
+            "  {}. {} [{}]: {} customers reached it; {interval}",
+            m.rank, m.name, m.rule, m.customers
+        );
+    }
+    if let Some(c) = report.candidates.first() {
+        println!(
+            "  Suggested by the data: {} ({:+.0} points, {} customers) — `throughline moments` \
+             lists the candidates and how to adopt one.",
+            c.name, c.effect, c.sample
+        );
+    }
     Ok(())
 }
 
@@ -125,6 +181,13 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
             .map_or_else(|| "throughline-demo".into(), |s| s.to_string_lossy())
     ));
     write_synthetic(&data_path, args.records, DEMO_SEED)?;
+    // The customers' histories (contact-centre calls and orders) beside it, imported like any
+    // export of events: the moments of truth are found in them.
+    let events_path =
+        data_path.with_file_name(data_path.file_name().map_or_else(String::new, |n| {
+            n.to_string_lossy().replace("-feedback", "-events")
+        }));
+    write_events(&events_path, args.records, DEMO_SEED)?;
     let imported = import_file(
         &store,
         ImportRequest {
@@ -133,6 +196,14 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
             ..ImportRequest::default()
         },
         |_| {},
+    )
+    .await?;
+
+    let events = throughline_service::moments::import_events(
+        &store,
+        events_path.clone(),
+        Some("northwind-crm".to_owned()),
+        None,
     )
     .await?;
 
@@ -186,7 +257,14 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         totals.duplicates,
         totals.rejected
     );
+    println!(
+        "Imported {} customer events from {} (source \"northwind-crm\": contact-centre calls \
+         and orders).",
+        events.imported,
+        events_path.display()
+    );
     print_analysis(&analysis, &top);
+    print_moments(&store).await?;
     if council_work > 0 {
         println!(
             "Council work to look at: {council_work} initiatives on the Top Ten themes, one with \

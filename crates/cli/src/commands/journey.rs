@@ -1,12 +1,14 @@
-//! `journey check`: the gaps and overlaps between departments, from the organisation and the
-//! feedback of a period.
+//! Journey health: `journey check` (the gaps and overlaps between departments, from the
+//! organisation and the feedback of a period) and `moments` (moments of truth found in
+//! customers' histories, what they do to satisfaction, and the candidates the data suggests).
 
 use clap::{Args, Subcommand};
 use throughline_domain::org::Organisation;
 use throughline_domain::org::gaps::Severity;
 use throughline_service::journey::{self, JourneyCheck};
+use throughline_service::moments::{self, Adoption, Moments};
 
-use super::{open_store, print_json};
+use super::{command_line, open_store, print_json};
 
 #[derive(Debug, Args)]
 pub struct JourneyArgs {
@@ -94,5 +96,152 @@ fn print_check(check: &JourneyCheck, org: Option<&Organisation>) {
             println!("       Departments: {}", names.join(", "));
         }
         println!();
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct MomentsArgs {
+    #[command(subcommand)]
+    command: Option<MomentsCommand>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum MomentsCommand {
+    /// Adopt a moment the data suggests (or any rule) as a moment of truth of the organisation,
+    /// ranked after the others; `export-org` then shows it in the file.
+    Adopt {
+        /// The kind of event: contact (feedback records), order, delivery, …
+        #[arg(long)]
+        event: String,
+        /// The n-th event that makes the moment.
+        #[arg(long)]
+        count: u32,
+        /// Within so many days of the first of those events (leave out for "ever").
+        #[arg(long, value_name = "DAYS")]
+        within_days: Option<u32>,
+        /// The journey stage it belongs to (the candidate's suggested stage, or any).
+        #[arg(long)]
+        stage: String,
+        /// Its name (default: the rule, "3rd contact within 30 days").
+        #[arg(long)]
+        name: Option<String>,
+        /// What the customer expects at this moment.
+        #[arg(long)]
+        expectation: Option<String>,
+    },
+}
+
+pub async fn moments(url: &str, args: MomentsArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let result = match args.command {
+        None => moments::moments(&store).await.map(Some),
+        Some(MomentsCommand::Adopt {
+            event,
+            count,
+            within_days,
+            stage,
+            name,
+            expectation,
+        }) => {
+            let adopted = moments::adopt(
+                &store,
+                command_line(),
+                Adoption {
+                    event,
+                    count,
+                    within_days,
+                    stage,
+                    name,
+                    expectation,
+                },
+            )
+            .await;
+            adopted.map(|m| {
+                println!(
+                    "Adopted moment of truth {} “{}” on stage {}: {}. `throughline moments` \
+                     measures it; `throughline export-org` shows it in the file.",
+                    m.rank,
+                    m.name,
+                    m.stage,
+                    m.detect.as_ref().map(|d| d.describe()).unwrap_or_default()
+                );
+                None
+            })
+        }
+    };
+    store.close().await;
+    let Some(report) = result? else {
+        return Ok(());
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    print_moments(&report);
+    Ok(())
+}
+
+fn print_moments(report: &Moments) {
+    let scale = report.scale.map_or("score", |s| s.as_str());
+    let points = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:+.1}"));
+    if report.moments.is_empty() {
+        println!(
+            "No moment of truth has a detection rule yet: add [moments_of_truth.detect] to the \
+             organisation file (docs/journey-health.md), or adopt a candidate below."
+        );
+    } else {
+        println!("Moments of truth in customers' histories, the most harmful first ({scale}):");
+    }
+    for m in &report.moments {
+        println!(
+            "  {}. {} [{}; stage {}]\n     {} customers reached it, {} with feedback after \
+             ({} records); after {} vs others {} ({} customers); before it {}\n     effect {} \
+             (95% interval {} to {})",
+            m.rank,
+            m.name,
+            m.rule,
+            m.stage,
+            m.customers,
+            m.sample,
+            m.records,
+            points(m.score_after),
+            points(m.score_others),
+            m.others,
+            points(m.score_before),
+            points(m.effect),
+            points(m.low),
+            points(m.high),
+        );
+    }
+    if report.candidates.is_empty() {
+        println!(
+            "\nNo candidate moments: none of the {} rules tried moves satisfaction clearly.",
+            report.rules_tried
+        );
+        return;
+    }
+    println!(
+        "\nCandidates the data suggests ({} rules tried; intervals widened for that):",
+        report.rules_tried
+    );
+    for c in &report.candidates {
+        let within = c
+            .within_days
+            .map_or_else(String::new, |d| format!(" --within-days {d}"));
+        println!(
+            "  {}: {} customers, effect {:+.1} ({:+.1} to {:+.1}) — adopt: throughline moments \
+             adopt --event {} --count {}{within} --stage {}",
+            c.name,
+            c.sample,
+            c.effect,
+            c.low,
+            c.high,
+            c.event,
+            c.count,
+            c.stage.as_deref().unwrap_or("STAGE"),
+        );
     }
 }

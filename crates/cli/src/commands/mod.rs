@@ -7,6 +7,7 @@ mod assess;
 mod council;
 mod demo;
 mod digest;
+mod events;
 mod import;
 mod journey;
 mod org;
@@ -81,6 +82,12 @@ enum Command {
     /// (touchpoints and stages nobody owns or several own, moments of truth nobody watches,
     /// customer issues that land where nobody is responsible), each with its fix.
     Journey(journey::JourneyArgs),
+    /// Moments of truth found in customers' histories: who reached each moment with a detection
+    /// rule, what it did to satisfaction (with a 95% interval), and candidates the data
+    /// suggests; `moments adopt` adds one to the organisation.
+    Moments(journey::MomentsArgs),
+    /// Customer events beyond feedback (orders, deliveries, contacts): `events import FILE`.
+    Events(events::EventsArgs),
     /// Departments' own KPIs (the organisation file's metrics): record, list.
     Kpi(actions::KpiArgs),
     /// The councils: meetings, the agenda generated from live data, attendance, notes,
@@ -119,6 +126,8 @@ impl Cli {
             Command::Scorecard(args) => actions::scorecard(&database_url(url), args).await,
             Command::Stages(args) => actions::stages(&database_url(url), args).await,
             Command::Journey(args) => journey::run(&database_url(url), args).await,
+            Command::Moments(args) => journey::moments(&database_url(url), args).await,
+            Command::Events(args) => events::run(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
             Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Assess(args) => assess::run(&database_url(url), args).await,

@@ -271,6 +271,10 @@ fn entries(org: &Organisation) -> Vec<Entry> {
                 ("touchpoint", opt(m.touchpoint.as_ref())),
                 ("expectation", m.expectation.clone()),
                 ("metrics", key_list(&m.metrics)),
+                (
+                    "detect",
+                    m.detect.as_ref().map(|d| d.describe()).unwrap_or_default(),
+                ),
             ],
         });
     }

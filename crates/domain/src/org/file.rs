@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Cadence, Council, CouncilKind, CouncilMember, Department, Direction, Journey, MetricDefinition,
-    MomentOfTruth, Organisation, Person, Stage, Touchpoint,
+    Cadence, Council, CouncilKind, CouncilMember, Department, DetectRule, Direction, Journey,
+    MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
 };
 use crate::primitives::{Email, Key, Name, ValidationError};
 
@@ -114,6 +114,19 @@ pub struct MomentEntry {
     /// Keys of the metrics that watch the moment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<String>,
+    /// The rule that finds the moment in customers' histories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect: Option<DetectEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectEntry {
+    /// The kind of event: `contact` (feedback records and imported contacts), `order`, …
+    pub event: String,
+    pub count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -631,8 +644,12 @@ impl OrgFile {
                     metrics.push(key);
                 }
             }
-            if let (Some(rank), Some(name), Some(stage), Some(touchpoint)) =
-                (rank, name, stage, touchpoint)
+            let detect = match &entry.detect {
+                None => Some(None),
+                Some(rule) => validate_detect(c, rule, &extend(&at, "detect")).map(Some),
+            };
+            if let (Some(rank), Some(name), Some(stage), Some(touchpoint), Some(detect)) =
+                (rank, name, stage, touchpoint, detect)
             {
                 out.push(MomentOfTruth {
                     rank,
@@ -641,6 +658,7 @@ impl OrgFile {
                     touchpoint,
                     expectation: expectation.to_owned(),
                     metrics,
+                    detect,
                 });
             }
         }
@@ -767,6 +785,53 @@ impl OrgFile {
         }
         out
     }
+}
+
+fn validate_detect(c: &mut Checker, entry: &DetectEntry, at: &FilePath) -> Option<DetectRule> {
+    let event = c.check(
+        extend(at, "event"),
+        Key::parse(entry.event.trim()).map_err(|e| {
+            ValidationError::new(format!(
+                "{} (an event kind is a word such as contact, order or delivery)",
+                e.0
+            ))
+        }),
+    );
+    let count = match u32::try_from(entry.count) {
+        Ok(n) if (1..=DetectRule::MAX_COUNT).contains(&n) => Some(n),
+        _ => {
+            c.problem(
+                extend(at, "count"),
+                format!(
+                    "count is the n-th event that makes the moment, 1 to {}, not {}",
+                    DetectRule::MAX_COUNT,
+                    entry.count
+                ),
+            );
+            None
+        }
+    };
+    let within_days = match entry.within_days {
+        None => Some(None),
+        Some(days) => match u32::try_from(days) {
+            Ok(d) if (1..=DetectRule::MAX_DAYS).contains(&d) => Some(Some(d)),
+            _ => {
+                c.problem(
+                    extend(at, "within_days"),
+                    format!(
+                        "within_days is 1 to {} days (leave it out for \"ever\"), not {days}",
+                        DetectRule::MAX_DAYS
+                    ),
+                );
+                None
+            }
+        },
+    };
+    Some(DetectRule {
+        event: event?,
+        count: count?,
+        within_days: within_days?,
+    })
 }
 
 fn validate_touchpoint(
@@ -938,6 +1003,11 @@ impl From<&Organisation> for OrgFile {
                     touchpoint: m.touchpoint.as_ref().map(Key::to_string),
                     expectation: m.expectation.clone(),
                     metrics: keys(&m.metrics),
+                    detect: m.detect.as_ref().map(|d| DetectEntry {
+                        event: d.event.to_string(),
+                        count: i64::from(d.count),
+                        within_days: d.within_days.map(i64::from),
+                    }),
                 })
                 .collect(),
             councils: org

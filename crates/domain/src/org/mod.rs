@@ -109,6 +109,45 @@ pub struct MomentOfTruth {
     /// The metrics that watch this moment (keys of [`MetricDefinition`]s). A moment with none
     /// is a gap the journey check reports: nobody would see it fail.
     pub metrics: Vec<Key>,
+    /// How to find the customers who lived it in their histories, when it is an event
+    /// ("the third contact within 30 days", "the 100th order").
+    pub detect: Option<DetectRule>,
+}
+
+/// A moment of truth as an event in a customer's history: the `count`-th event of kind `event`
+/// within `within_days` days (of the first of those events), or ever when `None`. Feedback
+/// records are `contact` events; other kinds come from `throughline events import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectRule {
+    pub event: Key,
+    pub count: u32,
+    pub within_days: Option<u32>,
+}
+
+impl DetectRule {
+    /// The largest count and window a rule may name.
+    pub const MAX_COUNT: u32 = 100_000;
+    pub const MAX_DAYS: u32 = 3_650;
+
+    /// "3rd contact within 30 days", "100th order".
+    pub fn describe(&self) -> String {
+        let n = self.count;
+        let suffix = match (n % 10, n % 100) {
+            (_, 11..=13) => "th",
+            (1, _) => "st",
+            (2, _) => "nd",
+            (3, _) => "rd",
+            _ => "th",
+        };
+        match self.within_days {
+            Some(days) => format!(
+                "{n}{suffix} {} within {days} day{}",
+                self.event,
+                if days == 1 { "" } else { "s" }
+            ),
+            None => format!("{n}{suffix} {}", self.event),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -42,6 +42,18 @@ impl MarkView {
 struct NamedView {
     name: String,
     marks: Vec<MarkView>,
+    /// For a moment of truth found in customers' histories: what it does to satisfaction.
+    measured: Option<MeasuredView>,
+}
+
+#[derive(Serialize)]
+struct MeasuredView {
+    /// "−69 NPS" or "+115 NPS".
+    effect: String,
+    /// "harm", "lift" or "unclear" (the interval holds zero, or too few customers).
+    direction: &'static str,
+    /// The rule, the customers and the interval, for the title.
+    title: String,
 }
 
 #[derive(Serialize)]
@@ -94,6 +106,29 @@ struct JourneyPage {
     period: String,
 }
 
+fn measured_view(e: &throughline_service::moments::MomentEffect, unit: &str) -> MeasuredView {
+    let direction = match (e.low, e.high) {
+        (_, Some(h)) if h < 0.0 => "harm",
+        (Some(l), _) if l > 0.0 => "lift",
+        _ => "unclear",
+    };
+    let interval = match (e.low, e.high) {
+        (Some(l), Some(h)) => format!("95% interval {l:+.0} to {h:+.0}"),
+        _ => "too few customers for an interval".to_owned(),
+    };
+    MeasuredView {
+        effect: e.effect.map_or_else(
+            || "not measured yet".to_owned(),
+            |v| format!("{v:+.0} {unit}"),
+        ),
+        direction,
+        title: format!(
+            "{}: {} customers reached it; {interval}, against customers who did not",
+            e.rule, e.customers
+        ),
+    }
+}
+
 /// 0–4 by the share of negative feedback: below 10%, 20%, 30%, 40%, and above.
 fn heat(share: Option<f64>) -> u8 {
     share.map_or(0, |s| ((s * 10.0).floor() as u8).min(4))
@@ -105,6 +140,11 @@ async fn journey_map(
 ) -> Result<Html<String>, PageError> {
     let map = state.views.journey_map(&state.store).await?;
     let check = state.views.journey_check(&state.store).await?;
+    let moments = state.views.moments(&state.store).await?;
+    let unit = match moments.scale {
+        Some(throughline_service::moments::ScoreScale::Nps) => "NPS",
+        _ => "points",
+    };
     let org = state.organisation().await?;
     let marks = |keep: &dyn Fn(&Gap) -> bool| -> Vec<MarkView> {
         check
@@ -163,6 +203,7 @@ async fn journey_map(
                             .touchpoints
                             .iter()
                             .map(|t| NamedView {
+                                measured: None,
                                 name: t.name.to_string(),
                                 marks: marks(&|g| {
                                     g.moment.is_none()
@@ -176,6 +217,11 @@ async fn journey_map(
                     .moments_of_truth
                     .iter()
                     .map(|m| NamedView {
+                        measured: moments
+                            .moments
+                            .iter()
+                            .find(|e| &e.name == m)
+                            .map(|e| measured_view(e, unit)),
                         name: m.clone(),
                         marks: marks(&|g| g.moment.as_deref() == Some(m.as_str())),
                     })

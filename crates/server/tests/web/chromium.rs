@@ -263,9 +263,16 @@ fn the_pages_work_in_a_real_browser() {
         touchpoints.contains(&"Invoice ⚠ several owners".to_owned()),
         "{touchpoints:?}"
     );
+    // The two moments with a detection rule show what living them does to satisfaction.
+    let measured = marks(".moment .measured");
+    assert_eq!(measured.len(), 2, "{measured:?}");
+    assert!(
+        measured.contains(&"not measured yet".to_owned()),
+        "no orders imported here: {measured:?}"
+    );
     let moments = marks(".moment");
     assert!(
-        moments.contains(&"★ The hundredth order ⚠ no metric".to_owned()),
+        moments.contains(&"★ The tenth order not measured yet ⚠ no metric".to_owned()),
         "{moments:?}"
     );
     assert_eq!(

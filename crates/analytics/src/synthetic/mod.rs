@@ -19,6 +19,8 @@
 use std::io::Write;
 
 use crate::rng::SplitMix64;
+
+pub mod histories;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 
 /// A planted theme: what customers say about it, where it sits, and its effect on NPS.
