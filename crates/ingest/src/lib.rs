@@ -6,11 +6,13 @@ pub mod events;
 pub mod fields;
 mod file_checks;
 pub mod formats;
+pub mod kpis;
 pub mod pipeline;
 pub mod presets;
 pub mod records;
 pub mod rejects;
 mod rows;
+pub mod table;
 pub mod xlsx;
 
 pub use convert::{Converter, Placement, Rejection};

@@ -89,6 +89,7 @@ fn templates() -> Environment<'static> {
             include_str!("../templates/initiative.html"),
         ),
         ("overview.html", include_str!("../templates/overview.html")),
+        ("moments.html", include_str!("../templates/moments.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("themes.html", include_str!("../templates/themes.html")),
         ("theme.html", include_str!("../templates/theme.html")),

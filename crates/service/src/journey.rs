@@ -54,13 +54,6 @@ impl JourneyCheck {
     pub fn of_department<'a>(&'a self, department: &'a str) -> impl Iterator<Item = &'a Gap> {
         self.gaps.iter().filter(move |g| g.involves(department))
     }
-
-    /// The gaps placed on a stage (on it, or on one of its touchpoints).
-    pub fn on_stage<'a>(&'a self, stage: &'a str) -> impl Iterator<Item = &'a Gap> {
-        self.gaps
-            .iter()
-            .filter(move |g| g.stage.as_deref() == Some(stage))
-    }
 }
 
 fn parse_day(field: &str, value: &str) -> Result<Date> {
@@ -77,11 +70,10 @@ fn day_number(date: &Date) -> i64 {
 /// Checks the journey over `from`..=`to` (YYYY-MM-DD); without them, the
 /// [`DEFAULT_PERIOD_DAYS`] days up to the latest record.
 pub async fn check(store: &Store, from: Option<&str>, to: Option<&str>) -> Result<JourneyCheck> {
-    let org = store.load_organisation().await?.ok_or_else(|| {
-        ServiceError::Invalid(
-            "no organisation has been applied: run `throughline apply ORG.toml` first".to_owned(),
-        )
-    })?;
+    let org = store
+        .load_organisation()
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
     let from = from.map(|v| parse_day("--from", v)).transpose()?;
     let to = to.map(|v| parse_day("--to", v)).transpose()?;
     if let (Some(from), Some(to)) = (&from, &to)

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod changes;
 pub mod council;
 pub mod digest;
+pub mod events;
 pub mod feedback;
 pub mod journey;
 pub mod maturity;

@@ -454,6 +454,7 @@ pub struct Adoption {
 /// Adopts a rule as a new moment of truth of the organisation, ranked after the others,
 /// through the one policy (administrators; audited as `org.apply`).
 pub async fn adopt(store: &Store, actor: Actor<'_>, adoption: Adoption) -> Result<MomentOfTruth> {
+    changes::may_edit(actor, None)?;
     let mut org = store
         .load_organisation()
         .await?
@@ -510,61 +511,6 @@ pub async fn adopt(store: &Store, actor: Actor<'_>, adoption: Adoption) -> Resul
         .into_iter()
         .find(|m| m.rank == rank)
         .ok_or_else(|| ServiceError::Invalid("the moment was not added".to_owned()))
-}
-
-/// What an events import did.
-#[derive(Debug, Clone, Serialize)]
-pub struct EventsImport {
-    pub source: String,
-    pub rows_read: u64,
-    pub imported: u64,
-    pub duplicates: u64,
-    pub rejected: u64,
-    /// The first rejected rows, "line N, column C: reason".
-    pub rejections: Vec<String>,
-    pub rejects_path: Option<String>,
-}
-
-/// Imports a file of customer events (`customer,event,date`, optionally `id`) under `source`
-/// (default: the file's name). Bad rows go to the rejects file with their line and reason;
-/// when more than half of the rows are bad, nothing is stored and the error says why.
-pub async fn import_events(
-    store: &Store,
-    path: std::path::PathBuf,
-    source: Option<String>,
-    rejects: Option<std::path::PathBuf>,
-) -> Result<EventsImport> {
-    let source = source.unwrap_or_else(|| {
-        path.file_stem()
-            .map_or_else(|| "events".into(), |s| s.to_string_lossy().into_owned())
-    });
-    let shown = path.display().to_string();
-    let file = blocking(move || throughline_ingest::events::read_events(&path, rejects))
-        .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let describe = |r: &throughline_ingest::convert::Rejection| match &r.column {
-        Some(column) => format!("line {}, column {column}: {}", r.line, r.reason),
-        None => format!("line {}: {}", r.line, r.reason),
-    };
-    if file.rows_read > 0 && file.rejected.len() as u64 * 2 > file.rows_read {
-        let examples: Vec<String> = file.rejected.iter().take(3).map(describe).collect();
-        return Err(ServiceError::Invalid(format!(
-            "{shown}: {} of {} rows cannot be read, so nothing was imported; for example {}",
-            file.rejected.len(),
-            file.rows_read,
-            examples.join("; ")
-        )));
-    }
-    let imported = store.insert_events(&source, &file.events).await?;
-    Ok(EventsImport {
-        source,
-        rows_read: file.rows_read,
-        imported,
-        duplicates: file.events.len() as u64 - imported,
-        rejected: file.rejected.len() as u64,
-        rejections: file.rejected.iter().take(20).map(describe).collect(),
-        rejects_path: file.rejects_path.map(|p| p.display().to_string()),
-    })
 }
 
 #[cfg(test)]

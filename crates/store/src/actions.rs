@@ -362,6 +362,45 @@ impl Store {
         Ok(())
     }
 
+    /// Stores KPI values in one transaction: a value for a new day is added, a different value
+    /// for a day already recorded replaces it, the same value changes nothing. Returns (added,
+    /// changed, unchanged).
+    pub async fn import_kpi_values(&self, values: &[KpiValue]) -> Result<(u64, u64, u64)> {
+        let mut tx = self.pool.begin().await?;
+        let (mut added, mut changed, mut unchanged) = (0, 0, 0);
+        let now = Timestamp::now().as_millis();
+        for kpi in values {
+            let before: Option<f64> = sqlx::query_scalar(
+                "SELECT value FROM kpi_values WHERE metric_key = $1 AND measured_on = $2",
+            )
+            .bind(&kpi.metric)
+            .bind(kpi.on.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            match before {
+                Some(v) if v == kpi.value => {
+                    unchanged += 1;
+                    continue;
+                }
+                Some(_) => changed += 1,
+                None => added += 1,
+            }
+            sqlx::query(
+                "INSERT INTO kpi_values (metric_key, measured_on, value, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (metric_key, measured_on) \
+                 DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+            )
+            .bind(&kpi.metric)
+            .bind(kpi.on.as_str())
+            .bind(kpi.value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((added, changed, unchanged))
+    }
+
     /// A KPI's values, oldest first.
     pub async fn kpi_values(&self, metric: &str) -> Result<Vec<KpiValue>> {
         let rows = sqlx::query(

@@ -770,6 +770,19 @@ enum KpiCommand {
         #[arg(long, allow_hyphen_values = true)]
         value: f64,
     },
+    /// Import KPI values from a CSV, JSON Lines or Excel file with the columns metric (a metric
+    /// key of the organisation file), date (YYYY-MM-DD) and value. Re-importing is safe: a day
+    /// already recorded with the same value is unchanged; a different value replaces it. Bad
+    /// rows go to NAME.rejects.csv with their line and reason.
+    Import {
+        file: std::path::PathBuf,
+        /// Where rejected rows go. Default: NAME.rejects.csv beside the file.
+        #[arg(long, value_name = "PATH")]
+        rejects: Option<std::path::PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A KPI's recorded values, oldest first.
     List {
         metric: String,
@@ -785,6 +798,36 @@ pub async fn kpi(url: &str, args: KpiArgs) -> anyhow::Result<()> {
         KpiCommand::Record { metric, on, value } => {
             let kpi = changes::record_kpi(&store, actor, &metric, &on, value).await?;
             println!("Recorded {} = {} on {}.", kpi.metric, kpi.value, kpi.on);
+        }
+        KpiCommand::Import {
+            file,
+            rejects,
+            json,
+        } => {
+            let result = changes::import_kpis(&store, actor, file.clone(), rejects).await;
+            store.close().await;
+            let report = result?;
+            if json {
+                return print_json(&report);
+            }
+            for rejection in &report.rejections {
+                eprintln!("rejected: {}: {rejection}", file.display());
+            }
+            println!(
+                "Imported KPI values from {}: {} read, {} added, {} changed, {} unchanged, {} \
+                 rejected{}.",
+                file.display(),
+                report.rows_read,
+                report.added,
+                report.changed,
+                report.unchanged,
+                report.rejected,
+                report
+                    .rejects_path
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" (written to {p})"))
+            );
+            return Ok(());
         }
         KpiCommand::List { metric, json } => {
             let values = store.kpi_values(&metric).await?;

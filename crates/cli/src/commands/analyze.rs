@@ -101,11 +101,21 @@ pub fn print_scores(summary: &throughline_analytics::report::Summary) {
     for (name, estimate, decimals, unit) in lines {
         if let Some(e) = estimate {
             let u = unit.trim_end_matches(" satisfied");
+            let [value, low, high] = [e.value, e.low, e.high].map(|v| fixed(v, decimals));
             println!(
-                "  {name} {:.decimals$}{unit} (95% interval {:.decimals$}{u} to {:.decimals$}{u}, {} answers)",
-                e.value, e.low, e.high, e.n
+                "  {name} {value}{unit} (95% interval {low}{u} to {high}{u}, {} answers)",
+                e.n
             );
         }
+    }
+}
+
+/// `v` with `decimals` decimals, never "-0": an NPS of −0.3 reads as 0, not as a negative zero.
+fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => text,
     }
 }
 

@@ -199,7 +199,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
 
-    let events = throughline_service::moments::import_events(
+    let events = throughline_service::events::import_events(
         &store,
         events_path.clone(),
         Some("northwind-crm".to_owned()),

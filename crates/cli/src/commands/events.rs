@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use throughline_service::moments;
+use throughline_service::events;
 
 use super::{open_store, print_json};
 
@@ -42,7 +42,7 @@ pub async fn run(url: &str, args: EventsArgs) -> anyhow::Result<()> {
         json,
     } = args.command;
     let store = open_store(url).await?;
-    let result = moments::import_events(&store, file.clone(), source, rejects).await;
+    let result = events::import_events(&store, file.clone(), source, rejects).await;
     store.close().await;
     let report = result?;
     if json {

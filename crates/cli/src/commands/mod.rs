@@ -88,7 +88,7 @@ enum Command {
     Moments(journey::MomentsArgs),
     /// Customer events beyond feedback (orders, deliveries, contacts): `events import FILE`.
     Events(events::EventsArgs),
-    /// Departments' own KPIs (the organisation file's metrics): record, list.
+    /// Departments' own KPIs (the organisation file's metrics): record, import, list.
     Kpi(actions::KpiArgs),
     /// The councils: meetings, the agenda generated from live data, attendance, notes,
     /// decisions, actions, any other business, closing, and the council pack (HTML or PDF).

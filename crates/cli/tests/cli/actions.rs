@@ -315,4 +315,85 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     store.close().await;
 }
 
-backend_tests!(a_theme_goes_from_root_cause_to_completed_tasks);
+/// `kpi import`: a messy file's bad rows rejected with line and reason, the rest stored in one
+/// go; importing it again adds nothing; a corrected value replaces the old one; a file that is
+/// mostly wrong stores nothing.
+async fn kpi_values_are_imported_from_a_file(db: &TestDatabase) {
+    let dir = db.dir.path();
+    let url = Some(db.url.as_str());
+    ok(throughline(url, dir, &["apply", &example_org_str()]));
+    std::fs::write(
+        dir.join("kpis.csv"),
+        "metric,date,value\n\
+         lead-volume,2026-03-02,120\n\
+         lead-volume,2026-03-09,131\n\
+         complaint-calls,2026-03-09,44\n\
+         leads,2026-03-09,1\n\
+         lead-volume,09/03/2026,12\n",
+    )
+    .unwrap();
+    let first = throughline(url, dir, &["kpi", "import", "kpis.csv"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        out.contains("5 read, 3 added, 0 changed, 0 unchanged, 2 rejected"),
+        "{out}"
+    );
+    let err = stderr(&first);
+    assert!(
+        err.contains("line 5, column metric: unknown metric \"leads\""),
+        "{err}"
+    );
+    assert!(err.contains("line 6, column date:"), "{err}");
+    assert!(dir.join("kpis.rejects.csv").exists());
+
+    let again = ok(throughline(url, dir, &["kpi", "import", "kpis.csv"]));
+    assert!(again.contains("0 added, 0 changed, 3 unchanged"), "{again}");
+    std::fs::write(
+        dir.join("fix.csv"),
+        "metric,date,value\nlead-volume,2026-03-09,133\n",
+    )
+    .unwrap();
+    let fixed = ok(throughline(
+        url,
+        dir,
+        &["kpi", "import", "fix.csv", "--json"],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+    assert_eq!(
+        (report["added"].as_u64(), report["changed"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let listed = ok(throughline(url, dir, &["kpi", "list", "lead-volume"]));
+    assert!(listed.contains("2026-03-09  133"), "{listed}");
+
+    std::fs::write(
+        dir.join("bad.csv"),
+        "metric,date,value\nx,y,z\nlead-volume,2026-04-01,5\nq,r,s\n",
+    )
+    .unwrap();
+    let refused = throughline(url, dir, &["kpi", "import", "bad.csv"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("2 of 3 rows cannot be read"),
+        "{}",
+        stderr(&refused)
+    );
+    let listed = ok(throughline(url, dir, &["kpi", "list", "lead-volume"]));
+    assert!(
+        !listed.contains("2026-04-01"),
+        "nothing of a refused file is stored"
+    );
+    let store = db.store().await;
+    let log = store.audit_log(20).await.unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "kpi.import").count(),
+        2,
+        "{log:?}"
+    );
+}
+
+backend_tests!(
+    a_theme_goes_from_root_cause_to_completed_tasks,
+    kpi_values_are_imported_from_a_file,
+);

@@ -9,4 +9,5 @@ mod council;
 mod digest;
 mod helpers;
 mod import;
+mod journey;
 mod org;

@@ -15,6 +15,7 @@ mod explorer;
 mod initiatives;
 mod journey;
 mod maturity;
+mod moments;
 mod overview;
 mod people;
 mod session;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(overview::router())
         .merge(admin::router())
         .merge(journey::router())
+        .merge(moments::router())
         .merge(departments::router())
         .merge(initiatives::router())
         .merge(explorer::router())

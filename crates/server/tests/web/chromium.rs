@@ -299,4 +299,11 @@ fn the_pages_work_in_a_real_browser() {
         "{list}"
     );
     browser.screenshot("journey-gaps");
+    browser.goto(&format!("{base}/moments"));
+    assert_eq!(
+        browser.count("tr.moment-row"),
+        2,
+        "the two moments with a rule"
+    );
+    browser.screenshot("moments");
 }

@@ -9,12 +9,14 @@ mod council_pages;
 mod digest_pages;
 mod explorer;
 mod feedback_api;
+mod journey_pages;
 mod maturity_pages;
 
 use council_pages::the_council_meets_on_the_web;
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
+use journey_pages::moments_of_truth_are_measured_and_adopted_on_the_web;
 use maturity_pages::the_culture_is_assessed_on_the_web;
 
 use std::path::Path;
@@ -841,6 +843,7 @@ backend_tests!(
     the_council_meets_on_the_web,
     the_culture_is_assessed_on_the_web,
     digests_are_previewed_and_declined,
+    moments_of_truth_are_measured_and_adopted_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -201,6 +201,72 @@ pub async fn add_review(
 }
 
 /// Records a KPI's value on a day: the work of the department that owns the KPI.
+/// What a KPI import did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KpiImport {
+    pub rows_read: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    /// The first rejected rows, "line N, column C: reason".
+    pub rejections: Vec<String>,
+    pub rejects_path: Option<String>,
+}
+
+/// Imports department KPI values from a file (`metric,date,value`): all of the file's values
+/// in one transaction, audited once (`kpi.import`). The actor must be allowed to record every
+/// metric the file names; a file that is mostly unreadable stores nothing.
+pub async fn import_kpis(
+    store: &Store,
+    actor: Actor<'_>,
+    path: std::path::PathBuf,
+    rejects: Option<std::path::PathBuf>,
+) -> Result<KpiImport> {
+    let org = crate::org::organisation(store)
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
+    let known: Vec<String> = org.metrics.iter().map(|m| m.key.to_string()).collect();
+    let shown = path.display().to_string();
+    let table =
+        crate::blocking(move || throughline_ingest::kpis::read_kpis(&path, rejects, &known))
+            .await
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    crate::events::mostly_readable(&shown, &table)?;
+    for metric in &org.metrics {
+        if table.values.iter().any(|v| v.metric == metric.key.as_str()) {
+            may_edit(actor, Some(&metric.department))?;
+        }
+    }
+    let (added, changed, unchanged) = store.import_kpi_values(&table.values).await?;
+    let report = KpiImport {
+        rows_read: table.rows_read,
+        added,
+        changed,
+        unchanged,
+        rejected: table.rejected.len() as u64,
+        rejections: table
+            .rejected
+            .iter()
+            .take(20)
+            .map(crate::events::describe)
+            .collect(),
+        rejects_path: table.rejects_path.map(|p| p.display().to_string()),
+    };
+    if added + changed > 0 {
+        audit(
+            store,
+            actor,
+            "kpi.import",
+            shown,
+            None,
+            Some(json_of(&report)),
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
 pub async fn record_kpi(
     store: &Store,
     actor: Actor<'_>,

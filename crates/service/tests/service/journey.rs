@@ -8,7 +8,7 @@ use throughline_domain::org::gaps::{GapKind, Severity};
 use throughline_domain::{Name, org};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_service::analysis::{AnalyzeOptions, analyze};
-use throughline_service::{ServiceError, council, journey, moments};
+use throughline_service::{ServiceError, council, events, journey, moments};
 use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
 
@@ -136,17 +136,12 @@ fn feedback_csv() -> String {
     csv
 }
 
-async fn a_workspace_with_gaps(db: &TestDatabase) -> throughline_store::Store {
-    let store = db.store().await;
-    let parsed = org::parse(GAPPY_ORG).unwrap();
-    store
-        .apply_organisation(&parsed.organisation, false)
-        .await
-        .unwrap();
+/// Imports `csv` as the feedback source `survey`; returns how many records were new.
+async fn import_csv(store: &throughline_store::Store, db: &TestDatabase, csv: &str) -> u64 {
     let path = db.dir.path().join("feedback.csv");
-    std::fs::write(&path, feedback_csv()).unwrap();
+    std::fs::write(&path, csv).unwrap();
     let report = import_file(
-        &store,
+        store,
         ImportRequest {
             path,
             source: Some(Name::parse("survey").unwrap()),
@@ -156,7 +151,17 @@ async fn a_workspace_with_gaps(db: &TestDatabase) -> throughline_store::Store {
     )
     .await
     .unwrap();
-    assert_eq!(report.import.totals.imported, 60);
+    report.import.totals.imported
+}
+
+async fn a_workspace_with_gaps(db: &TestDatabase) -> throughline_store::Store {
+    let store = db.store().await;
+    let parsed = org::parse(GAPPY_ORG).unwrap();
+    store
+        .apply_organisation(&parsed.organisation, false)
+        .await
+        .unwrap();
+    assert_eq!(import_csv(&store, db, &feedback_csv()).await, 60);
     store
 }
 
@@ -429,19 +434,7 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
         .await
         .unwrap();
     let (feedback, events) = histories();
-    let path = db.dir.path().join("feedback.csv");
-    std::fs::write(&path, feedback).unwrap();
-    import_file(
-        &store,
-        ImportRequest {
-            path,
-            source: Some(Name::parse("survey").unwrap()),
-            ..ImportRequest::default()
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    import_csv(&store, db, &feedback).await;
 
     // Events: bad rows are rejected with line and reason, and importing again adds nothing.
     let path = db.dir.path().join("events.csv");
@@ -450,7 +443,7 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
         format!("{events}C-1,order,yesterday\n,order,2026-01-02\n"),
     )
     .unwrap();
-    let first = moments::import_events(&store, path.clone(), None, None)
+    let first = events::import_events(&store, path.clone(), None, None)
         .await
         .unwrap();
     let good = events.lines().count() as u64 - 1;
@@ -466,7 +459,7 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
         "{:?}",
         first.rejections
     );
-    let again = moments::import_events(&store, path, None, None)
+    let again = events::import_events(&store, path, None, None)
         .await
         .unwrap();
     assert_eq!((again.imported, again.duplicates), (0, good));
@@ -477,7 +470,7 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
         "customer,event,date\nC-1,order,soon\nC-2,order,later\nC-3,order,2026-01-01\n",
     )
     .unwrap();
-    let err = moments::import_events(&store, bad, None, None)
+    let err = events::import_events(&store, bad, None, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("2 of 3 rows"), "{err}");
@@ -585,7 +578,7 @@ async fn the_demo_histories_show_the_planted_moments(db: &TestDatabase) {
         std::fs::File::create(&path).unwrap(),
     )
     .unwrap();
-    let imported = moments::import_events(&store, path, None, None)
+    let imported = events::import_events(&store, path, None, None)
         .await
         .unwrap();
     assert_eq!(
