@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod chains;
 pub mod impact;
 pub mod linalg;
 pub mod metrics;

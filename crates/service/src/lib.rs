@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod analysis;
+pub mod chains;
 pub mod changes;
 pub mod council;
 pub mod digest;

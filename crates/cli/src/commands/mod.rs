@@ -4,6 +4,7 @@
 mod actions;
 mod analyze;
 mod assess;
+mod chains;
 mod council;
 mod demo;
 mod digest;
@@ -88,6 +89,9 @@ enum Command {
     Moments(journey::MomentsArgs),
     /// Customer events beyond feedback (orders, deliveries, contacts): `events import FILE`.
     Events(events::EventsArgs),
+    /// Cross-silo chains: which department KPI or theme leads which theme, stage score or KPI
+    /// further along the journey, by how many weeks (hypotheses, with false-discovery control).
+    Chains(chains::ChainsArgs),
     /// Departments' own KPIs (the organisation file's metrics): record, import, list.
     Kpi(actions::KpiArgs),
     /// The councils: meetings, the agenda generated from live data, attendance, notes,
@@ -128,6 +132,7 @@ impl Cli {
             Command::Journey(args) => journey::run(&database_url(url), args).await,
             Command::Moments(args) => journey::moments(&database_url(url), args).await,
             Command::Events(args) => events::run(&database_url(url), args).await,
+            Command::Chains(args) => chains::run(&database_url(url), args).await,
             Command::Kpi(args) => actions::kpi(&database_url(url), args).await,
             Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Assess(args) => assess::run(&database_url(url), args).await,

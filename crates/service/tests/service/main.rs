@@ -16,6 +16,7 @@ use throughline_store::testing::TestDatabase;
 use throughline_store::{Store, ThemeStatus, backend_tests};
 
 mod actions;
+mod chains;
 mod council;
 mod journey;
 mod maturity;

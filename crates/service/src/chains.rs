@@ -1,0 +1,321 @@
+//! Cross-silo chains from the workspace's data: weekly series of every department KPI, every
+//! active theme's share of the week's records and every stage's NPS, tested pair by pair along
+//! the journey ([`throughline_analytics::chains`]), and the links kept joined into chains —
+//! hypotheses for the council, with the evidence.
+//!
+//! Which pairs the journey allows: a KPI or a theme (upstream) on an earlier or the same stage
+//! as a theme, a stage's score or a KPI (downstream). A theme is not tested against its own
+//! stage's score (its records are part of it), nor anything without a place on the journey.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use throughline_analytics::chains::{self, Link, Series};
+use throughline_domain::Timestamp;
+use throughline_domain::action::Date;
+use throughline_domain::org::{Organisation, OwnershipRole};
+use throughline_store::{
+    KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme, ThemeStatus,
+};
+
+use crate::{Result, ServiceError, all_feedback, blocking};
+
+/// A week's theme share or stage score needs this many records to be a point.
+pub const MIN_RECORDS_PER_WEEK: usize = 5;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What a series is.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesRef {
+    /// `kpi`, `theme` or `stage`.
+    pub kind: &'static str,
+    /// The metric key, the theme id or the stage key.
+    pub key: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainLink {
+    pub from: SeriesRef,
+    pub to: SeriesRef,
+    pub lag_weeks: usize,
+    /// The correlation of the week-on-week changes, with its 95% interval.
+    pub strength: f64,
+    pub low: f64,
+    pub high: f64,
+    pub q: f64,
+    /// Weeks behind it.
+    pub points: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chain {
+    pub links: Vec<ChainLink>,
+    /// The departments at its ends and along it, in the organisation's order.
+    pub departments: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chains {
+    pub fdr: f64,
+    /// Pairs × lags tested.
+    pub tested: usize,
+    /// Series considered, and weeks in the calendar.
+    pub series: usize,
+    pub weeks: usize,
+    pub chains: Vec<Chain>,
+}
+
+/// One series with its place on the journey and its departments.
+struct Candidate {
+    reference: SeriesRef,
+    /// Index of its stage in the journey.
+    position: usize,
+    departments: Vec<String>,
+    /// Upstream (KPI, theme) or only downstream (stage score).
+    may_lead: bool,
+    /// A theme's stage, not tested against that stage's score.
+    own_stage: Option<String>,
+    series: Series,
+}
+
+/// Monday-based week number of a day (day 0, 1970-01-01, was a Thursday).
+fn week_of(millis: i64) -> i64 {
+    (millis.div_euclid(DAY_MS) + 3).div_euclid(7)
+}
+
+/// The chains in the workspace's data, links kept at false-discovery rate `fdr`.
+pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
+    if !(fdr > 0.0 && fdr < 1.0) {
+        return Err(ServiceError::Invalid(format!(
+            "the false-discovery rate is a number between 0 and 1 (0.1 is usual), not {fdr}"
+        )));
+    }
+    let org = store
+        .load_organisation()
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
+    let mut kpis = Vec::new();
+    for metric in &org.metrics {
+        kpis.push(store.kpi_values(metric.key.as_str()).await?);
+    }
+    let records = all_feedback(store).await?;
+    let analyses = store.record_analyses().await?;
+    let themes = store.themes().await?;
+    Ok(blocking(move || compute(&org, &kpis, &records, &analyses, &themes, fdr)).await)
+}
+
+fn compute(
+    org: &Organisation,
+    kpis: &[Vec<KpiValue>],
+    records: &[StoredFeedback],
+    analyses: &HashMap<i64, RecordAnalysisRow>,
+    themes: &[StoredTheme],
+    fdr: f64,
+) -> Chains {
+    let day = |d: &Date| {
+        throughline_ingest::dates::parse_timestamp(d.as_str()).map_or(0, Timestamp::as_millis)
+    };
+    let weeks: Vec<i64> = kpis
+        .iter()
+        .flatten()
+        .map(|k| week_of(day(&k.on)))
+        .chain(
+            records
+                .iter()
+                .map(|r| week_of(r.record.received_at.as_millis())),
+        )
+        .collect();
+    let (Some(&first), Some(&last)) = (weeks.iter().min(), weeks.iter().max()) else {
+        return Chains {
+            fdr,
+            tested: 0,
+            series: 0,
+            weeks: 0,
+            chains: Vec::new(),
+        };
+    };
+    let span = (last - first + 1) as usize;
+    let index = |week: i64| (week - first) as usize;
+    let position = |stage: &str| {
+        org.journey
+            .stages
+            .iter()
+            .position(|s| s.key.as_str() == stage)
+    };
+    let stage_owners = |stage: &str| -> Vec<String> {
+        org.stage(&match throughline_domain::Key::parse(stage) {
+            Ok(k) => k,
+            Err(_) => return Vec::new(),
+        })
+        .map(|s| {
+            org.departments_of_stage(s)
+                .into_iter()
+                .filter(|(_, role)| *role == OwnershipRole::Owner)
+                .map(|(d, _)| d.key.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mut candidates: Vec<Candidate> = Vec::new();
+
+    // Department KPIs: the week's mean.
+    for (metric, values) in org.metrics.iter().zip(kpis) {
+        let Some(stage) = metric.stage.as_ref().and_then(|s| position(s.as_str())) else {
+            continue;
+        };
+        let mut sums = vec![(0.0, 0usize); span];
+        for v in values {
+            let slot = &mut sums[index(week_of(day(&v.on)))];
+            slot.0 += v.value;
+            slot.1 += 1;
+        }
+        candidates.push(Candidate {
+            reference: SeriesRef {
+                kind: "kpi",
+                key: metric.key.to_string(),
+                label: metric.name.to_string(),
+            },
+            position: stage,
+            departments: vec![metric.department.to_string()],
+            may_lead: true,
+            own_stage: None,
+            series: Series {
+                values: sums
+                    .into_iter()
+                    .map(|(s, n)| (n > 0).then(|| s / n as f64))
+                    .collect(),
+            },
+        });
+    }
+
+    // Per week: records, records per theme, and NPS answers per stage.
+    let mut per_week = vec![0usize; span];
+    let mut theme_counts: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut stage_nps: BTreeMap<String, Vec<(f64, usize)>> = BTreeMap::new();
+    for r in records {
+        let w = index(week_of(r.record.received_at.as_millis()));
+        per_week[w] += 1;
+        let Some(analysis) = analyses.get(&r.id) else {
+            continue;
+        };
+        for (theme, _) in &analysis.themes {
+            theme_counts.entry(*theme).or_insert_with(|| vec![0; span])[w] += 1;
+        }
+        if let (Some(stage), Some(nps)) = (&analysis.stage, r.record.scores.nps) {
+            let contribution = match nps.value() {
+                9.. => 100.0,
+                7 | 8 => 0.0,
+                _ => -100.0,
+            };
+            let slot = &mut stage_nps
+                .entry(stage.clone())
+                .or_insert_with(|| vec![(0.0, 0); span])[w];
+            slot.0 += contribution;
+            slot.1 += 1;
+        }
+    }
+    for theme in themes.iter().filter(|t| t.status == ThemeStatus::Active) {
+        let (Some(stage), Some(counts)) = (&theme.aggregates.stage, theme_counts.get(&theme.id))
+        else {
+            continue;
+        };
+        let Some(at) = position(stage) else {
+            continue;
+        };
+        candidates.push(Candidate {
+            reference: SeriesRef {
+                kind: "theme",
+                key: theme.id.to_string(),
+                label: theme.label.clone(),
+            },
+            position: at,
+            departments: match &theme.owner {
+                Some(owner) if owner != "council" => vec![owner.clone()],
+                _ => stage_owners(stage),
+            },
+            may_lead: true,
+            own_stage: Some(stage.clone()),
+            series: Series {
+                values: counts
+                    .iter()
+                    .zip(&per_week)
+                    .map(|(&c, &n)| (n >= MIN_RECORDS_PER_WEEK).then(|| c as f64 / n as f64))
+                    .collect(),
+            },
+        });
+    }
+    for (stage, weeks) in &stage_nps {
+        let Some(at) = position(stage) else {
+            continue;
+        };
+        candidates.push(Candidate {
+            reference: SeriesRef {
+                kind: "stage",
+                key: stage.clone(),
+                label: format!("NPS of {}", org.journey.stages[at].name),
+            },
+            position: at,
+            departments: stage_owners(stage),
+            may_lead: false,
+            own_stage: None,
+            series: Series {
+                values: weeks
+                    .iter()
+                    .map(|&(s, n)| (n >= MIN_RECORDS_PER_WEEK).then(|| s / n as f64))
+                    .collect(),
+            },
+        });
+    }
+
+    let series: Vec<Series> = candidates.iter().map(|c| c.series.clone()).collect();
+    let allowed = |a: usize, b: usize| {
+        let (up, down) = (&candidates[a], &candidates[b]);
+        up.may_lead
+            && up.position <= down.position
+            && !(down.reference.kind == "stage"
+                && up.own_stage.as_deref() == Some(down.reference.key.as_str()))
+    };
+    let found = chains::find_links(&series, allowed, fdr);
+    let link = |l: &Link| ChainLink {
+        from: candidates[l.from].reference.clone(),
+        to: candidates[l.to].reference.clone(),
+        lag_weeks: l.lag_weeks,
+        strength: l.strength,
+        low: l.low,
+        high: l.high,
+        q: l.q,
+        points: l.points,
+    };
+    let chains = chains::chains(&found.links)
+        .into_iter()
+        .map(|path| {
+            let involved: Vec<&String> = path
+                .iter()
+                .flat_map(|l| {
+                    candidates[l.from]
+                        .departments
+                        .iter()
+                        .chain(&candidates[l.to].departments)
+                })
+                .collect();
+            Chain {
+                links: path.iter().map(link).collect(),
+                departments: org
+                    .departments
+                    .iter()
+                    .filter(|d| involved.iter().any(|k| k.as_str() == d.key.as_str()))
+                    .map(|d| d.key.to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    Chains {
+        fdr,
+        tested: found.tested,
+        series: candidates.len(),
+        weeks: span,
+        chains,
+    }
+}

@@ -1,0 +1,117 @@
+//! Cross-silo chains on both backends: department KPI series imported from a file, with a
+//! planted chain along the journey — Marketing's lead volume leads Sales' lead conversion by a
+//! week, which leads Customer Service's complaint calls by another — found with its order,
+//! lags and departments; the KPIs that wander on their own are at most weakly linked (the
+//! false-discovery rate lets a tenth of the links kept be chance, and says so with their q).
+
+use throughline_analytics::rng::SplitMix64;
+use throughline_service::chains;
+use throughline_service::changes::{self, Actor};
+use throughline_store::backend_tests;
+use throughline_store::testing::TestDatabase;
+
+use super::workspace;
+
+fn kpi_file() -> String {
+    let mut rng = SplitMix64::new(11);
+    let weeks = 78;
+    let walk = |rng: &mut SplitMix64, drift: f64| -> Vec<f64> {
+        let mut level = 100.0;
+        (0..weeks)
+            .map(|_| {
+                level += drift + rng.normal();
+                level
+            })
+            .collect()
+    };
+    let leads = walk(&mut rng, 0.2);
+    let mut conversion = vec![30.0; weeks];
+    let mut calls = vec![40.0; weeks];
+    for t in 1..weeks {
+        let push = if t >= 2 {
+            leads[t - 1] - leads[t - 2]
+        } else {
+            0.0
+        };
+        conversion[t] = conversion[t - 1] - 0.9 * push + 0.4 * rng.normal();
+        let push = if t >= 2 {
+            conversion[t - 1] - conversion[t - 2]
+        } else {
+            0.0
+        };
+        calls[t] = calls[t - 1] - 0.9 * push + 0.4 * rng.normal();
+    }
+    let delivery = walk(&mut rng, -0.1);
+    let fixes = walk(&mut rng, 0.3);
+    let mut csv = String::from("metric,date,value\n");
+    // Mondays from 2025-05-05.
+    let start = throughline_ingest::dates::parse_timestamp("2025-05-05")
+        .unwrap()
+        .as_millis();
+    for t in 0..weeks {
+        let day = throughline_domain::action::Date::of(throughline_domain::Timestamp::from_millis(
+            start + t as i64 * 7 * 86_400_000,
+        ));
+        for (metric, values) in [
+            ("lead-volume", &leads),
+            ("lead-conversion", &conversion),
+            ("complaint-calls", &calls),
+            ("on-time-delivery", &delivery),
+            ("first-time-fix", &fixes),
+        ] {
+            csv.push_str(&format!("{metric},{},{:.3}\n", day.as_str(), values[t]));
+        }
+    }
+    csv
+}
+
+async fn a_planted_chain_across_three_departments_is_found(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let empty = chains::chains(&store, 0.1).await.unwrap();
+    assert!(empty.chains.is_empty() && empty.tested == 0);
+    let path = db.dir.path().join("kpis.csv");
+    std::fs::write(&path, kpi_file()).unwrap();
+    let actor = Actor::CommandLine { os_user: "ops" };
+    let report = changes::import_kpis(&store, actor, path, None)
+        .await
+        .unwrap();
+    assert_eq!((report.added, report.rejected), (78 * 5, 0));
+
+    let found = chains::chains(&store, 0.1).await.unwrap();
+    assert_eq!(found.weeks, 78);
+    assert!(found.tested > 0);
+    let chain = found
+        .chains
+        .iter()
+        .find(|c| c.links.len() == 2 && c.links[0].from.key == "lead-volume")
+        .unwrap_or_else(|| panic!("{:#?}", found.chains));
+    assert_eq!(chain.links[0].to.key, "lead-conversion");
+    assert_eq!(chain.links[1].to.key, "complaint-calls");
+    assert!((1..=3).contains(&chain.links[0].lag_weeks), "{chain:#?}");
+    assert!(chain.links[1].lag_weeks <= 2, "{chain:#?}");
+    assert!(
+        chain.links.iter().all(|l| l.q <= 0.1 && l.high < 0.0),
+        "{chain:#?}"
+    );
+    assert_eq!(
+        chain.departments,
+        ["marketing", "sales", "customer-service"]
+    );
+    let wandering = ["on-time-delivery", "first-time-fix"];
+    let chance: Vec<_> = found
+        .chains
+        .iter()
+        .flat_map(|c| &c.links)
+        .filter(|l| {
+            wandering.contains(&l.from.key.as_str()) || wandering.contains(&l.to.key.as_str())
+        })
+        .collect();
+    assert!(
+        chance.iter().all(|l| l.strength.abs() < 0.5 && l.q > 0.01),
+        "{chance:#?}"
+    );
+    let bad = chains::chains(&store, 1.5).await.unwrap_err();
+    assert!(bad.to_string().contains("false-discovery rate"), "{bad}");
+}
+
+backend_tests!(a_planted_chain_across_three_departments_is_found);
