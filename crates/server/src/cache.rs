@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_service::chains::Chains;
 use throughline_service::journey::JourneyCheck;
 use throughline_service::moments::Moments;
 use throughline_service::scorecards::JourneyMap;
@@ -53,6 +54,7 @@ pub struct ViewCache {
     journey: Cached<JourneyMap>,
     journey_check: Cached<JourneyCheck>,
     moments: Cached<Moments>,
+    chains: Cached<Chains>,
 }
 
 impl ViewCache {
@@ -72,6 +74,20 @@ impl ViewCache {
         self.journey_check
             .get(version, || async {
                 Ok(throughline_service::journey::check(store, None, None).await?)
+            })
+            .await
+    }
+
+    /// The cross-silo chains at the default false-discovery rate.
+    pub async fn chains(&self, store: &Store) -> Result<Arc<Chains>, AppError> {
+        let version = store.data_version().await?;
+        self.chains
+            .get(version, || async {
+                Ok(throughline_service::chains::chains(
+                    store,
+                    throughline_analytics::chains::DEFAULT_FDR,
+                )
+                .await?)
             })
             .await
     }

@@ -90,6 +90,7 @@ fn templates() -> Environment<'static> {
         ),
         ("overview.html", include_str!("../templates/overview.html")),
         ("moments.html", include_str!("../templates/moments.html")),
+        ("chains.html", include_str!("../templates/chains.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("themes.html", include_str!("../templates/themes.html")),
         ("theme.html", include_str!("../templates/theme.html")),

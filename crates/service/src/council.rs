@@ -1035,6 +1035,51 @@ async fn agenda_for(
             s.label, s.period, s.count, s.expected
         ));
     }
+    // Cross-silo chains (hypotheses), marked new when the previous agenda did not have them.
+    let found = crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
+    let chain_key = |c: &crate::chains::Chain| -> String {
+        c.links
+            .iter()
+            .map(|l| format!("{}:{}>{}:{}", l.from.kind, l.from.key, l.to.kind, l.to.key))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let known_chains: Vec<String> = previous
+        .and_then(|p| p.agenda.as_ref())
+        .and_then(|a| a["items"].as_array())
+        .and_then(|items| items.iter().find(|i| i["key"] == "priorities"))
+        .and_then(|i| i["data"]["chain_keys"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    let department_names = |keys: &[String]| -> String {
+        keys.iter()
+            .map(|k| department_name(k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for chain in &found.chains {
+        let mut path = chain.links[0].from.label.clone();
+        for link in &chain.links {
+            path.push_str(&format!(
+                " → {} week{} → {}",
+                link.lag_weeks,
+                if link.lag_weeks == 1 { "" } else { "s" },
+                link.to.label
+            ));
+        }
+        let new = if previous.is_some() && !known_chains.contains(&chain_key(chain)) {
+            " — new since the last meeting"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "Chain (a hypothesis to examine, not a proven cause): {path}; departments: {}{new}",
+            department_names(&chain.departments)
+        ));
+    }
+    let chain_keys: Vec<String> = found.chains.iter().map(chain_key).collect();
     if lines.is_empty() {
         lines.push("No Top Ten yet: analyse the feedback first.".to_owned());
     }
@@ -1044,7 +1089,7 @@ async fn agenda_for(
         title: ITEMS[6].1.to_owned(),
         lines,
         data: json!({ "top_ten": current, "left": left, "new_cross_department": new_cross,
-            "spikes": summary.spikes }),
+            "spikes": summary.spikes, "chains": found.chains, "chain_keys": chain_keys }),
     });
 
     // 8. New research and data since the last meeting.

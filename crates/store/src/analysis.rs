@@ -671,7 +671,8 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
 
 impl Store {
     /// A fingerprint of everything the derived views (the Top Ten with owners, the journey
-    /// map) are computed from: the analysis runs, the themes, the organisation, the records.
+    /// map, the journey check, moments, chains) are computed from: the analysis runs, the
+    /// themes, the organisation, the records, the customer events and the KPI values.
     /// Views cached under one fingerprint are stale once it changes. One cheap query.
     pub async fn data_version(&self) -> Result<String> {
         let row = sqlx::query(
@@ -680,7 +681,8 @@ impl Store {
              (SELECT COUNT(*) FROM themes) AS theme_count, \
              (SELECT COALESCE(MAX(updated_at), 0) FROM organisation) AS org, \
              (SELECT COALESCE(MAX(id), 0) FROM feedback) AS records, \
-             (SELECT COALESCE(MAX(id), 0) FROM customer_events) AS events",
+             (SELECT COALESCE(MAX(id), 0) FROM customer_events) AS events, \
+             (SELECT CAST(COALESCE(SUM(created_at), 0) AS BIGINT) FROM kpi_values) AS kpis",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -690,6 +692,9 @@ impl Store {
         let org: i64 = row.try_get("org")?;
         let records: i64 = row.try_get("records")?;
         let events: i64 = row.try_get("events")?;
-        Ok(format!("{runs}.{themes}.{count}.{org}.{records}.{events}"))
+        let kpis: i64 = row.try_get("kpis")?;
+        Ok(format!(
+            "{runs}.{themes}.{count}.{org}.{records}.{events}.{kpis}"
+        ))
     }
 }

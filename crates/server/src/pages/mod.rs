@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod chains;
 mod council;
 mod departments;
 mod explorer;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(journey::router())
         .merge(moments::router())
+        .merge(chains::router())
         .merge(departments::router())
         .merge(initiatives::router())
         .merge(explorer::router())

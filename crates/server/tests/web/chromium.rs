@@ -306,4 +306,19 @@ fn the_pages_work_in_a_real_browser() {
         "the two moments with a rule"
     );
     browser.screenshot("moments");
+
+    // The chains page draws a planted chain of KPIs as a diagram.
+    let path = db.dir.path().join("kpis.csv");
+    std::fs::write(&path, super::journey_pages::planted_kpis()).unwrap();
+    runtime
+        .block_on(throughline_service::changes::import_kpis(
+            &store,
+            throughline_service::changes::Actor::CommandLine { os_user: "ops" },
+            path,
+            None,
+        ))
+        .unwrap();
+    browser.goto(&format!("{base}/chains"));
+    assert!(browser.count("section.chain svg g.chain-box") >= 3);
+    browser.screenshot("chains");
 }

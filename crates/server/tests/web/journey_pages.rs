@@ -124,3 +124,88 @@ pub async fn moments_of_truth_are_measured_and_adopted_on_the_web(db: &TestDatab
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
 }
+
+/// 60 weeks of KPI values: lead volume leads lead conversion by a week, which leads complaint
+/// calls by another; on-time delivery wanders on its own.
+pub fn planted_kpis() -> String {
+    let mut rng = throughline_analytics::rng::SplitMix64::new(11);
+    let weeks = 60;
+    let mut leads = vec![100.0; weeks];
+    let mut conversion = vec![30.0; weeks];
+    let mut calls = vec![40.0; weeks];
+    let mut delivery = vec![90.0; weeks];
+    for t in 1..weeks {
+        leads[t] = leads[t - 1] + 0.2 + rng.normal();
+        delivery[t] = delivery[t - 1] + rng.normal();
+        let (lead_push, conversion_push) = if t >= 2 {
+            (
+                leads[t - 1] - leads[t - 2],
+                conversion[t - 1] - conversion[t - 2],
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        conversion[t] = conversion[t - 1] - 0.9 * lead_push + 0.4 * rng.normal();
+        calls[t] = calls[t - 1] - 0.9 * conversion_push + 0.4 * rng.normal();
+    }
+    let start = throughline_ingest::dates::parse_timestamp("2025-09-01")
+        .unwrap()
+        .as_millis();
+    let mut csv = String::from("metric,date,value\n");
+    for t in 0..weeks {
+        let day = throughline_domain::action::Date::of(throughline_domain::Timestamp::from_millis(
+            start + t as i64 * 7 * 86_400_000,
+        ));
+        for (metric, values) in [
+            ("lead-volume", &leads),
+            ("lead-conversion", &conversion),
+            ("complaint-calls", &calls),
+            ("on-time-delivery", &delivery),
+        ] {
+            csv.push_str(&format!("{metric},{},{:.3}\n", day.as_str(), values[t]));
+        }
+    }
+    csv
+}
+
+pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let before = send(&app, get("/chains", Some(&admin))).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+
+    let path = db.dir.path().join("kpis.csv");
+    std::fs::write(&path, planted_kpis()).unwrap();
+    let actor = throughline_service::changes::Actor::CommandLine { os_user: "ops" };
+    throughline_service::changes::import_kpis(&store, actor, path, None)
+        .await
+        .unwrap();
+    // The page is computed afresh after the import (the KPI values are in the fingerprint).
+    let page = send(&app, get("/chains", Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(
+        body.contains("<h2>Lead volume → Lead-to-order conversion → Complaint calls</h2>"),
+        "{body}"
+    );
+    assert!(body.contains("Departments: Marketing, Sales, Customer Service"));
+    assert!(body.contains("hypotheses for the council, not proven causes"));
+    // The diagram: the journey's stages as columns, three boxes, two labelled arrows.
+    let section = body
+        .split("<section class=\"chain\">")
+        .find(|s| s.contains("<h2>Lead volume → Lead-to-order conversion → Complaint calls</h2>"))
+        .unwrap();
+    assert_eq!(section.matches("class=\"chain-stage\"").count(), 7);
+    assert_eq!(section.matches("<g class=\"chain-box\">").count(), 3);
+    assert_eq!(section.matches("class=\"chain-arrow\"").count(), 2);
+    assert!(
+        section.contains("1 wk · r -0.") || section.contains("1 wk · r −0."),
+        "{section}"
+    );
+    assert!(section.contains("KPI · Marketing"));
+    let map = send(&app, get("/journey", Some(&admin))).await;
+    assert!(map.body.contains("href=\"/chains\""));
+}

@@ -16,7 +16,9 @@ use council_pages::the_council_meets_on_the_web;
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
-use journey_pages::moments_of_truth_are_measured_and_adopted_on_the_web;
+use journey_pages::{
+    chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
+};
 use maturity_pages::the_culture_is_assessed_on_the_web;
 
 use std::path::Path;
@@ -844,6 +846,7 @@ backend_tests!(
     the_culture_is_assessed_on_the_web,
     digests_are_previewed_and_declined,
     moments_of_truth_are_measured_and_adopted_on_the_web,
+    chains_are_drawn_on_their_page,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

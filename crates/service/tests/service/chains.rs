@@ -110,6 +110,30 @@ async fn a_planted_chain_across_three_departments_is_found(db: &TestDatabase) {
         chance.iter().all(|l| l.strength.abs() < 0.5 && l.q > 0.01),
         "{chance:#?}"
     );
+    // The council's agenda (which needs an analysed workspace) lists it in item 7, as a
+    // hypothesis.
+    super::import_synthetic(&store, db.dir.path(), 1500, 42).await;
+    throughline_service::analysis::analyze(&store, Default::default())
+        .await
+        .unwrap();
+    let agenda = throughline_service::council::agenda(&store, None)
+        .await
+        .unwrap();
+    let item = agenda.items.iter().find(|i| i.number == 7).unwrap();
+    let line = item
+        .lines
+        .iter()
+        .find(|l| {
+            l.contains("Lead volume → 1 week → Lead-to-order conversion → 1 week → Complaint calls")
+        })
+        .unwrap_or_else(|| panic!("{:#?}", item.lines));
+    assert!(line.starts_with("Chain (a hypothesis"), "{line}");
+    assert!(
+        line.contains("departments: Marketing, Sales, Customer Service"),
+        "{line}"
+    );
+    assert!(!item.data["chain_keys"].as_array().unwrap().is_empty());
+
     let bad = chains::chains(&store, 1.5).await.unwrap_err();
     assert!(bad.to_string().contains("false-discovery rate"), "{bad}");
 }

@@ -1,0 +1,252 @@
+//! The cross-silo chains page: every chain the data shows, as hypotheses for the council — a
+//! diagram per chain (the journey's stages left to right, each series as a box under its
+//! stage with its department, arrows labelled with the lag and the strength; plain SVG, readable
+//! without JavaScript) and the evidence of each link.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
+use throughline_domain::org::Organisation;
+use throughline_service::chains::{Chain, ChainLink, SeriesRef};
+
+use super::{PageUser, UserView, user_view};
+use crate::error::PageError;
+use crate::{AppState, render};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/chains", get(chains_page))
+}
+
+/// Geometry of the diagram, in SVG units.
+const COLUMN: f64 = 170.0;
+const BOX_WIDTH: f64 = 150.0;
+const BOX_HEIGHT: f64 = 44.0;
+const TOP: f64 = 36.0;
+const ROW: f64 = 78.0;
+
+#[derive(Serialize)]
+struct StageColumn {
+    x: f64,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct BoxView {
+    x: f64,
+    y: f64,
+    /// The label shortened to fit the box, and in full (its tooltip).
+    label: String,
+    full: String,
+    /// "KPI", "theme" or "stage NPS", and the department.
+    caption: String,
+}
+
+#[derive(Serialize)]
+struct ArrowView {
+    x1: f64,
+    y1: f64,
+    x2: f64,
+    y2: f64,
+    label_x: f64,
+    label_y: f64,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    from: String,
+    to: String,
+    lag: String,
+    strength: String,
+    interval: String,
+    q: String,
+    points: usize,
+}
+
+#[derive(Serialize)]
+struct ChainView {
+    title: String,
+    departments: String,
+    width: f64,
+    height: f64,
+    stages: Vec<StageColumn>,
+    boxes: Vec<BoxView>,
+    arrows: Vec<ArrowView>,
+    links: Vec<LinkView>,
+}
+
+#[derive(Serialize)]
+struct ChainsPage {
+    user: UserView,
+    csrf_token: String,
+    fdr: f64,
+    tested: usize,
+    series: usize,
+    weeks: usize,
+    chains: Vec<ChainView>,
+}
+
+/// `text` cut to `max` characters with an ellipsis, so that it stays inside its column.
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn department_name(org: &Organisation, key: &str) -> String {
+    org.departments
+        .iter()
+        .find(|d| d.key.as_str() == key)
+        .map_or_else(|| key.to_owned(), |d| d.name.to_string())
+}
+
+/// Where a series sits: its stage's column. KPIs and stages carry their stage in the
+/// organisation; a theme's stage is looked up by the caller.
+fn column_of(
+    org: &Organisation,
+    series: &SeriesRef,
+    theme_stage: &dyn Fn(&str) -> Option<String>,
+) -> usize {
+    let stage = match series.kind {
+        "kpi" => org
+            .metrics
+            .iter()
+            .find(|m| m.key.as_str() == series.key)
+            .and_then(|m| m.stage.as_ref().map(ToString::to_string)),
+        "stage" => Some(series.key.clone()),
+        _ => theme_stage(&series.key),
+    };
+    stage
+        .and_then(|s| org.journey.stages.iter().position(|x| x.key.as_str() == s))
+        .unwrap_or(0)
+}
+
+fn caption(org: &Organisation, series: &SeriesRef) -> String {
+    match series.kind {
+        "kpi" => org
+            .metrics
+            .iter()
+            .find(|m| m.key.as_str() == series.key)
+            .map_or_else(
+                || "KPI".to_owned(),
+                |m| format!("KPI · {}", department_name(org, m.department.as_str())),
+            ),
+        "stage" => "stage score".to_owned(),
+        _ => "theme".to_owned(),
+    }
+}
+
+fn chain_view(
+    org: &Organisation,
+    chain: &Chain,
+    theme_stage: &dyn Fn(&str) -> Option<String>,
+) -> ChainView {
+    let mut nodes: Vec<&SeriesRef> = vec![&chain.links[0].from];
+    nodes.extend(chain.links.iter().map(|l| &l.to));
+    let boxes: Vec<BoxView> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| BoxView {
+            x: 10.0 + column_of(org, s, theme_stage) as f64 * COLUMN,
+            y: TOP + i as f64 * ROW,
+            label: fit(&s.label, 21),
+            full: s.label.clone(),
+            caption: caption(org, s),
+        })
+        .collect();
+    let arrows = chain
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let (a, b) = (&boxes[i], &boxes[i + 1]);
+            let (x1, y1) = (a.x + BOX_WIDTH / 2.0, a.y + BOX_HEIGHT);
+            let (x2, y2) = (b.x + BOX_WIDTH / 2.0, b.y);
+            ArrowView {
+                x1,
+                y1,
+                x2,
+                y2,
+                label_x: (x1 + x2) / 2.0 + 6.0,
+                label_y: (y1 + y2) / 2.0 + 4.0,
+                label: format!("{} wk · r {:+.2}", l.lag_weeks, l.strength),
+            }
+        })
+        .collect();
+    let link = |l: &ChainLink| LinkView {
+        from: l.from.label.clone(),
+        to: l.to.label.clone(),
+        lag: format!(
+            "{} week{}",
+            l.lag_weeks,
+            if l.lag_weeks == 1 { "" } else { "s" }
+        ),
+        strength: format!("{:+.2}", l.strength),
+        interval: format!("{:+.2} to {:+.2}", l.low, l.high),
+        q: format!("{:.3}", l.q),
+        points: l.points,
+    };
+    let title = nodes
+        .iter()
+        .map(|n| n.label.as_str())
+        .collect::<Vec<_>>()
+        .join(" → ");
+    ChainView {
+        title,
+        departments: chain
+            .departments
+            .iter()
+            .map(|d| department_name(org, d))
+            .collect::<Vec<_>>()
+            .join(", "),
+        width: org.journey.stages.len() as f64 * COLUMN + 20.0,
+        height: TOP + nodes.len() as f64 * ROW,
+        stages: org
+            .journey
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StageColumn {
+                x: 10.0 + i as f64 * COLUMN,
+                name: fit(s.name.as_str(), 20),
+            })
+            .collect(),
+        boxes,
+        arrows,
+        links: chain.links.iter().map(link).collect(),
+    }
+}
+
+async fn chains_page(
+    State(state): State<AppState>,
+    user: PageUser,
+) -> Result<Html<String>, PageError> {
+    let found = state.views.chains(&state.store).await?;
+    let org = state.organisation().await?;
+    let themes = state.store.themes().await.map_err(crate::AppError::from)?;
+    let theme_stage = |id: &str| -> Option<String> {
+        themes
+            .iter()
+            .find(|t| t.id.to_string() == id)
+            .and_then(|t| t.aggregates.stage.clone())
+    };
+    let page = ChainsPage {
+        user: user_view(&user),
+        csrf_token: user.session.csrf_token.clone(),
+        fdr: found.fdr,
+        tested: found.tested,
+        series: found.series,
+        weeks: found.weeks,
+        chains: found
+            .chains
+            .iter()
+            .map(|c| chain_view(&org, c, &theme_stage))
+            .collect(),
+    };
+    Ok(Html(render("chains.html", page)?))
+}
