@@ -56,6 +56,40 @@ pub struct Chain {
     pub departments: Vec<String>,
 }
 
+impl Chain {
+    /// "Lead volume → 1 week → Lead-to-order conversion → …"; with `evidence`, each step also
+    /// gives the strength, its interval and q.
+    pub fn path(&self, evidence: bool) -> String {
+        let mut text = self.links[0].from.label.clone();
+        for link in &self.links {
+            let weeks = format!(
+                "{} week{}",
+                link.lag_weeks,
+                if link.lag_weeks == 1 { "" } else { "s" }
+            );
+            let step = if evidence {
+                format!(
+                    "({weeks}, r {:+.2} [{:+.2} to {:+.2}], q {:.3})",
+                    link.strength, link.low, link.high, link.q
+                )
+            } else {
+                weeks
+            };
+            text.push_str(&format!(" → {step} → {}", link.to.label));
+        }
+        text
+    }
+
+    /// What identifies the chain from one agenda to the next: its series, in order.
+    pub fn key(&self) -> String {
+        self.links
+            .iter()
+            .map(|l| format!("{}:{}>{}:{}", l.from.kind, l.from.key, l.to.kind, l.to.key))
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Chains {
     pub fdr: f64,

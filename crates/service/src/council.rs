@@ -1037,13 +1037,6 @@ async fn agenda_for(
     }
     // Cross-silo chains (hypotheses), marked new when the previous agenda did not have them.
     let found = crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
-    let chain_key = |c: &crate::chains::Chain| -> String {
-        c.links
-            .iter()
-            .map(|l| format!("{}:{}>{}:{}", l.from.kind, l.from.key, l.to.kind, l.to.key))
-            .collect::<Vec<_>>()
-            .join("|")
-    };
     let known_chains: Vec<String> = previous
         .and_then(|p| p.agenda.as_ref())
         .and_then(|a| a["items"].as_array())
@@ -1060,16 +1053,8 @@ async fn agenda_for(
             .join(", ")
     };
     for chain in &found.chains {
-        let mut path = chain.links[0].from.label.clone();
-        for link in &chain.links {
-            path.push_str(&format!(
-                " → {} week{} → {}",
-                link.lag_weeks,
-                if link.lag_weeks == 1 { "" } else { "s" },
-                link.to.label
-            ));
-        }
-        let new = if previous.is_some() && !known_chains.contains(&chain_key(chain)) {
+        let path = chain.path(false);
+        let new = if previous.is_some() && !known_chains.contains(&chain.key()) {
             " — new since the last meeting"
         } else {
             ""
@@ -1079,7 +1064,7 @@ async fn agenda_for(
             department_names(&chain.departments)
         ));
     }
-    let chain_keys: Vec<String> = found.chains.iter().map(chain_key).collect();
+    let chain_keys: Vec<String> = found.chains.iter().map(|c| c.key()).collect();
     if lines.is_empty() {
         lines.push("No Top Ten yet: analyse the feedback first.".to_owned());
     }

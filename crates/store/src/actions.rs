@@ -345,20 +345,21 @@ pub struct KpiValue {
     pub value: f64,
 }
 
+/// A KPI's value on a day, replacing any value already recorded for that day.
+const UPSERT_KPI_VALUE: &str = "INSERT INTO kpi_values (metric_key, measured_on, value, created_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (metric_key, measured_on) \
+     DO UPDATE SET value = excluded.value, created_at = excluded.created_at";
+
 impl Store {
     /// Records a KPI's value on a day, replacing any value already recorded for that day.
     pub async fn record_kpi_value(&self, kpi: &KpiValue) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO kpi_values (metric_key, measured_on, value, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (metric_key, measured_on) \
-             DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
-        )
-        .bind(&kpi.metric)
-        .bind(kpi.on.as_str())
-        .bind(kpi.value)
-        .bind(Timestamp::now().as_millis())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(UPSERT_KPI_VALUE)
+            .bind(&kpi.metric)
+            .bind(kpi.on.as_str())
+            .bind(kpi.value)
+            .bind(Timestamp::now().as_millis())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -385,17 +386,13 @@ impl Store {
                 Some(_) => changed += 1,
                 None => added += 1,
             }
-            sqlx::query(
-                "INSERT INTO kpi_values (metric_key, measured_on, value, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (metric_key, measured_on) \
-                 DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
-            )
-            .bind(&kpi.metric)
-            .bind(kpi.on.as_str())
-            .bind(kpi.value)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(UPSERT_KPI_VALUE)
+                .bind(&kpi.metric)
+                .bind(kpi.on.as_str())
+                .bind(kpi.value)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok((added, changed, unchanged))

@@ -10,7 +10,7 @@ use throughline_service::changes::{self, TaskInput};
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
-use super::{command_line, open_store, print_json};
+use super::{command_line, open_store, print_json, report_rejects};
 
 #[derive(Debug, Args)]
 pub struct RcaArgs {
@@ -810,22 +810,16 @@ pub async fn kpi(url: &str, args: KpiArgs) -> anyhow::Result<()> {
             if json {
                 return print_json(&report);
             }
-            for rejection in &report.rejections {
-                eprintln!("rejected: {}: {rejection}", file.display());
-            }
+            let written = report_rejects(&file, &report.rejections, report.rejects_path.as_deref());
             println!(
                 "Imported KPI values from {}: {} read, {} added, {} changed, {} unchanged, {} \
-                 rejected{}.",
+                 rejected{written}.",
                 file.display(),
                 report.rows_read,
                 report.added,
                 report.changed,
                 report.unchanged,
                 report.rejected,
-                report
-                    .rejects_path
-                    .as_ref()
-                    .map_or_else(String::new, |p| format!(" (written to {p})"))
             );
             return Ok(());
         }

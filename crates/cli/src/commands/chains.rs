@@ -42,19 +42,7 @@ fn print_chains(found: &Chains) {
     }
     println!("Hypotheses for the council (a lead is not a cause; look for the mechanism):");
     for (i, chain) in found.chains.iter().enumerate() {
-        let mut text = chain.links[0].from.label.clone();
-        for link in &chain.links {
-            text.push_str(&format!(
-                " → ({} week{}, r {:+.2} [{:+.2} to {:+.2}], q {:.3}) → {}",
-                link.lag_weeks,
-                if link.lag_weeks == 1 { "" } else { "s" },
-                link.strength,
-                link.low,
-                link.high,
-                link.q,
-                link.to.label
-            ));
-        }
+        let text = chain.path(true);
         println!("  {}. {text}", i + 1);
         println!("     departments: {}", chain.departments.join(", "));
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use throughline_service::events;
 
-use super::{open_store, print_json};
+use super::{open_store, print_json, report_rejects};
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
@@ -48,11 +48,10 @@ pub async fn run(url: &str, args: EventsArgs) -> anyhow::Result<()> {
     if json {
         return print_json(&report);
     }
-    for rejection in &report.rejections {
-        eprintln!("rejected: {}: {rejection}", file.display());
-    }
+    let written = report_rejects(&file, &report.rejections, report.rejects_path.as_deref());
     println!(
-        "Imported {} events from {} (source {}): {} read, {} new, {} already stored, {} rejected{}.",
+        "Imported {} events from {} (source {}): {} read, {} new, {} already stored, {} \
+         rejected{written}.",
         report.imported,
         file.display(),
         report.source,
@@ -60,10 +59,6 @@ pub async fn run(url: &str, args: EventsArgs) -> anyhow::Result<()> {
         report.imported,
         report.duplicates,
         report.rejected,
-        report
-            .rejects_path
-            .as_ref()
-            .map_or_else(String::new, |p| format!(" (written to {p})"))
     );
     Ok(())
 }

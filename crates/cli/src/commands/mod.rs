@@ -152,6 +152,15 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
     Ok(Store::connect(url).await?)
 }
 
+/// Prints a file import's rejected rows to standard error, and returns the end of its summary
+/// line: " (written to REJECTS)" when any row was rejected.
+fn report_rejects(file: &std::path::Path, rejections: &[String], path: Option<&str>) -> String {
+    for rejection in rejections {
+        eprintln!("rejected: {}: {rejection}", file.display());
+    }
+    path.map_or_else(String::new, |p| format!(" (written to {p})"))
+}
+
 /// Prints a value as pretty JSON (the commands' `--json`).
 /// Who makes a change from the command line: the operating-system account running it, which the
 /// audit log names `cli:NAME` (read once per run).
