@@ -70,6 +70,8 @@ struct DepartmentPage {
     tasks: Vec<TaskRow>,
     measures: Vec<MeasureRow>,
     kpis: Vec<String>,
+    /// What its KPIs lead or follow in the cross-silo chains ("Its Lead volume leads …").
+    chains: Vec<String>,
     stories: Vec<VerbatimView>,
 }
 
@@ -145,7 +147,41 @@ async fn department_page(
             stage: r.stage.unwrap_or_else(|| "no stage".into()),
         })
         .collect();
+    let found = state.views.chains(&state.store).await?;
+    let own_kpi = |series: &throughline_service::chains::SeriesRef| {
+        series.kind == "kpi"
+            && org
+                .metrics
+                .iter()
+                .any(|m| m.key.as_str() == series.key && m.department.as_str() == key)
+    };
+    let mut chains: Vec<String> = Vec::new();
+    for link in found.chains.iter().flat_map(|c| &c.links) {
+        let weeks = format!(
+            "{} week{}",
+            link.lag_weeks,
+            if link.lag_weeks == 1 { "" } else { "s" }
+        );
+        let evidence = format!("r {:+.2}, q {:.3}", link.strength, link.q);
+        let line = if own_kpi(&link.from) {
+            format!(
+                "Its {} leads “{}” by {weeks} ({evidence})",
+                link.from.label, link.to.label
+            )
+        } else if own_kpi(&link.to) {
+            format!(
+                "“{}” leads its {} by {weeks} ({evidence})",
+                link.from.label, link.to.label
+            )
+        } else {
+            continue;
+        };
+        if !chains.contains(&line) {
+            chains.push(line);
+        }
+    }
     let page = DepartmentPage {
+        chains,
         stories,
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),

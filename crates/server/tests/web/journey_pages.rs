@@ -208,4 +208,21 @@ pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
     assert!(section.contains("KPI · Marketing"));
     let map = send(&app, get("/journey", Some(&admin))).await;
     assert!(map.body.contains("href=\"/chains\""));
+    // Each department's page says what its KPIs lead or follow.
+    let marketing = send(&app, get("/departments/marketing", Some(&admin))).await;
+    assert!(
+        marketing
+            .body
+            .contains("Its Lead volume leads “Lead-to-order conversion” by 1 week (r -0."),
+        "{}",
+        marketing.body
+    );
+    let service = send(&app, get("/departments/customer-service", Some(&admin))).await;
+    assert!(
+        service
+            .body
+            .contains("“Lead-to-order conversion” leads its Complaint calls by 1 week"),
+        "{}",
+        service.body
+    );
 }
