@@ -43,6 +43,16 @@ impl Nps {
             _ => NpsCategory::Promoter,
         }
     }
+
+    /// The answer's part of an NPS: a promoter +100, a passive 0, a detractor −100, so that the
+    /// mean of a group's points is its NPS.
+    pub fn points(self) -> f64 {
+        match self.category() {
+            NpsCategory::Detractor => -100.0,
+            NpsCategory::Passive => 0.0,
+            NpsCategory::Promoter => 100.0,
+        }
+    }
 }
 
 /// Customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied).

@@ -33,6 +33,8 @@ pub struct SeriesRef {
     /// The metric key, the theme id or the stage key.
     pub key: String,
     pub label: String,
+    /// The key of the journey stage it sits on (where a diagram draws it).
+    pub stage: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +212,7 @@ fn compute(
                 kind: "kpi",
                 key: metric.key.to_string(),
                 label: metric.name.to_string(),
+                stage: org.journey.stages[stage].key.to_string(),
             },
             position: stage,
             departments: vec![metric.department.to_string()],
@@ -238,11 +241,7 @@ fn compute(
             theme_counts.entry(*theme).or_insert_with(|| vec![0; span])[w] += 1;
         }
         if let (Some(stage), Some(nps)) = (&analysis.stage, r.record.scores.nps) {
-            let contribution = match nps.value() {
-                9.. => 100.0,
-                7 | 8 => 0.0,
-                _ => -100.0,
-            };
+            let contribution = nps.points();
             let slot = &mut stage_nps
                 .entry(stage.clone())
                 .or_insert_with(|| vec![(0.0, 0); span])[w];
@@ -263,6 +262,7 @@ fn compute(
                 kind: "theme",
                 key: theme.id.to_string(),
                 label: theme.label.clone(),
+                stage: stage.clone(),
             },
             position: at,
             departments: match &theme.owner {
@@ -289,6 +289,7 @@ fn compute(
                 kind: "stage",
                 key: stage.clone(),
                 label: format!("NPS of {}", org.journey.stages[at].name),
+                stage: stage.clone(),
             },
             position: at,
             departments: stage_owners(stage),

@@ -431,12 +431,7 @@ async fn agenda_for(
         .await?
         .map(|run| run.summary)
         .unwrap_or_default();
-    let department_name = |key: &str| {
-        org.departments
-            .iter()
-            .find(|d| d.key.as_str() == key)
-            .map_or_else(|| key.to_owned(), |d| d.name.as_str().to_owned())
-    };
+    let department_name = |key: &str| org.department_name(key).to_owned();
     let mut items = Vec::new();
 
     let initiatives = store.initiatives().await?;

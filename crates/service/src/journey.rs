@@ -230,14 +230,6 @@ fn key(value: &str) -> Option<throughline_domain::Key> {
     throughline_domain::Key::parse(value).ok()
 }
 
-fn stage_name<'a>(org: &'a Organisation, stage: &'a str) -> &'a str {
-    org.journey
-        .stages
-        .iter()
-        .find(|s| s.key.as_str() == stage)
-        .map_or(stage, |s| s.name.as_str())
-}
-
 /// A theme whose records land where nobody is responsible: who could take it (the
 /// contributors of those places) and what it costs.
 fn unowned_theme(org: &Organisation, theme: &StoredTheme, landed: &ThemePlaces) -> Gap {
@@ -248,7 +240,7 @@ fn unowned_theme(org: &Organisation, theme: &StoredTheme, landed: &ThemePlaces) 
         .map(|i| i.cost.value);
     let stages: Vec<&str> = places
         .iter()
-        .map(|(s, _)| stage_name(org, s))
+        .map(|(s, _)| org.stage_name(s))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();

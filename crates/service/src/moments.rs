@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use throughline_analytics::moments::{Difference, Rule, effect, reached_at};
-use throughline_domain::feedback::Scores;
+use throughline_domain::feedback::{Nps, Scores};
 use throughline_domain::org::{DetectRule, MomentOfTruth, Organisation};
 use throughline_store::{RecordAnalysisRow, Store, StoredEvent, StoredFeedback};
 
@@ -58,11 +58,7 @@ impl ScoreScale {
 
     fn score(self, scores: &Scores) -> Option<f64> {
         match self {
-            Self::Nps => scores.nps.map(|n| match n.value() {
-                9.. => 100.0,
-                7 | 8 => 0.0,
-                _ => -100.0,
-            }),
+            Self::Nps => scores.nps.map(Nps::points),
             Self::Csat => scores.csat.map(|c| f64::from(c.value())),
             Self::Rating => scores.rating.map(|r| r.value()),
         }

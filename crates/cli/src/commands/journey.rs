@@ -51,10 +51,7 @@ pub async fn run(url: &str, args: JourneyArgs) -> anyhow::Result<()> {
 }
 
 fn print_check(check: &JourneyCheck, org: Option<&Organisation>) {
-    let name = |key: &str| -> String {
-        org.and_then(|o| o.departments.iter().find(|d| d.key.as_str() == key))
-            .map_or_else(|| key.to_owned(), |d| d.name.to_string())
-    };
+    let name = |key: &str| -> String { org.map_or(key, |o| o.department_name(key)).to_owned() };
     let count = |s: Severity| check.gaps.iter().filter(|g| g.severity == s).count();
     let period = match &check.period {
         Some(p) => format!(

@@ -254,6 +254,23 @@ impl Organisation {
         self.journey.stages.iter().find(|s| &s.key == key)
     }
 
+    /// A department's name for people; the key itself when it names no department.
+    pub fn department_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.departments
+            .iter()
+            .find(|d| d.key.as_str() == key)
+            .map_or(key, |d| d.name.as_str())
+    }
+
+    /// A stage's name for people; the key itself when it names no stage.
+    pub fn stage_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.journey
+            .stages
+            .iter()
+            .find(|s| s.key.as_str() == key)
+            .map_or(key, |s| s.name.as_str())
+    }
+
     /// Every touchpoint with the stage it belongs to, in journey order.
     pub fn touchpoints(&self) -> impl Iterator<Item = (&Stage, &Touchpoint)> {
         self.journey

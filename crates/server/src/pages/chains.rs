@@ -98,31 +98,12 @@ fn fit(text: &str, max: usize) -> String {
     }
 }
 
-fn department_name(org: &Organisation, key: &str) -> String {
-    org.departments
+/// The column of the series' stage.
+fn column_of(org: &Organisation, series: &SeriesRef) -> usize {
+    org.journey
+        .stages
         .iter()
-        .find(|d| d.key.as_str() == key)
-        .map_or_else(|| key.to_owned(), |d| d.name.to_string())
-}
-
-/// Where a series sits: its stage's column. KPIs and stages carry their stage in the
-/// organisation; a theme's stage is looked up by the caller.
-fn column_of(
-    org: &Organisation,
-    series: &SeriesRef,
-    theme_stage: &dyn Fn(&str) -> Option<String>,
-) -> usize {
-    let stage = match series.kind {
-        "kpi" => org
-            .metrics
-            .iter()
-            .find(|m| m.key.as_str() == series.key)
-            .and_then(|m| m.stage.as_ref().map(ToString::to_string)),
-        "stage" => Some(series.key.clone()),
-        _ => theme_stage(&series.key),
-    };
-    stage
-        .and_then(|s| org.journey.stages.iter().position(|x| x.key.as_str() == s))
+        .position(|x| x.key.as_str() == series.stage)
         .unwrap_or(0)
 }
 
@@ -134,25 +115,21 @@ fn caption(org: &Organisation, series: &SeriesRef) -> String {
             .find(|m| m.key.as_str() == series.key)
             .map_or_else(
                 || "KPI".to_owned(),
-                |m| format!("KPI · {}", department_name(org, m.department.as_str())),
+                |m| format!("KPI · {}", org.department_name(m.department.as_str())),
             ),
         "stage" => "stage score".to_owned(),
         _ => "theme".to_owned(),
     }
 }
 
-fn chain_view(
-    org: &Organisation,
-    chain: &Chain,
-    theme_stage: &dyn Fn(&str) -> Option<String>,
-) -> ChainView {
+fn chain_view(org: &Organisation, chain: &Chain) -> ChainView {
     let mut nodes: Vec<&SeriesRef> = vec![&chain.links[0].from];
     nodes.extend(chain.links.iter().map(|l| &l.to));
     let boxes: Vec<BoxView> = nodes
         .iter()
         .enumerate()
         .map(|(i, s)| BoxView {
-            x: 10.0 + column_of(org, s, theme_stage) as f64 * COLUMN,
+            x: 10.0 + column_of(org, s) as f64 * COLUMN,
             y: TOP + i as f64 * ROW,
             label: fit(&s.label, 21),
             full: s.label.clone(),
@@ -201,7 +178,7 @@ fn chain_view(
         departments: chain
             .departments
             .iter()
-            .map(|d| department_name(org, d))
+            .map(|d| org.department_name(d))
             .collect::<Vec<_>>()
             .join(", "),
         width: org.journey.stages.len() as f64 * COLUMN + 20.0,
@@ -228,13 +205,6 @@ async fn chains_page(
 ) -> Result<Html<String>, PageError> {
     let found = state.views.chains(&state.store).await?;
     let org = state.organisation().await?;
-    let themes = state.store.themes().await.map_err(crate::AppError::from)?;
-    let theme_stage = |id: &str| -> Option<String> {
-        themes
-            .iter()
-            .find(|t| t.id.to_string() == id)
-            .and_then(|t| t.aggregates.stage.clone())
-    };
     let page = ChainsPage {
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
@@ -242,11 +212,7 @@ async fn chains_page(
         tested: found.tested,
         series: found.series,
         weeks: found.weeks,
-        chains: found
-            .chains
-            .iter()
-            .map(|c| chain_view(&org, c, &theme_stage))
-            .collect(),
+        chains: found.chains.iter().map(|c| chain_view(&org, c)).collect(),
     };
     Ok(Html(render("chains.html", page)?))
 }

@@ -244,12 +244,7 @@ async fn journey_map(
                 departments: g
                     .departments
                     .iter()
-                    .map(|k| {
-                        org.departments
-                            .iter()
-                            .find(|d| d.key.as_str() == k)
-                            .map_or(k.clone(), |d| d.name.to_string())
-                    })
+                    .map(|k| org.department_name(k))
                     .collect::<Vec<_>>()
                     .join(", "),
             })

@@ -69,14 +69,6 @@ struct MomentsPage {
     error: Option<String>,
 }
 
-fn stage_name(org: &Organisation, key: &str) -> String {
-    org.journey
-        .stages
-        .iter()
-        .find(|s| s.key.as_str() == key)
-        .map_or_else(|| key.to_owned(), |s| s.name.to_string())
-}
-
 fn points(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:+.0}"))
 }
@@ -101,7 +93,7 @@ fn moment_row(m: &MomentEffect, org: &Organisation) -> MomentRow {
         rank: m.rank,
         name: m.name.clone(),
         rule: m.rule.clone(),
-        stage: stage_name(org, &m.stage),
+        stage: org.stage_name(&m.stage).to_owned(),
         event: m.event.clone(),
         customers: m.customers,
         sample: m.sample,
@@ -144,7 +136,7 @@ async fn view(
                 stage_name: c
                     .stage
                     .as_deref()
-                    .map_or_else(String::new, |s| stage_name(&org, s)),
+                    .map_or_else(String::new, |s| org.stage_name(s).to_owned()),
                 sample: c.sample,
                 effect: format!("{:+.0}", c.effect),
                 interval: interval(Some(c.low), Some(c.high)),
