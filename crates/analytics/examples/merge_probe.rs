@@ -26,6 +26,7 @@ fn main() {
             records: 3000,
             seed: 7,
             spike: true,
+            shifts: true,
         })
         .filter_map(|r| {
             let c = r.comment.clone()?;

@@ -363,6 +363,7 @@ mod tests {
             records,
             seed: 11,
             spike: true,
+            shifts: true,
         })
         .collect();
         let scores = data.iter().map(|r| f64::from(r.nps)).collect();

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod chains;
+pub mod effects;
 pub mod impact;
 pub mod linalg;
 pub mod metrics;

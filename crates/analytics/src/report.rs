@@ -791,6 +791,7 @@ mod tests {
             records: 12_000,
             seed: 42,
             spike: true,
+            shifts: true,
         })
         .collect();
         let inputs: Vec<Input> = data

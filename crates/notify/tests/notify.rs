@@ -75,6 +75,7 @@ async fn digests_reach_real_listeners_once(db: &TestDatabase) {
             records: 1500,
             seed: 42,
             spike: true,
+            shifts: true,
         },
         std::fs::File::create(&csv).unwrap(),
     )

@@ -243,6 +243,30 @@ pub async fn transition(
     initiative(store, id).await
 }
 
+/// Sets the day an initiative started, where its measured effect's "after" begins: a day that
+/// has come, of an initiative that is active or done.
+pub async fn set_start(store: &Store, id: i64, on: &str) -> Result<StoredInitiative> {
+    let current = initiative(store, id).await?;
+    if !matches!(
+        current.status,
+        InitiativeStatus::Active | InitiativeStatus::Done
+    ) {
+        return Err(ServiceError::Invalid(format!(
+            "initiative {id} is {}: a start day is set on an active or done initiative (start \
+             it first)",
+            current.status.as_str()
+        )));
+    }
+    let on = Date::parse(on)?;
+    if on > Date::of(Timestamp::now()) {
+        return Err(ServiceError::Invalid(format!(
+            "{on} has not come yet: an initiative's start day is the day it really started"
+        )));
+    }
+    store.set_initiative_start(id, &on).await?;
+    initiative(store, id).await
+}
+
 pub async fn add_task(
     store: &Store,
     initiative_id: i64,

@@ -7,23 +7,17 @@
 //! as a theme, a stage's score or a KPI (downstream). A theme is not tested against its own
 //! stage's score (its records are part of it), nor anything without a place on the journey.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 use throughline_analytics::chains::{self, Link, Series};
-use throughline_domain::Timestamp;
-use throughline_domain::action::Date;
 use throughline_domain::org::{Organisation, OwnershipRole};
 use throughline_store::{
     KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme, ThemeStatus,
 };
 
+use crate::weekly::{Weekly, values};
 use crate::{Result, ServiceError, all_feedback, blocking};
-
-/// A week's theme share or stage score needs this many records to be a point.
-pub const MIN_RECORDS_PER_WEEK: usize = 5;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// What a series is.
 #[derive(Debug, Clone, Serialize)]
@@ -116,11 +110,6 @@ struct Candidate {
     series: Series,
 }
 
-/// Monday-based week number of a day (day 0, 1970-01-01, was a Thursday).
-fn week_of(millis: i64) -> i64 {
-    (millis.div_euclid(DAY_MS) + 3).div_euclid(7)
-}
-
 /// The chains in the workspace's data, links kept at false-discovery rate `fdr`.
 pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
     if !(fdr > 0.0 && fdr < 1.0) {
@@ -150,20 +139,7 @@ fn compute(
     themes: &[StoredTheme],
     fdr: f64,
 ) -> Chains {
-    let day = |d: &Date| {
-        throughline_ingest::dates::parse_timestamp(d.as_str()).map_or(0, Timestamp::as_millis)
-    };
-    let weeks: Vec<i64> = kpis
-        .iter()
-        .flatten()
-        .map(|k| week_of(day(&k.on)))
-        .chain(
-            records
-                .iter()
-                .map(|r| week_of(r.record.received_at.as_millis())),
-        )
-        .collect();
-    let (Some(&first), Some(&last)) = (weeks.iter().min(), weeks.iter().max()) else {
+    let Some(weekly) = Weekly::build(org, kpis, records, analyses) else {
         return Chains {
             fdr,
             tested: 0,
@@ -172,8 +148,6 @@ fn compute(
             chains: Vec::new(),
         };
     };
-    let span = (last - first + 1) as usize;
-    let index = |week: i64| (week - first) as usize;
     let position = |stage: &str| {
         org.journey
             .stages
@@ -197,16 +171,13 @@ fn compute(
     let mut candidates: Vec<Candidate> = Vec::new();
 
     // Department KPIs: the week's mean.
-    for (metric, values) in org.metrics.iter().zip(kpis) {
-        let Some(stage) = metric.stage.as_ref().and_then(|s| position(s.as_str())) else {
+    for (i, metric) in org.metrics.iter().enumerate() {
+        let (Some(stage), Some(series)) = (
+            metric.stage.as_ref().and_then(|s| position(s.as_str())),
+            weekly.kpi(i).as_ref().map(values),
+        ) else {
             continue;
         };
-        let mut sums = vec![(0.0, 0usize); span];
-        for v in values {
-            let slot = &mut sums[index(week_of(day(&v.on)))];
-            slot.0 += v.value;
-            slot.1 += 1;
-        }
         candidates.push(Candidate {
             reference: SeriesRef {
                 kind: "kpi",
@@ -218,40 +189,16 @@ fn compute(
             departments: vec![metric.department.to_string()],
             may_lead: true,
             own_stage: None,
-            series: Series {
-                values: sums
-                    .into_iter()
-                    .map(|(s, n)| (n > 0).then(|| s / n as f64))
-                    .collect(),
-            },
+            series,
         });
     }
 
-    // Per week: records, records per theme, and NPS answers per stage.
-    let mut per_week = vec![0usize; span];
-    let mut theme_counts: HashMap<i64, Vec<usize>> = HashMap::new();
-    let mut stage_nps: BTreeMap<String, Vec<(f64, usize)>> = BTreeMap::new();
-    for r in records {
-        let w = index(week_of(r.record.received_at.as_millis()));
-        per_week[w] += 1;
-        let Some(analysis) = analyses.get(&r.id) else {
-            continue;
-        };
-        for (theme, _) in &analysis.themes {
-            theme_counts.entry(*theme).or_insert_with(|| vec![0; span])[w] += 1;
-        }
-        if let (Some(stage), Some(nps)) = (&analysis.stage, r.record.scores.nps) {
-            let contribution = nps.points();
-            let slot = &mut stage_nps
-                .entry(stage.clone())
-                .or_insert_with(|| vec![(0.0, 0); span])[w];
-            slot.0 += contribution;
-            slot.1 += 1;
-        }
-    }
+    // Themes: their share of the week's records.
     for theme in themes.iter().filter(|t| t.status == ThemeStatus::Active) {
-        let (Some(stage), Some(counts)) = (&theme.aggregates.stage, theme_counts.get(&theme.id))
-        else {
+        let (Some(stage), Some(series)) = (
+            &theme.aggregates.stage,
+            weekly.theme_share(theme.id).as_ref().map(values),
+        ) else {
             continue;
         };
         let Some(at) = position(stage) else {
@@ -271,36 +218,26 @@ fn compute(
             },
             may_lead: true,
             own_stage: Some(stage.clone()),
-            series: Series {
-                values: counts
-                    .iter()
-                    .zip(&per_week)
-                    .map(|(&c, &n)| (n >= MIN_RECORDS_PER_WEEK).then(|| c as f64 / n as f64))
-                    .collect(),
-            },
+            series,
         });
     }
-    for (stage, weeks) in &stage_nps {
+    // Stages: their NPS.
+    for stage in weekly.stages() {
         let Some(at) = position(stage) else {
             continue;
         };
         candidates.push(Candidate {
             reference: SeriesRef {
                 kind: "stage",
-                key: stage.clone(),
+                key: stage.to_owned(),
                 label: format!("NPS of {}", org.journey.stages[at].name),
-                stage: stage.clone(),
+                stage: stage.to_owned(),
             },
             position: at,
             departments: stage_owners(stage),
             may_lead: false,
             own_stage: None,
-            series: Series {
-                values: weeks
-                    .iter()
-                    .map(|&(s, n)| (n >= MIN_RECORDS_PER_WEEK).then(|| s / n as f64))
-                    .collect(),
-            },
+            series: values(&weekly.stages_nps(&[stage], true)),
         });
     }
 
@@ -350,7 +287,7 @@ fn compute(
         fdr,
         tested: found.tested,
         series: candidates.len(),
-        weeks: span,
+        weeks: weekly.span,
         chains,
     }
 }

@@ -7,6 +7,7 @@ pub mod chains;
 pub mod changes;
 pub mod council;
 pub mod digest;
+pub mod effects;
 pub mod events;
 pub mod feedback;
 pub mod journey;
@@ -15,6 +16,7 @@ pub mod moments;
 pub mod org;
 pub mod scorecards;
 pub mod themes;
+pub mod weekly;
 
 use throughline_analytics::themes::codebook::CodebookError;
 use throughline_store::{Store, StoreError, StoredFeedback};

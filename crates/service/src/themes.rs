@@ -82,6 +82,36 @@ async fn find_active(store: &Store, id: i64) -> Result<StoredTheme> {
     Ok(theme)
 }
 
+/// The theme that best holds the records with the given external ids (the ids of the source
+/// file): the most of them, weighted by the share of the theme they make (hits² ÷ theme size),
+/// the lower id on a tie. For checking discovery against known groups — the demo's planted
+/// themes, a labelled file. `None` when no theme holds any.
+pub async fn theme_holding(
+    store: &Store,
+    external_ids: &std::collections::HashSet<String>,
+) -> Result<Option<i64>> {
+    let analyses = store.record_analyses().await?;
+    let mut counts: HashMap<i64, (f64, f64)> = HashMap::new();
+    for r in crate::all_feedback(store).await? {
+        let hit = r
+            .record
+            .external_id
+            .as_ref()
+            .is_some_and(|id| external_ids.contains(id));
+        for (theme, _) in analyses.get(&r.id).map_or(&[][..], |a| &a.themes[..]) {
+            let slot = counts.entry(*theme).or_default();
+            slot.0 += f64::from(u8::from(hit));
+            slot.1 += 1.0;
+        }
+    }
+    let score = |(hits, all): (f64, f64)| hits * hits / all;
+    Ok(counts
+        .into_iter()
+        .filter(|(_, (hits, _))| *hits > 0.0)
+        .max_by(|a, b| score(a.1).total_cmp(&score(b.1)).then(b.0.cmp(&a.0)))
+        .map(|(theme, _)| theme))
+}
+
 pub async fn rename(store: &Store, id: i64, label: &str) -> Result<StoredTheme> {
     let label = label.trim();
     if label.is_empty() {

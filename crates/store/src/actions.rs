@@ -52,6 +52,9 @@ pub struct StoredInitiative {
     /// The objective's metric as last reviewed.
     pub current_value: Option<f64>,
     pub decision: Option<Decision>,
+    /// The day it started (became active, or the day given for it): where its measured
+    /// effect's "after" begins.
+    pub started_on: Option<Date>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -105,7 +108,8 @@ fn stored_date(value: String, what: &str) -> Result<Date> {
 
 const INITIATIVE_COLUMNS: &str = "id, title, description, owner_kind, owner_key, sponsor, metric, \
      baseline, target, current_value, due_on, themes, stages, root_cause_id, resources_requested, \
-     resources_granted, status, decided_by, decided_at, decision_note, created_at, updated_at";
+     resources_granted, status, decided_by, decided_at, decision_note, started_on, created_at, \
+     updated_at";
 const TASK_COLUMNS: &str =
     "id, initiative_id, title, owner_name, department, due_on, status, done_on";
 
@@ -206,7 +210,8 @@ impl Store {
         row.as_ref().map(stored_initiative).transpose()
     }
 
-    /// Moves an initiative from `from` to `to`, recording the decision when there is one. False
+    /// Moves an initiative from `from` to `to`, recording the decision when there is one; an
+    /// initiative that becomes active starts today unless a start day was set before. False
     /// when its status was no longer `from` (someone else moved it first).
     pub async fn set_initiative_status(
         &self,
@@ -219,7 +224,9 @@ impl Store {
             "UPDATE initiatives SET status = $1, updated_at = $2, \
              decided_by = COALESCE($3, decided_by), decided_at = COALESCE($4, decided_at), \
              decision_note = COALESCE($5, decision_note), \
-             resources_granted = COALESCE($6, resources_granted) \
+             resources_granted = COALESCE($6, resources_granted), \
+             started_on = CASE WHEN $1 = 'active' THEN COALESCE(started_on, $9) \
+             ELSE started_on END \
              WHERE id = $7 AND status = $8",
         )
         .bind(to.as_str())
@@ -230,8 +237,22 @@ impl Store {
         .bind(decision.and_then(|d| d.resources_granted.as_deref()))
         .bind(id)
         .bind(from.as_str())
+        .bind(Date::of(Timestamp::now()).as_str())
         .execute(&self.pool)
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets the day an initiative started (its owner knows better than the day it was marked
+    /// active). False when there is no such initiative.
+    pub async fn set_initiative_start(&self, id: i64, on: &Date) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE initiatives SET started_on = $1, updated_at = $2 WHERE id = $3")
+                .bind(on.as_str())
+                .bind(Timestamp::now().as_millis())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -459,6 +480,10 @@ fn stored_initiative(row: &AnyRow) -> Result<StoredInitiative> {
             }),
             _ => None,
         },
+        started_on: row
+            .try_get::<Option<String>, _>("started_on")?
+            .map(|d| stored_date(d, &what))
+            .transpose()?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })

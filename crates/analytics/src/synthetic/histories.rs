@@ -94,6 +94,7 @@ mod tests {
             records: 2000,
             seed: 42,
             spike: true,
+            shifts: true,
         })
         .collect();
         let events = histories(&records, 42);

@@ -9,7 +9,14 @@
 //!   (`nps_effect`: late deliveries −3.0, double charges −2.5, a friendly fitter +1.0, …);
 //! - one theme (damaged items) is four times as frequent in one month (June 2026);
 //! - one theme is a cross-department chain: a promise made by Sales that Billing does not honour
-//!   and Customer Service cannot fix — three departments, three stages, one customer story.
+//!   and Customer Service cannot fix — three departments, three stages, one customer story;
+//! - Marketing's lead-volume campaigns ([`CAMPAIGNS`]) bring, three weeks later, a wave of
+//!   customers whose products lack the features they were promised ([`CAMPAIGN_THEME`]), and a
+//!   week after that a wave of complaint calls (the weekly KPIs of [`kpis`]): the cross-silo
+//!   chain the council should see;
+//! - one theme falls after a fix ([`FIX`]: long waits on the phone, a quarter as frequent from
+//!   June 2026, when the call-back service started), so that an initiative's measured effect
+//!   can be checked.
 //!
 //! Comments are assembled from several phrasings per theme, with openers, closers, casual
 //! lowercase and typos, so that theme discovery faces varied language rather than templates.
@@ -21,6 +28,7 @@ use std::io::Write;
 use crate::rng::SplitMix64;
 
 pub mod histories;
+pub mod kpis;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 
 /// A planted theme: what customers say about it, where it sits, and its effect on NPS.
@@ -62,6 +70,69 @@ pub const SPIKE: Spike = Spike {
     month: 6,
     factor: 4.0,
 };
+
+/// A marketing push: lead volume nearly doubles for [`Campaigns::weeks`] weeks from each start
+/// (a Monday), and `lag_weeks` later the theme's weight is multiplied by `factor` for as long.
+#[derive(Debug, Clone, Copy)]
+pub struct Campaigns {
+    pub starts: &'static [(i32, u32, u32)],
+    pub weeks: i64,
+    pub theme: &'static str,
+    pub lag_weeks: i64,
+    pub factor: f64,
+}
+
+pub const CAMPAIGN_THEME: &str = "promised-features-missing";
+
+pub const CAMPAIGNS: Campaigns = Campaigns {
+    starts: &[
+        (2025, 12, 1),
+        (2026, 2, 16),
+        (2026, 4, 27),
+        (2026, 7, 13),
+        (2026, 9, 14),
+    ],
+    weeks: 3,
+    theme: CAMPAIGN_THEME,
+    lag_weeks: 3,
+    factor: 7.0,
+};
+
+/// A fix that made a theme rarer from a day on (the demo's initiative that worked).
+#[derive(Debug, Clone, Copy)]
+pub struct Fix {
+    pub theme: &'static str,
+    pub from: (i32, u32, u32),
+    pub factor: f64,
+}
+
+pub const FIX: Fix = Fix {
+    theme: "hold-times",
+    from: (2026, 6, 1),
+    factor: 0.25,
+};
+
+fn day(ymd: (i32, u32, u32)) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(ymd.0, ymd.1, ymd.2, 0, 0, 0)
+        .single()
+        .expect("a valid planted date")
+}
+
+impl Campaigns {
+    /// Whether `at` falls in a campaign's weeks, `shift_weeks` after its start.
+    pub fn running(&self, at: DateTime<Utc>, shift_weeks: i64) -> bool {
+        self.starts.iter().any(|&start| {
+            let from = day(start) + Duration::weeks(shift_weeks);
+            at >= from && at < from + Duration::weeks(self.weeks)
+        })
+    }
+}
+
+impl Fix {
+    pub fn start(&self) -> DateTime<Utc> {
+        day(self.from)
+    }
+}
 
 pub const CHAIN: Chain = Chain {
     theme: "promise-not-kept",
@@ -239,6 +310,21 @@ pub const THEMES: &[PlantedTheme] = &[
         ],
     },
     PlantedTheme {
+        key: CAMPAIGN_THEME,
+        label: "Promised features missing",
+        stage: "receive",
+        departments: &["sales", "marketing"],
+        nps_effect: -3.0,
+        weight: 0.02,
+        phrases: &[
+            "the {item} has features missing that the salesman said it had",
+            "the {item} came with features missing, no storage drawer",
+            "features missing from my {item}, the advertised recliner is not there",
+            "the features I was sold on are missing",
+            "not the {item} I was sold, features missing",
+        ],
+    },
+    PlantedTheme {
         key: "promise-not-kept",
         label: "Sales promise not honoured on the bill",
         stage: "pay",
@@ -307,6 +393,9 @@ pub struct Options {
     pub seed: u64,
     /// Whether to plant the [`SPIKE`] (data without it tests that no false alarm fires).
     pub spike: bool,
+    /// Whether to plant the changes over time that the chains and the initiatives' measured
+    /// effects find: the [`CAMPAIGNS`] and their waves, and the [`FIX`].
+    pub shifts: bool,
 }
 
 /// One generated record, with its planted themes (the ground truth the file does not carry).
@@ -351,6 +440,7 @@ pub const DATASET_LABEL: &str = "synthetic demo data (Northwind Home, fictional)
 pub struct Generator {
     rng: SplitMix64,
     spike: bool,
+    shifts: bool,
     remaining: u64,
     next_id: u64,
     customers: u64,
@@ -372,6 +462,7 @@ impl Generator {
         Self {
             rng: SplitMix64::new(options.seed ^ 0x005E_ED0F_7412_0CA1),
             spike: options.spike,
+            shifts: options.shifts,
             remaining: options.records,
             next_id: 1,
             // Roughly 2.5 contacts per customer on average, skewed: a few customers write often.
@@ -396,9 +487,15 @@ impl Generator {
             u if u < 0.75 => 1,
             _ => 2,
         };
+        let after_campaign = self.shifts && CAMPAIGNS.running(received_at, CAMPAIGNS.lag_weeks);
+        let fixed = self.shifts && received_at >= FIX.start();
         let weight = |t: &PlantedTheme| {
             if spiking && t.key == SPIKE.theme {
                 t.weight * SPIKE.factor
+            } else if after_campaign && t.key == CAMPAIGNS.theme {
+                t.weight * CAMPAIGNS.factor
+            } else if fixed && t.key == FIX.theme {
+                t.weight * FIX.factor
             } else {
                 t.weight
             }
@@ -584,6 +681,7 @@ mod tests {
             records: n,
             seed,
             spike: true,
+            shifts: true,
         })
         .collect()
     }
@@ -597,6 +695,7 @@ mod tests {
                 records: 300,
                 seed: 7,
                 spike: true,
+                shifts: true,
             },
             &mut a,
         )
@@ -606,6 +705,7 @@ mod tests {
                 records: 300,
                 seed: 7,
                 spike: true,
+                shifts: true,
             },
             &mut b,
         )
@@ -617,6 +717,7 @@ mod tests {
                 records: 300,
                 seed: 8,
                 spike: true,
+                shifts: true,
             },
             &mut c,
         )
@@ -702,6 +803,22 @@ mod tests {
         };
         let ratio = share(true) / share(false);
         assert!((2.8..5.0).contains(&ratio), "spike ratio {ratio:.2}");
+    }
+
+    #[test]
+    fn campaigns_raise_their_theme_later_and_the_fix_lowers_its_own() {
+        let data = records(40_000, 4);
+        let share = |theme: &str, pick: &dyn Fn(&SyntheticRecord) -> bool| {
+            let chosen: Vec<_> = data.iter().filter(|r| pick(r)).collect();
+            chosen.iter().filter(|r| r.themes.contains(&theme)).count() as f64
+                / chosen.len() as f64
+        };
+        let wave = |r: &SyntheticRecord| CAMPAIGNS.running(r.received_at, CAMPAIGNS.lag_weeks);
+        let ratio = share(CAMPAIGNS.theme, &wave) / share(CAMPAIGNS.theme, &|r| !wave(r));
+        assert!((4.0..8.0).contains(&ratio), "campaign wave ratio {ratio:.2}");
+        let fixed = |r: &SyntheticRecord| r.received_at >= FIX.start();
+        let ratio = share(FIX.theme, &fixed) / share(FIX.theme, &|r| !fixed(r));
+        assert!((0.15..0.4).contains(&ratio), "after the fix {ratio:.2}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use throughline_analytics::scorecard::{Scorecard, Weights};
 use throughline_domain::action::{InitiativeStatus, NewRootCause, Participant};
 use throughline_service::actions::{self, Completion, InitiativeProposal};
 use throughline_service::changes::{self, TaskInput};
+use throughline_service::effects;
 use throughline_service::scorecards::{self, StageMeasure};
 use throughline_store::{StoredInitiative, StoredRootCause, StoredTask};
 
@@ -194,7 +195,8 @@ enum InitiativesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One initiative: objective, decision, tasks, reviews.
+    /// One initiative: objective, decision, tasks, reviews, and its measured effect (the change
+    /// in its metric and themes since it started, against the counterfactual).
     Show {
         id: i64,
         #[arg(long)]
@@ -219,8 +221,15 @@ enum InitiativesCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    /// An approved initiative starts.
-    Start { id: i64 },
+    /// An approved initiative starts (today, or on the day given). With --on alone, an active or
+    /// done initiative's start day is corrected: its measured effect is "before" and "after"
+    /// that day.
+    Start {
+        id: i64,
+        /// The day it started, YYYY-MM-DD (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<String>,
+    },
     /// An active initiative is done.
     Finish { id: i64 },
     /// Record the weekly review: progress notes and, optionally, the metric's current value.
@@ -301,6 +310,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
             let initiative = actions::initiative(&store, id).await?;
             let tasks = store.tasks(Some(id)).await?;
             let reviews = store.reviews(id).await?;
+            let measured = effects::measure(&store, &initiative).await?;
             if json {
                 #[derive(Serialize)]
                 struct Detail<'a> {
@@ -308,11 +318,13 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
                     initiative: &'a StoredInitiative,
                     tasks: &'a [StoredTask],
                     reviews: &'a [throughline_store::StoredReview],
+                    measured_effect: &'a effects::MeasuredEffect,
                 }
                 print_json(&Detail {
                     initiative: &initiative,
                     tasks: &tasks,
                     reviews: &reviews,
+                    measured_effect: &measured,
                 })?;
             } else {
                 let completion = actions::completion(&store, None, None).await?;
@@ -350,6 +362,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
                         .unwrap_or_default();
                     println!("    review {}: {}{value}", r.review.on, r.review.progress);
                 }
+                print_measured(&measured);
             }
         }
         InitiativesCommand::Approve {
@@ -383,18 +396,35 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
             .await?;
             println!("Initiative {id} \"{}\" is rejected.", i.initiative.title);
         }
-        InitiativesCommand::Start { id } => {
-            let i = changes::change_status(
-                &store,
-                actor,
-                id,
-                InitiativeStatus::Active,
-                None,
-                None,
-                None,
-            )
-            .await?;
-            println!("Initiative {id} \"{}\" is active.", i.initiative.title);
+        InitiativesCommand::Start { id, on } => {
+            let current = actions::initiative(&store, id).await?;
+            let mut i = current.clone();
+            let started = matches!(
+                current.status,
+                InitiativeStatus::Active | InitiativeStatus::Done
+            );
+            if !(started && on.is_some()) {
+                i = changes::change_status(
+                    &store,
+                    actor,
+                    id,
+                    InitiativeStatus::Active,
+                    None,
+                    None,
+                    None,
+                )
+                .await?;
+            }
+            if let Some(on) = &on {
+                i = changes::set_start(&store, actor, id, on).await?;
+            }
+            println!(
+                "Initiative {id} \"{}\" is active, started on {}.",
+                i.initiative.title,
+                i.started_on
+                    .as_ref()
+                    .map_or_else(|| "?".to_owned(), ToString::to_string)
+            );
         }
         InitiativesCommand::Finish { id } => {
             let i =
@@ -446,6 +476,23 @@ fn print_initiative_line(i: &StoredInitiative, completion: Option<&Completion>) 
         o.target,
         o.due
     );
+}
+
+fn print_measured(measured: &effects::MeasuredEffect) {
+    match (&measured.started_on, &measured.note) {
+        (_, Some(note)) => println!("    measured effect: {note}"),
+        (Some(started), None) => {
+            println!("    measured effect since it started on {started}:");
+            for m in &measured.measures {
+                if m.change.is_some() {
+                    println!("      {} — {}: {}", m.label, m.verdict(), m.describe());
+                } else {
+                    println!("      {}", m.describe());
+                }
+            }
+        }
+        (None, None) => {}
+    }
 }
 
 fn print_task(t: &StoredTask) {

@@ -64,6 +64,10 @@ pub struct DemoDataArgs {
     /// moments of truth) to this CSV file, for `throughline events import`.
     #[arg(long, value_name = "FILE.csv")]
     events: Option<PathBuf>,
+    /// Also write the department KPIs week by week (lead volume, complaint calls, …, with the
+    /// planted cross-silo chain) to this CSV file, for `throughline kpi import`.
+    #[arg(long, value_name = "FILE.csv")]
+    kpis: Option<PathBuf>,
 }
 
 /// The seed of the demo's data, so that every demo shows the same story.
@@ -91,19 +95,44 @@ pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
             path.display()
         );
     }
+    if let Some(path) = &args.kpis {
+        let written = write_kpis(path, args.records, args.seed)?;
+        println!(
+            "Wrote {written} weekly KPI readings (lead volume, complaint calls, deliveries in \
+             the promised window, billing disputes) to {}; import them with: throughline kpi \
+             import {}",
+            path.display(),
+            path.display()
+        );
+    }
     Ok(())
+}
+
+/// The generated records of `records` and `seed`, as the feedback file holds them.
+fn generated(records: u64, seed: u64) -> Vec<synthetic::SyntheticRecord> {
+    synthetic::Generator::new(synthetic::Options {
+        records,
+        seed,
+        spike: true,
+        shifts: true,
+    })
+    .collect()
+}
+
+/// The weekly department KPIs beside the synthetic feedback of `records` and `seed`, with the
+/// planted chain (docs/demo-data.md).
+fn write_kpis(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
+    let readings = synthetic::kpis::weekly(&generated(records, seed), seed);
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    synthetic::kpis::write_kpis_csv(&readings, std::io::BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The histories of the customers of the synthetic feedback of `records` and `seed`, with the
 /// planted moments of truth (docs/demo-data.md).
 fn write_events(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
-    let all: Vec<synthetic::SyntheticRecord> = synthetic::Generator::new(synthetic::Options {
-        records,
-        seed,
-        spike: true,
-    })
-    .collect();
-    let events = synthetic::histories::histories(&all, seed);
+    let events = synthetic::histories::histories(&generated(records, seed), seed);
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     synthetic::histories::write_events_csv(&events, std::io::BufWriter::new(file))
@@ -137,6 +166,26 @@ async fn print_moments(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The cross-silo chains found, for the tour.
+async fn print_chains(store: &Store) -> anyhow::Result<()> {
+    let found =
+        throughline_service::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR)
+            .await?;
+    println!();
+    println!(
+        "Cross-silo chains (hypotheses for the council: {} pairs × lags tested, false-discovery \
+         rate {}):",
+        found.tested, found.fdr
+    );
+    if found.chains.is_empty() {
+        println!("  none found");
+    }
+    for chain in found.chains.iter().take(3) {
+        println!("  {}", chain.path(false));
+    }
+    Ok(())
+}
+
 fn write_synthetic(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -145,6 +194,7 @@ fn write_synthetic(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> 
             records,
             seed,
             spike: true,
+            shifts: true,
         },
         std::io::BufWriter::new(file),
     )
@@ -188,6 +238,12 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
             n.to_string_lossy().replace("-feedback", "-events")
         }));
     write_events(&events_path, args.records, DEMO_SEED)?;
+    // The departments' KPIs week by week, imported like any export of them: the cross-silo
+    // chains are found in them and the feedback's themes.
+    let kpis_path = data_path.with_file_name(data_path.file_name().map_or_else(String::new, |n| {
+        n.to_string_lossy().replace("-feedback", "-kpis")
+    }));
+    write_kpis(&kpis_path, args.records, DEMO_SEED)?;
     let imported = import_file(
         &store,
         ImportRequest {
@@ -207,6 +263,14 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
 
+    let kpis = throughline_service::changes::import_kpis(
+        &store,
+        throughline_service::changes::Actor::CommandLine { os_user: "demo" },
+        kpis_path.clone(),
+        None,
+    )
+    .await?;
+
     // The analysis of what was imported, stored in the workspace like any analysis.
     let analysis = analyze(
         &store,
@@ -217,7 +281,7 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
     let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
-    let council_work = seed_council_work(&store, &top).await?;
+    let council_work = seed_council_work(&store, &top, args.records).await?;
 
     println!("Throughline demo");
     println!(
@@ -263,15 +327,30 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         events.imported,
         events_path.display()
     );
+    println!(
+        "Imported {} weekly KPI readings from {} (Marketing's lead volume, Customer Service's \
+         complaint calls, Fulfilment's deliveries in the promised window, Billing's disputes).",
+        kpis.added,
+        kpis_path.display()
+    );
     print_analysis(&analysis, &top);
     print_moments(&store).await?;
+    print_chains(&store).await?;
     if council_work > 0 {
         println!(
-            "Council work to look at: {council_work} initiatives on the Top Ten themes, one with \
-             its 5-whys root cause, tasks (one overdue) and a weekly review; the Customer \
-             Experience Council's last meeting (closed, with its actions) and its next one — \
-             `throughline council agenda` prints its agenda."
+            "Council work to look at: {council_work} initiatives, one with its 5-whys root \
+             cause, tasks (one overdue) and a weekly review, one started in June 2026 and \
+             measured since; the Customer Experience Council's last meeting (closed, with its \
+             actions) and its next one — `throughline council agenda` prints its agenda."
         );
+        for effect in throughline_service::effects::measure_started(&store).await? {
+            println!(
+                "  Did it work? [{}] {}: {}",
+                effect.initiative,
+                effect.title,
+                effect.headline()
+            );
+        }
     }
     println!();
     println!("Explore it:");
@@ -346,7 +425,7 @@ fn day_from_today(days: i64) -> String {
 /// approved, active initiative with tasks (one done, one overdue, one ahead) and a weekly
 /// review; for the first single-department theme, a proposal awaiting the strategic council.
 /// Dates are relative to today. Returns how many initiatives were added.
-async fn seed_council_work(store: &Store, top: &TopTen) -> anyhow::Result<usize> {
+async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow::Result<usize> {
     let owned = |kind: &str| {
         top.entries.iter().find(|e| {
             e.ownership
@@ -484,19 +563,84 @@ async fn seed_council_work(store: &Store, top: &TopTen) -> anyhow::Result<usize>
         .await?;
         added += 1;
     }
-    // Departments' own KPIs, two readings each: some improve while shared themes worsen, which
-    // the council's agenda flags.
-    for (metric, earlier, latest) in [
-        ("on-time-delivery", 88.0, 93.0),
-        ("billing-disputes", 40.0, 31.0),
-        ("complaint-calls", 120.0, 135.0),
-        ("checkout-errors", 4.2, 3.1),
-    ] {
+    if let Some(theme) = theme_of_planted(store, records, synthetic::FIX.theme).await? {
+        seed_initiative_that_worked(store, theme).await?;
+        added += 1;
+    }
+    // A KPI the weekly file does not carry, two readings: it improves while shared themes
+    // worsen, which the council's agenda flags.
+    for (metric, earlier, latest) in [("checkout-errors", 4.2, 3.1)] {
         actions::record_kpi(store, metric, &day_from_today(-35), earlier).await?;
         actions::record_kpi(store, metric, &day_from_today(-5), latest).await?;
     }
     seed_meetings(store).await?;
     Ok(added)
+}
+
+/// The discovered theme that best holds the records planted with theme `planted` (found by
+/// the records' ids, which the feedback file carries).
+async fn theme_of_planted(
+    store: &Store,
+    records: u64,
+    planted: &str,
+) -> anyhow::Result<Option<i64>> {
+    let wanted: std::collections::HashSet<String> = generated(records, DEMO_SEED)
+        .into_iter()
+        .filter(|r| r.themes.contains(&planted))
+        .map(|r| r.id)
+        .collect();
+    Ok(throughline_service::themes::theme_holding(store, &wanted).await?)
+}
+
+/// The initiative that worked: Customer Service's call-back service, started on the day the
+/// planted fix begins (docs/demo-data.md), on the theme of long waits on the phone, so that its
+/// measured effect shows on its page, the agenda and its scorecard.
+async fn seed_initiative_that_worked(store: &Store, theme: i64) -> anyhow::Result<()> {
+    let (y, m, d) = synthetic::FIX.from;
+    let started = format!("{y:04}-{m:02}-{d:02}");
+    let initiative = actions::propose(
+        store,
+        InitiativeProposal {
+            title: "Call back instead of holding".into(),
+            description: "Customers who call the contact centre at busy times choose a call-back \
+                          slot instead of waiting on hold."
+                .into(),
+            owner: "department:customer-service".into(),
+            sponsor: Some("Chief Customer Officer".into()),
+            metric: "NPS".into(),
+            baseline: -5.0,
+            target: 5.0,
+            due: day_from_today(60),
+            themes: vec![theme],
+            resources_requested: "A call-back module for the telephone system".into(),
+            ..InitiativeProposal::default()
+        },
+    )
+    .await?;
+    actions::transition(
+        store,
+        initiative.id,
+        InitiativeStatus::Approved,
+        Some((
+            "Strategic CX Council".into(),
+            Some("Approved in the spring review".into()),
+            Some("The call-back module, licensed for a year".into()),
+        )),
+    )
+    .await?;
+    actions::transition(store, initiative.id, InitiativeStatus::Active, None).await?;
+    actions::set_start(store, initiative.id, &started).await?;
+    let task = actions::add_task(
+        store,
+        initiative.id,
+        "Switch the busy-hour queue to call-back slots",
+        "Sofia Rossi",
+        "customer-service",
+        &started,
+    )
+    .await?;
+    actions::complete_task(store, task.id, &started).await?;
+    Ok(())
 }
 
 /// The operational council's last meeting (held a month ago, closed, with its actions: one

@@ -16,6 +16,7 @@ pub async fn moments_of_truth_are_measured_and_adopted_on_the_web(db: &TestDatab
         records: 1500,
         seed: 42,
         spike: true,
+        shifts: true,
     })
     .collect();
     let path = db.dir.path().join("events.csv");

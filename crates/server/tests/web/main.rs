@@ -134,6 +134,7 @@ async fn workspace(db: &TestDatabase) -> Store {
             records: 1500,
             seed: 42,
             spike: true,
+            shifts: true,
         },
         std::fs::File::create(&path).unwrap(),
     )

@@ -114,6 +114,29 @@ pub async fn change_status(
     Ok(after)
 }
 
+/// Sets the day initiative `id` started (`YYYY-MM-DD`; the day it was marked active unless
+/// set): its owner's to say, like starting it.
+pub async fn set_start(
+    store: &Store,
+    actor: Actor<'_>,
+    id: i64,
+    on: &str,
+) -> Result<StoredInitiative> {
+    let before = actions::initiative(store, id).await?;
+    may_transition(actor, &before, InitiativeStatus::Active)?;
+    let after = actions::set_start(store, id, on).await?;
+    audit(
+        store,
+        actor,
+        "initiative.started_on",
+        format!("initiative {id}"),
+        Some(json_of(&before)),
+        Some(json_of(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
 /// A new task on an initiative, for one department.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct TaskInput {

@@ -568,6 +568,7 @@ async fn the_demo_histories_show_the_planted_moments(db: &TestDatabase) {
         records: 1500,
         seed: 42,
         spike: true,
+        shifts: true,
     };
     super::import_synthetic(&store, db.dir.path(), options.records, options.seed).await;
     let records: Vec<_> = throughline_analytics::synthetic::Generator::new(options).collect();

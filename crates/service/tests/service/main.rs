@@ -31,6 +31,7 @@ pub(crate) async fn import_synthetic(store: &Store, dir: &Path, records: u64, se
             records,
             seed,
             spike: true,
+            shifts: true,
         },
         file,
     )
