@@ -842,6 +842,16 @@ async fn agenda_for(
                     && !matches!(i.status, InitiativeStatus::Rejected))
         })
         .collect();
+    // Did it work? The measured effect of those that have started.
+    let measured: Vec<crate::effects::MeasuredEffect> = if own
+        .iter()
+        .any(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
+    {
+        crate::effects::measure_started(store).await?
+    } else {
+        Vec::new()
+    };
+    let effect_of = |id: i64| measured.iter().find(|m| m.initiative == id);
     items.push(AgendaItem {
         number: 5,
         key: ITEMS[4].0,
@@ -857,7 +867,7 @@ async fn agenda_for(
                         .copied()
                         .unwrap_or_default();
                     format!(
-                        "{} ({}): {} of {} tasks done{}{}",
+                        "{} ({}): {} of {} tasks done{}{}{}",
                         i.initiative.title,
                         i.status.as_str(),
                         c.done,
@@ -869,7 +879,10 @@ async fn agenda_for(
                                 i.initiative.objective.progress(v)
                             ))
                             .unwrap_or_default(),
-                        format_args!("; due {}", i.initiative.objective.due)
+                        format_args!("; due {}", i.initiative.objective.due),
+                        effect_of(i.id)
+                            .map(|m| format!("; did it work? {}", m.headline()))
+                            .unwrap_or_default()
                     )
                 })
                 .collect()
@@ -878,7 +891,8 @@ async fn agenda_for(
             let c = completion.by_initiative.get(&i.id).copied().unwrap_or_default();
             json!({ "id": i.id, "title": i.initiative.title, "status": i.status.as_str(),
                 "tasks": c.planned, "done": c.done, "completion_rate": c.completion_rate,
-                "current_value": i.current_value })
+                "current_value": i.current_value,
+                "started_on": i.started_on, "measured_effect": effect_of(i.id) })
         }).collect::<Vec<_>>() }),
     });
 

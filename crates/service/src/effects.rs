@@ -244,9 +244,7 @@ fn measure_one(
                 kind: "theme_share",
                 label: format!("Share of records on “{}”", theme.label),
                 unit: "percentage points".into(),
-                method: "interrupted time series: the weeks before the start, their trend \
-                         carried forward"
-                    .into(),
+                method: "interrupted time series against the weeks before the start".into(),
                 change,
                 sample_before: weekly.records_in(before.clone()),
                 sample_after: weekly.records_in(after.clone()),
@@ -290,8 +288,16 @@ fn percent(points: Points) -> Points {
         .collect()
 }
 
-/// Fills in whether the change went the wanted way, and the note when nothing was measured.
+/// Fills in whether the change went the wanted way and what the counterfactual carried
+/// forward, and the note when nothing was measured.
 fn finish(mut measure: Measure, direction: Direction) -> Measure {
+    if let Some(c) = &measure.change {
+        measure.method.push_str(if c.trend {
+            "; their trend carried forward"
+        } else {
+            "; their level carried forward (they show no clear trend)"
+        });
+    }
     match &measure.change {
         Some(c) if c.is_clear() => {
             measure.improved = Some((c.effect > 0.0) == (direction == Direction::HigherIsBetter));
@@ -331,9 +337,7 @@ fn metric_measure(
                 kind: "metric",
                 label: definition.name.to_string(),
                 unit: definition.unit.clone(),
-                method: "interrupted time series: the weeks before the start, their trend \
-                         carried forward"
-                    .into(),
+                method: "interrupted time series against the weeks before the start".into(),
                 change,
                 sample_before: weekly.kpi_readings_in(i, before),
                 sample_after: weekly.kpi_readings_in(i, after),
@@ -365,13 +369,32 @@ fn metric_measure(
             )),
         });
     }
-    // NPS: on the initiative's stages, or its themes' stages, against every other stage.
+    // NPS: on the initiative's stages, or the stages its metric names ("NPS of Receive"), or
+    // its themes' stages, against every other stage.
     let mut stages: Vec<&str> = initiative
         .initiative
         .stages
         .iter()
         .map(|k| k.as_str())
         .collect();
+    if stages.is_empty() {
+        let words: Vec<String> = metric
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .map(str::to_lowercase)
+            .collect();
+        let lower = metric.to_lowercase();
+        stages = data
+            .org
+            .journey
+            .stages
+            .iter()
+            .filter(|s| {
+                words.iter().any(|w| w == s.key.as_str())
+                    || lower.contains(&s.name.as_str().to_lowercase())
+            })
+            .map(|s| s.key.as_str())
+            .collect();
+    }
     if stages.is_empty() {
         for id in &initiative.initiative.themes {
             if let Some(stage) = data
@@ -394,9 +417,7 @@ fn metric_measure(
             kind: "metric",
             label: "NPS".into(),
             unit: "NPS points".into(),
-            method: "interrupted time series: the weeks before the start, their trend carried \
-                     forward"
-                .into(),
+            method: "interrupted time series against the weeks before the start".into(),
             change: effects::interrupted(&weekly.nps(), None, start),
             sample_before: weekly.nps_answers_in(&[], before),
             sample_after: weekly.nps_answers_in(&[], after),
@@ -411,8 +432,8 @@ fn metric_measure(
             kind: "metric",
             label: format!("NPS of {}", names.join(", ")),
             unit: "NPS points".into(),
-            method: "difference-in-differences: against the NPS of the stages it does not \
-                     touch, the weeks before the start and their trend carried forward"
+            method: "difference-in-differences against the NPS of the stages it does not touch, \
+                     before and after the start"
                 .into(),
             change: effects::interrupted(&inside, Some(&outside), start),
             sample_before: weekly.nps_answers_in(&stages, before),

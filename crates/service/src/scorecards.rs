@@ -69,6 +69,8 @@ pub struct InitiativeScorecard {
     pub title: String,
     #[serde(flatten)]
     pub scorecard: Scorecard,
+    /// Beside the reviewed progress: what the data says changed since it started.
+    pub measured_effect: crate::effects::MeasuredEffect,
 }
 
 struct Data {
@@ -588,6 +590,7 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
         initiative: id,
         title: initiative.initiative.title.clone(),
         scorecard,
+        measured_effect: crate::effects::measure(store, &initiative).await?,
     })
 }
 

@@ -810,12 +810,14 @@ mod tests {
         let data = records(40_000, 4);
         let share = |theme: &str, pick: &dyn Fn(&SyntheticRecord) -> bool| {
             let chosen: Vec<_> = data.iter().filter(|r| pick(r)).collect();
-            chosen.iter().filter(|r| r.themes.contains(&theme)).count() as f64
-                / chosen.len() as f64
+            chosen.iter().filter(|r| r.themes.contains(&theme)).count() as f64 / chosen.len() as f64
         };
         let wave = |r: &SyntheticRecord| CAMPAIGNS.running(r.received_at, CAMPAIGNS.lag_weeks);
         let ratio = share(CAMPAIGNS.theme, &wave) / share(CAMPAIGNS.theme, &|r| !wave(r));
-        assert!((4.0..8.0).contains(&ratio), "campaign wave ratio {ratio:.2}");
+        assert!(
+            (4.0..8.0).contains(&ratio),
+            "campaign wave ratio {ratio:.2}"
+        );
         let fixed = |r: &SyntheticRecord| r.received_at >= FIX.start();
         let ratio = share(FIX.theme, &fixed) / share(FIX.theme, &|r| !fixed(r));
         assert!((0.15..0.4).contains(&ratio), "after the fix {ratio:.2}");

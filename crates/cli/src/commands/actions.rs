@@ -735,6 +735,10 @@ pub async fn scorecard(url: &str, args: ScorecardArgs) -> anyhow::Result<()> {
                     score_text(&card.scorecard)
                 );
                 print_components(&card.scorecard);
+                println!(
+                    "  Measured effect (did it work?): {}",
+                    card.measured_effect.headline()
+                );
             }
         }
     }

@@ -128,6 +128,8 @@ struct InitiativeDetail {
     tasks: Vec<StoredTask>,
     reviews: Vec<StoredReview>,
     completion: Option<actions::Completion>,
+    /// Did it work? The change in its metric and themes since it started.
+    measured_effect: throughline_service::effects::MeasuredEffect,
 }
 
 async fn show_initiative(
@@ -138,6 +140,7 @@ async fn show_initiative(
     let initiative = actions::initiative(&state.store, id).await?;
     let completion = actions::completion(&state.store, None, None).await?;
     Ok(Json(InitiativeDetail {
+        measured_effect: throughline_service::effects::measure(&state.store, &initiative).await?,
         initiative,
         tasks: actions::tasks(&state.store, Some(id)).await?,
         reviews: actions::reviews(&state.store, id).await?,

@@ -161,6 +161,21 @@ fn the_pages_work_in_a_real_browser() {
             .contains("Drivers call ahead on two routes.")
     );
     assert!(browser.text(".objective").contains("28% of the way"));
+    // Started, and its start day set back into the data: did it work? is measured.
+    browser.submit("form[action$='/status']:has(input[value=active]) button");
+    assert!(
+        browser.text("h1").contains("active"),
+        "{}",
+        browser.text("h1")
+    );
+    browser.script("document.querySelector('input[name=on]').value = '2026-06-01'");
+    browser.submit("form[action$='/start'] button");
+    let effect = browser.text(".effect");
+    assert!(
+        effect.contains("Measured since it started on 2026-06-01"),
+        "{effect}"
+    );
+    assert!(effect.contains("NPS"), "{effect}");
     browser.screenshot("initiative");
     browser.goto(&format!("{base}/initiatives"));
     assert_eq!(browser.count(".card"), 1);

@@ -296,3 +296,162 @@ pub async fn the_council_meets_on_the_web(db: &TestDatabase) {
         );
     }
 }
+
+/// Did it work? An initiative's page measures it since the day it started: the call-back
+/// initiative on the theme of long waits, started when the planted fix began (June 2026), shows
+/// its theme's share fallen with an interval below zero; the start day is set on the page (a
+/// day to come is refused, a viewer may not); the API and the strategic council's agenda carry
+/// the same measure.
+pub async fn initiatives_show_whether_they_worked(db: &TestDatabase) {
+    use throughline_analytics::synthetic;
+    use throughline_domain::action::InitiativeStatus;
+    use throughline_service::{actions, council, themes};
+
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let viewer_token = token_for(&store, "vera@northwind.example", "viewer", None).await;
+    let viewer = sign_in(&app, "vera@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    // The workspace holds the synthetic feedback of 1,500 records, seed 42.
+    let planted: std::collections::HashSet<String> =
+        synthetic::Generator::new(synthetic::Options {
+            records: 1500,
+            seed: 42,
+            spike: true,
+            shifts: true,
+        })
+        .filter(|r| r.themes.contains(&synthetic::FIX.theme))
+        .map(|r| r.id)
+        .collect();
+    let hold = themes::theme_holding(&store, &planted)
+        .await
+        .unwrap()
+        .unwrap();
+    let id = actions::propose(
+        &store,
+        actions::InitiativeProposal {
+            title: "Call back instead of holding".into(),
+            owner: "department:customer-service".into(),
+            metric: "NPS".into(),
+            baseline: -5.0,
+            target: 5.0,
+            due: "2027-03-31".into(),
+            themes: vec![hold],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    actions::transition(
+        &store,
+        id,
+        InitiativeStatus::Approved,
+        Some(("Strategic CX Council".into(), None, None)),
+    )
+    .await
+    .unwrap();
+    actions::transition(&store, id, InitiativeStatus::Active, None)
+        .await
+        .unwrap();
+
+    // Started today, after the data ends: nothing to measure yet, and it says so.
+    let path = format!("/initiatives/{id}");
+    let page = send(&app, get(&path, Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<h2>Did it work?</h2>"), "{}", page.body);
+    assert!(
+        page.body.contains("the data runs to the week of"),
+        "{}",
+        page.body
+    );
+    let csrf = form_token(&page.body);
+    let start = format!("/initiatives/{id}/start");
+
+    let future = send(
+        &app,
+        post_form(
+            &start,
+            Some(&admin),
+            &[("csrf_token", &csrf), ("on", "2999-01-01")],
+        ),
+    )
+    .await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.body.contains("has not come yet"), "{}", future.body);
+    let viewer_page = send(&app, get(&path, Some(&viewer))).await;
+    assert!(!viewer_page.body.contains("Set the start day"));
+    let refused = send(
+        &app,
+        post_form(
+            &start,
+            Some(&viewer),
+            &[
+                ("csrf_token", &form_token(&viewer_page.body)),
+                ("on", "2026-06-01"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let set = send(
+        &app,
+        post_form(
+            &start,
+            Some(&admin),
+            &[("csrf_token", &csrf), ("on", "2026-06-01")],
+        ),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let page = send(&app, get(&path, Some(&admin))).await;
+    let body = &page.body;
+    assert!(
+        body.contains("Measured since it started on 2026-06-01"),
+        "{body}"
+    );
+    let share = body
+        .split("<tr>")
+        .find(|row| row.contains("Share of records on"))
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(share.contains("verdict-improved"), "{share}");
+    assert!(share.contains("percentage points"), "{share}");
+
+    let detail = json(
+        &send(
+            &app,
+            api(
+                "GET",
+                &format!("/api/v1/initiatives/{id}"),
+                &viewer_token,
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(detail["started_on"], "2026-06-01");
+    let measures = detail["measured_effect"]["measures"].as_array().unwrap();
+    let share = measures
+        .iter()
+        .find(|m| m["kind"] == "theme_share")
+        .unwrap();
+    assert!(share["change"]["high"].as_f64().unwrap() < 0.0, "{share}");
+    assert_eq!(share["improved"], true);
+
+    let agenda = council::agenda(&store, Some("strategic-council"))
+        .await
+        .unwrap();
+    let item = agenda.items.iter().find(|i| i.number == 5).unwrap();
+    let line = item
+        .lines
+        .iter()
+        .find(|l| l.starts_with("Call back instead of holding"))
+        .unwrap_or_else(|| panic!("{:#?}", item.lines));
+    assert!(line.contains("did it work? "), "{line}");
+    assert!(line.contains("improved"), "{line}");
+}

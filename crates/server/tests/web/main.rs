@@ -12,7 +12,7 @@ mod feedback_api;
 mod journey_pages;
 mod maturity_pages;
 
-use council_pages::the_council_meets_on_the_web;
+use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
@@ -848,6 +848,7 @@ backend_tests!(
     digests_are_previewed_and_declined,
     moments_of_truth_are_measured_and_adopted_on_the_web,
     chains_are_drawn_on_their_page,
+    initiatives_show_whether_they_worked,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,10 +1,12 @@
 //! The initiatives board (every initiative by where it stands, and the proposal form) here, and
 //! in [`work`] the initiative page (objective and progress, the council's decision, the root
-//! cause behind it, tasks, weekly reviews, completion, and the forms that move it on).
+//! cause behind it, tasks, weekly reviews, completion, and the forms that move it on), with its
+//! measured effect from [`effect`].
 //!
 //! A form with a bad value comes back as the same page with the error above the form and the
 //! values kept (422); a refused change is a 403 page; nothing is written in either case.
 
+mod effect;
 mod work;
 
 use axum::Router;
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/initiatives", get(board).post(propose))
         .merge(work::router())
+        .merge(effect::router())
 }
 
 /// The name of whoever owns an initiative: a department's or a council's.

@@ -85,6 +85,10 @@ struct InitiativePage {
     initiative: InitiativeView,
     root_cause: Option<RootCauseView>,
     transitions: Vec<Transition>,
+    effect: super::effect::EffectView,
+    /// Whether the person may correct the start day (an active or done initiative they may
+    /// start).
+    may_set_start: bool,
     tasks: Vec<TaskRow>,
     completion: String,
     reviews: Vec<ReviewRow>,
@@ -179,7 +183,13 @@ async fn initiative_view(
                 .map_or_else(|| "not reviewed yet".to_owned(), |v| v.to_string()),
             progress: progress(&i),
             decision: i.decision.as_ref().map(|d| {
-                let mut text = format!("{} by {} on {}", i.status.as_str(), d.by, Date::of(d.at));
+                // The decision was an approval unless the initiative was rejected.
+                let verdict = if i.status == InitiativeStatus::Rejected {
+                    "rejected"
+                } else {
+                    "approved"
+                };
+                let mut text = format!("{verdict} by {} on {}", d.by, Date::of(d.at));
                 if let Some(note) = &d.note {
                     text.push_str(&format!(": {note}"));
                 }
@@ -202,6 +212,11 @@ async fn initiative_view(
         },
         root_cause,
         transitions,
+        effect: super::effect::view(
+            &throughline_service::effects::measure(&state.store, &i).await?,
+        ),
+        may_set_start: matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done)
+            && changes::may_transition(Actor::User(me), &i, InitiativeStatus::Active).is_ok(),
         tasks: tasks
             .into_iter()
             .map(|t| TaskRow {
@@ -268,7 +283,7 @@ async fn initiative_view(
 }
 
 /// After a change on an initiative's page: the page again, or the page with the error.
-async fn back_to_initiative(
+pub(super) async fn back_to_initiative(
     state: &AppState,
     user: &PageUser,
     id: i64,
