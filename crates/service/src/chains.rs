@@ -7,17 +7,13 @@
 //! as a theme, a stage's score or a KPI (downstream). A theme is not tested against its own
 //! stage's score (its records are part of it), nor anything without a place on the journey.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use throughline_analytics::chains::{self, Link, Series};
-use throughline_domain::org::{Organisation, OwnershipRole};
-use throughline_store::{
-    KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme, ThemeStatus,
-};
+use throughline_domain::org::OwnershipRole;
+use throughline_store::{Store, ThemeStatus};
 
-use crate::weekly::{Weekly, values};
-use crate::{Result, ServiceError, all_feedback, blocking};
+use crate::weekly::{Inputs, values};
+use crate::{Result, ServiceError, blocking};
 
 /// What a series is.
 #[derive(Debug, Clone, Serialize)]
@@ -117,29 +113,13 @@ pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
             "the false-discovery rate is a number between 0 and 1 (0.1 is usual), not {fdr}"
         )));
     }
-    let org = store
-        .load_organisation()
-        .await?
-        .ok_or_else(crate::themes::no_organisation)?;
-    let mut kpis = Vec::new();
-    for metric in &org.metrics {
-        kpis.push(store.kpi_values(metric.key.as_str()).await?);
-    }
-    let records = all_feedback(store).await?;
-    let analyses = store.record_analyses().await?;
-    let themes = store.themes().await?;
-    Ok(blocking(move || compute(&org, &kpis, &records, &analyses, &themes, fdr)).await)
+    let inputs = Inputs::load(store).await?;
+    Ok(blocking(move || compute(&inputs, fdr)).await)
 }
 
-fn compute(
-    org: &Organisation,
-    kpis: &[Vec<KpiValue>],
-    records: &[StoredFeedback],
-    analyses: &HashMap<i64, RecordAnalysisRow>,
-    themes: &[StoredTheme],
-    fdr: f64,
-) -> Chains {
-    let Some(weekly) = Weekly::build(org, kpis, records, analyses) else {
+fn compute(inputs: &Inputs, fdr: f64) -> Chains {
+    let (org, themes) = (&inputs.org, &inputs.themes);
+    let Some(weekly) = inputs.weekly() else {
         return Chains {
             fdr,
             tested: 0,

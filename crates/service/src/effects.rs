@@ -15,18 +15,14 @@
 //! A measure that cannot be made says why (started too recently, too few weeks before, a metric
 //! Throughline does not hold) instead of showing a number.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use throughline_analytics::effects::{self, Change};
 use throughline_domain::action::{Date, InitiativeStatus};
-use throughline_domain::org::{Direction, Organisation};
-use throughline_store::{
-    KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredInitiative, StoredTheme,
-};
+use throughline_domain::org::Direction;
+use throughline_store::{Store, StoredInitiative};
 
-use crate::weekly::{Points, Weekly, day_millis, week_of};
-use crate::{Result, all_feedback, blocking};
+use crate::weekly::{Inputs, Points, Weekly, day_millis, week_of};
+use crate::{Result, blocking};
 
 /// One measure of an initiative's effect.
 #[derive(Debug, Clone, Serialize)]
@@ -125,42 +121,11 @@ impl MeasuredEffect {
     }
 }
 
-/// Everything the measures are read from.
-struct Data {
-    org: Organisation,
-    kpis: Vec<Vec<KpiValue>>,
-    records: Vec<StoredFeedback>,
-    analyses: HashMap<i64, RecordAnalysisRow>,
-    themes: Vec<StoredTheme>,
-}
-
-async fn load(store: &Store) -> Result<Data> {
-    let org = store
-        .load_organisation()
-        .await?
-        .ok_or_else(crate::themes::no_organisation)?;
-    let mut kpis = Vec::with_capacity(org.metrics.len());
-    for metric in &org.metrics {
-        kpis.push(store.kpi_values(metric.key.as_str()).await?);
-    }
-    Ok(Data {
-        org,
-        kpis,
-        records: all_feedback(store).await?,
-        analyses: store.record_analyses().await?,
-        themes: store.themes().await?,
-    })
-}
-
 /// The measured effect of initiative `initiative`.
 pub async fn measure(store: &Store, initiative: &StoredInitiative) -> Result<MeasuredEffect> {
-    let data = load(store).await?;
+    let data = Inputs::load(store).await?;
     let initiative = initiative.clone();
-    Ok(blocking(move || {
-        let weekly = Weekly::build(&data.org, &data.kpis, &data.records, &data.analyses);
-        measure_one(&data, weekly.as_ref(), &initiative)
-    })
-    .await)
+    Ok(blocking(move || measure_one(&data, data.weekly().as_ref(), &initiative)).await)
 }
 
 /// The measured effects of every initiative that has started (active or done), oldest first.
@@ -174,9 +139,9 @@ pub async fn measure_started(store: &Store) -> Result<Vec<MeasuredEffect>> {
     if initiatives.is_empty() {
         return Ok(Vec::new());
     }
-    let data = load(store).await?;
+    let data = Inputs::load(store).await?;
     Ok(blocking(move || {
-        let weekly = Weekly::build(&data.org, &data.kpis, &data.records, &data.analyses);
+        let weekly = data.weekly();
         initiatives
             .iter()
             .map(|i| measure_one(&data, weekly.as_ref(), i))
@@ -186,7 +151,7 @@ pub async fn measure_started(store: &Store) -> Result<Vec<MeasuredEffect>> {
 }
 
 fn measure_one(
-    data: &Data,
+    data: &Inputs,
     weekly: Option<&Weekly>,
     initiative: &StoredInitiative,
 ) -> MeasuredEffect {
@@ -317,7 +282,7 @@ fn finish(mut measure: Measure, direction: Direction) -> Measure {
 
 /// The objective's metric, when Throughline holds it as a series.
 fn metric_measure(
-    data: &Data,
+    data: &Inputs,
     weekly: &Weekly,
     initiative: &StoredInitiative,
     start: usize,

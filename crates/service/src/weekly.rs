@@ -10,7 +10,9 @@ use throughline_analytics::effects::Point;
 use throughline_domain::Timestamp;
 use throughline_domain::action::Date;
 use throughline_domain::org::Organisation;
-use throughline_store::{KpiValue, RecordAnalysisRow, StoredFeedback};
+use throughline_store::{KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme};
+
+use crate::{Result, all_feedback};
 
 /// A week's theme share, theme sentiment or NPS needs this many records to be a point.
 pub const MIN_RECORDS_PER_WEEK: usize = 5;
@@ -25,6 +27,43 @@ pub fn week_of(millis: i64) -> i64 {
 /// The millisecond a day (`YYYY-MM-DD`) starts, UTC.
 pub fn day_millis(day: &Date) -> i64 {
     throughline_ingest::dates::parse_timestamp(day.as_str()).map_or(0, Timestamp::as_millis)
+}
+
+/// What the weekly series are made from: the organisation, every metric's KPI values (in the
+/// organisation's order), every record with its analysis, and the themes.
+#[derive(Debug)]
+pub struct Inputs {
+    pub org: Organisation,
+    pub kpis: Vec<Vec<KpiValue>>,
+    pub records: Vec<StoredFeedback>,
+    pub analyses: HashMap<i64, RecordAnalysisRow>,
+    pub themes: Vec<StoredTheme>,
+}
+
+impl Inputs {
+    /// Reads them from the store; an error when no organisation has been applied.
+    pub async fn load(store: &Store) -> Result<Self> {
+        let org = store
+            .load_organisation()
+            .await?
+            .ok_or_else(crate::themes::no_organisation)?;
+        let mut kpis = Vec::with_capacity(org.metrics.len());
+        for metric in &org.metrics {
+            kpis.push(store.kpi_values(metric.key.as_str()).await?);
+        }
+        Ok(Self {
+            org,
+            kpis,
+            records: all_feedback(store).await?,
+            analyses: store.record_analyses().await?,
+            themes: store.themes().await?,
+        })
+    }
+
+    /// The weekly calendar of these inputs; `None` when there is no record and no KPI value.
+    pub fn weekly(&self) -> Option<Weekly> {
+        Weekly::build(&self.org, &self.kpis, &self.records, &self.analyses)
+    }
 }
 
 /// A sum and how many values went into it, per week.

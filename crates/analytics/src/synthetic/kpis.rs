@@ -13,9 +13,9 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
-use super::{CAMPAIGN_THEME, CAMPAIGNS, PERIOD_END, SyntheticRecord};
+use super::{CAMPAIGN_THEME, CAMPAIGNS, SyntheticRecord, period};
 use crate::rng::SplitMix64;
 
 /// One KPI reading.
@@ -38,15 +38,7 @@ const CALLS_PER_POINT: f64 = 3.0;
 
 /// The Mondays of the weeks the feedback covers.
 fn mondays() -> Vec<DateTime<Utc>> {
-    let (y, m, d) = PERIOD_END;
-    let end = Utc
-        .with_ymd_and_hms(y, m, d, 23, 59, 59)
-        .single()
-        .expect("a valid end date");
-    let first = Utc
-        .with_ymd_and_hms(y - 1, m + 1, 1, 0, 0, 0)
-        .single()
-        .expect("a valid start date");
+    let (first, end) = period();
     let mut monday = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
     let mut all = Vec::new();
     while monday <= end {

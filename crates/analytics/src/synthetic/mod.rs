@@ -448,17 +448,23 @@ pub struct Generator {
     span_ms: i64,
 }
 
+/// The first and the last moment of the twelve months the data covers.
+pub fn period() -> (DateTime<Utc>, DateTime<Utc>) {
+    let (y, m, d) = PERIOD_END;
+    let end = Utc
+        .with_ymd_and_hms(y, m, d, 23, 59, 59)
+        .single()
+        .expect("a valid end date");
+    let start = Utc
+        .with_ymd_and_hms(y - 1, m + 1, 1, 0, 0, 0)
+        .single()
+        .expect("a valid start date");
+    (start, end)
+}
+
 impl Generator {
     pub fn new(options: Options) -> Self {
-        let (y, m, d) = PERIOD_END;
-        let end = Utc
-            .with_ymd_and_hms(y, m, d, 23, 59, 59)
-            .single()
-            .expect("a valid end date");
-        let start = Utc
-            .with_ymd_and_hms(y - 1, m + 1, 1, 0, 0, 0)
-            .single()
-            .expect("a valid start date");
+        let (start, end) = period();
         Self {
             rng: SplitMix64::new(options.seed ^ 0x005E_ED0F_7412_0CA1),
             spike: options.spike,

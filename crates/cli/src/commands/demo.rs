@@ -490,18 +490,13 @@ async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow:
             },
         )
         .await?;
-        actions::transition(
+        approve_and_start(
             store,
             initiative.id,
-            InitiativeStatus::Approved,
-            Some((
-                "Strategic CX Council".into(),
-                Some("Approved at the quarterly meeting".into()),
-                Some("Two developers for one quarter".into()),
-            )),
+            "Approved at the quarterly meeting",
+            "Two developers for one quarter",
         )
         .await?;
-        actions::transition(store, initiative.id, InitiativeStatus::Active, None).await?;
         let department = departments.first().copied().unwrap_or("customer-service");
         let second = departments.get(1).copied().unwrap_or(department);
         let done = actions::add_task(
@@ -577,6 +572,29 @@ async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow:
     Ok(added)
 }
 
+/// The strategic council approves initiative `id` (with its note and the resources granted)
+/// and it starts.
+async fn approve_and_start(
+    store: &Store,
+    id: i64,
+    note: &str,
+    granted: &str,
+) -> anyhow::Result<()> {
+    actions::transition(
+        store,
+        id,
+        InitiativeStatus::Approved,
+        Some((
+            "Strategic CX Council".into(),
+            Some(note.into()),
+            Some(granted.into()),
+        )),
+    )
+    .await?;
+    actions::transition(store, id, InitiativeStatus::Active, None).await?;
+    Ok(())
+}
+
 /// The discovered theme that best holds the records planted with theme `planted` (found by
 /// the records' ids, which the feedback file carries).
 async fn theme_of_planted(
@@ -617,18 +635,13 @@ async fn seed_initiative_that_worked(store: &Store, theme: i64) -> anyhow::Resul
         },
     )
     .await?;
-    actions::transition(
+    approve_and_start(
         store,
         initiative.id,
-        InitiativeStatus::Approved,
-        Some((
-            "Strategic CX Council".into(),
-            Some("Approved in the spring review".into()),
-            Some("The call-back module, licensed for a year".into()),
-        )),
+        "Approved in the spring review",
+        "The call-back module, licensed for a year",
     )
     .await?;
-    actions::transition(store, initiative.id, InitiativeStatus::Active, None).await?;
     actions::set_start(store, initiative.id, &started).await?;
     let task = actions::add_task(
         store,
