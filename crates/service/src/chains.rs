@@ -9,8 +9,8 @@
 
 use serde::Serialize;
 use throughline_analytics::chains::{self, Link, Series};
-use throughline_domain::org::OwnershipRole;
-use throughline_store::{Store, ThemeStatus};
+use throughline_domain::org::{Direction, Organisation, OwnershipRole};
+use throughline_store::{Store, StoredTheme, ThemeStatus};
 
 use crate::weekly::{Inputs, values};
 use crate::{Result, ServiceError, blocking};
@@ -91,6 +91,92 @@ pub struct Chains {
     pub series: usize,
     pub weeks: usize,
     pub chains: Vec<Chain>,
+}
+
+/// A department's KPI that, in a chain, leads something that gets worse for someone else as the
+/// KPI gets better: what the department is rewarded for costs another department or the
+/// customer (agenda item 3's NOT ALIGNED).
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub link: ChainLink,
+    /// "its Lead volume leads “features missing” by 3 weeks (r +0.72, q 0.000): as it improves,
+    /// that complaint grows".
+    pub text: String,
+}
+
+/// The conflicts of department `department` in `chains` (each link once).
+pub fn conflicts(
+    chains: &Chains,
+    org: &Organisation,
+    themes: &[StoredTheme],
+    department: &str,
+) -> Vec<Conflict> {
+    let metric = |key: &str| org.metrics.iter().find(|m| m.key.as_str() == key);
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut found = Vec::new();
+    for link in chains.chains.iter().flat_map(|c| &c.links) {
+        let Some(up) = metric(&link.from.key)
+            .filter(|m| link.from.kind == "kpi" && m.department.as_str() == department)
+        else {
+            continue;
+        };
+        // Whether the downstream series worsens as it rises, and what it is in words.
+        let (worse_when_higher, what) = match link.to.kind {
+            "theme" => {
+                let negative = themes
+                    .iter()
+                    .find(|t| t.id.to_string() == link.to.key)
+                    .and_then(|t| t.aggregates.mean_sentiment)
+                    .is_some_and(|s| s < 0.0);
+                let what = if negative {
+                    "that complaint grows"
+                } else {
+                    "that praise fades"
+                };
+                (negative, what.to_owned())
+            }
+            "kpi" => match metric(&link.to.key) {
+                // A department's own KPIs moving together is its own business.
+                Some(down) if down.department.as_str() != department => (
+                    down.direction == Direction::LowerIsBetter,
+                    format!(
+                        "{}'s {} worsen",
+                        org.department_name(down.department.as_str()),
+                        down.name.as_str().to_lowercase()
+                    ),
+                ),
+                _ => continue,
+            },
+            _ => (false, "that stage's score falls".to_owned()),
+        };
+        // As the upstream KPI improves, the downstream series moves up when the link's sign
+        // and the KPI's direction agree.
+        let rises = (link.strength > 0.0) == (up.direction == Direction::HigherIsBetter);
+        if rises != worse_when_higher {
+            continue;
+        }
+        let pair = (
+            link.from.key.clone(),
+            format!("{}:{}", link.to.kind, link.to.key),
+        );
+        if seen.contains(&pair) {
+            continue;
+        }
+        seen.push(pair);
+        found.push(Conflict {
+            link: link.clone(),
+            text: format!(
+                "its {} leads “{}” by {} week{} (r {:+.2}, q {:.3}): as it improves, {what}",
+                link.from.label,
+                link.to.label,
+                link.lag_weeks,
+                if link.lag_weeks == 1 { "" } else { "s" },
+                link.strength,
+                link.q
+            ),
+        });
+    }
+    found
 }
 
 /// One series with its place on the journey and its departments.

@@ -655,6 +655,9 @@ async fn agenda_for(
         data: json!({ "measures": measures, "monthly": months, "moments": moving }),
     });
 
+    // Cross-silo chains (hypotheses): item 3's NOT ALIGNED and item 7 read them.
+    let found = crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
+
     // 3. One slot per department represented on the council (every department when none is).
     let top = crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?;
     let stored_themes = store.themes().await?;
@@ -734,7 +737,11 @@ async fn agenda_for(
             .filter(|e| trend_of(e.theme) == Some(true))
             .map(|e| e.label.as_str())
             .collect();
-        let misaligned = !improving_kpis.is_empty() && !worsening_shared.is_empty();
+        let shared_worsens = !improving_kpis.is_empty() && !worsening_shared.is_empty();
+        // …or unless, in a cross-silo chain, its KPI leads something that worsens for others as
+        // the KPI improves.
+        let conflicts = crate::chains::conflicts(&found, &org, &stored_themes, key);
+        let misaligned = shared_worsens || !conflicts.is_empty();
         let owned_improving: Vec<&str> = card
             .negative_themes
             .iter()
@@ -754,12 +761,20 @@ async fn agenda_for(
             card.name,
             score.map_or_else(|| "not yet scored".to_owned(), |s| format!("{s:.0}/100")),
             if misaligned {
-                format!(
-                    "; NOT ALIGNED: its own {} improves while “{}”, which it shares with other \
-                     departments, worsens",
-                    improving_kpis.join(", "),
-                    worsening_shared.join("”, “")
-                )
+                let mut why = Vec::new();
+                if shared_worsens {
+                    why.push(format!(
+                        "its own {} improves while “{}”, which it shares with other departments, \
+                         worsens",
+                        improving_kpis.join(", "),
+                        worsening_shared.join("”, “")
+                    ));
+                }
+                if !conflicts.is_empty() {
+                    let said: Vec<&str> = conflicts.iter().map(|c| c.text.as_str()).collect();
+                    why.push(format!("in the chains, {} (a hypothesis)", said.join("; ")));
+                }
+                format!("; NOT ALIGNED: {}", why.join("; and "))
             } else {
                 String::new()
             }
@@ -778,6 +793,7 @@ async fn agenda_for(
             "done": done, "open": open, "overdue": overdue,
             "aligned": !misaligned, "improving_kpis": improving_kpis,
             "worsening_shared_themes": worsening_shared,
+            "chain_conflicts": conflicts,
             "journey_gaps": gaps,
         }));
     }
@@ -1044,8 +1060,7 @@ async fn agenda_for(
             s.label, s.period, s.count, s.expected
         ));
     }
-    // Cross-silo chains (hypotheses), marked new when the previous agenda did not have them.
-    let found = crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
+    // Cross-silo chains, marked new when the previous agenda did not have them.
     let known_chains: Vec<String> = previous
         .and_then(|p| p.agenda.as_ref())
         .and_then(|a| a["items"].as_array())

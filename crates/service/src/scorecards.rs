@@ -533,12 +533,9 @@ async fn department_of(
         .filter(|m| m.department.as_str() == key)
     {
         let mut values = store.kpi_values(metric.key.as_str()).await?;
+        let movement = series_movement(metric.direction, &values);
         let latest = values.pop();
         let previous = values.pop();
-        let movement = match (&previous, &latest) {
-            (Some(p), Some(l)) => Some(kpi_movement(metric.direction, p.value, l.value)),
-            _ => None,
-        };
         own_kpis.push(OwnKpi {
             key: metric.key.as_str().to_owned(),
             name: metric.name.as_str().to_owned(),
@@ -594,6 +591,40 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
     })
 }
 
+/// Readings compared at each end of a KPI series that has enough of them.
+const MOVEMENT_WINDOW: usize = 4;
+
+/// How a KPI's readings (oldest first) moved, given which way is better. With two windows of
+/// [`MOVEMENT_WINDOW`] readings or more, the mean of the latest window against the one before,
+/// `steady` unless the difference is more than twice its standard error (a weekly series
+/// wanders; one week against the last is mostly noise); with fewer, the last reading against
+/// the one before. `None` with fewer than two readings.
+pub fn series_movement(direction: Direction, values: &[KpiValue]) -> Option<&'static str> {
+    let n = values.len();
+    if n >= 2 * MOVEMENT_WINDOW {
+        let window = |from: usize| -> (f64, f64) {
+            let xs: Vec<f64> = values[from..from + MOVEMENT_WINDOW]
+                .iter()
+                .map(|v| v.value)
+                .collect();
+            let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+            (mean, var)
+        };
+        let (before, var_before) = window(n - 2 * MOVEMENT_WINDOW);
+        let (latest, var_latest) = window(n - MOVEMENT_WINDOW);
+        let error = ((var_before + var_latest) / MOVEMENT_WINDOW as f64).sqrt();
+        if (latest - before).abs() <= 2.0 * error {
+            return Some("steady");
+        }
+        return Some(kpi_movement(direction, before, latest));
+    }
+    match values {
+        [.., previous, latest] => Some(kpi_movement(direction, previous.value, latest.value)),
+        _ => None,
+    }
+}
+
 /// How a KPI moved from `previous` to `latest`, given which way is better.
 pub fn kpi_movement(direction: Direction, previous: f64, latest: f64) -> &'static str {
     let better = match direction {
@@ -612,6 +643,37 @@ pub fn kpi_movement(direction: Direction, previous: f64, latest: f64) -> &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use throughline_domain::action::Date;
+
+    #[test]
+    fn a_weekly_series_moves_only_when_its_latest_weeks_clearly_differ() {
+        let readings = |values: &[f64]| -> Vec<KpiValue> {
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| KpiValue {
+                    metric: "complaint-calls".into(),
+                    on: Date::parse(&format!("2026-01-{:02}", i + 1)).unwrap(),
+                    value: *v,
+                })
+                .collect()
+        };
+        let lower = Direction::LowerIsBetter;
+        // Noise: the last week is lower than the one before, but the last four are not.
+        let wandering = readings(&[120.0, 126.0, 118.0, 124.0, 121.0, 127.0, 123.0, 119.0]);
+        assert_eq!(series_movement(lower, &wandering), Some("steady"));
+        let falling = readings(&[140.0, 142.0, 139.0, 141.0, 121.0, 119.0, 122.0, 120.0]);
+        assert_eq!(series_movement(lower, &falling), Some("improving"));
+        assert_eq!(
+            series_movement(Direction::HigherIsBetter, &falling),
+            Some("worsening")
+        );
+        assert_eq!(
+            series_movement(lower, &readings(&[4.2, 3.1])),
+            Some("improving")
+        );
+        assert_eq!(series_movement(lower, &readings(&[4.2])), None);
+    }
 
     #[test]
     fn kpis_move_by_their_direction() {

@@ -213,6 +213,36 @@ async fn the_demo_data_tells_the_chain_and_the_initiative_that_worked(db: &TestD
     );
     assert!(chain.departments.contains(&"marketing".to_owned()));
     assert!(chain.departments.contains(&"customer-service".to_owned()));
+    // Agenda item 3: Marketing is NOT ALIGNED — as its lead volume rises (its goal), the
+    // complaint it leads grows.
+    let agenda = throughline_service::council::agenda(&store, None)
+        .await
+        .unwrap();
+    let reports = agenda.items.iter().find(|i| i.number == 3).unwrap();
+    let marketing = reports
+        .lines
+        .iter()
+        .find(|l| l.starts_with("Marketing: "))
+        .unwrap_or_else(|| panic!("{:#?}", reports.lines));
+    assert!(
+        marketing.contains("NOT ALIGNED: in the chains, its Lead volume leads “"),
+        "{marketing}"
+    );
+    assert!(
+        marketing.contains("as it improves, that complaint grows"),
+        "{marketing}"
+    );
+    let slot = reports.data["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["department"] == "marketing")
+        .unwrap();
+    assert_eq!(slot["aligned"], false);
+    assert_eq!(
+        slot["chain_conflicts"][0]["link"]["to"]["key"],
+        features.to_string()
+    );
 
     // The initiative that worked: on the theme of long waits on the phone, started when the
     // planted fix began.

@@ -207,6 +207,7 @@ async fn the_council_agenda_is_built_from_live_data(db: &TestDatabase) {
             .as_array()
             .unwrap()
             .is_empty()
+            && fulfilment["chain_conflicts"].as_array().unwrap().is_empty()
     );
 
     // 4. Best practices name what was done.
