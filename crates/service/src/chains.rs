@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 use throughline_analytics::chains::{self, Link, Series};
-use throughline_domain::org::{Direction, Organisation, OwnershipRole};
+use throughline_domain::org::{CouncilKind, Direction, Organisation, OwnershipRole};
 use throughline_store::{Store, StoredTheme, ThemeStatus};
 
 use crate::weekly::{Inputs, values};
@@ -91,6 +91,109 @@ pub struct Chains {
     pub series: usize,
     pub weeks: usize,
     pub chains: Vec<Chain>,
+}
+
+/// A cross-department initiative proposed from a chain: what the council would write, filled
+/// in from the chain's series (the proposal form shows it for a person to finish).
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub description: String,
+    /// `council:KEY`: the operational council (the strategic one when there is none).
+    pub owner: String,
+    /// The chain's end: a KPI's key, or "NPS of STAGE".
+    pub metric: String,
+    /// The mean of the KPI's last four readings, when the metric is a KPI.
+    pub baseline: Option<f64>,
+    /// The themes along the chain, and the stages of its series, in journey order.
+    pub themes: Vec<i64>,
+    pub stages: Vec<String>,
+    pub departments: Vec<String>,
+}
+
+/// The initiative the council could propose from the chain `key` ([`Chain::key`]).
+pub async fn suggestion(store: &Store, key: &str) -> Result<Suggestion> {
+    let inputs = Inputs::load(store).await?;
+    let key = key.to_owned();
+    blocking(move || {
+        let found = compute(&inputs, chains::DEFAULT_FDR);
+        let chain = found
+            .chains
+            .iter()
+            .find(|c| c.key() == key)
+            .ok_or_else(|| {
+                ServiceError::NotFound(
+                    "that chain is not in the data any more: the chains page lists those there \
+                     are now"
+                        .into(),
+                )
+            })?;
+        Ok(suggest(&inputs, chain))
+    })
+    .await
+}
+
+fn suggest(inputs: &Inputs, chain: &Chain) -> Suggestion {
+    let org = &inputs.org;
+    let series: Vec<&SeriesRef> = std::iter::once(&chain.links[0].from)
+        .chain(chain.links.iter().map(|l| &l.to))
+        .collect();
+    let end = series[series.len() - 1];
+    let (metric, baseline) = match end.kind {
+        "kpi" => {
+            let readings = org
+                .metrics
+                .iter()
+                .position(|m| m.key.as_str() == end.key)
+                .and_then(|i| inputs.kpis.get(i))
+                .map_or(&[][..], Vec::as_slice);
+            let last: Vec<f64> = readings.iter().rev().take(4).map(|k| k.value).collect();
+            let mean = (!last.is_empty()).then(|| last.iter().sum::<f64>() / last.len() as f64);
+            (end.key.clone(), mean.map(|m| (m * 10.0).round() / 10.0))
+        }
+        "stage" => (format!("NPS of {}", org.stage_name(&end.stage)), None),
+        _ => ("NPS".to_owned(), None),
+    };
+    let mut stages: Vec<String> = Vec::new();
+    for stage in &org.journey.stages {
+        if series.iter().any(|s| s.stage == stage.key.as_str()) {
+            stages.push(stage.key.to_string());
+        }
+    }
+    let names: Vec<&str> = chain
+        .departments
+        .iter()
+        .map(|d| org.department_name(d))
+        .collect();
+    let labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
+    let mut title = format!("Break the chain: {}", labels.join(" → "));
+    if title.chars().count() > 200 {
+        title = title.chars().take(199).collect::<String>() + "…";
+    }
+    Suggestion {
+        title,
+        description: format!(
+            "A cross-silo chain in the data, a hypothesis to examine: {}. Departments along \
+             it: {}. Find the mechanism together, then change what starts the chain.",
+            chain.path(true),
+            names.join(", ")
+        ),
+        owner: org
+            .councils
+            .iter()
+            .find(|c| c.kind == CouncilKind::Operational)
+            .or(org.councils.first())
+            .map_or_else(String::new, |c| format!("council:{}", c.key)),
+        metric,
+        baseline,
+        themes: series
+            .iter()
+            .filter(|s| s.kind == "theme")
+            .filter_map(|s| s.key.parse().ok())
+            .collect(),
+        stages,
+        departments: chain.departments.clone(),
+    }
 }
 
 /// A department's KPI that, in a chain, leads something that gets worse for someone else as the

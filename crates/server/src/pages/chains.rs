@@ -11,7 +11,7 @@ use serde::Serialize;
 use throughline_domain::org::Organisation;
 use throughline_service::chains::{Chain, ChainLink, SeriesRef};
 
-use super::{PageUser, UserView, user_view};
+use super::{PageUser, UserView, percent_encode, user_view};
 use crate::error::PageError;
 use crate::{AppState, render};
 
@@ -68,6 +68,8 @@ struct LinkView {
 #[derive(Serialize)]
 struct ChainView {
     title: String,
+    /// Where the council proposes an initiative from it (the proposal form, filled in).
+    propose: String,
     departments: String,
     width: f64,
     height: f64,
@@ -175,6 +177,10 @@ fn chain_view(org: &Organisation, chain: &Chain) -> ChainView {
         .join(" → ");
     ChainView {
         title,
+        propose: format!(
+            "/initiatives?chain={}#propose",
+            percent_encode(&chain.key())
+        ),
         departments: chain
             .departments
             .iter()

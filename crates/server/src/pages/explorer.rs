@@ -15,7 +15,7 @@ use throughline_service::org;
 use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
-use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, user_view};
+use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, percent_encode, user_view};
 use crate::charts::{LineChart, Point, Sparkline};
 use crate::error::PageError;
 use crate::error::extract::{Path, Query};
@@ -338,17 +338,6 @@ fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
         .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect();
     format!("/themes/{id}?{}", encoded.join("&"))
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// After an edit: where it leads, or the theme's page again with the error.

@@ -140,3 +140,15 @@ where
         Err(other) => Err(other.into()),
     }
 }
+
+/// `text` as a URL query value: letters, digits and `-_.~` stay, every other byte is `%XX`.
+pub(crate) fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -336,4 +336,18 @@ fn the_pages_work_in_a_real_browser() {
     browser.goto(&format!("{base}/chains"));
     assert!(browser.count("section.chain svg g.chain-box") >= 3);
     browser.screenshot("chains");
+    // From a chain, the proposal form comes filled in.
+    browser.submit("a.propose-from-chain");
+    let note = browser.text(".from-chain");
+    assert!(
+        note.contains("Filled in from the cross-silo chain"),
+        "{note}"
+    );
+    assert!(
+        browser
+            .script("return document.querySelector('input[name=title]').value")
+            .as_str()
+            .is_some_and(|t| t.starts_with("Break the chain: ")),
+    );
+    browser.screenshot("initiative-from-chain");
 }

@@ -226,4 +226,90 @@ pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
         "{}",
         service.body
     );
+
+    // From a chain the council proposes a cross-department initiative, the form filled in.
+    let href = section
+        .split("class=\"propose-from-chain\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{section}"))
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/");
+    assert!(href.starts_with("/initiatives?chain="), "{href}");
+    let form = send(&app, get(href.split('#').next().unwrap(), Some(&admin))).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let body = &form.body;
+    assert!(body.contains("Filled in from the cross-silo chain Lead volume → Lead-to-order conversion → Complaint calls"), "{body}");
+    assert!(
+        body.contains(
+            "value=\"Break the chain: Lead volume → Lead-to-order conversion → Complaint calls\""
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("<option value=\"council:cx-council\" selected>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"metric\" value=\"complaint-calls\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("name=\"stages\" value=\"discover,choose,use\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("Departments along it: Marketing, Sales, Customer Service"),
+        "{body}"
+    );
+    let field = |name: &str| -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        body.split(&marker)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let baseline = field("baseline");
+    assert!(baseline.parse::<f64>().is_ok(), "{baseline:?}");
+    let proposed = send(
+        &app,
+        post_form(
+            "/initiatives",
+            Some(&admin),
+            &[
+                ("csrf_token", &form_token(body)),
+                ("title", &field("title")),
+                ("description", "Break it"),
+                ("owner", "council:cx-council"),
+                ("metric", "complaint-calls"),
+                ("baseline", &baseline),
+                ("target", "20"),
+                ("due", "2027-06-30"),
+                ("theme", ""),
+                ("stages", &field("stages")),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.body);
+    let initiatives = throughline_service::actions::initiatives(&store)
+        .await
+        .unwrap();
+    let made = initiatives.last().unwrap();
+    assert!(
+        made.initiative
+            .title
+            .starts_with("Break the chain: Lead volume")
+    );
+    let stages: Vec<&str> = made.initiative.stages.iter().map(|k| k.as_str()).collect();
+    assert_eq!(stages, ["discover", "choose", "use"]);
+    // A chain that is no longer in the data is said so.
+    let gone = send(&app, get("/initiatives?chain=kpi%3Anope", Some(&admin))).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert!(
+        gone.body.contains("not in the data any more"),
+        "{}",
+        gone.body
+    );
 }

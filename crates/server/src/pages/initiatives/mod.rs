@@ -10,7 +10,7 @@ mod effect;
 mod work;
 
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
@@ -95,7 +95,11 @@ struct ProposalForm {
     target: String,
     due: String,
     theme: String,
+    /// Stage keys, comma-separated (filled in from a chain; hidden).
+    stages: String,
     resources_requested: String,
+    /// The chain it was filled in from, in words.
+    from_chain: String,
 }
 
 #[derive(Serialize)]
@@ -109,10 +113,50 @@ struct BoardPage {
     error: Option<String>,
 }
 
-async fn board(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
-    Ok(Html(
-        board_page(&state, &user, ProposalForm::default(), None).await?,
-    ))
+#[derive(Deserialize)]
+struct BoardQuery {
+    /// A chain's key (`throughline chains --json`, the chains page): the proposal form comes
+    /// filled in from it.
+    chain: Option<String>,
+}
+
+async fn board(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<BoardQuery>,
+) -> Result<Html<String>, PageError> {
+    let form = match query.chain.as_deref() {
+        Some(key) => from_chain(&state, key).await?,
+        None => ProposalForm::default(),
+    };
+    Ok(Html(board_page(&state, &user, form, None).await?))
+}
+
+/// The proposal form filled in from a cross-silo chain: the council owns it, its title and
+/// description say the chain, its metric is the chain's end (with the KPI's recent level as the
+/// baseline), its theme and stages are the chain's. The target and due date are the council's
+/// to set.
+async fn from_chain(state: &AppState, key: &str) -> Result<ProposalForm, AppError> {
+    let suggestion = throughline_service::chains::suggestion(&state.store, key).await?;
+    Ok(ProposalForm {
+        from_chain: suggestion
+            .title
+            .trim_start_matches("Break the chain: ")
+            .to_owned(),
+        title: suggestion.title,
+        description: suggestion.description,
+        owner: suggestion.owner,
+        metric: suggestion.metric,
+        baseline: suggestion
+            .baseline
+            .map_or_else(String::new, |b| b.to_string()),
+        theme: suggestion
+            .themes
+            .first()
+            .map_or_else(String::new, ToString::to_string),
+        stages: suggestion.stages.join(","),
+        ..ProposalForm::default()
+    })
 }
 
 async fn board_page(
@@ -231,6 +275,13 @@ async fn propose(
                         .map_err(|_| AppError::Invalid(format!("there is no theme {id:?}")))?,
                 ],
             },
+            stages: form
+                .stages
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             resources_requested: form.resources_requested.clone(),
             ..InitiativeProposal::default()
         };
