@@ -90,6 +90,7 @@ fn templates() -> Environment<'static> {
         ),
         ("overview.html", include_str!("../templates/overview.html")),
         ("moments.html", include_str!("../templates/moments.html")),
+        ("moment.html", include_str!("../templates/moment.html")),
         ("chains.html", include_str!("../templates/chains.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("themes.html", include_str!("../templates/themes.html")),

@@ -7,6 +7,8 @@
 //! as a theme, a stage's score or a KPI (downstream). A theme is not tested against its own
 //! stage's score (its records are part of it), nor anything without a place on the journey.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use throughline_analytics::chains::{self, Link, Series};
 use throughline_domain::org::{CouncilKind, Direction, Organisation, OwnershipRole};
@@ -297,13 +299,23 @@ struct Candidate {
 
 /// The chains in the workspace's data, links kept at false-discovery rate `fdr`.
 pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
-    if !(fdr > 0.0 && fdr < 1.0) {
-        return Err(ServiceError::Invalid(format!(
-            "the false-discovery rate is a number between 0 and 1 (0.1 is usual), not {fdr}"
-        )));
-    }
-    let inputs = Inputs::load(store).await?;
+    check_fdr(fdr)?;
+    chains_of(Arc::new(Inputs::load(store).await?), fdr).await
+}
+
+/// The chains in inputs already loaded (the agenda reads them once for several items).
+pub async fn chains_of(inputs: Arc<Inputs>, fdr: f64) -> Result<Chains> {
+    check_fdr(fdr)?;
     Ok(blocking(move || compute(&inputs, fdr)).await)
+}
+
+fn check_fdr(fdr: f64) -> Result<()> {
+    if fdr > 0.0 && fdr < 1.0 {
+        return Ok(());
+    }
+    Err(ServiceError::Invalid(format!(
+        "the false-discovery rate is a number between 0 and 1 (0.1 is usual), not {fdr}"
+    )))
 }
 
 fn compute(inputs: &Inputs, fdr: f64) -> Chains {

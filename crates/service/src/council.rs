@@ -655,8 +655,12 @@ async fn agenda_for(
         data: json!({ "measures": measures, "monthly": months, "moments": moving }),
     });
 
-    // Cross-silo chains (hypotheses): item 3's NOT ALIGNED and item 7 read them.
-    let found = crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
+    // The weekly series, read once: cross-silo chains (hypotheses) for item 3's NOT ALIGNED and
+    // item 7, initiatives' measured effects for item 5.
+    let inputs = std::sync::Arc::new(crate::weekly::Inputs::load(store).await?);
+    let found =
+        crate::chains::chains_of(inputs.clone(), throughline_analytics::chains::DEFAULT_FDR)
+            .await?;
 
     // 3. One slot per department represented on the council (every department when none is).
     let top = crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?;
@@ -863,7 +867,7 @@ async fn agenda_for(
         .iter()
         .any(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
     {
-        crate::effects::measure_started(store).await?
+        crate::effects::measure_started_with(store, inputs.clone()).await?
     } else {
         Vec::new()
     };

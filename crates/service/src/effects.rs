@@ -15,6 +15,8 @@
 //! A measure that cannot be made says why (started too recently, too few weeks before, a metric
 //! Throughline does not hold) instead of showing a number.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use throughline_analytics::effects::{self, Change};
 use throughline_domain::action::{Date, InitiativeStatus};
@@ -130,16 +132,35 @@ pub async fn measure(store: &Store, initiative: &StoredInitiative) -> Result<Mea
 
 /// The measured effects of every initiative that has started (active or done), oldest first.
 pub async fn measure_started(store: &Store) -> Result<Vec<MeasuredEffect>> {
-    let initiatives: Vec<StoredInitiative> = store
+    let initiatives = started(store).await?;
+    if initiatives.is_empty() {
+        return Ok(Vec::new());
+    }
+    measured(Arc::new(Inputs::load(store).await?), initiatives).await
+}
+
+async fn started(store: &Store) -> Result<Vec<StoredInitiative>> {
+    Ok(store
         .initiatives()
         .await?
         .into_iter()
         .filter(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
-        .collect();
-    if initiatives.is_empty() {
-        return Ok(Vec::new());
-    }
-    let data = Inputs::load(store).await?;
+        .collect())
+}
+
+/// The measured effects of every initiative that has started, from inputs already loaded (the
+/// agenda reads them once for several items).
+pub async fn measure_started_with(
+    store: &Store,
+    inputs: Arc<Inputs>,
+) -> Result<Vec<MeasuredEffect>> {
+    measured(inputs, started(store).await?).await
+}
+
+async fn measured(
+    data: Arc<Inputs>,
+    initiatives: Vec<StoredInitiative>,
+) -> Result<Vec<MeasuredEffect>> {
     Ok(blocking(move || {
         let weekly = data.weekly();
         initiatives

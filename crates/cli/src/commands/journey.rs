@@ -108,6 +108,17 @@ pub struct MomentsArgs {
 
 #[derive(Debug, Subcommand)]
 enum MomentsCommand {
+    /// The customers who reached one moment of truth, the most recent first: when, and their
+    /// score before and after it.
+    Show {
+        /// The moment's rank in the organisation file.
+        rank: u32,
+        /// List at most so many customers (all with --json).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Adopt a moment the data suggests (or any rule) as a moment of truth of the organisation,
     /// ranked after the others; `export-org` then shows it in the file.
     Adopt {
@@ -136,6 +147,16 @@ pub async fn moments(url: &str, args: MomentsArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
     let result = match args.command {
         None => moments::moments(&store).await.map(Some),
+        Some(MomentsCommand::Show { rank, limit, json }) => {
+            let found = moments::customers(&store, rank).await;
+            store.close().await;
+            let found = found?;
+            if json {
+                return print_json(&found);
+            }
+            print_moment_customers(&found, limit);
+            return Ok(());
+        }
         Some(MomentsCommand::Adopt {
             event,
             count,
@@ -179,6 +200,44 @@ pub async fn moments(url: &str, args: MomentsArgs) -> anyhow::Result<()> {
     }
     print_moments(&report);
     Ok(())
+}
+
+fn print_moment_customers(found: &moments::MomentCustomers, limit: usize) {
+    let m = &found.moment;
+    let score = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:+.0}"));
+    println!(
+        "Moment of truth {} “{}” [{}]: {} customers reached it; effect {} (95% interval {} to \
+         {}) against {} other customers.",
+        m.rank,
+        m.name,
+        m.rule,
+        m.customers,
+        score(m.effect),
+        score(m.low),
+        score(m.high),
+        m.others
+    );
+    if found.customers.is_empty() {
+        println!("No customer has reached it yet.");
+        return;
+    }
+    println!("  customer            reached on   before  after  records after");
+    for c in found.customers.iter().take(limit) {
+        println!(
+            "  {:<18}  {}  {:>6}  {:>5}  {:>13}",
+            c.customer,
+            c.reached_on,
+            score(c.score_before),
+            score(c.score_after),
+            c.records_after
+        );
+    }
+    if found.customers.len() > limit {
+        println!(
+            "  … and {} more (--limit N, or --json for all).",
+            found.customers.len() - limit
+        );
+    }
 }
 
 fn print_moments(report: &Moments) {

@@ -1,6 +1,6 @@
 //! The moments of truth found in customers' histories: what each moment with a detection rule
 //! does to satisfaction, the candidates the data suggests, and the form that adopts one
-//! (administrators and council chairs).
+//! (administrators and council chairs); and one moment's page, the customers who reached it.
 
 use axum::Router;
 use axum::extract::{Form, State};
@@ -13,11 +13,13 @@ use throughline_service::moments::{self, Adoption, MomentEffect, ScoreScale};
 
 use super::{PageUser, UserView, check_csrf, or_show_again, user_view};
 use crate::error::PageError;
+use crate::error::extract::Path;
 use crate::{AppError, AppState, render};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/moments", get(moments_page))
+        .route("/moments/{rank}", get(moment_page))
         .route("/moments/adopt", post(adopt))
 }
 
@@ -69,6 +71,15 @@ struct MomentsPage {
     error: Option<String>,
 }
 
+fn scale_name(scale: Option<ScoreScale>) -> &'static str {
+    match scale {
+        Some(ScoreScale::Nps) => "NPS points",
+        Some(ScoreScale::Csat) => "CSAT points (1–5)",
+        Some(ScoreScale::Rating) => "rating points",
+        None => "no scores yet",
+    }
+}
+
 fn points(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| format!("{v:+.0}"))
 }
@@ -117,12 +128,7 @@ async fn view(
     let page = MomentsPage {
         user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
-        scale: match found.scale {
-            Some(ScoreScale::Nps) => "NPS points",
-            Some(ScoreScale::Csat) => "CSAT points (1–5)",
-            Some(ScoreScale::Rating) => "rating points",
-            None => "no scores yet",
-        },
+        scale: scale_name(found.scale),
         moments: found.moments.iter().map(|m| moment_row(m, &org)).collect(),
         candidates: found
             .candidates
@@ -210,4 +216,56 @@ async fn adopt(
         view(&state, &user, Some(message)).await
     })
     .await
+}
+
+/// Customers listed on a moment's page (the most recent first); the rest by `moments show
+/// RANK --json`.
+const CUSTOMERS_SHOWN: usize = 200;
+
+#[derive(Serialize)]
+struct CustomerRow {
+    customer: String,
+    reached_on: String,
+    before: String,
+    after: String,
+    records_after: u64,
+}
+
+#[derive(Serialize)]
+struct MomentPage {
+    user: UserView,
+    moment: MomentRow,
+    scale: &'static str,
+    customers: Vec<CustomerRow>,
+    /// Customers not listed.
+    more: usize,
+}
+
+async fn moment_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(rank): Path<u32>,
+) -> Result<Html<String>, PageError> {
+    let found = moments::customers(&state.store, rank).await?;
+    let org = state.organisation().await?;
+    let scale = state.views.moments(&state.store).await?.scale;
+    let page = MomentPage {
+        user: user_view(&user),
+        moment: moment_row(&found.moment, &org),
+        scale: scale_name(scale),
+        more: found.customers.len().saturating_sub(CUSTOMERS_SHOWN),
+        customers: found
+            .customers
+            .iter()
+            .take(CUSTOMERS_SHOWN)
+            .map(|c| CustomerRow {
+                customer: c.customer.clone(),
+                reached_on: c.reached_on.to_string(),
+                before: points(c.score_before),
+                after: points(c.score_after),
+                records_after: c.records_after,
+            })
+            .collect(),
+    };
+    Ok(Html(render("moment.html", page)?))
 }

@@ -53,6 +53,30 @@ pub async fn moments_of_truth_are_measured_and_adopted_on_the_web(db: &TestDatab
     assert!(row("Third contact in a month").contains("measured-harm"));
     assert!(page.body.contains("NPS points"));
     assert!(row("The tenth order").contains("measured-lift"));
+    // Each moment's page lists the customers who reached it, the most recent first.
+    assert!(row("Third contact in a month").contains("href=\"/moments/3\""));
+    let third = send(&app, get("/moments/3", Some(&member))).await;
+    assert_eq!(third.status, StatusCode::OK, "{}", third.body);
+    let lived = throughline_service::moments::customers(&store, 3)
+        .await
+        .unwrap();
+    assert!(!lived.customers.is_empty());
+    assert_eq!(
+        third.body.matches("<tr class=\"customer-row\">").count(),
+        lived.customers.len().min(200)
+    );
+    let first = &lived.customers[0];
+    assert!(
+        third.body.contains(&format!(
+            "<tr class=\"customer-row\"><td>{}</td><td>{}</td>",
+            first.customer, first.reached_on
+        )),
+        "{}",
+        third.body
+    );
+    assert!(third.body.contains("customers reached it"));
+    let missing = send(&app, get("/moments/99", Some(&member))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     // The journey map links to it and shows the effects beside the moments.
     let map = send(&app, get("/journey", Some(&admin))).await;
     assert!(map.body.contains("href=\"/moments\""));

@@ -624,6 +624,44 @@ async fn the_demo_histories_show_the_planted_moments(db: &TestDatabase) {
     let order = find("10th order");
     assert_eq!(order.customers, tenth);
     assert!(order.low.unwrap() > 0.0, "{order:?}");
+
+    // The customers who lived the third contact, the most recent first, each on the day of the
+    // contact that made it.
+    let lived = moments::customers(&store, contact.rank).await.unwrap();
+    assert_eq!(lived.customers.len() as u64, third);
+    assert_eq!(lived.moment.customers, third);
+    assert!(
+        lived
+            .customers
+            .windows(2)
+            .all(|w| w[0].reached_on >= w[1].reached_on)
+    );
+    let mut reached_days = std::collections::BTreeMap::new();
+    for (customer, times) in &contacts {
+        if let Some(w) = times.windows(3).find(|w| w[2] - w[0] <= month) {
+            reached_days.insert(
+                customer.to_string(),
+                throughline_domain::action::Date::of(throughline_domain::Timestamp::from_millis(
+                    w[2],
+                )),
+            );
+        }
+    }
+    for c in &lived.customers {
+        assert_eq!(Some(&c.reached_on), reached_days.get(&c.customer), "{c:?}");
+    }
+    let with_after = lived.customers.iter().filter(|c| c.score_after.is_some());
+    assert_eq!(with_after.count() as u64, contact.sample);
+    let missing = moments::customers(&store, 99).await.unwrap_err();
+    assert!(
+        missing.to_string().contains("no moment of truth ranked 99"),
+        "{missing}"
+    );
+    let no_rule = moments::customers(&store, 2).await.unwrap_err();
+    assert!(
+        no_rule.to_string().contains("has no detection rule"),
+        "{no_rule}"
+    );
 }
 
 backend_tests!(

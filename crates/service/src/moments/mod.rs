@@ -17,6 +17,9 @@ use throughline_domain::feedback::{Nps, Scores};
 use throughline_domain::org::{DetectRule, MomentOfTruth, Organisation};
 use throughline_store::{RecordAnalysisRow, Store, StoredEvent, StoredFeedback};
 
+mod customers;
+pub use customers::{MomentCustomers, Reached, customers};
+
 use crate::changes::{self, Actor};
 use crate::{Result, ServiceError, all_feedback, blocking};
 
@@ -214,6 +217,21 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// A customer's scores before the moment reached at `at`, and those at or after it with the
+/// stage each record sits on.
+fn around(scored: &Scored, at: i64) -> (Vec<f64>, Vec<(f64, Option<&String>)>) {
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for (t, score, stage) in scored {
+        if *t < at {
+            before.push(*score);
+        } else {
+            after.push((*score, stage.as_ref()));
+        }
+    }
+    (before, after)
+}
+
 fn evaluate(data: &Data, event: &str, rule: Rule) -> Outcome {
     let mut out = Outcome {
         customers: 0,
@@ -232,17 +250,16 @@ fn evaluate(data: &Data, event: &str, rule: Rule) -> Outcome {
         match reached_at(times, rule) {
             Some(at) => {
                 out.customers += 1;
-                let (before, after): (Vec<_>, Vec<_>) = scored.iter().partition(|(t, ..)| *t < at);
-                let after_scores: Vec<f64> = after.iter().map(|(_, s, _)| *s).collect();
-                out.records += after_scores.len() as u64;
-                for (_, _, stage) in &after {
+                let (before, after) = around(scored, at);
+                out.records += after.len() as u64;
+                for (_, stage) in &after {
                     if let Some(stage) = stage {
-                        *out.stages.entry(stage.clone()).or_default() += 1;
+                        *out.stages.entry((*stage).clone()).or_default() += 1;
                     }
                 }
+                let after_scores: Vec<f64> = after.iter().map(|(s, _)| *s).collect();
                 out.after.extend(mean(&after_scores));
-                let before_scores: Vec<f64> = before.iter().map(|(_, s, _)| *s).collect();
-                out.before.extend(mean(&before_scores));
+                out.before.extend(mean(&before));
             }
             None => {
                 let all: Vec<f64> = scored.iter().map(|(_, s, _)| *s).collect();
@@ -387,6 +404,20 @@ fn candidates(data: &Data, adopted: &[(DetectRule, Option<f64>)]) -> (Vec<Candid
 /// The moments of truth with a detection rule, what each did to satisfaction, and the moments
 /// the data suggests.
 pub async fn moments(store: &Store) -> Result<Moments> {
+    let (org, records, analyses, events) = load(store).await?;
+    Ok(blocking(move || compute(&org, &records, &analyses, events)).await)
+}
+
+/// What the moments are read from: the organisation, every record with its analysis, and every
+/// customer event.
+async fn load(
+    store: &Store,
+) -> Result<(
+    Organisation,
+    Vec<StoredFeedback>,
+    HashMap<i64, RecordAnalysisRow>,
+    Vec<StoredEvent>,
+)> {
     let org = store
         .load_organisation()
         .await?
@@ -397,7 +428,7 @@ pub async fn moments(store: &Store) -> Result<Moments> {
     for kind in store.event_kinds().await? {
         events.extend(store.events_of_kind(&kind.kind).await?);
     }
-    Ok(blocking(move || compute(&org, &records, &analyses, events)).await)
+    Ok((org, records, analyses, events))
 }
 
 fn compute(
