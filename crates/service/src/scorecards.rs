@@ -393,6 +393,47 @@ fn trend_part(data: &Data, themes: &HashSet<i64>, what: &str) -> (Option<f64>, S
     }
 }
 
+/// The theme-trend component of a started initiative, from its measured effect on its first
+/// theme's share (since it started, against the counterfactual) rather than from the last two
+/// months: 50 when the change is not clear, up to 100 (or down to 0) as the share moves the
+/// wanted (or the wrong) way by as much as its expected level. `None` when nothing was
+/// measured.
+fn measured_trend_part(effect: &crate::effects::MeasuredEffect) -> Option<(Option<f64>, String)> {
+    let measure = effect
+        .measures
+        .iter()
+        .find(|m| m.kind == "theme_share" && m.change.is_some())?;
+    let change = measure.change?;
+    let size = if change.expected.abs() > 0.0 {
+        (change.effect.abs() / change.expected.abs()).min(1.0)
+    } else {
+        1.0
+    };
+    let score = match measure.improved {
+        Some(true) => 50.0 + 50.0 * size,
+        Some(false) => 50.0 - 50.0 * size,
+        None => 50.0,
+    };
+    Some((
+        Some(score),
+        format!(
+            "measured since it started on {}: {} {:.1}% where {:.1}% was expected, {} ({:+.1} \
+             points, 95% interval {:+.1} to {:+.1})",
+            effect
+                .started_on
+                .as_ref()
+                .map_or_else(|| "?".to_owned(), ToString::to_string),
+            measure.label,
+            change.after,
+            change.expected,
+            measure.verdict(),
+            change.effect,
+            change.low,
+            change.high
+        ),
+    ))
+}
+
 /// The stage-rating component: NPS of the records on the stages.
 fn rating_part(data: &Data, stages: &BTreeSet<String>) -> (Option<f64>, String) {
     if stages.is_empty() {
@@ -575,11 +616,14 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
+    let measured_effect = crate::effects::measure(store, &initiative).await?;
+    let trend = measured_trend_part(&measured_effect)
+        .unwrap_or_else(|| trend_part(&data, &themes, "the initiative addresses no theme"));
     let scorecard = scorecard::combine(
         weights,
         [
             action_plan_part(std::iter::once(&initiative)),
-            trend_part(&data, &themes, "the initiative addresses no theme"),
+            trend,
             rating_part(&data, &stages),
         ],
     );
@@ -587,7 +631,7 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
         initiative: id,
         title: initiative.initiative.title.clone(),
         scorecard,
-        measured_effect: crate::effects::measure(store, &initiative).await?,
+        measured_effect,
     })
 }
 

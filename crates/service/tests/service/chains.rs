@@ -327,6 +327,23 @@ async fn the_demo_data_tells_the_chain_and_the_initiative_that_worked(db: &TestD
         "{}",
         measured.headline()
     );
+    // Its scorecard's theme trend is the measured effect since it started, not the last two
+    // months.
+    let card = throughline_service::scorecards::initiative(
+        &store,
+        proposed.id,
+        throughline_analytics::scorecard::Weights::default(),
+    )
+    .await
+    .unwrap();
+    let trend = &card.scorecard.components[1];
+    assert!(
+        trend
+            .detail
+            .starts_with("measured since it started on 2026-06-01"),
+        "{trend:?}"
+    );
+    assert!(trend.score.unwrap() > 50.0, "{trend:?}");
 }
 
 backend_tests!(
