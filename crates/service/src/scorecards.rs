@@ -450,7 +450,7 @@ fn rating_part(data: &Data, stages: &BTreeSet<String>) -> (Option<f64>, String) 
             })
             .filter_map(|r| r.record.scores.nps),
     );
-    let names: Vec<&str> = stages.iter().map(String::as_str).collect();
+    let names: Vec<&str> = stages.iter().map(|s| data.org.stage_name(s)).collect();
     match nps {
         Some(e) => (
             Some(scorecard::stage_rating(e.value)),
@@ -610,12 +610,22 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
     let data = load(store).await?;
     let initiative = crate::actions::initiative(store, id).await?;
     let themes: HashSet<i64> = initiative.initiative.themes.iter().copied().collect();
-    let stages: BTreeSet<String> = initiative
+    let mut stages: BTreeSet<String> = initiative
         .initiative
         .stages
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
+    // An initiative that names no stage is rated on its themes' stages.
+    if stages.is_empty() {
+        stages = store
+            .themes()
+            .await?
+            .into_iter()
+            .filter(|t| themes.contains(&t.id))
+            .filter_map(|t| t.aggregates.stage)
+            .collect();
+    }
     let measured_effect = crate::effects::measure(store, &initiative).await?;
     let trend = measured_trend_part(&measured_effect)
         .unwrap_or_else(|| trend_part(&data, &themes, "the initiative addresses no theme"));

@@ -1,6 +1,8 @@
 //! Journey health from the command line on both backends: the gaps `apply` warns about,
 //! `journey check`, customers' histories through `demo-data --events` and `events import`,
-//! `moments` with the planted moments, and `moments adopt`.
+//! `moments` with the planted moments, `moments show` and `moments adopt`; and the demo's weekly
+//! KPIs through `demo-data --kpis` and `kpi import`, its planted chain in `chains`, and
+//! `chains propose`.
 
 use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
@@ -26,11 +28,13 @@ async fn gaps_and_moments_from_the_command_line(db: &TestDatabase) {
         &[
             "demo-data",
             "--records",
-            "1500",
+            "3000",
             "--out",
             "feedback.csv",
             "--events",
             "events.csv",
+            "--kpis",
+            "kpis.csv",
         ],
     ));
     ok(throughline(url, dir, &["import", "feedback.csv"]));
@@ -67,6 +71,67 @@ async fn gaps_and_moments_from_the_command_line(db: &TestDatabase) {
     assert!(third["high"].as_f64().unwrap() < 0.0, "{third}");
     let tenth = list.iter().find(|m| m["rule"] == "10th order").unwrap();
     assert!(tenth["low"].as_f64().unwrap() > 0.0, "{tenth}");
+    let lived: serde_json::Value = serde_json::from_str(&ok(throughline(
+        url,
+        dir,
+        &["moments", "show", "3", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        lived["customers"].as_array().unwrap().len() as u64,
+        third["customers"].as_u64().unwrap()
+    );
+    let shown = ok(throughline(
+        url,
+        dir,
+        &["moments", "show", "3", "--limit", "2"],
+    ));
+    assert!(shown.contains("customers reached it"), "{shown}");
+    assert!(
+        shown.contains("more (--limit N, or --json for all)"),
+        "{shown}"
+    );
+
+    // The weekly KPIs, the planted chain, and an initiative proposed from it.
+    let kpis = ok(throughline(url, dir, &["kpi", "import", "kpis.csv"]));
+    assert!(kpis.contains("0 rejected"), "{kpis}");
+    ok(throughline(url, dir, &["analyze"]));
+    let chains: serde_json::Value =
+        serde_json::from_str(&ok(throughline(url, dir, &["chains", "--json"]))).unwrap();
+    let first = &chains["chains"][0];
+    assert_eq!(first["links"][0]["from"]["key"], "lead-volume", "{chains}");
+    let shown = ok(throughline(url, dir, &["chains", "propose", "1"]));
+    assert!(
+        shown.starts_with("Break the chain: Lead volume → "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Nothing proposed yet: give --target --due"),
+        "{shown}"
+    );
+    let proposed = ok(throughline(
+        url,
+        dir,
+        &[
+            "chains",
+            "propose",
+            "1",
+            "--target",
+            "120",
+            "--due",
+            "2027-06-30",
+        ],
+    ));
+    assert!(proposed.contains("Proposed initiative 1;"), "{proposed}");
+    let listed = ok(throughline(url, dir, &["initiatives", "list"]));
+    assert!(listed.contains("Break the chain: Lead volume"), "{listed}");
+    let missing = throughline(url, dir, &["chains", "propose", "9"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("there is no chain 9"),
+        "{}",
+        stderr(&missing)
+    );
 
     let adopted = ok(throughline(
         url,
