@@ -245,9 +245,9 @@ pub fn conflicts(
                 Some(down) if down.department.as_str() != department => (
                     down.direction == Direction::LowerIsBetter,
                     format!(
-                        "{}'s {} worsen",
-                        org.department_name(down.department.as_str()),
-                        down.name.as_str().to_lowercase()
+                        "{} ({}) gets worse",
+                        down.name,
+                        org.department_name(down.department.as_str())
                     ),
                 ),
                 _ => continue,

@@ -336,4 +336,38 @@ pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
         "{}",
         gone.body
     );
+
+    // The next meeting's page: agenda item 7 lists the chain as a hypothesis, and item 3 flags
+    // Marketing: as its lead volume rises, Sales' conversion falls.
+    let meeting = throughline_service::council::schedule(&store, "cx-council", Some("2027-01-15"))
+        .await
+        .unwrap();
+    let page = send(
+        &app,
+        get(&format!("/meetings/{}", meeting.id), Some(&admin)),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Chain (a hypothesis to examine, not a proven cause): Lead volume → 1 week → \
+             Lead-to-order conversion → 1 week → Complaint calls"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "NOT ALIGNED: in the chains, its Lead volume leads “Lead-to-order conversion” by 1 \
+             week"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("as it improves, Lead-to-order conversion (Sales) gets worse"),
+        "{}",
+        page.body
+    );
 }
