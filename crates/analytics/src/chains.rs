@@ -101,7 +101,7 @@ pub fn stationary(series: &Series) -> Vec<Option<f64>> {
                 }
             }
         }
-        if let Some(beta) = solve3(xtx, xty) {
+        if let Some(beta) = crate::linalg::solve(xtx, xty) {
             for &t in &known {
                 if let Some(d) = diff[t].as_mut() {
                     *d -= beta[1] * angle(t).sin() + beta[2] * angle(t).cos();
@@ -110,32 +110,6 @@ pub fn stationary(series: &Series) -> Vec<Option<f64>> {
         }
     }
     diff
-}
-
-/// Solves a 3×3 system by Gaussian elimination with partial pivoting; `None` when singular.
-fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
-    for col in 0..3 {
-        let pivot = (col..3).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        let pivot_row = a[col];
-        for row in col + 1..3 {
-            let f = a[row][col] / pivot_row[col];
-            for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
-                *x -= f * p;
-            }
-            b[row] -= f * b[col];
-        }
-    }
-    let mut x = [0.0; 3];
-    for i in (0..3).rev() {
-        let s: f64 = (i + 1..3).map(|k| a[i][k] * x[k]).sum();
-        x[i] = (b[i] - s) / a[i][i];
-    }
-    Some(x)
 }
 
 fn correlation(x: &[f64], y: &[f64]) -> f64 {

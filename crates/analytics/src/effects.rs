@@ -8,7 +8,10 @@
 //! 1. With a comparison, the series studied is the weekly difference between the treated and
 //!    the comparison series (weeks where both are known): what moves both — the season, a
 //!    company-wide event — cancels out.
-//! 2. The counterfactual is a straight line fitted by least squares to the weeks before the
+//! 2. When the weeks before span a year or more (at least [`MIN_WEEKS_FOR_SEASON`] of them), the
+//!    counterfactual is their trend and annual cycle (one sine and cosine of 52 weeks) fitted
+//!    together and carried forward, so that a start in a season's low is not taken for an
+//!    effect. Otherwise it is a straight line fitted by least squares to the weeks before the
 //!    start, carried over the weeks after it — when those weeks show a trend: at least
 //!    [`MIN_WEEKS_FOR_TREND`] of them and a slope at least twice its standard error (with the
 //!    autocorrelation below). Otherwise it is their mean, flat: a slope the weeks before do not
@@ -37,6 +40,8 @@ pub const MIN_WEEKS_AFTER: usize = 3;
 /// From this many weeks before the start the counterfactual follows their trend; with fewer it
 /// is their mean.
 pub const MIN_WEEKS_FOR_TREND: usize = 12;
+/// From this many weeks before the start, spanning a year, it also follows their annual cycle.
+pub const MIN_WEEKS_FOR_SEASON: usize = 40;
 
 /// A measured change with its interval and the weeks behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -55,6 +60,8 @@ pub struct Change {
     pub weeks_after: usize,
     /// Whether the counterfactual carries the before-weeks' trend (else their mean).
     pub trend: bool,
+    /// Whether it also carries their annual cycle (a year or more of weeks before the start).
+    pub seasonal: bool,
 }
 
 impl Change {
@@ -96,6 +103,13 @@ pub fn interrupted(
     let after: Vec<(f64, f64, f64)> = (start..series.len()).filter_map(point).collect();
     if before.len() < MIN_WEEKS_BEFORE || after.len() < MIN_WEEKS_AFTER {
         return None;
+    }
+    let span = before.last().map_or(0.0, |l| l.0) - before.first().map_or(0.0, |f| f.0);
+    if span >= YEAR_WEEKS
+        && before.len() >= MIN_WEEKS_FOR_SEASON
+        && let Some(change) = seasonal(&before, &after)
+    {
+        return Some(change);
     }
     // Weighted means of the weeks and the values, and the total weight.
     let means = |points: &[(f64, f64, f64)]| {
@@ -158,6 +172,79 @@ pub fn interrupted(
         weeks_before: before.len(),
         weeks_after: after.len(),
         trend,
+        seasonal: false,
+    })
+}
+
+/// Weeks in the annual cycle.
+const YEAR_WEEKS: f64 = 52.0;
+
+/// The counterfactual of weeks before the start that span a year or more: their trend and
+/// their annual cycle (one sine and cosine of 52 weeks), fitted together by weighted least
+/// squares and carried over the weeks after. The effect's variance is the noise of the weeks
+/// after plus the fit's at the after-weeks' mean regressors, `xᵀ (XᵀWX)⁻¹ x`, inflated for
+/// autocorrelation as in the level-and-trend case.
+fn seasonal(before: &[(f64, f64, f64)], after: &[(f64, f64, f64)]) -> Option<Change> {
+    const K: usize = 4;
+    let row = |t: f64| {
+        let angle = 2.0 * std::f64::consts::PI * t / YEAR_WEEKS;
+        [1.0, t, angle.sin(), angle.cos()]
+    };
+    let mut xtx = [[0.0; K]; K];
+    let mut xty = [0.0; K];
+    for &(t, y, w) in before {
+        let x = row(t);
+        for i in 0..K {
+            xty[i] += w * x[i] * y;
+            for j in 0..K {
+                xtx[i][j] += w * x[i] * x[j];
+            }
+        }
+    }
+    let beta = crate::linalg::solve(xtx, xty)?;
+    let fitted = |t: f64| row(t).iter().zip(&beta).map(|(x, b)| x * b).sum::<f64>();
+    let residuals: Vec<f64> = before
+        .iter()
+        .map(|&(t, y, w)| w.sqrt() * (y - fitted(t)))
+        .collect();
+    let df = (before.len() - K) as f64;
+    let squares: f64 = residuals.iter().map(|r| r * r).sum();
+    let pairs: f64 = residuals.windows(2).map(|w| w[0] * w[1]).sum();
+    let rho = if squares > 0.0 {
+        (pairs / squares).clamp(0.0, 0.9)
+    } else {
+        0.0
+    };
+    let (variance, inflation) = (squares / df, (1.0 + rho) / (1.0 - rho));
+    let total = |points: &[(f64, f64, f64)]| points.iter().map(|p| p.2).sum::<f64>();
+    let (w_before, w_after) = (total(before), total(after));
+    let mean_of =
+        |points: &[(f64, f64, f64)], w: f64| points.iter().map(|p| p.2 * p.1).sum::<f64>() / w;
+    // The after-weeks' weighted mean regressors, and the fit's variance there.
+    let mut x_after = [0.0; K];
+    for &(t, _, w) in after {
+        for (m, x) in x_after.iter_mut().zip(row(t)) {
+            *m += w * x / w_after;
+        }
+    }
+    let solved = crate::linalg::solve(xtx, x_after)?;
+    let carried: f64 = x_after.iter().zip(&solved).map(|(a, b)| a * b).sum();
+    let expected: f64 = x_after.iter().zip(&beta).map(|(x, b)| x * b).sum();
+    let y_after = mean_of(after, w_after);
+    let standard_error = (variance * inflation * (1.0 / w_after + carried)).sqrt();
+    let half = t_quantile(0.975, df) * standard_error;
+    let effect = y_after - expected;
+    Some(Change {
+        before: mean_of(before, w_before),
+        after: y_after,
+        expected,
+        effect,
+        low: effect - half,
+        high: effect + half,
+        weeks_before: before.len(),
+        weeks_after: after.len(),
+        trend: true,
+        seasonal: true,
     })
 }
 
@@ -227,6 +314,24 @@ mod tests {
         let change = interrupted(&series, None, 30).unwrap();
         assert!(!change.trend, "{change:?}");
         assert!(change.high < 0.0, "{change:?}");
+    }
+
+    #[test]
+    fn a_year_and_more_before_the_start_carries_the_season() {
+        // Two years with a strong annual cycle; the start falls as the season turns down.
+        let season = |t: usize| 10.0 + 5.0 * (2.0 * std::f64::consts::PI * t as f64 / 52.0).sin();
+        let mut clear = 0;
+        for seed in 0..100 {
+            let series = noisy(104, seed, season);
+            let change = interrupted(&series, None, 70).unwrap();
+            assert!(change.seasonal, "{change:?}");
+            clear += usize::from(change.is_clear());
+        }
+        assert!(clear <= 12, "{clear} false effects in 100 seasonal series");
+        let dropped = noisy(104, 7, |t| season(t) - if t >= 70 { 3.0 } else { 0.0 });
+        let change = interrupted(&dropped, None, 70).unwrap();
+        assert!(change.high < 0.0, "{change:?}");
+        assert!((change.effect + 3.0).abs() < 1.5, "{change:?}");
     }
 
     #[test]

@@ -278,7 +278,9 @@ fn percent(points: Points) -> Points {
 /// forward, and the note when nothing was measured.
 fn finish(mut measure: Measure, direction: Direction) -> Measure {
     if let Some(c) = &measure.change {
-        measure.method.push_str(if c.trend {
+        measure.method.push_str(if c.seasonal {
+            "; their trend and annual cycle carried forward"
+        } else if c.trend {
             "; their trend carried forward"
         } else {
             "; their level carried forward (they show no clear trend)"
