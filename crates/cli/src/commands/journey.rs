@@ -221,15 +221,24 @@ fn print_moment_customers(found: &moments::MomentCustomers, limit: usize) {
         println!("No customer has reached it yet.");
         return;
     }
-    println!("  customer            reached on   before  after  records after");
+    println!(
+        "  customer            reached on   before  after  records after  first comment after"
+    );
     for c in found.customers.iter().take(limit) {
+        let comment = c.comment_after.as_deref().unwrap_or("");
+        let short: String = comment.chars().take(60).collect();
         println!(
-            "  {:<18}  {}  {:>6}  {:>5}  {:>13}",
+            "  {:<18}  {}  {:>6}  {:>5}  {:>13}  {short}{}",
             c.customer,
             c.reached_on,
             score(c.score_before),
             score(c.score_after),
-            c.records_after
+            c.records_after,
+            if comment.chars().count() > 60 {
+                "…"
+            } else {
+                ""
+            }
         );
     }
     if found.customers.len() > limit {

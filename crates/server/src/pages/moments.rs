@@ -229,6 +229,7 @@ struct CustomerRow {
     before: String,
     after: String,
     records_after: u64,
+    comment: String,
 }
 
 #[derive(Serialize)]
@@ -264,6 +265,7 @@ async fn moment_page(
                 before: points(c.score_before),
                 after: points(c.score_after),
                 records_after: c.records_after,
+                comment: c.comment_after.clone().unwrap_or_default(),
             })
             .collect(),
     };

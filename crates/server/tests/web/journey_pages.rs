@@ -75,6 +75,26 @@ pub async fn moments_of_truth_are_measured_and_adopted_on_the_web(db: &TestDatab
         third.body
     );
     assert!(third.body.contains("customers reached it"));
+    assert!(third.body.contains("<th>What they wrote after it</th>"));
+    let quoted = lived
+        .customers
+        .iter()
+        .take(200)
+        .find_map(|c| c.comment_after.clone())
+        .unwrap();
+    // As the page's auto-escaping writes it.
+    let escaped = quoted
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;");
+    assert!(
+        third.body.contains(&format!("<td>{escaped}</td>")),
+        "{quoted}: {}",
+        third.body
+    );
     let missing = send(&app, get("/moments/99", Some(&member))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     // The journey map links to it and shows the effects beside the moments.

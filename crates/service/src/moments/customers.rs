@@ -2,6 +2,8 @@
 //! evidence behind a moment's effect, customer by customer: their score before the moment and
 //! after it.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use throughline_analytics::moments::reached_at;
 use throughline_domain::Timestamp;
@@ -23,7 +25,12 @@ pub struct Reached {
     pub score_after: Option<f64>,
     /// Their scored records at or after the moment.
     pub records_after: u64,
+    /// What they wrote first at or after it (up to [`COMMENT_CHARS`] characters), if anything.
+    pub comment_after: Option<String>,
 }
+
+/// The longest comment quoted beside a customer; the theme explorer has the rest.
+pub const COMMENT_CHARS: usize = 280;
 
 /// A moment's effect with the customers behind it, the most recent first.
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +66,23 @@ pub async fn customers(store: &Store, rank: u32) -> Result<MomentCustomers> {
         )));
     };
     Ok(blocking(move || {
+        // Each customer's comments by time, to quote the first one after the moment.
+        let mut comments: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
+        for r in &records {
+            if let (Some(customer), Some(comment)) = (
+                r.record.customer.as_deref(),
+                r.record.texts.comment.as_deref(),
+            ) && !comment.trim().is_empty()
+            {
+                comments
+                    .entry(customer)
+                    .or_default()
+                    .push((r.record.received_at.as_millis(), comment.trim()));
+            }
+        }
+        for list in comments.values_mut() {
+            list.sort_by_key(|(at, _)| *at);
+        }
         let data = data(&records, &analyses, events);
         let effect = moment_effect(&data, &moment, &detect);
         let empty = Vec::new();
@@ -78,6 +102,15 @@ pub async fn customers(store: &Store, rank: u32) -> Result<MomentCustomers> {
                     score_before: mean(&before),
                     score_after: mean(&after),
                     records_after: after.len() as u64,
+                    comment_after: comments.get(customer.as_str()).and_then(|list| {
+                        list.iter().find(|(t, _)| *t >= at).map(|(_, text)| {
+                            let mut quoted: String = text.chars().take(COMMENT_CHARS).collect();
+                            if text.chars().count() > COMMENT_CHARS {
+                                quoted.push('…');
+                            }
+                            quoted
+                        })
+                    }),
                 })
             })
             .collect();

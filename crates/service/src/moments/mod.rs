@@ -18,7 +18,7 @@ use throughline_domain::org::{DetectRule, MomentOfTruth, Organisation};
 use throughline_store::{RecordAnalysisRow, Store, StoredEvent, StoredFeedback};
 
 mod customers;
-pub use customers::{MomentCustomers, Reached, customers};
+pub use customers::{COMMENT_CHARS, MomentCustomers, Reached, customers};
 
 use crate::changes::{self, Actor};
 use crate::{Result, ServiceError, all_feedback, blocking};

@@ -652,6 +652,20 @@ async fn the_demo_histories_show_the_planted_moments(db: &TestDatabase) {
     }
     let with_after = lived.customers.iter().filter(|c| c.score_after.is_some());
     assert_eq!(with_after.count() as u64, contact.sample);
+    // What they wrote after it is quoted: the demo's detractor feedback is what made the moment.
+    let quoted = lived
+        .customers
+        .iter()
+        .filter(|c| c.comment_after.is_some())
+        .count();
+    assert!(quoted * 10 >= lived.customers.len() * 8, "{quoted} quoted");
+    assert!(
+        lived
+            .customers
+            .iter()
+            .filter_map(|c| c.comment_after.as_deref())
+            .all(|t| t.chars().count() <= moments::COMMENT_CHARS + 1)
+    );
     let missing = moments::customers(&store, 99).await.unwrap_err();
     assert!(
         missing.to_string().contains("no moment of truth ranked 99"),
