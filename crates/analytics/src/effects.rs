@@ -137,14 +137,7 @@ pub fn interrupted(
             .iter()
             .map(|p| p.2.sqrt() * (p.1 - y_before - slope * (p.0 - t_before)))
             .collect();
-        let squares: f64 = residuals.iter().map(|r| r * r).sum();
-        let pairs: f64 = residuals.windows(2).map(|w| w[0] * w[1]).sum();
-        let rho = if squares > 0.0 {
-            (pairs / squares).clamp(0.0, 0.9)
-        } else {
-            0.0
-        };
-        (squares / df, (1.0 + rho) / (1.0 - rho))
+        spread_of(&residuals, df)
     };
     let with_trend = spread(fitted_slope, (before.len() - 2) as f64);
     let trend = before.len() >= MIN_WEEKS_FOR_TREND
@@ -179,6 +172,19 @@ pub fn interrupted(
 /// Weeks in the annual cycle.
 const YEAR_WEEKS: f64 = 52.0;
 
+/// The variance of a unit of weight from standardised residuals with `df` degrees of freedom,
+/// and the inflation `(1 + ρ)/(1 − ρ)` for their lag-1 autocorrelation ρ (0 to 0.9).
+fn spread_of(residuals: &[f64], df: f64) -> (f64, f64) {
+    let squares: f64 = residuals.iter().map(|r| r * r).sum();
+    let pairs: f64 = residuals.windows(2).map(|w| w[0] * w[1]).sum();
+    let rho = if squares > 0.0 {
+        (pairs / squares).clamp(0.0, 0.9)
+    } else {
+        0.0
+    };
+    (squares / df, (1.0 + rho) / (1.0 - rho))
+}
+
 /// The counterfactual of weeks before the start that span a year or more: their trend and
 /// their annual cycle (one sine and cosine of 52 weeks), fitted together by weighted least
 /// squares and carried over the weeks after. The effect's variance is the noise of the weeks
@@ -208,14 +214,7 @@ fn seasonal(before: &[(f64, f64, f64)], after: &[(f64, f64, f64)]) -> Option<Cha
         .map(|&(t, y, w)| w.sqrt() * (y - fitted(t)))
         .collect();
     let df = (before.len() - K) as f64;
-    let squares: f64 = residuals.iter().map(|r| r * r).sum();
-    let pairs: f64 = residuals.windows(2).map(|w| w[0] * w[1]).sum();
-    let rho = if squares > 0.0 {
-        (pairs / squares).clamp(0.0, 0.9)
-    } else {
-        0.0
-    };
-    let (variance, inflation) = (squares / df, (1.0 + rho) / (1.0 - rho));
+    let (variance, inflation) = spread_of(&residuals, df);
     let total = |points: &[(f64, f64, f64)]| points.iter().map(|p| p.2).sum::<f64>();
     let (w_before, w_after) = (total(before), total(after));
     let mean_of =

@@ -115,24 +115,40 @@ pub struct Suggestion {
 
 /// The initiative the council could propose from the chain `key` ([`Chain::key`]).
 pub async fn suggestion(store: &Store, key: &str) -> Result<Suggestion> {
-    let inputs = Inputs::load(store).await?;
     let key = key.to_owned();
-    blocking(move || {
-        let found = compute(&inputs, chains::DEFAULT_FDR);
-        let chain = found
-            .chains
-            .iter()
-            .find(|c| c.key() == key)
-            .ok_or_else(|| {
-                ServiceError::NotFound(
-                    "that chain is not in the data any more: the chains page lists those there \
-                     are now"
-                        .into(),
-                )
-            })?;
-        Ok(suggest(&inputs, chain))
+    suggestion_where(store, move |found| {
+        found.chains.iter().position(|c| c.key() == key)
+    })
+    .await?
+    .ok_or_else(|| {
+        ServiceError::NotFound(
+            "that chain is not in the data any more: the chains page lists those there are \
+                 now"
+            .into(),
+        )
+    })
+}
+
+/// The initiative from chain `number` (from 1, as `throughline chains` numbers them); `None`
+/// when there is no such chain.
+pub async fn suggestion_numbered(store: &Store, number: usize) -> Result<Option<Suggestion>> {
+    suggestion_where(store, move |found| {
+        number.checked_sub(1).filter(|i| *i < found.chains.len())
     })
     .await
+}
+
+/// The chains computed once, and the suggestion from the one `pick` chooses.
+async fn suggestion_where(
+    store: &Store,
+    pick: impl FnOnce(&Chains) -> Option<usize> + Send + 'static,
+) -> Result<Option<Suggestion>> {
+    let inputs = Inputs::load(store).await?;
+    Ok(blocking(move || {
+        let found = compute(&inputs, chains::DEFAULT_FDR);
+        pick(&found).map(|i| suggest(&inputs, &found.chains[i]))
+    })
+    .await)
 }
 
 fn suggest(inputs: &Inputs, chain: &Chain) -> Suggestion {

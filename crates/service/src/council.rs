@@ -619,8 +619,11 @@ async fn agenda_for(
     if lines.is_empty() {
         lines.push("No scores yet: import feedback with NPS or CSAT and analyse it.".to_owned());
     }
+    // The weekly series' inputs, read once: moments of truth (item 2), cross-silo chains for
+    // item 3's NOT ALIGNED and item 7, initiatives' measured effects (item 5).
+    let inputs = std::sync::Arc::new(crate::weekly::Inputs::load(store).await?);
     // The moments of truth that move satisfaction most, found in customers' histories.
-    let found = crate::moments::moments(store).await?;
+    let found = crate::moments::moments_with(store, inputs.clone()).await?;
     let mut moving: Vec<&crate::moments::MomentEffect> = found
         .moments
         .iter()
@@ -655,9 +658,7 @@ async fn agenda_for(
         data: json!({ "measures": measures, "monthly": months, "moments": moving }),
     });
 
-    // The weekly series, read once: cross-silo chains (hypotheses) for item 3's NOT ALIGNED and
-    // item 7, initiatives' measured effects for item 5.
-    let inputs = std::sync::Arc::new(crate::weekly::Inputs::load(store).await?);
+    // Cross-silo chains (hypotheses) for item 3's NOT ALIGNED and item 7.
     let found =
         crate::chains::chains_of(inputs.clone(), throughline_analytics::chains::DEFAULT_FDR)
             .await?;

@@ -125,9 +125,16 @@ impl MeasuredEffect {
 
 /// The measured effect of initiative `initiative`.
 pub async fn measure(store: &Store, initiative: &StoredInitiative) -> Result<MeasuredEffect> {
-    let data = Inputs::load(store).await?;
+    measure_with(Arc::new(Inputs::load(store).await?), initiative).await
+}
+
+/// The measured effect of `initiative` from inputs already loaded (a scorecard reads them too).
+pub async fn measure_with(
+    inputs: Arc<Inputs>,
+    initiative: &StoredInitiative,
+) -> Result<MeasuredEffect> {
     let initiative = initiative.clone();
-    Ok(blocking(move || measure_one(&data, data.weekly().as_ref(), &initiative)).await)
+    Ok(blocking(move || measure_one(&inputs, inputs.weekly().as_ref(), &initiative)).await)
 }
 
 /// The measured effects of every initiative that has started (active or done), oldest first.

@@ -3,6 +3,7 @@
 //! department affecting the stage answers for together.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use throughline_analytics::Estimate;
@@ -16,7 +17,8 @@ use throughline_store::{
     KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus, Verbatim,
 };
 
-use crate::{Result, ServiceError, all_feedback};
+use crate::weekly::Inputs;
+use crate::{Result, ServiceError};
 
 /// A journey stage's customer measures, shared by every department that affects it.
 #[derive(Debug, Clone, Serialize)]
@@ -73,23 +75,12 @@ pub struct InitiativeScorecard {
     pub measured_effect: crate::effects::MeasuredEffect,
 }
 
-struct Data {
-    org: Organisation,
-    records: Vec<StoredFeedback>,
-    analyses: HashMap<i64, RecordAnalysisRow>,
-}
+/// What scorecards and measures are read from: the weekly series' inputs (organisation,
+/// records, analyses, themes, KPI values), loaded once.
+type Data = Inputs;
 
-async fn load(store: &Store) -> Result<Data> {
-    let org = store.load_organisation().await?.ok_or_else(|| {
-        ServiceError::Invalid(
-            "no organisation has been applied: run `throughline apply ORG.toml` first".into(),
-        )
-    })?;
-    Ok(Data {
-        org,
-        records: all_feedback(store).await?,
-        analyses: store.record_analyses().await?,
-    })
+async fn load(store: &Store) -> Result<Arc<Data>> {
+    Ok(Arc::new(Inputs::load(store).await?))
 }
 
 /// The journey map: stages left to right with their touchpoints, moments of truth and negative
@@ -618,15 +609,14 @@ pub async fn initiative(store: &Store, id: i64, weights: Weights) -> Result<Init
         .collect();
     // An initiative that names no stage is rated on its themes' stages.
     if stages.is_empty() {
-        stages = store
-            .themes()
-            .await?
-            .into_iter()
+        stages = data
+            .themes
+            .iter()
             .filter(|t| themes.contains(&t.id))
-            .filter_map(|t| t.aggregates.stage)
+            .filter_map(|t| t.aggregates.stage.clone())
             .collect();
     }
-    let measured_effect = crate::effects::measure(store, &initiative).await?;
+    let measured_effect = crate::effects::measure_with(data.clone(), &initiative).await?;
     let trend = measured_trend_part(&measured_effect)
         .unwrap_or_else(|| trend_part(&data, &themes, "the initiative addresses no theme"));
     let scorecard = scorecard::combine(

@@ -93,14 +93,11 @@ async fn propose(
     due: Option<String>,
     baseline: Option<f64>,
 ) -> anyhow::Result<()> {
-    let found = chains::chains(store, DEFAULT_FDR).await?;
-    let Some(chain) = number.checked_sub(1).and_then(|i| found.chains.get(i)) else {
+    let Some(suggestion) = chains::suggestion_numbered(store, number).await? else {
         anyhow::bail!(
-            "there is no chain {number}: `throughline chains` lists {} chain(s)",
-            found.chains.len()
+            "there is no chain {number}: `throughline chains` lists the chains there are"
         );
     };
-    let suggestion = chains::suggestion(store, &chain.key()).await?;
     let baseline = baseline.or(suggestion.baseline);
     println!("{}", suggestion.title);
     println!("  {}", suggestion.description);

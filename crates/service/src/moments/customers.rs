@@ -10,7 +10,8 @@ use throughline_domain::Timestamp;
 use throughline_domain::action::Date;
 use throughline_store::Store;
 
-use super::{MomentEffect, around, data, load, mean, moment_effect, rule_of};
+use super::{MomentEffect, around, data, events, mean, moment_effect, rule_of};
+use crate::weekly::Inputs;
 use crate::{Result, ServiceError, blocking};
 
 /// One customer who reached the moment.
@@ -41,7 +42,14 @@ pub struct MomentCustomers {
 
 /// The customers who reached the moment of truth ranked `rank` in the organisation file.
 pub async fn customers(store: &Store, rank: u32) -> Result<MomentCustomers> {
-    let (org, records, analyses, events) = load(store).await?;
+    let inputs = Inputs::load(store).await?;
+    let events = events(store).await?;
+    let Inputs {
+        org,
+        records,
+        analyses,
+        ..
+    } = inputs;
     let Some(moment) = org
         .moments_of_truth
         .iter()

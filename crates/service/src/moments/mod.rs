@@ -10,6 +10,7 @@
 //! (a promoter +100, a detractor −100: the mean is the NPS), else CSAT, else the rating.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use throughline_analytics::moments::{Difference, Rule, effect, reached_at};
@@ -21,7 +22,8 @@ mod customers;
 pub use customers::{COMMENT_CHARS, MomentCustomers, Reached, customers};
 
 use crate::changes::{self, Actor};
-use crate::{Result, ServiceError, all_feedback, blocking};
+use crate::weekly::Inputs;
+use crate::{Result, ServiceError, blocking};
 
 /// The kind of event every feedback record is.
 pub const CONTACT: &str = "contact";
@@ -404,31 +406,23 @@ fn candidates(data: &Data, adopted: &[(DetectRule, Option<f64>)]) -> (Vec<Candid
 /// The moments of truth with a detection rule, what each did to satisfaction, and the moments
 /// the data suggests.
 pub async fn moments(store: &Store) -> Result<Moments> {
-    let (org, records, analyses, events) = load(store).await?;
-    Ok(blocking(move || compute(&org, &records, &analyses, events)).await)
+    moments_with(store, Arc::new(Inputs::load(store).await?)).await
 }
 
-/// What the moments are read from: the organisation, every record with its analysis, and every
-/// customer event.
-async fn load(
-    store: &Store,
-) -> Result<(
-    Organisation,
-    Vec<StoredFeedback>,
-    HashMap<i64, RecordAnalysisRow>,
-    Vec<StoredEvent>,
-)> {
-    let org = store
-        .load_organisation()
-        .await?
-        .ok_or_else(crate::themes::no_organisation)?;
-    let records = all_feedback(store).await?;
-    let analyses = store.record_analyses().await?;
+/// The moments from inputs already loaded (the agenda reads them once for several items); the
+/// customer events are read here.
+pub async fn moments_with(store: &Store, inputs: Arc<Inputs>) -> Result<Moments> {
+    let events = events(store).await?;
+    Ok(blocking(move || compute(&inputs.org, &inputs.records, &inputs.analyses, events)).await)
+}
+
+/// Every customer event, of every kind.
+async fn events(store: &Store) -> Result<Vec<StoredEvent>> {
     let mut events = Vec::new();
     for kind in store.event_kinds().await? {
         events.extend(store.events_of_kind(&kind.kind).await?);
     }
-    Ok((org, records, analyses, events))
+    Ok(events)
 }
 
 fn compute(
