@@ -9,6 +9,7 @@ mod events;
 mod feedback;
 mod maturity;
 mod org;
+mod org_history;
 mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -32,6 +33,9 @@ pub use feedback::{
     StoredFeedback,
 };
 pub use maturity::{StoredAssessment, StoredResponse};
+pub use org_history::{
+    NewOrgProposal, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta, VersionSource,
+};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 
 use std::str::FromStr;

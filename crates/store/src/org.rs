@@ -51,7 +51,7 @@ fn person(name: String, email: Option<String>) -> PersonEntry {
     PersonEntry { name, email }
 }
 
-async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
+pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
     let Some((name, journey_name)) = sqlx::query_as::<_, (String, String)>(
         "SELECT name, journey_name FROM organisation WHERE id = 1",
     )
@@ -328,7 +328,7 @@ fn position(index: usize) -> i64 {
     i64::try_from(index).unwrap_or(i64::MAX)
 }
 
-async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
+pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     sqlx::query(
         "INSERT INTO organisation (id, name, journey_name, updated_at) VALUES (1, $1, $2, $3) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, \

@@ -53,6 +53,9 @@ enum Command {
     Apply(org::ApplyArgs),
     /// Print the current organisation as a TOML file that `apply` accepts.
     ExportOrg(org::ExportArgs),
+    /// The organisation's history: every version (applied files, journey-editor edits,
+    /// accepted proposals) with who, when and why; --diff A B shows what changed between two.
+    OrgHistory(org::HistoryArgs),
     /// Analyse a feedback file without a workspace: sentiment, themes, stages, scores, the
     /// Top Ten and spikes, written as records.jsonl, themes.json and summary.json.
     AnalyzeFile(analyze::AnalyzeFileArgs),
@@ -118,6 +121,7 @@ impl Cli {
             Command::Init(args) => org::init(&database_url(url), args).await,
             Command::Apply(args) => org::apply(&database_url(url), args).await,
             Command::ExportOrg(args) => org::export(&database_url(url), args).await,
+            Command::OrgHistory(args) => org::history(&database_url(url), args).await,
             Command::AnalyzeFile(args) => analyze::analyze_file(args),
             Command::Import(args) => import::run(&database_url(url), args).await,
             Command::Analyze(args) => analyze::analyze_stored(&database_url(url), args).await,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use throughline_domain::org::gaps::{self, Gap};
 use throughline_domain::org::{self, ChangeKind, OrgDiff, OrgProblem, Parsed};
 use throughline_service::changes;
+use throughline_store::OrgVersion;
 use throughline_store::redact_url;
 
 use super::{command_line, open_store};
@@ -32,6 +33,19 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print an earlier version of the organisation (`throughline org-history` lists them).
+    #[arg(long, value_name = "N")]
+    version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Show what changed from version A to version B instead of the list.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    diff: Option<Vec<i64>>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +89,9 @@ struct ApplyReport<'a> {
     changed: usize,
     removed: usize,
     changes: &'a [org::Change],
+    /// Versions made in the interface since an organisation file was last applied: applying a
+    /// file that lacks their changes undoes them.
+    changed_in_interface: &'a [OrgVersion],
     warnings: Vec<String>,
     /// Gaps and overlaps between departments the organisation shows (`journey check` adds the
     /// ones the feedback shows).
@@ -89,9 +106,11 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
     gaps::sort(&mut gaps);
     let store = open_store(url).await?;
     let actor = command_line();
-    let diff = changes::apply_organisation(&store, actor, &parsed.organisation, args.dry_run)
-        .await
-        .with_context(|| format!("applying {file} to {}", redact_url(url)))?;
+    let since_file = throughline_service::org::changed_since_file(&store).await?;
+    let diff =
+        changes::apply_organisation(&store, actor, &parsed.organisation, &file, args.dry_run)
+            .await
+            .with_context(|| format!("applying {file} to {}", redact_url(url)))?;
     store.close().await;
 
     if args.json {
@@ -104,6 +123,7 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
             changed: diff.count(ChangeKind::Changed),
             removed: diff.count(ChangeKind::Removed),
             changes: &diff.changes,
+            changed_in_interface: &since_file,
             warnings,
             gaps,
         };
@@ -130,7 +150,79 @@ pub async fn apply(url: &str, args: ApplyArgs) -> anyhow::Result<()> {
             if gaps.len() == 1 { "" } else { "s" },
         );
     }
+    if !since_file.is_empty() && !diff.is_empty() {
+        println!(
+            "Changed in the interface since an organisation file was last applied \
+             (`throughline org-history` shows each):"
+        );
+        for version in &since_file {
+            println!("  {}", version_line(version));
+        }
+        println!(
+            "{file} does not hold all of these: the changes below {} them. Export the current \
+             organisation with `throughline export-org` to keep them.",
+            if args.dry_run { "would undo" } else { "undid" }
+        );
+    }
     print_diff(&diff, &file, url, args.dry_run);
+    Ok(())
+}
+
+fn version_line(version: &OrgVersion) -> String {
+    format!(
+        "version {}, {} by {} ({}): {}{}",
+        version.number,
+        day_and_time(version.created_at),
+        version.author,
+        version.source.as_str(),
+        version.summary,
+        version
+            .reason
+            .as_deref()
+            .map(|r| format!(" (why: {r})"))
+            .unwrap_or_default()
+    )
+}
+
+fn day_and_time(at: throughline_domain::Timestamp) -> String {
+    let day = throughline_domain::action::Date::of(at);
+    let minute = at.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
+    format!("{} {:02}:{:02} UTC", day.as_str(), minute / 60, minute % 60)
+}
+
+/// `org-history`: the versions of the organisation, or the changes between two of them.
+pub async fn history(url: &str, args: HistoryArgs) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    if let Some([from, to]) = args.diff.as_deref() {
+        let diff = throughline_service::org::diff_versions(&store, *from, *to).await?;
+        store.close().await;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&diff)?);
+        } else if diff.is_empty() {
+            println!("Versions {from} and {to} are the same organisation.");
+        } else {
+            println!("From version {from} to version {to}:");
+            for change in &diff.changes {
+                println!("{change}");
+            }
+        }
+        return Ok(());
+    }
+    let versions = throughline_service::org::versions(&store).await?;
+    store.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&versions)?);
+        return Ok(());
+    }
+    if versions.is_empty() {
+        println!(
+            "No versions yet: the organisation's history starts with the next change \
+             (`throughline apply`, the journey editor at /journey/edit, or an accepted proposal)."
+        );
+    }
+    for version in &versions {
+        println!("{}", version_line(version));
+    }
     Ok(())
 }
 
@@ -160,6 +252,11 @@ fn print_diff(diff: &OrgDiff, file: &str, url: &str, dry_run: bool) {
 
 pub async fn export(url: &str, args: ExportArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
+    if let Some(number) = args.version {
+        let (_, organisation) = throughline_service::org::version(&store, number).await?;
+        store.close().await;
+        return write_export(&organisation.to_toml(), args.out);
+    }
     let organisation = store.load_organisation().await?;
     store.close().await;
     let Some(organisation) = organisation else {
@@ -168,8 +265,11 @@ pub async fn export(url: &str, args: ExportArgs) -> anyhow::Result<()> {
             redact_url(url)
         );
     };
-    let text = organisation.to_toml();
-    match args.out {
+    write_export(&organisation.to_toml(), args.out)
+}
+
+fn write_export(text: &str, out: Option<PathBuf>) -> anyhow::Result<()> {
+    match out {
         Some(path) => std::fs::write(&path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{text}"),

@@ -6,6 +6,7 @@
 //! `file.rs`, so an `Organisation` always has consistent cross-references.
 
 pub mod diff;
+pub mod edit;
 pub mod file;
 pub mod gaps;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::primitives::{Email, Key, Name};
 
 pub use diff::{Change, ChangeKind, OrgDiff};
+pub use edit::{EditProblem, FeedbackMove, MoveKind, OrgEdit, Reassign};
 pub use file::{OrgFile, OrgProblem, Parsed, parse};
 
 /// The whole organisation as applied from one file.

@@ -14,6 +14,7 @@ mod feedback;
 mod initiatives;
 mod maturity;
 mod org;
+mod organisation;
 mod spec;
 mod themes;
 
@@ -25,6 +26,7 @@ fn endpoints() -> Vec<Endpoint> {
         feedback::endpoints(),
         themes::endpoints(),
         org::endpoints(),
+        organisation::endpoints(),
         initiatives::endpoints(),
         council::endpoints(),
         maturity::endpoints(),

@@ -15,6 +15,8 @@ mod departments;
 mod explorer;
 mod initiatives;
 mod journey;
+mod journey_edit;
+mod journey_review;
 mod maturity;
 mod moments;
 mod overview;
@@ -31,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .merge(overview::router())
         .merge(admin::router())
         .merge(journey::router())
+        .merge(journey_edit::router())
+        .merge(journey_review::router())
         .merge(moments::router())
         .merge(chains::router())
         .merge(departments::router())

@@ -26,7 +26,10 @@ pub use codebook::{ThemeEdit, edit_theme, rename_theme};
 pub use council::{
     MeetingChange, MeetingChanged, change_meeting, complete_council_action, schedule_meeting,
 };
-pub use org::apply_organisation;
+pub use org::{
+    EditOutcome, Refusal, accept_proposal, apply_organisation, change_organisation,
+    decline_proposal, edit_organisation, proposal_diff,
+};
 pub use people::{close_assessment, ingest_feedback, set_digest_opt_out, start_assessment};
 pub use work::{
     KpiImport, TaskInput, add_review, add_root_cause, add_task, change_status, complete_task,

@@ -473,7 +473,8 @@ pub struct Adoption {
 }
 
 /// Adopts a rule as a new moment of truth of the organisation, ranked after the others,
-/// through the one policy (administrators; audited as `org.apply`).
+/// through the one policy (administrators; a version of the organisation, audited as
+/// `org.edit`).
 pub async fn adopt(store: &Store, actor: Actor<'_>, adoption: Adoption) -> Result<MomentOfTruth> {
     changes::may_edit(actor, None)?;
     let mut org = store
@@ -505,6 +506,7 @@ pub async fn adopt(store: &Store, actor: Actor<'_>, adoption: Adoption) -> Resul
          expects here."
             .to_owned()
     });
+    let adopted_name = name.clone();
     let mut file = throughline_domain::org::OrgFile::from(&org);
     file.moments_of_truth
         .push(throughline_domain::org::file::MomentEntry {
@@ -526,8 +528,9 @@ pub async fn adopt(store: &Store, actor: Actor<'_>, adoption: Adoption) -> Resul
         let list: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
         ServiceError::Invalid(list.join("; "))
     })?;
-    org = parsed.organisation;
-    changes::apply_organisation(store, actor, &org, false).await?;
+    let before = std::mem::replace(&mut org, parsed.organisation);
+    let summary = format!("Adopt the moment of truth {adopted_name:?} found in the data");
+    changes::change_organisation(store, actor, &before, &org, &summary).await?;
     org.moments_of_truth
         .into_iter()
         .find(|m| m.rank == rank)

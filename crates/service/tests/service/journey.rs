@@ -538,7 +538,7 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
             .await
             .unwrap()
             .iter()
-            .any(|e| e.action == "org.apply")
+            .any(|e| e.action == "org.edit")
     );
     let refused = moments::adopt(
         &store,

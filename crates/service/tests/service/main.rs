@@ -20,6 +20,7 @@ mod chains;
 mod council;
 mod journey;
 mod maturity;
+mod org_edits;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
