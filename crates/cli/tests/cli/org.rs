@@ -177,7 +177,115 @@ async fn warnings_are_shown_but_do_not_block(db: &TestDatabase) {
     assert!(err.contains("the chair should be independent"), "{err}");
 }
 
+/// The history: the file's version, a change made in the interface after it, what `apply` of
+/// the file says about that change, and any version exported again.
+async fn the_history_keeps_every_version_and_apply_tells_what_the_interface_changed(
+    db: &TestDatabase,
+) {
+    ok(throughline(
+        Some(&db.url),
+        db.dir.path(),
+        &["apply", &example_org_str()],
+    ));
+    // A change made in the journey editor (the store's own versioned change, as the editor
+    // makes it).
+    let store = db.store().await;
+    let before = store.load_organisation().await.unwrap().unwrap();
+    let after = throughline_domain::org::OrgEdit::AddTouchpoint {
+        stage: "receive".into(),
+        key: "returns-desk".into(),
+        name: "Returns desk".into(),
+        channel: None,
+        owners: vec!["customer-service".into()],
+        contributors: vec![],
+    }
+    .apply(&before)
+    .unwrap();
+    let written = store
+        .change_organisation(
+            Some(&before),
+            &after,
+            throughline_store::VersionMeta {
+                author: "dana@northwind.example",
+                source: throughline_store::VersionSource::Editor,
+                summary: "Add touchpoint returns-desk (Returns desk) to stage receive",
+                reason: Some("Agreed in the mapping workshop"),
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        written,
+        throughline_store::OrgWrite::Applied {
+            version: Some(2),
+            ..
+        }
+    ));
+    store.close().await;
+
+    let history = ok(throughline(Some(&db.url), db.dir.path(), &["org-history"]));
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 2, "{history}");
+    assert!(lines[0].starts_with("version 2, "), "{history}");
+    assert!(
+        lines[0].contains("by dana@northwind.example (editor)"),
+        "{history}"
+    );
+    assert!(
+        lines[0].contains("(why: Agreed in the mapping workshop)"),
+        "{history}"
+    );
+    assert!(lines[1].contains("(file): Applied "), "{history}");
+    let diff = ok(throughline(
+        Some(&db.url),
+        db.dir.path(),
+        &["org-history", "--diff", "1", "2"],
+    ));
+    assert!(
+        diff.contains("+ touchpoint returns-desk (Returns desk)"),
+        "{diff}"
+    );
+    let first = ok(throughline(
+        Some(&db.url),
+        db.dir.path(),
+        &["export-org", "--version", "1"],
+    ));
+    assert!(!first.contains("returns-desk"));
+    let current = ok(throughline(Some(&db.url), db.dir.path(), &["export-org"]));
+    assert!(current.contains("key = \"returns-desk\""));
+    let missing = throughline(
+        Some(&db.url),
+        db.dir.path(),
+        &["export-org", "--version", "9"],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("there is no version 9"),
+        "{}",
+        stderr(&missing)
+    );
+
+    // Applying the file again would undo the interface's change, and says so first.
+    let dry_run = ok(throughline(
+        Some(&db.url),
+        db.dir.path(),
+        &["apply", "--dry-run", &example_org_str()],
+    ));
+    assert!(
+        dry_run.contains("Changed in the interface since an organisation file was last applied"),
+        "{dry_run}"
+    );
+    assert!(dry_run.contains("  version 2, "), "{dry_run}");
+    assert!(
+        dry_run.contains("the changes below would undo them"),
+        "{dry_run}"
+    );
+    assert!(dry_run.contains("- touchpoint returns-desk"), "{dry_run}");
+}
+
 backend_tests!(
+    the_history_keeps_every_version_and_apply_tells_what_the_interface_changed,
     applying_twice_reports_no_changes,
     a_broken_file_names_its_line_and_changes_nothing,
     apply_export_apply_reports_no_changes,

@@ -46,6 +46,9 @@ struct TouchpointEdit {
     key: String,
     name: String,
     channel: String,
+    /// "Fulfilment, Field Service", for reading.
+    owners: String,
+    contributors: String,
     departments: Vec<DepartmentCheck>,
 }
 
@@ -232,6 +235,8 @@ fn stage_edits(org: &Organisation) -> Vec<StageEdit> {
                 .touchpoints
                 .iter()
                 .map(|t| TouchpointEdit {
+                    owners: names(org, &t.owners),
+                    contributors: names(org, &t.contributors),
                     key: t.key.to_string(),
                     name: t.name.to_string(),
                     channel: t.channel.clone().unwrap_or_default(),
@@ -256,6 +261,13 @@ fn stage_edits(org: &Organisation) -> Vec<StageEdit> {
                 .collect(),
         })
         .collect()
+}
+
+fn names(org: &Organisation, keys: &[throughline_domain::Key]) -> String {
+    keys.iter()
+        .map(|k| org.department_name(k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A posted form's fields, repeated names (checkboxes) kept.

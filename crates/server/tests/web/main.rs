@@ -9,6 +9,7 @@ mod council_pages;
 mod digest_pages;
 mod explorer;
 mod feedback_api;
+mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
 
@@ -16,6 +17,7 @@ use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_t
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
+use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
 };
@@ -849,6 +851,7 @@ backend_tests!(
     moments_of_truth_are_measured_and_adopted_on_the_web,
     chains_are_drawn_on_their_page,
     initiatives_show_whether_they_worked,
+    the_journey_is_edited_proposed_and_reviewed_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
