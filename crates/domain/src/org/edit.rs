@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Organisation;
-use super::file::{FilePath, MomentEntry, OrgFile, Seg, StageEntry, TouchpointEntry};
+use super::file::{DetectEntry, FilePath, MomentEntry, OrgFile, Seg, StageEntry, TouchpointEntry};
 
 /// One change to the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +74,8 @@ pub enum OrgEdit {
         #[serde(default)]
         feedback: Option<Reassign>,
     },
-    /// A new moment of truth at `rank` (the others below it move down one).
+    /// A new moment of truth at `rank` (the others below it move down one), with the rule that
+    /// finds it in customers' histories when it is an event.
     AddMoment {
         name: String,
         rank: u32,
@@ -82,8 +83,11 @@ pub enum OrgEdit {
         #[serde(default)]
         touchpoint: Option<String>,
         expectation: String,
+        #[serde(default)]
+        detect: Option<DetectEntry>,
     },
-    /// A moment's rank, place and expectation (its detection rule and metrics are kept).
+    /// A moment's rank, place and expectation; its detection rule replaced when `detect` is
+    /// given, removed with `remove_detect`, kept otherwise (its metrics are kept).
     UpdateMoment {
         moment: String,
         rank: u32,
@@ -91,6 +95,10 @@ pub enum OrgEdit {
         #[serde(default)]
         touchpoint: Option<String>,
         expectation: String,
+        #[serde(default)]
+        detect: Option<DetectEntry>,
+        #[serde(default)]
+        remove_detect: bool,
     },
     /// A moment of truth removed; the ones ranked below it move up one.
     RemoveMoment { moment: String },
@@ -331,6 +339,7 @@ impl OrgEdit {
                 stage,
                 touchpoint,
                 expectation,
+                detect,
             } => {
                 let entry = MomentEntry {
                     rank: 0,
@@ -339,7 +348,7 @@ impl OrgEdit {
                     touchpoint: text(touchpoint),
                     expectation: expectation.trim().to_owned(),
                     metrics: Vec::new(),
-                    detect: None,
+                    detect: detect.clone(),
                 };
                 rank_moment(&mut file.moments_of_truth, entry, *rank)?;
             }
@@ -349,12 +358,19 @@ impl OrgEdit {
                 stage,
                 touchpoint,
                 expectation,
+                detect,
+                remove_detect,
             } => {
                 let at = moment_index(&file.moments_of_truth, moment)?;
                 let mut entry = file.moments_of_truth.remove(at);
                 entry.stage = stage.clone();
                 entry.touchpoint = text(touchpoint);
                 entry.expectation = expectation.trim().to_owned();
+                if *remove_detect {
+                    entry.detect = None;
+                } else if let Some(rule) = detect {
+                    entry.detect = Some(rule.clone());
+                }
                 rank_moment(&mut file.moments_of_truth, entry, *rank)?;
             }
             Self::RemoveMoment { moment } => {
@@ -609,6 +625,7 @@ mod tests {
             stage: last,
             touchpoint: None,
             expectation: "Someone greets me".into(),
+            detect: None,
         }
         .apply(&org)
         .expect("added");
@@ -622,6 +639,52 @@ mod tests {
             .find(|m| m.rank == 1)
             .expect("rank 1");
         assert_eq!(first.name.as_str(), "First impression");
+    }
+
+    #[test]
+    fn a_moments_detection_rule_is_set_checked_and_removed() {
+        let org = example();
+        let moment = &org.moments_of_truth[0];
+        let update = |detect, remove_detect| OrgEdit::UpdateMoment {
+            moment: moment.name.to_string(),
+            rank: moment.rank,
+            stage: moment.stage.to_string(),
+            touchpoint: moment.touchpoint.as_ref().map(ToString::to_string),
+            expectation: moment.expectation.clone(),
+            detect,
+            remove_detect,
+        };
+        let rule = DetectEntry {
+            event: "contact".into(),
+            count: 3,
+            within_days: Some(30),
+        };
+        let set = update(Some(rule), false).apply(&org).expect("a valid rule");
+        let found = set
+            .moments_of_truth
+            .iter()
+            .find(|m| m.name == moment.name)
+            .unwrap();
+        assert_eq!(
+            found.detect.as_ref().unwrap().describe(),
+            "3rd contact within 30 days"
+        );
+        let kept = update(None, false).apply(&set).unwrap();
+        assert_eq!(kept, set, "no rule given keeps the rule");
+        let removed = update(None, true).apply(&set).unwrap();
+        assert!(
+            removed
+                .moments_of_truth
+                .iter()
+                .all(|m| m.name != moment.name || m.detect.is_none())
+        );
+        let bad = DetectEntry {
+            event: "contact".into(),
+            count: 0,
+            within_days: None,
+        };
+        let problems = update(Some(bad), false).apply(&org).expect_err("refused");
+        assert_eq!(problems[0].field, Some("count"), "{problems:?}");
     }
 
     #[test]

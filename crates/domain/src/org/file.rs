@@ -119,7 +119,7 @@ pub struct MomentEntry {
     pub detect: Option<DetectEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectEntry {
     /// The kind of event: `contact` (feedback records and imported contacts), `order`, …

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use throughline_domain::org::file::DetectEntry;
 use throughline_domain::org::{EditProblem, OrgEdit, Organisation, Reassign};
 use throughline_domain::user::UserRole;
 use throughline_service::changes::{self, Actor, EditOutcome};
@@ -73,6 +74,10 @@ struct MomentEdit {
     touchpoint: String,
     expectation: String,
     detect: Option<String>,
+    /// The detection rule's parts, for the form.
+    event: String,
+    count: String,
+    within_days: String,
 }
 
 #[derive(Serialize)]
@@ -185,6 +190,22 @@ async fn page(
                         .unwrap_or_default(),
                     expectation: m.expectation.clone(),
                     detect: m.detect.as_ref().map(|d| d.describe()),
+                    event: m
+                        .detect
+                        .as_ref()
+                        .map(|d| d.event.to_string())
+                        .unwrap_or_default(),
+                    count: m
+                        .detect
+                        .as_ref()
+                        .map(|d| d.count.to_string())
+                        .unwrap_or_default(),
+                    within_days: m
+                        .detect
+                        .as_ref()
+                        .and_then(|d| d.within_days)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                 })
                 .collect();
             moments.sort_by_key(|m| m.rank);
@@ -301,6 +322,21 @@ impl Fields {
             .map_err(|_| EditProblem::at(name, format!("{text:?} is not a whole number")))
     }
 
+    /// The detection rule typed in a moment's form: none when no event is named.
+    fn detect(&self) -> Result<Option<DetectEntry>, EditProblem> {
+        if self.text("event").trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(DetectEntry {
+            event: self.text("event").trim().to_owned(),
+            count: self.number("count")?,
+            within_days: match self.optional("within_days") {
+                Some(_) => Some(self.number("within_days")?),
+                None => None,
+            },
+        }))
+    }
+
     /// What to do with a removed stage's or touchpoint's feedback: `unplace`, `move:KEY`, or
     /// nothing chosen.
     fn reassign(&self) -> Option<Reassign> {
@@ -367,14 +403,20 @@ fn edit_of(f: &Fields) -> Result<OrgEdit, EditProblem> {
             stage: f.text("stage"),
             touchpoint: f.optional("touchpoint"),
             expectation: f.text("expectation"),
+            detect: f.detect()?,
         },
-        "update_moment" => OrgEdit::UpdateMoment {
-            moment: f.text("moment"),
-            rank: f.number("rank")?,
-            stage: f.text("stage"),
-            touchpoint: f.optional("touchpoint"),
-            expectation: f.text("expectation"),
-        },
+        "update_moment" => {
+            let detect = f.detect()?;
+            OrgEdit::UpdateMoment {
+                moment: f.text("moment"),
+                rank: f.number("rank")?,
+                stage: f.text("stage"),
+                touchpoint: f.optional("touchpoint"),
+                expectation: f.text("expectation"),
+                remove_detect: detect.is_none(),
+                detect,
+            }
+        }
         "remove_moment" => OrgEdit::RemoveMoment {
             moment: f.text("moment"),
         },

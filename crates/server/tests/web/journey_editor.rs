@@ -220,6 +220,52 @@ pub async fn the_journey_is_edited_proposed_and_reviewed_on_the_web(db: &TestDat
     assert_ne!(now, after_accept);
     assert_eq!(now.journey.stages[0].key.as_str(), "pay");
 
+    // A moment's detection rule, set in its form: a count that is no number is refused beside
+    // it; a good rule is saved and read back.
+    let moment = now
+        .moments_of_truth
+        .iter()
+        .find(|m| m.rank == 2)
+        .unwrap()
+        .clone();
+    let rule = |count: &'static str| {
+        vec![
+            ("csrf_token", chair_csrf.clone()),
+            ("form", "moment-2".to_owned()),
+            ("op", "update_moment".to_owned()),
+            ("moment", moment.name.to_string()),
+            ("rank", "2".to_owned()),
+            ("stage", moment.stage.to_string()),
+            ("touchpoint", String::new()),
+            ("expectation", moment.expectation.clone()),
+            ("event", "contact".to_owned()),
+            ("count", count.to_owned()),
+            ("within_days", "30".to_owned()),
+        ]
+    };
+    let bad = rule("three");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = send(&app, post_form("/journey/edit", Some(&chair), &bad)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("id=\"error-moment-2-count\">&quot;three&quot; is not a whole number"),
+        "{}",
+        refused.body
+    );
+    let good = rule("3");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = send(&app, post_form("/journey/edit", Some(&chair), &good)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let now = store.load_organisation().await.unwrap().unwrap();
+    let ruled = now.moments_of_truth.iter().find(|m| m.rank == 2).unwrap();
+    assert_eq!(ruled.name, moment.name);
+    assert_eq!(
+        ruled.detect.as_ref().map(|d| d.describe()).as_deref(),
+        Some("3rd contact within 30 days")
+    );
+
     // Through the API: a member's edit is a proposal (201); a refused one says which field.
     let body = r#"{"edit": {"op": "add_touchpoint", "stage": "use", "key": "live-chat", "name": "Live chat", "owners": []}}"#;
     let refused = send(
