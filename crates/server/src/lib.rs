@@ -17,6 +17,7 @@ mod api;
 
 pub use api::openapi;
 pub use pack::council_pack;
+pub use pages::handout_html;
 mod auth;
 mod cache;
 pub(crate) use throughline_service::changes;
@@ -96,6 +97,19 @@ fn templates() -> Environment<'static> {
         ("themes.html", include_str!("../templates/themes.html")),
         ("theme.html", include_str!("../templates/theme.html")),
         ("journey.html", include_str!("../templates/journey.html")),
+        ("wall.html", include_str!("../templates/wall.html")),
+        (
+            "wall_closed.html",
+            include_str!("../templates/wall_closed.html"),
+        ),
+        (
+            "wall_setup.html",
+            include_str!("../templates/wall_setup.html"),
+        ),
+        (
+            "wall_handout.html",
+            include_str!("../templates/wall_handout.html"),
+        ),
         (
             "journey_edit.html",
             include_str!("../templates/journey_edit.html"),

@@ -16,6 +16,7 @@ pub mod moments;
 pub mod org;
 pub mod scorecards;
 pub mod themes;
+pub mod wall;
 pub mod weekly;
 
 use throughline_analytics::themes::codebook::CodebookError;

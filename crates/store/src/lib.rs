@@ -13,6 +13,7 @@ mod org_history;
 mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod wall;
 
 pub use accounts::{ApiToken, AuditEntry, Credentials, SessionUser, StoredUser};
 pub use actions::{
@@ -37,6 +38,7 @@ pub use org_history::{
     NewOrgProposal, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta, VersionSource,
 };
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
+pub use wall::{NewWallLink, WallLink};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -243,6 +243,27 @@ impl Store {
     }
 
     /// Records by id, as listed (ids not found are left out).
+    /// Each of `ids`' main theme (its first), as (record, theme) in record order; records with
+    /// no theme are left out.
+    pub async fn main_themes(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT feedback_id, theme_id FROM feedback_themes WHERE feedback_id IN ({}) \
+             ORDER BY feedback_id, theme_rank",
+            list.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let mut rows = query.fetch_all(&self.pool).await?;
+        rows.dedup_by_key(|(record, _)| *record);
+        Ok(rows)
+    }
+
     pub async fn feedback_by_ids(&self, ids: &[i64]) -> Result<Vec<FeedbackListing>> {
         if ids.is_empty() {
             return Ok(Vec::new());

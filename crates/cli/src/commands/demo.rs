@@ -221,7 +221,14 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     let parsed = parse_org(EXAMPLE_ORG, "examples/org.toml")?;
     let org = parsed.organisation;
     let store = open_store(&url).await?;
-    let diff = store.apply_organisation(&org, false).await?;
+    let diff = throughline_service::changes::apply_organisation(
+        &store,
+        super::command_line(),
+        &org,
+        "examples/org.toml",
+        false,
+    )
+    .await?;
 
     // The sample feedback is written beside the database and imported like any export.
     let data_path = args.file.with_file_name(format!(
@@ -387,11 +394,22 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     {
         return Err(err.into());
     }
+    // A story-wall link, as an administrator would make one for a break-room screen.
+    let (_, wall_secret) = throughline_service::wall::create_link(
+        &store,
+        super::command_line(),
+        "Break room (demo)",
+        None,
+        None,
+    )
+    .await?;
+    let wall_path = throughline_service::wall::link_path(&wall_secret);
     if args.no_serve {
         println!();
         println!(
             "The web interface: throughline --database-url {db} serve, then sign in as \
-             {DEMO_EMAIL} with the password {DEMO_PASSWORD} (demo only)."
+             {DEMO_EMAIL} with the password {DEMO_PASSWORD} (demo only). The story wall for a \
+             screen with no account: {wall_path} after the server's address."
         );
         store.close().await;
         return Ok(());
@@ -403,6 +421,10 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     println!(
         "The web interface is at http://{}/ — sign in as {DEMO_EMAIL} with the password \
          {DEMO_PASSWORD} (demo only). Ctrl-C stops it.",
+        app.local_addr()?
+    );
+    println!(
+        "The story wall for a break-room screen, no account needed: http://{}{wall_path}",
         app.local_addr()?
     );
     use std::io::Write;

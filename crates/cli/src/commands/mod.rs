@@ -14,6 +14,7 @@ mod journey;
 mod org;
 mod serve;
 mod themes;
+mod wall;
 
 use clap::{Parser, Subcommand};
 use std::sync::LazyLock;
@@ -106,6 +107,9 @@ enum Command {
     /// Department digests of what customers said: preview, send (e-mail, chat webhooks; at
     /// most once per period), subscriptions, opt-outs, the delivery log.
     Digest(digest::DigestArgs),
+    /// The story wall: links that show it on a screen with no account (link create, list,
+    /// revoke) and the staff-meeting handout (HTML or PDF).
+    Wall(wall::WallArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -141,6 +145,7 @@ impl Cli {
             Command::Council(args) => council::run(&database_url(url), args).await,
             Command::Assess(args) => assess::run(&database_url(url), args).await,
             Command::Digest(args) => digest::run(&database_url(url), args).await,
+            Command::Wall(args) => wall::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

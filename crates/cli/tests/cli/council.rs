@@ -1,12 +1,13 @@
 //! `throughline council …` on the demo workspace: the generated agenda of the next operational
 //! meeting (ten items in order, with the demo's real figures and the last meeting's actions),
-//! and the council pack as HTML and as a PDF whose pages rasterise (pdftoppm).
+//! the council pack as HTML and as a PDF whose pages rasterise (pdftoppm); and the story wall's
+//! links and staff-meeting handout.
 
 use std::process::Command;
 
 use throughline_store::testing::skip;
 
-use super::helpers::{ok, throughline};
+use super::helpers::{ok, stderr, throughline};
 
 fn installed(program: &str) -> bool {
     std::env::var_os("PATH")
@@ -73,6 +74,49 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
     assert!(text.contains("1. Actions agreed last time"), "{text}");
     assert!(text.contains("10. Adjourn"), "{text}");
 
+    // The story wall: the demo made a link for its break room; an administrator makes,
+    // lists and revokes more; the staff-meeting handout holds five of a department's stories.
+    let made: serde_json::Value = serde_json::from_str(&run(&[
+        "wall",
+        "link",
+        "create",
+        "--label",
+        "Billing floor",
+        "--department",
+        "billing",
+        "--json",
+    ]))
+    .unwrap();
+    let path = made["path"].as_str().unwrap();
+    assert!(path.starts_with("/wall/l/wl_") && path.len() > 60, "{made}");
+    assert_eq!(made["department"], "billing");
+    let listed = run(&["wall", "link", "list"]);
+    assert!(listed.contains("Break room (demo)"), "{listed}");
+    assert!(
+        listed.contains("Billing floor  (department billing; made by cli:"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&path[8..]), "the secret is never listed");
+    let id = made["id"].as_i64().unwrap().to_string();
+    run(&["wall", "link", "revoke", &id]);
+    assert!(run(&["wall", "link", "list"]).contains("revoked"));
+    let again = throughline(Some(&url), dir.path(), &["wall", "link", "revoke", &id]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already revoked"),
+        "{}",
+        stderr(&again)
+    );
+    let unknown = throughline(
+        Some(&url),
+        dir.path(),
+        &["wall", "link", "create", "--department", "nowhere"],
+    );
+    assert!(stderr(&unknown).contains("there is no department \"nowhere\""));
+    let handout = run(&["wall", "handout", "--department", "billing"]);
+    assert_eq!(handout.matches("<figure class=\"handout-story").count(), 5);
+    assert!(handout.contains("<style>"), "the file stands alone");
+
     // The pack, on screen and on paper.
     let meeting = agenda["meeting"].as_i64().unwrap().to_string();
     let html_path = dir.path().join("pack.html");
@@ -133,4 +177,26 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
         .filter(|e| e.metadata().is_ok_and(|m| m.len() > 1000))
         .count();
     assert!(rendered >= 2, "{rendered} pages rendered");
+
+    // The staff-meeting handout on paper.
+    let handout_pdf = dir.path().join("handout.pdf");
+    run(&[
+        "wall",
+        "handout",
+        "--department",
+        "billing",
+        "--format",
+        "pdf",
+        "--out",
+        handout_pdf.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&handout_pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "a PDF file");
+    let text = Command::new("pdftotext")
+        .arg(&handout_pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("What our customers told us"), "{text}");
 }

@@ -17,6 +17,7 @@ mod org;
 mod organisation;
 mod spec;
 mod themes;
+mod wall;
 
 use spec::Endpoint;
 
@@ -30,6 +31,7 @@ fn endpoints() -> Vec<Endpoint> {
         initiatives::endpoints(),
         council::endpoints(),
         maturity::endpoints(),
+        wall::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
-use throughline_service::digest;
 use throughline_service::org;
 use throughline_service::{accounts, feedback};
+use throughline_service::{digest, wall};
 
 use super::{UserView, department_options, minute, user_view};
 use crate::auth::PageUser;
@@ -63,6 +63,10 @@ struct AdminPage {
     min_password: usize,
     subscriptions: Vec<throughline_store::Subscription>,
     deliveries: Vec<AdminDelivery>,
+    stages: Vec<(String, String)>,
+    wall_links: Vec<AdminWallLink>,
+    made_link: Option<NewWallLinkView>,
+    wall_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +101,47 @@ pub(super) async fn admin_view(
     user: &PageUser,
     error: Option<String>,
 ) -> Result<String, PageError> {
+    admin_page(state, user, error, WallLinkNote::None).await
+}
+
+/// What the story-wall links section says after a form: the address of a link just made
+/// (shown this once), or why one was not made.
+pub(super) enum WallLinkNote {
+    None,
+    Made(NewWallLinkView),
+    Refused(String),
+}
+
+/// A story-wall link just made: its address is shown this once.
+#[derive(Serialize)]
+pub(super) struct NewWallLinkView {
+    pub id: i64,
+    pub label: String,
+    pub path: String,
+}
+
+#[derive(Serialize)]
+struct AdminWallLink {
+    id: i64,
+    label: String,
+    scope: String,
+    created: String,
+    created_by: String,
+    last_used: String,
+    revoked: String,
+}
+
+pub(super) async fn admin_page(
+    state: &AppState,
+    user: &PageUser,
+    error: Option<String>,
+    note: WallLinkNote,
+) -> Result<String, PageError> {
+    let (made_link, wall_error) = match note {
+        WallLinkNote::None => (None, None),
+        WallLinkNote::Made(made) => (Some(made), None),
+        WallLinkNote::Refused(message) => (None, Some(message)),
+    };
     use throughline_domain::user::UserRole;
     let me = &user.session.user.user;
     if me.role != UserRole::Admin {
@@ -117,7 +162,36 @@ pub(super) async fn admin_view(
             });
         }
     }
-    let departments = department_options(org::organisation(&state.store).await?.as_ref());
+    let organisation = org::organisation(&state.store).await?;
+    let departments = department_options(organisation.as_ref());
+    let stages: Vec<(String, String)> = organisation
+        .as_ref()
+        .map(|o| {
+            o.journey
+                .stages
+                .iter()
+                .map(|s| (s.key.to_string(), s.name.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let wall_links = wall::links(&state.store)
+        .await?
+        .into_iter()
+        .map(|l| AdminWallLink {
+            id: l.id,
+            scope: match (&l.department, &l.stage) {
+                (Some(d), Some(s)) => format!("department {d}, stage {s}"),
+                (Some(d), None) => format!("department {d}"),
+                (None, Some(s)) => format!("stage {s}"),
+                (None, None) => "every department".to_owned(),
+            },
+            label: l.label,
+            created: minute(l.created_at),
+            created_by: l.created_by,
+            last_used: l.last_used_at.map_or_else(|| "never".to_owned(), minute),
+            revoked: l.revoked_at.map_or_else(String::new, minute),
+        })
+        .collect();
     let text =
         |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string).unwrap_or_default();
     let page = AdminPage {
@@ -142,6 +216,10 @@ pub(super) async fn admin_view(
             })
             .collect(),
         departments,
+        stages,
+        wall_links,
+        made_link,
+        wall_error,
         error,
         users: users
             .into_iter()

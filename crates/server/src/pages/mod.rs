@@ -22,10 +22,13 @@ mod moments;
 mod overview;
 mod people;
 mod session;
+mod wall;
 
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppError, AppState};
+
+pub use wall::handout_html;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(council::router())
         .merge(maturity::router())
+        .merge(wall::router())
 }
 
 /// The organisation's departments as (key, name), for select boxes; none without one.

@@ -12,6 +12,7 @@ mod feedback_api;
 mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
+mod story_wall;
 
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
 use digest_pages::digests_are_previewed_and_declined;
@@ -22,6 +23,9 @@ use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
 };
 use maturity_pages::the_culture_is_assessed_on_the_web;
+use story_wall::{
+    no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
+};
 
 use std::path::Path;
 
@@ -852,6 +856,8 @@ backend_tests!(
     chains_are_drawn_on_their_page,
     initiatives_show_whether_they_worked,
     the_journey_is_edited_proposed_and_reviewed_on_the_web,
+    the_story_wall_shows_stories_and_links_show_nothing_else,
+    no_personal_data_reaches_the_wall,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
