@@ -67,6 +67,9 @@ pub fn slack(d: &Digest) -> Value {
             slack_escape(&v.theme)
         ));
     }
+    for r in &d.recognition {
+        lines.push(format!("*{}*", slack_escape(r)));
+    }
     let overdue = d.actions.iter().filter(|a| a.overdue).count();
     lines.push(format!(
         "{} open actions, {overdue} overdue. {}",

@@ -99,6 +99,10 @@ fn templates() -> Environment<'static> {
         ("journey.html", include_str!("../templates/journey.html")),
         ("wall.html", include_str!("../templates/wall.html")),
         (
+            "recognition.html",
+            include_str!("../templates/recognition.html"),
+        ),
+        (
             "wall_closed.html",
             include_str!("../templates/wall_closed.html"),
         ),

@@ -810,13 +810,19 @@ async fn agenda_for(
         data: json!({ "departments": slots }),
     });
 
-    // 4. Best practices: departments whose themes or measures improved, and what they did.
+    // 4. Best practices: departments whose themes or measures improved, and what they did;
+    // and the teams whose work prevented a problem (recognition, prevention before resolution).
+    let recognised = crate::recognition::recognise_with(store, inputs.clone()).await?;
+    let prevention: Vec<&crate::recognition::Recognition> = recognised.prevented().collect();
     items.push(AgendaItem {
         number: 4,
         key: ITEMS[3].0,
         title: ITEMS[3].1.to_owned(),
         lines: if improved.is_empty() {
             vec!["No department's themes or measures improved since the last meeting.".to_owned()]
+                .into_iter()
+                .chain(prevention.iter().map(|r| recognition_line(r)))
+                .collect()
         } else {
             improved
                 .iter()
@@ -849,9 +855,10 @@ async fn agenda_for(
                         parts.join("; ")
                     )
                 })
+                .chain(prevention.iter().map(|r| recognition_line(r)))
                 .collect()
         },
-        data: json!({ "departments": improved }),
+        data: json!({ "departments": improved, "prevention": prevention }),
     });
 
     // 5. The council's own initiatives with status and completion.
@@ -1207,4 +1214,14 @@ pub async fn record(store: &Store, id: i64) -> Result<MeetingRecord> {
         actions: store.council_actions(Some(id)).await?,
         topics: store.topics(id).await?,
     })
+}
+
+/// "Recognised for prevention: Customer Service (Call back instead of holding) — …".
+fn recognition_line(r: &crate::recognition::Recognition) -> String {
+    format!(
+        "Recognised for prevention: {} ({}) — {}",
+        r.team.join(", "),
+        r.title,
+        r.evidence
+    )
 }

@@ -201,6 +201,8 @@ pub struct Digest {
     pub stages: Vec<DigestStage>,
     /// One line on the cross-department themes it is part of.
     pub cross_department: String,
+    /// The prevention its people took part in, one line each (see [`crate::recognition`]).
+    pub recognition: Vec<String>,
 }
 
 /// Who receives which department's digest.
@@ -271,6 +273,7 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
     };
     let tasks = store.tasks(None).await?;
     let council_actions = store.council_actions(None).await?;
+    let recognised = crate::recognition::recognise(store).await?;
     let today = Date::today();
     let (from, to) = period.bounds();
     let (prev_from, prev_to) = period.previous().bounds();
@@ -428,6 +431,18 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
             verbatims,
             actions,
             stages: stages_shared,
+            recognition: recognised
+                .prevented()
+                .filter(|r| r.team.iter().any(|t| t == department.name.as_str()))
+                .map(|r| {
+                    format!(
+                        "Recognised for prevention, with {}: {} — {}",
+                        r.team.join(", "),
+                        r.title,
+                        r.evidence
+                    )
+                })
+                .collect(),
             cross_department: if cross.is_empty() {
                 "You are not part of any cross-department Top Ten theme.".to_owned()
             } else {

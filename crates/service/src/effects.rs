@@ -31,6 +31,8 @@ use crate::{Result, blocking};
 pub struct Measure {
     /// `metric`, `theme_share` or `theme_sentiment`.
     pub kind: &'static str,
+    /// The theme measured, for `theme_share` and `theme_sentiment`.
+    pub theme: Option<i64>,
     /// What is measured, in words ("Share of records on “Long waits on the phone”").
     pub label: String,
     /// The unit of the numbers ("percentage points", "NPS points", the KPI's unit).
@@ -235,6 +237,8 @@ fn measure_one(
         effect.measures.push(finish(
             Measure {
                 kind: "theme_share",
+
+                theme: Some(theme_id),
                 label: format!("Share of records on “{}”", theme.label),
                 unit: "percentage points".into(),
                 method: "interrupted time series against the weeks before the start".into(),
@@ -255,6 +259,8 @@ fn measure_one(
         effect.measures.push(finish(
             Measure {
                 kind: "theme_sentiment",
+
+                theme: Some(theme_id),
                 label: format!("Sentiment of the records on “{}”", theme.label),
                 unit: "on the sentiment scale (−1 to 1)".into(),
                 method: "interrupted time series on the weeks with its records, each weighted \
@@ -330,6 +336,8 @@ fn metric_measure(
         return Some(finish(
             Measure {
                 kind: "metric",
+
+                theme: None,
                 label: definition.name.to_string(),
                 unit: definition.unit.clone(),
                 method: "interrupted time series against the weeks before the start".into(),
@@ -349,6 +357,8 @@ fn metric_measure(
     if !is_nps {
         return Some(Measure {
             kind: "metric",
+
+            theme: None,
             label: metric.to_owned(),
             unit: String::new(),
             method: String::new(),
@@ -410,6 +420,8 @@ fn metric_measure(
     let measure = if stages.is_empty() {
         Measure {
             kind: "metric",
+
+            theme: None,
             label: "NPS".into(),
             unit: "NPS points".into(),
             method: "interrupted time series against the weeks before the start".into(),
@@ -425,6 +437,8 @@ fn metric_measure(
         let outside = weekly.stages_nps(&stages, false);
         Measure {
             kind: "metric",
+
+            theme: None,
             label: format!("NPS of {}", names.join(", ")),
             unit: "NPS points".into(),
             method: "difference-in-differences against the NPS of the stages it does not touch, \

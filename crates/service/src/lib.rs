@@ -14,6 +14,7 @@ pub mod journey;
 pub mod maturity;
 pub mod moments;
 pub mod org;
+pub mod recognition;
 pub mod scorecards;
 pub mod themes;
 pub mod wall;

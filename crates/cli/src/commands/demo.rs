@@ -347,7 +347,8 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
         println!(
             "Council work to look at: {council_work} initiatives, one with its 5-whys root \
              cause, tasks (one overdue) and a weekly review, one started in June 2026 and \
-             measured since; the Customer Experience Council's last meeting (closed, with its \
+             measured since, one that fights the same fire every month (`throughline \
+             recognition` tells prevention from fire-fighting); the Customer Experience Council's last meeting (closed, with its \
              actions) and its next one — `throughline council agenda` prints its agenda."
         );
         for effect in throughline_service::effects::measure_started(&store).await? {
@@ -584,6 +585,10 @@ async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow:
         seed_initiative_that_worked(store, theme).await?;
         added += 1;
     }
+    if let Some(theme) = theme_of_planted(store, records, synthetic::CAMPAIGNS.theme).await? {
+        seed_firefighting(store, theme).await?;
+        added += 1;
+    }
     // A KPI the weekly file does not carry, two readings: it improves while shared themes
     // worsen, which the council's agenda flags.
     for (metric, earlier, latest) in [("checkout-errors", 4.2, 3.1)] {
@@ -675,6 +680,61 @@ async fn seed_initiative_that_worked(store: &Store, theme: i64) -> anyhow::Resul
     )
     .await?;
     actions::complete_task(store, task.id, &started).await?;
+    Ok(())
+}
+
+/// Fire-fighting, for recognition to tell apart from prevention: Sales calls back every
+/// customer who says a promised feature is missing — many tasks closed, week after week — while
+/// the complaint keeps coming back with each marketing campaign (docs/demo-data.md).
+async fn seed_firefighting(store: &Store, theme: i64) -> anyhow::Result<()> {
+    let started = "2026-03-02";
+    let initiative = actions::propose(
+        store,
+        InitiativeProposal {
+            title: "Call back every customer told a feature that is missing".into(),
+            description: "Sales calls back each customer who complains that the product lacks                           what the salesperson promised, and offers a goodwill credit."
+                .into(),
+            owner: "department:sales".into(),
+            metric: "Share of negative comments on the theme (%)".into(),
+            baseline: 5.0,
+            target: 2.0,
+            due: day_from_today(30),
+            themes: vec![theme],
+            resources_requested: "Two sales reps' time".into(),
+            ..InitiativeProposal::default()
+        },
+    )
+    .await?;
+    approve_and_start(
+        store,
+        initiative.id,
+        "Approved: customers should hear from us",
+        "Two sales reps' time",
+    )
+    .await?;
+    actions::set_start(store, initiative.id, started).await?;
+    let people = [
+        ("Priya Shah", "sales"),
+        ("Tom Becker", "sales"),
+        ("Ana Lima", "customer-service"),
+    ];
+    for (n, month) in ["03", "04", "05", "06", "07", "08", "09", "10"]
+        .iter()
+        .enumerate()
+    {
+        let (who, department) = people[n % people.len()];
+        let due = format!("2026-{month}-28");
+        let task = actions::add_task(
+            store,
+            initiative.id,
+            &format!("Call back this month's customers with a missing feature (2026-{month})"),
+            who,
+            department,
+            &due,
+        )
+        .await?;
+        actions::complete_task(store, task.id, &due).await?;
+    }
     Ok(())
 }
 

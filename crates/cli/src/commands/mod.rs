@@ -12,6 +12,7 @@ mod events;
 mod import;
 mod journey;
 mod org;
+mod recognition;
 mod serve;
 mod themes;
 mod wall;
@@ -110,6 +111,9 @@ enum Command {
     /// The story wall: links that show it on a screen with no account (link create, list,
     /// revoke) and the staff-meeting handout (HTML or PDF).
     Wall(wall::WallArgs),
+    /// Recognition: the teams whose work prevented a problem (its theme fell after their
+    /// initiative and stayed down), above those resolving a problem that keeps coming back.
+    Recognition(recognition::RecognitionArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -146,6 +150,7 @@ impl Cli {
             Command::Assess(args) => assess::run(&database_url(url), args).await,
             Command::Digest(args) => digest::run(&database_url(url), args).await,
             Command::Wall(args) => wall::run(&database_url(url), args).await,
+            Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

@@ -74,6 +74,29 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
     assert!(text.contains("1. Actions agreed last time"), "{text}");
     assert!(text.contains("10. Adjourn"), "{text}");
 
+    // Recognition: the call-back service that cut long holds for good comes first; Sales'
+    // monthly call-backs on a complaint the campaigns keep bringing back come after it.
+    let recognised: serde_json::Value =
+        serde_json::from_str(&run(&["recognition", "--json"])).unwrap();
+    let teams = recognised["teams"].as_array().unwrap();
+    assert_eq!(teams[0]["kind"], "prevented", "{recognised}");
+    assert_eq!(teams[0]["title"], "Call back instead of holding");
+    let fire = teams
+        .iter()
+        .find(|t| t["title"] == "Call back every customer told a feature that is missing")
+        .unwrap();
+    assert_eq!(fire["kind"], "resolving", "{fire}");
+    assert_eq!(fire["tasks_done"], 8);
+    let best = items[3]["lines"].as_array().unwrap();
+    assert!(
+        best.iter().any(|l| l.as_str().unwrap().starts_with(
+            "Recognised for prevention: Customer Service (Call back instead of holding)"
+        )),
+        "{best:?}"
+    );
+    let listed = run(&["recognition"]);
+    assert!(listed.starts_with("Prevented a problem"), "{listed}");
+
     // The story wall: the demo made a link for its break room; an administrator makes,
     // lists and revokes more; the staff-meeting handout holds five of a department's stories.
     let made: serde_json::Value = serde_json::from_str(&run(&[

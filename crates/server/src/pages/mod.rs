@@ -21,6 +21,7 @@ mod maturity;
 mod moments;
 mod overview;
 mod people;
+mod recognition;
 mod session;
 mod wall;
 
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(council::router())
         .merge(maturity::router())
         .merge(wall::router())
+        .merge(recognition::router())
 }
 
 /// The organisation's departments as (key, name), for select boxes; none without one.

@@ -12,6 +12,7 @@ mod feedback_api;
 mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
+mod recognition_page;
 mod story_wall;
 
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
@@ -23,6 +24,7 @@ use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
 };
 use maturity_pages::the_culture_is_assessed_on_the_web;
+use recognition_page::prevention_is_recognised_above_fire_fighting;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
 };
@@ -858,6 +860,7 @@ backend_tests!(
     the_journey_is_edited_proposed_and_reviewed_on_the_web,
     the_story_wall_shows_stories_and_links_show_nothing_else,
     no_personal_data_reaches_the_wall,
+    prevention_is_recognised_above_fire_fighting,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
