@@ -99,12 +99,16 @@ impl LineChart {
             });
             v += step;
         }
-        // At most about seven period labels, evenly spaced, always the last.
+        // At most about seven period labels, evenly spaced, always the last — and the one
+        // before the last left out when it would be closer than half a step ("2026-092026-10").
         let every = points.len().div_ceil(7);
+        let last = points.len() - 1;
         let x_ticks = points
             .iter()
             .enumerate()
-            .filter(|(i, _)| i % every == 0 || *i == points.len() - 1)
+            .filter(|(i, _)| {
+                *i == last || (i % every == 0 && (every == 1 || last - i > every.div_ceil(2)))
+            })
             .map(|(i, p)| Tick {
                 at: round(x(i)),
                 label: p.label.clone(),
@@ -199,6 +203,20 @@ mod tests {
         assert_eq!(chart.x_ticks.len(), 2);
         assert_eq!(chart.line.split(' ').count(), 2);
         assert_eq!(chart.band.split(' ').count(), 4);
+    }
+
+    #[test]
+    fn the_last_two_period_labels_never_collide() {
+        let points: Vec<Point> = (1..=12)
+            .map(|m| point(&format!("2026-{m:02}"), f64::from(m)))
+            .collect();
+        let chart = LineChart::new("NPS", "NPS points", &points).unwrap();
+        let labels: Vec<&str> = chart.x_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels.last(), Some(&"2026-12"), "{labels:?}");
+        assert!(!labels.contains(&"2026-11"), "{labels:?}");
+        let at: Vec<f64> = chart.x_ticks.iter().map(|t| t.at).collect();
+        let step = at[1] - at[0];
+        assert!(at[at.len() - 1] - at[at.len() - 2] >= step, "{at:?}");
     }
 
     #[test]

@@ -157,6 +157,13 @@ fn templates() -> Environment<'static> {
 }
 
 const STYLESHEET: &str = include_str!("../templates/style.css");
+/// The printable documents' rules (council pack, maturity report), on top of [`STYLESHEET`].
+const DOCUMENTS_CSS: &str = include_str!("../templates/documents.css");
+
+/// Both stylesheets in one, for a document written to a file: it must stand alone.
+fn inline_styles() -> String {
+    format!("{STYLESHEET}\n{DOCUMENTS_CSS}")
+}
 
 /// The application for `state`, with its security headers and request tracing.
 pub fn router(state: AppState) -> Router {
@@ -181,12 +188,23 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
+        .route(
+            "/static/documents.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    DOCUMENTS_CSS,
+                )
+            }),
+        )
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .with_state(state)
         .layer(TraceLayer::new_for_http());
     for (name, value) in headers {
-        app = app.layer(SetResponseHeaderLayer::overriding(
+        // A response may set a stricter policy of its own (the digest preview's hashed
+        // styles); every other response gets the default.
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,
             HeaderValue::from_static(value),
         ));

@@ -185,17 +185,18 @@ pub async fn view(store: &Store, id: i64) -> Result<MaturityView, AppError> {
 #[derive(Serialize)]
 struct Report<'a> {
     m: &'a MaturityView,
-    stylesheet: &'static str,
+    inline_styles: Option<String>,
 }
 
-/// The report as one self-contained HTML page (print it, or export a PDF with the CLI).
-pub async fn maturity_report(store: &Store, id: i64) -> Result<String, AppError> {
+/// The report as one HTML page: with `standalone`, its styles inline (a file to print, or a
+/// PDF with the CLI); otherwise linking the server's stylesheets (a page).
+pub async fn maturity_report(store: &Store, id: i64, standalone: bool) -> Result<String, AppError> {
     let m = view(store, id).await?;
     render(
         "maturity_report.html",
         Report {
             m: &m,
-            stylesheet: crate::STYLESHEET,
+            inline_styles: standalone.then(crate::inline_styles),
         },
     )
 }

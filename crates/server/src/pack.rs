@@ -24,7 +24,9 @@ struct Pack {
     agenda: council::Agenda,
     charts: Vec<LineChart>,
     quotes: Vec<Quote>,
-    stylesheet: &'static str,
+    /// Both stylesheets, for a file that stands alone; `None` on the web, where the page links
+    /// them (the Content-Security-Policy allows no inline styles).
+    inline_styles: Option<String>,
     record: council::MeetingRecord,
 }
 
@@ -32,8 +34,9 @@ struct Pack {
 const QUOTED_THEMES: usize = 3;
 const QUOTES_PER_THEME: u32 = 2;
 
-/// The pack of meeting `id` as HTML (styles inline: the file stands alone).
-pub async fn council_pack(store: &Store, id: i64) -> Result<String, AppError> {
+/// The pack of meeting `id` as HTML: with `standalone`, its styles inline (a file, a PDF);
+/// otherwise linking the server's stylesheets (a page).
+pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<String, AppError> {
     let agenda = council::agenda_of(store, id).await?;
     let record = council::record(store, id).await?;
     let monthly = agenda
@@ -88,7 +91,7 @@ pub async fn council_pack(store: &Store, id: i64) -> Result<String, AppError> {
             agenda,
             charts,
             quotes,
-            stylesheet: crate::STYLESHEET,
+            inline_styles: standalone.then(crate::inline_styles),
             record,
         },
     )

@@ -212,7 +212,7 @@ pub async fn run(url: &str, args: AssessArgs) -> anyhow::Result<()> {
             out,
         } => {
             write_page(
-                throughline_server::maturity::maturity_report(&store, assessment).await,
+                throughline_server::maturity::maturity_report(&store, assessment, true).await,
                 matches!(format, ReportFormat::Pdf),
                 &out,
             )?;

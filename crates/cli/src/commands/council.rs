@@ -333,7 +333,7 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             out,
         } => {
             write_page(
-                throughline_server::council_pack(&store, meeting).await,
+                throughline_server::council_pack(&store, meeting, true).await,
                 matches!(format, PackFormat::Pdf),
                 &out,
             )?;

@@ -224,7 +224,7 @@ pub async fn pack(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, AppError> {
-    let html = crate::pack::council_pack(&state.store, id).await?;
+    let html = crate::pack::council_pack(&state.store, id, true).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)))
 }
 

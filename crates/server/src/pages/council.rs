@@ -233,7 +233,9 @@ async fn pack(
     _user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
-    Ok(Html(crate::pack::council_pack(&state.store, id).await?))
+    Ok(Html(
+        crate::pack::council_pack(&state.store, id, false).await?,
+    ))
 }
 
 /// After a change on a meeting's page: the page again, or the page with the error.

@@ -268,6 +268,6 @@ async fn report(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     Ok(Html(
-        crate::maturity::maturity_report(&state.store, id).await?,
+        crate::maturity::maturity_report(&state.store, id, false).await?,
     ))
 }

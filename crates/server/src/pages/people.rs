@@ -209,7 +209,7 @@ async fn digest_preview(
     _user: PageUser,
     Path(key): Path<String>,
     crate::error::extract::Query(query): crate::error::extract::Query<PreviewQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     use throughline_service::digest::Period;
     let period = Period::parse(
         query.period.as_deref().unwrap_or("last-week"),
@@ -218,5 +218,34 @@ async fn digest_preview(
     let d = digest::digest(&state.store, &key, &period).await?;
     let html =
         throughline_notify::render::html(&d).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Html(html))
+    let policy = style_attribute_policy(&html);
+    Ok((
+        [(axum::http::header::CONTENT_SECURITY_POLICY, policy)],
+        Html(html),
+    )
+        .into_response())
+}
+
+/// A Content-Security-Policy for an e-mail shown as a page: e-mail clients need its styles in
+/// `style` attributes, which the default policy blocks. This one allows exactly those attribute
+/// values, by their SHA-256 (`'unsafe-hashes'`), and nothing else — no script, no inline
+/// `<style>`, no other origin.
+fn style_attribute_policy(html: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut hashes = std::collections::BTreeSet::new();
+    for part in html.split("style=\"").skip(1) {
+        if let Some(value) = part.split('"').next() {
+            hashes.insert(format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(value.as_bytes()))
+            ));
+        }
+    }
+    let allowed: Vec<String> = hashes.into_iter().collect();
+    format!(
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-hashes' {}; \
+         frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
+        allowed.join(" ")
+    )
 }

@@ -245,6 +245,72 @@ fn the_pages_work_in_a_real_browser() {
     assert_eq!(browser.count("svg rect.bar"), 9, "one bar per area");
     assert!(browser.text("main").contains("Committed"));
     browser.screenshot("maturity");
+    let results = browser.current_url();
+
+    // Printable documents are styled in the browser too: their stylesheets are linked, which
+    // the Content-Security-Policy allows (inline styles it blocks).
+    browser.goto(&format!("{base}/meetings/{}/pack", meeting.id));
+    assert_eq!(
+        browser.script(
+            "return getComputedStyle(document.querySelector('.pack-item h2')).borderBottomWidth"
+        ),
+        "2px",
+        "the pack's own rules apply"
+    );
+    assert!(
+        browser
+            .script("return getComputedStyle(document.body).fontFamily")
+            .as_str()
+            .unwrap()
+            .contains("system-ui")
+    );
+    browser.screenshot("pack");
+    assert!(results.contains("/maturity/"), "{results}");
+    browser.goto(&format!("{}/report", results.trim_end_matches('/')));
+    assert_eq!(
+        browser.script("return getComputedStyle(document.body).backgroundColor"),
+        "rgb(255, 255, 255)"
+    );
+    assert!(
+        browser
+            .script("return getComputedStyle(document.body).fontFamily")
+            .as_str()
+            .unwrap()
+            .contains("system-ui"),
+        "the report is styled"
+    );
+    browser.screenshot("maturity-report");
+    // A digest preview is the e-mail as sent: its style attributes are allowed by their hashes.
+    browser.goto(&format!("{base}/departments/billing/digest"));
+    assert_eq!(
+        browser.script("return getComputedStyle(document.querySelector('h2')).fontSize"),
+        "18px",
+        "the e-mail's inline styles apply"
+    );
+
+    // Responsive: nothing wider than a 390-px phone; at 1280×720 "Sign out" stays on one line.
+    browser.resize(390, 844);
+    for page in ["/", "/journey", "/themes", "/initiatives", "/wall/setup"] {
+        browser.goto(&format!("{base}{page}"));
+        let overflow = browser.script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "{page} is {overflow} px wider than a phone"
+        );
+    }
+    browser.screenshot("overview-phone");
+    browser.resize(1280, 720);
+    browser.goto(&format!("{base}/"));
+    let lines = browser.script(
+        "const r = document.createRange(); \
+         r.selectNodeContents(document.querySelector('.signout button')); \
+         return r.getClientRects().length",
+    );
+    assert_eq!(lines, 1, "\"Sign out\" on one line at 1280×720");
+    browser.screenshot("overview-projector");
+    browser.resize(1400, 1000);
 
     // Gaps and overlaps are marked where they are on the journey map: a touchpoint nobody owns,
     // one two departments own, a moment of truth no metric watches — and listed with the fix.
