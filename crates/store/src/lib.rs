@@ -35,7 +35,8 @@ pub use feedback::{
 };
 pub use maturity::{StoredAssessment, StoredResponse};
 pub use org_history::{
-    NewOrgProposal, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta, VersionSource,
+    NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,
+    VersionSource,
 };
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 pub use wall::{NewWallLink, WallLink};

@@ -99,6 +99,17 @@ pub struct NewOrgProposal<'a> {
     pub edit: &'a str,
 }
 
+/// A change to the organisation: from `before` (the organisation it was made against; `None`
+/// before any was applied) to `after`, recorded as `meta` says, with the feedback `moves` of what
+/// it removes.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgChange<'a> {
+    pub before: Option<&'a Organisation>,
+    pub after: &'a Organisation,
+    pub meta: VersionMeta<'a>,
+    pub moves: &'a [FeedbackMove],
+}
+
 /// What became of a change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrgWrite {
@@ -122,18 +133,12 @@ const PROPOSAL_COLUMNS: &str = "id, created_at, author, author_name, department_
      reason, edit, status, reviewer, reviewed_at, review_note, version_id";
 
 impl Store {
-    /// Makes the organisation `after` — when it is still `before` — in one transaction with its
-    /// version and the feedback `moves`. The first version ever recorded is preceded by a
-    /// baseline: the organisation as it stood.
-    pub async fn change_organisation(
-        &self,
-        before: Option<&Organisation>,
-        after: &Organisation,
-        meta: VersionMeta<'_>,
-        moves: &[FeedbackMove],
-    ) -> Result<OrgWrite> {
+    /// Makes the change — when the organisation is still the one it was made against — in one
+    /// transaction with its version and its feedback moves. The first version ever recorded is
+    /// preceded by a baseline: the organisation as it stood.
+    pub async fn change_organisation(&self, change: OrgChange<'_>) -> Result<OrgWrite> {
         let mut tx = self.pool.begin().await?;
-        let written = change_in(&mut tx, before, after, meta, moves).await?;
+        let written = change_in(&mut tx, change).await?;
         if matches!(
             written,
             OrgWrite::Applied {
@@ -239,18 +244,16 @@ impl Store {
         row.as_ref().map(proposal_of).transpose()
     }
 
-    /// Accepts an open proposal: the organisation becomes `after` (when it is still `before`)
-    /// and the proposal records its reviewer, note and version — all or nothing.
+    /// Accepts an open proposal: its change is made (when the organisation is still the one it
+    /// was made against) and the proposal records its reviewer, note and version — all or
+    /// nothing.
     pub async fn accept_org_proposal(
         &self,
         review: Review<'_>,
-        before: Option<&Organisation>,
-        after: &Organisation,
-        meta: VersionMeta<'_>,
-        moves: &[FeedbackMove],
+        change: OrgChange<'_>,
     ) -> Result<OrgWrite> {
         let mut tx = self.pool.begin().await?;
-        let written = change_in(&mut tx, before, after, meta, moves).await?;
+        let written = change_in(&mut tx, change).await?;
         let version = match &written {
             OrgWrite::Applied { version, .. } => *version,
             OrgWrite::Stale | OrgWrite::NotOpen => {
@@ -296,13 +299,13 @@ async fn close_proposal(
     Ok(done.rows_affected() == 1)
 }
 
-async fn change_in(
-    conn: &mut AnyConnection,
-    before: Option<&Organisation>,
-    after: &Organisation,
-    meta: VersionMeta<'_>,
-    moves: &[FeedbackMove],
-) -> Result<OrgWrite> {
+async fn change_in(conn: &mut AnyConnection, change: OrgChange<'_>) -> Result<OrgWrite> {
+    let OrgChange {
+        before,
+        after,
+        meta,
+        moves,
+    } = change;
     let current = crate::org::load(conn).await?;
     if current.as_ref() != before {
         return Ok(OrgWrite::Stale);

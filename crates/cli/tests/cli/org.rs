@@ -202,17 +202,17 @@ async fn the_history_keeps_every_version_and_apply_tells_what_the_interface_chan
     .apply(&before)
     .unwrap();
     let written = store
-        .change_organisation(
-            Some(&before),
-            &after,
-            throughline_store::VersionMeta {
+        .change_organisation(throughline_store::OrgChange {
+            before: Some(&before),
+            after: &after,
+            meta: throughline_store::VersionMeta {
                 author: "dana@northwind.example",
                 source: throughline_store::VersionSource::Editor,
                 summary: "Add touchpoint returns-desk (Returns desk) to stage receive",
                 reason: Some("Agreed in the mapping workshop"),
             },
-            &[],
-        )
+            moves: &[],
+        })
         .await
         .unwrap();
     assert!(matches!(

@@ -124,15 +124,7 @@ async fn edit(
     State(state): State<AppState>,
     Json(body): Json<EditBody>,
 ) -> Result<Response, AppError> {
-    let outcome = changes::edit_organisation(
-        &state.store,
-        Actor::User(&user),
-        &body.edit,
-        body.reason.as_deref(),
-        false,
-    )
-    .await?;
-    Ok(answer(outcome))
+    changed(&state, &user, body, false).await
 }
 
 async fn propose(
@@ -140,12 +132,22 @@ async fn propose(
     State(state): State<AppState>,
     Json(body): Json<EditBody>,
 ) -> Result<Response, AppError> {
+    changed(&state, &user, body, true).await
+}
+
+/// An edit made (or, with `propose`, filed as a proposal whoever asks), as the API answers it.
+async fn changed(
+    state: &AppState,
+    user: &throughline_store::StoredUser,
+    body: EditBody,
+    propose: bool,
+) -> Result<Response, AppError> {
     let outcome = changes::edit_organisation(
         &state.store,
-        Actor::User(&user),
+        Actor::User(user),
         &body.edit,
         body.reason.as_deref(),
-        true,
+        propose,
     )
     .await?;
     Ok(answer(outcome))

@@ -372,3 +372,24 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// The runtime a browser test runs the server on (the test itself is synchronous: WebDriver's
+/// calls block).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// Serves the application over `store` on a free port of 127.0.0.1; its base URL.
+pub fn serve(runtime: &tokio::runtime::Runtime, store: throughline_store::Store) -> String {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a free port");
+    let base = format!("http://{}", listener.local_addr().expect("its address"));
+    let app = throughline_server::router(throughline_server::AppState::new(store));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    base
+}

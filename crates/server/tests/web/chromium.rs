@@ -3,7 +3,6 @@
 //! renamed for good, an initiative proposed, approved and reviewed — with a screenshot of each
 //! main page saved under `target/test-artefacts/screenshots/`.
 
-use throughline_server::{AppState, router};
 use throughline_service::themes;
 use throughline_store::testing::TestDatabase;
 
@@ -17,11 +16,7 @@ fn the_pages_work_in_a_real_browser() {
     let Some(browser) = Browser::start("the_pages_work_in_a_real_browser") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = super::browser::runtime();
     let db = runtime.block_on(TestDatabase::sqlite());
     let (store, top) = runtime.block_on(async {
         let store = workspace(&db).await;
@@ -31,12 +26,7 @@ fn the_pages_work_in_a_real_browser() {
             .unwrap();
         (store, top)
     });
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(AppState::new(store.clone()));
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let base = super::browser::serve(&runtime, store.clone());
 
     // Signing in: the overview sends to the form, the form back to the overview.
     browser.goto(&format!("{base}/"));

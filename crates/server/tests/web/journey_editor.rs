@@ -328,11 +328,7 @@ fn the_journey_is_mapped_together_in_a_real_browser() {
     let Some(browser) = Browser::start("the_journey_is_mapped_together_in_a_real_browser") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = super::browser::runtime();
     let db = runtime.block_on(TestDatabase::sqlite());
     let store = runtime.block_on(async {
         let store = workspace(&db).await;
@@ -369,12 +365,7 @@ fn the_journey_is_mapped_together_in_a_real_browser() {
         token_for(&store, "chloe@northwind.example", "council_chair", None).await;
         store
     });
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(AppState::new(store.clone()));
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let base = super::browser::serve(&runtime, store.clone());
 
     let sign_in_as = |email: &str| {
         browser.goto(&format!("{base}/login"));

@@ -174,32 +174,26 @@ pub async fn prevention_is_recognised_above_fire_fighting(db: &TestDatabase) {
         "{:?}",
         best.lines
     );
-    let digest = throughline_service::digest::digest(
-        &store,
-        "customer-service",
-        &throughline_service::digest::Period::parse(
-            "last-week",
-            &throughline_domain::action::Date::today(),
-        )
-        .unwrap(),
+    let last_week = throughline_service::digest::Period::parse(
+        "last-week",
+        &throughline_domain::action::Date::today(),
     )
-    .await
     .unwrap();
-    assert_eq!(digest.recognition.len(), 1, "{:?}", digest.recognition);
-    assert!(digest.recognition[0].contains("Call back instead of holding"));
-    let sales = throughline_service::digest::digest(
-        &store,
-        "sales",
-        &throughline_service::digest::Period::parse(
-            "last-week",
-            &throughline_domain::action::Date::today(),
-        )
-        .unwrap(),
-    )
-    .await
-    .unwrap();
+    let recognised_in = |department: &'static str| {
+        let store = store.clone();
+        let period = last_week.clone();
+        async move {
+            throughline_service::digest::digest(&store, department, &period)
+                .await
+                .unwrap()
+                .recognition
+        }
+    };
+    let service = recognised_in("customer-service").await;
+    assert_eq!(service.len(), 1, "{service:?}");
+    assert!(service[0].contains("Call back instead of holding"));
     assert!(
-        sales.recognition.is_empty(),
+        recognised_in("sales").await.is_empty(),
         "fire-fighting is not prevention"
     );
 }

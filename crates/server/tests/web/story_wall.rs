@@ -269,11 +269,7 @@ fn a_wall_link_shows_the_wall_and_nothing_else_in_a_real_browser() {
     else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = super::browser::runtime();
     let db = runtime.block_on(TestDatabase::sqlite());
     let (store, secret) = runtime.block_on(async {
         let store = workspace(&db).await;
@@ -288,12 +284,7 @@ fn a_wall_link_shows_the_wall_and_nothing_else_in_a_real_browser() {
         .unwrap();
         (store, secret)
     });
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(AppState::new(store.clone()));
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let base = super::browser::serve(&runtime, store.clone());
 
     // Five seconds a story: the page moves on by itself, no JavaScript needed.
     let path = wall::link_path(&secret);

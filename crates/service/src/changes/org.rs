@@ -12,7 +12,9 @@ use throughline_domain::org::{
     ChangeKind, EditProblem, FeedbackMove, MoveKind, OrgDiff, OrgEdit, Organisation, Reassign,
 };
 use throughline_domain::user::UserRole;
-use throughline_store::{NewOrgProposal, OrgWrite, Review, Store, VersionMeta, VersionSource};
+use throughline_store::{
+    NewOrgProposal, OrgChange, OrgWrite, Review, Store, VersionMeta, VersionSource,
+};
 
 use super::{Actor, audit, json_of, may_edit};
 use crate::{Result, ServiceError};
@@ -39,10 +41,13 @@ pub async fn apply_organisation(
         summary: &summary,
         reason: None,
     };
-    let diff = match store
-        .change_organisation(before.as_ref(), org, meta, &[])
-        .await?
-    {
+    let change = OrgChange {
+        before: before.as_ref(),
+        after: org,
+        meta,
+        moves: &[],
+    };
+    let diff = match store.change_organisation(change).await? {
         OrgWrite::Applied { diff, .. } => diff,
         OrgWrite::Stale | OrgWrite::NotOpen => return Err(changed_meanwhile()),
     };
@@ -76,22 +81,15 @@ pub async fn change_organisation(
         summary,
         reason: None,
     };
-    match store
-        .change_organisation(Some(before), after, meta, &[])
-        .await?
-    {
+    let change = OrgChange {
+        before: Some(before),
+        after,
+        meta,
+        moves: &[],
+    };
+    match store.change_organisation(change).await? {
         OrgWrite::Applied { diff, version } => {
-            if !diff.is_empty() {
-                audit(
-                    store,
-                    actor,
-                    "org.edit",
-                    "organisation".to_owned(),
-                    None,
-                    Some(diff_json(&diff, version)),
-                )
-                .await?;
-            }
+            audit_edit(store, actor, &diff, version).await?;
             Ok(diff)
         }
         OrgWrite::Stale | OrgWrite::NotOpen => Err(changed_meanwhile()),
@@ -165,22 +163,15 @@ pub async fn edit_organisation(
         summary: &summary,
         reason,
     };
-    match store
-        .change_organisation(Some(&before), &after, meta, &moves)
-        .await?
-    {
+    let change = OrgChange {
+        before: Some(&before),
+        after: &after,
+        meta,
+        moves: &moves,
+    };
+    match store.change_organisation(change).await? {
         OrgWrite::Applied { diff, version } => {
-            if !diff.is_empty() {
-                audit(
-                    store,
-                    actor,
-                    "org.edit",
-                    "organisation".to_owned(),
-                    None,
-                    Some(diff_json(&diff, version)),
-                )
-                .await?;
-            }
+            audit_edit(store, actor, &diff, version).await?;
             Ok(Ok(EditOutcome::Applied { version, diff }))
         }
         OrgWrite::Stale | OrgWrite::NotOpen => Ok(Err(vec![stale_problem()])),
@@ -234,10 +225,13 @@ pub async fn accept_proposal(
         reviewer: &reviewer,
         note,
     };
-    match store
-        .accept_org_proposal(review, Some(&before), &after, meta, &moves)
-        .await?
-    {
+    let change = OrgChange {
+        before: Some(&before),
+        after: &after,
+        meta,
+        moves: &moves,
+    };
+    match store.accept_org_proposal(review, change).await? {
         OrgWrite::Applied { diff, version } => {
             audit(
                 store,
@@ -392,6 +386,27 @@ async fn prepare(
         }]
     };
     Ok(Ok((after, moves)))
+}
+
+/// An edit's line in the audit log (nothing when it changed nothing).
+async fn audit_edit(
+    store: &Store,
+    actor: Actor<'_>,
+    diff: &OrgDiff,
+    version: Option<i64>,
+) -> Result<()> {
+    if diff.is_empty() {
+        return Ok(());
+    }
+    audit(
+        store,
+        actor,
+        "org.edit",
+        "organisation".to_owned(),
+        None,
+        Some(diff_json(diff, version)),
+    )
+    .await
 }
 
 fn diff_json(diff: &OrgDiff, version: Option<i64>) -> serde_json::Value {

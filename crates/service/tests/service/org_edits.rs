@@ -381,7 +381,12 @@ async fn a_change_made_against_an_older_map_is_refused(db: &TestDatabase) {
         reason: None,
     };
     let written = store
-        .change_organisation(Some(&old), &first, meta, &[])
+        .change_organisation(throughline_store::OrgChange {
+            before: Some(&old),
+            after: &first,
+            meta,
+            moves: &[],
+        })
         .await
         .unwrap();
     assert!(matches!(
@@ -393,7 +398,12 @@ async fn a_change_made_against_an_older_map_is_refused(db: &TestDatabase) {
     ));
     // The second was made against the map before the first: it would undo the first unseen.
     let stale = store
-        .change_organisation(Some(&old), &second, meta, &[])
+        .change_organisation(throughline_store::OrgChange {
+            before: Some(&old),
+            after: &second,
+            meta,
+            moves: &[],
+        })
         .await
         .unwrap();
     assert_eq!(stale, throughline_store::OrgWrite::Stale);
