@@ -128,8 +128,15 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
     assert_eq!(page.body.matches("class=\"bar\"").count(), 9);
     assert!(page.body.contains("target: Committed"));
     assert!(page.body.contains("Where to act next"));
+    // On the web the report links its stylesheets (the Content-Security-Policy allows no inline
+    // styles); as a file it carries them, print rules included.
     let report = send(&app, get(&format!("/maturity/{id}/report"), Some(&member))).await;
-    assert!(report.body.contains("<svg") && report.body.contains("@page"));
+    assert!(report.body.contains("<svg") && report.body.contains("/static/documents.css"));
+    let standalone = throughline_server::maturity::maturity_report(&store, id, true)
+        .await
+        .unwrap();
+    assert!(standalone.contains("<svg") && standalone.contains("@page"));
+    assert!(!standalone.contains("/static/"), "the file stands alone");
     let history = json(
         &send(
             &app,
