@@ -189,6 +189,15 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route(
+            "/favicon.ico",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "image/svg+xml")],
+                    include_str!("../templates/favicon.svg"),
+                )
+            }),
+        )
+        .route(
             "/static/documents.css",
             get(|| async {
                 (

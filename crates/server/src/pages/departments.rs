@@ -223,7 +223,14 @@ async fn department_page(
                 records: m.records,
                 nps: m.nps.map_or_else(
                     || "-".into(),
-                    |e| format!("{:.0} ({:.0} to {:.0})", e.value, e.low, e.high),
+                    |e| {
+                        format!(
+                            "{} ({} to {})",
+                            super::rounded(e.value, 0),
+                            super::rounded(e.low, 0),
+                            super::rounded(e.high, 0)
+                        )
+                    },
                 ),
                 departments: m
                     .departments

@@ -190,7 +190,7 @@ async fn journey_map(
                 negative_text: percent(s.negative_share),
                 nps: s
                     .nps
-                    .map_or_else(|| "-".into(), |e| format!("{:.0}", e.value)),
+                    .map_or_else(|| "-".into(), |e| super::rounded(e.value, 0)),
                 name: s.name.clone(),
                 records: s.records,
                 touchpoints: org

@@ -151,6 +151,15 @@ where
     }
 }
 
+/// `value` with `decimals` decimals, never "-0": a score of −0.4 reads "0", as people write it.
+pub(crate) fn rounded(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => text,
+    }
+}
+
 /// `text` as a URL query value: letters, digits and `-_.~` stay, every other byte is `%XX`.
 pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
@@ -161,4 +170,17 @@ pub(crate) fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounded;
+
+    #[test]
+    fn no_score_reads_minus_zero() {
+        assert_eq!(rounded(-0.4, 0), "0");
+        assert_eq!(rounded(-0.04, 1), "0.0");
+        assert_eq!(rounded(-0.6, 0), "-1");
+        assert_eq!(rounded(3.25, 1), "3.2");
+    }
 }

@@ -189,7 +189,7 @@ async fn overview(
             ("Rating", scores.rating, "", 2),
         ] {
             if let Some(e) = estimate {
-                let number = |v: f64| format!("{v:.decimals$}{unit}");
+                let number = |v: f64| format!("{}{unit}", super::rounded(v, decimals));
                 page.scores.push(ScoreView {
                     name,
                     value: number(e.value),

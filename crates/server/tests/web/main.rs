@@ -219,6 +219,21 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     assert_eq!(health.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 
+    // The icon answers (no 404 in the browser's log); the sign-in form lets password managers
+    // fill it; every page starts with a link past the navigation to its content.
+    let icon = send(&app, get("/favicon.ico", None)).await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers[header::CONTENT_TYPE], "image/svg+xml");
+    let login = send(&app, get("/login", None)).await;
+    assert!(login.body.contains("autocomplete=\"username\""));
+    assert!(login.body.contains("autocomplete=\"current-password\""));
+    let skip = login
+        .body
+        .find("class=\"skip-link\" href=\"#main\"")
+        .unwrap();
+    assert!(skip < login.body.find("<nav").unwrap_or(usize::MAX));
+    assert!(login.body.contains("<main id=\"main\">"));
+
     // Everything else needs a session or a token.
     let page = send(&app, get("/", None)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
