@@ -55,12 +55,23 @@ impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        // After signing in, a person lands on the page they asked for (a bookmark, a link in a
+        // digest), not on the overview.
+        let to_sign_in = || {
+            let wanted = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let target = if parts.method == axum::http::Method::GET && wanted != "/" {
+                format!("/login?next={}", crate::pages::percent_encode(wanted))
+            } else {
+                "/login".to_owned()
+            };
+            Redirect::to(&target).into_response()
+        };
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(Redirect::to("/login").into_response());
+            return Err(to_sign_in());
         };
         match accounts::session(&state.store, &secret).await {
             Ok(Some(session)) => Ok(Self { session, secret }),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Ok(None) => Err(to_sign_in()),
             Err(err) => Err(AppError::from(err).into_response()),
         }
     }

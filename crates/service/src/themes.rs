@@ -125,6 +125,18 @@ pub async fn rename(store: &Store, id: i64, label: &str) -> Result<StoredTheme> 
         )));
     }
     find(store, id).await?;
+    // Two active themes with one name would read as one issue twice in the Top Ten.
+    if let Some(other) = store.themes().await?.into_iter().find(|t| {
+        t.id != id
+            && t.status == ThemeStatus::Active
+            && t.label.trim().to_lowercase() == label.to_lowercase()
+    }) {
+        return Err(ServiceError::Invalid(format!(
+            "theme {} is already called {:?}: choose another label, or merge the two themes if \
+             they are one issue",
+            other.id, other.label
+        )));
+    }
     store.rename_theme(id, label).await?;
     refresh(store).await?;
     find(store, id).await

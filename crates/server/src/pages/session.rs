@@ -24,6 +24,8 @@ pub(super) fn router() -> Router<AppState> {
 struct LoginPage<'a> {
     csrf_token: &'a str,
     email: &'a str,
+    /// Where to go once signed in (a local path).
+    next: &'a str,
     error: Option<&'a str>,
     user: Option<()>,
 }
@@ -33,6 +35,7 @@ fn login_page(
     headers: &HeaderMap,
     status: StatusCode,
     email: &str,
+    next: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
     let csrf = accounts::random_secret();
@@ -41,6 +44,7 @@ fn login_page(
         LoginPage {
             csrf_token: &csrf,
             email,
+            next: local_path(next),
             error,
             user: None,
         },
@@ -55,16 +59,33 @@ fn login_page(
     Ok((status, [(header::SET_COOKIE, cookie)], Html(body)).into_response())
 }
 
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
 async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,
+    crate::error::extract::Query(query): crate::error::extract::Query<LoginQuery>,
 ) -> Result<Response, PageError> {
+    let next = query.next.as_deref().unwrap_or("/");
     if let Some(secret) = cookie(&headers, SESSION_COOKIE)
         && accounts::session(&state.store, &secret).await?.is_some()
     {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(local_path(next)).into_response());
     }
-    login_page(&headers, StatusCode::OK, "", None)
+    login_page(&headers, StatusCode::OK, "", next, None)
+}
+
+/// `next` when it is a path of this site ("/themes/4?stage=pay"); the overview otherwise — never
+/// another site ("//evil.example", "https://…", "/\\evil.example").
+fn local_path(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if local { next } else { "/" }
 }
 
 #[derive(Deserialize)]
@@ -72,6 +93,8 @@ struct LoginForm {
     email: String,
     password: String,
     csrf_token: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn login(
@@ -85,6 +108,7 @@ async fn login(
             &headers,
             StatusCode::FORBIDDEN,
             &form.email,
+            &form.next,
             Some("The form expired. Please sign in again."),
         );
     }
@@ -92,7 +116,7 @@ async fn login(
         Ok(session) => {
             let secure = behind_tls(&headers);
             let max_age = accounts::SESSION_HOURS * 3600;
-            let mut response = Redirect::to("/").into_response();
+            let mut response = Redirect::to(local_path(&form.next)).into_response();
             let cookies = response.headers_mut();
             for value in [
                 set_cookie(SESSION_COOKIE, &session.secret, "/", max_age, secure),
@@ -109,12 +133,14 @@ async fn login(
             &headers,
             StatusCode::UNAUTHORIZED,
             &form.email,
+            &form.next,
             Some("The e-mail address or the password is wrong."),
         ),
         Err(SignInError::TooMany) => login_page(
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             &form.email,
+            &form.next,
             Some(&SignInError::TooMany.to_string()),
         ),
         Err(SignInError::Service(err)) => Err(err.into()),
@@ -131,4 +157,24 @@ async fn logout(
     accounts::sign_out(&state.store, &user.secret).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", "/", 0, behind_tls(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_this_sites_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path("/themes/4?stage=pay"), "/themes/4?stage=pay");
+        for elsewhere in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil.example",
+            "/ok\nSet-Cookie: x",
+            "",
+            "themes",
+        ] {
+            assert_eq!(local_path(elsewhere), "/", "{elsewhere:?}");
+        }
+    }
 }

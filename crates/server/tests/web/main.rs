@@ -238,6 +238,59 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     let page = send(&app, get("/", None)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.headers[header::LOCATION], "/login");
+    // A bookmarked page: sign in, and land on it.
+    let bookmarked = send(&app, get("/themes?all=true", None)).await;
+    assert_eq!(
+        bookmarked.headers[header::LOCATION],
+        "/login?next=%2Fthemes%3Fall%3Dtrue"
+    );
+    let form = send(&app, get("/login?next=%2Fthemes%3Fall%3Dtrue", None)).await;
+    assert!(
+        form.body
+            .contains("name=\"next\" value=\"&#x2f;themes?all=true\""),
+        "{}",
+        form.body
+    );
+    let csrf = form.cookie_value("throughline_login_csrf").unwrap();
+    let landed = send(
+        &app,
+        post_form(
+            "/login",
+            Some(&format!("throughline_login_csrf={csrf}")),
+            &[
+                ("email", "amara@northwind.example"),
+                ("password", PASSWORD),
+                ("csrf_token", &csrf),
+                ("next", "/themes?all=true"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER);
+    assert_eq!(landed.headers[header::LOCATION], "/themes?all=true");
+    let csrf = send(&app, get("/login", None))
+        .await
+        .cookie_value("throughline_login_csrf")
+        .unwrap();
+    let elsewhere = send(
+        &app,
+        post_form(
+            "/login",
+            Some(&format!("throughline_login_csrf={csrf}")),
+            &[
+                ("email", "amara@northwind.example"),
+                ("password", PASSWORD),
+                ("csrf_token", &csrf),
+                ("next", "//evil.example/"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        elsewhere.headers[header::LOCATION],
+        "/",
+        "never another site"
+    );
     let api = send(&app, get("/api/v1/top-ten", None)).await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED);
     let error: serde_json::Value = serde_json::from_str(&api.body).unwrap();

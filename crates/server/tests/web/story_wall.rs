@@ -314,7 +314,11 @@ fn a_wall_link_shows_the_wall_and_nothing_else_in_a_real_browser() {
 
     // Nothing else opens: pages send to the sign-in, the API refuses.
     browser.goto(&format!("{base}/themes"));
-    assert!(browser.current_url().ends_with("/login"));
+    assert!(
+        browser.current_url().ends_with("/login?next=%2Fthemes"),
+        "{}",
+        browser.current_url()
+    );
     browser.goto(&format!("{base}/api/v1/themes"));
     assert!(browser.text("body").contains("unauthorized"));
 

@@ -279,6 +279,18 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
             Err(ServiceError::Invalid(_))
         ));
     }
+    // Another theme may not take the same label (any case): one issue, one row.
+    let taken = themes::rename(&store, b, "orders ARRIVE late")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&taken, ServiceError::Invalid(m) if m.contains(&format!("theme {a} is already called"))),
+        "{taken}"
+    );
+    assert_ne!(
+        store.theme(b).await.unwrap().unwrap().label,
+        "orders ARRIVE late"
+    );
 
     // Merge b into c: b's records are c's now; b is kept, marked merged.
     let before = store.record_analyses().await.unwrap();

@@ -242,10 +242,17 @@ async fn board_page(
     .map_err(PageError::from)
 }
 
-/// A number typed into a form field, or an error naming the field.
+/// A number typed into a form field, or an error naming the field. A decimal comma is read as
+/// a decimal point ("1,5" is 1.5, as half of Europe writes it); a comma with a point too
+/// ("1,500.5") is a thousands separator.
 fn number(field: &str, value: &str) -> Result<f64, AppError> {
-    value
-        .trim()
+    let typed = value.trim();
+    let normal = if typed.contains('.') {
+        typed.replace(',', "")
+    } else {
+        typed.replacen(',', ".", 1)
+    };
+    normal
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
@@ -294,4 +301,20 @@ async fn propose(
         board_page(&state, &user, form.clone(), Some(message)).await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn decimal_commas_are_numbers_and_words_are_not() {
+        assert_eq!(number("the target", "1,5").unwrap(), 1.5);
+        assert_eq!(number("the target", " -2,25 ").unwrap(), -2.25);
+        assert_eq!(number("the target", "1,500.5").unwrap(), 1500.5);
+        assert_eq!(number("the target", "12").unwrap(), 12.0);
+        for bad in ["about ten", "1,5,0", "", "NaN", "inf"] {
+            assert!(number("the target", bad).is_err(), "{bad:?}");
+        }
+    }
 }
