@@ -203,6 +203,55 @@ pub async fn sign_in(store: &Store, email: &str, password: &str) -> Result<Sessi
     })
 }
 
+/// A person changes their own password: the current one first, the new one twice. Their other
+/// sessions end (whoever knew the old password is signed out), this one (`session_secret`) stays;
+/// audited without any password or hash.
+pub async fn change_password(
+    store: &Store,
+    user: &StoredUser,
+    session_secret: &str,
+    current: &str,
+    new: &str,
+    repeated: &str,
+) -> Result<()> {
+    let known = store.credentials(user.user.email.as_str()).await?;
+    let hash = known.map(|c| c.password_hash);
+    if !verify_password(current.to_owned(), hash).await {
+        return Err(ServiceError::Invalid(
+            "the current password is wrong: nothing was changed".to_owned(),
+        ));
+    }
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "the new password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if new != repeated {
+        return Err(ServiceError::Invalid(
+            "the new password and its repetition differ: type it the same twice".to_owned(),
+        ));
+    }
+    if new == current {
+        return Err(ServiceError::Invalid(
+            "the new password is the current one: choose another".to_owned(),
+        ));
+    }
+    let hash = hash_password(new.to_owned()).await?;
+    store
+        .set_password(user.id, &hash, &secret_hash(session_secret))
+        .await?;
+    store
+        .audit(
+            user.user.email.as_str(),
+            "user.password",
+            &format!("user {}", user.id),
+            None,
+            Some(&serde_json::json!({ "other_sessions": "ended" })),
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn session(store: &Store, secret: &str) -> Result<Option<SessionUser>> {
     Ok(store.session_user(&secret_hash(secret)).await?)
 }

@@ -165,6 +165,29 @@ impl Store {
         .transpose()
     }
 
+    /// Sets a user's password hash and ends every other session of theirs, in one transaction:
+    /// whoever knew the old password is signed out everywhere but here.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use throughline_domain::action::Date;
 use throughline_domain::org::{ChangeKind, OrgDiff};
 use throughline_domain::user::UserRole;
 use throughline_service::changes::{self, Actor};
@@ -51,13 +50,7 @@ fn diff_lines(diff: &OrgDiff) -> Vec<DiffLine> {
 }
 
 fn when(at: throughline_domain::Timestamp) -> String {
-    let minute = at.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
-    format!(
-        "{} {:02}:{:02} UTC",
-        Date::of(at).as_str(),
-        minute / 60,
-        minute % 60
-    )
+    format!("{} UTC", super::minute(at))
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(account))
         .route("/account/tokens", post(create_token))
+        .route("/account/password", post(change_password))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/users", post(add_user))
         .route("/account/digests", post(digest_opt_out))
@@ -48,6 +49,8 @@ struct AccountPage {
     /// A token just created: its secret, shown this once.
     new_token: Option<String>,
     error: Option<String>,
+    notice: Option<&'static str>,
+    min_password: usize,
 }
 
 async fn account_view(
@@ -55,6 +58,16 @@ async fn account_view(
     user: &PageUser,
     new_token: Option<String>,
     error: Option<String>,
+) -> Result<String, PageError> {
+    account_page(state, user, new_token, error, None).await
+}
+
+async fn account_page(
+    state: &AppState,
+    user: &PageUser,
+    new_token: Option<String>,
+    error: Option<String>,
+    notice: Option<&'static str>,
 ) -> Result<String, PageError> {
     let me = &user.session.user;
     let tokens = accounts::api_tokens(&state.store, me.id)
@@ -83,12 +96,58 @@ async fn account_view(
             digests: !digest::opted_out(&state.store, me.user.email.as_str()).await?,
             new_token,
             error,
+            notice,
+            min_password: accounts::MIN_PASSWORD_CHARS,
         },
     )?)
 }
 
-async fn account(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
-    Ok(Html(account_view(&state, &user, None, None).await?))
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    password: Option<String>,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Query(query): crate::error::extract::Query<AccountQuery>,
+) -> Result<Html<String>, PageError> {
+    let notice = (query.password.as_deref() == Some("changed"))
+        .then_some("Your password was changed; your other sessions were signed out.");
+    Ok(Html(account_page(&state, &user, None, None, notice).await?))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf_token: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeated: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let changed = accounts::change_password(
+        &state.store,
+        &user.session.user,
+        &user.secret,
+        &form.current,
+        &form.new,
+        &form.repeated,
+    )
+    .await
+    .map(|()| Redirect::to("/account?password=changed").into_response());
+    or_show_again(changed, async |message| {
+        account_view(&state, &user, None, Some(message)).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]

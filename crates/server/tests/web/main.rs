@@ -631,6 +631,79 @@ async fn people_sign_in_and_see_the_overview_safely(db: &TestDatabase) {
     );
 }
 
+/// A person changes their own password: the current one first, the new one twice; their other
+/// sessions end; the old password no longer signs in; the audit log says so without any secret.
+async fn people_change_their_password(db: &TestDatabase) {
+    let store = db.store().await;
+    token_for(&store, "paul@northwind.example", "viewer", None).await;
+    let app = router(AppState::new(store.clone()));
+    let here = sign_in(&app, "paul@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let elsewhere = sign_in(&app, "paul@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&app, get("/account", Some(&here))).await;
+    let csrf = form_token(&page.body);
+    let new = "a brand new passphrase";
+    let change = |current: &'static str, new: &'static str, repeated: &'static str| {
+        let csrf = csrf.clone();
+        let app = app.clone();
+        let here = here.clone();
+        async move {
+            send(
+                &app,
+                post_form(
+                    "/account/password",
+                    Some(&here),
+                    &[
+                        ("csrf_token", &csrf),
+                        ("current", current),
+                        ("new", new),
+                        ("repeated", repeated),
+                    ],
+                ),
+            )
+            .await
+        }
+    };
+    for (current, typed, repeated, why) in [
+        ("not my password", new, new, "the current password is wrong"),
+        (PASSWORD, "short", "short", "at least 10 characters"),
+        (PASSWORD, new, "a brand new passphrasE", "differ"),
+        (PASSWORD, PASSWORD, PASSWORD, "is the current one"),
+    ] {
+        let refused = change(current, typed, repeated).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(refused.body.contains(why), "{why}: {}", refused.body);
+    }
+    let changed = change(PASSWORD, new, new).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(
+        changed.headers[header::LOCATION],
+        "/account?password=changed"
+    );
+    let page = send(&app, get("/account?password=changed", Some(&here))).await;
+    assert!(page.body.contains("Your password was changed"));
+    let other = send(&app, get("/", Some(&elsewhere))).await;
+    assert_eq!(
+        other.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert!(
+        sign_in(&app, "paul@northwind.example", PASSWORD)
+            .await
+            .is_err()
+    );
+    assert!(sign_in(&app, "paul@northwind.example", new).await.is_ok());
+    let log = store.audit_log(10).await.unwrap();
+    let entry = log.iter().find(|e| e.action == "user.password").unwrap();
+    assert_eq!(entry.actor, "paul@northwind.example");
+    let text = serde_json::to_string(entry).unwrap();
+    assert!(!text.contains("argon2") && !text.contains(new));
+}
+
 async fn repeated_wrong_passwords_are_slowed_down(db: &TestDatabase) {
     let store = workspace(db).await;
     let app = router(AppState::new(store));
@@ -916,6 +989,7 @@ async fn the_api_reads_and_changes_work_by_role(db: &TestDatabase) {
 backend_tests!(
     people_sign_in_and_see_the_overview_safely,
     repeated_wrong_passwords_are_slowed_down,
+    people_change_their_password,
     the_api_reads_and_changes_work_by_role,
     feedback_goes_in_and_is_found,
     themes_are_edited_in_the_explorer,
