@@ -685,7 +685,10 @@ async fn people_change_their_password(db: &TestDatabase) {
     );
     let page = send(&app, get("/account?password=changed", Some(&here))).await;
     assert!(page.body.contains("Your password was changed"));
-    assert!(page.body.contains("<title>Your account · Throughline</title>"));
+    assert!(
+        page.body
+            .contains("<title>Your account · Throughline</title>")
+    );
     assert_eq!(page.body.matches("action=\"/account/password\"").count(), 1);
     let other = send(&app, get("/", Some(&elsewhere))).await;
     assert_eq!(
