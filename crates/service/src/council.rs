@@ -39,6 +39,18 @@ pub const ITEMS: [(&str, &str); 10] = [
     ("adjourn", "Adjourn"),
 ];
 
+/// The champions' network's agenda: "meet together, compare notes, identify best practices".
+/// Its own items (`lessons`, `coordination`, `data_sharing`) beside the councils' shared ones.
+const CHAMPION_ITEMS: [(&str, &str); 7] = [
+    ("actions", "Actions agreed last time"),
+    ("best_practices", "Best practices per department"),
+    ("lessons", "Lessons from the last quarter's initiatives"),
+    ("coordination", "Items for coordination across departments"),
+    ("data_sharing", "Data-sharing requests"),
+    ("other_business", "Any other business"),
+    ("adjourn", "Adjourn"),
+];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AgendaItem {
     /// 1 to 10; 0 for the strategic council's approvals, which come first.
@@ -355,6 +367,7 @@ fn from_snapshot(kept: &Value, meeting: &StoredMeeting) -> Agenda {
                             .iter()
                             .map(|(k, _)| *k)
                             .chain(["approvals"])
+                            .chain(CHAMPION_ITEMS.iter().map(|(k, _)| *k))
                             .find(|k| *k == key)
                             .unwrap_or("other_business"),
                         title: item["title"].as_str().unwrap_or_default().to_owned(),
@@ -375,10 +388,10 @@ fn from_snapshot(kept: &Value, meeting: &StoredMeeting) -> Agenda {
     Agenda {
         council: text("council"),
         council_name: text("council_name"),
-        kind: if kept["kind"] == "strategic" {
-            "strategic"
-        } else {
-            "operational"
+        kind: match kept["kind"].as_str() {
+            Some("strategic") => "strategic",
+            Some("champions") => "champions",
+            _ => "operational",
         },
         meeting: Some(meeting.id),
         date: meeting.held_on.clone(),
@@ -1184,6 +1197,10 @@ async fn agenda_for(
         data: json!({ "next_meeting": next_meeting.as_str() }),
     });
 
+    if council.kind == CouncilKind::Champions {
+        items = champions_items(store, &org, items).await?;
+    }
+
     Ok(Agenda {
         council: council.key.as_str().to_owned(),
         council_name: council.name.as_str().to_owned(),
@@ -1224,4 +1241,151 @@ fn recognition_line(r: &crate::recognition::Recognition) -> String {
         r.title,
         r.evidence
     )
+}
+
+/// The champions' network's items, from the councils' agenda computed for it: its actions, best
+/// practices (with the prevention recognised), other business and adjournment as they are, and
+/// its own — what the last quarter's initiatives taught (their measured effects), what crosses
+/// departments (cross-department Top Ten themes, moments of truth on stages several departments
+/// share), and the data one department needs from another (the journey check's data gaps).
+async fn champions_items(
+    store: &Store,
+    org: &Organisation,
+    computed: Vec<AgendaItem>,
+) -> Result<Vec<AgendaItem>> {
+    let kept = |key: &str| computed.iter().find(|i| i.key == key).cloned();
+    let item = |number: usize, lines: Vec<String>, data: Value| AgendaItem {
+        number: number as u8,
+        key: CHAMPION_ITEMS[number - 1].0,
+        title: CHAMPION_ITEMS[number - 1].1.to_owned(),
+        lines,
+        data,
+    };
+    let renumbered = |number: usize, found: Option<AgendaItem>| {
+        found.map(|mut i| {
+            i.number = number as u8;
+            i.key = CHAMPION_ITEMS[number - 1].0;
+            i.title = CHAMPION_ITEMS[number - 1].1.to_owned();
+            i
+        })
+    };
+    let mut items = Vec::with_capacity(CHAMPION_ITEMS.len());
+    items.extend(renumbered(1, kept("actions")));
+    items.extend(renumbered(2, kept("best_practices")));
+
+    // 3. Lessons: every initiative that has started, with what its measured effect says.
+    let effects = crate::effects::measure_started(store).await?;
+    let lessons: Vec<String> = effects
+        .iter()
+        .map(|e| format!("{}: {}", e.title, e.headline()))
+        .collect();
+    items.push(item(
+        3,
+        if lessons.is_empty() {
+            vec!["No initiative has started yet: nothing to learn from so far.".to_owned()]
+        } else {
+            lessons
+        },
+        json!({ "initiatives": effects }),
+    ));
+
+    // 4. Coordination: the Top Ten themes the council owns because they cross departments, and
+    // the moments of truth on stages several departments take part in.
+    let top = crate::themes::top_ten(
+        store,
+        throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE,
+    )
+    .await
+    .ok();
+    let mut coordination: Vec<String> = top
+        .iter()
+        .flat_map(|t| &t.entries)
+        .filter_map(|e| {
+            let o = e.ownership.as_ref()?;
+            (o.owner_kind == "council").then(|| {
+                let departments: Vec<String> = o
+                    .evidence
+                    .iter()
+                    .take(3)
+                    .map(|s| {
+                        format!(
+                            "{} {:.0}%",
+                            org.department_name(&s.department),
+                            s.share * 100.0
+                        )
+                    })
+                    .collect();
+                format!(
+                    "Top Ten {}: “{}” crosses {}",
+                    e.rank,
+                    e.label,
+                    departments.join(", ")
+                )
+            })
+        })
+        .collect();
+    for moment in &org.moments_of_truth {
+        let Some(stage) = org.stage(&moment.stage) else {
+            continue;
+        };
+        // Where several departments own the stage's touchpoints: nobody alone can keep it.
+        let departments: Vec<_> = org
+            .departments_of_stage(stage)
+            .into_iter()
+            .filter(|(_, role)| *role == throughline_domain::org::OwnershipRole::Owner)
+            .collect();
+        if departments.len() >= 2 {
+            coordination.push(format!(
+                "Moment of truth {} “{}” ({}): {}",
+                moment.rank,
+                moment.name,
+                stage.name,
+                departments
+                    .iter()
+                    .map(|(d, _)| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    items.push(item(
+        4,
+        if coordination.is_empty() {
+            vec!["Nothing crosses departments at the moment.".to_owned()]
+        } else {
+            coordination.clone()
+        },
+        json!({ "items": coordination }),
+    ));
+
+    // 5. Data-sharing requests: where a department cannot see its part of the journey.
+    use throughline_domain::org::gaps::GapKind;
+    let check = crate::journey::check(store, None, None).await?;
+    let requests: Vec<String> = check
+        .gaps
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.kind,
+                GapKind::MomentWithoutMetric
+                    | GapKind::MomentWithoutFeedback
+                    | GapKind::KpisOffJourney
+                    | GapKind::DepartmentWithoutFeedback
+                    | GapKind::MetricClaimedTwice
+            )
+        })
+        .map(|g| format!("{}. Ask: {}.", g.message, g.fix))
+        .collect();
+    items.push(item(
+        5,
+        if requests.is_empty() {
+            vec!["Every department sees its part of the journey: no data to ask for.".to_owned()]
+        } else {
+            requests.clone()
+        },
+        json!({ "requests": requests }),
+    ));
+    items.extend(renumbered(6, kept("other_business")));
+    items.extend(renumbered(7, kept("adjourn")));
+    Ok(items)
 }

@@ -21,7 +21,7 @@ async fn applying_twice_reports_no_changes(db: &TestDatabase) {
     );
     assert!(first.contains("+ moment of truth Third contact in a month about the same problem"));
     assert!(
-        first.contains(": 67 added, 0 changed, 0 removed."),
+        first.contains(": 68 added, 0 changed, 0 removed."),
         "{first}"
     );
 
@@ -38,7 +38,7 @@ async fn applying_twice_reports_no_changes(db: &TestDatabase) {
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].action, "org.apply");
     assert!(log[0].actor.starts_with("cli:"), "{log:?}");
-    assert_eq!(log[0].after.as_ref().unwrap()["added"], 67);
+    assert_eq!(log[0].after.as_ref().unwrap()["added"], 68);
     store.close().await;
 }
 
@@ -139,7 +139,7 @@ async fn a_dry_run_writes_nothing_and_json_is_machine_readable(db: &TestDatabase
     let report: serde_json::Value = serde_json::from_str(&dry).unwrap();
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["applied"], false);
-    assert_eq!(report["added"], 67);
+    assert_eq!(report["added"], 68);
     assert_eq!(report["changes"][1]["entity"], "department");
     assert_eq!(report["changes"][1]["kind"], "added");
 

@@ -135,7 +135,8 @@ pub struct CouncilEntry {
     pub key: String,
     pub name: String,
     pub kind: CouncilKind,
-    /// Absent means the kind's default: monthly for operational, quarterly for strategic.
+    /// Absent means the kind's default: monthly for operational, quarterly for strategic and
+    /// champions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cadence: Option<Cadence>,
     pub chair: MemberEntry,
@@ -678,6 +679,34 @@ impl OrgFile {
             let chair = validate_member(c, &entry.chair, &extend(&at, "chair"), depts, &context);
             let mut seen = HashMap::new();
             let mut members = Vec::new();
+            // A champions' network lists its members only when they are not simply every
+            // department's CX champions.
+            if entry.kind == CouncilKind::Champions && entry.members.is_empty() {
+                members = self
+                    .departments
+                    .iter()
+                    .flat_map(|d| d.champions.iter().map(move |p| (d, p)))
+                    .filter_map(|(d, p)| {
+                        Some(CouncilMember {
+                            person: Person {
+                                name: Name::parse(&p.name).ok()?,
+                                email: p.email.as_deref().and_then(|e| Email::parse(e).ok()),
+                            },
+                            title: Some("CX champion".to_owned()),
+                            department: Key::parse(&d.key).ok(),
+                        })
+                    })
+                    .collect();
+                if members.is_empty() {
+                    c.warn(
+                        extend(&at, "members"),
+                        format!(
+                            "{context} is a champions' network but no department names a CX \
+                             champion: add champions = [...] under the departments"
+                        ),
+                    );
+                }
+            }
             for (k, member) in entry.members.iter().enumerate() {
                 let mpath = path!["councils", i, "members", k];
                 let identity = member

@@ -159,6 +159,10 @@ pub enum CouncilKind {
     Operational,
     /// Senior leaders, meeting at least quarterly, approving tactics and granting resources.
     Strategic,
+    /// The champions' network: the CX champions of every department, meeting at least
+    /// quarterly to compare notes, share best practices and coordinate what crosses their
+    /// departments. Its members are the departments' champions unless the file names others.
+    Champions,
 }
 
 impl CouncilKind {
@@ -166,13 +170,14 @@ impl CouncilKind {
         match self {
             Self::Operational => "operational",
             Self::Strategic => "strategic",
+            Self::Champions => "champions",
         }
     }
 
     pub fn default_cadence(self) -> Cadence {
         match self {
             Self::Operational => Cadence::Monthly,
-            Self::Strategic => Cadence::Quarterly,
+            Self::Strategic | Self::Champions => Cadence::Quarterly,
         }
     }
 }

@@ -288,6 +288,85 @@ async fn the_council_agenda_is_built_from_live_data(db: &TestDatabase) {
         "an approved initiative no longer awaits the council"
     );
 
+    // The champions' network: every department's CX champion (none listed in the file), and an
+    // agenda of its own from the same live data — best practices, lessons from the initiatives,
+    // what crosses departments, the data one department needs from another.
+    let org = store.load_organisation().await.unwrap().unwrap();
+    let network = org
+        .councils
+        .iter()
+        .find(|c| c.key.as_str() == "champions-network")
+        .unwrap();
+    let champions: usize = org.departments.iter().map(|d| d.champions.len()).sum();
+    assert_eq!(network.members.len(), champions);
+    assert!(
+        network
+            .members
+            .iter()
+            .all(|m| m.title.as_deref() == Some("CX champion") && m.department.is_some())
+    );
+    assert_eq!(network.cadence.as_str(), "quarterly");
+    let champions_agenda = council::agenda(&store, Some("champions-network"))
+        .await
+        .unwrap();
+    assert_eq!(champions_agenda.kind, "champions");
+    let keys: Vec<&str> = champions_agenda.items.iter().map(|i| i.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "actions",
+            "best_practices",
+            "lessons",
+            "coordination",
+            "data_sharing",
+            "other_business",
+            "adjourn"
+        ]
+    );
+    let lines = |key: &str| {
+        champions_agenda
+            .items
+            .iter()
+            .find(|i| i.key == key)
+            .unwrap()
+            .lines
+            .clone()
+    };
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let crossing = top
+        .entries
+        .iter()
+        .find(|e| {
+            e.ownership
+                .as_ref()
+                .is_some_and(|o| o.owner_kind == "council")
+        })
+        .expect("a cross-department Top Ten theme");
+    assert!(
+        lines("coordination")
+            .iter()
+            .any(|l| l.contains(&format!("“{}” crosses", crossing.label))),
+        "{:?}",
+        lines("coordination")
+    );
+    assert!(
+        lines("data_sharing")
+            .iter()
+            .any(|l| l.contains("has no metric")),
+        "{:?}",
+        lines("data_sharing")
+    );
+    assert_eq!(
+        champions_agenda
+            .items
+            .iter()
+            .map(|i| i.number)
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6, 7]
+    );
+
     // Closing keeps the agenda as it stood.
     let closed = council::close(&store, second.id).await.unwrap();
     assert_eq!(closed.status, MeetingStatus::Closed);
