@@ -63,7 +63,16 @@ struct ThemeRow {
     sentiment: String,
     stage: String,
     rank: String,
-    cost: String,
+    /// The theme's effect on the overall score, signed: "−3.3" when it lowers it, "+1.2" when
+    /// it raises it (the same sign as the API, `analyze-file` and the docs).
+    effect: String,
+    #[serde(skip)]
+    effect_value: Option<f64>,
+    /// The effect's 95% interval, for telling a clear effect from none.
+    #[serde(skip)]
+    effect_interval: Option<(f64, f64)>,
+    #[serde(skip)]
+    sentiment_value: Option<f64>,
     status: &'static str,
     phrases: String,
     added_phrases: String,
@@ -72,11 +81,7 @@ struct ThemeRow {
 
 fn theme_row(t: &StoredTheme) -> ThemeRow {
     let a = &t.aggregates;
-    let cost = a
-        .impact
-        .as_ref()
-        .and_then(|i| i["cost"]["value"].as_f64())
-        .map_or_else(String::new, |c| format!("{:.1}", -c));
+    let effect = a.impact.as_ref().and_then(|i| i["cost"]["value"].as_f64());
     ThemeRow {
         id: t.id,
         label: t.label.clone(),
@@ -87,7 +92,20 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
             .map_or_else(|| "-".into(), |s| format!("{s:+.2}")),
         stage: a.stage.clone().unwrap_or_else(|| "no stage".into()),
         rank: a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
-        cost,
+        effect: effect.map_or_else(String::new, |e| {
+            let text = super::rounded(e, 1);
+            if text.starts_with('-') || text == "0.0" {
+                text.replacen('-', "−", 1)
+            } else {
+                format!("+{text}")
+            }
+        }),
+        effect_value: effect,
+        effect_interval: a
+            .impact
+            .as_ref()
+            .and_then(|i| Some((i["cost"]["low"].as_f64()?, i["cost"]["high"].as_f64()?))),
+        sentiment_value: a.mean_sentiment,
         status: t.status.as_str(),
         phrases: t.phrases.join(", "),
         added_phrases: t.added_phrases.join(", "),
@@ -108,19 +126,69 @@ struct ThemesPage {
     user: UserView,
     csrf_token: String,
     unit: &'static str,
-    themes: Vec<ThemeRow>,
+    /// Themes that clearly lower the score (their interval below zero), clearly raise it, and
+    /// the others (no clear effect, or none measured).
+    lowering: Vec<ThemeRow>,
+    lifting: Vec<ThemeRow>,
+    unclear: Vec<ThemeRow>,
+    /// The column the tables are sorted by: `records`, `effect` or `sentiment`.
+    sort: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+struct ThemesQuery {
+    sort: Option<String>,
 }
 
 async fn theme_list(
     State(state): State<AppState>,
     user: PageUser,
+    crate::error::extract::Query(query): crate::error::extract::Query<ThemesQuery>,
 ) -> Result<Html<String>, PageError> {
     let listed = themes::list(&state.store, false).await?;
+    let sort = match query.sort.as_deref() {
+        None | Some("records") => "records",
+        Some("effect") => "effect",
+        Some("sentiment") => "sentiment",
+        Some(other) => {
+            return Err(AppError::Invalid(format!(
+                "sort by {other:?}: by records, effect or sentiment"
+            ))
+            .into());
+        }
+    };
+    let (mut lowering, mut lifting, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
+    for row in listed.iter().map(theme_row) {
+        match row.effect_interval {
+            Some((_, high)) if high < 0.0 => lowering.push(row),
+            Some((low, _)) if low > 0.0 => lifting.push(row),
+            _ => unclear.push(row),
+        }
+    }
+    for rows in [&mut lowering, &mut lifting, &mut unclear] {
+        rows.sort_by(|a, b| match sort {
+            // The most harmful (or the most helpful) first.
+            "effect" => b
+                .effect_value
+                .unwrap_or(0.0)
+                .abs()
+                .total_cmp(&a.effect_value.unwrap_or(0.0).abs()),
+            // The most negative first.
+            "sentiment" => a
+                .sentiment_value
+                .unwrap_or(0.0)
+                .total_cmp(&b.sentiment_value.unwrap_or(0.0)),
+            _ => b.records.cmp(&a.records),
+        });
+    }
     let page = ThemesPage {
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         unit: cost_unit(&state).await?,
-        themes: listed.iter().map(theme_row).collect(),
+        lowering,
+        lifting,
+        unclear,
+        sort,
     };
     Ok(Html(render("themes.html", page)?))
 }

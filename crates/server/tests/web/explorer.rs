@@ -22,6 +22,53 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     let listed = themes::list(&store, false).await.unwrap();
     let (a, b, c) = (listed[0].id, listed[1].id, listed[2].id);
 
+    // The list: themes that clearly lower the score, those that clearly lift it, and the rest,
+    // each effect signed as the API signs it, sortable by effect (the most harmful first).
+    let list = send(&app, get("/themes?sort=effect", Some(&viewer))).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let (lowering, rest) = list
+        .body
+        .split_once("id=\"lifting\"")
+        .expect("the lifting table");
+    let (lifting, unclear) = rest
+        .split_once("id=\"unclear\"")
+        .expect("the unclear table");
+    let effects = |html: &str| -> Vec<f64> {
+        html.split("<td class=\"effect\">")
+            .skip(1)
+            .filter_map(|cell| cell.split('<').next())
+            .filter(|v| !v.is_empty())
+            .map(|v| v.replace('−', "-").parse::<f64>().unwrap())
+            .collect()
+    };
+    let (low, lift) = (effects(lowering), effects(lifting));
+    assert!(!low.is_empty() && low.iter().all(|&e| e < 0.0), "{low:?}");
+    assert!(lift.iter().all(|&e| e > 0.0), "{lift:?}");
+    let unclear_count = unclear.matches("<td class=\"effect\">").count();
+    assert_eq!(
+        low.len() + lift.len() + unclear_count,
+        listed.len(),
+        "every active theme in one table"
+    );
+    assert!(
+        low.windows(2).all(|w| w[0] <= w[1]),
+        "most harmful first: {low:?}"
+    );
+    let worst = listed
+        .iter()
+        .filter_map(|t| {
+            let cost = &t.aggregates.impact.as_ref()?["cost"];
+            (cost["high"].as_f64()? < 0.0).then(|| cost["value"].as_f64())?
+        })
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        (low[0] - worst).abs() < 0.051,
+        "{} against the store's {worst}",
+        low[0]
+    );
+    let bad_sort = send(&app, get("/themes?sort=colour", Some(&viewer))).await;
+    assert_eq!(bad_sort.status, StatusCode::UNPROCESSABLE_ENTITY);
+
     let page = send(&app, get(&format!("/themes/{a}"), Some(&admin))).await;
     assert!(page.body.contains("Edit the theme"));
     let csrf = form_token(&page.body);
