@@ -151,6 +151,12 @@ pub async fn find(
     Ok(store.find_feedback(&filter, after, limit).await?)
 }
 
+/// How many records match `query` (every page of them).
+pub async fn count(store: &Store, query: &FeedbackQuery) -> Result<u64> {
+    let filter = query.filter(store).await?;
+    Ok(store.count_feedback(&filter).await?)
+}
+
 /// The latest `limit` negative records on any of `stages`, newest first: the customer stories a
 /// department hears on its page.
 pub async fn latest_negative_on(

@@ -90,105 +90,146 @@ impl Store {
         after: Option<i64>,
         limit: u32,
     ) -> Result<Vec<FeedbackListing>> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut bound: Vec<Bound> = Vec::new();
-        let mut bind = |value: Bound| {
-            bound.push(value);
-            format!("${}", bound.len())
-        };
+        let mut matching = Matching::of(filter, after);
+        let limit_param = matching.bind(Bound::Int(i64::from(limit)));
+        let sql = format!(
+            "SELECT f.id, f.source, f.external_id, f.received_at, f.channel, \
+             COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, f.nps, f.csat, \
+             f.ces, f.rating, f.comment, f.helpful, f.hindering, a.sentiment, a.sentiment_label \
+             FROM {} {} ORDER BY {}{} LIMIT {limit_param}",
+            matching.from,
+            matching.where_clause(),
+            matching.id_column,
+            if filter.newest_first { " DESC" } else { "" }
+        );
+        let rows = matching.bound_to(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(listing).collect()
+    }
+
+    /// How many records match `filter`: the "n" of a filtered list's "n of N".
+    pub async fn count_feedback(&self, filter: &FeedbackFilter) -> Result<u64> {
+        let matching = Matching::of(filter, None);
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM {} {}",
+            matching.from,
+            matching.where_clause()
+        );
+        let row = matching.bound_to(&sql).fetch_one(&self.pool).await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The tables, conditions and parameters a [`FeedbackFilter`] selects records with.
+struct Matching {
+    from: &'static str,
+    id_column: &'static str,
+    conditions: Vec<String>,
+    bound: Vec<Bound>,
+}
+
+impl Matching {
+    fn bind(&mut self, value: Bound) -> String {
+        self.bound.push(value);
+        format!("${}", self.bound.len())
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    fn bound_to(
+        &self,
+        sql: &str,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for value in &self.bound {
+            query = match value {
+                Bound::Text(text) => query.bind(text.clone()),
+                Bound::Int(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+
+    fn of(filter: &FeedbackFilter, after: Option<i64>) -> Self {
         // With a theme, the query walks that theme's records in order (an index on
         // feedback_themes (theme_id, feedback_id)) instead of collecting them all first.
         let by_theme = filter.theme.is_some();
-        let id_column = if by_theme { "t.feedback_id" } else { "f.id" };
+        let mut m = Self {
+            from: if by_theme {
+                "feedback_themes t JOIN feedback f ON f.id = t.feedback_id \
+                 LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
+            } else {
+                "feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
+            },
+            id_column: if by_theme { "t.feedback_id" } else { "f.id" },
+            conditions: Vec::new(),
+            bound: Vec::new(),
+        };
         if let Some(theme) = filter.theme {
-            conditions.push(format!("t.theme_id = {}", bind(Bound::Int(theme))));
+            let p = m.bind(Bound::Int(theme));
+            m.conditions.push(format!("t.theme_id = {p}"));
         }
         if let Some(after) = after {
             let op = if filter.newest_first { "<" } else { ">" };
-            conditions.push(format!("{id_column} {op} {}", bind(Bound::Int(after))));
+            let p = m.bind(Bound::Int(after));
+            m.conditions.push(format!("{} {op} {p}", m.id_column));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            conditions.push(format!(
+            let p = m.bind(Bound::Text(like_pattern(text)));
+            m.conditions.push(format!(
                 "LOWER(COALESCE(f.comment, '') || ' ' || COALESCE(f.helpful, '') || ' ' || \
-                 COALESCE(f.hindering, '')) LIKE {} ESCAPE '\\'",
-                bind(Bound::Text(like_pattern(text)))
+                 COALESCE(f.hindering, '')) LIKE {p} ESCAPE '\\'"
             ));
         }
         if let Some(stages) = &filter.stages {
             if stages.is_empty() {
-                conditions.push("1 = 0".to_owned());
+                m.conditions.push("1 = 0".to_owned());
             } else {
                 let list: Vec<String> = stages
                     .iter()
-                    .map(|s| bind(Bound::Text(s.clone())))
+                    .map(|s| m.bind(Bound::Text(s.clone())))
                     .collect();
-                conditions.push(format!(
+                m.conditions.push(format!(
                     "COALESCE(a.stage_key, f.stage_key) IN ({})",
                     list.join(", ")
                 ));
             }
         }
         if let Some(channel) = &filter.channel {
-            conditions.push(format!(
-                "LOWER(f.channel) = {}",
-                bind(Bound::Text(channel.to_lowercase()))
-            ));
+            let p = m.bind(Bound::Text(channel.to_lowercase()));
+            m.conditions.push(format!("LOWER(f.channel) = {p}"));
         }
         if let Some(source) = &filter.source {
-            conditions.push(format!("f.source = {}", bind(Bound::Text(source.clone()))));
+            let p = m.bind(Bound::Text(source.clone()));
+            m.conditions.push(format!("f.source = {p}"));
         }
         if let Some(from) = filter.from {
-            conditions.push(format!(
-                "f.received_at >= {}",
-                bind(Bound::Int(from.as_millis()))
-            ));
+            let p = m.bind(Bound::Int(from.as_millis()));
+            m.conditions.push(format!("f.received_at >= {p}"));
         }
         if let Some(to) = filter.to {
-            conditions.push(format!(
-                "f.received_at < {}",
-                bind(Bound::Int(to.as_millis()))
-            ));
+            let p = m.bind(Bound::Int(to.as_millis()));
+            m.conditions.push(format!("f.received_at < {p}"));
         }
         if let Some(min) = filter.nps_min {
-            conditions.push(format!("f.nps >= {}", bind(Bound::Int(i64::from(min)))));
+            let p = m.bind(Bound::Int(i64::from(min)));
+            m.conditions.push(format!("f.nps >= {p}"));
         }
         if let Some(max) = filter.nps_max {
-            conditions.push(format!("f.nps <= {}", bind(Bound::Int(i64::from(max)))));
+            let p = m.bind(Bound::Int(i64::from(max)));
+            m.conditions.push(format!("f.nps <= {p}"));
         }
         if let Some(label) = &filter.sentiment {
-            conditions.push(format!(
-                "a.sentiment_label = {}",
-                bind(Bound::Text(label.clone()))
-            ));
+            let p = m.bind(Bound::Text(label.clone()));
+            m.conditions.push(format!("a.sentiment_label = {p}"));
         }
-        let limit_param = bind(Bound::Int(i64::from(limit)));
-        let sql = format!(
-            "SELECT f.id, f.source, f.external_id, f.received_at, f.channel, \
-             COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, f.nps, f.csat, \
-             f.ces, f.rating, f.comment, f.helpful, f.hindering, a.sentiment, a.sentiment_label \
-             FROM {} LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
-             {} ORDER BY {id_column}{} LIMIT {limit_param}",
-            if by_theme {
-                "feedback_themes t JOIN feedback f ON f.id = t.feedback_id"
-            } else {
-                "feedback f"
-            },
-            if conditions.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", conditions.join(" AND "))
-            },
-            if filter.newest_first { " DESC" } else { "" }
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for value in bound {
-            query = match value {
-                Bound::Text(text) => query.bind(text),
-                Bound::Int(number) => query.bind(number),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(listing).collect()
+        m
     }
 }
 

@@ -252,6 +252,8 @@ struct ThemePage {
     departments: Vec<Choice>,
     query: FeedbackQuery,
     records: Vec<RecordView>,
+    /// "25 of 212 records match" — how many the filters keep, of all the theme's.
+    matching: Option<String>,
     next: Option<String>,
     error: Option<String>,
     search_error: Option<String>,
@@ -310,6 +312,19 @@ async fn theme_view(
             }
             Err(other) => return Err(other.into()),
         };
+    let matching = if search_error.is_none() {
+        let matched = feedback::count(&state.store, &filters).await?;
+        let all = detail.theme.aggregates.records;
+        Some(if matched == all {
+            format!("The theme's {all} records, {RECORDS_PER_PAGE} a page")
+        } else {
+            format!(
+                "{matched} of the theme's {all} records match the filters, {RECORDS_PER_PAGE} a page"
+            )
+        })
+    } else {
+        None
+    };
     let counts = monthly_counts(&detail.theme);
     let chart = LineChart::new(
         &format!("Records with “{}” by month", detail.theme.label),
@@ -379,6 +394,7 @@ async fn theme_view(
         departments,
         query: filters,
         records,
+        matching,
         next,
         error,
         search_error,

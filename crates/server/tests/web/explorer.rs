@@ -71,6 +71,40 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
 
     let page = send(&app, get(&format!("/themes/{a}"), Some(&admin))).await;
     assert!(page.body.contains("Edit the theme"));
+    // Its records say how many there are, and how many the filters keep ("n of N").
+    let all = listed[0].aggregates.records;
+    assert!(
+        page.body
+            .contains(&format!("The theme&#x27;s {all} records, 25 a page.")),
+        "{}",
+        page.body
+    );
+    let negative = store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                theme: Some(a),
+                sentiment: Some("negative".into()),
+                ..Default::default()
+            },
+            None,
+            100_000,
+        )
+        .await
+        .unwrap()
+        .len();
+    assert!(negative > 0 && (negative as u64) < all);
+    let filtered = send(
+        &app,
+        get(&format!("/themes/{a}?sentiment=negative"), Some(&admin)),
+    )
+    .await;
+    assert!(
+        filtered.body.contains(&format!(
+            "{negative} of the theme&#x27;s {all} records match the filters, 25 a page."
+        )),
+        "{}",
+        filtered.body
+    );
     let csrf = form_token(&page.body);
     let post = |path: String, cookie: &str, form: Vec<(&'static str, String)>| {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
