@@ -15,7 +15,7 @@ use throughline_service::org;
 use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
-use super::{CsrfForm, PageUser, UserView, check_csrf, or_show_again, percent_encode, user_view};
+use super::{PageUser, UserView, check_csrf, or_show_again, percent_encode, user_view};
 use crate::charts::{LineChart, Point, Sparkline};
 use crate::error::PageError;
 use crate::error::extract::{Path, Query};
@@ -257,6 +257,19 @@ struct ThemePage {
     next: Option<String>,
     error: Option<String>,
     search_error: Option<String>,
+    /// A merge, split or archive asked for: the question before it is done.
+    confirm: Option<ConfirmView>,
+}
+
+/// "Merge “A” (120 records) into “B” (340 records)?" — a change that is hard to take back, asked
+/// once more with what it does, and a form that makes it.
+#[derive(Serialize)]
+struct ConfirmView {
+    question: String,
+    consequence: String,
+    action: String,
+    fields: Vec<(String, String)>,
+    button: String,
 }
 
 async fn theme_page(
@@ -275,6 +288,17 @@ async fn theme_view(
     id: i64,
     query: VerbatimQuery,
     error: Option<String>,
+) -> Result<String, PageError> {
+    theme_view_asking(state, user, id, query, error, None).await
+}
+
+async fn theme_view_asking(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    query: VerbatimQuery,
+    error: Option<String>,
+    confirm: Option<ConfirmView>,
 ) -> Result<String, PageError> {
     let detail = themes::show(&state.store, id, 0).await?;
     let org = org::organisation(&state.store).await?;
@@ -398,6 +422,7 @@ async fn theme_view(
         next,
         error,
         search_error,
+        confirm,
     };
     Ok(render("theme.html", page)?)
 }
@@ -468,6 +493,35 @@ struct MergeForm {
     csrf_token: String,
     #[serde(default)]
     into: String,
+    /// `yes` once the person has seen what the change does.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Asks once more before a change that is hard to take back: the theme's page with the question.
+async fn ask(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    confirm: ConfirmView,
+) -> Result<Response, PageError> {
+    changes::may_edit(Actor::User(&user.session.user), None).map_err(AppError::from)?;
+    let body = theme_view_asking(
+        state,
+        user,
+        id,
+        VerbatimQuery::default(),
+        None,
+        Some(confirm),
+    )
+    .await?;
+    Ok(Html(body).into_response())
+}
+
+/// "“Late deliveries” (120 records)".
+async fn named(state: &AppState, id: i64) -> Result<String, PageError> {
+    let t = themes::show(&state.store, id, 0).await?.theme;
+    Ok(format!("“{}” ({} records)", t.label, t.aggregates.records))
 }
 
 async fn merge(
@@ -477,6 +531,24 @@ async fn merge(
     Form(form): Form<MergeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
+    if form.confirm != "yes"
+        && let Ok(into) = form.into.trim().parse::<i64>()
+        && into != id
+        && themes::show(&state.store, into, 0).await.is_ok()
+    {
+        let (from, to) = (named(&state, id).await?, named(&state, into).await?);
+        let confirm = ConfirmView {
+            question: format!("Merge {from} into {to}?"),
+            consequence: format!(
+                "Its records, phrases and place in the codebook go to {to}; it is kept, marked \
+                 merged, for the record. Splitting {to} again is the way back."
+            ),
+            action: format!("/themes/{id}/merge"),
+            fields: vec![("into".to_owned(), into.to_string())],
+            button: "Merge them".to_owned(),
+        };
+        return ask(&state, &user, id, confirm).await;
+    }
     let result = async {
         let into =
             form.into.trim().parse::<i64>().map_err(|_| {
@@ -500,6 +572,8 @@ struct SplitForm {
     csrf_token: String,
     #[serde(default)]
     parts: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn split(
@@ -509,6 +583,22 @@ async fn split(
     Form(form): Form<SplitForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
+    if form.confirm != "yes"
+        && let Ok(parts) = form.parts.trim().parse::<usize>()
+        && (2..=10).contains(&parts)
+    {
+        let theme = named(&state, id).await?;
+        let confirm = ConfirmView {
+            question: format!("Split {theme} into {parts} themes?"),
+            consequence: "Its records are grouped again into the new themes; it is kept, marked \
+                          split, for the record. Merging the new themes back is the way back."
+                .to_owned(),
+            action: format!("/themes/{id}/split"),
+            fields: vec![("parts".to_owned(), parts.to_string())],
+            button: format!("Split it into {parts}"),
+        };
+        return ask(&state, &user, id, confirm).await;
+    }
     let result = async {
         let parts = form.parts.trim().parse::<usize>().map_err(|_| {
             AppError::Invalid(format!(
@@ -529,13 +619,33 @@ async fn split(
     after_edit(&state, &user, id, result).await
 }
 
+#[derive(Deserialize)]
+struct ArchiveForm {
+    csrf_token: String,
+    #[serde(default)]
+    confirm: String,
+}
+
 async fn archive(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ArchiveForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
+    if form.confirm != "yes" {
+        let theme = named(&state, id).await?;
+        let confirm = ConfirmView {
+            question: format!("Archive {theme}?"),
+            consequence: "It leaves the lists, the Top Ten and the analysis of new records; its \
+                          page stays, and Restore brings it back."
+                .to_owned(),
+            action: format!("/themes/{id}/archive"),
+            fields: Vec::new(),
+            button: "Archive it".to_owned(),
+        };
+        return ask(&state, &user, id, confirm).await;
+    }
     let result = changes::edit_theme(
         &state.store,
         Actor::User(&user.session.user),

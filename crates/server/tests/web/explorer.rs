@@ -188,7 +188,9 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
             .added_phrases,
         vec!["sofa legs".to_owned()]
     );
-    let reply = send(
+    // A split, a merge and an archive are asked once more, saying what they do; nothing
+    // changes until the person confirms.
+    let asked = send(
         &app,
         post(
             format!("/themes/{a}/split"),
@@ -197,16 +199,55 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         ),
     )
     .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("into 2 themes?"), "{}", asked.body);
+    assert!(asked.body.contains("name=\"confirm\" value=\"yes\""));
+    assert_eq!(
+        themes::show(&store, a, 0).await.unwrap().theme.status,
+        ThemeStatus::Active
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{a}/split"),
+            &admin,
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("parts", "2".into()),
+                ("confirm", "yes".into()),
+            ],
+        ),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let split = themes::show(&store, a, 0).await.unwrap();
     assert_eq!(split.theme.status, ThemeStatus::Split);
     assert_eq!(split.related.len(), 2);
-    let reply = send(
+    let asked = send(
         &app,
         post(
             format!("/themes/{b}/merge"),
             &admin,
             vec![("csrf_token", csrf.clone()), ("into", c.to_string())],
+        ),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("Merge “"), "{}", asked.body);
+    assert_eq!(
+        themes::show(&store, b, 0).await.unwrap().theme.status,
+        ThemeStatus::Active
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{b}/merge"),
+            &admin,
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("into", c.to_string()),
+                ("confirm", "yes".into()),
+            ],
         ),
     )
     .await;
@@ -216,12 +257,22 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         themes::show(&store, b, 0).await.unwrap().theme.status,
         ThemeStatus::Merged
     );
-    let reply = send(
+    let asked = send(
         &app,
         post(
             format!("/themes/{c}/archive"),
             &admin,
             vec![("csrf_token", csrf.clone())],
+        ),
+    )
+    .await;
+    assert!(asked.body.contains("Restore brings it back"));
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{c}/archive"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("confirm", "yes".into())],
         ),
     )
     .await;
