@@ -69,8 +69,34 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     let bad_sort = send(&app, get("/themes?sort=colour", Some(&viewer))).await;
     assert_eq!(bad_sort.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // From a Top Ten theme, the proposal form comes with the theme, its owner and its metric.
+    let top = themes::top_ten(&store, 0.5).await.unwrap();
+    let first = &top.entries[0];
+    let ownership = first.ownership.as_ref().unwrap();
+    let form = send(
+        &app,
+        get(&format!("/initiatives?theme={}", first.theme), Some(&admin)),
+    )
+    .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let owner_value = format!("{}:{}", ownership.owner_kind, ownership.owner);
+    assert!(
+        form.body
+            .contains(&format!("<option value=\"{owner_value}\" selected>")),
+        "{owner_value} chosen"
+    );
+    assert!(
+        form.body
+            .contains(&format!("<option value=\"{}\" selected>", first.theme)),
+        "the theme chosen"
+    );
+
     let page = send(&app, get(&format!("/themes/{a}"), Some(&admin))).await;
     assert!(page.body.contains("Edit the theme"));
+    assert!(
+        page.body
+            .contains(&format!("href=\"/initiatives?theme={a}#propose\""))
+    );
     // Its records say how many there are, and how many the filters keep ("n of N").
     let all = listed[0].aggregates.records;
     assert!(

@@ -118,6 +118,9 @@ struct BoardQuery {
     /// A chain's key (`throughline chains --json`, the chains page): the proposal form comes
     /// filled in from it.
     chain: Option<String>,
+    /// A theme's id (its page's "Propose an initiative"): the form comes with the theme and its
+    /// owner chosen — the department it routes to, or the council for a cross-department one.
+    theme: Option<i64>,
 }
 
 async fn board(
@@ -125,9 +128,10 @@ async fn board(
     user: PageUser,
     Query(query): Query<BoardQuery>,
 ) -> Result<Html<String>, PageError> {
-    let form = match query.chain.as_deref() {
-        Some(key) => from_chain(&state, key).await?,
-        None => ProposalForm::default(),
+    let form = match (query.chain.as_deref(), query.theme) {
+        (Some(key), _) => from_chain(&state, key).await?,
+        (None, Some(theme)) => from_theme(&state, theme).await?,
+        (None, None) => ProposalForm::default(),
     };
     Ok(Html(board_page(&state, &user, form, None).await?))
 }
@@ -155,6 +159,40 @@ async fn from_chain(state: &AppState, key: &str) -> Result<ProposalForm, AppErro
             .first()
             .map_or_else(String::new, ToString::to_string),
         stages: suggestion.stages.join(","),
+        ..ProposalForm::default()
+    })
+}
+
+/// The proposal form for a theme: the theme chosen, its owner the theme's (as the Top Ten routes
+/// it), the metric its share of the records.
+async fn from_theme(state: &AppState, id: i64) -> Result<ProposalForm, AppError> {
+    let theme = throughline_service::themes::show(&state.store, id, 0)
+        .await?
+        .theme;
+    let top = state.views.top_ten(&state.store).await?;
+    let owner = top
+        .entries
+        .iter()
+        .find(|e| e.theme == id)
+        .and_then(|e| e.ownership.as_ref())
+        .map(|o| format!("{}:{}", o.owner_kind, o.owner))
+        .or_else(|| {
+            theme
+                .owner
+                .as_deref()
+                .map(|o| match o {
+                    "council" => "council:".to_owned(),
+                    department => format!("department:{department}"),
+                })
+                .filter(|o| o != "council:")
+        })
+        .unwrap_or_default();
+    Ok(ProposalForm {
+        title: format!("Fix “{}”", theme.label),
+        owner,
+        metric: format!("Share of records on “{}” (%)", theme.label),
+        baseline: format!("{:.1}", theme.aggregates.share * 100.0),
+        theme: id.to_string(),
         ..ProposalForm::default()
     })
 }
