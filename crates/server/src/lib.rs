@@ -98,6 +98,11 @@ fn templates() -> Environment<'static> {
         ("theme.html", include_str!("../templates/theme.html")),
         ("journey.html", include_str!("../templates/journey.html")),
         ("wall.html", include_str!("../templates/wall.html")),
+        ("accounts.html", include_str!("../templates/accounts.html")),
+        (
+            "account_page.html",
+            include_str!("../templates/account_page.html"),
+        ),
         (
             "recognition.html",
             include_str!("../templates/recognition.html"),

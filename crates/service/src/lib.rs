@@ -11,6 +11,7 @@ pub mod effects;
 pub mod events;
 pub mod feedback;
 pub mod journey;
+pub mod key_accounts;
 pub mod maturity;
 pub mod moments;
 pub mod org;

@@ -7,6 +7,7 @@ mod council;
 mod digests;
 mod events;
 mod feedback;
+mod key_accounts;
 mod maturity;
 mod org;
 mod org_history;
@@ -33,6 +34,7 @@ pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
 };
+pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
 pub use maturity::{StoredAssessment, StoredResponse};
 pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,

@@ -27,6 +27,8 @@ pub struct FeedbackFilter {
     pub nps_max: Option<u8>,
     /// `negative`, `neutral` or `positive`, as the analysis labelled it.
     pub sentiment: Option<String>,
+    /// The record's customer is one of these (a key account's customers).
+    pub customers: Option<Vec<String>>,
     /// The newest records first (ids descending; `after` then means "older than").
     pub newest_first: bool,
 }
@@ -228,6 +230,18 @@ impl Matching {
         if let Some(label) = &filter.sentiment {
             let p = m.bind(Bound::Text(label.clone()));
             m.conditions.push(format!("a.sentiment_label = {p}"));
+        }
+        if let Some(customers) = &filter.customers {
+            if customers.is_empty() {
+                m.conditions.push("1 = 0".to_owned());
+            } else {
+                let list: Vec<String> = customers
+                    .iter()
+                    .map(|c| m.bind(Bound::Text(c.clone())))
+                    .collect();
+                m.conditions
+                    .push(format!("f.customer IN ({})", list.join(", ")));
+            }
         }
         m
     }

@@ -289,6 +289,13 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     .await?;
     let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
     let council_work = seed_council_work(&store, &top, args.records).await?;
+    // Two key accounts with their sponsors, teams and goals, on customers the feedback carries.
+    throughline_service::key_accounts::apply(
+        &store,
+        super::command_line(),
+        include_str!("../../../../examples/accounts.toml"),
+    )
+    .await?;
 
     println!("Throughline demo");
     println!(

@@ -1,6 +1,7 @@
 //! The command line: global options, the list of commands, and dispatch. Each command lives in
 //! its own module and is a thin layer over the library crates.
 
+mod accounts;
 mod actions;
 mod analyze;
 mod assess;
@@ -114,6 +115,9 @@ enum Command {
     /// Recognition: the teams whose work prevented a problem (its theme fell after their
     /// initiative and stayed down), above those resolving a problem that keeps coming back.
     Recognition(recognition::RecognitionArgs),
+    /// Key accounts: executive sponsors, account teams and goals (apply an accounts file), what
+    /// their customers said, and the weekly reviews (list, show, review).
+    Accounts(accounts::AccountsArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -151,6 +155,7 @@ impl Cli {
             Command::Digest(args) => digest::run(&database_url(url), args).await,
             Command::Wall(args) => wall::run(&database_url(url), args).await,
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
+            Command::Accounts(args) => accounts::run(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

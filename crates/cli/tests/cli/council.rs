@@ -97,6 +97,54 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
     let listed = run(&["recognition"]);
     assert!(listed.starts_with("Prevented a problem"), "{listed}");
 
+    // Key accounts: the demo applied two; the account team's weekly review from the command line.
+    let accounts = run(&["accounts", "list"]);
+    assert!(
+        accounts.contains("harbour-hotels  Harbour Hotels Group — sponsor Victor Hale"),
+        "{accounts}"
+    );
+    let reviewed = run(&[
+        "accounts",
+        "review",
+        "harbour-hotels",
+        "--on",
+        "2026-12-04",
+        "--notes",
+        "Renewal draft sent",
+        "--goal",
+        "No installation rebooked twice=at risk",
+        "--action",
+        "Call the facilities manager;Aisha Khan;2026-12-11",
+    ]);
+    assert!(reviewed.contains("1 goal reviewed, 1 action"), "{reviewed}");
+    let wrong = throughline(
+        Some(&url),
+        dir.path(),
+        &[
+            "accounts",
+            "review",
+            "harbour-hotels",
+            "--notes",
+            "x",
+            "--goal",
+            "Be nice=done",
+        ],
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        stderr(&wrong).contains("is not a goal of Harbour Hotels Group"),
+        "{}",
+        stderr(&wrong)
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&run(&["accounts", "show", "harbour-hotels", "--json"])).unwrap();
+    assert_eq!(shown["reviews"].as_array().unwrap().len(), 1);
+    assert_eq!(shown["goals"][1]["status"], "at risk");
+    assert!(
+        shown["records"].as_u64().unwrap() > 0,
+        "its customers' feedback"
+    );
+
     // The story wall: the demo made a link for its break room; an administrator makes,
     // lists and revokes more; the staff-meeting handout holds five of a department's stories.
     let made: serde_json::Value = serde_json::from_str(&run(&[

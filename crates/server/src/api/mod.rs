@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{AppError, AppState};
 
+mod accounts;
 pub(crate) mod council;
 mod feedback;
 mod initiatives;
@@ -32,6 +33,7 @@ fn endpoints() -> Vec<Endpoint> {
         council::endpoints(),
         maturity::endpoints(),
         wall::endpoints(),
+        accounts::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+mod accounts;
 mod admin;
 mod chains;
 mod council;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(maturity::router())
         .merge(wall::router())
         .merge(recognition::router())
+        .merge(accounts::router())
 }
 
 /// The organisation's departments as (key, name), for select boxes; none without one.
@@ -106,6 +108,18 @@ impl From<throughline_store::Verbatim> for VerbatimView {
             nps: v.nps.map_or_else(String::new, |n| n.to_string()),
             sentiment: format!("{:+.2}", v.sentiment),
             stage: v.stage.unwrap_or_else(|| "no stage".into()),
+        }
+    }
+}
+
+impl From<throughline_store::FeedbackListing> for VerbatimView {
+    fn from(r: throughline_store::FeedbackListing) -> Self {
+        Self {
+            text: r.text(" · "),
+            received: throughline_domain::action::Date::of(r.received_at).to_string(),
+            nps: r.nps.map_or_else(String::new, |n| n.to_string()),
+            sentiment: r.sentiment.map_or_else(String::new, |s| format!("{s:+.2}")),
+            stage: r.stage.unwrap_or_else(|| "no stage".into()),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the security headers — on SQLite and PostgreSQL; and the pages in headless Chromium
 //! (`chromium`, over the WebDriver client in `browser`).
 
+mod accounts_pages;
 mod browser;
 mod chromium;
 mod council_pages;
@@ -15,6 +16,7 @@ mod maturity_pages;
 mod recognition_page;
 mod story_wall;
 
+use accounts_pages::key_accounts_are_reviewed_weekly_on_the_web;
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
@@ -1008,6 +1010,7 @@ backend_tests!(
     the_story_wall_shows_stories_and_links_show_nothing_else,
     no_personal_data_reaches_the_wall,
     prevention_is_recognised_above_fire_fighting,
+    key_accounts_are_reviewed_weekly_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
