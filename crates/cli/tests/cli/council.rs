@@ -97,6 +97,46 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
     let listed = run(&["recognition"]);
     assert!(listed.starts_with("Prevented a problem"), "{listed}");
 
+    // The champions' network meets with an agenda of its own from the demo's data.
+    let champions: serde_json::Value = serde_json::from_str(&run(&[
+        "council",
+        "agenda",
+        "--council",
+        "champions-network",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(champions["kind"], "champions");
+    let champion_items = champions["items"].as_array().unwrap();
+    let keys: Vec<&str> = champion_items
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "actions",
+            "best_practices",
+            "lessons",
+            "coordination",
+            "data_sharing",
+            "other_business",
+            "adjourn"
+        ]
+    );
+    let lines = |i: usize| champion_items[i]["lines"].to_string();
+    assert!(
+        lines(1).contains("Recognised for prevention"),
+        "{}",
+        lines(1)
+    );
+    assert!(
+        lines(2).contains("Call back instead of holding"),
+        "{}",
+        lines(2)
+    );
+    assert!(lines(3).contains("crosses"), "{}", lines(3));
+
     // Key accounts: the demo applied two; the account team's weekly review from the command line.
     let accounts = run(&["accounts", "list"]);
     assert!(
