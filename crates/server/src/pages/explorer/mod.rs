@@ -4,8 +4,8 @@
 //! council chairs — rename, merge, split, archive and added phrases.
 
 use axum::Router;
-use axum::extract::{Form, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_analytics::impact::Metric;
@@ -15,23 +15,24 @@ use throughline_service::org;
 use throughline_service::themes;
 use throughline_store::{FeedbackListing, StoredTheme, ThemeStatus};
 
-use super::{PageUser, UserView, check_csrf, or_show_again, percent_encode, user_view};
+use super::{PageUser, UserView, percent_encode, user_view};
 use crate::charts::{LineChart, Point, Sparkline};
 use crate::error::PageError;
 use crate::error::extract::{Path, Query};
 use crate::{AppError, AppState, render};
-use throughline_service::changes::Actor;
-use throughline_service::changes::{self, ThemeEdit};
+use throughline_service::changes::{self, Actor};
+
+mod edits;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/themes", get(theme_list))
         .route("/themes/{id}", get(theme_page))
-        .route("/themes/{id}/rename", post(rename))
-        .route("/themes/{id}/merge", post(merge))
-        .route("/themes/{id}/split", post(split))
-        .route("/themes/{id}/archive", post(archive))
-        .route("/themes/{id}/phrases", post(add_phrase))
+        .route("/themes/{id}/rename", post(edits::rename))
+        .route("/themes/{id}/merge", post(edits::merge))
+        .route("/themes/{id}/split", post(edits::split))
+        .route("/themes/{id}/archive", post(edits::archive))
+        .route("/themes/{id}/phrases", post(edits::add_phrase))
 }
 
 /// Who may edit the codebook: the council's, so admins and council chairs.
@@ -265,11 +266,11 @@ struct ThemePage {
 /// once more with what it does, and a form that makes it.
 #[derive(Serialize)]
 struct ConfirmView {
-    question: String,
-    consequence: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    button: String,
+    pub(super) question: String,
+    pub(super) consequence: String,
+    pub(super) action: String,
+    pub(super) fields: Vec<(String, String)>,
+    pub(super) button: String,
 }
 
 async fn theme_page(
@@ -447,237 +448,4 @@ fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
         .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect();
     format!("/themes/{id}?{}", encoded.join("&"))
-}
-
-/// After an edit: where it leads, or the theme's page again with the error.
-async fn after_edit(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    result: Result<String, impl Into<AppError>>,
-) -> Result<Response, PageError> {
-    let result = result.map(|to| Redirect::to(&to).into_response());
-    or_show_again(result, async |message| {
-        theme_view(state, user, id, VerbatimQuery::default(), Some(message)).await
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct RenameForm {
-    csrf_token: String,
-    #[serde(default)]
-    label: String,
-}
-
-async fn rename(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<RenameForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let result = changes::rename_theme(
-        &state.store,
-        Actor::User(&user.session.user),
-        id,
-        &form.label,
-    )
-    .await
-    .map(|_| format!("/themes/{id}"));
-    after_edit(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct MergeForm {
-    csrf_token: String,
-    #[serde(default)]
-    into: String,
-    /// `yes` once the person has seen what the change does.
-    #[serde(default)]
-    confirm: String,
-}
-
-/// Asks once more before a change that is hard to take back: the theme's page with the question.
-async fn ask(
-    state: &AppState,
-    user: &PageUser,
-    id: i64,
-    confirm: ConfirmView,
-) -> Result<Response, PageError> {
-    changes::may_edit(Actor::User(&user.session.user), None).map_err(AppError::from)?;
-    let body = theme_view_asking(
-        state,
-        user,
-        id,
-        VerbatimQuery::default(),
-        None,
-        Some(confirm),
-    )
-    .await?;
-    Ok(Html(body).into_response())
-}
-
-/// "“Late deliveries” (120 records)".
-async fn named(state: &AppState, id: i64) -> Result<String, PageError> {
-    let t = themes::show(&state.store, id, 0).await?.theme;
-    Ok(format!("“{}” ({} records)", t.label, t.aggregates.records))
-}
-
-async fn merge(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<MergeForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    if form.confirm != "yes"
-        && let Ok(into) = form.into.trim().parse::<i64>()
-        && into != id
-        && themes::show(&state.store, into, 0).await.is_ok()
-    {
-        let (from, to) = (named(&state, id).await?, named(&state, into).await?);
-        let confirm = ConfirmView {
-            question: format!("Merge {from} into {to}?"),
-            consequence: format!(
-                "Its records, phrases and place in the codebook go to {to}; it is kept, marked \
-                 merged, for the record. Splitting {to} again is the way back."
-            ),
-            action: format!("/themes/{id}/merge"),
-            fields: vec![("into".to_owned(), into.to_string())],
-            button: "Merge them".to_owned(),
-        };
-        return ask(&state, &user, id, confirm).await;
-    }
-    let result = async {
-        let into =
-            form.into.trim().parse::<i64>().map_err(|_| {
-                AppError::Invalid("choose the theme to merge this one into".to_owned())
-            })?;
-        changes::edit_theme(
-            &state.store,
-            Actor::User(&user.session.user),
-            id,
-            ThemeEdit::Merge { into },
-        )
-        .await?;
-        Ok::<_, AppError>(format!("/themes/{into}"))
-    }
-    .await;
-    after_edit(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct SplitForm {
-    csrf_token: String,
-    #[serde(default)]
-    parts: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-async fn split(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<SplitForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    if form.confirm != "yes"
-        && let Ok(parts) = form.parts.trim().parse::<usize>()
-        && (2..=10).contains(&parts)
-    {
-        let theme = named(&state, id).await?;
-        let confirm = ConfirmView {
-            question: format!("Split {theme} into {parts} themes?"),
-            consequence: "Its records are grouped again into the new themes; it is kept, marked \
-                          split, for the record. Merging the new themes back is the way back."
-                .to_owned(),
-            action: format!("/themes/{id}/split"),
-            fields: vec![("parts".to_owned(), parts.to_string())],
-            button: format!("Split it into {parts}"),
-        };
-        return ask(&state, &user, id, confirm).await;
-    }
-    let result = async {
-        let parts = form.parts.trim().parse::<usize>().map_err(|_| {
-            AppError::Invalid(format!(
-                "the number of parts must be a whole number from 2 to 10, not {:?}",
-                form.parts
-            ))
-        })?;
-        changes::edit_theme(
-            &state.store,
-            Actor::User(&user.session.user),
-            id,
-            ThemeEdit::Split { parts, seed: 42 },
-        )
-        .await?;
-        Ok::<_, AppError>(format!("/themes/{id}"))
-    }
-    .await;
-    after_edit(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct ArchiveForm {
-    csrf_token: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-async fn archive(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<ArchiveForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    if form.confirm != "yes" {
-        let theme = named(&state, id).await?;
-        let confirm = ConfirmView {
-            question: format!("Archive {theme}?"),
-            consequence: "It leaves the lists, the Top Ten and the analysis of new records; its \
-                          page stays, and Restore brings it back."
-                .to_owned(),
-            action: format!("/themes/{id}/archive"),
-            fields: Vec::new(),
-            button: "Archive it".to_owned(),
-        };
-        return ask(&state, &user, id, confirm).await;
-    }
-    let result = changes::edit_theme(
-        &state.store,
-        Actor::User(&user.session.user),
-        id,
-        ThemeEdit::Archive,
-    )
-    .await
-    .map(|_| "/themes".to_owned());
-    after_edit(&state, &user, id, result).await
-}
-
-#[derive(Deserialize)]
-struct PhraseForm {
-    csrf_token: String,
-    #[serde(default)]
-    phrase: String,
-}
-
-async fn add_phrase(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<PhraseForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let result = changes::edit_theme(
-        &state.store,
-        Actor::User(&user.session.user),
-        id,
-        ThemeEdit::AddPhrase(&form.phrase),
-    )
-    .await
-    .map(|_| format!("/themes/{id}"));
-    after_edit(&state, &user, id, result).await
 }
