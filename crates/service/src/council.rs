@@ -1198,7 +1198,7 @@ async fn agenda_for(
     });
 
     if council.kind == CouncilKind::Champions {
-        items = champions_items(store, &org, items).await?;
+        items = champions_items(store, &org, items, inputs.clone(), &top).await?;
     }
 
     Ok(Agenda {
@@ -1252,6 +1252,8 @@ async fn champions_items(
     store: &Store,
     org: &Organisation,
     computed: Vec<AgendaItem>,
+    inputs: std::sync::Arc<crate::weekly::Inputs>,
+    top: &crate::themes::TopTen,
 ) -> Result<Vec<AgendaItem>> {
     let kept = |key: &str| computed.iter().find(|i| i.key == key).cloned();
     let item = |number: usize, lines: Vec<String>, data: Value| AgendaItem {
@@ -1274,7 +1276,7 @@ async fn champions_items(
     items.extend(renumbered(2, kept("best_practices")));
 
     // 3. Lessons: every initiative that has started, with what its measured effect says.
-    let effects = crate::effects::measure_started(store).await?;
+    let effects = crate::effects::measure_started_with(store, inputs).await?;
     let lessons: Vec<String> = effects
         .iter()
         .map(|e| format!("{}: {}", e.title, e.headline()))
@@ -1291,15 +1293,9 @@ async fn champions_items(
 
     // 4. Coordination: the Top Ten themes the council owns because they cross departments, and
     // the moments of truth on stages several departments take part in.
-    let top = crate::themes::top_ten(
-        store,
-        throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE,
-    )
-    .await
-    .ok();
     let mut coordination: Vec<String> = top
+        .entries
         .iter()
-        .flat_map(|t| &t.entries)
         .filter_map(|e| {
             let o = e.ownership.as_ref()?;
             (o.owner_kind == "council").then(|| {

@@ -313,7 +313,8 @@ fn shortened(text: &str) -> String {
 /// How long before `today` a moment was: "today", "yesterday", "3 days ago", "5 weeks ago",
 /// "4 months ago", "2 years ago".
 fn ago(at: Timestamp, today: &Date) -> String {
-    let days = days_from_epoch(today.as_str()) - days_from_epoch(Date::of(at).as_str());
+    let days = crate::weekly::day_millis(today).div_euclid(DAY_MS)
+        - crate::weekly::day_millis(&Date::of(at)).div_euclid(DAY_MS);
     match days {
         ..=0 => "today".to_owned(),
         1 => "yesterday".to_owned(),
@@ -324,22 +325,7 @@ fn ago(at: Timestamp, today: &Date) -> String {
     }
 }
 
-/// Days from 1970-01-01 to a `YYYY-MM-DD` day (Howard Hinnant's `days_from_civil`).
-fn days_from_epoch(day: &str) -> i64 {
-    let mut parts = day.split('-').map(|p| p.parse::<i64>().unwrap_or(1));
-    let (y, m, d) = (
-        parts.next().unwrap_or(1970),
-        parts.next().unwrap_or(1),
-        parts.next().unwrap_or(1),
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+const DAY_MS: i64 = 86_400_000;
 
 /// What a wall link opens to.
 #[derive(Debug, Clone, PartialEq)]
@@ -476,7 +462,11 @@ mod tests {
     #[test]
     fn how_long_ago_reads_as_people_say_it() {
         let today = Date::parse("2026-12-05").unwrap();
-        let at = |day: &str| Timestamp::from_millis(days_from_epoch(day) * 86_400_000 + 3_600_000);
+        let at = |day: &str| {
+            Timestamp::from_millis(
+                crate::weekly::day_millis(&Date::parse(day).unwrap()) + 3_600_000,
+            )
+        };
         assert_eq!(ago(at("2026-12-05"), &today), "today");
         assert_eq!(ago(at("2026-12-04"), &today), "yesterday");
         assert_eq!(ago(at("2026-11-30"), &today), "5 days ago");
