@@ -260,20 +260,33 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
         .map(|t| (t.id, t.label))
         .collect();
     let top = crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?;
+    // Every record is read once, for the scorecards and the recognition both.
+    let inputs = std::sync::Arc::new(crate::weekly::Inputs::load(store).await?);
     // One department's scorecard when one digest is asked for, not every department's.
     let cards = match only {
         Some(key) => vec![
-            crate::scorecards::department(store, key, Weights::default(), SINGLE_DEPARTMENT_SHARE)
-                .await?,
+            crate::scorecards::department_with(
+                store,
+                &inputs,
+                key,
+                Weights::default(),
+                SINGLE_DEPARTMENT_SHARE,
+            )
+            .await?,
         ],
         None => {
-            crate::scorecards::departments(store, Weights::default(), SINGLE_DEPARTMENT_SHARE)
-                .await?
+            crate::scorecards::departments_with(
+                store,
+                &inputs,
+                Weights::default(),
+                SINGLE_DEPARTMENT_SHARE,
+            )
+            .await?
         }
     };
     let tasks = store.tasks(None).await?;
     let council_actions = store.council_actions(None).await?;
-    let recognised = crate::recognition::recognise(store).await?;
+    let recognised = crate::recognition::recognise_with(store, inputs.clone()).await?;
     let today = Date::today();
     let (from, to) = period.bounds();
     let (prev_from, prev_to) = period.previous().bounds();

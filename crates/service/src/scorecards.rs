@@ -472,6 +472,17 @@ pub async fn department(
     department_of(store, &data, key, weights, threshold).await
 }
 
+/// A department's scorecard from inputs already loaded (the digests read them once).
+pub async fn department_with(
+    store: &Store,
+    data: &Data,
+    key: &str,
+    weights: Weights,
+    threshold: f64,
+) -> Result<DepartmentScorecard> {
+    department_of(store, data, key, weights, threshold).await
+}
+
 /// Every department's scorecard, in the organisation's order (the records read once).
 pub async fn departments(
     store: &Store,
@@ -479,9 +490,19 @@ pub async fn departments(
     threshold: f64,
 ) -> Result<Vec<DepartmentScorecard>> {
     let data = load(store).await?;
+    departments_with(store, &data, weights, threshold).await
+}
+
+/// Every department's scorecard from inputs already loaded.
+pub async fn departments_with(
+    store: &Store,
+    data: &Data,
+    weights: Weights,
+    threshold: f64,
+) -> Result<Vec<DepartmentScorecard>> {
     let mut cards = Vec::new();
     for d in &data.org.departments {
-        cards.push(department_of(store, &data, d.key.as_str(), weights, threshold).await?);
+        cards.push(department_of(store, data, d.key.as_str(), weights, threshold).await?);
     }
     Ok(cards)
 }
