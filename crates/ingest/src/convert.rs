@@ -93,6 +93,9 @@ pub struct Converter {
     pub dates: DateRules,
     /// Columns neither mapped nor kept as metadata (a rejects file's `reason`).
     pub dropped: Vec<String>,
+    /// Whether cells are read as a rejects file writes them: a formula's guarding apostrophe
+    /// taken off (see [`crate::rejects::guard`]).
+    pub unguard: bool,
 }
 
 impl Converter {
@@ -117,9 +120,25 @@ impl Converter {
         if let Some(problem) = &row.problem {
             return Err(reject(None, problem.clone()));
         }
+        // No text holds a NUL character (PostgreSQL cannot store one; SQLite could): the row is
+        // refused by name on both backends rather than failing a whole batch on one.
+        if let Some((column, _)) = row
+            .cells
+            .iter()
+            .find(|(column, value)| value.contains('\0') || column.contains('\0'))
+        {
+            return Err(reject(
+                Some(column),
+                "holds a NUL character (\\0), which no text may hold".to_owned(),
+            ));
+        }
         let value = |field: Field| -> Option<(&str, &str)> {
             let column = self.mapping.column(field)?;
-            let mut value = row.get(column)?.trim();
+            let mut value = row.get(column)?;
+            if self.unguard {
+                value = crate::rejects::unguard(value);
+            }
+            let mut value = value.trim();
             if let Some((_, table)) = self.values.iter().find(|(f, _)| *f == field)
                 && let Some((_, to)) = table
                     .iter()
@@ -214,7 +233,14 @@ impl Converter {
                     && !value.trim().is_empty()
                     && !self.dropped.iter().any(|d| d == column)
             })
-            .map(|(column, value)| (column.clone(), redact(value).into_owned()))
+            .map(|(column, value)| {
+                let value = if self.unguard {
+                    crate::rejects::unguard(value)
+                } else {
+                    value
+                };
+                (column.clone(), redact(value).into_owned())
+            })
             .collect();
 
         NewFeedback::new(
@@ -265,6 +291,7 @@ mod tests {
             values: Vec::new(),
             dates: DateRules::default(),
             dropped: Vec::new(),
+            unguard: false,
         }
     }
 

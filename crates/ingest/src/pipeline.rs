@@ -268,6 +268,8 @@ struct OpenedFile {
     dates: DateRules,
     /// Columns dropped from the records: a rejects file's `reason`.
     dropped: Vec<String>,
+    /// A rejects file: formulas' guarding apostrophes come off.
+    unguard: bool,
     notes: Vec<String>,
 }
 
@@ -300,7 +302,8 @@ impl OpenedFile {
         let dates = date_rules(path, format, &mapping, date_format, &mut notes)?;
         // A rejects file, fixed and imported again, is read as the file it came from: its
         // `reason` column is no data.
-        let dropped = if is_rejects_file(path) {
+        let unguard = is_rejects_file(path);
+        let dropped = if unguard {
             vec![REASON_COLUMN.to_owned()]
         } else {
             Vec::new()
@@ -313,6 +316,7 @@ impl OpenedFile {
             leftover: plan.leftover,
             dates,
             dropped,
+            unguard,
             notes,
         })
     }
@@ -328,6 +332,7 @@ impl OpenedFile {
             values: self.values.clone(),
             dates: self.dates.clone(),
             dropped: self.dropped.clone(),
+            unguard: self.unguard,
         }
     }
 }

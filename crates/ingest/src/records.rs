@@ -94,6 +94,7 @@ pub async fn ingest_objects(
         values: Vec::new(),
         dates: Default::default(),
         dropped: Vec::new(),
+        unguard: false,
     };
     let mut records: Vec<KeyedFeedback> = Vec::with_capacity(rows.len());
     let mut rejections = Vec::new();

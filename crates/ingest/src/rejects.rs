@@ -21,6 +21,26 @@ pub fn default_path(input: &Path, format: Format) -> PathBuf {
     input.with_file_name(format!("{stem}.rejects.{ext}"))
 }
 
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+/// first: "=cmd|' /C calc'!A0") is written behind an apostrophe, which spreadsheets read as
+/// "this is text"; importing the rejects file again takes the apostrophe off ([`unguard`]).
+pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell of a rejects file as it was before [`guard`]: an apostrophe before a formula's first
+/// character is taken off.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
 /// The column a rejects file adds.
 pub const REASON_COLUMN: &str = "reason";
 
@@ -85,7 +105,8 @@ impl RejectsWriter {
                     Format::Jsonl => Output::Jsonl(BufWriter::new(file)),
                 };
                 if let Output::Csv(writer) = &mut out {
-                    let mut header = self.columns.clone();
+                    let mut header: Vec<String> =
+                        self.columns.iter().map(|c| guard(c).into_owned()).collect();
                     header.push(REASON_COLUMN.to_owned());
                     writer.write_record(&header)?;
                 }
@@ -95,11 +116,18 @@ impl RejectsWriter {
         match out {
             Output::Csv(writer) => {
                 // Pad a short row so that the reason lands under the `reason` header.
-                let mut record = row.raw_fields();
+                let mut record: Vec<String> = row
+                    .raw_fields()
+                    .into_iter()
+                    .map(|cell| match guard(&cell) {
+                        std::borrow::Cow::Borrowed(_) => cell,
+                        std::borrow::Cow::Owned(guarded) => guarded,
+                    })
+                    .collect();
                 if record.len() < self.columns.len() {
                     record.resize(self.columns.len(), String::new());
                 }
-                record.push(reason);
+                record.push(guard(&reason).into_owned());
                 writer.write_record(&record)?;
             }
             Output::Jsonl(writer) => {
@@ -130,6 +158,24 @@ impl RejectsWriter {
                 writer.flush()?;
                 Ok(Some(self.path))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{guard, unguard};
+
+    #[test]
+    fn formulas_are_written_as_text_and_read_back_as_they_were() {
+        for cell in ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            let guarded = guard(cell);
+            assert_eq!(guarded, format!("'{cell}"));
+            assert_eq!(unguard(&guarded), cell);
+        }
+        for cell in ["plain", "", "'quoted", "it's = fine", "9"] {
+            assert_eq!(guard(cell), cell);
+            assert_eq!(unguard(cell), cell);
         }
     }
 }

@@ -74,6 +74,7 @@ impl XlsxRows {
 /// Reads the first sheet, sending the header and then each non-empty row. Returns early,
 /// quietly, when the receiving side has gone (the import stopped).
 fn read_sheet(path: &Path, name: &str, out: &SyncSender<Message>) -> Result<(), ReadError> {
+    check_parts(path, name)?;
     let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| ReadError::Io {
         path: name.to_owned(),
         reason: format!("not a readable Excel workbook ({e})"),
@@ -91,25 +92,32 @@ fn read_sheet(path: &Path, name: &str, out: &SyncSender<Message>) -> Result<(), 
     let total = u64::from(cells.dimensions().end.0) + 1;
 
     let mut columns: Option<Vec<String>> = None;
-    let mut current: Option<(u32, Vec<String>)> = None;
+    // The row being read: its number, its values up to the header's width, and whether a value
+    // lies beyond the header (kept as a flag, not as cells: a cell at column XFD of every row
+    // must not make every row 16,384 strings).
+    let mut current: Option<(u32, Vec<String>, bool)> = None;
     // Sends a finished row; the first non-empty row is the header.
-    let flush = |row: u32, values: Vec<String>, columns: &mut Option<Vec<String>>| -> bool {
-        if values.iter().all(|v| v.trim().is_empty()) {
-            return true;
-        }
-        let message = match columns {
-            None => {
-                let header = unique_columns(values.iter().map(|v| v.trim().to_owned()).collect());
-                *columns = Some(header.clone());
-                Message::Header {
-                    columns: header,
-                    rows: total,
-                }
+    let flush =
+        |row: u32, values: Vec<String>, beyond: bool, columns: &mut Option<Vec<String>>| -> bool {
+            if values.iter().all(|v| v.trim().is_empty()) && !beyond {
+                return true;
             }
-            Some(columns) => Message::Row(Ok(sheet_row(u64::from(row) + 1, columns, values))),
+            let message = match columns {
+                None => {
+                    let header =
+                        unique_columns(values.iter().map(|v| v.trim().to_owned()).collect());
+                    *columns = Some(header.clone());
+                    Message::Header {
+                        columns: header,
+                        rows: total,
+                    }
+                }
+                Some(columns) => {
+                    Message::Row(Ok(sheet_row(u64::from(row) + 1, columns, values, beyond)))
+                }
+            };
+            out.send(message).is_ok()
         };
-        out.send(message).is_ok()
-    };
     loop {
         let cell = match cells.next_cell() {
             Ok(Some(cell)) => cell,
@@ -117,21 +125,38 @@ fn read_sheet(path: &Path, name: &str, out: &SyncSender<Message>) -> Result<(), 
             Err(err) => return Err(io_error(name, err)),
         };
         let (row, column) = cell.get_position();
-        if current.as_ref().is_some_and(|(r, _)| *r != row) {
-            let (r, values) = current.take().expect("checked above");
-            if !flush(r, values, &mut columns) {
+        if column >= EXCEL_COLUMNS || row >= EXCEL_ROWS {
+            return Err(ReadError::Io {
+                path: name.to_owned(),
+                reason: format!(
+                    "a cell lies at row {}, column {}, beyond Excel's last row (1,048,576) or \
+                     column (XFD, 16,384): the workbook is damaged or was not written by a \
+                     spreadsheet",
+                    u64::from(row) + 1,
+                    u64::from(column) + 1
+                ),
+            });
+        }
+        if current.as_ref().is_some_and(|(r, _, _)| *r != row) {
+            let (r, values, beyond) = current.take().expect("checked above");
+            if !flush(r, values, beyond, &mut columns) {
                 return Ok(());
             }
         }
-        let values = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
+        let (_, values, beyond) = current.get_or_insert_with(|| (row, Vec::new(), false));
         let column = column as usize;
+        let text = cell_text(cell.get_value());
+        if columns.as_ref().is_some_and(|c| column >= c.len()) {
+            *beyond |= !text.trim().is_empty();
+            continue;
+        }
         if values.len() <= column {
             values.resize(column + 1, String::new());
         }
-        values[column] = cell_text(cell.get_value());
+        values[column] = text;
     }
-    if let Some((r, values)) = current.take() {
-        flush(r, values, &mut columns);
+    if let Some((r, values, beyond)) = current.take() {
+        flush(r, values, beyond, &mut columns);
     }
     if columns.is_none() {
         return Err(ReadError::Empty {
@@ -141,11 +166,12 @@ fn read_sheet(path: &Path, name: &str, out: &SyncSender<Message>) -> Result<(), 
     Ok(())
 }
 
-fn sheet_row(line: u64, columns: &[String], mut values: Vec<String>) -> RawRow {
-    let beyond = values
-        .iter()
-        .skip(columns.len())
-        .any(|v| !v.trim().is_empty());
+fn sheet_row(line: u64, columns: &[String], mut values: Vec<String>, beyond: bool) -> RawRow {
+    let beyond = beyond
+        || values
+            .iter()
+            .skip(columns.len())
+            .any(|v| !v.trim().is_empty());
     values.truncate(
         columns.len().max(
             values
@@ -176,6 +202,114 @@ fn sheet_row(line: u64, columns: &[String], mut values: Vec<String>) -> RawRow {
         raw: values,
         problem,
     }
+}
+
+/// Excel's last column (XFD) and row: a cell beyond them is no spreadsheet's.
+const EXCEL_COLUMNS: u32 = 16_384;
+const EXCEL_ROWS: u32 = 1_048_576;
+/// The longest text between two XML tags a workbook may hold: a cell holds at most 32,767
+/// characters, which with XML's escapes stay well under this.
+const MAX_VALUE_BYTES: u64 = 4 * 1024 * 1024;
+/// The shared strings are read into memory whole (calamine keeps them for the cells to point
+/// at), so they may expand to at most this many times the file's size, or this floor.
+const MAX_SHARED_STRINGS_RATIO: u64 = 64;
+const SHARED_STRINGS_FLOOR: u64 = 64 * 1024 * 1024;
+
+/// Reads every part of the workbook once, decompressing as a stream (nothing held), before
+/// calamine reads it: a value longer than any cell's, shared strings that expand far beyond the
+/// file's size (a zip bomb), or a string count the table cannot hold (calamine reserves room
+/// for the count it declares) make the workbook refused, with what was wrong, instead of
+/// driving the import out of memory.
+fn check_parts(path: &Path, name: &str) -> Result<(), ReadError> {
+    use std::io::Read;
+
+    let refuse = |reason: String| ReadError::Io {
+        path: name.to_owned(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| io_error(name, e))?;
+    let file_size = file.metadata().map_err(|e| io_error(name, e))?.len();
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| refuse(format!("not a readable Excel workbook ({e})")))?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for index in 0..zip.len() {
+        let mut part = zip
+            .by_index(index)
+            .map_err(|e| refuse(format!("not a readable Excel workbook ({e})")))?;
+        let part_name = part
+            .name()
+            .map_or_else(|_| format!("number {index}"), |n| n.into_owned());
+        let shared_strings = part_name.ends_with("sharedStrings.xml");
+        let (mut total, mut run, mut longest) = (0u64, 0u64, 0u64);
+        let mut declared_count: Option<u64> = None;
+        let mut head = Vec::new();
+        loop {
+            let read = part
+                .read(&mut buffer)
+                .map_err(|e| refuse(format!("the part {part_name} cannot be read ({e})")))?;
+            if read == 0 {
+                break;
+            }
+            let chunk = &buffer[..read];
+            if shared_strings && head.len() < 4096 {
+                head.extend_from_slice(&chunk[..chunk.len().min(4096 - head.len())]);
+            }
+            total += read as u64;
+            for &byte in chunk {
+                if byte == b'<' || byte == b'>' {
+                    longest = longest.max(run);
+                    run = 0;
+                } else {
+                    run += 1;
+                }
+            }
+            longest = longest.max(run);
+            if longest > MAX_VALUE_BYTES {
+                return Err(refuse(format!(
+                    "the part {part_name} holds a value of more than {} MB; a cell holds at most \
+                     32,767 characters",
+                    MAX_VALUE_BYTES / (1024 * 1024)
+                )));
+            }
+            let limit =
+                SHARED_STRINGS_FLOOR.max(file_size.saturating_mul(MAX_SHARED_STRINGS_RATIO));
+            if shared_strings && total > limit {
+                return Err(refuse(format!(
+                    "the shared strings expand to more than {} MB, over {MAX_SHARED_STRINGS_RATIO} \
+                     times the file's size: refused as a compression bomb",
+                    limit / (1024 * 1024)
+                )));
+            }
+        }
+        if shared_strings {
+            declared_count = unique_count(&head);
+        }
+        // A string takes at least `<si><t/></si>`, 13 bytes.
+        if let Some(count) = declared_count
+            && count > total / 13 + 1
+        {
+            return Err(refuse(format!(
+                "the shared strings declare {count} strings, more than their {total} bytes can \
+                 hold"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `uniqueCount` the shared-string table declares in its opening tag.
+fn unique_count(head: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(head);
+    let start = text.find("<sst")?;
+    let tag = &text[start
+        ..text[start..]
+            .find('>')
+            .map_or(text.len(), |end| start + end)];
+    let value = tag.split("uniqueCount=").nth(1)?;
+    let value = value.trim_start_matches(['"', '\'']);
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    // A number too long for u64 is as hostile as a large one.
+    Some(digits.parse().unwrap_or(u64::MAX)).filter(|_| !digits.is_empty())
 }
 
 /// A cell as the text a CSV export of the sheet would hold.
@@ -209,6 +343,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_declared_string_count_is_read() {
+        assert_eq!(
+            unique_count(b"<?xml?><sst xmlns=\"x\" count=\"3\" uniqueCount=\"2\"><si>"),
+            Some(2)
+        );
+        assert_eq!(
+            unique_count(b"<sst uniqueCount=\"99999999999999999999999\">"),
+            Some(u64::MAX)
+        );
+        assert_eq!(unique_count(b"<sst count=\"3\">"), None);
+    }
+
+    #[test]
     fn numbers_print_as_a_spreadsheet_user_sees_them() {
         assert_eq!(number_text(9.0), "9");
         assert_eq!(number_text(4.5), "4.5");
@@ -218,10 +365,14 @@ mod tests {
     #[test]
     fn short_rows_are_padded_and_overlong_ones_flagged() {
         let columns = vec!["a".to_owned(), "b".to_owned()];
-        let short = sheet_row(3, &columns, vec!["x".to_owned()]);
+        let short = sheet_row(3, &columns, vec!["x".to_owned()], false);
         assert_eq!(short.get("b"), Some(""));
         assert!(short.problem.is_none());
-        let long = sheet_row(4, &columns, vec!["x".into(), "y".into(), "z".into()]);
+        let long = sheet_row(4, &columns, vec!["x".into(), "y".into(), "z".into()], false);
+        assert!(long.problem.unwrap().contains("beyond the last"));
+        let flagged = sheet_row(5, &columns, vec!["x".into()], true);
+        assert!(flagged.problem.unwrap().contains("beyond the last"));
+        let long = sheet_row(4, &columns, vec!["x".into(), "y".into(), "z".into()], false);
         assert!(long.problem.unwrap().contains("beyond the last"));
     }
 }

@@ -100,6 +100,16 @@ impl FromRequestParts<AppState> for ApiUser {
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(AppError::Unauthorized);
         };
+        // A cookie goes wherever the browser is sent from, so a change made with one must come
+        // from this site: a body-less POST from another site needs no CORS preflight (a token
+        // is never sent by the browser on its own, so token calls need no such check).
+        if crate::request_checks::is_unsafe(&parts.method)
+            && crate::request_checks::from_another_site(&parts.headers)
+        {
+            return Err(AppError::Forbidden(
+                "a change sent from another site with this site's cookie is refused".to_owned(),
+            ));
+        }
         accounts::session(&state.store, &secret)
             .await?
             .map(|s| Self(s.user))

@@ -26,6 +26,7 @@ pub mod error;
 pub mod maturity;
 pub mod pack;
 mod pages;
+mod request_checks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
@@ -181,14 +182,23 @@ pub fn router(state: AppState) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
+        // Browsers keep to HTTPS once they have seen the site over it (they ignore the header
+        // over plain HTTP); signed-in pages and API answers are never kept in a cache.
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ),
+        (header::CACHE_CONTROL, "no-store"),
     ];
+    // The stylesheets and the icon are the same for everyone: cached for a day.
+    const PUBLIC: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=86400");
     let mut app = Router::new()
         .route("/health", get(health))
         .route(
             "/static/style.css",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8"), PUBLIC],
                     STYLESHEET,
                 )
             }),
@@ -197,7 +207,7 @@ pub fn router(state: AppState) -> Router {
             "/favicon.ico",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "image/svg+xml")],
+                    [(header::CONTENT_TYPE, "image/svg+xml"), PUBLIC],
                     include_str!("../templates/favicon.svg"),
                 )
             }),
@@ -206,7 +216,7 @@ pub fn router(state: AppState) -> Router {
             "/static/documents.css",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8"), PUBLIC],
                     DOCUMENTS_CSS,
                 )
             }),
@@ -214,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .with_state(state)
+        .layer(axum::middleware::from_fn(request_checks::refuse_nul))
         .layer(TraceLayer::new_for_http());
     for (name, value) in headers {
         // A response may set a stricter policy of its own (the digest preview's hashed
@@ -259,7 +270,9 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM; requests in flight are finished first.
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
+        // The peer's address is kept for sign-in throttling (`request_checks::client_address`).
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

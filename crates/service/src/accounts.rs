@@ -15,9 +15,13 @@ use crate::{Result, ServiceError, blocking};
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins for one address within [`LOCKOUT_MINUTES`] before further attempts are
-/// refused until the window passes.
+/// Failed sign-ins for one address from one client within [`LOCKOUT_MINUTES`] before that
+/// client's further attempts at that address are refused until the window passes. The account
+/// stays open to everyone else: a guesser locks out the guesser, not the administrator.
 pub const MAX_FAILED_LOGINS: u64 = 5;
+/// Failed sign-ins from one client, at any addresses, within [`LOCKOUT_MINUTES`] before the
+/// client is refused altogether: guesses spread over many accounts are slowed too.
+pub const MAX_FAILED_LOGINS_PER_CLIENT: u64 = 30;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
 /// A fresh random secret, as 64 hex digits.
@@ -146,6 +150,10 @@ pub enum SignInError {
     Wrong,
     #[error("too many failed sign-ins for this address: try again in {LOCKOUT_MINUTES} minutes")]
     TooMany,
+    #[error(
+        "too many failed sign-ins from this network address: try again in {LOCKOUT_MINUTES} minutes"
+    )]
+    TooManyFromClient,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -156,8 +164,6 @@ impl From<throughline_store::StoreError> for SignInError {
     }
 }
 
-/// Signs in with e-mail and password. Wrong addresses and wrong passwords read the same, and
-/// after [`MAX_FAILED_LOGINS`] failures in [`LOCKOUT_MINUTES`] an address is refused.
 /// Every account, with its role and department.
 pub async fn users(store: &Store) -> Result<Vec<StoredUser>> {
     Ok(store.users().await?)
@@ -173,16 +179,30 @@ pub async fn audit_log(store: &Store, limit: u32) -> Result<Vec<AuditEntry>> {
     Ok(store.audit_log(limit).await?)
 }
 
-pub async fn sign_in(store: &Store, email: &str, password: &str) -> Result<Session, SignInError> {
+/// Signs in with e-mail and password from `client` (the network address the request came from).
+/// Wrong addresses and wrong passwords read the same. After [`MAX_FAILED_LOGINS`] failures in
+/// [`LOCKOUT_MINUTES`] at one address from one client, that client is refused at that address;
+/// after [`MAX_FAILED_LOGINS_PER_CLIENT`] at any addresses, everywhere. Other clients — the
+/// account's owner — still sign in.
+pub async fn sign_in(
+    store: &Store,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<Session, SignInError> {
     let window = Timestamp::from_millis(Timestamp::now().as_millis() - LOCKOUT_MINUTES * 60_000);
-    if store.failed_logins(email, window).await? >= MAX_FAILED_LOGINS {
+    let (at_this_address, at_any) = store.failed_logins(email, client, window).await?;
+    if at_any >= MAX_FAILED_LOGINS_PER_CLIENT {
+        return Err(SignInError::TooManyFromClient);
+    }
+    if at_this_address >= MAX_FAILED_LOGINS {
         return Err(SignInError::TooMany);
     }
     let credentials = store.credentials(email).await?;
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let matches = verify_password(password.to_owned(), hash).await;
     let Some(credentials) = credentials.filter(|_| matches) else {
-        store.record_failed_login(email, window).await?;
+        store.record_failed_login(email, client).await?;
         return Err(SignInError::Wrong);
     };
     let secret = random_secret();

@@ -88,6 +88,14 @@ impl Period {
                 t[5..7].parse::<u32>().expect("a valid date"),
             )
         };
+        // Beyond 9998 a period's end has no four-digit year (and no date of ours before 1900
+        // holds feedback): refused rather than computed.
+        let in_calendar = |year: i32| (1900..=9998).contains(&year);
+        let out_of_range = || {
+            ServiceError::Invalid(format!(
+                "period {spec:?}: only periods from 1900 to 9998 can be shown"
+            ))
+        };
         Ok(match spec {
             "last-week" | "" => week_of(day - 7),
             "this-week" => week_of(day),
@@ -99,6 +107,9 @@ impl Period {
             _ if spec.len() == 8 && spec.as_bytes()[4] == b'-' && spec.as_bytes()[5] == b'W' => {
                 let y: i32 = spec[0..4].parse().map_err(|_| bad())?;
                 let w: i64 = spec[6..8].parse().map_err(|_| bad())?;
+                if !in_calendar(y) {
+                    return Err(out_of_range());
+                }
                 // ISO week 1 holds 4 January.
                 let jan4 = day_number(&Date::parse(&format!("{y:04}-01-04")).map_err(|_| bad())?);
                 let period = week_of(jan4 + (w - 1) * 7);
@@ -113,9 +124,18 @@ impl Period {
                 if !(1..=12).contains(&m) || spec.as_bytes()[4] != b'-' {
                     return Err(bad());
                 }
+                if !in_calendar(y) {
+                    return Err(out_of_range());
+                }
                 month_of(y, m)
             }
-            _ => one_day(day_number(&Date::parse(spec).map_err(|_| bad())?)),
+            _ => {
+                let date = Date::parse(spec).map_err(|_| bad())?;
+                if !date.as_str()[0..4].parse().is_ok_and(in_calendar) {
+                    return Err(out_of_range());
+                }
+                one_day(day_number(&date))
+            }
         })
     }
 
@@ -510,6 +530,11 @@ mod tests {
         assert_eq!(month.previous().key, "2026-09");
         for bad in ["fortnight", "2026-W60", "2026-13", "2026-11-31"] {
             assert!(Period::parse(bad, &today()).is_err(), "{bad}");
+        }
+        // The last days of the calendar are refused, not a panic (issue 28, 8).
+        for far in ["9999-12-31", "9999-12", "9999-W52", "1899-12"] {
+            let refused = Period::parse(far, &today()).unwrap_err().to_string();
+            assert!(refused.contains("from 1900 to 9998"), "{far}: {refused}");
         }
     }
 }

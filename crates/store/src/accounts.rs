@@ -276,26 +276,39 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a failed sign-in and returns how many there were for the address since
-    /// `since`.
-    pub async fn record_failed_login(&self, email: &str, since: Timestamp) -> Result<u64> {
-        let email = email.trim().to_lowercase();
-        sqlx::query("INSERT INTO login_attempts (email, at) VALUES ($1, $2)")
-            .bind(&email)
+    /// Records a failed sign-in for `email` from `client` (an address of the network, as the
+    /// server sees it).
+    pub async fn record_failed_login(&self, email: &str, client: &str) -> Result<()> {
+        sqlx::query("INSERT INTO login_attempts (email, at, client) VALUES ($1, $2, $3)")
+            .bind(email.trim().to_lowercase())
             .bind(Timestamp::now().as_millis())
+            .bind(client)
             .execute(&self.pool)
             .await?;
-        self.failed_logins(&email, since).await
+        Ok(())
     }
 
-    pub async fn failed_logins(&self, email: &str, since: Timestamp) -> Result<u64> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND at > $2")
-                .bind(email.trim().to_lowercase())
-                .bind(since.as_millis())
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(u64::try_from(count).unwrap_or(0))
+    /// Failed sign-ins since `since` for `email` from `client`, and from `client` for any
+    /// address.
+    pub async fn failed_logins(
+        &self,
+        email: &str,
+        client: &str,
+        since: Timestamp,
+    ) -> Result<(u64, u64)> {
+        let (this_address, any_address): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0), COUNT(*) \
+             FROM login_attempts WHERE client = $2 AND at > $3",
+        )
+        .bind(email.trim().to_lowercase())
+        .bind(client)
+        .bind(since.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            u64::try_from(this_address).unwrap_or(0),
+            u64::try_from(any_address).unwrap_or(0),
+        ))
     }
 
     pub async fn audit(

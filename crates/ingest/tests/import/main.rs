@@ -2,6 +2,8 @@
 //! CSV, the same data as CSV, JSON Lines and Excel, the two presets with their sample files,
 //! a file that breaks half-way, and placement against the organisation.
 
+mod hostile;
+
 use std::path::{Path, PathBuf};
 
 use throughline_domain::feedback::NewFeedback;
@@ -680,7 +682,10 @@ async fn a_fixed_rejects_file_imports_into_its_source_without_duplicates(db: &Te
     );
 }
 
+use hostile::a_nul_refuses_its_row_and_formulas_stay_text;
+
 backend_tests!(
+    a_nul_refuses_its_row_and_formulas_stay_text,
     dates_written_as_people_write_them_import,
     numeric_dates_are_read_when_the_column_settles_the_order,
     a_column_that_fails_on_most_rows_stops_the_import,

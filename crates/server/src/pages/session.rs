@@ -100,6 +100,7 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
@@ -112,7 +113,8 @@ async fn login(
             Some("The form expired. Please sign in again."),
         );
     }
-    match accounts::sign_in(&state.store, &form.email, &form.password).await {
+    let client = crate::request_checks::client_address(&headers, &extensions);
+    match accounts::sign_in(&state.store, &form.email, &form.password, &client).await {
         Ok(session) => {
             let secure = behind_tls(&headers);
             let max_age = accounts::SESSION_HOURS * 3600;
@@ -136,12 +138,12 @@ async fn login(
             &form.next,
             Some("The e-mail address or the password is wrong."),
         ),
-        Err(SignInError::TooMany) => login_page(
+        Err(refused @ (SignInError::TooMany | SignInError::TooManyFromClient)) => login_page(
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             &form.email,
             &form.next,
-            Some(&SignInError::TooMany.to_string()),
+            Some(&refused.to_string()),
         ),
         Err(SignInError::Service(err)) => Err(err.into()),
     }

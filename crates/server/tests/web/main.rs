@@ -10,6 +10,7 @@ mod council_pages;
 mod digest_pages;
 mod explorer;
 mod feedback_api;
+mod hardening;
 mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
@@ -21,6 +22,9 @@ use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_t
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
+use hardening::{
+    a_guesser_locks_out_only_the_guesser, hostile_requests_get_clear_answers_on_both_backends,
+};
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
@@ -1011,6 +1015,8 @@ backend_tests!(
     no_personal_data_reaches_the_wall,
     prevention_is_recognised_above_fire_fighting,
     key_accounts_are_reviewed_weekly_on_the_web,
+    hostile_requests_get_clear_answers_on_both_backends,
+    a_guesser_locks_out_only_the_guesser,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,0 +1,248 @@
+//! What an attacker probed (issue 28), each reproduced: NUL characters answered with 500 on
+//! PostgreSQL, a body-less POST from another site carried out with the victim's cookie, anyone
+//! able to lock an administrator out with five wrong passwords, a digest period at the end of
+//! the calendar crashing the server, and signed-in pages without `no-store` or HSTS.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use throughline_domain::org;
+use throughline_server::{AppState, router};
+use throughline_service::accounts::{self, NewAccount};
+use throughline_store::testing::TestDatabase;
+
+use super::{EXAMPLES, PASSWORD, api, get, post_form, send, sign_in, token_for};
+
+/// The example organisation and an administrator; no feedback.
+async fn small_workspace(db: &TestDatabase) -> throughline_store::Store {
+    let store = db.store().await;
+    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
+    store
+        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
+        .await
+        .unwrap();
+    accounts::add_user(
+        &store,
+        NewAccount {
+            email: "amara@northwind.example".into(),
+            name: "Amara Nwosu".into(),
+            role: "admin".into(),
+            department: None,
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    store
+}
+
+/// The sign-in form posted from `client` (as a trusted proxy forwards it).
+async fn sign_in_from(
+    app: &axum::Router,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> super::Reply {
+    let form = send(app, get("/login", None)).await;
+    let csrf = form.cookie_value("throughline_login_csrf").unwrap();
+    let mut request = post_form(
+        "/login",
+        Some(&format!("throughline_login_csrf={csrf}")),
+        &[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ],
+    );
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", client.parse().unwrap());
+    send(app, request).await
+}
+
+pub async fn hostile_requests_get_clear_answers_on_both_backends(db: &TestDatabase) {
+    let store = small_workspace(db).await;
+    let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
+    let app = router(AppState::new(store.clone()));
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+
+    // NUL characters: in an API body, an API list filter, a page filter and the sign-in form
+    // (unauthenticated). PostgreSQL answered 500 to each; now both backends answer 422.
+    let body = r#"{"id": "n-1", "nps": 3, "comment": "Late\u0000again", "stage": "pay"}"#;
+    let reply = send(&app, api("POST", "/api/v1/feedback", &admin, Some(body))).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("NUL character"), "{}", reply.body);
+    let reply = send(
+        &app,
+        api("GET", "/api/v1/feedback?source=a%00b", &admin, None),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let reply = send(&app, get("/themes?stage=pay%00", Some(&session))).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("NUL character"), "{}", reply.body);
+    let form = send(&app, get("/login", None)).await;
+    let csrf = form.cookie_value("throughline_login_csrf").unwrap();
+    let reply = send(
+        &app,
+        post_form(
+            "/login",
+            Some(&format!("throughline_login_csrf={csrf}")),
+            &[
+                ("email", "amara\0@northwind.example"),
+                ("password", PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), 0, "nothing stored");
+    // A comment that merely mentions the escape is text like any other.
+    let fine =
+        r#"{"id": "n-2", "nps": 3, "comment": "I typed \\u0000 by mistake", "stage": "pay"}"#;
+    let reply = send(&app, api("POST", "/api/v1/feedback", &admin, Some(fine))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+
+    // A change sent from another site with the session cookie and no body (no CORS preflight
+    // stops it): refused before it is looked at. From this site it goes through to the handler
+    // (no such meeting: 404).
+    for path in [
+        "/api/v1/meetings/999/close",
+        "/api/v1/assessments/999/close",
+    ] {
+        let forged = Request::post(path)
+            .header(header::COOKIE, &session)
+            .header(header::HOST, "cx.northwind.example")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap();
+        let reply = send(&app, forged).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            reply.body
+        );
+        assert!(reply.body.contains("another site"), "{}", reply.body);
+        let own = Request::post(path)
+            .header(header::COOKIE, &session)
+            .header(header::HOST, "cx.northwind.example")
+            .header(header::ORIGIN, "https://cx.northwind.example")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            send(&app, own).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+        // A token is never sent by a browser on its own: no origin check for it.
+        let mut with_token = api("POST", path, &admin, None);
+        with_token
+            .headers_mut()
+            .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert_eq!(send(&app, with_token).await.status, StatusCode::NOT_FOUND);
+    }
+
+    // The end of the calendar: the digest preview crashed the server; now it says why not.
+    for period in ["9999-12-31", "9999-12", "9999-W52"] {
+        let reply = send(
+            &app,
+            get(
+                &format!("/departments/billing/digest?period={period}"),
+                Some(&session),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{period}");
+        assert!(reply.body.contains("from 1900 to 9998"), "{}", reply.body);
+    }
+
+    // Signed-in pages are never cached; browsers keep to HTTPS; the stylesheet may be cached.
+    let page = send(&app, get("/", Some(&session))).await;
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        page.headers[header::STRICT_TRANSPORT_SECURITY]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    let css = send(&app, get("/static/style.css", None)).await;
+    assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=86400");
+}
+
+pub async fn a_guesser_locks_out_only_the_guesser(db: &TestDatabase) {
+    let store = small_workspace(db).await;
+    let app = router(AppState::new(store));
+    let (attacker, owner) = ("203.0.113.66", "198.51.100.10");
+
+    // Five wrong passwords from one client: that client is refused at that address, even with
+    // the right password …
+    for _ in 0..accounts::MAX_FAILED_LOGINS {
+        let wrong = sign_in_from(&app, attacker, "amara@northwind.example", "guess guess").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = sign_in_from(&app, attacker, "amara@northwind.example", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked
+            .body
+            .contains("too many failed sign-ins for this address")
+    );
+    // … while the administrator, from their own client, signs in.
+    let signed_in = sign_in_from(&app, owner, "amara@northwind.example", PASSWORD).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+
+    // Guesses spread over many addresses from one client are refused once they add up.
+    let sprayer = "192.0.2.99";
+    for n in 0..accounts::MAX_FAILED_LOGINS_PER_CLIENT {
+        let wrong = sign_in_from(
+            &app,
+            sprayer,
+            &format!("user{n}@northwind.example"),
+            "guess",
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let refused = sign_in_from(&app, sprayer, "someone@northwind.example", "guess").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("from this network address"),
+        "{}",
+        refused.body
+    );
+    // Everyone else is unaffected.
+    let signed_in = sign_in_from(&app, owner, "amara@northwind.example", PASSWORD).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+}
