@@ -18,9 +18,16 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The database is busy with another write (SQLite during an import): 503 with
+    /// `Retry-After`, nothing changed.
+    #[error("{0}")]
+    Busy(String),
     #[error("something went wrong on our side; it has been logged")]
     Internal(String),
 }
+
+/// How long a client is asked to wait when the database is busy.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 impl From<ServiceError> for AppError {
     fn from(err: ServiceError) -> Self {
@@ -28,6 +35,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Invalid(m) => Self::Invalid(m),
             ServiceError::Forbidden(m) => Self::Forbidden(m),
+            ServiceError::Store(StoreError::Busy) => Self::Busy(StoreError::Busy.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -35,7 +43,10 @@ impl From<ServiceError> for AppError {
 
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
-        Self::Internal(err.to_string())
+        match err {
+            StoreError::Busy => Self::Busy(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }
 
@@ -46,6 +57,7 @@ impl AppError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -58,7 +70,14 @@ impl IntoResponse for AppError {
         }
         let (status, code) = self.status();
         let body = serde_json::json!({ "error": { "code": code, "message": self.to_string() } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::Busy(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }
 
@@ -95,6 +114,7 @@ impl IntoResponse for PageError {
             StatusCode::FORBIDDEN => "Not allowed",
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::UNPROCESSABLE_ENTITY => "That did not work",
+            StatusCode::SERVICE_UNAVAILABLE => "Busy for a moment",
             _ => "Something went wrong",
         };
         let context = serde_json::json!({
@@ -102,7 +122,14 @@ impl IntoResponse for PageError {
             "heading": heading,
             "message": self.0.to_string(),
         });
+        let busy = matches!(self.0, AppError::Busy(_));
         match crate::render("error.html", context) {
+            Ok(body) if busy => (
+                status,
+                [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                axum::response::Html(body),
+            )
+                .into_response(),
             Ok(body) => (status, axum::response::Html(body)).into_response(),
             Err(err) => err.into_response(),
         }

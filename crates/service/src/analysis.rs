@@ -122,11 +122,27 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
         false => store.current_codebook().await?,
     };
     let inputs = inputs_of(&records);
-    let mut session = store.begin_analysis().await?;
-    let themes_before = session.themes().await?;
+    let themes_before = store.themes().await?;
 
-    let mut outcome_counts = (0, 0, 0);
-    let (mode, codebook_id, todo, found) = match stored {
+    // Everything that takes long is computed first, outside any transaction: the analysis of a
+    // million records takes half a minute, and on SQLite a transaction that read before another
+    // connection wrote can never write ("database is locked" at the end of every run while an
+    // integration was active), while one that holds the write lock makes every other writer wait.
+    // The write transaction below only stores what was computed.
+    enum Found {
+        /// Records assigned to the stored codebook's themes.
+        Assigned {
+            codebook_id: i64,
+            found: Vec<Vec<(i64, f64)>>,
+        },
+        /// Themes discovered afresh, to be matched with the earlier ones when stored.
+        Discovered {
+            mode: Mode,
+            discovery: Box<throughline_analytics::themes::Discovery>,
+            texts: Vec<String>,
+        },
+    }
+    let (todo, found) = match stored {
         Some((id, bytes)) => {
             let codebook = Codebook::from_bytes(&bytes)?;
             let todo: Vec<usize> = (0..records.len())
@@ -141,7 +157,13 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
                     .collect::<Vec<_>>()
             })
             .await;
-            (Mode::Incremental, id, todo, found)
+            (
+                todo,
+                Found::Assigned {
+                    codebook_id: id,
+                    found,
+                },
+            )
         }
         None => {
             let mode = if themes_before.is_empty() {
@@ -160,6 +182,43 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
                 (discovery, texts)
             })
             .await;
+            (
+                (0..records.len()).collect(),
+                Found::Discovered {
+                    mode,
+                    discovery: Box::new(discovery),
+                    texts,
+                },
+            )
+        }
+    };
+    // Sentiment and stage of the records analysed now.
+    let placer = placer(&inputs, organisation.as_ref());
+    let chosen: Vec<Input> = todo.iter().map(|&i| inputs[i].clone()).collect();
+    let per_record = blocking(move || {
+        let refs: Vec<&Input> = chosen.iter().collect();
+        analyse_records(&refs, &placer)
+    })
+    .await;
+
+    let mut session = store.begin_analysis().await?;
+    // A person who edited the themes meanwhile (renamed, merged, added a phrase) made what was
+    // computed above stale: nothing is stored, and the run can simply be started again.
+    if edits_of(&session.themes().await?) != edits_of(&themes_before) {
+        return Err(ServiceError::Invalid(
+            "the themes were edited while the analysis ran, so nothing was stored: run \
+             `throughline analyze` again"
+                .to_owned(),
+        ));
+    }
+    let mut outcome_counts = (0, 0, 0);
+    let (mode, codebook_id, found) = match found {
+        Found::Assigned { codebook_id, found } => (Mode::Incremental, codebook_id, found),
+        Found::Discovered {
+            mode,
+            discovery,
+            texts,
+        } => {
             // Match the discovered themes with the earlier ones by the records they hold.
             let main_of: Vec<Option<usize>> = discovery
                 .assignments
@@ -220,24 +279,17 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
                     Codebook::with_rules(text, &rules, |t| active.contains(&t), assigned.collect())
                 })
                 .collect();
+            let discovery = *discovery;
             let codebook = Codebook::new(discovery.model, &keys);
             let id = session
                 .save_codebook(&codebook.to_bytes(), options.seed)
                 .await?;
             session.clear_record_analyses().await?;
             analyses.clear();
-            (mode, id, (0..records.len()).collect(), found)
+            (mode, id, found)
         }
     };
 
-    // Sentiment and stage of the records analysed now.
-    let placer = placer(&inputs, organisation.as_ref());
-    let chosen: Vec<Input> = todo.iter().map(|&i| inputs[i].clone()).collect();
-    let per_record = blocking(move || {
-        let refs: Vec<&Input> = chosen.iter().collect();
-        analyse_records(&refs, &placer)
-    })
-    .await;
     let rows: Vec<RecordAnalysisRow> = todo
         .iter()
         .zip(per_record)

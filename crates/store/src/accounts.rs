@@ -173,7 +173,7 @@ impl Store {
         password_hash: &str,
         keep_session: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -217,7 +217,7 @@ impl Store {
     /// The user of a token that has not been revoked; marks the token used.
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<StoredUser>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, t.id AS token_id FROM api_tokens t \
+            "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at FROM api_tokens t \
              JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
         )))
@@ -228,11 +228,21 @@ impl Store {
             return Ok(None);
         };
         let token_id: i64 = row.try_get("token_id")?;
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(Timestamp::now().as_millis())
-            .bind(token_id)
-            .execute(&self.pool)
-            .await?;
+        // The last use is kept to the minute, and only as a courtesy: a call that only reads
+        // must not write on every request (on SQLite every write waits for the one writer —
+        // a long import — and fails after the busy timeout).
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        let now = Timestamp::now().as_millis();
+        if last_used.is_none_or(|at| now - at >= 60_000) {
+            let marked = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token_id)
+                .execute(&self.pool)
+                .await;
+            if let Err(err) = marked {
+                tracing::warn!(error = %err, token_id, "could not record the token's last use");
+            }
+        }
         Ok(Some(stored_user(&row)?))
     }
 

@@ -307,7 +307,7 @@ impl Store {
     /// Records a weekly review; its metric value, if any, becomes the initiative's current
     /// value. One transaction.
     pub async fn insert_review(&self, review: &NewReview) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = Timestamp::now().as_millis();
         let id = sqlx::query_scalar(
             "INSERT INTO initiative_reviews (initiative_id, reviewed_on, progress, metric_value, \
@@ -388,7 +388,7 @@ impl Store {
     /// for a day already recorded replaces it, the same value changes nothing. Returns (added,
     /// changed, unchanged).
     pub async fn import_kpi_values(&self, values: &[KpiValue]) -> Result<(u64, u64, u64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (mut added, mut changed, mut unchanged) = (0, 0, 0);
         let now = Timestamp::now().as_millis();
         for kpi in values {

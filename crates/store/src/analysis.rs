@@ -194,7 +194,7 @@ impl Store {
     /// Starts changing the analysis; nothing is visible to others until it commits.
     pub async fn begin_analysis(&self) -> Result<AnalysisSession> {
         Ok(AnalysisSession {
-            tx: self.pool.begin().await?,
+            tx: self.begin_write().await?,
             backend: self.backend,
         })
     }

@@ -195,7 +195,7 @@ impl Store {
     /// when the meeting is closed (or gone). One transaction, so concurrent notes on other items
     /// are kept.
     pub async fn set_item_notes(&self, id: i64, item: u8, text: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current: Option<String> =
             sqlx::query_scalar("SELECT notes FROM meetings WHERE id = $1 AND status = 'planned'")
                 .bind(id)

@@ -110,7 +110,7 @@ impl Store {
 
     /// Removes a subscription (its delivery log stays); false when there was none.
     pub async fn remove_subscription(&self, id: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let used: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM digest_deliveries WHERE subscription_id = $1")
                 .bind(id)

@@ -46,7 +46,7 @@ const EVENT_BATCH: usize = 2000;
 impl Store {
     /// Stores the events not stored before, in one transaction; returns how many were new.
     pub async fn insert_events(&self, source: &str, events: &[NewEvent]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut inserted = 0;
         for chunk in events.chunks(EVENT_BATCH) {
             let sql = values_statement(

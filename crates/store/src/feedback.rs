@@ -92,7 +92,7 @@ impl Store {
     /// Starts an import. Nothing it writes is visible to others until it finishes.
     #[tracing::instrument(skip_all, fields(source = %start.source, file = %start.file_name))]
     pub async fn begin_import(&self, start: ImportStart) -> Result<ImportSession> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO imports (source, file_name, format, mapping, started_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -59,7 +59,7 @@ impl Store {
     /// Makes the stored accounts exactly `accounts` (reviews are kept); how many were added,
     /// changed and removed.
     pub async fn replace_accounts(&self, accounts: &[KeyAccount]) -> Result<(usize, usize, usize)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let stored: Vec<(String, String)> =
             sqlx::query_as("SELECT key, definition FROM key_accounts")
                 .fetch_all(&mut *tx)

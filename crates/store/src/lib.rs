@@ -72,11 +72,29 @@ pub enum StoreError {
     Database(String),
     #[error("the stored data is inconsistent: {0}")]
     Inconsistent(String),
+    /// SQLite has one writer at a time: another write (an import, an analysis) held the
+    /// database for longer than the busy timeout. Nothing was written; the same request a little
+    /// later goes through.
+    #[error(
+        "the database is busy with another write (an import or an analysis): nothing was \
+         changed, try again in a few seconds"
+    )]
+    Busy,
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         tracing::debug!(error = ?err, "database error");
+        // SQLITE_BUSY (5) and its extended codes (BUSY_RECOVERY 261, BUSY_SNAPSHOT 517, …).
+        let busy = err.as_database_error().is_some_and(|db| {
+            db.code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|code| code & 0xff == 5)
+                || db.message().contains("database is locked")
+        });
+        if busy {
+            return Self::Busy;
+        }
         Self::Database(describe(&err))
     }
 }
@@ -199,6 +217,17 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock when it begins (`BEGIN
+    /// IMMEDIATE`, waiting out the busy timeout for another writer): a transaction begun
+    /// deferred that reads first and then writes fails at once with "database is locked" when
+    /// another connection wrote in between — no wait helps it.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Waits for open connections to finish and closes them.

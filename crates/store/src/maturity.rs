@@ -131,7 +131,7 @@ impl Store {
         department: Option<&str>,
         answers: &BTreeMap<String, u8>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let open: Option<i64> =
             sqlx::query_scalar("SELECT id FROM assessments WHERE id = $1 AND status = 'open'")
                 .bind(assessment)

@@ -29,7 +29,7 @@ impl Store {
     /// returns what would change and writes nothing. Either all of it is applied or none.
     #[tracing::instrument(skip_all, fields(dry_run))]
     pub async fn apply_organisation(&self, org: &Organisation, dry_run: bool) -> Result<OrgDiff> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current = load(&mut tx).await?;
         let diff = OrgDiff::between(current.as_ref(), org);
         if diff.is_empty() || dry_run {

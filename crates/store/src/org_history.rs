@@ -137,7 +137,7 @@ impl Store {
     /// transaction with its version and its feedback moves. The first version ever recorded is
     /// preceded by a baseline: the organisation as it stood.
     pub async fn change_organisation(&self, change: OrgChange<'_>) -> Result<OrgWrite> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = change_in(&mut tx, change).await?;
         if matches!(
             written,
@@ -252,7 +252,7 @@ impl Store {
         review: Review<'_>,
         change: OrgChange<'_>,
     ) -> Result<OrgWrite> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = change_in(&mut tx, change).await?;
         let version = match &written {
             OrgWrite::Applied { version, .. } => *version,
@@ -271,7 +271,7 @@ impl Store {
 
     /// Declines an open proposal with the reviewer's note; false when it was not open.
     pub async fn decline_org_proposal(&self, review: Review<'_>) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let closed = close_proposal(&mut tx, review, "declined", None).await?;
         tx.commit().await?;
         Ok(closed)

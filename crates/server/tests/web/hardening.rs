@@ -246,3 +246,48 @@ pub async fn a_guesser_locks_out_only_the_guesser(db: &TestDatabase) {
     let signed_in = sign_in_from(&app, owner, "amara@northwind.example", PASSWORD).await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
 }
+
+/// SQLite has one writer: while a long import holds it, API calls that only read answer at once
+/// (a token's last use is no longer written on every call), and a write waits out the busy
+/// timeout and is then asked to retry (503 with `Retry-After`) instead of failing with 500.
+#[tokio::test]
+async fn api_calls_during_a_long_import_read_at_once_and_writes_are_asked_to_retry() {
+    let db = TestDatabase::sqlite().await;
+    let store = small_workspace(&db).await;
+    let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
+    let app = router(AppState::new(store.clone()));
+    let one = r#"{"id": "web-1", "nps": 3, "comment": "Billed twice", "stage": "pay"}"#;
+    let read = send(&app, api("GET", "/api/v1/feedback", &admin, None)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+
+    let import = store
+        .begin_import(throughline_store::ImportStart {
+            source: throughline_domain::Name::parse("survey").unwrap(),
+            file_name: "big.csv".into(),
+            format: "csv".into(),
+            mapping: String::new(),
+            started_at: throughline_domain::Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let read = send(&app, api("GET", "/api/v1/feedback", &admin, None)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert!(
+        started.elapsed().as_secs() < 3,
+        "a read does not wait for the import"
+    );
+    let write = send(&app, api("POST", "/api/v1/feedback", &admin, Some(one))).await;
+    assert_eq!(
+        write.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        write.body
+    );
+    assert_eq!(write.headers[header::RETRY_AFTER], "5");
+    assert!(write.body.contains("\"busy\""), "{}", write.body);
+    assert!(write.body.contains("try again"), "{}", write.body);
+    drop(import);
+    let write = send(&app, api("POST", "/api/v1/feedback", &admin, Some(one))).await;
+    assert_eq!(write.status, StatusCode::CREATED, "{}", write.body);
+}

@@ -17,6 +17,7 @@ use throughline_store::{Store, ThemeStatus, backend_tests};
 
 mod actions;
 mod chains;
+mod concurrency;
 mod council;
 mod journey;
 mod maturity;
@@ -445,7 +446,10 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
     assert_eq!(store.record_analyses().await.unwrap().len(), 3300);
 }
 
+use concurrency::an_analysis_lands_while_an_integration_writes;
+
 backend_tests!(
+    an_analysis_lands_while_an_integration_writes,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
