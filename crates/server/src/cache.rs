@@ -1,9 +1,21 @@
-//! Views that take the whole dataset to compute (the Top Ten with its owners, the journey map)
-//! kept in memory under the store's data fingerprint ([`Store::data_version`]): a request reads
-//! the fingerprint (one cheap query) and gets the cached view while nothing it depends on has
-//! changed. One computation at a time per view: requests that arrive meanwhile wait for it
-//! rather than repeat it. Each server instance keeps its own; all read the same fingerprint.
+//! Views that take the whole dataset to compute (the Top Ten with its owners, the journey map,
+//! the journey check, moments, chains) kept in memory under the store's data fingerprint
+//! ([`Store::data_version`]); a request reads the fingerprint (one cheap query).
+//!
+//! - While nothing changed, the cached view is served.
+//! - When a person changed something the view is computed from (an analysis ran, a theme was
+//!   renamed, the organisation edited, customer events or KPI values loaded), the view is
+//!   computed again before it is served: whoever made the change sees it at once.
+//! - When only new records arrived (an integration writing all day), the cached view is served at once and one recomputation starts in the
+//!   background; the next request after it finishes gets the new view. The overview used to be
+//!   rebuilt in the request after every new record: 5 s at 300,000 records, 36 s at 2.4 million,
+//!   so while data flowed in pages were never fast.
+//!
+//! One computation at a time per view: requests that arrive meanwhile wait for it (or, for
+//! arrivals, get the view they had) rather than repeat it. Each server instance keeps its own;
+//! all read the same fingerprint.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
@@ -12,38 +24,75 @@ use throughline_service::journey::JourneyCheck;
 use throughline_service::moments::Moments;
 use throughline_service::scorecards::JourneyMap;
 use throughline_service::themes::TopTen;
-use throughline_store::Store;
+use throughline_store::{DataVersion, Store};
 use tokio::sync::Mutex;
 
 use crate::AppError;
 
 #[derive(Debug)]
+struct Slot<T> {
+    value: Option<(DataVersion, Arc<T>)>,
+    /// A recomputation for newly arrived data is running in the background.
+    refreshing: bool,
+}
+
+#[derive(Debug)]
 struct Cached<T> {
-    slot: Mutex<Option<(String, Arc<T>)>>,
+    slot: Arc<Mutex<Slot<T>>>,
 }
 
 impl<T> Default for Cached<T> {
     fn default() -> Self {
         Self {
-            slot: Mutex::new(None),
+            slot: Arc::new(Mutex::new(Slot {
+                value: None,
+                refreshing: false,
+            })),
         }
     }
 }
 
-impl<T> Cached<T> {
-    async fn get<F, Fut>(&self, version: String, compute: F) -> Result<Arc<T>, AppError>
+impl<T: Send + Sync + 'static> Cached<T> {
+    async fn get<F, Fut>(&self, version: DataVersion, compute: F) -> Result<Arc<T>, AppError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, AppError>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let mut slot = self.slot.lock().await;
-        if let Some((key, value)) = slot.as_ref()
-            && *key == version
-        {
-            return Ok(value.clone());
+        match &slot.value {
+            Some((key, value)) if *key == version => return Ok(value.clone()),
+            Some((key, value)) if key.changed == version.changed => {
+                // Only new data arrived: serve the view there is, and bring it up to date in
+                // the background, once.
+                let stale = value.clone();
+                if !slot.refreshing {
+                    slot.refreshing = true;
+                    let shared = self.slot.clone();
+                    tokio::spawn(async move {
+                        let result = compute().await;
+                        let mut slot = shared.lock().await;
+                        slot.refreshing = false;
+                        match result {
+                            // A person's change may have landed meanwhile: keep what it made.
+                            Ok(value)
+                                if slot
+                                    .value
+                                    .as_ref()
+                                    .is_none_or(|(k, _)| k.changed == version.changed) =>
+                            {
+                                slot.value = Some((version, Arc::new(value)));
+                            }
+                            Ok(_) => {}
+                            Err(err) => tracing::warn!(error = %err, "a view could not be updated"),
+                        }
+                    });
+                }
+                return Ok(stale);
+            }
+            _ => {}
         }
         let value = Arc::new(compute().await?);
-        *slot = Some((version, value.clone()));
+        slot.value = Some((version, value.clone()));
         Ok(value)
     }
 }
@@ -61,9 +110,10 @@ impl ViewCache {
     /// The Top Ten with owners at the default single-department share.
     pub async fn top_ten(&self, store: &Store) -> Result<Arc<TopTen>, AppError> {
         let version = store.data_version().await?;
+        let store = store.clone();
         self.top_ten
-            .get(version, || async {
-                Ok(throughline_service::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?)
+            .get(version, move || async move {
+                Ok(throughline_service::themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?)
             })
             .await
     }
@@ -71,9 +121,10 @@ impl ViewCache {
     /// The journey check over its default period (the 90 days up to the latest record).
     pub async fn journey_check(&self, store: &Store) -> Result<Arc<JourneyCheck>, AppError> {
         let version = store.data_version().await?;
+        let store = store.clone();
         self.journey_check
-            .get(version, || async {
-                Ok(throughline_service::journey::check(store, None, None).await?)
+            .get(version, move || async move {
+                Ok(throughline_service::journey::check(&store, None, None).await?)
             })
             .await
     }
@@ -81,10 +132,11 @@ impl ViewCache {
     /// The cross-silo chains at the default false-discovery rate.
     pub async fn chains(&self, store: &Store) -> Result<Arc<Chains>, AppError> {
         let version = store.data_version().await?;
+        let store = store.clone();
         self.chains
-            .get(version, || async {
+            .get(version, move || async move {
                 Ok(throughline_service::chains::chains(
-                    store,
+                    &store,
                     throughline_analytics::chains::DEFAULT_FDR,
                 )
                 .await?)
@@ -95,19 +147,83 @@ impl ViewCache {
     /// The moments of truth found in customers' histories.
     pub async fn moments(&self, store: &Store) -> Result<Arc<Moments>, AppError> {
         let version = store.data_version().await?;
+        let store = store.clone();
         self.moments
-            .get(version, || async {
-                Ok(throughline_service::moments::moments(store).await?)
+            .get(version, move || async move {
+                Ok(throughline_service::moments::moments(&store).await?)
             })
             .await
     }
 
     pub async fn journey_map(&self, store: &Store) -> Result<Arc<JourneyMap>, AppError> {
         let version = store.data_version().await?;
+        let store = store.clone();
         self.journey
-            .get(version, || async {
-                Ok(throughline_service::scorecards::journey_map(store).await?)
+            .get(version, move || async move {
+                Ok(throughline_service::scorecards::journey_map(&store).await?)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn version(changed: &str, arrived: &str) -> DataVersion {
+        DataVersion {
+            changed: changed.to_owned(),
+            arrived: arrived.to_owned(),
+        }
+    }
+
+    /// A view that takes 300 ms to compute and says which computation it was.
+    async fn slow(counter: Arc<AtomicU32>) -> Result<u32, AppError> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(counter.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    #[tokio::test]
+    async fn new_data_never_makes_a_request_wait_and_a_persons_change_is_seen_at_once() {
+        let cache: Cached<u32> = Cached::default();
+        let computed = Arc::new(AtomicU32::new(0));
+        let c = computed.clone();
+        assert_eq!(
+            *cache.get(version("a", "1"), move || slow(c)).await.unwrap(),
+            1
+        );
+
+        // One new record: the request is answered at once with the view there is…
+        let started = Instant::now();
+        let c = computed.clone();
+        assert_eq!(
+            *cache.get(version("a", "2"), move || slow(c)).await.unwrap(),
+            1
+        );
+        let c = computed.clone();
+        assert_eq!(
+            *cache.get(version("a", "3"), move || slow(c)).await.unwrap(),
+            1
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "no request waited"
+        );
+        // … and one recomputation runs behind it (not one per request).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+        let c = computed.clone();
+        assert_eq!(
+            *cache.get(version("a", "2"), move || slow(c)).await.unwrap(),
+            2
+        );
+
+        // A person's change (an analysis, a renamed theme): computed before it is served.
+        let c = computed.clone();
+        let changed = cache.get(version("b", "2"), move || slow(c)).await.unwrap();
+        assert_eq!(*changed, 3);
     }
 }

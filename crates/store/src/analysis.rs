@@ -669,12 +669,22 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
     })
 }
 
+/// [`Store::data_version`]: what people changed, and what has arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataVersion {
+    /// The analysis runs, the themes, the organisation, customer events and KPI values.
+    pub changed: String,
+    /// The records.
+    pub arrived: String,
+}
+
 impl Store {
     /// A fingerprint of everything the derived views (the Top Ten with owners, the journey
-    /// map, the journey check, moments, chains) are computed from: the analysis runs, the
-    /// themes, the organisation, the records, the customer events and the KPI values.
-    /// Views cached under one fingerprint are stale once it changes. One cheap query.
-    pub async fn data_version(&self) -> Result<String> {
+    /// map, the journey check, moments, chains) are computed from, in two parts: what people
+    /// change or load in batches — the analysis runs, the themes, the organisation, customer
+    /// events and KPI values — and what flows in all day: the records. Views cached under one
+    /// fingerprint are stale once it changes. One cheap query.
+    pub async fn data_version(&self) -> Result<DataVersion> {
         let row = sqlx::query(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM analysis_runs) AS runs, \
              (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM themes) AS themes, \
@@ -693,8 +703,9 @@ impl Store {
         let records: i64 = row.try_get("records")?;
         let events: i64 = row.try_get("events")?;
         let kpis: i64 = row.try_get("kpis")?;
-        Ok(format!(
-            "{runs}.{themes}.{count}.{org}.{records}.{events}.{kpis}"
-        ))
+        Ok(DataVersion {
+            changed: format!("{runs}.{themes}.{count}.{org}.{events}.{kpis}"),
+            arrived: records.to_string(),
+        })
     }
 }

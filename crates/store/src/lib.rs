@@ -22,8 +22,8 @@ pub use actions::{
     StoredRootCause, StoredTask,
 };
 pub use analysis::{
-    AnalysisRun, AnalysisSession, NewAnalysisRun, NewTheme, RecordAnalysisRow, StoredTheme,
-    ThemeAggregates, ThemeStatus, Verbatim,
+    AnalysisRun, AnalysisSession, DataVersion, NewAnalysisRun, NewTheme, RecordAnalysisRow,
+    StoredTheme, ThemeAggregates, ThemeStatus, Verbatim,
 };
 pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
