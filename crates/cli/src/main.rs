@@ -16,7 +16,10 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("THROUGHLINE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                // sqlx's "slow statement" warnings are for developers (THROUGHLINE_LOG=
+                // sqlx::query=warn shows them): reading a whole table for an analysis or a
+                // backup is slow by nature, and the warning would only alarm an operator.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error")),
         )
         .with_writer(std::io::stderr)
         .init();

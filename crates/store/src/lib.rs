@@ -3,6 +3,7 @@
 mod accounts;
 mod actions;
 mod analysis;
+pub mod backup;
 mod council;
 mod digests;
 mod events;
@@ -72,6 +73,10 @@ pub enum StoreError {
     Database(String),
     #[error("the stored data is inconsistent: {0}")]
     Inconsistent(String),
+    /// A backup file that cannot be restored, or a database it cannot be restored into; the
+    /// message says which and why.
+    #[error("{0}")]
+    Backup(String),
     /// SQLite has one writer at a time: another write (an import, an analysis) held the
     /// database for longer than the busy timeout. Nothing was written; the same request a little
     /// later goes through.

@@ -5,6 +5,7 @@ mod accounts;
 mod actions;
 mod analyze;
 mod assess;
+mod backup;
 mod chains;
 mod council;
 mod demo;
@@ -118,6 +119,12 @@ enum Command {
     /// Key accounts: executive sponsors, account teams and goals (apply an accounts file), what
     /// their customers said, and the weekly reviews (list, show, review).
     Accounts(accounts::AccountsArgs),
+    /// A consistent snapshot of the whole workspace, taken while the server runs and imports
+    /// continue, in a documented, versioned file (docs/operations.md).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty database, SQLite or PostgreSQL (--force replaces a
+    /// database that is not empty); counts and checksums are checked.
+    Restore(backup::RestoreArgs),
     /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
     Serve(serve::ServeArgs),
     /// Accounts that sign in to the web interface: add, list.
@@ -156,6 +163,8 @@ impl Cli {
             Command::Wall(args) => wall::run(&database_url(url), args).await,
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Accounts(args) => accounts::run(&database_url(url), args).await,
+            Command::Backup(args) => backup::backup(&database_url(url), args).await,
+            Command::Restore(args) => backup::restore(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }

@@ -4,6 +4,7 @@
 mod actions;
 mod analyze;
 mod assess;
+mod backup;
 mod basics;
 mod council;
 mod digest;
