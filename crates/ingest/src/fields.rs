@@ -219,6 +219,9 @@ impl Mapping {
         overrides: &[(Field, String)],
     ) -> Result<Self, MappingError> {
         let list = || columns.join(", ");
+        // Each column normalised once: a file of 100,000 columns is looked through for every
+        // field and synonym.
+        let normalised: Vec<String> = columns.iter().map(|c| normalise(c)).collect();
         let mut fields: Vec<(Field, String)> = Vec::new();
         // `FIELD=` with no column: the field is left out.
         let left_out: Vec<Field> = overrides
@@ -227,10 +230,16 @@ impl Mapping {
             .map(|(field, _)| *field)
             .collect();
         for (field, column) in overrides.iter().filter(|(_, c)| !c.is_empty()) {
+            let wanted = normalise(column);
             let found = columns
                 .iter()
                 .find(|c| *c == column)
-                .or_else(|| columns.iter().find(|c| normalise(c) == normalise(column)))
+                .or_else(|| {
+                    columns
+                        .iter()
+                        .zip(&normalised)
+                        .find_map(|(c, n)| (*n == wanted).then_some(c))
+                })
                 .ok_or_else(|| MappingError::UnknownColumn {
                     field: *field,
                     column: column.clone(),
@@ -251,8 +260,8 @@ impl Mapping {
                 continue;
             }
             let candidate = field.synonyms().iter().find_map(|synonym| {
-                columns.iter().find(|c| {
-                    normalise(c) == *synonym && !fields.iter().any(|(_, taken)| taken == *c)
+                columns.iter().zip(&normalised).find_map(|(c, n)| {
+                    (n == synonym && !fields.iter().any(|(_, taken)| taken == c)).then_some(c)
                 })
             });
             if let Some(column) = candidate {

@@ -128,13 +128,18 @@ pub enum Reader {
         lines: std::io::Lines<BufReader<File>>,
         line: u64,
         columns: Vec<String>,
-        /// The first object, read ahead to learn the columns.
-        first: Option<RawRow>,
+        /// The lines read ahead to learn the columns: up to the first that is a JSON object
+        /// (the ones before it are handed over as they are, to be rejected by line).
+        first: std::collections::VecDeque<RawRow>,
         bytes: u64,
         size: u64,
     },
     Xlsx(XlsxRows),
 }
+
+/// How many lines of a JSON Lines file are read to find the first object (its keys are the
+/// columns).
+const JSONL_LOOKAHEAD: usize = 100;
 
 impl Reader {
     pub fn open(path: &Path, format: Format) -> Result<Self, ReadError> {
@@ -185,26 +190,60 @@ impl Reader {
                     path: name.clone(),
                     line: 0,
                     columns: Vec::new(),
-                    first: None,
+                    first: Default::default(),
                     bytes: 0,
                     size: file_size(path),
                 };
-                match reader.next_row() {
-                    Some(Ok(first)) => {
-                        if let Self::Jsonl {
-                            columns,
-                            first: slot,
-                            ..
-                        } = &mut reader
-                        {
-                            *columns = first.cells.iter().map(|(c, _)| c.clone()).collect();
-                            *slot = Some(first);
+                // The columns are the keys of the first line that is a JSON object: a broken
+                // first line is rejected by its line like any other, not taken for a file
+                // without columns.
+                let mut ahead = std::collections::VecDeque::new();
+                let columns = loop {
+                    match reader.next_row() {
+                        Some(Ok(row)) if row.problem.is_none() => {
+                            let columns = row.cells.iter().map(|(c, _)| c.clone()).collect();
+                            ahead.push_back(row);
+                            break columns;
                         }
-                        Ok(reader)
+                        Some(Ok(row)) if ahead.len() < JSONL_LOOKAHEAD => ahead.push_back(row),
+                        Some(Ok(row)) => {
+                            let first = ahead.front().unwrap_or(&row);
+                            return Err(ReadError::Io {
+                                path: name,
+                                reason: format!(
+                                    "not JSON Lines: none of the first {JSONL_LOOKAHEAD} lines \
+                                     is a JSON object (line {}: {})",
+                                    first.line,
+                                    first.problem.as_deref().unwrap_or_default()
+                                ),
+                            });
+                        }
+                        Some(Err(err)) => return Err(err),
+                        None => match ahead.front() {
+                            Some(first) => {
+                                return Err(ReadError::Io {
+                                    path: name,
+                                    reason: format!(
+                                        "no line is a JSON object (line {}: {})",
+                                        first.line,
+                                        first.problem.as_deref().unwrap_or_default()
+                                    ),
+                                });
+                            }
+                            None => return Err(ReadError::Empty { path: name }),
+                        },
                     }
-                    Some(Err(err)) => Err(err),
-                    None => Err(ReadError::Empty { path: name }),
+                };
+                if let Self::Jsonl {
+                    columns: slot,
+                    first,
+                    ..
+                } = &mut reader
+                {
+                    *slot = columns;
+                    *first = ahead;
                 }
+                Ok(reader)
             }
             Format::Xlsx => XlsxRows::open(path).map(Self::Xlsx),
         }
@@ -274,7 +313,7 @@ impl Reader {
                 bytes,
                 ..
             } => {
-                if let Some(row) = first.take() {
+                if let Some(row) = first.pop_front() {
                     return Some(Ok(Unread::Row(row)));
                 }
                 loop {
@@ -529,6 +568,35 @@ mod tests {
                 .contains("not an object")
         );
         assert_eq!(rows[3].get("nps"), Some(""));
+    }
+
+    #[test]
+    fn a_broken_first_json_line_is_rejected_by_its_line_not_taken_for_no_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "f.jsonl",
+            b"{\"comment\": \"cut\", \"nps\": 3\n\n{\"comment\": \"Fine\", \"nps\": 9}\n",
+        );
+        let (columns, rows) = rows(&path, Format::Jsonl);
+        assert_eq!(columns, ["comment", "nps"]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 1);
+        assert!(
+            rows[0]
+                .problem
+                .as_deref()
+                .unwrap()
+                .starts_with("invalid JSON")
+        );
+        assert_eq!((rows[1].line, rows[1].get("nps")), (3, Some("9")));
+
+        let none = write(&dir, "g.jsonl", b"nope\n[1]\n");
+        let err = Reader::open(&none, Format::Jsonl).unwrap_err().to_string();
+        assert!(
+            err.contains("no line is a JSON object (line 1: invalid JSON"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,8 +11,7 @@ use throughline_store::{ApiToken, AuditEntry, SessionUser, Store, StoredUser};
 
 use crate::{Result, ServiceError, blocking};
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 10;
+pub use crate::password_policy::MIN_PASSWORD_CHARS;
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
 /// Failed sign-ins for one address from one client within [`LOCKOUT_MINUTES`] before that
@@ -114,10 +113,8 @@ pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result
         account.role.parse::<UserRole>()?,
         department,
     )?;
-    if account.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+    if let Some(problem) = crate::password_policy::problem(&account.password, &account.email) {
+        return Err(ServiceError::Invalid(problem));
     }
     let hash = hash_password(account.password).await?;
     let id = store.create_user(&user, &hash).await?.ok_or_else(|| {
@@ -241,9 +238,9 @@ pub async fn change_password(
             "the current password is wrong: nothing was changed".to_owned(),
         ));
     }
-    if new.chars().count() < MIN_PASSWORD_CHARS {
+    if let Some(problem) = crate::password_policy::problem(new, user.user.email.as_str()) {
         return Err(ServiceError::Invalid(format!(
-            "the new password must have at least {MIN_PASSWORD_CHARS} characters"
+            "{problem}: nothing was changed"
         )));
     }
     if new != repeated {

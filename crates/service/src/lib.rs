@@ -15,6 +15,7 @@ pub mod key_accounts;
 pub mod maturity;
 pub mod moments;
 pub mod org;
+pub mod password_policy;
 pub mod recognition;
 pub mod scorecards;
 pub mod themes;
