@@ -133,6 +133,137 @@ pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result
     Ok(stored)
 }
 
+/// What an administrator does to an account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// The account can no longer sign in or use its tokens; its sessions end.
+    Disable,
+    Enable,
+    /// A new role, and the department a member belongs to.
+    Role {
+        role: String,
+        department: Option<String>,
+    },
+    /// A new password set by the administrator (told to the person another way); every session
+    /// of theirs ends.
+    ResetPassword(String),
+}
+
+/// An administrator (a signed-in one, or the command line) changes the account `email`.
+/// Refused: a change by anyone but an administrator, disabling or demoting oneself, leaving the
+/// workspace without an enabled administrator, a password the policy refuses. Audited (never
+/// with a password or hash).
+pub async fn change_account(
+    store: &Store,
+    actor: crate::changes::Actor<'_>,
+    email: &str,
+    change: AccountChange,
+) -> Result<StoredUser> {
+    if actor.role() != UserRole::Admin {
+        return Err(ServiceError::Forbidden(
+            "only administrators change other people's accounts".to_owned(),
+        ));
+    }
+    let everyone = store.all_users().await?;
+    let target = everyone
+        .iter()
+        .find(|u| u.user.email.as_str().eq_ignore_ascii_case(email.trim()))
+        .cloned()
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no user {}", email.trim())))?;
+    let demotes = match &change {
+        AccountChange::Disable => true,
+        AccountChange::Role { role, .. } => role.trim() != UserRole::Admin.as_str(),
+        _ => false,
+    };
+    let is_self = matches!(actor, crate::changes::Actor::User(me) if me.id == target.id);
+    if demotes && is_self {
+        return Err(ServiceError::Invalid(
+            "you cannot disable or demote your own account: ask another administrator".to_owned(),
+        ));
+    }
+    let other_admins = everyone
+        .iter()
+        .filter(|u| u.id != target.id && u.user.role == UserRole::Admin && u.disabled_at.is_none())
+        .count();
+    if demotes && target.user.role == UserRole::Admin && other_admins == 0 {
+        return Err(ServiceError::Invalid(format!(
+            "{} is the only enabled administrator: make someone else an administrator first",
+            target.user.email.as_str()
+        )));
+    }
+    let before = serde_json::to_value(&target).expect("a user always serialises");
+    let (action, after) = match change {
+        AccountChange::Disable => {
+            store.set_user_disabled(target.id, true).await?;
+            ("user.disable", None)
+        }
+        AccountChange::Enable => {
+            store.set_user_disabled(target.id, false).await?;
+            ("user.enable", None)
+        }
+        AccountChange::Role { role, department } => {
+            let department = department
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(Key::parse)
+                .transpose()?;
+            if let Some(d) = &department {
+                let org = store.load_organisation().await?;
+                if org.is_none_or(|o| o.department(d).is_none()) {
+                    return Err(ServiceError::Invalid(format!(
+                        "there is no department {:?} in the organisation",
+                        d.as_str()
+                    )));
+                }
+            }
+            // The same rules as a new account (a member needs a department).
+            let checked = User::new(
+                target.user.email.clone(),
+                target.user.display_name.clone(),
+                role.trim().parse::<UserRole>()?,
+                department,
+            )?;
+            store
+                .set_user_role(target.id, checked.role, checked.department.as_ref())
+                .await?;
+            ("user.role", None)
+        }
+        AccountChange::ResetPassword(password) => {
+            if let Some(problem) =
+                crate::password_policy::problem(&password, target.user.email.as_str())
+            {
+                return Err(ServiceError::Invalid(format!(
+                    "{problem}: nothing was changed"
+                )));
+            }
+            let hash = hash_password(password).await?;
+            store.reset_password(target.id, &hash).await?;
+            (
+                "user.password_reset",
+                Some(serde_json::json!({ "sessions": "ended" })),
+            )
+        }
+    };
+    let changed = store
+        .all_users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == target.id)
+        .ok_or_else(|| ServiceError::NotFound(format!("user {} vanished", target.id)))?;
+    let after = after.unwrap_or_else(|| serde_json::to_value(&changed).expect("serialises"));
+    store
+        .audit(
+            &actor.audit_name(),
+            action,
+            &format!("user {}", target.id),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+    Ok(changed)
+}
+
 /// A signed-in session: the secret for the cookie, the token forms carry, and who.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -164,6 +295,11 @@ impl From<throughline_store::StoreError> for SignInError {
 /// Every account, with its role and department.
 pub async fn users(store: &Store) -> Result<Vec<StoredUser>> {
     Ok(store.users().await?)
+}
+
+/// Every account, the disabled ones too (the administration page).
+pub async fn all_users(store: &Store) -> Result<Vec<StoredUser>> {
+    Ok(store.all_users().await?)
 }
 
 /// A person's API tokens (names and dates; never the secrets).

@@ -16,6 +16,9 @@ pub struct StoredUser {
     #[serde(flatten)]
     pub user: User,
     pub created_at: Timestamp,
+    /// When an administrator disabled the account: it cannot sign in or use its tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<Timestamp>,
 }
 
 /// A user with their password hash, for signing in.
@@ -53,7 +56,8 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role, u.department, u.created_at";
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.display_name, u.role, u.department, u.created_at, u.disabled_at";
 
 fn stored_user(row: &AnyRow) -> Result<StoredUser> {
     let id: i64 = row.try_get("id")?;
@@ -77,6 +81,9 @@ fn stored_user(row: &AnyRow) -> Result<StoredUser> {
         )
         .map_err(bad)?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        disabled_at: row
+            .try_get::<Option<i64>, _>("disabled_at")?
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -186,6 +193,67 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every account, the disabled ones too, in id order (the administration page).
+    pub async fn all_users(&self) -> Result<Vec<StoredUser>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_user).collect()
+    }
+
+    /// Disables an account (its sessions end at once; its tokens stop working) or enables it
+    /// again. False when there is no such user.
+    pub async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled.then(|| Timestamp::now().as_millis()))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Changes an account's role and department.
+    pub async fn set_user_role(
+        &self,
+        user_id: i64,
+        role: UserRole,
+        department: Option<&Key>,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET role = $1, department = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(department.map(Key::as_str))
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// An administrator sets a new password for someone: every session of theirs ends.
+    pub async fn reset_password(&self, user_id: i64, password_hash: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

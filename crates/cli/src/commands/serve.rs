@@ -4,9 +4,9 @@ use std::io::BufRead;
 
 use clap::{Args, Subcommand};
 use throughline_server::Application;
-use throughline_service::accounts::{self, NewAccount};
+use throughline_service::accounts::{self, AccountChange, NewAccount};
 
-use super::open_store;
+use super::{command_line, open_store};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -79,11 +79,50 @@ enum UsersCommand {
         #[arg(long)]
         department: Option<String>,
     },
-    /// The users.
+    /// The users, the disabled ones too.
     List {
         #[arg(long)]
         json: bool,
     },
+    /// Disable an account: it cannot sign in or use its API tokens; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Change an account's role (and a member's department).
+    Role {
+        #[arg(long)]
+        email: String,
+        /// admin, council_chair, member (needs --department) or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Set a new password for someone (read from THROUGHLINE_PASSWORD or standard input); every
+    /// session of theirs ends.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// A password from THROUGHLINE_PASSWORD or, without it, the first line of standard input.
+fn read_password(email: &str) -> anyhow::Result<String> {
+    Ok(match std::env::var("THROUGHLINE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {email} (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    })
 }
 
 pub async fn users(url: &str, args: UsersArgs) -> anyhow::Result<()> {
@@ -96,15 +135,7 @@ pub async fn users(url: &str, args: UsersArgs) -> anyhow::Result<()> {
             admin,
             department,
         } => {
-            let password = match std::env::var("THROUGHLINE_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    eprintln!("Password for {email} (one line on standard input):");
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
+            let password = read_password(&email)?;
             let user = accounts::add_user(
                 &store,
                 NewAccount {
@@ -124,19 +155,75 @@ pub async fn users(url: &str, args: UsersArgs) -> anyhow::Result<()> {
                 user.user.role.as_str()
             );
         }
+        UsersCommand::Disable { email } => {
+            let user =
+                accounts::change_account(&store, command_line(), &email, AccountChange::Disable)
+                    .await?;
+            println!(
+                "Disabled {}: it cannot sign in or use its tokens; its sessions ended.",
+                user.user.email.as_str()
+            );
+        }
+        UsersCommand::Enable { email } => {
+            let user =
+                accounts::change_account(&store, command_line(), &email, AccountChange::Enable)
+                    .await?;
+            println!("Enabled {} again.", user.user.email.as_str());
+        }
+        UsersCommand::Role {
+            email,
+            role,
+            department,
+        } => {
+            let user = accounts::change_account(
+                &store,
+                command_line(),
+                &email,
+                AccountChange::Role { role, department },
+            )
+            .await?;
+            println!(
+                "{} is now {}{}.",
+                user.user.email.as_str(),
+                user.user.role.as_str(),
+                user.user
+                    .department
+                    .as_ref()
+                    .map_or_else(String::new, |d| format!(" of {}", d.as_str()))
+            );
+        }
+        UsersCommand::ResetPassword { email } => {
+            let password = read_password(&email)?;
+            let user = accounts::change_account(
+                &store,
+                command_line(),
+                &email,
+                AccountChange::ResetPassword(password),
+            )
+            .await?;
+            println!(
+                "Set a new password for {}; every session of theirs ended.",
+                user.user.email.as_str()
+            );
+        }
         UsersCommand::List { json } => {
-            let all = store.users().await?;
+            let all = store.all_users().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else {
                 for u in &all {
                     println!(
-                        "{:>4}  {:<32} {:<24} {:<14} {}",
+                        "{:>4}  {:<32} {:<24} {:<14} {:<16}{}",
                         u.id,
                         u.user.email.as_str(),
                         u.user.display_name.as_str(),
                         u.user.role.as_str(),
-                        u.user.department.as_ref().map_or("", |d| d.as_str())
+                        u.user.department.as_ref().map_or("", |d| d.as_str()),
+                        if u.disabled_at.is_some() {
+                            " disabled"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }

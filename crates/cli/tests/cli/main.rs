@@ -12,3 +12,4 @@ mod helpers;
 mod import;
 mod journey;
 mod org;
+mod users;

@@ -20,11 +20,15 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Serialize)]
 struct AdminUser {
+    id: i64,
     email: String,
     name: String,
     role: &'static str,
     department: String,
     since: String,
+    disabled: bool,
+    /// The signed-in administrator's own row (no disable or demote there).
+    is_me: bool,
 }
 
 #[derive(Serialize)]
@@ -149,7 +153,7 @@ pub(super) async fn admin_page(
             AppError::Forbidden("the administration page is for administrators".into()).into(),
         );
     }
-    let users = accounts::users(&state.store).await?;
+    let users = accounts::all_users(&state.store).await?;
     let mut tokens = Vec::new();
     for u in &users {
         for t in accounts::api_tokens(&state.store, u.id).await? {
@@ -223,6 +227,9 @@ pub(super) async fn admin_page(
         users: users
             .into_iter()
             .map(|u| AdminUser {
+                id: u.id,
+                disabled: u.disabled_at.is_some(),
+                is_me: u.id == user.session.user.id,
                 email: u.user.email.as_str().to_owned(),
                 name: u.user.display_name.as_str().to_owned(),
                 role: u.user.role.as_str(),

@@ -24,6 +24,9 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(change_password))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/users", post(add_user))
+        .route("/admin/users/{id}/role", post(change_role))
+        .route("/admin/users/{id}/access", post(change_access))
+        .route("/admin/users/{id}/password", post(reset_password))
         .route("/account/digests", post(digest_opt_out))
         .route("/departments/{key}/digest", get(digest_preview))
 }
@@ -235,6 +238,88 @@ async fn add_user(
         super::admin::admin_view(&state, &user, Some(message)).await
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    csrf_token: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    department: String,
+    /// `disable` or `enable`.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// An administrator changes someone's account (`change`, from the form); a refusal comes back
+/// on the administration page with the reason.
+async fn change_account(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    form: &AccountForm,
+    change: accounts::AccountChange,
+) -> Result<Response, PageError> {
+    check_csrf(user, &form.csrf_token)?;
+    let email = accounts::all_users(&state.store)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .map(|u| u.user.email.as_str().to_owned())
+        .ok_or_else(|| AppError::NotFound(format!("there is no user {id}")))?;
+    let actor = throughline_service::changes::Actor::User(&user.session.user);
+    let result = accounts::change_account(&state.store, actor, &email, change)
+        .await
+        .map(|_| Redirect::to("/admin").into_response())
+        .map_err(AppError::from);
+    or_show_again(result, async |message| {
+        super::admin::admin_view(state, user, Some(message)).await
+    })
+    .await
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    let change = accounts::AccountChange::Role {
+        role: form.role.clone(),
+        department: Some(form.department.clone()),
+    };
+    change_account(&state, &user, id, &form, change).await
+}
+
+async fn change_access(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    let change = match form.action.as_str() {
+        "disable" => accounts::AccountChange::Disable,
+        "enable" => accounts::AccountChange::Enable,
+        other => {
+            return Err(
+                AppError::Invalid(format!("unknown action {other:?}: disable or enable")).into(),
+            );
+        }
+    };
+    change_account(&state, &user, id, &form, change).await
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    let change = accounts::AccountChange::ResetPassword(form.password.clone());
+    change_account(&state, &user, id, &form, change).await
 }
 
 #[derive(Deserialize)]

@@ -291,3 +291,167 @@ async fn api_calls_during_a_long_import_read_at_once_and_writes_are_asked_to_ret
     let write = send(&app, api("POST", "/api/v1/feedback", &admin, Some(one))).await;
     assert_eq!(write.status, StatusCode::CREATED, "{}", write.body);
 }
+
+/// An administrator disables, enables, re-roles and resets the password of an account on
+/// `/admin` (issue 28, 11: users could not be disabled, have their role changed or their
+/// password reset). Disabling ends the person's sessions and stops their tokens at once; a reset
+/// password ends every session; nobody can disable or demote themselves; all of it audited
+/// without a secret.
+pub async fn administrators_manage_accounts(db: &TestDatabase) {
+    let store = small_workspace(db).await;
+    let bill_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(page.body.contains("Change Amara Nwosu"), "{}", page.body);
+    let token = super::form_token(&page.body);
+    let bill_id = store
+        .all_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.user.email.as_str() == "bill@northwind.example")
+        .unwrap()
+        .id;
+    let amara_id = store.users().await.unwrap()[0].id;
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+        post_form(&path, Some(&admin), &form)
+    };
+
+    // Disabled: Bill's session and token stop at once; he cannot sign in.
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/access"),
+            vec![("action", "disable".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let page = send(&app, get("/", Some(&bill))).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "signed out");
+    let api_call = send(&app, api("GET", "/api/v1/feedback", &bill_token, None)).await;
+    assert_eq!(api_call.status, StatusCode::UNAUTHORIZED);
+    let refused = sign_in(&app, "bill@northwind.example", PASSWORD).await;
+    assert_eq!(refused.unwrap_err().status, StatusCode::UNAUTHORIZED);
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(page.body.contains("<strong>Disabled</strong>"));
+
+    // Enabled again, made a council chair, then given a new password by the administrator.
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/access"),
+            vec![("action", "enable".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/role"),
+            vec![
+                ("role", "council_chair".into()),
+                ("department", String::new()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    // A member needs a department: refused with the reason, nothing changed.
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/role"),
+            vec![("role", "member".into()), ("department", String::new())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("department"), "{}", reply.body);
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/password"),
+            vec![("password", "aaaaaaaaaaaa".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.body.contains("different characters"),
+        "{}",
+        reply.body
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{bill_id}/password"),
+            vec![("password", "a fresh start for bill".into())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(
+        send(&app, get("/", Some(&bill))).await.status,
+        StatusCode::SEE_OTHER,
+        "a reset password ends the sessions"
+    );
+    assert!(
+        sign_in(&app, "bill@northwind.example", PASSWORD)
+            .await
+            .is_err()
+    );
+    let bill = sign_in(&app, "bill@northwind.example", "a fresh start for bill")
+        .await
+        .unwrap();
+    let page = send(&app, get("/", Some(&bill))).await;
+    assert!(page.body.contains("bill (council_chair)"), "{}", page.body);
+
+    // Nobody disables or demotes themselves; a council chair cannot change accounts.
+    let reply = send(
+        &app,
+        post(
+            format!("/admin/users/{amara_id}/role"),
+            vec![("role", "viewer".into()), ("department", String::new())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("your own account"), "{}", reply.body);
+    let bills_page = send(&app, get("/account", Some(&bill))).await;
+    let bills_token = super::form_token(&bills_page.body);
+    let reply = send(
+        &app,
+        post_form(
+            &format!("/admin/users/{amara_id}/access"),
+            Some(&bill),
+            &[("csrf_token", &bills_token), ("action", "disable")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    let log = store.audit_log(50).await.unwrap();
+    for action in [
+        "user.disable",
+        "user.enable",
+        "user.role",
+        "user.password_reset",
+    ] {
+        assert!(log.iter().any(|e| e.action == action), "{action} audited");
+    }
+    let text = serde_json::to_string(&log).unwrap();
+    assert!(!text.contains("a fresh start") && !text.contains("argon2"));
+}

@@ -23,7 +23,8 @@ use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 use hardening::{
-    a_guesser_locks_out_only_the_guesser, hostile_requests_get_clear_answers_on_both_backends,
+    a_guesser_locks_out_only_the_guesser, administrators_manage_accounts,
+    hostile_requests_get_clear_answers_on_both_backends,
 };
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
@@ -1017,6 +1018,7 @@ backend_tests!(
     key_accounts_are_reviewed_weekly_on_the_web,
     hostile_requests_get_clear_answers_on_both_backends,
     a_guesser_locks_out_only_the_guesser,
+    administrators_manage_accounts,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
