@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod chains;
 pub mod changes;
 pub mod council;
+pub mod customers;
 pub mod digest;
 pub mod effects;
 pub mod events;

@@ -6,6 +6,7 @@ mod analysis;
 pub mod backup;
 mod council;
 mod digests;
+mod erasure;
 mod events;
 mod feedback;
 mod key_accounts;
@@ -30,6 +31,7 @@ pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
 pub use digests::{Claim, Delivery, Subscription};
+pub use erasure::{ERASED, Erasure};
 pub use events::{EventKindCount, NewEvent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,

@@ -8,6 +8,7 @@ mod assess;
 mod backup;
 mod chains;
 mod council;
+mod customers;
 mod demo;
 mod digest;
 mod events;
@@ -119,6 +120,9 @@ enum Command {
     /// Key accounts: executive sponsors, account teams and goals (apply an accounts file), what
     /// their customers said, and the weekly reviews (list, show, review).
     Accounts(accounts::AccountsArgs),
+    /// A customer's right to be forgotten: `customers erase ID` removes everything stored of
+    /// them.
+    Customers(customers::CustomersArgs),
     /// A consistent snapshot of the whole workspace, taken while the server runs and imports
     /// continue, in a documented, versioned file (docs/operations.md).
     Backup(backup::BackupArgs),
@@ -163,6 +167,7 @@ impl Cli {
             Command::Wall(args) => wall::run(&database_url(url), args).await,
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Accounts(args) => accounts::run(&database_url(url), args).await,
+            Command::Customers(args) => customers::run(&database_url(url), args).await,
             Command::Backup(args) => backup::backup(&database_url(url), args).await,
             Command::Restore(args) => backup::restore(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,

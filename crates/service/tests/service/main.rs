@@ -19,6 +19,7 @@ mod actions;
 mod chains;
 mod concurrency;
 mod council;
+mod erasure;
 mod journey;
 mod maturity;
 mod org_edits;
@@ -447,9 +448,11 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
 }
 
 use concurrency::an_analysis_lands_while_an_integration_writes;
+use erasure::an_erased_customer_appears_nowhere;
 
 backend_tests!(
     an_analysis_lands_while_an_integration_writes,
+    an_erased_customer_appears_nowhere,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
