@@ -92,10 +92,16 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_owned());
         if let Some(token) = bearer {
-            return accounts::token_user(&state.store, &token)
-                .await?
-                .map(Self)
-                .ok_or(AppError::Unauthorized);
+            let Some(known) = accounts::token_user(&state.store, &token).await? else {
+                return Err(AppError::Unauthorized);
+            };
+            if known.read_only && crate::request_checks::is_unsafe(&parts.method) {
+                return Err(AppError::Forbidden(
+                    "this API token is read-only: make a token that may write for changes"
+                        .to_owned(),
+                ));
+            }
+            return Ok(Self(known.user));
         }
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(AppError::Unauthorized);

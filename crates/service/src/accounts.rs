@@ -414,11 +414,61 @@ pub async fn sign_out(store: &Store, secret: &str) -> Result<()> {
 }
 
 /// Creates an API token for a user; the secret is shown once and never stored.
+/// How long a token made on the account page lasts unless chosen otherwise.
+pub const DEFAULT_TOKEN_DAYS: u32 = 365;
+
+/// What a new token may do, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenOptions {
+    /// Days until it stops working; `None`: it does not expire.
+    pub expires_in_days: Option<u32>,
+    /// It reads; any change made with it is refused (403).
+    pub read_only: bool,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        Self {
+            expires_in_days: Some(DEFAULT_TOKEN_DAYS),
+            read_only: false,
+        }
+    }
+}
+
+/// Creates an API token for a user that may read and write and expires after
+/// [`DEFAULT_TOKEN_DAYS`]; the secret is shown once and never stored.
 pub async fn create_token(store: &Store, user: &StoredUser, name: &str) -> Result<(i64, String)> {
+    create_token_with(store, user, name, TokenOptions::default()).await
+}
+
+/// Creates an API token with `options`; the secret is shown once and never stored.
+pub async fn create_token_with(
+    store: &Store,
+    user: &StoredUser,
+    name: &str,
+    options: TokenOptions,
+) -> Result<(i64, String)> {
     let name = throughline_domain::action::required_text("the token's name", name, 100)?;
+    if options
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(ServiceError::Invalid(
+            "a token lasts from 1 to 3,650 days (or does not expire)".to_owned(),
+        ));
+    }
+    let expires_at = options.expires_in_days.map(|days| {
+        Timestamp::from_millis(Timestamp::now().as_millis() + i64::from(days) * 86_400_000)
+    });
     let secret = format!("tl_{}", random_secret());
     let id = store
-        .create_api_token(user.id, &name, &secret_hash(&secret))
+        .create_api_token(
+            user.id,
+            &name,
+            &secret_hash(&secret),
+            expires_at,
+            options.read_only,
+        )
         .await?;
     store
         .audit(
@@ -426,13 +476,19 @@ pub async fn create_token(store: &Store, user: &StoredUser, name: &str) -> Resul
             "token.create",
             &format!("token {id} ({name})"),
             None,
-            None,
+            Some(&serde_json::json!({
+                "expires_at": expires_at.map(|t| t.as_millis()),
+                "read_only": options.read_only,
+            })),
         )
         .await?;
     Ok((id, secret))
 }
 
-pub async fn token_user(store: &Store, secret: &str) -> Result<Option<StoredUser>> {
+pub async fn token_user(
+    store: &Store,
+    secret: &str,
+) -> Result<Option<throughline_store::TokenUser>> {
     Ok(store.token_user(&secret_hash(secret)).await?)
 }
 

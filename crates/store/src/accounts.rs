@@ -43,6 +43,17 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// After this the token no longer works (`None`: it does not expire).
+    pub expires_at: Option<Timestamp>,
+    /// A read-only token reads; any change made with it is refused.
+    pub read_only: bool,
+}
+
+/// The person a token speaks for, and what it may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenUser {
+    pub user: StoredUser,
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -269,27 +280,33 @@ impl Store {
         user_id: i64,
         name: &str,
         token_hash: &str,
+        expires_at: Option<Timestamp>,
+        read_only: bool,
     ) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, read_only) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user_id)
         .bind(name)
         .bind(token_hash)
         .bind(Timestamp::now().as_millis())
+        .bind(expires_at.map(|t| t.as_millis()))
+        .bind(i64::from(read_only))
         .fetch_one(&self.pool)
         .await?)
     }
 
-    /// The user of a token that has not been revoked; marks the token used.
-    pub async fn token_user(&self, token_hash: &str) -> Result<Option<StoredUser>> {
+    /// The user of a token that has not been revoked nor expired; marks the token used.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<TokenUser>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL"
+            "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at, t.read_only \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $2)"
         )))
         .bind(token_hash)
+        .bind(Timestamp::now().as_millis())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
@@ -311,14 +328,17 @@ impl Store {
                 tracing::warn!(error = %err, token_id, "could not record the token's last use");
             }
         }
-        Ok(Some(stored_user(&row)?))
+        Ok(Some(TokenUser {
+            user: stored_user(&row)?,
+            read_only: row.try_get::<i64, _>("read_only")? != 0,
+        }))
     }
 
     /// A user's tokens, newest first.
     pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens \
-             WHERE user_id = $1 ORDER BY id DESC",
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at, expires_at, \
+             read_only FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -335,6 +355,8 @@ impl Store {
                     created_at: Timestamp::from_millis(r.try_get("created_at")?),
                     last_used_at: at("last_used_at")?,
                     revoked_at: at("revoked_at")?,
+                    expires_at: at("expires_at")?,
+                    read_only: r.try_get::<i64, _>("read_only")? != 0,
                 })
             })
             .collect()

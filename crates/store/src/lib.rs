@@ -18,7 +18,7 @@ mod search;
 pub mod testing;
 mod wall;
 
-pub use accounts::{ApiToken, AuditEntry, Credentials, SessionUser, StoredUser};
+pub use accounts::{ApiToken, AuditEntry, Credentials, SessionUser, StoredUser, TokenUser};
 pub use actions::{
     Decision, KpiValue, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview,
     StoredRootCause, StoredTask,

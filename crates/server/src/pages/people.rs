@@ -38,6 +38,9 @@ struct TokenRow {
     created: String,
     last_used: String,
     revoked: Option<String>,
+    /// "never", or the day it stops working (and whether it has).
+    expires: String,
+    access: &'static str,
 }
 
 #[derive(Serialize)]
@@ -82,6 +85,18 @@ async fn account_page(
             created: minute(t.created_at),
             last_used: t.last_used_at.map_or_else(|| "never".to_owned(), minute),
             revoked: t.revoked_at.map(minute),
+            expires: match t.expires_at {
+                None => "never".to_owned(),
+                Some(at) if at.as_millis() <= throughline_domain::Timestamp::now().as_millis() => {
+                    format!("expired {}", minute(at))
+                }
+                Some(at) => minute(at),
+            },
+            access: if t.read_only {
+                "read only"
+            } else {
+                "read and write"
+            },
         })
         .collect();
     Ok(render(
@@ -158,6 +173,12 @@ struct TokenForm {
     csrf_token: String,
     #[serde(default)]
     name: String,
+    /// Days until it expires, or `never`.
+    #[serde(default)]
+    expires: String,
+    /// `on` for a read-only token.
+    #[serde(default)]
+    read_only: String,
 }
 
 /// Creates a token and shows its secret once, on this reply (never stored, never shown again).
@@ -167,7 +188,19 @@ async fn create_token(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
-    match accounts::create_token(&state.store, &user.session.user, &form.name).await {
+    let expires_in_days = match form.expires.trim() {
+        "never" => None,
+        "" => Some(accounts::DEFAULT_TOKEN_DAYS),
+        days => Some(
+            days.parse::<u32>()
+                .map_err(|_| AppError::Invalid(format!("{days:?} is not a number of days")))?,
+        ),
+    };
+    let options = accounts::TokenOptions {
+        expires_in_days,
+        read_only: form.read_only == "on",
+    };
+    match accounts::create_token_with(&state.store, &user.session.user, &form.name, options).await {
         Ok((_, secret)) => {
             let body = account_view(&state, &user, Some(secret), None).await?;
             Ok((

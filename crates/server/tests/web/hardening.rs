@@ -455,3 +455,81 @@ pub async fn administrators_manage_accounts(db: &TestDatabase) {
     let text = serde_json::to_string(&log).unwrap();
     assert!(!text.contains("a fresh start") && !text.contains("argon2"));
 }
+
+/// Tokens with an expiry and a read-only scope (issue 28, 11: tokens never expired and had no
+/// scope): made on the account page, a read-only token reads and is refused every change; an
+/// expired token opens nothing.
+pub async fn tokens_expire_and_may_be_read_only(db: &TestDatabase) {
+    let store = small_workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&app, get("/account", Some(&session))).await;
+    let csrf = super::form_token(&page.body);
+    let made = send(
+        &app,
+        post_form(
+            "/account/tokens",
+            Some(&session),
+            &[
+                ("csrf_token", &csrf),
+                ("name", "BI dashboard"),
+                ("expires", "30"),
+                ("read_only", "on"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let secret = made
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(made.body.contains("read only"), "{}", made.body);
+
+    let read = send(&app, api("GET", "/api/v1/feedback", &secret, None)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let one = r#"{"id": "ro-1", "nps": 3, "comment": "Billed twice", "stage": "pay"}"#;
+    let write = send(&app, api("POST", "/api/v1/feedback", &secret, Some(one))).await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN, "{}", write.body);
+    assert!(write.body.contains("read-only"), "{}", write.body);
+    assert_eq!(store.feedback_count().await.unwrap(), 0);
+
+    // A token whose day has passed opens nothing.
+    let admin = store.users().await.unwrap().remove(0);
+    let expired_secret = "tl_expired-token-for-the-test";
+    store
+        .create_api_token(
+            admin.id,
+            "old export",
+            &accounts::secret_hash(expired_secret),
+            Some(throughline_domain::Timestamp::from_millis(
+                throughline_domain::Timestamp::now().as_millis() - 60_000,
+            )),
+            false,
+        )
+        .await
+        .unwrap();
+    let refused = send(&app, api("GET", "/api/v1/feedback", expired_secret, None)).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let page = send(&app, get("/account", Some(&session))).await;
+    assert!(page.body.contains("expired "), "{}", page.body);
+    // A token made without choosing lasts a year and may write.
+    let (_, lasting) = accounts::create_token(&store, &admin, "integration")
+        .await
+        .unwrap();
+    let write = send(&app, api("POST", "/api/v1/feedback", &lasting, Some(one))).await;
+    assert_eq!(write.status, StatusCode::CREATED, "{}", write.body);
+    let tokens = store.api_tokens(admin.id).await.unwrap();
+    let year = tokens
+        .iter()
+        .find(|t| t.name == "integration")
+        .and_then(|t| t.expires_at)
+        .unwrap();
+    let days = (year.as_millis() - throughline_domain::Timestamp::now().as_millis()) / 86_400_000;
+    assert!((364..=365).contains(&days), "{days}");
+}
