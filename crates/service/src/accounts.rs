@@ -81,6 +81,22 @@ async fn verify_password(password: String, hash: Option<String>) -> bool {
     .await
 }
 
+/// The department an account is given (none when blank), which must be the organisation's.
+async fn known_department(store: &Store, department: Option<&str>) -> Result<Option<Key>> {
+    let Some(department) = department.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let key = Key::parse(department)?;
+    let org = store.load_organisation().await?;
+    if org.is_none_or(|o| o.department(&key).is_none()) {
+        return Err(ServiceError::Invalid(format!(
+            "there is no department {:?} in the organisation",
+            key.as_str()
+        )));
+    }
+    Ok(Some(key))
+}
+
 /// What a person types to add a user.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -93,20 +109,7 @@ pub struct NewAccount {
 
 /// Adds a user; `actor` is who did it, for the audit log.
 pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result<StoredUser> {
-    let department = account
-        .department
-        .as_deref()
-        .map(|d| Key::parse(d.trim()))
-        .transpose()?;
-    if let Some(d) = &department {
-        let org = store.load_organisation().await?;
-        if org.is_none_or(|o| o.department(d).is_none()) {
-            return Err(ServiceError::Invalid(format!(
-                "there is no department {:?} in the organisation",
-                d.as_str()
-            )));
-        }
-    }
+    let department = known_department(store, account.department.as_deref()).await?;
     let user = User::new(
         Email::parse(account.email.trim())?,
         Name::parse(&account.name)?,
@@ -202,21 +205,7 @@ pub async fn change_account(
             ("user.enable", None)
         }
         AccountChange::Role { role, department } => {
-            let department = department
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(Key::parse)
-                .transpose()?;
-            if let Some(d) = &department {
-                let org = store.load_organisation().await?;
-                if org.is_none_or(|o| o.department(d).is_none()) {
-                    return Err(ServiceError::Invalid(format!(
-                        "there is no department {:?} in the organisation",
-                        d.as_str()
-                    )));
-                }
-            }
+            let department = known_department(store, department.as_deref()).await?;
             // The same rules as a new account (a member needs a department).
             let checked = User::new(
                 target.user.email.clone(),

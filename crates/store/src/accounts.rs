@@ -116,13 +116,14 @@ impl Store {
         Ok(id)
     }
 
+    /// The accounts that are not disabled, in id order.
     pub async fn users(&self) -> Result<Vec<StoredUser>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.disabled_at IS NULL ORDER BY u.id"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(stored_user).collect()
+        Ok(self
+            .all_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .collect())
     }
 
     /// The credentials of an enabled user, by e-mail address (case-insensitive).
@@ -184,15 +185,16 @@ impl Store {
     }
 
     /// Sets a user's password hash and ends every other session of theirs, in one transaction:
-    /// whoever knew the old password is signed out everywhere but here.
+    /// whoever knew the old password is signed out everywhere but here. False when there is no
+    /// such user.
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
         keep_session: &str,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
@@ -203,7 +205,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every account, the disabled ones too, in id order (the administration page).
@@ -253,18 +255,8 @@ impl Store {
 
     /// An administrator sets a new password for someone: every session of theirs ends.
     pub async fn reset_password(&self, user_id: i64, password_hash: &str) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        // No session has an empty hash: none is kept.
+        self.set_password(user_id, password_hash, "").await
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

@@ -199,12 +199,15 @@ fn the_pages_work_in_a_real_browser() {
     browser.goto(&format!("{base}/admin"));
     browser.fill("input[name=email]", "sam@northwind.example");
     browser.fill("form[action='/admin/users'] input[name=name]", "Sam Okafor");
-    browser.fill("input[name=password]", "short");
+    browser.fill("form[action='/admin/users'] input[name=password]", "short");
     browser.submit("form[action='/admin/users'] button");
     assert!(browser.text(".error").contains("at least 10 characters"));
     browser.fill("input[name=email]", "sam@northwind.example");
     browser.fill("form[action='/admin/users'] input[name=name]", "Sam Okafor");
-    browser.fill("input[name=password]", "a long enough password");
+    browser.fill(
+        "form[action='/admin/users'] input[name=password]",
+        "a long enough password",
+    );
     browser.submit("form[action='/admin/users'] button");
     assert!(browser.text("main table").contains("sam@northwind.example"));
 

@@ -3,40 +3,13 @@
 //! able to lock an administrator out with five wrong passwords, a digest period at the end of
 //! the calendar crashing the server, and signed-in pages without `no-store` or HSTS.
 
-use std::path::Path;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use throughline_domain::org;
 use throughline_server::{AppState, router};
-use throughline_service::accounts::{self, NewAccount};
+use throughline_service::accounts;
 use throughline_store::testing::TestDatabase;
 
-use super::{EXAMPLES, PASSWORD, api, get, post_form, send, sign_in, token_for};
-
-/// The example organisation and an administrator; no feedback.
-async fn small_workspace(db: &TestDatabase) -> throughline_store::Store {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
-        .await
-        .unwrap();
-    accounts::add_user(
-        &store,
-        NewAccount {
-            email: "amara@northwind.example".into(),
-            name: "Amara Nwosu".into(),
-            role: "admin".into(),
-            department: None,
-            password: PASSWORD.into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
-    store
-}
+use super::{PASSWORD, api, get, post_form, send, sign_in, token_for};
 
 /// The sign-in form posted from `client` (as a trusted proxy forwards it).
 async fn sign_in_from(
@@ -63,7 +36,7 @@ async fn sign_in_from(
 }
 
 pub async fn hostile_requests_get_clear_answers_on_both_backends(db: &TestDatabase) {
-    let store = small_workspace(db).await;
+    let store = super::organisation_and_admin(db).await;
     let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
     let app = router(AppState::new(store.clone()));
     let session = sign_in(&app, "amara@northwind.example", PASSWORD)
@@ -197,7 +170,7 @@ pub async fn hostile_requests_get_clear_answers_on_both_backends(db: &TestDataba
 }
 
 pub async fn a_guesser_locks_out_only_the_guesser(db: &TestDatabase) {
-    let store = small_workspace(db).await;
+    let store = super::organisation_and_admin(db).await;
     let app = router(AppState::new(store));
     let (attacker, owner) = ("203.0.113.66", "198.51.100.10");
 
@@ -253,7 +226,7 @@ pub async fn a_guesser_locks_out_only_the_guesser(db: &TestDatabase) {
 #[tokio::test]
 async fn api_calls_during_a_long_import_read_at_once_and_writes_are_asked_to_retry() {
     let db = TestDatabase::sqlite().await;
-    let store = small_workspace(&db).await;
+    let store = super::organisation_and_admin(&db).await;
     let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
     let app = router(AppState::new(store.clone()));
     let one = r#"{"id": "web-1", "nps": 3, "comment": "Billed twice", "stage": "pay"}"#;
@@ -298,7 +271,7 @@ async fn api_calls_during_a_long_import_read_at_once_and_writes_are_asked_to_ret
 /// password ends every session; nobody can disable or demote themselves; all of it audited
 /// without a secret.
 pub async fn administrators_manage_accounts(db: &TestDatabase) {
-    let store = small_workspace(db).await;
+    let store = super::organisation_and_admin(db).await;
     let bill_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
     let app = router(AppState::new(store.clone()));
     let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
@@ -460,7 +433,7 @@ pub async fn administrators_manage_accounts(db: &TestDatabase) {
 /// scope): made on the account page, a read-only token reads and is refused every change; an
 /// expired token opens nothing.
 pub async fn tokens_expire_and_may_be_read_only(db: &TestDatabase) {
-    let store = small_workspace(db).await;
+    let store = super::organisation_and_admin(db).await;
     let app = router(AppState::new(store.clone()));
     let session = sign_in(&app, "amara@northwind.example", PASSWORD)
         .await

@@ -135,14 +135,33 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// The example organisation, 1,500 synthetic records analysed, and an administrator.
-async fn workspace(db: &TestDatabase) -> Store {
+/// The example organisation and an administrator (Amara); no feedback.
+async fn organisation_and_admin(db: &TestDatabase) -> Store {
     let store = db.store().await;
     let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
     store
         .apply_organisation(&org::parse(&text).unwrap().organisation, false)
         .await
         .unwrap();
+    accounts::add_user(
+        &store,
+        NewAccount {
+            email: "amara@northwind.example".into(),
+            name: "Amara Nwosu".into(),
+            role: "admin".into(),
+            department: None,
+            password: PASSWORD.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    store
+}
+
+/// The example organisation, 1,500 synthetic records analysed, and an administrator.
+async fn workspace(db: &TestDatabase) -> Store {
+    let store = organisation_and_admin(db).await;
     let path = db.dir.path().join("feedback.csv");
     synthetic::write_csv(
         synthetic::Options {
@@ -166,19 +185,6 @@ async fn workspace(db: &TestDatabase) -> Store {
     .await
     .unwrap();
     analyze(&store, AnalyzeOptions::default()).await.unwrap();
-    accounts::add_user(
-        &store,
-        NewAccount {
-            email: "amara@northwind.example".into(),
-            name: "Amara Nwosu".into(),
-            role: "admin".into(),
-            department: None,
-            password: PASSWORD.into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
     store
 }
 
