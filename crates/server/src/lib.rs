@@ -24,6 +24,7 @@ pub(crate) use throughline_service::changes;
 mod charts;
 pub mod error;
 pub mod maturity;
+mod metrics;
 pub mod pack;
 mod pages;
 mod request_checks;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub store: Store,
     /// Whole-dataset views, recomputed only when the data changes.
     views: Arc<cache::ViewCache>,
+    /// Request times for `/metrics`.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
         Self {
             store,
             views: Arc::new(cache::ViewCache::default()),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 
@@ -194,6 +198,8 @@ pub fn router(state: AppState) -> Router {
     const PUBLIC: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=86400");
     let mut app = Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/static/style.css",
             get(|| async {
@@ -223,6 +229,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(pages::router())
         .nest("/api/v1", api::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_checks::refuse_nul))
         .layer(TraceLayer::new_for_http());
@@ -245,6 +255,28 @@ async fn health(
     Ok(axum::Json(
         serde_json::json!({ "status": "ok", "database": state.store.backend().as_str() }),
     ))
+}
+
+/// `GET /ready`: 200 when the database answers, 503 (with the reason) when it does not — for a
+/// load balancer or an orchestrator to send traffic only to instances that can serve it.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.counts().await {
+        Ok(_) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "status": "not ready",
+                    "reason": "the database does not answer",
+                })),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// A bound server, ready to run.

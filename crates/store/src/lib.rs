@@ -9,6 +9,7 @@ mod digests;
 mod erasure;
 mod events;
 mod feedback;
+mod health;
 mod key_accounts;
 mod maturity;
 mod org;
@@ -37,6 +38,7 @@ pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
 };
+pub use health::StoreCounts;
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
 pub use maturity::{StoredAssessment, StoredResponse};
 pub use org_history::{

@@ -506,3 +506,61 @@ pub async fn tokens_expire_and_may_be_read_only(db: &TestDatabase) {
     let days = (year.as_millis() - throughline_domain::Timestamp::now().as_millis()) / 86_400_000;
     assert!((364..=365).contains(&days), "{days}");
 }
+
+/// An operator's probes (issue 28, 5): `/ready` for the load balancer, `/metrics` for
+/// Prometheus — request times by route pattern and status, and what the store holds — scraped
+/// with an administrator's token, refused without one.
+pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
+    let store = super::organisation_and_admin(db).await;
+    let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
+    let viewer = token_for(&store, "vera@northwind.example", "viewer", None).await;
+    let app = router(AppState::new(store.clone()));
+    let ready = send(&app, get("/ready", None)).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert!(ready.body.contains("\"ready\""), "{}", ready.body);
+
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&app, get("/", Some(&session))).await.status,
+        StatusCode::OK
+    );
+    let one = r#"{"id": "m-1", "nps": 3, "comment": "Billed twice", "stage": "pay"}"#;
+    let stored = send(&app, api("POST", "/api/v1/feedback", &admin, Some(one))).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    send(&app, get("/themes/12345", Some(&session))).await;
+
+    assert_eq!(
+        send(&app, get("/metrics", None)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&app, api("GET", "/metrics", &viewer, None))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let scraped = send(&app, api("GET", "/metrics", &admin, None)).await;
+    assert_eq!(scraped.status, StatusCode::OK, "{}", scraped.body);
+    assert!(
+        scraped.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = &scraped.body;
+    for expected in [
+        "# TYPE throughline_http_request_duration_seconds histogram",
+        "throughline_http_request_duration_seconds_count{method=\"GET\",route=\"/\",status=\"200\"} 1",
+        "route=\"/api/v1/feedback\",status=\"201\",le=\"+Inf\"} 1",
+        // The route's pattern, not the address: one series for every theme.
+        "route=\"/themes/{id}\"",
+        "throughline_feedback_records 1",
+        "throughline_feedback_records_unanalysed 1",
+        "throughline_analysis_last_finished_timestamp_seconds 0",
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+    assert!(!text.contains("/themes/12345"), "{text}");
+}

@@ -24,7 +24,8 @@ use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 use hardening::{
     a_guesser_locks_out_only_the_guesser, administrators_manage_accounts,
-    hostile_requests_get_clear_answers_on_both_backends, tokens_expire_and_may_be_read_only,
+    hostile_requests_get_clear_answers_on_both_backends, operators_scrape_metrics_and_readiness,
+    tokens_expire_and_may_be_read_only,
 };
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
@@ -1026,6 +1027,7 @@ backend_tests!(
     a_guesser_locks_out_only_the_guesser,
     administrators_manage_accounts,
     tokens_expire_and_may_be_read_only,
+    operators_scrape_metrics_and_readiness,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

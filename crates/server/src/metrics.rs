@@ -1,0 +1,161 @@
+//! Prometheus metrics at `/metrics` (text format 0.0.4): every request's time by method, route
+//! (the route's pattern, such as `/themes/{id}`, so that the number of series stays bounded) and
+//! status, as a histogram; and what the store holds — records, records waiting for an
+//! analysis, the last analysis's time and length, digest deliveries by status. Scraped with an
+//! administrator's API token (a read-only one will do): Prometheus's `authorization` setting.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use throughline_domain::user::UserRole;
+
+use crate::auth::ApiUser;
+use crate::{AppError, AppState};
+
+/// The histogram's upper bounds, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Debug, Default)]
+struct Series {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The requests answered so far by this server instance.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let series = requests
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
+        for (count, bound) in series.counts.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *count += 1;
+            }
+        }
+        series.count += 1;
+        series.sum += seconds;
+    }
+
+    fn render(&self, out: &mut String) {
+        let requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        out.push_str(
+            "# HELP throughline_http_request_duration_seconds Time to answer a request, by \
+             method, route and status.\n\
+             # TYPE throughline_http_request_duration_seconds histogram\n",
+        );
+        for ((method, route, status), series) in requests.iter() {
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                route.replace('\\', "\\\\").replace('"', "\\\"")
+            );
+            for (count, bound) in series.counts.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "throughline_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "throughline_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n\
+                 throughline_http_request_duration_seconds_sum{{{labels}}} {}\n\
+                 throughline_http_request_duration_seconds_count{{{labels}}} {}",
+                series.count, series.sum, series.count
+            );
+        }
+    }
+}
+
+/// Times every request (a layer on the whole application).
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`: administrators only (a token or a session).
+pub async fn metrics(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Response, AppError> {
+    if user.user.role != UserRole::Admin {
+        return Err(AppError::Forbidden(
+            "the metrics are for administrators: scrape them with an administrator's token"
+                .to_owned(),
+        ));
+    }
+    let mut out = String::new();
+    state.metrics.render(&mut out);
+    let store = state.store.counts().await?;
+    let gauges = [
+        (
+            "throughline_feedback_records",
+            "Feedback records stored.",
+            store.records as f64,
+        ),
+        (
+            "throughline_feedback_records_unanalysed",
+            "Records stored since the last analysis (not yet in the themes).",
+            store.unanalysed as f64,
+        ),
+        (
+            "throughline_analysis_last_finished_timestamp_seconds",
+            "When the last analysis finished (0: never).",
+            store.last_analysis_finished_ms as f64 / 1000.0,
+        ),
+        (
+            "throughline_analysis_last_duration_seconds",
+            "How long the last analysis took.",
+            store.last_analysis_ms as f64 / 1000.0,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    }
+    out.push_str(
+        "# HELP throughline_digest_deliveries Digest deliveries, by status.\n\
+         # TYPE throughline_digest_deliveries gauge\n",
+    );
+    for (status, count) in store.deliveries {
+        let _ = writeln!(
+            out,
+            "throughline_digest_deliveries{{status=\"{status}\"}} {count}"
+        );
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
+}
