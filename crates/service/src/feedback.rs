@@ -177,3 +177,12 @@ pub async fn latest_negative_on(
 pub async fn imports(store: &Store) -> Result<Vec<ImportRecord>> {
     Ok(store.imports().await?)
 }
+
+/// A page of the import history, newest first (see `Store::imports_page`).
+pub async fn imports_page(
+    store: &Store,
+    limit: u32,
+    before: Option<i64>,
+) -> Result<(Vec<ImportRecord>, u64)> {
+    Ok(store.imports_page(limit, before).await?)
+}

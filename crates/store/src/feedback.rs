@@ -149,6 +149,31 @@ impl Store {
     }
 
     /// Every finished import, newest first.
+    /// Up to `limit` imports, newest first, older than the import `before` when given; and how
+    /// many there are in all (the administration page pages through them).
+    pub async fn imports_page(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<(Vec<ImportRecord>, u64)> {
+        let rows = sqlx::query(
+            "SELECT id, source, file_name, format, mapping, started_at, finished_at, rows_read, \
+             imported, duplicates, rejected, rejects_path FROM imports WHERE id < $1 \
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((
+            rows.iter().map(import_record).collect::<Result<_>>()?,
+            u64::try_from(total).unwrap_or(0),
+        ))
+    }
+
     pub async fn imports(&self) -> Result<Vec<ImportRecord>> {
         let rows = sqlx::query(
             "SELECT id, source, file_name, format, mapping, started_at, finished_at, rows_read, \

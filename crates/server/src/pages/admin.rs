@@ -63,6 +63,11 @@ struct AdminPage {
     departments: Vec<(String, String)>,
     audit: Vec<AdminAudit>,
     imports: Vec<AdminImport>,
+    imports_total: u64,
+    /// The id to page back from, when there are older imports.
+    imports_older: Option<i64>,
+    /// Whether this is an older page (a link back to the newest).
+    imports_newer: bool,
     error: Option<String>,
     min_password: usize,
     subscriptions: Vec<throughline_store::Subscription>,
@@ -96,16 +101,38 @@ struct AdminToken {
 
 /// Users (and the form that adds one), everyone's API tokens, the audit log and the import
 /// history: administrators only.
-async fn admin(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
-    Ok(Html(admin_view(&state, &user, None).await?))
+async fn admin(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Query(query): crate::error::extract::Query<AdminQuery>,
+) -> Result<Html<String>, PageError> {
+    Ok(Html(
+        admin_page(
+            &state,
+            &user,
+            None,
+            WallLinkNote::None,
+            query.imports_before,
+        )
+        .await?,
+    ))
 }
+
+#[derive(serde::Deserialize)]
+struct AdminQuery {
+    /// The import history from before this import (its older page).
+    imports_before: Option<i64>,
+}
+
+/// Imports shown per page of the history.
+const IMPORTS_PER_PAGE: u32 = 50;
 
 pub(super) async fn admin_view(
     state: &AppState,
     user: &PageUser,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    admin_page(state, user, error, WallLinkNote::None).await
+    admin_page(state, user, error, WallLinkNote::None, None).await
 }
 
 /// What the story-wall links section says after a form: the address of a link just made
@@ -140,6 +167,7 @@ pub(super) async fn admin_page(
     user: &PageUser,
     error: Option<String>,
     note: WallLinkNote,
+    imports_before: Option<i64>,
 ) -> Result<String, PageError> {
     let (made_link, wall_error) = match note {
         WallLinkNote::None => (None, None),
@@ -197,6 +225,10 @@ pub(super) async fn admin_page(
         })
         .collect();
     let text = |v: &Option<serde_json::Value>| v.as_ref().map(readable).unwrap_or_default();
+    // A page of the import history: every API call that stores feedback is an import, so a
+    // busy integration makes tens of thousands (one page of them all was 8.8 MB).
+    let (imports, imports_total) =
+        feedback::imports_page(&state.store, IMPORTS_PER_PAGE, imports_before).await?;
     let page = AdminPage {
         user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
@@ -253,8 +285,12 @@ pub(super) async fn admin_page(
                 after: text(&e.after),
             })
             .collect(),
-        imports: feedback::imports(&state.store)
-            .await?
+        imports_total,
+        imports_older: (imports.len() == IMPORTS_PER_PAGE as usize)
+            .then(|| imports.last().map(|i| i.id))
+            .flatten(),
+        imports_newer: imports_before.is_some(),
+        imports: imports
             .into_iter()
             .map(|i| AdminImport {
                 started: minute(i.started_at),

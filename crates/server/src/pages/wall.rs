@@ -330,12 +330,13 @@ async fn create_link(
                 path: wall::link_path(&secret),
             };
             let body =
-                super::admin::admin_page(&state, &user, None, WallLinkNote::Made(made)).await?;
+                super::admin::admin_page(&state, &user, None, WallLinkNote::Made(made), None)
+                    .await?;
             Ok(Html(body).into_response())
         }
         Err(AppError::Invalid(message) | AppError::NotFound(message)) => {
             let body =
-                super::admin::admin_page(&state, &user, None, WallLinkNote::Refused(message))
+                super::admin::admin_page(&state, &user, None, WallLinkNote::Refused(message), None)
                     .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
         }

@@ -564,3 +564,44 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
     }
     assert!(!text.contains("/themes/12345"), "{text}");
 }
+
+/// The administration page's import history is paged (issue 28, 11: every API call that stores
+/// feedback is an import, and the page listed them all — 68,267 rows, 8.8 MB).
+pub async fn the_import_history_is_paged(db: &TestDatabase) {
+    let store = super::organisation_and_admin(db).await;
+    let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
+    let app = router(AppState::new(store.clone()));
+    for n in 0..55 {
+        let one = format!(r#"{{"id": "p-{n}", "nps": 7, "comment": "Fine", "stage": "pay"}}"#);
+        let stored = send(&app, api("POST", "/api/v1/feedback", &admin, Some(&one))).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    }
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&app, get("/admin", Some(&session))).await;
+    assert!(
+        page.body.contains("50 of 55 imports, the newest first"),
+        "{}",
+        page.body
+    );
+    let older = page
+        .body
+        .split("href=\"/admin?imports_before=")
+        .nth(1)
+        .and_then(|rest| rest.split('#').next())
+        .expect("a link to the older imports")
+        .to_owned();
+    let page = send(
+        &app,
+        get(&format!("/admin?imports_before={older}"), Some(&session)),
+    )
+    .await;
+    assert!(
+        page.body.contains("5 of 55 imports, older ones"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("← The newest imports"));
+    assert!(!page.body.contains("Older imports →"));
+}

@@ -25,7 +25,7 @@ use feedback_api::feedback_goes_in_and_is_found;
 use hardening::{
     a_guesser_locks_out_only_the_guesser, administrators_manage_accounts,
     hostile_requests_get_clear_answers_on_both_backends, operators_scrape_metrics_and_readiness,
-    tokens_expire_and_may_be_read_only,
+    the_import_history_is_paged, tokens_expire_and_may_be_read_only,
 };
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
@@ -1028,6 +1028,7 @@ backend_tests!(
     administrators_manage_accounts,
     tokens_expire_and_may_be_read_only,
     operators_scrape_metrics_and_readiness,
+    the_import_history_is_paged,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
