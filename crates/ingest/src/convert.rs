@@ -96,6 +96,8 @@ pub struct Converter {
     /// Whether cells are read as a rejects file writes them: a formula's guarding apostrophe
     /// taken off (see [`crate::rejects::guard`]).
     pub unguard: bool,
+    /// Customers erased on request (hashes of their ids): their rows are refused.
+    pub erased: std::sync::Arc<std::collections::HashSet<String>>,
 }
 
 impl Converter {
@@ -243,6 +245,22 @@ impl Converter {
             })
             .collect();
 
+        // Not a column's failure (the column reads fine): no column is named, so that a file
+        // of mostly erased customers is not taken for a misread column.
+        if let Some((_, customer)) = value(Field::Customer)
+            && !self.erased.is_empty()
+            && self
+                .erased
+                .contains(&throughline_store::customer_hash(customer))
+        {
+            return Err(reject(
+                None,
+                "this customer's data was erased on request (throughline customers erase): \
+                 the row is not stored"
+                    .to_owned(),
+            ));
+        }
+
         NewFeedback::new(
             self.source.clone(),
             text(Field::Id).map(str::to_owned),
@@ -292,6 +310,7 @@ mod tests {
             dates: DateRules::default(),
             dropped: Vec::new(),
             unguard: false,
+            erased: Default::default(),
         }
     }
 

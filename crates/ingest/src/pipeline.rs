@@ -135,7 +135,8 @@ impl PreparedImport {
             .rejects
             .unwrap_or_else(|| default_path(&request.path, opened.format));
         let rejects = RejectsWriter::new(rejects_path, opened.format, opened.reader.columns());
-        let converter = opened.converter(source, organisation.as_ref());
+        let mut converter = opened.converter(source, organisation.as_ref());
+        converter.erased = std::sync::Arc::new(store.erased_customers().await?);
         Ok(Self {
             reader: opened.reader,
             leftover: opened.leftover,
@@ -333,6 +334,7 @@ impl OpenedFile {
             dates: self.dates.clone(),
             dropped: self.dropped.clone(),
             unguard: self.unguard,
+            erased: Default::default(),
         }
     }
 }

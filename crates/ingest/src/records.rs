@@ -95,6 +95,7 @@ pub async fn ingest_objects(
         dates: Default::default(),
         dropped: Vec::new(),
         unguard: false,
+        erased: std::sync::Arc::new(store.erased_customers().await?),
     };
     let mut records: Vec<KeyedFeedback> = Vec::with_capacity(rows.len());
     let mut rejections = Vec::new();

@@ -3,7 +3,6 @@
 //! writes the erasure to the audit log without keeping the customer's words or id (a hash of
 //! the id, so that an auditor holding the id can find the entry).
 
-use sha2::{Digest, Sha256};
 use throughline_domain::user::UserRole;
 use throughline_store::{Erasure, Store};
 
@@ -13,9 +12,8 @@ use crate::{Result, ServiceError};
 /// How the audit log names an erased customer: `customer sha256:` and the first 16 hex digits
 /// of the SHA-256 of their id.
 pub fn audit_subject(customer: &str) -> String {
-    let digest = Sha256::digest(customer.trim().as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("customer sha256:{hex}")
+    let hash = throughline_store::customer_hash(customer);
+    format!("customer sha256:{}", &hash[..16])
 }
 
 /// Erases the customer `customer` (their id as imported); administrators only.

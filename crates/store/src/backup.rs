@@ -78,6 +78,7 @@ pub const TABLES: &[&str] = &[
     "wall_links",
     "key_accounts",
     "account_reviews",
+    "erased_customers",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

@@ -14,6 +14,15 @@ pub struct Erasure {
     pub agendas: u64,
 }
 
+/// How an erased customer is remembered: the SHA-256 of their id (trimmed), as hex.
+pub fn customer_hash(customer: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(customer.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What replaces a customer's words in a kept agenda.
 pub const ERASED: &str = "[removed at the customer's request]";
 
@@ -103,12 +112,35 @@ impl Store {
                 }
             }
         }
+        // Remembered (as a hash), so that importing the original export again does not bring
+        // them back.
+        sqlx::query(
+            "INSERT INTO erased_customers (customer_hash, erased_at) VALUES ($1, $2) \
+             ON CONFLICT (customer_hash) DO NOTHING",
+        )
+        .bind(customer_hash(customer))
+        .bind(throughline_domain::Timestamp::now().as_millis())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Erasure {
             records,
             events,
             agendas,
         })
+    }
+}
+
+impl Store {
+    /// The hashes of the customers erased on request (see [`customer_hash`]).
+    pub async fn erased_customers(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(
+            sqlx::query_scalar::<_, String>("SELECT customer_hash FROM erased_customers")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect(),
+        )
     }
 }
 

@@ -32,7 +32,7 @@ pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
 pub use digests::{Claim, Delivery, Subscription};
-pub use erasure::{ERASED, Erasure};
+pub use erasure::{ERASED, Erasure, customer_hash};
 pub use events::{EventKindCount, NewEvent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,

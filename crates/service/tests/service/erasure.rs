@@ -101,6 +101,33 @@ pub(crate) async fn an_erased_customer_appears_nowhere(db: &TestDatabase) {
     assert_eq!(entry.subject, customers::audit_subject("cust-42"));
     assert_eq!(entry.actor, "cli:dpo");
 
+    // The original export imported again does not bring them back: their rows are refused
+    // with the reason; the other customer's row is already stored.
+    let again = import_file(
+        &store,
+        ImportRequest {
+            path: db.dir.path().join("theirs.csv"),
+            source: Some(Name::parse("support").unwrap()),
+            ..ImportRequest::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let totals = again.import.totals;
+    assert_eq!(
+        (totals.imported, totals.duplicates, totals.rejected),
+        (0, 1, 2)
+    );
+    assert!(
+        again.first_rejections[0]
+            .reason
+            .contains("erased on request"),
+        "{:?}",
+        again.first_rejections
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), total - 2);
+
     // Nothing stored of a customer: said so, nothing changes.
     let none = customers::erase(&store, Actor::CommandLine { os_user: "dpo" }, "cust-42")
         .await
