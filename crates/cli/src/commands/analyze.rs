@@ -212,7 +212,7 @@ pub fn analyze_file(args: AnalyzeFileArgs) -> anyhow::Result<()> {
     );
     for entry in &report.summary.top_ten {
         println!(
-            "  {:>2}. {:<36} {:>6} records   costs {:+.1} points ({:+.1} to {:+.1})",
+            "  {:>2}. {:<36} {:>6} records   effect {:+.1} points ({:+.1} to {:+.1})",
             entry.rank, entry.label, entry.support, entry.cost, entry.cost_low, entry.cost_high
         );
     }

@@ -245,20 +245,21 @@ pub fn print_top_ten(top: &TopTen) {
             return;
         }
     };
-    println!("Top Ten — the themes that cost the most {unit}:");
+    println!("Top Ten — the themes that cost the most {unit} (effect on the score, 95% interval):");
     if top.entries.is_empty() {
         println!("  (no theme lowers the score significantly with enough records)");
     }
     for e in &top.entries {
         println!(
-            "  {:>2}. [{:>3}] {:<34} {:>5} records  costs {:>4.1} ({:.1} to {:.1})  stage: {}",
+            // Signed as the API, analyze-file and the web sign it: −4.9 lowers the score.
+            "  {:>2}. [{:>3}] {:<34} {:>5} records  effect {:>+5.1} ({:+.1} to {:+.1})  stage: {}",
             e.rank,
             e.theme,
             e.label,
             e.support,
-            -e.cost.value,
-            -e.cost.high,
-            -e.cost.low,
+            e.cost.value,
+            e.cost.low,
+            e.cost.high,
             e.stage.as_deref().unwrap_or("unplaced")
         );
         if let Some(o) = &e.ownership {

@@ -66,10 +66,19 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
         "{second}"
     );
     assert!(
-        second.contains("Top Ten — the themes that cost the most NPS points:"),
+        second.contains(
+            "Top Ten — the themes that cost the most NPS points (effect on the score, 95% \
+             interval):"
+        ),
         "{second}"
     );
     assert!(second.contains("   1. "), "{second}");
+    // Signed as the API and the web sign it (issue 26): a theme that lowers NPS reads negative.
+    let first = second.lines().find(|l| l.contains("   1. [")).unwrap();
+    assert!(
+        first.contains("effect  -") || first.contains("effect -"),
+        "{first}"
+    );
     assert!(
         second.contains("in 2026-06:"),
         "the planted June spike is reported: {second}"
