@@ -13,16 +13,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = commands::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("THROUGHLINE_LOG")
-                // sqlx's "slow statement" warnings are for developers (THROUGHLINE_LOG=
-                // sqlx::query=warn shows them): reading a whole table for an analysis or a
-                // backup is slow by nature, and the warning would only alarm an operator.
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // sqlx's "slow statement" warnings are for developers (THROUGHLINE_LOG=sqlx::query=warn
+    // shows them): reading a whole table for an analysis or a backup is slow by nature, and the
+    // warning would only alarm an operator.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("THROUGHLINE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // One JSON object per line for a log collector (`THROUGHLINE_LOG_FORMAT=json`).
+    if std::env::var("THROUGHLINE_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

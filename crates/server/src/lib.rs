@@ -235,7 +235,17 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
         .layer(axum::middleware::from_fn(request_checks::refuse_nul))
-        .layer(TraceLayer::new_for_http());
+        // Each answered request at INFO (method, path, status, time): `THROUGHLINE_LOG=info`
+        // shows them, `THROUGHLINE_LOG_FORMAT=json` as JSON lines.
+        .layer(
+            TraceLayer::new_for_http()
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                )
+                .make_span_with(
+                    tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+                ),
+        );
     for (name, value) in headers {
         // A response may set a stricter policy of its own (the digest preview's hashed
         // styles); every other response gets the default.

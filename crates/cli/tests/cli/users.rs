@@ -140,3 +140,38 @@ async fn operators_manage_accounts_from_the_command_line() {
     }
     store.close().await;
 }
+
+/// Logs for a collector (issue 28, 5): `THROUGHLINE_LOG_FORMAT=json` writes one JSON object
+/// per line on standard error.
+#[tokio::test]
+async fn logs_are_json_lines_on_request() {
+    let db = TestDatabase::sqlite().await;
+    let (dir, url) = (db.dir.path(), db.url.as_str());
+    ok(throughline(Some(url), dir, &["apply", &example_org_str()]));
+    ok(throughline(
+        None,
+        dir,
+        &["demo-data", "--records", "300", "--out", "f.csv"],
+    ));
+    ok(throughline(Some(url), dir, &["import", "f.csv"]));
+    let analysed = Command::new(env!("CARGO_BIN_EXE_throughline"))
+        .current_dir(dir)
+        .env_remove("THROUGHLINE_DATABASE_URL")
+        .env("THROUGHLINE_LOG", "info")
+        .env("THROUGHLINE_LOG_FORMAT", "json")
+        .args(["--database-url", url, "analyze"])
+        .output()
+        .unwrap();
+    let logs = stderr(&analysed);
+    ok(analysed);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["level"] == "INFO" && l["fields"]["message"] == "analysis stored"),
+        "{logs}"
+    );
+}
