@@ -56,6 +56,37 @@ pub struct TokenUser {
     pub read_only: bool,
 }
 
+/// An audit log line to write in the transaction of the change it records, so that no change
+/// lands without its line (nor a line without its change).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditLine<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub before: Option<&'a serde_json::Value>,
+    pub after: Option<&'a serde_json::Value>,
+}
+
+/// Writes `line` on `conn` (a transaction's connection, or a pool's).
+pub(crate) async fn write_audit(
+    conn: &mut sqlx::AnyConnection,
+    line: &AuditLine<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, subject, before_value, after_value) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Timestamp::now().as_millis())
+    .bind(line.actor)
+    .bind(line.action)
+    .bind(line.subject)
+    .bind(line.before.map(ToString::to_string))
+    .bind(line.after.map(ToString::to_string))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -411,19 +442,18 @@ impl Store {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, subject, before_value, after_value) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        let mut conn = self.pool.acquire().await?;
+        write_audit(
+            &mut conn,
+            &AuditLine {
+                actor,
+                action,
+                subject,
+                before,
+                after,
+            },
         )
-        .bind(Timestamp::now().as_millis())
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(before.map(ToString::to_string))
-        .bind(after.map(ToString::to_string))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// The latest `limit` audit entries, newest first.

@@ -386,7 +386,16 @@ impl Store {
     /// `force`, which deletes every row first. All in one transaction: on any error nothing has
     /// changed. The file's schema may be older than this build's (columns added since take
     /// their defaults), never newer.
-    pub async fn restore(&self, input: impl BufRead, force: bool) -> Result<BackupSummary> {
+    ///
+    /// The restore is written to the audit log (`backup.restore`, as `actor`, the subject
+    /// `file`) in the same transaction.
+    pub async fn restore(
+        &self,
+        input: impl BufRead,
+        force: bool,
+        actor: &str,
+        file: &str,
+    ) -> Result<BackupSummary> {
         let mut tx = self.begin_write().await?;
         let schema_here = schema_version(&mut tx).await?;
         if !force {
@@ -590,12 +599,31 @@ impl Store {
                 }
             }
         }
-        tx.commit().await?;
-        Ok(BackupSummary {
+        let summary = BackupSummary {
             schema,
             backend: header["backend"].as_str().unwrap_or_default().to_owned(),
             tables,
-        })
+        };
+        let after = serde_json::json!({
+            "rows": summary.rows(),
+            "tables": summary.tables.len(),
+            "schema": summary.schema,
+            "from": summary.backend,
+            "force": force,
+        });
+        crate::accounts::write_audit(
+            &mut tx,
+            &crate::AuditLine {
+                actor,
+                action: "backup.restore",
+                subject: file,
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(summary)
     }
 }
 

@@ -23,6 +23,12 @@ pub fn customer_hash(customer: &str) -> String {
         .collect()
 }
 
+/// How the audit log names an erased customer: `customer sha256:` and the first 16 hex digits
+/// of the SHA-256 of their id — never the id, yet an auditor who holds it can find the entry.
+pub fn audit_subject(customer: &str) -> String {
+    format!("customer sha256:{}", &customer_hash(customer)[..16])
+}
+
 /// What replaces a customer's words in a kept agenda.
 pub const ERASED: &str = "[removed at the customer's request]";
 
@@ -57,8 +63,9 @@ fn scrub(value: &mut serde_json::Value, texts: &[String]) -> bool {
 }
 
 impl Store {
-    /// Erases everything stored of the customer `customer` (their id as imported).
-    pub async fn erase_customer(&self, customer: &str) -> Result<Erasure> {
+    /// Erases everything stored of the customer `customer` (their id as imported), and writes
+    /// the erasure to the audit log as `actor` in the same transaction.
+    pub async fn erase_customer(&self, customer: &str, actor: &str) -> Result<Erasure> {
         let mut tx = self.begin_write().await?;
         let rows =
             sqlx::query("SELECT comment, helpful, hindering FROM feedback WHERE customer = $1")
@@ -122,12 +129,25 @@ impl Store {
         .bind(throughline_domain::Timestamp::now().as_millis())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(Erasure {
+        let erased = Erasure {
             records,
             events,
             agendas,
-        })
+        };
+        let counts = serde_json::to_value(&erased).expect("counts serialise");
+        crate::accounts::write_audit(
+            &mut tx,
+            &crate::AuditLine {
+                actor,
+                action: "customer.erase",
+                subject: &audit_subject(customer),
+                before: None,
+                after: Some(&counts),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(erased)
     }
 }
 

@@ -19,7 +19,9 @@ mod search;
 pub mod testing;
 mod wall;
 
-pub use accounts::{ApiToken, AuditEntry, Credentials, SessionUser, StoredUser, TokenUser};
+pub use accounts::{
+    ApiToken, AuditEntry, AuditLine, Credentials, SessionUser, StoredUser, TokenUser,
+};
 pub use actions::{
     Decision, KpiValue, NewInitiative, NewReview, NewTask, StoredInitiative, StoredReview,
     StoredRootCause, StoredTask,
@@ -32,7 +34,7 @@ pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
 pub use digests::{Claim, Delivery, Subscription};
-pub use erasure::{ERASED, Erasure, customer_hash};
+pub use erasure::{ERASED, Erasure, audit_subject, customer_hash};
 pub use events::{EventKindCount, NewEvent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,

@@ -97,24 +97,14 @@ pub async fn restore(url: &str, args: RestoreArgs) -> anyhow::Result<()> {
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let summary = store
-        .restore(BufReader::new(file), args.force)
+        .restore(
+            BufReader::new(file),
+            args.force,
+            &command_line().audit_name(),
+            &args.file.display().to_string(),
+        )
         .await
         .with_context(|| format!("nothing was restored from {}", args.file.display()))?;
-    store
-        .audit(
-            &command_line().audit_name(),
-            "backup.restore",
-            &args.file.display().to_string(),
-            None,
-            Some(&serde_json::json!({
-                "rows": summary.rows(),
-                "tables": summary.tables.len(),
-                "schema": summary.schema,
-                "from": summary.backend,
-                "force": args.force,
-            })),
-        )
-        .await?;
     store.close().await;
     print(&summary, args.json, "Restored")
 }
