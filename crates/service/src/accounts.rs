@@ -195,14 +195,30 @@ pub async fn change_account(
         )));
     }
     let before = serde_json::to_value(&target).expect("a user always serialises");
-    let (action, after) = match change {
+    let (actor_name, subject) = (actor.audit_name(), format!("user {}", target.id));
+    // The audit line is written in the change's own transaction.
+    let line =
+        |action: &'static str, after: &'static serde_json::Value| throughline_store::AuditLine {
+            actor: &actor_name,
+            action,
+            subject: &subject,
+            before: Some(&before),
+            after: Some(after),
+        };
+    match change {
         AccountChange::Disable => {
-            store.set_user_disabled(target.id, true).await?;
-            ("user.disable", None)
+            static AFTER: std::sync::LazyLock<serde_json::Value> =
+                std::sync::LazyLock::new(|| serde_json::json!({ "disabled": true }));
+            store
+                .set_user_disabled(target.id, true, &line("user.disable", &AFTER))
+                .await?;
         }
         AccountChange::Enable => {
-            store.set_user_disabled(target.id, false).await?;
-            ("user.enable", None)
+            static AFTER: std::sync::LazyLock<serde_json::Value> =
+                std::sync::LazyLock::new(|| serde_json::json!({ "disabled": false }));
+            store
+                .set_user_disabled(target.id, false, &line("user.enable", &AFTER))
+                .await?;
         }
         AccountChange::Role { role, department } => {
             let department = known_department(store, department.as_deref()).await?;
@@ -213,10 +229,20 @@ pub async fn change_account(
                 role.trim().parse::<UserRole>()?,
                 department,
             )?;
+            let after = serde_json::json!({
+                "role": checked.role.as_str(),
+                "department": checked.department.as_ref().map(Key::as_str),
+            });
+            let line = throughline_store::AuditLine {
+                actor: &actor_name,
+                action: "user.role",
+                subject: &subject,
+                before: Some(&before),
+                after: Some(&after),
+            };
             store
-                .set_user_role(target.id, checked.role, checked.department.as_ref())
+                .set_user_role(target.id, checked.role, checked.department.as_ref(), &line)
                 .await?;
-            ("user.role", None)
         }
         AccountChange::ResetPassword(password) => {
             if let Some(problem) =
@@ -226,31 +252,20 @@ pub async fn change_account(
                     "{problem}: nothing was changed"
                 )));
             }
+            static AFTER: std::sync::LazyLock<serde_json::Value> =
+                std::sync::LazyLock::new(|| serde_json::json!({ "sessions": "ended" }));
             let hash = hash_password(password).await?;
-            store.reset_password(target.id, &hash).await?;
-            (
-                "user.password_reset",
-                Some(serde_json::json!({ "sessions": "ended" })),
-            )
+            store
+                .reset_password(target.id, &hash, &line("user.password_reset", &AFTER))
+                .await?;
         }
-    };
-    let changed = store
+    }
+    store
         .all_users()
         .await?
         .into_iter()
         .find(|u| u.id == target.id)
-        .ok_or_else(|| ServiceError::NotFound(format!("user {} vanished", target.id)))?;
-    let after = after.unwrap_or_else(|| serde_json::to_value(&changed).expect("serialises"));
-    store
-        .audit(
-            &actor.audit_name(),
-            action,
-            &format!("user {}", target.id),
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-    Ok(changed)
+        .ok_or_else(|| ServiceError::NotFound(format!("user {} vanished", target.id)))
 }
 
 /// A signed-in session: the secret for the cookie, the token forms carry, and who.
@@ -379,17 +394,17 @@ pub async fn change_password(
         ));
     }
     let hash = hash_password(new.to_owned()).await?;
+    let after = serde_json::json!({ "other_sessions": "ended" });
+    let subject = format!("user {}", user.id);
+    let line = throughline_store::AuditLine {
+        actor: user.user.email.as_str(),
+        action: "user.password",
+        subject: &subject,
+        before: None,
+        after: Some(&after),
+    };
     store
-        .set_password(user.id, &hash, &secret_hash(session_secret))
-        .await?;
-    store
-        .audit(
-            user.user.email.as_str(),
-            "user.password",
-            &format!("user {}", user.id),
-            None,
-            Some(&serde_json::json!({ "other_sessions": "ended" })),
-        )
+        .set_password(user.id, &hash, &secret_hash(session_secret), Some(&line))
         .await?;
     Ok(())
 }

@@ -223,6 +223,7 @@ impl Store {
         user_id: i64,
         password_hash: &str,
         keep_session: &str,
+        audit: Option<&AuditLine<'_>>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -235,6 +236,9 @@ impl Store {
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
+        if let Some(audit) = audit {
+            write_audit(&mut tx, audit).await?;
+        }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
@@ -251,7 +255,12 @@ impl Store {
 
     /// Disables an account (its sessions end at once; its tokens stop working) or enables it
     /// again. False when there is no such user.
-    pub async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> Result<bool> {
+    pub async fn set_user_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        audit: &AuditLine<'_>,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then(|| Timestamp::now().as_millis()))
@@ -264,6 +273,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
@@ -274,20 +284,30 @@ impl Store {
         user_id: i64,
         role: UserRole,
         department: Option<&Key>,
+        audit: &AuditLine<'_>,
     ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET role = $1, department = $2 WHERE id = $3")
             .bind(role.as_str())
             .bind(department.map(Key::as_str))
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// An administrator sets a new password for someone: every session of theirs ends.
-    pub async fn reset_password(&self, user_id: i64, password_hash: &str) -> Result<bool> {
+    pub async fn reset_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &AuditLine<'_>,
+    ) -> Result<bool> {
         // No session has an empty hash: none is kept.
-        self.set_password(user_id, password_hash, "").await
+        self.set_password(user_id, password_hash, "", Some(audit))
+            .await
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {

@@ -390,7 +390,7 @@ pub async fn administrators_manage_accounts(db: &TestDatabase) {
         .await
         .unwrap();
     let page = send(&app, get("/", Some(&bill))).await;
-    assert!(page.body.contains("bill (council_chair)"), "{}", page.body);
+    assert!(page.body.contains("bill (council chair)"), "{}", page.body);
 
     // Nobody disables or demotes themselves; a council chair cannot change accounts.
     let reply = send(
