@@ -301,16 +301,17 @@ impl Store {
             }
         };
         let schema = schema_version(&mut tx).await?;
-        // A table a later migration adds must be added to TABLES too, or backups would miss it.
+        // A table a later migration adds must be added to TABLES too, or backups would miss it
+        // (the migrations' own bookkeeping is the schema's, not the data's).
         let sql = match self.backend {
             Backend::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"
+                 AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_sqlx_migrations', 'schema_compat')"
             }
             Backend::Postgres => {
                 "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
-                 AND table_name <> '_sqlx_migrations'"
+                 AND table_name NOT IN ('_sqlx_migrations', 'schema_compat')"
             }
         };
         let present: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await?;

@@ -93,6 +93,45 @@ pub enum StoreError {
     Busy,
 }
 
+/// When the database holds migrations newer than `known` (this build's newest): the newest
+/// applied, and `None` when every newer one admits a reader of `known` (`schema_compat`), or the
+/// oldest version that can use it. `None` when nothing is newer (or nothing is there yet).
+async fn newer_schema(pool: &AnyPool, known: i64) -> Result<Option<(i64, Option<i64>)>> {
+    let applied: Option<i64> = match sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await
+    {
+        Ok(v) => v,
+        // A new database: no migrations table yet.
+        Err(_) => return Ok(None),
+    };
+    let Some(applied) = applied.filter(|&a| a > known) else {
+        return Ok(None);
+    };
+    let admitted: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT version, oldest_reader FROM schema_compat WHERE version > $1")
+            .bind(known)
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+    let newer: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version > $1")
+            .bind(known)
+            .fetch_all(pool)
+            .await?;
+    let needs = newer
+        .iter()
+        .map(|v| {
+            admitted
+                .iter()
+                .find(|(version, _)| version == v)
+                .map_or(*v, |(_, oldest)| *oldest)
+        })
+        .max()
+        .unwrap_or(applied);
+    Ok(Some((applied, (needs > known).then_some(needs))))
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         tracing::debug!(error = ?err, "database error");
@@ -216,13 +255,33 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|err| StoreError::Migrate {
-                url: redact_url(&url),
-                reason: err.to_string(),
-            })?;
+        let migrate_error = |reason: String| StoreError::Migrate {
+            url: redact_url(&url),
+            reason,
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        match newer_schema(&pool, known).await? {
+            // A newer Throughline upgraded the database and every migration it ran since
+            // admits this version (a rolling upgrade): use the schema as it is.
+            Some((applied, None)) => {
+                tracing::info!(
+                    applied,
+                    known,
+                    "the schema is newer than this version, which it still admits"
+                );
+            }
+            Some((applied, Some(needs))) => {
+                return Err(migrate_error(format!(
+                    "the database was upgraded to schema version {applied} by a newer Throughline, \
+                     which this version (schema {known}) cannot use: it needs a version that knows \
+                     schema {needs} or later — upgrade this instance"
+                )));
+            }
+            None => migrator
+                .run(&pool)
+                .await
+                .map_err(|err| migrate_error(err.to_string()))?,
+        }
         Ok(Self { pool, backend })
     }
 

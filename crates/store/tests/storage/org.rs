@@ -142,6 +142,7 @@ backend_tests!(
     edits_are_applied_in_place,
     removing_a_department_removes_its_ownership,
     reconnecting_keeps_the_data,
+    an_older_instance_uses_a_schema_its_successor_expanded,
 );
 
 #[tokio::test]
@@ -159,4 +160,51 @@ async fn a_sqlite_file_is_created_on_first_use_in_wal_mode() {
         "WAL mode keeps a -wal file beside the database while it is open"
     );
     store.close().await;
+}
+
+/// Rolling upgrades (issue 28, 11: after one newer binary migrated a shared database, every older
+/// instance refused to start): an instance finds migrations newer than it knows and starts when
+/// each of them admits its version (`schema_compat`), and refuses — saying what to do — when
+/// one does not.
+async fn an_older_instance_uses_a_schema_its_successor_expanded(db: &TestDatabase) {
+    use sqlx::Executor;
+    let store = db.store().await;
+    store.close().await;
+    // What a newer Throughline would leave: two further migrations, the first an expansion
+    // this version can use.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let future = |version: i64| {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, 'a later version', $2, $3, 0)",
+        )
+        .bind(version)
+        .bind(true)
+        .bind(vec![0u8; 48])
+    };
+    future(9001).execute(&pool).await.unwrap();
+    pool.execute("INSERT INTO schema_compat (version, oldest_reader) VALUES (9001, 20)")
+        .await
+        .unwrap();
+    let older = throughline_store::Store::connect(&db.url)
+        .await
+        .expect("an expansion admits this version");
+    assert!(older.feedback_count().await.is_ok());
+    older.close().await;
+
+    // A contraction: this version can no longer use the schema, and says so.
+    future(9002).execute(&pool).await.unwrap();
+    pool.execute("INSERT INTO schema_compat (version, oldest_reader) VALUES (9002, 9002)")
+        .await
+        .unwrap();
+    pool.close().await;
+    let refused = throughline_store::Store::connect(&db.url)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("upgraded to schema version 9002 by a newer Throughline")
+            && refused.contains("upgrade this instance"),
+        "{refused}"
+    );
 }
