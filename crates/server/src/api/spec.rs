@@ -101,11 +101,27 @@ pub fn openapi(endpoints: &[Endpoint]) -> Value {
         );
         let mut responses = Map::new();
         for (status, description) in e.answers {
+            // An answer described as an HTML page (the council pack) is one, not JSON.
+            let content = if description.starts_with("An HTML page") {
+                json!({ "text/html": { "schema": { "type": "string" } } })
+            } else {
+                json!({ "application/json": { "schema": {} } })
+            };
             responses.insert(
                 status.to_string(),
+                json!({ "description": description, "content": content }),
+            );
+        }
+        if e.method != Method::GET {
+            responses.insert(
+                "503".to_owned(),
                 json!({
-                    "description": description,
-                    "content": { "application/json": { "schema": {} } },
+                    "description": "The database is busy with another write (SQLite during a \
+                        long import): nothing was changed; send it again after the \
+                        `Retry-After` seconds.",
+                    "headers": { "Retry-After": { "schema": { "type": "integer" } } },
+                    "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Error" } } },
                 }),
             );
         }
@@ -180,7 +196,7 @@ pub fn openapi(endpoints: &[Endpoint]) -> Value {
                         "required": ["code", "message"],
                         "properties": {
                             "code": { "type": "string",
-                                "enum": ["unauthorized", "forbidden", "not_found", "invalid", "internal"] },
+                                "enum": ["unauthorized", "forbidden", "not_found", "invalid", "busy", "internal"] },
                             "message": { "type": "string" },
                         },
                     } },

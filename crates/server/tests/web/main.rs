@@ -1070,6 +1070,18 @@ async fn every_endpoint_is_described_and_guarded() {
         }
     }
     assert!(operations >= 17, "{operations} operations");
+    // The pack answers HTML, and says so (issue 28, 11); changes may be asked to retry.
+    let pack = &paths["/meetings/{id}/pack"]["get"]["responses"]["200"]["content"];
+    assert!(pack["text/html"].is_object(), "{pack}");
+    assert!(pack.get("application/json").is_none());
+    assert!(paths["/feedback"]["post"]["responses"]["503"].is_object());
+    assert!(paths["/feedback"]["get"]["responses"]["503"].is_null());
+    let codes = &document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+        ["enum"];
+    assert!(
+        codes.as_array().unwrap().iter().any(|c| c == "busy"),
+        "{codes}"
+    );
 }
 
 /// Every operation the OpenAPI document lists, as an administrator, as a viewer and with bad
