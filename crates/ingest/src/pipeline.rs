@@ -136,7 +136,7 @@ impl PreparedImport {
             .unwrap_or_else(|| default_path(&request.path, opened.format));
         let rejects = RejectsWriter::new(rejects_path, opened.format, opened.reader.columns());
         let mut converter = opened.converter(source, organisation.as_ref());
-        converter.erased = std::sync::Arc::new(store.erased_customers().await?);
+        converter.erased = erased_customers(store, &opened.mapping).await?;
         Ok(Self {
             reader: opened.reader,
             leftover: opened.leftover,
@@ -486,6 +486,21 @@ pub fn read_file<T: Send>(
 const CONVERT_CHUNK: usize = 8192;
 
 /// Imports one file: [`PreparedImport::new`] then [`PreparedImport::run`].
+/// The customers erased on request, when the rows carry a customer id to check (no query for
+/// a file or an API call without one: every API call is an import).
+pub(crate) async fn erased_customers(
+    store: &Store,
+    mapping: &Mapping,
+) -> Result<std::sync::Arc<std::collections::HashSet<String>>, throughline_store::StoreError> {
+    Ok(std::sync::Arc::new(
+        if mapping.column(Field::Customer).is_some() {
+            store.erased_customers().await?
+        } else {
+            Default::default()
+        },
+    ))
+}
+
 pub async fn import_file(
     store: &Store,
     request: ImportRequest,

@@ -3,6 +3,7 @@
 //! rows are. A batch is all or nothing: one bad record refuses the batch, with every record's
 //! problem listed, and nothing is stored. Re-sent records are recognised as duplicates.
 
+use crate::pipeline::erased_customers;
 use serde_json::Value;
 use throughline_domain::{Name, Timestamp};
 use throughline_store::{
@@ -95,7 +96,7 @@ pub async fn ingest_objects(
         dates: Default::default(),
         dropped: Vec::new(),
         unguard: false,
-        erased: std::sync::Arc::new(store.erased_customers().await?),
+        erased: erased_customers(store, &mapping).await?,
     };
     let mut records: Vec<KeyedFeedback> = Vec::with_capacity(rows.len());
     let mut rejections = Vec::new();

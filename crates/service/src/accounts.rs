@@ -197,27 +197,24 @@ pub async fn change_account(
     let before = serde_json::to_value(&target).expect("a user always serialises");
     let (actor_name, subject) = (actor.audit_name(), format!("user {}", target.id));
     // The audit line is written in the change's own transaction.
-    let line =
-        |action: &'static str, after: &'static serde_json::Value| throughline_store::AuditLine {
-            actor: &actor_name,
-            action,
-            subject: &subject,
-            before: Some(&before),
-            after: Some(after),
-        };
+    let line = |action, after| throughline_store::AuditLine {
+        actor: &actor_name,
+        action,
+        subject: &subject,
+        before: Some(&before),
+        after: Some(after),
+    };
     match change {
         AccountChange::Disable => {
-            static AFTER: std::sync::LazyLock<serde_json::Value> =
-                std::sync::LazyLock::new(|| serde_json::json!({ "disabled": true }));
+            let after = serde_json::json!({ "disabled": true });
             store
-                .set_user_disabled(target.id, true, &line("user.disable", &AFTER))
+                .set_user_disabled(target.id, true, &line("user.disable", &after))
                 .await?;
         }
         AccountChange::Enable => {
-            static AFTER: std::sync::LazyLock<serde_json::Value> =
-                std::sync::LazyLock::new(|| serde_json::json!({ "disabled": false }));
+            let after = serde_json::json!({ "disabled": false });
             store
-                .set_user_disabled(target.id, false, &line("user.enable", &AFTER))
+                .set_user_disabled(target.id, false, &line("user.enable", &after))
                 .await?;
         }
         AccountChange::Role { role, department } => {
@@ -233,15 +230,13 @@ pub async fn change_account(
                 "role": checked.role.as_str(),
                 "department": checked.department.as_ref().map(Key::as_str),
             });
-            let line = throughline_store::AuditLine {
-                actor: &actor_name,
-                action: "user.role",
-                subject: &subject,
-                before: Some(&before),
-                after: Some(&after),
-            };
             store
-                .set_user_role(target.id, checked.role, checked.department.as_ref(), &line)
+                .set_user_role(
+                    target.id,
+                    checked.role,
+                    checked.department.as_ref(),
+                    &line("user.role", &after),
+                )
                 .await?;
         }
         AccountChange::ResetPassword(password) => {
@@ -252,11 +247,10 @@ pub async fn change_account(
                     "{problem}: nothing was changed"
                 )));
             }
-            static AFTER: std::sync::LazyLock<serde_json::Value> =
-                std::sync::LazyLock::new(|| serde_json::json!({ "sessions": "ended" }));
+            let after = serde_json::json!({ "sessions": "ended" });
             let hash = hash_password(password).await?;
             store
-                .reset_password(target.id, &hash, &line("user.password_reset", &AFTER))
+                .reset_password(target.id, &hash, &line("user.password_reset", &after))
                 .await?;
         }
     }

@@ -169,7 +169,8 @@ fn io(err: std::io::Error) -> StoreError {
     StoreError::Database(format!("cannot read or write the backup file: {err}"))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex (blobs in the file; hashes elsewhere in the store).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -369,18 +370,6 @@ impl Store {
             backend: self.backend.as_str().to_owned(),
             tables,
         })
-    }
-
-    /// Every table's count and checksum as the database holds them now (what a backup taken
-    /// now would write).
-    pub async fn table_sums(&self) -> Result<Vec<TableSum>> {
-        let mut conn = self.pool.acquire().await?;
-        let mut sums = Vec::with_capacity(TABLES.len());
-        for table in TABLES {
-            let columns = columns_of(&mut conn, self.backend, table).await?;
-            sums.push(read_table(&mut conn, table, &columns, |_| Ok(())).await?);
-        }
-        Ok(sums)
     }
 
     /// Restores a backup into this database. It must be empty (no rows in any table) unless

@@ -17,10 +17,7 @@ pub struct Erasure {
 /// How an erased customer is remembered: the SHA-256 of their id (trimmed), as hex.
 pub fn customer_hash(customer: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(customer.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::backup::hex(&sha2::Sha256::digest(customer.trim().as_bytes()))
 }
 
 /// How the audit log names an erased customer: `customer sha256:` and the first 16 hex digits
