@@ -198,6 +198,42 @@ impl ThemeModel {
     }
 }
 
+/// The theme whose centroid is most similar to the vector of a text with features `ids` (as
+/// [`doc_vector`] weighs them), from `dots`: each feature's similarity to each centroid, feature
+/// by feature. `ids` is sorted in place; `sums` holds one number per theme. Ties go to the lower
+/// theme, as [`assign_vector`] breaks them.
+fn nearest_by_features(
+    ids: &mut [u32],
+    weights: &Weights,
+    dots: &[f64],
+    sums: &mut [f64],
+) -> Option<usize> {
+    let themes = sums.len();
+    if themes == 0 {
+        return None;
+    }
+    sums.fill(0.0);
+    ids.sort_unstable();
+    for run in ids.chunk_by(|a, b| a == b) {
+        let feature = run[0];
+        if feature == crate::text::GAP {
+            continue;
+        }
+        let weight = (1.0 + (run.len() as f64).ln()) * weights.idf[feature as usize];
+        let row = &dots[feature as usize * themes..(feature as usize + 1) * themes];
+        for (sum, d) in sums.iter_mut().zip(row) {
+            *sum += weight * d;
+        }
+    }
+    let mut best = 0;
+    for (t, &sum) in sums.iter().enumerate() {
+        if sum > sums[best] {
+            best = t;
+        }
+    }
+    Some(best)
+}
+
 fn assign_vector(vector: &[f64], centroids: &[f64]) -> Vec<Assignment> {
     let sims = centroids
         .chunks_exact(DIMENSIONS)
@@ -351,6 +387,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .zip(cluster_of.par_iter())
         .map(|(point, &cluster)| assign_with_main(point, &centroids, cluster))
         .collect();
+    timing::report("  assignment: sample", timer);
     let mut fit_point = vec![u32::MAX; units];
     for (&i, &point) in fit.iter().zip(&point_of_fit) {
         fit_point[i] = point;
@@ -369,6 +406,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             needed.then(|| assign_vector(&vector_of(docs.distinct_features(d)), &centroids))
         })
         .collect();
+    timing::report("  assignment: other passages", timer);
     let singles = vocabulary.single_words();
     // Per passage, its themes (empty without a known content word) and how many content words
     // it has: what it weighs among its text's passages. Borrowed, not copied: a million
@@ -393,24 +431,60 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
             (weight, assigned)
         })
         .collect();
-    // Each text's themes from its passages', by cluster number.
-    let combined: Vec<(Vec<Assignment>, Vec<ThemedPassage>)> = (0..texts.len())
-        .into_par_iter()
-        .map(|r| {
-            split.combine(r, &by_unit, || {
-                let ids: Vec<u32> = split
-                    .of_text(r)
-                    .flat_map(|u| docs.features(u).iter().copied())
-                    .collect();
-                assign_vector(&vector_of(&ids), &centroids)
+    timing::report("  assignment: per passage", timer);
+    // Each text's themes from its passages', by cluster number. A text whose passages found
+    // several themes is led by the main theme of the text read whole: the theme whose centroid
+    // its vector is nearest. That vector's similarity to a centroid is the weighted sum of its
+    // features' similarities to it, so with each feature's similarity to each centroid at hand
+    // the main theme costs a few additions per feature instead of a vector per text (the norm,
+    // common to every centroid, does not change which is nearest).
+    let clusters = centroids.len() / DIMENSIONS;
+    let feature_dots: Vec<f64> = words
+        .par_chunks_exact(DIMENSIONS)
+        .flat_map_iter(|vector| {
+            centroids.chunks_exact(DIMENSIONS).map(move |c| {
+                vector
+                    .iter()
+                    .zip(c)
+                    .map(|(v, c)| f64::from(*v) * c)
+                    .sum::<f64>()
             })
         })
         .collect();
+    let (mut assignments, mut passages): (Vec<Vec<Assignment>>, Vec<Vec<ThemedPassage>>) = (0
+        ..texts.len())
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), vec![0.0; clusters]),
+            |(scratch, sums), r| {
+                split.combine(
+                    r,
+                    &by_unit,
+                    || {
+                        scratch.clear();
+                        for u in split.of_text(r) {
+                            scratch.extend_from_slice(docs.features(u));
+                        }
+                        nearest_by_features(scratch, &weights, &feature_dots, sums)
+                    },
+                    |main| {
+                        // Only when no passage had the whole text's main theme.
+                        let ids: Vec<u32> = split
+                            .of_text(r)
+                            .flat_map(|u| docs.features(u).iter().copied())
+                            .collect();
+                        let centroid = &centroids[main * DIMENSIONS..(main + 1) * DIMENSIONS];
+                        dot(&vector_of(&ids), centroid).clamp(0.0, 1.0)
+                    },
+                )
+            },
+        )
+        .unzip();
+    timing::report("  assignment: per text", timer);
 
     // Themes largest first (by the texts they are the main theme of); ids follow that order.
-    let clusters = centroids.len() / DIMENSIONS;
     let mut sizes = vec![0usize; clusters];
-    for (assigned, _) in &combined {
+    for assigned in &assignments {
         if let Some(main) = assigned.first() {
             sizes[main.theme] += 1;
         }
@@ -425,20 +499,20 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         .iter()
         .flat_map(|&c| centroids[c * DIMENSIONS..(c + 1) * DIMENSIONS].to_vec())
         .collect();
-    let (assignments, passages): (Vec<_>, Vec<_>) = combined
-        .into_par_iter()
-        .map(|(mut assigned, mut passages)| {
-            for a in &mut assigned {
+    assignments
+        .par_iter_mut()
+        .zip(passages.par_iter_mut())
+        .for_each(|(assigned, passages)| {
+            for a in assigned {
                 a.theme = rank_of[a.theme];
             }
-            for passage in &mut passages {
+            for passage in passages {
                 for t in &mut passage.themes {
                     *t = rank_of[*t];
                 }
             }
-            (assigned, passages)
-        })
-        .unzip();
+        });
+    timing::report("  assignment: renumbered", timer);
     // Labels come from the passages the themes were learned from.
     let mut phrases = PhraseCounts::new(clusters, &vocabulary);
     for ((&text, &weight), &cluster) in point_texts.iter().zip(&point_weights).zip(&cluster_of) {

@@ -136,14 +136,17 @@ impl<'a> Passages<'a> {
         self.first[r]..self.first[r + 1]
     }
 
-    /// Text `r`'s themes from its passages' (`by_unit`: each passage's weight and themes) and
-    /// its `whole` text's (asked for only when its passages have more than one theme), and,
-    /// when its passages gave it different themes, which passage gave which.
+    /// Text `r`'s themes from its passages' (`by_unit`: each passage's weight and themes), led
+    /// by the main theme of the text read whole (`whole_main`, asked for only when its passages
+    /// have more than one theme; `whole_confidence` gives that theme's similarity to the whole
+    /// text, asked for only when no passage had it), and, when its passages gave it different
+    /// themes, which passage gave which.
     pub(super) fn combine(
         &self,
         r: usize,
         by_unit: &[(usize, &[Assignment])],
-        whole: impl FnOnce() -> Vec<Assignment>,
+        whole_main: impl FnOnce() -> Option<usize>,
+        whole_confidence: impl FnOnce(usize) -> f64,
     ) -> (Vec<Assignment>, Vec<ThemedPassage>) {
         let found: Vec<usize> = self
             .of_text(r)
@@ -152,12 +155,15 @@ impl<'a> Passages<'a> {
         let themes_of = |u: usize| by_unit[u].1.iter().map(|a| (a.theme, a.confidence));
         let per_passage = found.iter().map(|&u| (by_unit[u].0, themes_of(u)));
         let mut combined = combine_passages(per_passage.clone());
-        if found.len() > 1 && combined.len() > 1 {
-            let whole: Vec<(usize, f64)> = whole()
-                .into_iter()
-                .map(|a| (a.theme, a.confidence))
-                .collect();
-            combined = with_whole_first(combined, &whole);
+        if found.len() > 1
+            && combined.len() > 1
+            && let Some(main) = whole_main()
+        {
+            let confidence = match combined.iter().find(|c| c.0 == main) {
+                Some(c) => c.1,
+                None => whole_confidence(main),
+            };
+            combined = with_whole_first(combined, &[(main, confidence)]);
         }
         let combined: Vec<Assignment> = combined
             .into_iter()
