@@ -116,43 +116,71 @@ impl Prior {
             if part.chars().count() > MAX_WORD {
                 continue;
             }
-            let before = out.len();
-            let mut start = 0;
-            let mut piece = String::with_capacity(part.len() + 2);
-            while start < part.len() {
-                // The piece at `start` is at most `longest` bytes, "##" included after the
-                // first: a longer candidate cannot be in the vocabulary.
-                let prefix = if start > 0 { 2 } else { 0 };
-                let mut end = part.len().min(start + self.longest.saturating_sub(prefix));
-                let mut found = None;
-                while end > start {
-                    if part.is_char_boundary(end) {
-                        piece.clear();
-                        if start > 0 {
-                            piece.push_str("##");
-                        }
-                        piece.push_str(&part[start..end]);
-                        if let Some(&id) = self.ids.get(piece.as_str()) {
-                            found = Some(id);
-                            break;
-                        }
-                    }
-                    end -= 1;
+            // A word outside the vocabulary is split piece by piece, each the longest token
+            // that matches: many lookups. Real feedback repeats its rare words (names, typos,
+            // codes), so each thread remembers the splits it made.
+            SPLITS.with_borrow_mut(|splits| {
+                if let Some(known) = splits.get(part) {
+                    out.extend_from_slice(known);
+                    return;
                 }
-                match found {
-                    Some(id) => {
-                        out.push(id);
-                        start = end;
+                let before = out.len();
+                self.split(part, out);
+                if splits.len() >= SPLITS_KEPT {
+                    splits.clear();
+                }
+                splits.insert(part.to_owned(), out[before..].to_vec());
+            });
+        }
+    }
+
+    /// Appends the greedy longest-match pieces of `part` (one word between apostrophes) to `out`,
+    /// or nothing when a piece cannot be matched (BERT makes the whole word [UNK]).
+    fn split(&self, part: &str, out: &mut Vec<u32>) {
+        let before = out.len();
+        let mut start = 0;
+        let mut piece = String::with_capacity(part.len() + 2);
+        while start < part.len() {
+            // The piece at `start` is at most `longest` bytes, "##" included after the
+            // first: a longer candidate cannot be in the vocabulary.
+            let prefix = if start > 0 { 2 } else { 0 };
+            let mut end = part.len().min(start + self.longest.saturating_sub(prefix));
+            let mut found = None;
+            while end > start {
+                if part.is_char_boundary(end) {
+                    piece.clear();
+                    if start > 0 {
+                        piece.push_str("##");
                     }
-                    None => {
-                        // BERT makes the whole word [UNK]: it says nothing here.
-                        out.truncate(before);
+                    piece.push_str(&part[start..end]);
+                    if let Some(&id) = self.ids.get(piece.as_str()) {
+                        found = Some(id);
                         break;
                     }
+                }
+                end -= 1;
+            }
+            match found {
+                Some(id) => {
+                    out.push(id);
+                    start = end;
+                }
+                None => {
+                    // BERT makes the whole word [UNK]: it says nothing here.
+                    out.truncate(before);
+                    return;
                 }
             }
         }
     }
+}
+
+/// How many out-of-vocabulary words' splits a thread remembers before it starts afresh.
+const SPLITS_KEPT: usize = 65_536;
+
+thread_local! {
+    static SPLITS: std::cell::RefCell<HashMap<String, Vec<u32>, FixedState>> =
+        std::cell::RefCell::new(HashMap::default());
 }
 
 #[cfg(test)]

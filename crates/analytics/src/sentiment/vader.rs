@@ -110,6 +110,9 @@ struct Tables {
     /// Idiom → (replacement valence, whether Python holds it as an int).
     special_cases: Table<(f64, bool)>,
     boosters: Table<f64>,
+    /// Every word of a key of several words in `special_cases` or `boosters`: a sequence with
+    /// another word cannot be one of those keys, so it is not joined and looked up.
+    idiom_words: Table<()>,
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
@@ -145,10 +148,18 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             }
         }
     }
+    let idiom_words = special_cases
+        .keys()
+        .chain(boosters.keys())
+        .filter(|key| key.contains(' '))
+        .flat_map(|key| key.split(' '))
+        .map(|word| (word, ()))
+        .collect();
     Tables {
         lexicon,
         special_cases,
         boosters,
+        idiom_words,
     }
 });
 
@@ -468,11 +479,25 @@ fn joined(tokens: &[Token], start: Option<usize>, len: usize) -> Option<String> 
 fn special_idioms_check(tables: &Tables, valence: f64, tokens: &[Token], i: usize) -> (f64, bool) {
     let mut valence = valence;
     let mut from_int = false;
-    let onezero = joined(tokens, i.checked_sub(1), 2);
-    let twoonezero = joined(tokens, i.checked_sub(2), 3);
-    let twoone = joined(tokens, i.checked_sub(2), 2);
-    let threetwoone = joined(tokens, i.checked_sub(3), 3);
-    let threetwo = joined(tokens, i.checked_sub(3), 2);
+    // Most words are in no idiom: such a sequence is neither built nor looked up.
+    let idiom: Vec<bool> = (i.saturating_sub(3)..(i + 3).min(tokens.len()))
+        .map(|j| tables.idiom_words.contains_key(tokens[j].lower))
+        .collect();
+    let first = i.saturating_sub(3);
+    let joined = |start: Option<usize>, len: usize| {
+        let start = start?;
+        let all = (start..start + len).all(|j| idiom.get(j - first).copied().unwrap_or(false));
+        if all {
+            joined(tokens, Some(start), len)
+        } else {
+            None
+        }
+    };
+    let onezero = joined(i.checked_sub(1), 2);
+    let twoonezero = joined(i.checked_sub(2), 3);
+    let twoone = joined(i.checked_sub(2), 2);
+    let threetwoone = joined(i.checked_sub(3), 3);
+    let threetwo = joined(i.checked_sub(3), 2);
     let special = |seq: &Option<String>| {
         seq.as_deref()
             .and_then(|s| tables.special_cases.get(s))
@@ -485,7 +510,7 @@ fn special_idioms_check(tables: &Tables, valence: f64, tokens: &[Token], i: usiz
         valence = value;
         from_int = is_int;
     }
-    for forward in [joined(tokens, Some(i), 2), joined(tokens, Some(i), 3)] {
+    for forward in [joined(Some(i), 2), joined(Some(i), 3)] {
         if let Some((value, is_int)) = special(&forward) {
             valence = value;
             from_int = is_int;
