@@ -1,21 +1,72 @@
 //! The administration page: users, API tokens, imports, digest deliveries and the audit log.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Html;
-use axum::routing::get;
-use serde::Serialize;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use throughline_service::changes::Actor;
 use throughline_service::org;
-use throughline_service::{accounts, feedback};
+use throughline_service::{accounts, customers, feedback};
 use throughline_service::{digest, wall};
+use throughline_store::Erasure;
 
-use super::{UserView, department_options, minute, user_view};
+use super::{UserView, check_csrf, department_options, minute, user_view};
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppError, AppState, render};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/admin", get(admin))
+    Router::new()
+        .route("/admin", get(admin))
+        .route("/admin/customers/erase", post(erase_customer))
+}
+
+#[derive(Deserialize)]
+struct ErasureForm {
+    csrf_token: String,
+    #[serde(default)]
+    customer: String,
+    /// The id typed a second time: an erasure cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// An administrator erases a customer's data (their right to be forgotten), as `throughline
+/// customers erase` does: the page then says what was removed, or why nothing was.
+async fn erase_customer(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<ErasureForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let refused = |message: String| FormNote::ErasureRefused(message);
+    let note = if form.customer.trim().is_empty() {
+        refused("Give the customer's id, as it was imported; nothing was erased.".to_owned())
+    } else if form.customer.trim() != form.confirm.trim() {
+        refused(
+            "The id typed the second time differs from the first; nothing was erased (an \
+             erasure cannot be undone, so the id is asked for twice)."
+                .to_owned(),
+        )
+    } else {
+        let actor = Actor::User(&user.session.user);
+        match customers::erase(&state.store, actor, &form.customer)
+            .await
+            .map_err(AppError::from)
+        {
+            Ok(erased) => FormNote::Erased(erased),
+            Err(AppError::Invalid(message)) => refused(message),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let status = match note {
+        FormNote::ErasureRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let body = admin_page(&state, &user, None, note, None).await?;
+    Ok((status, Html(body)).into_response())
 }
 
 #[derive(Serialize)]
@@ -76,6 +127,9 @@ struct AdminPage {
     wall_links: Vec<AdminWallLink>,
     made_link: Option<NewWallLinkView>,
     wall_error: Option<String>,
+    /// What a customer's erasure just removed.
+    erased: Option<Erasure>,
+    erasure_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -107,14 +161,7 @@ async fn admin(
     crate::error::extract::Query(query): crate::error::extract::Query<AdminQuery>,
 ) -> Result<Html<String>, PageError> {
     Ok(Html(
-        admin_page(
-            &state,
-            &user,
-            None,
-            WallLinkNote::None,
-            query.imports_before,
-        )
-        .await?,
+        admin_page(&state, &user, None, FormNote::None, query.imports_before).await?,
     ))
 }
 
@@ -132,15 +179,17 @@ pub(super) async fn admin_view(
     user: &PageUser,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    admin_page(state, user, error, WallLinkNote::None, None).await
+    admin_page(state, user, error, FormNote::None, None).await
 }
 
-/// What the story-wall links section says after a form: the address of a link just made
-/// (shown this once), or why one was not made.
-pub(super) enum WallLinkNote {
+/// What the page says after a form: the address of a story-wall link just made (shown this
+/// once), or why one was not made; what a customer's erasure removed, or why it was refused.
+pub(super) enum FormNote {
     None,
     Made(NewWallLinkView),
     Refused(String),
+    Erased(Erasure),
+    ErasureRefused(String),
 }
 
 /// A story-wall link just made: its address is shown this once.
@@ -166,14 +215,17 @@ pub(super) async fn admin_page(
     state: &AppState,
     user: &PageUser,
     error: Option<String>,
-    note: WallLinkNote,
+    note: FormNote,
     imports_before: Option<i64>,
 ) -> Result<String, PageError> {
-    let (made_link, wall_error) = match note {
-        WallLinkNote::None => (None, None),
-        WallLinkNote::Made(made) => (Some(made), None),
-        WallLinkNote::Refused(message) => (None, Some(message)),
-    };
+    let (mut made_link, mut wall_error, mut erased, mut erasure_error) = (None, None, None, None);
+    match note {
+        FormNote::None => {}
+        FormNote::Made(made) => made_link = Some(made),
+        FormNote::Refused(message) => wall_error = Some(message),
+        FormNote::Erased(done) => erased = Some(done),
+        FormNote::ErasureRefused(message) => erasure_error = Some(message),
+    }
     use throughline_domain::user::UserRole;
     let me = &user.session.user.user;
     if me.role != UserRole::Admin {
@@ -255,6 +307,8 @@ pub(super) async fn admin_page(
         wall_links,
         made_link,
         wall_error,
+        erased,
+        erasure_error,
         error,
         users: users
             .into_iter()

@@ -14,7 +14,7 @@ use throughline_domain::action::Date;
 use throughline_service::changes::Actor;
 use throughline_service::wall::{self, LinkState, Story, WallFilter};
 
-use super::admin::WallLinkNote;
+use super::admin::FormNote;
 use super::{CsrfForm, UserView, check_csrf, user_view};
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -330,13 +330,12 @@ async fn create_link(
                 path: wall::link_path(&secret),
             };
             let body =
-                super::admin::admin_page(&state, &user, None, WallLinkNote::Made(made), None)
-                    .await?;
+                super::admin::admin_page(&state, &user, None, FormNote::Made(made), None).await?;
             Ok(Html(body).into_response())
         }
         Err(AppError::Invalid(message) | AppError::NotFound(message)) => {
             let body =
-                super::admin::admin_page(&state, &user, None, WallLinkNote::Refused(message), None)
+                super::admin::admin_page(&state, &user, None, FormNote::Refused(message), None)
                     .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
         }

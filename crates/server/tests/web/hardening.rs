@@ -605,3 +605,99 @@ pub async fn the_import_history_is_paged(db: &TestDatabase) {
     assert!(page.body.contains("← The newest imports"));
     assert!(!page.body.contains("Older imports →"));
 }
+
+/// An administrator erases a customer from the administration page (issue 28): the id typed
+/// twice, what was removed said on the page, the customer's records gone from the store and the
+/// erasure in the audit log without the id; a mismatched confirmation erases nothing; a member
+/// cannot erase.
+pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase) {
+    let store = super::workspace(db).await;
+    token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let customer = "C-10000".to_owned();
+    let theirs = store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                customers: Some(vec![customer.clone()]),
+                ..Default::default()
+            },
+            None,
+            100_000,
+        )
+        .await
+        .unwrap()
+        .len();
+    assert!(theirs > 0);
+    let total = store.feedback_count().await.unwrap();
+
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(page.body.contains("action=\"/admin/customers/erase\""));
+    let token = super::form_token(&page.body);
+    let erase = |session: &str, confirm: &str| {
+        post_form(
+            "/admin/customers/erase",
+            Some(session),
+            &[
+                ("csrf_token", token.as_str()),
+                ("customer", customer.as_str()),
+                ("confirm", confirm),
+            ],
+        )
+    };
+
+    // The id typed differently the second time: nothing is erased, the page says why.
+    let refused = send(&app, erase(&admin, "someone-else")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("nothing was erased"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), total);
+
+    // A member of a department may not erase.
+    let bill_page = send(&app, get("/account", Some(&bill))).await;
+    let bill_token = super::form_token(&bill_page.body);
+    let by_bill = send(
+        &app,
+        post_form(
+            "/admin/customers/erase",
+            Some(&bill),
+            &[
+                ("csrf_token", bill_token.as_str()),
+                ("customer", customer.as_str()),
+                ("confirm", customer.as_str()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(by_bill.status, StatusCode::FORBIDDEN, "{}", by_bill.body);
+    assert_eq!(store.feedback_count().await.unwrap(), total);
+
+    // Confirmed: the records go, the page says how many, the audit log has no id.
+    let done = send(&app, erase(&admin, &format!(" {customer} "))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body
+            .contains(&format!("Erased: {theirs} feedback records")),
+        "{}",
+        done.body
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), total - theirs as u64);
+    let log = store.audit_log(5).await.unwrap();
+    let entry = log.iter().find(|e| e.action == "customer.erase").unwrap();
+    assert_eq!(entry.actor, "amara@northwind.example");
+    assert!(!entry.subject.contains(&customer));
+    assert!(!done.body.contains(&format!("value=\"{customer}\"")));
+}
