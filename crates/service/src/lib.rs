@@ -18,6 +18,7 @@ pub mod moments;
 pub mod org;
 pub mod password_policy;
 pub mod recognition;
+pub mod retention;
 pub mod scorecards;
 pub mod themes;
 pub mod wall;

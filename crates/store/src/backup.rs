@@ -79,6 +79,7 @@ pub const TABLES: &[&str] = &[
     "key_accounts",
     "account_reviews",
     "erased_customers",
+    "retention_policy",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

@@ -14,6 +14,7 @@ mod key_accounts;
 mod maturity;
 mod org;
 mod org_history;
+mod retention;
 mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -47,6 +48,7 @@ pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,
     VersionSource,
 };
+pub use retention::{RetentionMode, RetentionOutcome, RetentionPolicy};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 pub use wall::{NewWallLink, WallLink};
 

@@ -16,6 +16,7 @@ mod import;
 mod journey;
 mod org;
 mod recognition;
+mod retention;
 mod serve;
 mod themes;
 mod wall;
@@ -123,6 +124,9 @@ enum Command {
     /// A customer's right to be forgotten: `customers erase ID` removes everything stored of
     /// them.
     Customers(customers::CustomersArgs),
+    /// How long feedback is kept: `retention set --months N [--mode anonymise]`, `show`, `off`,
+    /// `apply` (the server applies it once a day).
+    Retention(retention::RetentionArgs),
     /// A consistent snapshot of the whole workspace, taken while the server runs and imports
     /// continue, in a documented, versioned file (docs/operations.md).
     Backup(backup::BackupArgs),
@@ -168,6 +172,7 @@ impl Cli {
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Accounts(args) => accounts::run(&database_url(url), args).await,
             Command::Customers(args) => customers::run(&database_url(url), args).await,
+            Command::Retention(args) => retention::run(&database_url(url), args).await,
             Command::Backup(args) => backup::backup(&database_url(url), args).await,
             Command::Restore(args) => backup::restore(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,

@@ -28,6 +28,16 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     digest_check_seconds: u64,
+    /// How often, in seconds, the server applies the retention policy (`throughline retention`;
+    /// nothing happens without one).
+    #[arg(
+        long,
+        default_value_t = 86_400,
+        env = "THROUGHLINE_RETENTION_CHECK_SECONDS",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    retention_check_seconds: u64,
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -43,6 +53,11 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             std::time::Duration::from_secs(args.digest_check_seconds),
         ));
     }
+    // So does the retention policy: applying it twice deletes nothing more.
+    tokio::spawn(throughline_service::retention::run_schedule(
+        store.clone(),
+        std::time::Duration::from_secs(args.retention_check_seconds),
+    ));
     let app = Application::build(store, &args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;

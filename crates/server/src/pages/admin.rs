@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use throughline_service::changes::Actor;
 use throughline_service::org;
-use throughline_service::{accounts, customers, feedback};
+use throughline_service::{accounts, customers, feedback, retention};
 use throughline_service::{digest, wall};
 use throughline_store::Erasure;
 
@@ -21,6 +21,48 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(admin))
         .route("/admin/customers/erase", post(erase_customer))
+        .route("/admin/retention", post(set_retention))
+}
+
+#[derive(Deserialize)]
+struct RetentionForm {
+    csrf_token: String,
+    /// A number of months, or empty for no policy.
+    #[serde(default)]
+    months: String,
+    #[serde(default)]
+    mode: String,
+}
+
+/// An administrator sets the retention policy (or removes it, with no months); the server
+/// applies it once a day.
+async fn set_retention(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<RetentionForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let actor = Actor::User(&user.session.user);
+    let policy =
+        (!form.months.trim().is_empty()).then_some((form.months.as_str(), form.mode.as_str()));
+    match retention::set(&state.store, actor, policy)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(axum::response::Redirect::to("/admin#retention").into_response()),
+        Err(AppError::Invalid(message)) => {
+            let body = admin_page(
+                &state,
+                &user,
+                None,
+                FormNote::RetentionRefused(message),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -130,6 +172,18 @@ struct AdminPage {
     /// What a customer's erasure just removed.
     erased: Option<Erasure>,
     erasure_error: Option<String>,
+    retention: Option<RetentionView>,
+    retention_error: Option<String>,
+}
+
+/// The retention policy in force, for the page.
+#[derive(Serialize)]
+struct RetentionView {
+    months: u32,
+    anonymise: bool,
+    set_by: String,
+    set_at: String,
+    last_applied: String,
 }
 
 #[derive(Serialize)]
@@ -190,6 +244,7 @@ pub(super) enum FormNote {
     Refused(String),
     Erased(Erasure),
     ErasureRefused(String),
+    RetentionRefused(String),
 }
 
 /// A story-wall link just made: its address is shown this once.
@@ -219,12 +274,14 @@ pub(super) async fn admin_page(
     imports_before: Option<i64>,
 ) -> Result<String, PageError> {
     let (mut made_link, mut wall_error, mut erased, mut erasure_error) = (None, None, None, None);
+    let mut retention_error = None;
     match note {
         FormNote::None => {}
         FormNote::Made(made) => made_link = Some(made),
         FormNote::Refused(message) => wall_error = Some(message),
         FormNote::Erased(done) => erased = Some(done),
         FormNote::ErasureRefused(message) => erasure_error = Some(message),
+        FormNote::RetentionRefused(message) => retention_error = Some(message),
     }
     use throughline_domain::user::UserRole;
     let me = &user.session.user.user;
@@ -309,6 +366,18 @@ pub(super) async fn admin_page(
         wall_error,
         erased,
         erasure_error,
+        retention: retention::policy(&state.store)
+            .await?
+            .map(|p| RetentionView {
+                months: p.months,
+                anonymise: p.mode == throughline_store::RetentionMode::Anonymise,
+                set_by: p.set_by,
+                set_at: minute(p.set_at),
+                last_applied: p
+                    .last_applied_at
+                    .map_or_else(|| "not yet".to_owned(), minute),
+            }),
+        retention_error,
         error,
         users: users
             .into_iter()

@@ -701,3 +701,60 @@ pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase
     assert!(!entry.subject.contains(&customer));
     assert!(!done.body.contains(&format!("value=\"{customer}\"")));
 }
+
+/// The retention policy is set on the administration page (issue 28): a bad number comes back
+/// with the reason, a good one is shown with its mode, an empty one removes it; a member may not
+/// set it.
+pub async fn retention_is_set_on_the_administration_page(db: &TestDatabase) {
+    let store = super::organisation_and_admin(db).await;
+    token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+    let app = router(AppState::new(store.clone()));
+    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(page.body.contains("No retention policy"), "{}", page.body);
+    let token = super::form_token(&page.body);
+    let set = |session: &str, token: &str, months: &str, mode: &str| {
+        post_form(
+            "/admin/retention",
+            Some(session),
+            &[("csrf_token", token), ("months", months), ("mode", mode)],
+        )
+    };
+
+    let refused = send(&app, set(&admin, &token, "0", "delete")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("whole number of months"),
+        "{}",
+        refused.body
+    );
+    assert!(store.retention_policy().await.unwrap().is_none());
+
+    let done = send(&app, set(&admin, &token, "36", "anonymise")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(
+        page.body.contains("<strong>36 months</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<strong>anonymised</strong>"));
+    let policy = store.retention_policy().await.unwrap().unwrap();
+    assert_eq!(policy.months, 36);
+    assert_eq!(policy.set_by, "amara@northwind.example");
+
+    let bill_page = send(&app, get("/account", Some(&bill))).await;
+    let bill_token = super::form_token(&bill_page.body);
+    let by_bill = send(&app, set(&bill, &bill_token, "1", "delete")).await;
+    assert_eq!(by_bill.status, StatusCode::FORBIDDEN, "{}", by_bill.body);
+    assert_eq!(store.retention_policy().await.unwrap().unwrap().months, 36);
+
+    let off = send(&app, set(&admin, &token, "", "delete")).await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    assert!(store.retention_policy().await.unwrap().is_none());
+}

@@ -26,7 +26,8 @@ use hardening::{
     a_guesser_locks_out_only_the_guesser, administrators_manage_accounts,
     customers_are_erased_from_the_administration_page,
     hostile_requests_get_clear_answers_on_both_backends, operators_scrape_metrics_and_readiness,
-    the_import_history_is_paged, tokens_expire_and_may_be_read_only,
+    retention_is_set_on_the_administration_page, the_import_history_is_paged,
+    tokens_expire_and_may_be_read_only,
 };
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
@@ -1031,6 +1032,7 @@ backend_tests!(
     operators_scrape_metrics_and_readiness,
     the_import_history_is_paged,
     customers_are_erased_from_the_administration_page,
+    retention_is_set_on_the_administration_page,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -23,6 +23,7 @@ mod erasure;
 mod journey;
 mod maturity;
 mod org_edits;
+mod retention;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
@@ -449,10 +450,12 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
 
 use concurrency::an_analysis_lands_while_an_integration_writes;
 use erasure::an_erased_customer_appears_nowhere;
+use retention::old_feedback_goes_by_the_retention_policy;
 
 backend_tests!(
     an_analysis_lands_while_an_integration_writes,
     an_erased_customer_appears_nowhere,
+    old_feedback_goes_by_the_retention_policy,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
