@@ -30,13 +30,6 @@ const WINDOW_WORDS: usize = 24;
 /// Rows of the co-occurrence matrix counted together, with one accumulator.
 const ROW_BLOCK: usize = 256;
 
-/// Power steps of the randomized SVD of the PPMI matrix. Each costs two passes over its
-/// nonzeros; one gives the same themes as three within the seed-to-seed spread (BANKING77 test
-/// split, five seeds: mean NMI 0.699 with 3, 0.699 with 1; airline complaints 0.213 and 0.215;
-/// multi-topic comments' largest theme 31.4% and 29.7%) at half the SVD's time (2.5 → 1.4 s on
-/// 200,000 realistic comments).
-const SVD_POWER_STEPS: usize = 1;
-
 /// Unit-length vectors for the vocabulary's words and word pairs, `vocabulary × dims`,
 /// row-major, from the texts' features ([`Corpus::features`]: content words and pairs). Ids
 /// below `singles` are single words, the rest word pairs; a function word, never a feature,
@@ -98,7 +91,7 @@ pub fn word_vectors(
     let words = CsrMatrix::from_sorted(singles, singles, &ppmi(0..singles, 0));
     let rank = dims.min(singles.saturating_sub(1)).max(1);
     let (u, sigma) = crate::timing::phase("  word vectors: SVD", || {
-        truncated_svd(&words, rank, 10, SVD_POWER_STEPS, seed)
+        truncated_svd(&words, rank, 10, 3, seed)
     });
     let mut vectors = vec![0.0; vocabulary * dims];
     vectors[..singles * dims]
