@@ -131,6 +131,41 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         "{}",
         filtered.body
     );
+    // The same records as a CSV file: every page of them, the page's "n of N".
+    assert!(
+        filtered
+            .body
+            .contains("records.csv?sentiment=negative\" download>Download them as CSV"),
+        "{}",
+        filtered.body
+    );
+    let file = send(
+        &app,
+        get(
+            &format!("/themes/{a}/records.csv?sentiment=negative"),
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let mut reader = csv::Reader::from_reader(file.body.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "record");
+    let sentiment_label = header.iter().position(|h| h == "sentiment_label").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), negative, "the file holds the page's n of N");
+    assert!(rows.iter().all(|r| &r[sentiment_label] == "negative"));
+    let missing = send(&app, get("/themes/999999/records.csv", Some(&admin))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let signed_out = send(&app, get(&format!("/themes/{a}/records.csv"), None)).await;
+    assert_ne!(signed_out.status, StatusCode::OK);
+
     let csrf = form_token(&page.body);
     let post = |path: String, cookie: &str, form: Vec<(&'static str, String)>| {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

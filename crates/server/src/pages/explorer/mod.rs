@@ -23,11 +23,13 @@ use crate::{AppError, AppState, render};
 use throughline_service::changes::{self, Actor};
 
 mod edits;
+mod export;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/themes", get(theme_list))
         .route("/themes/{id}", get(theme_page))
+        .route("/themes/{id}/records.csv", get(export::theme_records_csv))
         .route("/themes/{id}/rename", post(edits::rename))
         .route("/themes/{id}/merge", post(edits::merge))
         .route("/themes/{id}/split", post(edits::split))
@@ -256,6 +258,8 @@ struct ThemePage {
     /// "25 of 212 records match" — how many the filters keep, of all the theme's.
     matching: Option<String>,
     next: Option<String>,
+    /// The records the filters keep, as a CSV file.
+    export: String,
     error: Option<String>,
     search_error: Option<String>,
     /// A merge, split or archive asked for: the question before it is done.
@@ -398,7 +402,9 @@ async fn theme_view_asking(
         None => (Vec::new(), Vec::new()),
     };
     filters.theme = None;
+    let export = filtered_link(&format!("/themes/{id}/records.csv"), &filters, None);
     let page = ThemePage {
+        export,
         user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
         theme: theme_row(&detail.theme),
@@ -430,6 +436,11 @@ async fn theme_view_asking(
 
 /// The address of the next page of records, with the same filters.
 fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
+    filtered_link(&format!("/themes/{id}"), filters, Some(after))
+}
+
+/// `path` with the filters (and where the page starts) as its query.
+fn filtered_link(path: &str, filters: &FeedbackQuery, after: Option<i64>) -> String {
     let mut query: Vec<(String, String)> = serde_json::to_value(filters)
         .ok()
         .and_then(|v| v.as_object().cloned())
@@ -442,10 +453,16 @@ fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
                 .map(|s| (k, s.to_owned()))
         })
         .collect();
-    query.push(("after".into(), after.to_string()));
+    if let Some(after) = after {
+        query.push(("after".into(), after.to_string()));
+    }
     let encoded: Vec<String> = query
         .iter()
         .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect();
-    format!("/themes/{id}?{}", encoded.join("&"))
+    if encoded.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", encoded.join("&"))
+    }
 }

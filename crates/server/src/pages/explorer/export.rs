@@ -1,0 +1,160 @@
+//! A theme's records as a CSV file: the records the theme page's filters keep — every page of
+//! them, so the file holds the page's "n of N" — for a spreadsheet or another tool. Text cells
+//! that a spreadsheet would run as a formula are written behind an apostrophe.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use throughline_domain::Timestamp;
+use throughline_ingest::rejects::guard;
+use throughline_service::feedback;
+use throughline_service::themes;
+use throughline_store::FeedbackListing;
+
+use super::VerbatimQuery;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::error::extract::{Path, Query};
+use crate::{AppError, AppState};
+
+/// Records read from the store at a time.
+const BATCH: u32 = 1_000;
+
+/// The file's columns.
+const HEADER: [&str; 16] = [
+    "record",
+    "received_at",
+    "source",
+    "source_id",
+    "stage",
+    "touchpoint",
+    "channel",
+    "nps",
+    "csat",
+    "ces",
+    "rating",
+    "sentiment",
+    "sentiment_label",
+    "comment",
+    "helpful",
+    "hindering",
+];
+
+/// `/themes/{id}/records.csv` with the theme page's filters.
+pub(super) async fn theme_records_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    // An unknown theme is a 404, as its page is.
+    themes::show(&state.store, id, 0).await?;
+    let mut filters = query.filters;
+    filters.theme = Some(id.to_string());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(HEADER).map_err(csv_error)?;
+    let mut after = None;
+    loop {
+        let batch = feedback::find(&state.store, &filters, after, BATCH).await?;
+        for record in &batch {
+            out.write_record(row(record)).map_err(csv_error)?;
+        }
+        if batch.len() < BATCH as usize {
+            break;
+        }
+        after = batch.last().map(|r| r.id);
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| csv_error(e.into_error().into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"theme-{id}-records.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn csv_error(err: csv::Error) -> PageError {
+    AppError::Internal(format!("cannot write the CSV file: {err}")).into()
+}
+
+/// A record as the file's row: numbers as numbers, text guarded against formulas.
+fn row(r: &FeedbackListing) -> Vec<String> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map_or_else(String::new, |t| guard(t).into_owned())
+    };
+    let number = |n: Option<i64>| n.map_or_else(String::new, |n| n.to_string());
+    vec![
+        r.id.to_string(),
+        rfc3339(r.received_at),
+        guard(&r.source).into_owned(),
+        text(&r.external_id),
+        text(&r.stage),
+        text(&r.touchpoint),
+        text(&r.channel),
+        number(r.nps),
+        number(r.csat),
+        number(r.ces),
+        r.rating.map_or_else(String::new, |v| v.to_string()),
+        r.sentiment.map_or_else(String::new, |s| format!("{s:.4}")),
+        text(&r.sentiment_label),
+        text(&r.comment),
+        text(&r.helpful),
+        text(&r.hindering),
+    ]
+}
+
+/// "2026-10-01T09:30:00Z".
+fn rfc3339(at: Timestamp) -> String {
+    let day = throughline_domain::action::Date::of(at);
+    let seconds = at.as_millis().div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        day.as_str(),
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text_and_numbers_as_numbers() {
+        let record = FeedbackListing {
+            id: 7,
+            source: "survey".into(),
+            external_id: Some("=HYPERLINK(\"http://evil\")".into()),
+            received_at: Timestamp::from_millis(1_759_311_000_000),
+            channel: Some("+44 20 7946 0000".into()),
+            stage: Some("delivery".into()),
+            touchpoint: None,
+            nps: Some(3),
+            csat: None,
+            ces: None,
+            rating: None,
+            comment: Some("@everyone the sofa arrived broken".into()),
+            helpful: None,
+            hindering: Some("-nothing".into()),
+            sentiment: Some(-0.5),
+            sentiment_label: Some("negative".into()),
+        };
+        let cells = row(&record);
+        assert_eq!(cells[1], "2025-10-01T09:30:00Z");
+        assert_eq!(cells[3], "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(cells[6], "'+44 20 7946 0000");
+        assert_eq!(cells[13], "'@everyone the sofa arrived broken");
+        assert_eq!(cells[15], "'-nothing");
+        assert_eq!(cells[7], "3");
+        assert_eq!(cells[11], "-0.5000", "a score is a number, not a formula");
+    }
+}
