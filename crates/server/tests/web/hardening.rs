@@ -606,13 +606,10 @@ pub async fn the_import_history_is_paged(db: &TestDatabase) {
     assert!(!page.body.contains("Older imports →"));
 }
 
-/// An administrator erases a customer from the administration page (issue 28): the id typed
-/// twice, what was removed said on the page, the customer's records gone from the store and the
-/// erasure in the audit log without the id; a mismatched confirmation erases nothing; a member
-/// cannot erase.
-pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase) {
-    let store = super::workspace(db).await;
-    token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
+/// The web application on `store`, with an administrator (Amara) and a member of billing (Bill,
+/// added here) signed in: their session cookies.
+async fn admin_and_member(store: &throughline_store::Store) -> (axum::Router, String, String) {
+    token_for(store, "bill@northwind.example", "member", Some("billing")).await;
     let app = router(AppState::new(store.clone()));
     let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
         .await
@@ -620,6 +617,16 @@ pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase
     let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
         .await
         .unwrap();
+    (app, admin, bill)
+}
+
+/// An administrator erases a customer from the administration page (issue 28): the id typed
+/// twice, what was removed said on the page, the customer's records gone from the store and the
+/// erasure in the audit log without the id; a mismatched confirmation erases nothing; a member
+/// cannot erase.
+pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase) {
+    let store = super::workspace(db).await;
+    let (app, admin, bill) = admin_and_member(&store).await;
     let customer = "C-10000".to_owned();
     let theirs = store
         .find_feedback(
@@ -707,14 +714,7 @@ pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase
 /// set it.
 pub async fn retention_is_set_on_the_administration_page(db: &TestDatabase) {
     let store = super::organisation_and_admin(db).await;
-    token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
-    let app = router(AppState::new(store.clone()));
-    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
-        .await
-        .unwrap();
-    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
-        .await
-        .unwrap();
+    let (app, admin, bill) = admin_and_member(&store).await;
     let page = send(&app, get("/admin", Some(&admin))).await;
     assert!(page.body.contains("No retention policy"), "{}", page.body);
     let token = super::form_token(&page.body);

@@ -11,35 +11,25 @@ use throughline_service::{ServiceError, customers};
 use throughline_store::testing::TestDatabase;
 use throughline_store::{ERASED, NewEvent};
 
-use crate::{import_synthetic, workspace};
+use crate::{import_csv, import_synthetic, workspace};
 
 const WORDS: &str = "The van driver Zebediah shouted at my mother";
 
 pub(crate) async fn an_erased_customer_appears_nowhere(db: &TestDatabase) {
     let store = workspace(db).await;
     import_synthetic(&store, db.dir.path(), 1500, 42).await;
-    let path = db.dir.path().join("theirs.csv");
-    std::fs::write(
-        &path,
-        format!(
+    import_csv(
+        &store,
+        db.dir.path(),
+        "support",
+        &format!(
             "id,date,customer,nps,comment\n\
              z-1,2026-10-01,cust-42,1,\"{WORDS}. Never again.\"\n\
              z-2,2026-10-09,cust-42,2,Still no refund for the broken wardrobe after three weeks\n\
              z-3,2026-10-09,cust-7,9,Lovely sofa and a friendly installer\n"
         ),
     )
-    .unwrap();
-    import_file(
-        &store,
-        ImportRequest {
-            path,
-            source: Some(Name::parse("support").unwrap()),
-            ..ImportRequest::default()
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    .await;
     store
         .insert_events(
             "crm",
@@ -106,7 +96,7 @@ pub(crate) async fn an_erased_customer_appears_nowhere(db: &TestDatabase) {
     let again = import_file(
         &store,
         ImportRequest {
-            path: db.dir.path().join("theirs.csv"),
+            path: db.dir.path().join("support.csv"),
             source: Some(Name::parse("support").unwrap()),
             ..ImportRequest::default()
         },

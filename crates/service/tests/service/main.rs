@@ -27,6 +27,23 @@ mod retention;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
+/// Imports `csv` (a file's text) from the source `source`.
+pub(crate) async fn import_csv(store: &Store, dir: &Path, source: &str, csv: &str) {
+    let path: PathBuf = dir.join(format!("{source}.csv"));
+    std::fs::write(&path, csv).unwrap();
+    import_file(
+        store,
+        ImportRequest {
+            path,
+            source: Some(Name::parse(source).unwrap()),
+            ..ImportRequest::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+}
+
 pub(crate) async fn import_synthetic(store: &Store, dir: &Path, records: u64, seed: u64) {
     let path: PathBuf = dir.join(format!("synthetic-{seed}.csv"));
     let file = std::fs::File::create(&path).unwrap();

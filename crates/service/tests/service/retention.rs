@@ -3,8 +3,7 @@
 //! without their words or customer), deletes older customer events, brings the analysis up to
 //! date and writes the audit log; applying it again changes nothing and logs nothing.
 
-use throughline_domain::{Key, Name, Timestamp};
-use throughline_ingest::pipeline::{ImportRequest, import_file};
+use throughline_domain::{Key, Timestamp};
 use throughline_service::accounts::{self, NewAccount};
 use throughline_service::analysis::{AnalyzeOptions, analyze};
 use throughline_service::changes::Actor;
@@ -12,32 +11,22 @@ use throughline_service::{ServiceError, retention};
 use throughline_store::testing::TestDatabase;
 use throughline_store::{FeedbackFilter, NewEvent, RetentionMode};
 
-use crate::{import_synthetic, workspace};
+use crate::{import_csv, import_synthetic, workspace};
 
 const OPS: Actor<'static> = Actor::CommandLine { os_user: "ops" };
 
 pub(crate) async fn old_feedback_goes_by_the_retention_policy(db: &TestDatabase) {
     let store = workspace(db).await;
     import_synthetic(&store, db.dir.path(), 600, 42).await;
-    let path = db.dir.path().join("dated.csv");
-    std::fs::write(
-        &path,
+    import_csv(
+        &store,
+        db.dir.path(),
+        "archive",
         "id,date,customer,nps,comment\n\
          old-1,2019-03-01,cust-1,2,The old sofa arrived broken and nobody called back\n\
          old-2,2019-04-11,cust-2,9,Lovely old sofa\n",
     )
-    .unwrap();
-    import_file(
-        &store,
-        ImportRequest {
-            path,
-            source: Some(Name::parse("archive").unwrap()),
-            ..ImportRequest::default()
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    .await;
     store
         .insert_events(
             "crm",
