@@ -272,14 +272,7 @@ async fn api_calls_during_a_long_import_read_at_once_and_writes_are_asked_to_ret
 /// without a secret.
 pub async fn administrators_manage_accounts(db: &TestDatabase) {
     let store = super::organisation_and_admin(db).await;
-    let bill_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
-    let app = router(AppState::new(store.clone()));
-    let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
-        .await
-        .unwrap();
-    let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
-        .await
-        .unwrap();
+    let (app, admin, bill, bill_token) = admin_and_member(&store).await;
     let page = send(&app, get("/admin", Some(&admin))).await;
     assert!(page.body.contains("Change Amara Nwosu"), "{}", page.body);
     let token = super::form_token(&page.body);
@@ -607,9 +600,11 @@ pub async fn the_import_history_is_paged(db: &TestDatabase) {
 }
 
 /// The web application on `store`, with an administrator (Amara) and a member of billing (Bill,
-/// added here) signed in: their session cookies.
-async fn admin_and_member(store: &throughline_store::Store) -> (axum::Router, String, String) {
-    token_for(store, "bill@northwind.example", "member", Some("billing")).await;
+/// added here) signed in: their session cookies, and Bill's API token.
+async fn admin_and_member(
+    store: &throughline_store::Store,
+) -> (axum::Router, String, String, String) {
+    let bill_token = token_for(store, "bill@northwind.example", "member", Some("billing")).await;
     let app = router(AppState::new(store.clone()));
     let admin = sign_in(&app, "amara@northwind.example", PASSWORD)
         .await
@@ -617,7 +612,7 @@ async fn admin_and_member(store: &throughline_store::Store) -> (axum::Router, St
     let bill = sign_in(&app, "bill@northwind.example", PASSWORD)
         .await
         .unwrap();
-    (app, admin, bill)
+    (app, admin, bill, bill_token)
 }
 
 /// An administrator erases a customer from the administration page (issue 28): the id typed
@@ -626,7 +621,7 @@ async fn admin_and_member(store: &throughline_store::Store) -> (axum::Router, St
 /// cannot erase.
 pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase) {
     let store = super::workspace(db).await;
-    let (app, admin, bill) = admin_and_member(&store).await;
+    let (app, admin, bill, _) = admin_and_member(&store).await;
     let customer = "C-10000".to_owned();
     let theirs = store
         .find_feedback(
@@ -714,7 +709,7 @@ pub async fn customers_are_erased_from_the_administration_page(db: &TestDatabase
 /// set it.
 pub async fn retention_is_set_on_the_administration_page(db: &TestDatabase) {
     let store = super::organisation_and_admin(db).await;
-    let (app, admin, bill) = admin_and_member(&store).await;
+    let (app, admin, bill, _) = admin_and_member(&store).await;
     let page = send(&app, get("/admin", Some(&admin))).await;
     assert!(page.body.contains("No retention policy"), "{}", page.body);
     let token = super::form_token(&page.body);
