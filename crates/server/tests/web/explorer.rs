@@ -161,6 +161,18 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), negative, "the file holds the page's n of N");
     assert!(rows.iter().all(|r| &r[sentiment_label] == "negative"));
+    // The themes table as a file: every theme, with its measures.
+    let table = send(&app, get("/themes.csv", Some(&admin))).await;
+    assert_eq!(table.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(table.body.as_bytes());
+    assert_eq!(&reader.headers().unwrap()[1], "label");
+    let themes: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(themes.len(), store.themes().await.unwrap().len());
+    let row = themes
+        .iter()
+        .find(|r| r[0] == a.to_string())
+        .expect("the theme is in the file");
+    assert_eq!(row[3].parse::<u64>().unwrap(), all);
     let missing = send(&app, get("/themes/999999/records.csv", Some(&admin))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let signed_out = send(&app, get(&format!("/themes/{a}/records.csv"), None)).await;

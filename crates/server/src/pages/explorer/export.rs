@@ -1,6 +1,7 @@
-//! A theme's records as a CSV file: the records the theme page's filters keep — every page of
-//! them, so the file holds the page's "n of N" — for a spreadsheet or another tool. Text cells
-//! that a spreadsheet would run as a formula are written behind an apostrophe.
+//! The explorer's tables as CSV files, for a spreadsheet or another tool: the themes with their
+//! measures (`/themes.csv`), and a theme's records as its page's filters keep them — every page
+//! of them, so the file holds the page's "n of N" (`/themes/{id}/records.csv`). Text cells that a
+//! spreadsheet would run as a formula are written behind an apostrophe.
 
 use axum::extract::State;
 use axum::http::header;
@@ -39,6 +40,86 @@ const HEADER: [&str; 16] = [
     "helpful",
     "hindering",
 ];
+
+/// The themes file's columns.
+const THEME_HEADER: [&str; 12] = [
+    "theme",
+    "label",
+    "status",
+    "records",
+    "share",
+    "mean_sentiment",
+    "effect",
+    "effect_low",
+    "effect_high",
+    "top_ten_rank",
+    "stage",
+    "phrases",
+];
+
+/// `/themes.csv`: every theme (archived and merged ones too, with their status), largest first,
+/// with its measures from the latest analysis; the effect signed as on the page (negative:
+/// the theme lowers the score).
+pub(super) async fn themes_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+) -> Result<Response, PageError> {
+    let mut listed = themes::list(&state.store, true).await?;
+    listed.sort_by(|a, b| {
+        b.aggregates
+            .records
+            .cmp(&a.aggregates.records)
+            .then(a.id.cmp(&b.id))
+    });
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(THEME_HEADER).map_err(csv_error)?;
+    for t in &listed {
+        let a = &t.aggregates;
+        let cost = |key: &str| {
+            a.impact
+                .as_ref()
+                .and_then(|i| i["cost"][key].as_f64())
+                .map_or_else(String::new, |v| format!("{v:.2}"))
+        };
+        out.write_record([
+            t.id.to_string(),
+            guard(&t.label).into_owned(),
+            t.status.as_str().to_owned(),
+            a.records.to_string(),
+            format!("{:.4}", a.share),
+            a.mean_sentiment
+                .map_or_else(String::new, |s| format!("{s:.4}")),
+            cost("value"),
+            cost("low"),
+            cost("high"),
+            a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
+            a.stage
+                .as_deref()
+                .map_or_else(String::new, |s| guard(s).into_owned()),
+            guard(&t.phrases.join("; ")).into_owned(),
+        ])
+        .map_err(csv_error)?;
+    }
+    csv_file("themes.csv", out)
+}
+
+/// A finished CSV file as the answer, to be saved under `name`.
+fn csv_file(name: &str, out: csv::Writer<Vec<u8>>) -> Result<Response, PageError> {
+    let body = out
+        .into_inner()
+        .map_err(|e| csv_error(e.into_error().into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
 
 /// `/themes/{id}/records.csv` with the theme page's filters.
 pub(super) async fn theme_records_csv(

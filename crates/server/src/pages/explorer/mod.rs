@@ -28,6 +28,7 @@ mod export;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/themes", get(theme_list))
+        .route("/themes.csv", get(export::themes_csv))
         .route("/themes/{id}", get(theme_page))
         .route("/themes/{id}/records.csv", get(export::theme_records_csv))
         .route("/themes/{id}/rename", post(edits::rename))
