@@ -99,6 +99,11 @@ fn templates() -> Environment<'static> {
         ("moment.html", include_str!("../templates/moment.html")),
         ("chains.html", include_str!("../templates/chains.html")),
         ("admin.html", include_str!("../templates/admin.html")),
+        ("feedback.html", include_str!("../templates/feedback.html")),
+        (
+            "feedback_filters.html",
+            include_str!("../templates/feedback_filters.html"),
+        ),
         ("themes.html", include_str!("../templates/themes.html")),
         ("theme.html", include_str!("../templates/theme.html")),
         ("journey.html", include_str!("../templates/journey.html")),

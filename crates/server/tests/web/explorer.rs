@@ -173,6 +173,40 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         .find(|r| r[0] == a.to_string())
         .expect("the theme is in the file");
     assert_eq!(row[3].parse::<u64>().unwrap(), all);
+    // Search across all feedback: the words found in any theme's records, "n of N", the same
+    // records as a file; a bad filter is said beside the form.
+    let everything = store.feedback_count().await.unwrap();
+    let refund = store
+        .find_feedback(
+            &throughline_store::FeedbackFilter {
+                text: Some("refund".into()),
+                ..Default::default()
+            },
+            None,
+            100_000,
+        )
+        .await
+        .unwrap()
+        .len();
+    assert!(refund > 0);
+    let search = send(&app, get("/feedback?q=refund", Some(&admin))).await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert!(
+        search.body.contains(&format!(
+            "{refund} of {everything} records match the filters, 25 a page."
+        )),
+        "{}",
+        search.body
+    );
+    let found = send(&app, get("/feedback.csv?q=refund", Some(&admin))).await;
+    let rows = csv::Reader::from_reader(found.body.as_bytes())
+        .records()
+        .count();
+    assert_eq!(rows, refund);
+    let bad = send(&app, get("/feedback?nps_min=eleven", Some(&admin))).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("class=\"error\""), "{}", bad.body);
+
     let missing = send(&app, get("/themes/999999/records.csv", Some(&admin))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let signed_out = send(&app, get(&format!("/themes/{a}/records.csv"), None)).await;

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use throughline_domain::Timestamp;
 use throughline_ingest::rejects::guard;
-use throughline_service::feedback;
+use throughline_service::feedback::{self, FeedbackQuery};
 use throughline_service::themes;
 use throughline_store::FeedbackListing;
 
@@ -132,11 +132,29 @@ pub(super) async fn theme_records_csv(
     themes::show(&state.store, id, 0).await?;
     let mut filters = query.filters;
     filters.theme = Some(id.to_string());
+    records_csv(&state, &filters, &format!("theme-{id}-records.csv")).await
+}
+
+/// `/feedback.csv` with the search page's filters.
+pub(super) async fn feedback_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Query(query): Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    records_csv(&state, &query.filters, "feedback.csv").await
+}
+
+/// Every record `filters` keep, as a CSV file saved under `name`.
+async fn records_csv(
+    state: &AppState,
+    filters: &FeedbackQuery,
+    name: &str,
+) -> Result<Response, PageError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER).map_err(csv_error)?;
     let mut after = None;
     loop {
-        let batch = feedback::find(&state.store, &filters, after, BATCH).await?;
+        let batch = feedback::find(&state.store, filters, after, BATCH).await?;
         for record in &batch {
             out.write_record(row(record)).map_err(csv_error)?;
         }
@@ -145,20 +163,7 @@ pub(super) async fn theme_records_csv(
         }
         after = batch.last().map(|r| r.id);
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| csv_error(e.into_error().into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"theme-{id}-records.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    csv_file(name, out)
 }
 
 fn csv_error(err: csv::Error) -> PageError {

@@ -24,11 +24,14 @@ use throughline_service::changes::{self, Actor};
 
 mod edits;
 mod export;
+mod search;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/themes", get(theme_list))
         .route("/themes.csv", get(export::themes_csv))
+        .route("/feedback", get(search::feedback_search))
+        .route("/feedback.csv", get(export::feedback_csv))
         .route("/themes/{id}", get(theme_page))
         .route("/themes/{id}/records.csv", get(export::theme_records_csv))
         .route("/themes/{id}/rename", post(edits::rename))
@@ -310,38 +313,11 @@ async fn theme_view_asking(
     let org = org::organisation(&state.store).await?;
     let mut filters = query.filters;
     filters.theme = Some(id.to_string());
-    let after = match query
-        .after
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-    {
-        Some(after) => Some(after.parse::<i64>().map_err(|_| {
-            AppError::Invalid(format!("after must be a record's number, not {after:?}"))
-        })?),
-        None => None,
-    };
-    // A bad filter is shown beside the search form; the page itself still answers.
-    let (records, next, search_error) =
-        match feedback::find(&state.store, &filters, after, RECORDS_PER_PAGE + 1).await {
-            Ok(mut found) => {
-                let more = found.len() > RECORDS_PER_PAGE as usize;
-                found.truncate(RECORDS_PER_PAGE as usize);
-                let next = more
-                    .then(|| found.last().map(|r| r.id))
-                    .flatten()
-                    .map(|after| next_link(id, &filters, after));
-                (
-                    found.into_iter().map(RecordView::from).collect(),
-                    next,
-                    None,
-                )
-            }
-            Err(throughline_service::ServiceError::Invalid(message)) => {
-                (Vec::new(), None, Some(message))
-            }
-            Err(other) => return Err(other.into()),
-        };
+    let after = page_start(query.after.as_deref())?;
+    let (records, next, search_error) = records_page(state, &filters, after, |after| {
+        next_link(id, &filters, after)
+    })
+    .await?;
     let matching = if search_error.is_none() {
         let matched = feedback::count(&state.store, &filters).await?;
         let all = detail.theme.aggregates.records;
@@ -378,30 +354,7 @@ async fn theme_view_asking(
             label: t.label,
         })
         .collect();
-    let choices = |items: Vec<(String, String)>| {
-        items
-            .into_iter()
-            .map(|(value, label)| Choice { value, label })
-            .collect::<Vec<_>>()
-    };
-    let (stages, departments) = match &org {
-        Some(org) => (
-            choices(
-                org.journey
-                    .stages
-                    .iter()
-                    .map(|s| (s.key.as_str().to_owned(), s.name.as_str().to_owned()))
-                    .collect(),
-            ),
-            choices(
-                org.departments
-                    .iter()
-                    .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
-                    .collect(),
-            ),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    let (stages, departments) = stage_and_department_choices(org.as_ref());
     filters.theme = None;
     let export = filtered_link(&format!("/themes/{id}/records.csv"), &filters, None);
     let page = ThemePage {
@@ -436,6 +389,70 @@ async fn theme_view_asking(
 }
 
 /// The address of the next page of records, with the same filters.
+/// Where a page of records starts (`after`, a record's number), as the query gives it.
+fn page_start(after: Option<&str>) -> Result<Option<i64>, PageError> {
+    match after.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(after) => Ok(Some(after.parse::<i64>().map_err(|_| {
+            AppError::Invalid(format!("after must be a record's number, not {after:?}"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// A page of the records `filters` keep, the link to the next page (`next_link` of the last
+/// record's number) when there is one, and — instead of failing the page — why a filter was
+/// refused, to be shown beside the search form.
+async fn records_page(
+    state: &AppState,
+    filters: &FeedbackQuery,
+    after: Option<i64>,
+    next_link: impl Fn(i64) -> String,
+) -> Result<(Vec<RecordView>, Option<String>, Option<String>), PageError> {
+    match feedback::find(&state.store, filters, after, RECORDS_PER_PAGE + 1).await {
+        Ok(mut found) => {
+            let more = found.len() > RECORDS_PER_PAGE as usize;
+            found.truncate(RECORDS_PER_PAGE as usize);
+            let next = more
+                .then(|| found.last().map(|r| r.id))
+                .flatten()
+                .map(next_link);
+            Ok((
+                found.into_iter().map(RecordView::from).collect(),
+                next,
+                None,
+            ))
+        }
+        Err(throughline_service::ServiceError::Invalid(message)) => {
+            Ok((Vec::new(), None, Some(message)))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The organisation's stages and departments as the search form's choices.
+fn stage_and_department_choices(
+    org: Option<&throughline_domain::org::Organisation>,
+) -> (Vec<Choice>, Vec<Choice>) {
+    let choice = |value: &str, label: &str| Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+    };
+    match org {
+        Some(org) => (
+            org.journey
+                .stages
+                .iter()
+                .map(|s| choice(s.key.as_str(), s.name.as_str()))
+                .collect(),
+            org.departments
+                .iter()
+                .map(|d| choice(d.key.as_str(), d.name.as_str()))
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
 fn next_link(id: i64, filters: &FeedbackQuery, after: i64) -> String {
     filtered_link(&format!("/themes/{id}"), filters, Some(after))
 }
