@@ -11,6 +11,7 @@
 
 pub mod render;
 pub mod smtp;
+pub mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook;

@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use throughline_domain::action::Date;
-use throughline_notify::{SmtpConfig, render, send_digests, webhook};
+use throughline_notify::{SmtpConfig, render, send_digests, subscriptions};
 use throughline_service::digest::{self, Period};
 
 use super::open_store;
@@ -130,32 +130,17 @@ pub async fn run(url: &str, args: DigestArgs) -> anyhow::Result<()> {
             webhook: hook,
             slack,
         } => {
-            let org = store
-                .load_organisation()
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no organisation has been applied"))?;
-            if !org.departments.iter().any(|d| d.key.as_str() == department) {
-                anyhow::bail!("there is no department {department:?}");
-            }
-            let (channel, target, format) = match (email, hook) {
-                (Some(address), _) => {
-                    throughline_domain::Email::parse(address.trim())?;
-                    ("email", address.trim().to_owned(), "generic")
-                }
-                (None, Some(url)) => {
-                    webhook::check_url(url.trim())?;
-                    (
-                        "webhook",
-                        url.trim().to_owned(),
-                        if slack { "slack" } else { "generic" },
-                    )
-                }
+            let (channel, target) = match (&email, &hook) {
+                (Some(address), _) => ("email", address.trim().to_owned()),
+                (None, Some(url)) => ("webhook", url.trim().to_owned()),
                 (None, None) => unreachable!("clap requires one"),
             };
-            match store
-                .add_subscription(&department, channel, &target, format)
-                .await?
-            {
+            let wanted = match (&email, &hook) {
+                (Some(address), _) => subscriptions::Target::Email(address),
+                (None, Some(url)) => subscriptions::Target::Webhook { url, slack },
+                (None, None) => unreachable!("clap requires one"),
+            };
+            match subscriptions::subscribe(&store, &department, wanted).await? {
                 Some(id) => {
                     println!("Subscription {id}: {department}'s digest by {channel} to {target}.")
                 }
@@ -163,7 +148,7 @@ pub async fn run(url: &str, args: DigestArgs) -> anyhow::Result<()> {
             }
         }
         DigestCommand::Unsubscribe { id } => {
-            if !store.remove_subscription(id).await? {
+            if !subscriptions::unsubscribe(&store, id).await? {
                 anyhow::bail!("there is no subscription {id}");
             }
             println!("Removed subscription {id}.");

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use throughline_notify::subscriptions;
 use throughline_service::changes::Actor;
 use throughline_service::org;
 use throughline_service::{accounts, customers, feedback, retention};
@@ -22,6 +23,79 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin", get(admin))
         .route("/admin/customers/erase", post(erase_customer))
         .route("/admin/retention", post(set_retention))
+        .route("/admin/digests/subscribe", post(subscribe_digest))
+        .route("/admin/digests/{id}/remove", post(unsubscribe_digest))
+}
+
+#[derive(Deserialize)]
+struct SubscriptionForm {
+    csrf_token: String,
+    #[serde(default)]
+    department: String,
+    /// An e-mail address, or a webhook's http(s) URL.
+    #[serde(default)]
+    target: String,
+    /// `on` for a Slack-compatible webhook message.
+    #[serde(default)]
+    slack: String,
+}
+
+fn administrators_only(user: &PageUser, what: &str) -> Result<(), PageError> {
+    if user.session.user.user.role == throughline_domain::user::UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only administrators {what}")).into())
+    }
+}
+
+/// An administrator subscribes an e-mail address or a webhook to a department's digest; a bad
+/// value comes back on the page with the reason.
+async fn subscribe_digest(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<SubscriptionForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    administrators_only(&user, "manage digest subscriptions")?;
+    let target = form.target.trim();
+    let wanted = if target.starts_with("http://") || target.starts_with("https://") {
+        subscriptions::Target::Webhook {
+            url: target,
+            slack: form.slack == "on",
+        }
+    } else {
+        subscriptions::Target::Email(target)
+    };
+    match subscriptions::subscribe(&state.store, form.department.trim(), wanted).await {
+        Ok(_) => Ok(axum::response::Redirect::to("/admin#digests").into_response()),
+        Err(
+            err @ (throughline_notify::NotifyError::Config(_)
+            | throughline_notify::NotifyError::Email(_)
+            | throughline_notify::NotifyError::Webhook(_)),
+        ) => {
+            let note = FormNote::SubscriptionRefused(err.to_string());
+            let body = admin_page(&state, &user, None, note, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+        Err(other) => Err(AppError::Internal(other.to_string()).into()),
+    }
+}
+
+async fn unsubscribe_digest(
+    State(state): State<AppState>,
+    user: PageUser,
+    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
+    Form(form): Form<super::CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    administrators_only(&user, "manage digest subscriptions")?;
+    if !subscriptions::unsubscribe(&state.store, id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    {
+        return Err(AppError::NotFound(format!("there is no subscription {id}")).into());
+    }
+    Ok(axum::response::Redirect::to("/admin#digests").into_response())
 }
 
 #[derive(Deserialize)]
@@ -174,6 +248,7 @@ struct AdminPage {
     erasure_error: Option<String>,
     retention: Option<RetentionView>,
     retention_error: Option<String>,
+    subscription_error: Option<String>,
 }
 
 /// The retention policy in force, for the page.
@@ -245,6 +320,7 @@ pub(super) enum FormNote {
     Erased(Erasure),
     ErasureRefused(String),
     RetentionRefused(String),
+    SubscriptionRefused(String),
 }
 
 /// A story-wall link just made: its address is shown this once.
@@ -274,7 +350,7 @@ pub(super) async fn admin_page(
     imports_before: Option<i64>,
 ) -> Result<String, PageError> {
     let (mut made_link, mut wall_error, mut erased, mut erasure_error) = (None, None, None, None);
-    let mut retention_error = None;
+    let (mut retention_error, mut subscription_error) = (None, None);
     match note {
         FormNote::None => {}
         FormNote::Made(made) => made_link = Some(made),
@@ -282,6 +358,7 @@ pub(super) async fn admin_page(
         FormNote::Erased(done) => erased = Some(done),
         FormNote::ErasureRefused(message) => erasure_error = Some(message),
         FormNote::RetentionRefused(message) => retention_error = Some(message),
+        FormNote::SubscriptionRefused(message) => subscription_error = Some(message),
     }
     use throughline_domain::user::UserRole;
     let me = &user.session.user.user;
@@ -378,6 +455,7 @@ pub(super) async fn admin_page(
                     .map_or_else(|| "not yet".to_owned(), minute),
             }),
         retention_error,
+        subscription_error,
         error,
         users: users
             .into_iter()

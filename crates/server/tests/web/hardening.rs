@@ -753,3 +753,71 @@ pub async fn retention_is_set_on_the_administration_page(db: &TestDatabase) {
     assert_eq!(off.status, StatusCode::SEE_OTHER);
     assert!(store.retention_policy().await.unwrap().is_none());
 }
+
+/// Digest subscriptions are managed on the administration page (issue 26): an e-mail address or
+/// a webhook added to a department's digest, a bad address refused with the reason, a
+/// subscription removed; a member may not.
+pub async fn digest_subscriptions_are_managed_on_the_administration_page(db: &TestDatabase) {
+    let store = super::organisation_and_admin(db).await;
+    let (app, admin, bill, _) = admin_and_member(&store).await;
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    let token = super::form_token(&page.body);
+    let subscribe = |session: &str, token: &str, target: &str, slack: &str| {
+        post_form(
+            "/admin/digests/subscribe",
+            Some(session),
+            &[
+                ("csrf_token", token),
+                ("department", "billing"),
+                ("target", target),
+                ("slack", slack),
+            ],
+        )
+    };
+
+    let refused = send(&app, subscribe(&admin, &token, "not an address", "")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("class=\"error\""), "{}", refused.body);
+    assert!(store.subscriptions().await.unwrap().is_empty());
+
+    let added = send(
+        &app,
+        subscribe(&admin, &token, "billing-team@northwind.example", ""),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let hook = send(
+        &app,
+        subscribe(&admin, &token, "https://hooks.example/billing", "on"),
+    )
+    .await;
+    assert_eq!(hook.status, StatusCode::SEE_OTHER, "{}", hook.body);
+    let all = store.subscriptions().await.unwrap();
+    assert_eq!(all.len(), 2);
+    let webhook = all.iter().find(|s| s.channel == "webhook").unwrap();
+    assert_eq!(webhook.format, "slack");
+    let page = send(&app, get("/admin", Some(&admin))).await;
+    assert!(page.body.contains("billing-team@northwind.example"));
+
+    let bill_page = send(&app, get("/account", Some(&bill))).await;
+    let bill_token = super::form_token(&bill_page.body);
+    let by_bill = send(
+        &app,
+        subscribe(&bill, &bill_token, "bill@northwind.example", ""),
+    )
+    .await;
+    assert_eq!(by_bill.status, StatusCode::FORBIDDEN);
+
+    let remove = |id: i64| {
+        post_form(
+            &format!("/admin/digests/{id}/remove"),
+            Some(&admin),
+            &[("csrf_token", token.as_str())],
+        )
+    };
+    let removed = send(&app, remove(webhook.id)).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.subscriptions().await.unwrap().len(), 1);
+    let missing = send(&app, remove(999_999)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -25,6 +25,7 @@ use feedback_api::feedback_goes_in_and_is_found;
 use hardening::{
     a_guesser_locks_out_only_the_guesser, administrators_manage_accounts,
     customers_are_erased_from_the_administration_page,
+    digest_subscriptions_are_managed_on_the_administration_page,
     hostile_requests_get_clear_answers_on_both_backends, operators_scrape_metrics_and_readiness,
     retention_is_set_on_the_administration_page, the_import_history_is_paged,
     tokens_expire_and_may_be_read_only,
@@ -1033,6 +1034,7 @@ backend_tests!(
     the_import_history_is_paged,
     customers_are_erased_from_the_administration_page,
     retention_is_set_on_the_administration_page,
+    digest_subscriptions_are_managed_on_the_administration_page,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
