@@ -56,30 +56,36 @@ pub struct RetentionOutcome {
     pub events: u64,
 }
 
+/// The policy stored, read on `conn` (a transaction's, to read it where it is changed).
+async fn read_policy(conn: &mut sqlx::AnyConnection) -> Result<Option<RetentionPolicy>> {
+    let row = sqlx::query(
+        "SELECT months, mode, set_by, set_at, last_applied_at FROM retention_policy \
+         WHERE singleton = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| -> Result<RetentionPolicy> {
+        let mode: String = row.try_get("mode")?;
+        Ok(RetentionPolicy {
+            months: u32::try_from(row.try_get::<i64, _>("months")?).unwrap_or(u32::MAX),
+            mode: RetentionMode::parse(&mode).ok_or_else(|| {
+                StoreError::Inconsistent(format!("retention mode {mode:?} is not known"))
+            })?,
+            set_by: row.try_get("set_by")?,
+            set_at: Timestamp::from_millis(row.try_get("set_at")?),
+            last_applied_at: row
+                .try_get::<Option<i64>, _>("last_applied_at")?
+                .map(Timestamp::from_millis),
+        })
+    })
+    .transpose()
+}
+
 impl Store {
     /// The policy in force, if any.
     pub async fn retention_policy(&self) -> Result<Option<RetentionPolicy>> {
-        let row = sqlx::query(
-            "SELECT months, mode, set_by, set_at, last_applied_at FROM retention_policy \
-             WHERE singleton = 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| -> Result<RetentionPolicy> {
-            let mode: String = row.try_get("mode")?;
-            Ok(RetentionPolicy {
-                months: u32::try_from(row.try_get::<i64, _>("months")?).unwrap_or(u32::MAX),
-                mode: RetentionMode::parse(&mode).ok_or_else(|| {
-                    StoreError::Inconsistent(format!("retention mode {mode:?} is not known"))
-                })?,
-                set_by: row.try_get("set_by")?,
-                set_at: Timestamp::from_millis(row.try_get("set_at")?),
-                last_applied_at: row
-                    .try_get::<Option<i64>, _>("last_applied_at")?
-                    .map(Timestamp::from_millis),
-            })
-        })
-        .transpose()
+        let mut conn = self.pool.acquire().await?;
+        read_policy(&mut conn).await
     }
 
     /// Sets the policy (`None`: records are kept), audited as `actor`.
@@ -88,8 +94,9 @@ impl Store {
         policy: Option<(u32, RetentionMode)>,
         actor: &str,
     ) -> Result<()> {
-        let before = self.retention_policy().await?;
         let mut tx = self.begin_write().await?;
+        // Read in the transaction: the audit line's "before" is what this change replaced.
+        let before = read_policy(&mut tx).await?;
         sqlx::query("DELETE FROM retention_policy")
             .execute(&mut *tx)
             .await?;

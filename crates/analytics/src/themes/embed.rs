@@ -282,6 +282,12 @@ impl Weights {
                 .collect(),
         }
     }
+
+    /// A feature's weight in a comment that holds it `times` times: sublinear term frequency
+    /// times its idf.
+    pub fn of(&self, feature: u32, times: u32) -> f64 {
+        (1.0 + f64::from(times).ln()) * self.idf[feature as usize]
+    }
 }
 
 /// A comment's unit vector (zero when it has no feature with a vector), from its features' ids
@@ -319,7 +325,7 @@ pub fn doc_vector_into(
             tf += 1;
             i += 1;
         }
-        let weight = (1.0 + f64::from(tf).ln()) * weights.idf[word as usize];
+        let weight = weights.of(word, tf);
         let vector = &words[word as usize * dims..(word as usize + 1) * dims];
         for (o, v) in out.iter_mut().zip(vector) {
             *o += weight * f64::from(*v);

@@ -219,7 +219,7 @@ fn nearest_by_features(
         if feature == crate::text::GAP {
             continue;
         }
-        let weight = (1.0 + (run.len() as f64).ln()) * weights.idf[feature as usize];
+        let weight = weights.of(feature, run.len() as u32);
         let row = &dots[feature as usize * themes..(feature as usize + 1) * themes];
         for (sum, d) in sums.iter_mut().zip(row) {
             *sum += weight * d;
