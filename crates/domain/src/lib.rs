@@ -6,6 +6,7 @@ pub mod feedback;
 pub mod maturity;
 pub mod org;
 pub mod primitives;
+pub mod survey;
 pub mod user;
 
 pub use primitives::{Email, Key, Name, Timestamp, ValidationError};

@@ -6,6 +6,7 @@ pub mod events;
 pub mod fields;
 mod file_checks;
 pub mod formats;
+pub mod invitations;
 pub mod kpis;
 pub mod pipeline;
 pub mod presets;

@@ -12,6 +12,7 @@
 pub mod render;
 pub mod smtp;
 pub mod subscriptions;
+pub mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook;

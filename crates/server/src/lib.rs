@@ -9,9 +9,9 @@
 //!   attacker-controlled).
 //! - `api` — JSON under `/api/v1`, one error shape.
 //!
-//! Every page and endpoint needs a session or a token, except `/health`, `/login` and the
-//! static stylesheet. Security headers (CSP without inline scripts, no framing, nosniff) go on
-//! every response.
+//! Every page and endpoint needs a session or a token, except `/health`, `/login`, the public
+//! survey pages (`/s/…`, rate-limited) and the static stylesheet. Security headers (CSP without
+//! inline scripts, no framing, nosniff) go on every response.
 
 mod api;
 
@@ -27,6 +27,7 @@ pub mod maturity;
 mod metrics;
 pub mod pack;
 mod pages;
+mod rate_limit;
 mod request_checks;
 
 use std::net::SocketAddr;
@@ -50,6 +51,8 @@ pub struct AppState {
     views: Arc<cache::ViewCache>,
     /// Request times for `/metrics`.
     metrics: Arc<metrics::Metrics>,
+    /// The public survey pages' rate limits.
+    survey_limits: Arc<rate_limit::SurveyLimits>,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             store,
             views: Arc::new(cache::ViewCache::default()),
             metrics: Arc::new(metrics::Metrics::default()),
+            survey_limits: Arc::new(rate_limit::SurveyLimits::default()),
         }
     }
 
@@ -100,6 +104,16 @@ fn templates() -> Environment<'static> {
         ("chains.html", include_str!("../templates/chains.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("feedback.html", include_str!("../templates/feedback.html")),
+        ("surveys.html", include_str!("../templates/surveys.html")),
+        ("survey.html", include_str!("../templates/survey.html")),
+        (
+            "survey_form.html",
+            include_str!("../templates/survey_form.html"),
+        ),
+        (
+            "survey_message.html",
+            include_str!("../templates/survey_message.html"),
+        ),
         (
             "feedback_filters.html",
             include_str!("../templates/feedback_filters.html"),
@@ -232,7 +246,7 @@ pub fn router(state: AppState) -> Router {
                 )
             }),
         )
-        .merge(pages::router())
+        .merge(pages::router(state.clone()))
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

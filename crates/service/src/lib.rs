@@ -20,6 +20,7 @@ pub mod password_policy;
 pub mod recognition;
 pub mod retention;
 pub mod scorecards;
+pub mod surveys;
 pub mod themes;
 pub mod wall;
 pub mod weekly;

@@ -80,6 +80,11 @@ pub const TABLES: &[&str] = &[
     "account_reviews",
     "erased_customers",
     "retention_policy",
+    "surveys",
+    "survey_invitations",
+    "survey_opt_outs",
+    "survey_quarantine",
+    "instance_keys",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

@@ -95,6 +95,12 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // Survey invitations hold the customer's e-mail address: they go too (an opt-out stays,
+        // kept only as a hash).
+        sqlx::query("DELETE FROM survey_invitations WHERE customer = $1")
+            .bind(customer)
+            .execute(&mut *tx)
+            .await?;
         let mut agendas = 0;
         if !texts.is_empty() {
             let meetings = sqlx::query("SELECT id, agenda FROM meetings WHERE agenda IS NOT NULL")

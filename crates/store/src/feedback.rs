@@ -198,25 +198,7 @@ impl ImportSession {
             let sql = insert_statement(chunk.len(), self.backend);
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for KeyedFeedback { record, dedup_key } in chunk {
-                let score = |value: Option<u8>| value.map(i64::from);
-                query = query
-                    .bind(record.source.as_str())
-                    .bind(dedup_key.as_str())
-                    .bind(record.external_id.as_deref())
-                    .bind(self.id)
-                    .bind(record.received_at.as_millis())
-                    .bind(record.customer.as_deref())
-                    .bind(record.channel.as_deref())
-                    .bind(record.stage.as_ref().map(Key::as_str))
-                    .bind(record.touchpoint.as_ref().map(Key::as_str))
-                    .bind(score(record.scores.nps.map(Nps::value)))
-                    .bind(score(record.scores.csat.map(Csat::value)))
-                    .bind(score(record.scores.ces.map(Ces::value)))
-                    .bind(record.scores.rating.map(Rating::value))
-                    .bind(record.texts.comment.as_deref())
-                    .bind(record.texts.helpful.as_deref())
-                    .bind(record.texts.hindering.as_deref())
-                    .bind(metadata_json(&record.metadata));
+                query = bind_feedback(query, record, dedup_key, Some(self.id));
             }
             inserted += query.execute(&mut *self.tx).await?.rows_affected();
         }
@@ -254,9 +236,38 @@ impl ImportSession {
     }
 }
 
+/// Binds one record's columns, in the order of `FEEDBACK_COLUMNS`; `import_id` is none for a
+/// record that came by no import (a survey response).
+pub(crate) fn bind_feedback<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    record: &'q NewFeedback,
+    dedup_key: &'q str,
+    import_id: Option<i64>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    let score = |value: Option<u8>| value.map(i64::from);
+    query
+        .bind(record.source.as_str())
+        .bind(dedup_key)
+        .bind(record.external_id.as_deref())
+        .bind(import_id)
+        .bind(record.received_at.as_millis())
+        .bind(record.customer.as_deref())
+        .bind(record.channel.as_deref())
+        .bind(record.stage.as_ref().map(Key::as_str))
+        .bind(record.touchpoint.as_ref().map(Key::as_str))
+        .bind(score(record.scores.nps.map(Nps::value)))
+        .bind(score(record.scores.csat.map(Csat::value)))
+        .bind(score(record.scores.ces.map(Ces::value)))
+        .bind(record.scores.rating.map(Rating::value))
+        .bind(record.texts.comment.as_deref())
+        .bind(record.texts.helpful.as_deref())
+        .bind(record.texts.hindering.as_deref())
+        .bind(metadata_json(&record.metadata))
+}
+
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for `rows` feedback records; the same
 /// text for the same row count, so the prepared statement is reused from sqlx's cache.
-fn insert_statement(rows: usize, backend: Backend) -> String {
+pub(crate) fn insert_statement(rows: usize, backend: Backend) -> String {
     values_statement(
         &format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES "),
         FEEDBACK_PARAMS,

@@ -16,6 +16,7 @@ mod org;
 mod org_history;
 mod retention;
 mod search;
+mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod wall;
@@ -50,6 +51,10 @@ pub use org_history::{
 };
 pub use retention::{RetentionMode, RetentionOutcome, RetentionPolicy};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
+pub use surveys::{
+    Invitation, InvitationCounts, MAX_SEND_ATTEMPTS, NewInvitation, NewSurvey, Quarantined,
+    ResponseStored, Survey,
+};
 pub use wall::{NewWallLink, WallLink};
 
 use std::str::FromStr;

@@ -170,6 +170,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // Survey invitations (a customer id and an e-mail address) and answers set aside as a
+        // robot's are kept no longer than the feedback itself.
+        for sql in [
+            "DELETE FROM survey_invitations WHERE created_at < $1",
+            "DELETE FROM survey_quarantine WHERE received_at < $1",
+        ] {
+            sqlx::query(sql).bind(at).execute(&mut *tx).await?;
+        }
         let now = Timestamp::now().as_millis();
         sqlx::query("UPDATE retention_policy SET last_applied_at = $1")
             .bind(now)

@@ -18,6 +18,7 @@ mod org;
 mod recognition;
 mod retention;
 mod serve;
+mod survey;
 mod themes;
 mod wall;
 
@@ -115,6 +116,9 @@ enum Command {
     /// The story wall: links that show it on a screen with no account (link create, list,
     /// revoke) and the staff-meeting handout (HTML or PDF).
     Wall(wall::WallArgs),
+    /// Journey surveys hosted here: create one for a touchpoint (prints its public link),
+    /// list, close, invite customers from a file, send the invitations and reminders.
+    Survey(survey::SurveyArgs),
     /// Recognition: the teams whose work prevented a problem (its theme fell after their
     /// initiative and stayed down), above those resolving a problem that keeps coming back.
     Recognition(recognition::RecognitionArgs),
@@ -169,6 +173,7 @@ impl Cli {
             Command::Assess(args) => assess::run(&database_url(url), args).await,
             Command::Digest(args) => digest::run(&database_url(url), args).await,
             Command::Wall(args) => wall::run(&database_url(url), args).await,
+            Command::Survey(args) => survey::run(&database_url(url), args).await,
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Accounts(args) => accounts::run(&database_url(url), args).await,
             Command::Customers(args) => customers::run(&database_url(url), args).await,

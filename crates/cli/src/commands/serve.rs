@@ -38,6 +38,20 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     retention_check_seconds: u64,
+    /// How often, in seconds, the server sends the survey invitations and reminders due (when
+    /// an SMTP server is configured).
+    #[arg(
+        long,
+        default_value_t = 300,
+        env = "THROUGHLINE_SURVEY_SEND_SECONDS",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    survey_send_seconds: u64,
+    #[command(flatten)]
+    public_url: super::survey::PublicUrl,
+    #[command(flatten)]
+    survey_sending: super::survey::SendOptions,
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -51,6 +65,16 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             schedule,
             smtp,
             std::time::Duration::from_secs(args.digest_check_seconds),
+        ));
+    }
+    // And the survey invitations: each is claimed before it is sent, so instances share them.
+    if let Some(smtp) = throughline_notify::SmtpConfig::from_env()? {
+        let policy = args.survey_sending.policy(&args.public_url.public_url)?;
+        tokio::spawn(throughline_notify::surveys::run_schedule(
+            store.clone(),
+            smtp,
+            policy,
+            std::time::Duration::from_secs(args.survey_send_seconds),
         ));
     }
     // So does the retention policy: applying it twice deletes nothing more.

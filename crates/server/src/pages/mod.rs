@@ -24,6 +24,8 @@ mod overview;
 mod people;
 mod recognition;
 mod session;
+mod survey_public;
+mod surveys;
 mod wall;
 
 use crate::auth::PageUser;
@@ -32,7 +34,7 @@ use crate::{AppError, AppState};
 
 pub use wall::handout_html;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(session::router())
         .merge(overview::router())
@@ -51,6 +53,8 @@ pub fn router() -> Router<AppState> {
         .merge(wall::router())
         .merge(recognition::router())
         .merge(accounts::router())
+        .merge(surveys::router())
+        .merge(survey_public::router(state))
 }
 
 /// The organisation's departments as (key, name), for select boxes; none without one.

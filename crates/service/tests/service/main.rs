@@ -24,6 +24,7 @@ mod journey;
 mod maturity;
 mod org_edits;
 mod retention;
+mod surveys;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
@@ -468,11 +469,13 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
 use concurrency::an_analysis_lands_while_an_integration_writes;
 use erasure::an_erased_customer_appears_nowhere;
 use retention::old_feedback_goes_by_the_retention_policy;
+use surveys::customers_answer_journey_surveys;
 
 backend_tests!(
     an_analysis_lands_while_an_integration_writes,
     an_erased_customer_appears_nowhere,
     old_feedback_goes_by_the_retention_policy,
+    customers_answer_journey_surveys,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );

@@ -1,0 +1,330 @@
+//! Journey surveys hosted by Throughline: the practice's questions asked at a touchpoint ("how
+//! well was your goal supported", what helped most, what hindered most), answered by a public
+//! link or by a per-customer link, landing in the feedback table as records on that touchpoint.
+//!
+//! - this module — making, listing and closing surveys (administrators and council chairs,
+//!   audited), what a survey asks ([`SurveyForm`]), and the links: a survey's public link is a
+//!   random token; a per-customer link is signed with the instance's survey key (so it cannot be
+//!   made up, and no secret of it is stored) and opens that one invitation only.
+//! - `respond` — an answer checked, redacted and stored; bot-looking answers set aside.
+//! - `invite` — invitations from a file of customers, with the contact-frequency rule and
+//!   opt-outs.
+
+mod invite;
+mod respond;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use throughline_domain::org::Organisation;
+use throughline_domain::survey::{self, GoalScale, Measure};
+use throughline_domain::user::UserRole;
+use throughline_store::{Invitation, InvitationCounts, NewSurvey, Store, Survey};
+
+use crate::accounts::random_secret;
+use crate::changes::Actor;
+use crate::{Result, ServiceError};
+
+pub use invite::{InvitePolicy, InviteReport, contact_hashes, invite, opt_out};
+pub use respond::{FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, submit};
+
+/// The instance key survey links and forms are signed with.
+const LINK_KEY: &str = "survey-links";
+
+/// What a survey is made of, as a person gives it.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyInput {
+    pub touchpoint: String,
+    /// The survey's name, and its responses' source; "<touchpoint> survey" when empty.
+    pub title: String,
+    /// nps, csat, ces or none.
+    pub measure: String,
+    /// 5 (1–5) or 10 (0–10).
+    pub goal_scale: String,
+    pub questions: Vec<String>,
+}
+
+/// Makes a survey for a touchpoint of the organisation; administrators and council chairs.
+pub async fn create(store: &Store, actor: Actor<'_>, input: &SurveyInput) -> Result<Survey> {
+    may_manage(actor)?;
+    let invalid = |e: throughline_domain::ValidationError| ServiceError::Invalid(e.0);
+    let org = store.load_organisation().await?.ok_or_else(|| {
+        ServiceError::Invalid(
+            "apply an organisation first: a survey asks about one of its touchpoints".to_owned(),
+        )
+    })?;
+    let wanted = input.touchpoint.trim();
+    let (_, touchpoint) = org
+        .touchpoints()
+        .find(|(_, tp)| tp.key.as_str() == wanted || tp.name.as_str().eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "touchpoint {wanted:?} is not in the organisation; its touchpoints are: {}",
+                org.touchpoints()
+                    .map(|(_, tp)| tp.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    let title = match input.title.trim() {
+        "" => format!("{} survey", touchpoint.name),
+        title => throughline_domain::action::required_text("the survey's title", title, 100)
+            .map_err(invalid)?,
+    };
+    let measure = Measure::parse(&input.measure).map_err(invalid)?;
+    let goal_scale = GoalScale::parse(&input.goal_scale).map_err(invalid)?;
+    let questions = survey::check_extra_questions(&input.questions).map_err(invalid)?;
+    let token = random_secret()[..24].to_owned();
+    let id = store
+        .create_survey(
+            NewSurvey {
+                public_token: &token,
+                title: &title,
+                touchpoint: touchpoint.key.as_str(),
+                goal_scale,
+                measure,
+                questions: &questions,
+            },
+            &actor.audit_name(),
+        )
+        .await
+        .map_err(|err| match err {
+            throughline_store::StoreError::Inconsistent(message) => ServiceError::Invalid(message),
+            other => ServiceError::Store(other),
+        })?;
+    found(store.survey(id).await?, id)
+}
+
+/// Closes a survey for good; administrators and council chairs.
+pub async fn close(store: &Store, actor: Actor<'_>, id: i64) -> Result<Survey> {
+    may_manage(actor)?;
+    let survey = found(store.survey(id).await?, id)?;
+    if !store.close_survey(id, &actor.audit_name()).await? {
+        return Err(ServiceError::Invalid(format!(
+            "survey {id} ({}) is already closed",
+            survey.title
+        )));
+    }
+    found(store.survey(id).await?, id)
+}
+
+/// A survey with its place on the journey and its invitations, as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyListing {
+    #[serde(flatten)]
+    pub survey: Survey,
+    pub touchpoint_name: String,
+    pub stage_name: String,
+    pub invitations: InvitationCounts,
+}
+
+/// Every survey, newest first.
+pub async fn list(store: &Store) -> Result<Vec<SurveyListing>> {
+    let org = store.load_organisation().await?;
+    let mut listed = Vec::new();
+    for survey in store.surveys().await? {
+        let (stage_name, touchpoint_name) = place(org.as_ref(), &survey.touchpoint);
+        listed.push(SurveyListing {
+            invitations: store.invitation_counts(survey.id).await?,
+            survey,
+            touchpoint_name,
+            stage_name,
+        });
+    }
+    Ok(listed)
+}
+
+/// One survey as listed, or 404.
+pub async fn listing(store: &Store, id: i64) -> Result<SurveyListing> {
+    let survey = found(store.survey(id).await?, id)?;
+    let org = store.load_organisation().await?;
+    let (stage_name, touchpoint_name) = place(org.as_ref(), &survey.touchpoint);
+    Ok(SurveyListing {
+        invitations: store.invitation_counts(id).await?,
+        survey,
+        touchpoint_name,
+        stage_name,
+    })
+}
+
+/// The names of a touchpoint's stage and of the touchpoint (its key where the organisation no
+/// longer has it).
+fn place(org: Option<&Organisation>, touchpoint: &str) -> (String, String) {
+    org.and_then(|org| {
+        org.touchpoints()
+            .find(|(_, tp)| tp.key.as_str() == touchpoint)
+            .map(|(stage, tp)| (stage.name.to_string(), tp.name.to_string()))
+    })
+    .unwrap_or_else(|| (String::new(), touchpoint.to_owned()))
+}
+
+fn found(survey: Option<Survey>, id: i64) -> Result<Survey> {
+    survey.ok_or_else(|| ServiceError::NotFound(format!("there is no survey {id}")))
+}
+
+fn may_manage(actor: Actor<'_>) -> Result<()> {
+    match actor.role() {
+        UserRole::Admin | UserRole::CouncilChair => Ok(()),
+        _ => Err(ServiceError::Forbidden(
+            "only administrators and council chairs make and close surveys".to_owned(),
+        )),
+    }
+}
+
+/// One question with a scale, as the form shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleQuestion {
+    pub text: String,
+    pub choices: Vec<u8>,
+    pub low: String,
+    pub high: String,
+}
+
+/// What a survey asks, in order, for its form.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyForm {
+    pub title: String,
+    pub company: String,
+    pub touchpoint: String,
+    pub goal: ScaleQuestion,
+    pub measure: Option<ScaleQuestion>,
+    pub helpful: &'static str,
+    pub hindering: &'static str,
+    pub comment: &'static str,
+    pub extra: Vec<String>,
+    pub max_answer_chars: usize,
+}
+
+/// The form of `survey` (names from the organisation, when it has them).
+pub fn form_of(org: Option<&Organisation>, survey: &Survey) -> SurveyForm {
+    let (_, touchpoint) = place(org, &survey.touchpoint);
+    let company = org.map_or_else(|| "us".to_owned(), |o| o.name.to_string());
+    let (low, high) = survey.goal_scale.range();
+    SurveyForm {
+        title: survey.title.clone(),
+        goal: ScaleQuestion {
+            text: survey::goal_question(&touchpoint),
+            choices: (low..=high).collect(),
+            low: "not at all".to_owned(),
+            high: "completely".to_owned(),
+        },
+        measure: survey.measure.range().map(|(low, high)| {
+            let (low_text, high_text) = survey.measure.ends();
+            ScaleQuestion {
+                text: survey
+                    .measure
+                    .question(&company, &touchpoint)
+                    .unwrap_or_default(),
+                choices: (low..=high).collect(),
+                low: low_text.to_owned(),
+                high: high_text.to_owned(),
+            }
+        }),
+        helpful: survey::HELPFUL_QUESTION,
+        hindering: survey::HINDERING_QUESTION,
+        comment: survey::COMMENT_QUESTION,
+        extra: survey.questions.clone(),
+        max_answer_chars: survey::MAX_ANSWER_CHARS,
+        company,
+        touchpoint,
+    }
+}
+
+/// What a survey link opens.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// The survey's public link: anyone may answer.
+    Public(Survey),
+    /// A per-customer link: this customer's one answer.
+    Invitation(Survey, Invitation),
+}
+
+impl Link {
+    pub fn survey(&self) -> &Survey {
+        match self {
+            Self::Public(survey) | Self::Invitation(survey, _) => survey,
+        }
+    }
+
+    pub fn invitation(&self) -> Option<&Invitation> {
+        match self {
+            Self::Public(_) => None,
+            Self::Invitation(_, invitation) => Some(invitation),
+        }
+    }
+}
+
+/// The survey link `token` opens, if any: a survey's public token, or an invitation's signed
+/// token (`i<id>-<signature>`) whose signature is right.
+pub async fn open_link(store: &Store, token: &str) -> Result<Option<Link>> {
+    if token.len() > 100
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Ok(None);
+    }
+    if let Some(rest) = token.strip_prefix('i')
+        && let Some((id, _)) = rest.split_once('-')
+        && let Ok(id) = id.parse::<i64>()
+    {
+        if invitation_token(store, id).await? != token {
+            return Ok(None);
+        }
+        let Some(invitation) = store.invitation(id).await? else {
+            return Ok(None);
+        };
+        let survey = found(
+            store.survey(invitation.survey_id).await?,
+            invitation.survey_id,
+        )?;
+        return Ok(Some(Link::Invitation(survey, invitation)));
+    }
+    Ok(store.survey_by_token(token).await?.map(Link::Public))
+}
+
+/// The per-customer link's token of invitation `id`: `i<id>-` and its signature.
+pub async fn invitation_token(store: &Store, id: i64) -> Result<String> {
+    let signature = sign(store, &format!("invitation:{id}")).await?;
+    Ok(format!("i{id}-{}", &signature[..32]))
+}
+
+/// HMAC-SHA-256 of `message` under the instance's survey key, in hex.
+async fn sign(store: &Store, message: &str) -> Result<String> {
+    let key = store.instance_key(LINK_KEY, random_secret).await?;
+    Ok(hmac_sha256(key.as_bytes(), message.as_bytes()))
+}
+
+/// HMAC (RFC 2104) over SHA-256, in hex.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_test_vector() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

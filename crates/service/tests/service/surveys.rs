@@ -1,0 +1,416 @@
+//! Journey surveys (issue 29): a survey made for a touchpoint, answered by its public link and
+//! by per-customer links; answers land as redacted records on the touchpoint and its stage;
+//! a form sent twice is stored once, an invitation answers once; robot-looking answers are set
+//! aside; invitations keep to the contact-frequency rule across surveys, opt-outs and erasures.
+
+use std::time::Duration;
+
+use throughline_domain::survey::RawAnswers;
+use throughline_ingest::invitations::InvitationRow;
+use throughline_service::accounts::{self, NewAccount};
+use throughline_service::changes::Actor;
+use throughline_service::surveys::{
+    self, InvitePolicy, Link, Submission, SubmitOutcome, SurveyInput,
+};
+use throughline_service::{ServiceError, customers};
+use throughline_store::Store;
+use throughline_store::testing::TestDatabase;
+
+use crate::workspace;
+
+const OPS: Actor<'static> = Actor::CommandLine { os_user: "ops" };
+
+fn row(line: u64, customer: &str, touchpoint: Option<&str>) -> InvitationRow {
+    InvitationRow {
+        line,
+        customer: customer.to_owned(),
+        email: throughline_domain::Email::parse(&format!(
+            "{}@example.com",
+            customer.to_lowercase()
+        ))
+        .unwrap(),
+        touchpoint: touchpoint.map(|t| throughline_domain::Key::parse(t).unwrap()),
+        event_date: Some("2026-11-30".to_owned()),
+    }
+}
+
+fn answers(goal: &str, measure: &str, hindering: &str) -> RawAnswers {
+    RawAnswers {
+        goal: goal.into(),
+        measure: measure.into(),
+        helpful: "The driver phoned ahead".into(),
+        hindering: hindering.into(),
+        comment: String::new(),
+        extra: vec!["Yes, spotless".into()],
+    }
+}
+
+async fn sent(store: &Store, token: &str, form_token: &str, raw: RawAnswers) -> SubmitOutcome {
+    surveys::submit(
+        store,
+        token,
+        &Submission {
+            answers: raw,
+            form_token: form_token.to_owned(),
+            honeypot: String::new(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
+    let store = workspace(db).await;
+
+    // Who may make one, and what is refused.
+    let member = accounts::add_user(
+        &store,
+        NewAccount {
+            email: "mia@northwind.example".into(),
+            name: "Mia".into(),
+            role: "member".into(),
+            department: Some("fulfilment".into()),
+            password: "a long enough passphrase".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let input = |touchpoint: &str| SurveyInput {
+        touchpoint: touchpoint.to_owned(),
+        measure: "nps".into(),
+        questions: vec!["Did the crew leave your home tidy?".into()],
+        ..SurveyInput::default()
+    };
+    assert!(matches!(
+        surveys::create(&store, Actor::User(&member), &input("delivery-day")).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    let err = surveys::create(&store, OPS, &input("moon-landing"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not in the organisation")
+            && err.to_string().contains("delivery-day"),
+        "{err}"
+    );
+    let err = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            measure: "stars".into(),
+            ..input("delivery-day")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("nps, csat, ces or none"), "{err}");
+
+    let delivery = surveys::create(&store, OPS, &input("delivery-day"))
+        .await
+        .unwrap();
+    assert_eq!(delivery.title, "Delivery day survey");
+    let err = surveys::create(&store, OPS, &input("delivery-day"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already called"), "{err}");
+    let install = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            title: "After the fitting".into(),
+            measure: "ces".into(),
+            goal_scale: "10".into(),
+            ..input("installation")
+        },
+    )
+    .await
+    .unwrap();
+    // The audit log has both, written with them.
+    let audit = store.audit_log(100).await.unwrap();
+    assert_eq!(
+        audit.iter().filter(|a| a.action == "survey.create").count(),
+        2
+    );
+
+    // The form asks the practice's questions about the touchpoint.
+    let org = store.load_organisation().await.unwrap();
+    let form = surveys::form_of(org.as_ref(), &delivery);
+    assert!(
+        form.goal.text.contains("Delivery day"),
+        "{}",
+        form.goal.text
+    );
+    assert_eq!(form.goal.choices, vec![1, 2, 3, 4, 5]);
+    assert_eq!(form.measure.as_ref().unwrap().choices.len(), 11);
+    assert_eq!(form.extra, vec!["Did the crew leave your home tidy?"]);
+
+    // Invitations: 3 customers to the delivery survey, then the same customers (and a new
+    // one) to the installation survey — within the frequency window only the new one goes.
+    let first = surveys::invite(
+        &store,
+        OPS,
+        None,
+        &[
+            row(2, "C-1", Some("delivery-day")),
+            row(3, "C-2", Some("delivery-day")),
+            row(4, "C-3", Some("delivery-day")),
+            row(5, "C-3", Some("delivery-day")),
+            row(6, "C-4", Some("returns")),
+            row(7, "C-5", None),
+        ],
+        InvitePolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.total_invited(), 3);
+    assert_eq!(first.skipped_repeated, 1);
+    assert_eq!(
+        first
+            .unmatched
+            .iter()
+            .map(|(line, _)| *line)
+            .collect::<Vec<_>>(),
+        vec![6, 7]
+    );
+    assert!(
+        first.unmatched[0]
+            .1
+            .contains("no open survey asks about returns")
+    );
+    let second = surveys::invite(
+        &store,
+        OPS,
+        Some(install.id),
+        &[
+            row(2, "C-1", None),
+            row(3, "C-2", Some("installation")),
+            row(4, "C-6", None),
+            row(5, "C-7", Some("delivery-day")),
+        ],
+        InvitePolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.total_invited(), 1, "{second:?}");
+    assert_eq!(second.skipped_recent, 2);
+    assert_eq!(
+        second.unmatched.len(),
+        1,
+        "C-7 names another survey's touchpoint"
+    );
+    // With no window, they could be asked again.
+    let none = surveys::invite(
+        &store,
+        OPS,
+        Some(install.id),
+        &[row(2, "C-1", None)],
+        InvitePolicy {
+            min_days_between: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(none.total_invited(), 1);
+
+    // Links: the invitation's token is signed; a changed one opens nothing.
+    let counts = store.invitation_counts(delivery.id).await.unwrap();
+    assert_eq!((counts.invited, counts.sent, counts.responded), (3, 0, 0));
+    let c1 = store.invitation(1).await.unwrap().unwrap();
+    assert_eq!(c1.customer, "C-1");
+    let c1_token = surveys::invitation_token(&store, c1.id).await.unwrap();
+    assert!(matches!(
+        surveys::open_link(&store, &c1_token).await.unwrap(),
+        Some(Link::Invitation(_, _))
+    ));
+    let forged = format!("{}0", &c1_token[..c1_token.len() - 1]);
+    let forged = if forged == c1_token {
+        format!("{}1", &c1_token[..c1_token.len() - 1])
+    } else {
+        forged
+    };
+    assert!(surveys::open_link(&store, &forged).await.unwrap().is_none());
+    assert!(surveys::open_link(&store, "i2-").await.unwrap().is_none());
+    assert!(
+        surveys::open_link(&store, "../../etc/passwd")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Forms made now; a form sent within two seconds is a robot's.
+    let public = delivery.public_token.clone();
+    let public_form = surveys::form_token(&store, &public).await.unwrap();
+    let public_form_2 = surveys::form_token(&store, &public).await.unwrap();
+    let c1_form = surveys::form_token(&store, &c1_token).await.unwrap();
+    let fast = sent(&store, &public, &public_form_2, answers("4", "9", "")).await;
+    assert_eq!(fast, SubmitOutcome::SetAside);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+
+    // Problems are reported on their fields, all at once.
+    let SubmitOutcome::Problems(problems) =
+        sent(&store, &public, "123-abc-def", answers("", "11", "")).await
+    else {
+        panic!("problems expected");
+    };
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, vec!["form", "goal", "measure"]);
+
+    // The public link: stored, redacted, on the touchpoint and its stage; sent twice, once.
+    let before = store.feedback_count().await.unwrap();
+    let outcome = sent(
+        &store,
+        &public,
+        &public_form,
+        answers("2", "3", "Four hours late, call me on 07700 900123"),
+    )
+    .await;
+    let SubmitOutcome::Stored(id) = outcome else {
+        panic!("stored expected, got {outcome:?}");
+    };
+    assert_eq!(
+        sent(&store, &public, &public_form, answers("2", "3", "again")).await,
+        SubmitOutcome::AlreadyReceived
+    );
+    assert_eq!(store.feedback_count().await.unwrap(), before + 1);
+    let records = store.feedback_after(id - 1, 1).await.unwrap();
+    let record = &records[0].record;
+    assert_eq!(record.source.as_str(), "Delivery day survey");
+    assert_eq!(record.touchpoint.as_ref().unwrap().as_str(), "delivery-day");
+    assert_eq!(record.stage.as_ref().unwrap().as_str(), "receive");
+    assert_eq!(record.channel.as_deref(), Some("survey"));
+    assert_eq!(record.customer, None);
+    assert_eq!(record.scores.nps.unwrap().value(), 3);
+    assert_eq!(record.scores.rating.unwrap().value(), 2.0);
+    assert_eq!(
+        record.texts.helpful.as_deref(),
+        Some("The driver phoned ahead")
+    );
+    let hindering = record.texts.hindering.as_deref().unwrap();
+    assert!(!hindering.contains("07700"), "{hindering}");
+    assert_eq!(
+        record
+            .metadata
+            .get("Did the crew leave your home tidy?")
+            .map(String::as_str),
+        Some("Yes, spotless")
+    );
+
+    // A per-customer link: the answer carries the customer; a second one is refused.
+    let SubmitOutcome::Stored(c1_record) =
+        sent(&store, &c1_token, &c1_form, answers("5", "10", "")).await
+    else {
+        panic!("stored expected");
+    };
+    let c1_again = surveys::form_token(&store, &c1_token).await.unwrap();
+    assert_eq!(
+        sent(
+            &store,
+            &c1_token,
+            &c1_again,
+            answers("1", "0", "changed my mind")
+        )
+        .await,
+        SubmitOutcome::AlreadyAnswered
+    );
+    let mine = store.feedback_after(c1_record - 1, 1).await.unwrap();
+    assert_eq!(mine[0].record.customer.as_deref(), Some("C-1"));
+    assert_eq!(
+        mine[0]
+            .record
+            .metadata
+            .get("event date")
+            .map(String::as_str),
+        Some("2026-11-30")
+    );
+    let counts = store.invitation_counts(delivery.id).await.unwrap();
+    assert_eq!(counts.responded, 1);
+    assert_eq!(
+        store.survey(delivery.id).await.unwrap().unwrap().responses,
+        2
+    );
+
+    // The honeypot: set aside, not stored, kept for a person to look at.
+    let trap_form = surveys::form_token(&store, &public).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let trapped = surveys::submit(
+        &store,
+        &public,
+        &Submission {
+            answers: answers("5", "10", ""),
+            form_token: trap_form,
+            honeypot: "http://spam.example".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(trapped, SubmitOutcome::SetAside);
+    let (kept, total) = store.quarantined(delivery.id, 10).await.unwrap();
+    assert_eq!(total, 2);
+    assert!(kept[0].reason.contains("hidden"), "{:?}", kept[0]);
+    assert!(kept[1].reason.contains("two seconds"), "{:?}", kept[1]);
+    assert_eq!(
+        store.survey(delivery.id).await.unwrap().unwrap().responses,
+        2
+    );
+
+    // Opting out is for good: the customer is not invited again, by id or address.
+    let c2_token = surveys::invitation_token(&store, 2).await.unwrap();
+    assert!(surveys::opt_out(&store, &c2_token).await.unwrap());
+    assert!(!surveys::opt_out(&store, &public).await.unwrap());
+    let again = surveys::invite(
+        &store,
+        OPS,
+        Some(install.id),
+        &[row(2, "C-2", None)],
+        InvitePolicy {
+            min_days_between: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.total_invited(), again.skipped_opted_out), (0, 1));
+
+    // An erased customer's invitations go with them, and they are not invited again.
+    customers::erase(&store, OPS, "C-3").await.unwrap();
+    assert!(
+        store
+            .last_invited("C-3", "c-3@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let erased = surveys::invite(
+        &store,
+        OPS,
+        Some(install.id),
+        &[row(2, "C-3", None)],
+        InvitePolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(erased.skipped_erased, 1);
+
+    // Closed: links take no more answers.
+    surveys::close(&store, OPS, delivery.id).await.unwrap();
+    let late = surveys::form_token(&store, &public).await.unwrap();
+    assert_eq!(
+        sent(&store, &public, &late, answers("3", "5", "")).await,
+        SubmitOutcome::Closed
+    );
+    assert!(matches!(
+        surveys::close(&store, OPS, delivery.id).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        surveys::invite(
+            &store,
+            OPS,
+            Some(delivery.id),
+            &[row(2, "C-9", None)],
+            InvitePolicy::default()
+        )
+        .await,
+        Err(ServiceError::Invalid(_))
+    ));
+}

@@ -1,0 +1,596 @@
+//! Journey surveys hosted by Throughline: the surveys, their per-customer invitations, the
+//! customers who asked never to be surveyed again, answers set aside as a robot's, and the keys
+//! the instance signs survey links and forms with.
+//!
+//! A response is stored in one transaction with what it uses up: the invitation it answers is
+//! marked answered only if it was not already (a second submit finds it taken), and the record
+//! goes into `feedback` like any other, under the survey's title as its source — analysed,
+//! searched, erased and kept or deleted by the retention policy like any other record.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use throughline_domain::Timestamp;
+use throughline_domain::survey::{GoalScale, Measure};
+
+use crate::feedback::{bind_feedback, insert_statement};
+use crate::{AuditLine, KeyedFeedback, Result, Store, StoreError};
+
+/// A survey as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Survey {
+    pub id: i64,
+    /// The public link's token (`/s/{token}`): anyone who has it may answer.
+    pub public_token: String,
+    /// The survey's name, and the source of its responses.
+    pub title: String,
+    pub touchpoint: String,
+    pub goal_scale: GoalScale,
+    pub measure: Measure,
+    /// The survey's own optional questions, in order.
+    pub questions: Vec<String>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub responses: u64,
+}
+
+/// A survey as it is made.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSurvey<'a> {
+    pub public_token: &'a str,
+    pub title: &'a str,
+    pub touchpoint: &'a str,
+    pub goal_scale: GoalScale,
+    pub measure: Measure,
+    pub questions: &'a [String],
+}
+
+/// One customer asked to answer one survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub id: i64,
+    pub survey_id: i64,
+    pub customer: String,
+    pub email: String,
+    /// The event the survey asks about (a delivery, a closed ticket), as given.
+    pub event_date: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub reminded_at: Option<Timestamp>,
+    pub responded_at: Option<Timestamp>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// An invitation as it is made.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub customer: String,
+    pub email: String,
+    pub event_date: Option<String>,
+}
+
+/// A survey's invitations, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InvitationCounts {
+    pub invited: u64,
+    pub sent: u64,
+    pub reminded: u64,
+    pub responded: u64,
+    /// Not sent yet after a failed try (still retried), or given up.
+    pub failing: u64,
+}
+
+/// What became of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseStored {
+    /// Stored as this feedback record.
+    Stored(i64),
+    /// The invitation was answered before: nothing stored.
+    AlreadyAnswered,
+    /// The same form was sent before (a double click, a resend): nothing stored again.
+    Duplicate,
+}
+
+/// An answer set aside: it looked like a robot's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quarantined {
+    pub id: i64,
+    pub survey_id: i64,
+    pub invitation_id: Option<i64>,
+    pub received_at: Timestamp,
+    pub reason: String,
+    /// The answers as sent (JSON).
+    pub answers: String,
+}
+
+/// A sending attempt gives up after this many tries.
+pub const MAX_SEND_ATTEMPTS: u32 = 5;
+
+const SURVEY_COLUMNS: &str = "id, public_token, title, touchpoint_key, goal_scale, measure, \
+     questions, created_by, created_at, closed_at, responses";
+const INVITATION_COLUMNS: &str = "id, survey_id, customer, email, event_date, created_at, \
+     sent_at, reminded_at, responded_at, attempts, last_error";
+
+impl Store {
+    /// Makes a survey, audited as `actor` in the same transaction. Refused when another survey
+    /// has the same title (the title names the responses' source).
+    pub async fn create_survey(&self, survey: NewSurvey<'_>, actor: &str) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM surveys WHERE title = $1")
+            .bind(survey.title)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(other) = taken {
+            return Err(StoreError::Inconsistent(format!(
+                "survey {other} is already called {:?}: choose another title",
+                survey.title
+            )));
+        }
+        let questions = serde_json::to_string(survey.questions).expect("strings serialise");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO surveys (public_token, title, touchpoint_key, goal_scale, measure, \
+             questions, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING id",
+        )
+        .bind(survey.public_token)
+        .bind(survey.title)
+        .bind(survey.touchpoint)
+        .bind(i64::from(survey.goal_scale.top()))
+        .bind(survey.measure.as_str())
+        .bind(&questions)
+        .bind(actor)
+        .bind(Timestamp::now().as_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = serde_json::json!({
+            "title": survey.title, "touchpoint": survey.touchpoint,
+            "goal_scale": survey.goal_scale.top(), "measure": survey.measure.as_str(),
+            "questions": survey.questions,
+        });
+        crate::accounts::write_audit(
+            &mut tx,
+            &AuditLine {
+                actor,
+                action: "survey.create",
+                subject: &format!("survey {id}"),
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every survey, newest first.
+    pub async fn surveys(&self) -> Result<Vec<Survey>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SURVEY_COLUMNS} FROM surveys ORDER BY id DESC"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(survey_of).collect()
+    }
+
+    pub async fn survey(&self, id: i64) -> Result<Option<Survey>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SURVEY_COLUMNS} FROM surveys WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(survey_of).transpose()
+    }
+
+    /// The survey whose public link is `token`.
+    pub async fn survey_by_token(&self, token: &str) -> Result<Option<Survey>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SURVEY_COLUMNS} FROM surveys WHERE public_token = $1"
+        )))
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(survey_of).transpose()
+    }
+
+    /// Closes a survey for good (its links answer "closed"), audited as `actor`; false when
+    /// it was not open.
+    pub async fn close_survey(&self, id: i64, actor: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let closed =
+            sqlx::query("UPDATE surveys SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+                .bind(Timestamp::now().as_millis())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if closed {
+            crate::accounts::write_audit(
+                &mut tx,
+                &AuditLine {
+                    actor,
+                    action: "survey.close",
+                    subject: &format!("survey {id}"),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// The instance's secret called `name`, made (at random, by `make`) the first time it is
+    /// asked for; every server instance reads the same one.
+    pub async fn instance_key(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
+        let read = || sqlx::query_scalar("SELECT secret FROM instance_keys WHERE name = $1");
+        if let Some(secret) = read().bind(name).fetch_optional(&self.pool).await? {
+            return Ok(secret);
+        }
+        sqlx::query(
+            "INSERT INTO instance_keys (name, secret) VALUES ($1, $2) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(make())
+        .execute(&self.pool)
+        .await?;
+        // Another instance may have made it first: theirs is the one.
+        Ok(read().bind(name).fetch_one(&self.pool).await?)
+    }
+
+    /// Stores invitations to `survey_id`, all or none, audited as `actor` in the same
+    /// transaction; their ids in order.
+    pub async fn add_invitations(
+        &self,
+        survey_id: i64,
+        invitations: &[NewInvitation],
+        actor: &str,
+    ) -> Result<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let now = Timestamp::now().as_millis();
+        let mut ids = Vec::with_capacity(invitations.len());
+        for invitation in invitations {
+            ids.push(
+                sqlx::query_scalar(
+                    "INSERT INTO survey_invitations (survey_id, customer, email, event_date, \
+                     created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(survey_id)
+                .bind(&invitation.customer)
+                .bind(&invitation.email)
+                .bind(invitation.event_date.as_deref())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
+            );
+        }
+        // The count, not the customers: the audit log is no place for a list of e-mail
+        // addresses.
+        let after = serde_json::json!({ "invitations": ids.len() });
+        crate::accounts::write_audit(
+            &mut tx,
+            &AuditLine {
+                actor,
+                action: "survey.invite",
+                subject: &format!("survey {survey_id}"),
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// When the customer (by id or by e-mail address) was last invited to any survey.
+    pub async fn last_invited(&self, customer: &str, email: &str) -> Result<Option<Timestamp>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(created_at) FROM survey_invitations WHERE customer = $1 OR email = $2",
+        )
+        .bind(customer)
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(at.map(Timestamp::from_millis))
+    }
+
+    pub async fn invitation(&self, id: i64) -> Result<Option<Invitation>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(invitation_of).transpose()
+    }
+
+    /// Invitations not sent yet (nor given up on), oldest first, at most `limit`.
+    pub async fn invitations_to_send(&self, limit: u32) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE sent_at IS NULL \
+             AND responded_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2"
+        )))
+        .bind(i64::from(MAX_SEND_ATTEMPTS))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(invitation_of).collect()
+    }
+
+    /// Invitations sent before `sent_before`, not answered and not reminded yet, oldest first.
+    pub async fn reminders_due(
+        &self,
+        sent_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE sent_at < $1 \
+             AND reminded_at IS NULL AND responded_at IS NULL ORDER BY id LIMIT $2"
+        )))
+        .bind(sent_before.as_millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(invitation_of).collect()
+    }
+
+    /// Claims the invitation's sending (or, with `reminder`, its reminder's): true for the one
+    /// caller that finds it unclaimed, so that two server instances never send it twice.
+    pub async fn claim_invitation(&self, id: i64, reminder: bool) -> Result<bool> {
+        let sql = if reminder {
+            "UPDATE survey_invitations SET reminded_at = $1 WHERE id = $2 \
+             AND reminded_at IS NULL AND responded_at IS NULL"
+        } else {
+            "UPDATE survey_invitations SET sent_at = $1, last_error = NULL WHERE id = $2 \
+             AND sent_at IS NULL AND responded_at IS NULL"
+        };
+        Ok(sqlx::query(sql)
+            .bind(Timestamp::now().as_millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    /// Gives a claim back after a failed try, with the error; the invitation is tried again
+    /// until [`MAX_SEND_ATTEMPTS`] (a reminder, until the next round).
+    pub async fn release_invitation(&self, id: i64, reminder: bool, error: &str) -> Result<()> {
+        let sql = if reminder {
+            "UPDATE survey_invitations SET reminded_at = NULL, last_error = $1 WHERE id = $2"
+        } else {
+            "UPDATE survey_invitations SET sent_at = NULL, attempts = attempts + 1, \
+             last_error = $1 WHERE id = $2"
+        };
+        sqlx::query(sql)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stops sending an invitation (the customer opted out since it was made).
+    pub async fn give_up_invitation(&self, id: i64, reason: &str) -> Result<()> {
+        sqlx::query("UPDATE survey_invitations SET attempts = $1, last_error = $2 WHERE id = $3")
+            .bind(i64::from(MAX_SEND_ATTEMPTS))
+            .bind(reason)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn invitation_counts(&self, survey_id: i64) -> Result<InvitationCounts> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS invited, COUNT(sent_at) AS sent, COUNT(reminded_at) AS reminded, \
+             COUNT(responded_at) AS responded, \
+             SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END) AS failing \
+             FROM survey_invitations WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let count = |column: &str| -> Result<u64> {
+            Ok(row
+                .try_get::<Option<i64>, _>(column)?
+                .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+        };
+        Ok(InvitationCounts {
+            invited: count("invited")?,
+            sent: count("sent")?,
+            reminded: count("reminded")?,
+            responded: count("responded")?,
+            failing: count("failing")?,
+        })
+    }
+
+    /// Stores a response to `survey_id` as the feedback record `record`, answering
+    /// `invitation` when given — in one transaction: an invitation answered before, or a form
+    /// sent before (the same dedup key), stores nothing.
+    pub async fn store_survey_response(
+        &self,
+        survey_id: i64,
+        invitation: Option<i64>,
+        record: &KeyedFeedback,
+    ) -> Result<ResponseStored> {
+        let mut tx = self.begin_write().await?;
+        let now = Timestamp::now().as_millis();
+        if let Some(invitation) = invitation {
+            let taken = sqlx::query(
+                "UPDATE survey_invitations SET responded_at = $1 \
+                 WHERE id = $2 AND survey_id = $3 AND responded_at IS NULL",
+            )
+            .bind(now)
+            .bind(invitation)
+            .bind(survey_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken == 0 {
+                return Ok(ResponseStored::AlreadyAnswered);
+            }
+        }
+        let sql = format!("{} RETURNING id", insert_statement(1, self.backend));
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let stored = bind_feedback(query, &record.record, &record.dedup_key, None)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = stored else {
+            return Ok(ResponseStored::Duplicate);
+        };
+        let id: i64 = row.try_get("id")?;
+        if let Some(invitation) = invitation {
+            sqlx::query("UPDATE survey_invitations SET feedback_id = $1 WHERE id = $2")
+                .bind(id)
+                .bind(invitation)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE surveys SET responses = responses + 1 WHERE id = $1")
+            .bind(survey_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ResponseStored::Stored(id))
+    }
+
+    /// Sets an answer aside: it looked like a robot's (why: `reason`).
+    pub async fn quarantine_survey_response(
+        &self,
+        survey_id: i64,
+        invitation: Option<i64>,
+        reason: &str,
+        answers: &serde_json::Value,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO survey_quarantine (survey_id, invitation_id, received_at, reason, \
+             answers) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(survey_id)
+        .bind(invitation)
+        .bind(Timestamp::now().as_millis())
+        .bind(reason)
+        .bind(answers.to_string())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The answers set aside for `survey_id`, newest first, at most `limit`; and how many
+    /// there are in all.
+    pub async fn quarantined(&self, survey_id: i64, limit: u32) -> Result<(Vec<Quarantined>, u64)> {
+        let rows = sqlx::query(
+            "SELECT id, survey_id, invitation_id, received_at, reason, answers \
+             FROM survey_quarantine WHERE survey_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(survey_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM survey_quarantine WHERE survey_id = $1")
+                .bind(survey_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let kept = rows
+            .iter()
+            .map(|row| -> Result<Quarantined> {
+                Ok(Quarantined {
+                    id: row.try_get("id")?,
+                    survey_id: row.try_get("survey_id")?,
+                    invitation_id: row.try_get("invitation_id")?,
+                    received_at: Timestamp::from_millis(row.try_get("received_at")?),
+                    reason: row.try_get("reason")?,
+                    answers: row.try_get("answers")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((kept, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Remembers, for good, that the contacts hashing to `hashes` (a customer id, an e-mail
+    /// address) asked not to be surveyed again.
+    pub async fn opt_out_of_surveys(&self, hashes: &[String]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for hash in hashes {
+            sqlx::query(
+                "INSERT INTO survey_opt_outs (contact_hash, opted_out_at) VALUES ($1, $2) \
+                 ON CONFLICT (contact_hash) DO NOTHING",
+            )
+            .bind(hash)
+            .bind(Timestamp::now().as_millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether any of the contacts hashing to `hashes` opted out of surveys.
+    pub async fn opted_out_of_surveys(&self, hashes: &[String]) -> Result<bool> {
+        for hash in hashes {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM survey_opt_outs WHERE contact_hash = $1")
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if found.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn survey_of(row: &AnyRow) -> Result<Survey> {
+    let scale: i64 = row.try_get("goal_scale")?;
+    let measure: String = row.try_get("measure")?;
+    let questions: String = row.try_get("questions")?;
+    let id: i64 = row.try_get("id")?;
+    let inconsistent = |what: String| StoreError::Inconsistent(format!("survey {id}: {what}"));
+    Ok(Survey {
+        id,
+        public_token: row.try_get("public_token")?,
+        title: row.try_get("title")?,
+        touchpoint: row.try_get("touchpoint_key")?,
+        goal_scale: u8::try_from(scale)
+            .ok()
+            .and_then(GoalScale::from_top)
+            .ok_or_else(|| inconsistent(format!("goal scale {scale}")))?,
+        measure: Measure::parse(&measure).map_err(|e| inconsistent(e.0))?,
+        questions: serde_json::from_str(&questions)
+            .map_err(|e| inconsistent(format!("questions: {e}")))?,
+        created_by: row.try_get("created_by")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        closed_at: row
+            .try_get::<Option<i64>, _>("closed_at")?
+            .map(Timestamp::from_millis),
+        responses: u64::try_from(row.try_get::<i64, _>("responses")?).unwrap_or(0),
+    })
+}
+
+fn invitation_of(row: &AnyRow) -> Result<Invitation> {
+    let at = |column: &str| -> Result<Option<Timestamp>> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(Timestamp::from_millis))
+    };
+    Ok(Invitation {
+        id: row.try_get("id")?,
+        survey_id: row.try_get("survey_id")?,
+        customer: row.try_get("customer")?,
+        email: row.try_get("email")?,
+        event_date: row.try_get("event_date")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        sent_at: at("sent_at")?,
+        reminded_at: at("reminded_at")?,
+        responded_at: at("responded_at")?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        last_error: row.try_get("last_error")?,
+    })
+}
