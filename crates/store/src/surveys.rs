@@ -330,9 +330,11 @@ impl Store {
     ) -> Result<Vec<Invitation>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE sent_at < $1 \
-             AND reminded_at IS NULL AND responded_at IS NULL ORDER BY id LIMIT $2"
+             AND reminded_at IS NULL AND responded_at IS NULL AND attempts < $2 \
+             ORDER BY id LIMIT $3"
         )))
         .bind(sent_before.as_millis())
+        .bind(i64::from(MAX_SEND_ATTEMPTS))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;

@@ -20,11 +20,11 @@ use throughline_service::themes;
 use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+pub(crate) const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 const HOSTILE: &str = "<script>alert(1)</script> & friends";
 
 /// The MIME part of `message` with `content_type`, decoded.
-fn part(message: &str, content_type: &str) -> String {
+pub(crate) fn part(message: &str, content_type: &str) -> String {
     let start = message
         .find(&format!("Content-Type: {content_type}"))
         .unwrap_or_else(|| panic!("no {content_type} part in {message}"));
@@ -290,4 +290,11 @@ async fn digests_reach_real_listeners_once(db: &TestDatabase) {
     assert_eq!(without.sent.len(), 2);
 }
 
-backend_tests!(digests_reach_real_listeners_once);
+mod surveys;
+
+use surveys::survey_invitations_reach_customers_once;
+
+backend_tests!(
+    digests_reach_real_listeners_once,
+    survey_invitations_reach_customers_once,
+);
