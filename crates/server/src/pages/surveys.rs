@@ -150,6 +150,8 @@ struct SurveyPage {
     csrf_token: String,
     survey: SurveyListing,
     public_link: String,
+    /// The search page with this survey's responses.
+    responses_link: String,
     form: surveys::SurveyForm,
     created: String,
     closed: Option<String>,
@@ -184,6 +186,10 @@ async fn one(
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         public_link: format!("{scheme}://{host}/s/{}", survey.survey.public_token),
+        responses_link: format!(
+            "/feedback?source={}",
+            super::percent_encode(&survey.survey.title)
+        ),
         form: surveys::form_of(org.as_ref(), &survey.survey),
         created: minute(survey.survey.created_at),
         closed: survey.survey.closed_at.map(minute),

@@ -601,7 +601,7 @@ pub async fn the_import_history_is_paged(db: &TestDatabase) {
 
 /// The web application on `store`, with an administrator (Amara) and a member of billing (Bill,
 /// added here) signed in: their session cookies, and Bill's API token.
-async fn admin_and_member(
+pub(super) async fn admin_and_member(
     store: &throughline_store::Store,
 ) -> (axum::Router, String, String, String) {
     let bill_token = token_for(store, "bill@northwind.example", "member", Some("billing")).await;

@@ -16,6 +16,7 @@ mod journey_pages;
 mod maturity_pages;
 mod recognition_page;
 mod story_wall;
+mod survey_pages;
 
 use accounts_pages::key_accounts_are_reviewed_weekly_on_the_web;
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
@@ -39,6 +40,7 @@ use recognition_page::prevention_is_recognised_above_fire_fighting;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
 };
+use survey_pages::surveys_are_made_on_the_web_and_links_are_rate_limited;
 
 use std::path::Path;
 
@@ -1035,6 +1037,7 @@ backend_tests!(
     customers_are_erased_from_the_administration_page,
     retention_is_set_on_the_administration_page,
     digest_subscriptions_are_managed_on_the_administration_page,
+    surveys_are_made_on_the_web_and_links_are_rate_limited,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,0 +1,313 @@
+//! Journey surveys on the web (issue 29): a customer answers by their own link on a 390-px
+//! phone in a real browser, and the answer is a record on the survey's touchpoint with its
+//! helpful and hindering texts; a second answer is refused; surveys are made on the surveys
+//! page by administrators (members may not); a link hammered from one address gets 429s and
+//! stores no more than the allowed answers, while another address still gets through.
+
+use std::time::Duration;
+
+use throughline_ingest::invitations::InvitationRow;
+use throughline_service::changes::Actor;
+use throughline_service::surveys::{self, InvitePolicy, SurveyInput};
+use throughline_store::testing::TestDatabase;
+
+use super::browser::Browser;
+use super::hardening::admin_and_member;
+use super::{get, organisation_and_admin, post_form, send};
+
+const OPS: Actor<'static> = Actor::CommandLine { os_user: "ops" };
+
+fn delivery_survey() -> SurveyInput {
+    SurveyInput {
+        touchpoint: "delivery-day".into(),
+        measure: "nps".into(),
+        questions: vec!["Did the crew leave your home tidy?".into()],
+        ..SurveyInput::default()
+    }
+}
+
+/// The hidden form token a survey page carries.
+fn survey_form_token(page: &str) -> String {
+    page.split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the survey page has its form token")
+        .to_owned()
+}
+
+#[test]
+fn a_customer_answers_a_survey_on_a_phone() {
+    let Some(browser) = Browser::start("a_customer_answers_a_survey_on_a_phone") else {
+        return;
+    };
+    let runtime = super::browser::runtime();
+    let db = runtime.block_on(TestDatabase::sqlite());
+    let (store, token) = runtime.block_on(async {
+        let store = organisation_and_admin(&db).await;
+        let survey = surveys::create(&store, OPS, &delivery_survey())
+            .await
+            .unwrap();
+        let invited = surveys::invite(
+            &store,
+            OPS,
+            Some(survey.id),
+            &[InvitationRow {
+                line: 2,
+                customer: "C-4711".into(),
+                email: throughline_domain::Email::parse("dana@example.com").unwrap(),
+                touchpoint: None,
+                event_date: Some("2026-12-01".into()),
+            }],
+            InvitePolicy::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(invited.total_invited(), 1);
+        let token = surveys::invitation_token(&store, 1).await.unwrap();
+        (store, token)
+    });
+    let base = super::browser::serve(&runtime, store.clone());
+
+    browser.resize(390, 844);
+    browser.goto(&format!("{base}/s/{token}"));
+    assert_eq!(browser.text("h1"), "How did Delivery day go?");
+    // Nothing is wider than the phone; every field is labelled; the scales are grouped.
+    let width = browser.script("return document.documentElement.scrollWidth");
+    let viewport = browser.script("return window.innerWidth");
+    assert!(
+        width.as_i64().unwrap() <= viewport.as_i64().unwrap(),
+        "the page scrolls sideways: {width} > {viewport}"
+    );
+    assert_eq!(
+        browser.script(
+            "return Array.from(document.querySelectorAll('main textarea')).filter(t => \
+             !document.querySelector('label[for=\"' + t.id + '\"]')).length"
+        ),
+        0,
+        "every text field has its label"
+    );
+    assert_eq!(
+        browser.script("return document.querySelectorAll('fieldset > legend').length"),
+        2,
+        "the goal and NPS scales are groups with their questions as legends"
+    );
+    assert_eq!(browser.script("return document.documentElement.lang"), "en");
+    let form_token = browser
+        .script("return document.querySelector('input[name=form_token]').value")
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Sent without the required answer: the form comes back with the answers kept.
+    browser.fill("#hindering", "The crew arrived four hours late");
+    std::thread::sleep(Duration::from_millis(2_100));
+    browser.submit("button.survey-send");
+    assert!(
+        browser
+            .text(".survey-problems")
+            .contains("how well we supported")
+    );
+    assert_eq!(
+        browser.script("return document.querySelector('#hindering').value"),
+        "The crew arrived four hours late"
+    );
+    browser.click("input[name=goal][value='2']");
+    browser.click("input[name=measure][value='4']");
+    browser.fill("#helpful", "The driver phoned ahead");
+    browser.fill("#q1", "Yes");
+    browser.screenshot("survey-phone");
+    browser.submit("button.survey-send");
+    assert_eq!(browser.text("h1"), "Thank you");
+    browser.screenshot("survey-thanks");
+
+    // The answer is a record on the touchpoint, with the customer it was sent to.
+    let record = runtime.block_on(async {
+        let records = store.feedback_after(0, 10).await.unwrap();
+        assert_eq!(records.len(), 1);
+        records[0].record.clone()
+    });
+    assert_eq!(record.touchpoint.as_ref().unwrap().as_str(), "delivery-day");
+    assert_eq!(record.stage.as_ref().unwrap().as_str(), "receive");
+    assert_eq!(record.customer.as_deref(), Some("C-4711"));
+    assert_eq!(
+        record.texts.helpful.as_deref(),
+        Some("The driver phoned ahead")
+    );
+    assert_eq!(
+        record.texts.hindering.as_deref(),
+        Some("The crew arrived four hours late")
+    );
+    assert_eq!(record.scores.nps.unwrap().value(), 4);
+    assert_eq!(record.scores.rating.unwrap().value(), 2.0);
+
+    // The link takes one answer: opened again it says so, and a second submit is refused.
+    browser.goto(&format!("{base}/s/{token}"));
+    assert_eq!(browser.text("h1"), "You have already answered");
+    let app = throughline_server::router(throughline_server::AppState::new(store.clone()));
+    let again = runtime.block_on(send(
+        &app,
+        post_form(
+            &format!("/s/{token}"),
+            None,
+            &[
+                ("form_token", &form_token),
+                ("goal", "5"),
+                ("measure", "10"),
+            ],
+        ),
+    ));
+    assert_eq!(again.status, 409);
+    assert_eq!(runtime.block_on(store.feedback_count()).unwrap(), 1);
+}
+
+/// Surveys made on the surveys page; public links answered and rate-limited.
+pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDatabase) {
+    let store = organisation_and_admin(db).await;
+    let (app, admin, bill, _) = admin_and_member(&store).await;
+
+    // The page lists surveys and, for an administrator, the form to make one.
+    let page = send(&app, get("/surveys", Some(&admin))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("No survey yet"));
+    assert!(page.body.contains("<option value=\"delivery-day\""));
+    let csrf = super::form_token(&page.body);
+    let refused = send(
+        &app,
+        post_form(
+            "/surveys",
+            Some(&admin),
+            &[
+                ("csrf_token", &csrf),
+                ("touchpoint", "delivery-day"),
+                ("measure", "nps"),
+                ("goal_scale", "5"),
+                ("questions", "a\nb\nc\nd\ne\nf"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("at most 5"), "{}", refused.body);
+    assert!(refused.body.contains("a\nb\nc"), "the questions are kept");
+    let made = send(
+        &app,
+        post_form(
+            "/surveys",
+            Some(&admin),
+            &[
+                ("csrf_token", &csrf),
+                ("touchpoint", "delivery-day"),
+                ("measure", "csat"),
+                ("goal_scale", "10"),
+                ("questions", "Did the crew leave your home tidy?"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.headers["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/surveys/1");
+    let survey_page = send(&app, get(&location, Some(&admin))).await;
+    assert!(
+        survey_page.body.contains("Delivery day survey"),
+        "{} {}",
+        survey_page.status,
+        survey_page.body
+    );
+    assert!(
+        survey_page
+            .body
+            .contains("Did the crew leave your home tidy?")
+    );
+    assert!(
+        survey_page
+            .body
+            .contains("How satisfied are you with Delivery day?")
+    );
+    let survey = store.survey(1).await.unwrap().unwrap();
+    assert!(
+        survey_page
+            .body
+            .contains(&format!("&#x2f;s&#x2f;{}", survey.public_token)),
+        "{}",
+        survey_page.body
+    );
+
+    // A member reads the list but may not make one.
+    let bill_page = send(&app, get("/surveys", Some(&bill))).await;
+    assert_eq!(bill_page.status, 200);
+    assert!(!bill_page.body.contains("Make the survey"));
+    let bill_csrf = super::form_token(&bill_page.body);
+    let forbidden = send(
+        &app,
+        post_form(
+            "/surveys",
+            Some(&bill),
+            &[("csrf_token", &bill_csrf), ("touchpoint", "installation")],
+        ),
+    )
+    .await;
+    assert_eq!(forbidden.status, 403);
+
+    // Anyone may open the public link; no link opens anything else.
+    let link = format!("/s/{}", survey.public_token);
+    let form = send(&app, get(&link, None)).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("How did Delivery day go?"));
+    assert!(form.headers.get(axum::http::header::SET_COOKIE).is_none());
+    assert_eq!(send(&app, get("/s/nothing-here", None)).await.status, 404);
+    assert_eq!(send(&app, get("/s/i1-0000", None)).await.status, 404);
+
+    // Hammered from one address: 10 forms fetched, then 500 answers in a minute.
+    let mut tokens = vec![survey_form_token(&form.body)];
+    for _ in 0..9 {
+        let page = send(&app, get(&link, None)).await;
+        tokens.push(survey_form_token(&page.body));
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+    for i in 0..500 {
+        let goal = (i % 10 + 1).to_string();
+        let reply = send(
+            &app,
+            post_form(
+                &link,
+                None,
+                &[
+                    ("form_token", &tokens[i % tokens.len()]),
+                    ("goal", &goal),
+                    ("measure", "3"),
+                    ("hindering", "spam spam spam"),
+                ],
+            ),
+        )
+        .await;
+        if reply.status == 429 {
+            assert!(reply.headers.contains_key("retry-after"));
+        }
+        *statuses.entry(reply.status.as_u16()).or_default() += 1;
+    }
+    let stored = store.survey(1).await.unwrap().unwrap().responses;
+    assert!(
+        statuses.get(&429).copied().unwrap_or(0) >= 490,
+        "{statuses:?}"
+    );
+    assert!(
+        (1..=u64::from(5_u32)).contains(&stored),
+        "{stored} answers stored from one address; {statuses:?}"
+    );
+    // Another address is not held back by the first.
+    let mut other = get(&link, None);
+    other
+        .headers_mut()
+        .insert("x-forwarded-for", "203.0.113.7".parse().unwrap());
+    assert_eq!(send(&app, other).await.status, 200);
+
+    // Closed: the link says so.
+    surveys::close(&store, OPS, 1).await.unwrap();
+    let mut closed = get(&link, None);
+    closed
+        .headers_mut()
+        .insert("x-forwarded-for", "203.0.113.8".parse().unwrap());
+    assert_eq!(send(&app, closed).await.status, 410);
+}
