@@ -178,9 +178,14 @@ async fn command(store: &throughline_store::Store, command: SurveyCommand) -> an
             if json {
                 println!("{}", serde_json::to_string_pretty(&made)?);
             } else {
+                let listed = surveys::listing(store, made.id).await?;
                 println!(
-                    "Survey {} \"{}\" asks about {}. Its public link: {}",
-                    made.id, made.title, made.touchpoint, made.public_link
+                    "Survey {} \"{}\" asks about {} ({}). Its public link: {}",
+                    made.id,
+                    made.title,
+                    listed.touchpoint_name,
+                    listed.stage_name,
+                    made.public_link
                 );
                 println!(
                     "Invite customers with their own links: throughline survey invite --survey {} \

@@ -12,4 +12,5 @@ mod helpers;
 mod import;
 mod journey;
 mod org;
+mod survey;
 mod users;

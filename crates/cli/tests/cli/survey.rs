@@ -1,0 +1,115 @@
+//! `throughline survey …`: a survey made for a touchpoint prints its public link (as JSON too);
+//! an unknown touchpoint is refused with the ones there are; customers invited from a file get
+//! one e-mail each through a real SMTP listener (`--quiet-hours none`), a file row that cannot
+//! be read goes to the rejects file with its line; a second invite within the frequency window
+//! invites nobody; the list shows the counts.
+
+use throughline_notify::testing::smtp_server;
+
+use super::helpers::{example_org_str, ok, stderr, throughline};
+
+#[test]
+fn surveys_are_made_and_customers_invited_from_the_command_line() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (smtp_port, mails) = runtime.block_on(smtp_server());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["apply", &example_org_str()],
+    ));
+
+    let refused = throughline(
+        Some(&url),
+        dir.path(),
+        &["survey", "create", "--touchpoint", "moon"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("its touchpoints are: online-ads"),
+        "{}",
+        stderr(&refused)
+    );
+    let made = ok(throughline(
+        Some(&url),
+        dir.path(),
+        &[
+            "survey",
+            "create",
+            "--touchpoint",
+            "delivery-day",
+            "--question",
+            "Did the crew leave your home tidy?",
+            "--public-url",
+            "https://cx.northwind.example",
+            "--json",
+        ],
+    ));
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["id"], 1);
+    assert_eq!(made["title"], "Delivery day survey");
+    assert!(
+        made["public_link"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://cx.northwind.example/s/"),
+        "{made}"
+    );
+
+    let file = dir.path().join("customers.csv");
+    let mut csv = String::from("customer,email,event_date\n");
+    for n in 1..=12 {
+        csv.push_str(&format!("C-{n},c{n}@example.com,2026-12-0{}\n", n % 5 + 1));
+    }
+    csv.push_str("C-13,not-an-address,2026-12-01\n");
+    std::fs::write(&file, csv).unwrap();
+    let invite = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_throughline"));
+        command
+            .current_dir(dir.path())
+            .env("THROUGHLINE_SMTP_HOST", "127.0.0.1")
+            .env("THROUGHLINE_SMTP_PORT", smtp_port.to_string())
+            .env("THROUGHLINE_SMTP_SECURITY", "none")
+            .env(
+                "THROUGHLINE_SMTP_FROM",
+                "Northwind <surveys@northwind.example>",
+            )
+            .args(["--database-url", &url, "survey", "invite", "--survey", "1"])
+            .args(["--file", file.to_str().unwrap(), "--quiet-hours", "none"])
+            .args(extra);
+        ok(command.output().unwrap())
+    };
+    let first = invite(&[]);
+    assert!(
+        first.contains("Invited 12 of 13 customers read (1 rejected)"),
+        "{first}"
+    );
+    assert!(first.contains("Sent 12 invitations"), "{first}");
+    assert!(dir.path().join("customers.rejects.csv").exists());
+    assert_eq!(mails.lock().unwrap().len(), 12);
+    let second = invite(&[]);
+    assert!(second.contains("Invited 0 of 13"), "{second}");
+    assert!(
+        second.contains("not invited: 12 invited to a survey within the last 30 days"),
+        "{second}"
+    );
+    assert_eq!(mails.lock().unwrap().len(), 12, "nobody twice");
+
+    let list = ok(throughline(Some(&url), dir.path(), &["survey", "list"]));
+    assert!(
+        list.contains("Delivery day survey") && list.contains("12 invited, 12 sent, 0 answered"),
+        "{list}"
+    );
+    ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["survey", "close", "1"],
+    ));
+    let list = ok(throughline(Some(&url), dir.path(), &["survey", "list"]));
+    assert!(list.contains("; closed"), "{list}");
+}
