@@ -62,6 +62,17 @@ impl Date {
         Self(format!("{y:04}-{m:02}-{d:02}"))
     }
 
+    /// A moment to the minute, UTC: `2026-12-07 14:05`.
+    pub fn minute_of(moment: Timestamp) -> String {
+        let minutes = moment.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
+        format!(
+            "{} {:02}:{:02}",
+            Self::of(moment),
+            minutes / 60,
+            minutes % 60
+        )
+    }
+
     pub fn today() -> Self {
         Self::of(Timestamp::now())
     }

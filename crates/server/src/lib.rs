@@ -105,6 +105,8 @@ fn templates() -> Environment<'static> {
         ("admin.html", include_str!("../templates/admin.html")),
         ("feedback.html", include_str!("../templates/feedback.html")),
         ("surveys.html", include_str!("../templates/surveys.html")),
+        ("cases.html", include_str!("../templates/cases.html")),
+        ("case.html", include_str!("../templates/case.html")),
         ("survey.html", include_str!("../templates/survey.html")),
         (
             "survey_form.html",

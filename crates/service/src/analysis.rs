@@ -331,6 +331,8 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
         .await?;
     session.commit().await?;
     tracing::info!(mode = mode.as_str(), analysed, "analysis stored");
+    // Theme rules of the inner loop can hold now that the records have their themes.
+    crate::follow_up::scan(store, throughline_store::CandidateScope::Recent).await?;
     Ok(AnalyzeOutcome {
         mode,
         analysed,

@@ -815,12 +815,40 @@ async fn agenda_for(
             "journey_gaps": gaps,
         }));
     }
+    // The inner loop: how each department got back to the customers its cases named, over
+    // the cases opened in the last 30 days.
+    let follow_up = crate::follow_up::by_department(
+        store,
+        throughline_domain::Timestamp::from_millis(
+            throughline_domain::Timestamp::now().as_millis() - 30 * 24 * 60 * 60 * 1000,
+        ),
+    )
+    .await?;
+    for f in &follow_up {
+        lines.push(format!(
+            "{}, follow-up of customers (30 days): {} of {} contacted{}{}{}",
+            f.name,
+            f.followed_up,
+            f.opened,
+            f.rate
+                .map(|r| format!(" ({:.0}%)", r * 100.0))
+                .unwrap_or_default(),
+            f.median_hours_to_contact
+                .map(|h| format!(", median {h:.0} h to contact"))
+                .unwrap_or_default(),
+            if f.overdue > 0 {
+                format!("; {} overdue", f.overdue)
+            } else {
+                String::new()
+            }
+        ));
+    }
     items.push(AgendaItem {
         number: 3,
         key: ITEMS[2].0,
         title: ITEMS[2].1.to_owned(),
         lines,
-        data: json!({ "departments": slots }),
+        data: json!({ "departments": slots, "follow_up": follow_up }),
     });
 
     // 4. Best practices: departments whose themes or measures improved, and what they did;

@@ -223,6 +223,21 @@ pub struct Digest {
     pub cross_department: String,
     /// The prevention its people took part in, one line each (see [`crate::recognition`]).
     pub recognition: Vec<String>,
+    /// Its open follow-up cases (customers to get back to), most urgent first, at most ten.
+    pub follow_up: Vec<DigestCase>,
+    /// How many open follow-up cases it has in all, and how many are overdue.
+    pub open_cases: u64,
+    pub overdue_cases: u64,
+}
+
+/// A customer to get back to, as the digest lists them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestCase {
+    pub id: i64,
+    pub customer: String,
+    pub reason: String,
+    pub due: String,
+    pub overdue: bool,
 }
 
 /// Who receives which department's digest.
@@ -453,7 +468,25 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
                     .then(|| format!("“{}” ({:.0}% lands on you)", e.label, share * 100.0))
             })
             .collect();
+        let cases = store.follow_up_cases(Some(key), true, 1_000).await?;
+        let at = throughline_domain::Timestamp::now();
+        let open_cases = cases.len() as u64;
+        let overdue_cases = cases.iter().filter(|c| c.is_overdue(at)).count() as u64;
+        let follow_up = cases
+            .iter()
+            .take(10)
+            .map(|c| DigestCase {
+                id: c.id,
+                customer: c.customer.clone(),
+                reason: format!("{}: {}", c.rule_name, c.reason),
+                due: Date::of(c.due_at).to_string(),
+                overdue: c.is_overdue(at),
+            })
+            .collect();
         out.push(Digest {
+            follow_up,
+            open_cases,
+            overdue_cases,
             department: key.to_owned(),
             name: department.name.as_str().to_owned(),
             customer_facing: department.customer_facing,

@@ -18,12 +18,15 @@ pub async fn ingest(
 ) -> Result<ImportRecord> {
     let source = Name::parse(source.unwrap_or("api").trim())
         .map_err(|e| ServiceError::Invalid(format!("source: {e}")))?;
-    ingest_objects(store, source, records)
+    let import = ingest_objects(store, source, records)
         .await
         .map_err(|err| match err {
             IngestError::Store(err) => ServiceError::Store(err),
             other => ServiceError::Invalid(other.to_string()),
-        })
+        })?;
+    // The follow-up rules look at what arrived.
+    crate::follow_up::scan(store, throughline_store::CandidateScope::Import(import.id)).await?;
+    Ok(import)
 }
 
 /// The filters of a feedback search, as text (from a query string or a form); empty means

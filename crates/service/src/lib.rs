@@ -11,6 +11,7 @@ pub mod digest;
 pub mod effects;
 pub mod events;
 pub mod feedback;
+pub mod follow_up;
 pub mod journey;
 pub mod key_accounts;
 pub mod maturity;

@@ -85,6 +85,9 @@ pub const TABLES: &[&str] = &[
     "survey_opt_outs",
     "survey_quarantine",
     "instance_keys",
+    "follow_up_rules",
+    "follow_up_cases",
+    "follow_up_notes",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

@@ -97,6 +97,12 @@ impl Store {
             .rows_affected();
         // Survey invitations hold the customer's e-mail address: they go too (an opt-out stays,
         // kept only as a hash).
+        // Follow-up cases name the customer; their records are gone above (and with them the
+        // cases, by the foreign key), and any case left is removed here all the same.
+        sqlx::query("DELETE FROM follow_up_cases WHERE customer = $1")
+            .bind(customer)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM survey_invitations WHERE customer = $1")
             .bind(customer)
             .execute(&mut *tx)

@@ -9,6 +9,7 @@ mod digests;
 mod erasure;
 mod events;
 mod feedback;
+mod follow_up;
 mod health;
 mod key_accounts;
 mod maturity;
@@ -41,6 +42,9 @@ pub use events::{EventKindCount, NewEvent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,
+};
+pub use follow_up::{
+    CandidateScope, CaseCandidate, CaseChange, CaseNote, CaseStatus, FollowUpCase, NewCase,
 };
 pub use health::StoreCounts;
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};

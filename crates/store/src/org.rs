@@ -276,6 +276,17 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
         });
     }
 
+    let mut follow_up = Vec::new();
+    for (definition,) in
+        sqlx::query_as::<_, (String,)>("SELECT definition FROM follow_up_rules ORDER BY position")
+            .fetch_all(&mut *conn)
+            .await?
+    {
+        follow_up.push(serde_json::from_str(&definition).map_err(|e| {
+            StoreError::Inconsistent(format!("a follow-up rule {definition:?}: {e}"))
+        })?);
+    }
+
     let file = OrgFile {
         organisation: OrganisationEntry { name },
         departments,
@@ -286,6 +297,7 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
         moments_of_truth: moments,
         councils,
         metrics,
+        follow_up,
     };
     // What was stored passed validation when it was applied; checking again costs little and
     // turns a hand-edited database into a clear message instead of wrong answers.
@@ -556,6 +568,17 @@ pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Resul
             .execute(&mut *conn)
             .await?;
         }
+    }
+    sqlx::query("DELETE FROM follow_up_rules")
+        .execute(&mut *conn)
+        .await?;
+    for (k, rule) in org.follow_up.iter().enumerate() {
+        let entry = throughline_domain::org::follow_up::FollowUpEntry::from(rule);
+        sqlx::query("INSERT INTO follow_up_rules (position, definition) VALUES ($1, $2)")
+            .bind(position(k))
+            .bind(serde_json::to_string(&entry).expect("a rule serialises"))
+            .execute(&mut *conn)
+            .await?;
     }
     for (m, moment_id) in org.moments_of_truth.iter().zip(&moment_ids) {
         for (k, metric) in m.metrics.iter().enumerate() {

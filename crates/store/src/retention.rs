@@ -170,11 +170,13 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        // Survey invitations (a customer id and an e-mail address) and answers set aside as a
-        // robot's are kept no longer than the feedback itself.
+        // Survey invitations (a customer id and an e-mail address), answers set aside as a
+        // robot's and follow-up cases are kept no longer than the feedback itself.
         for sql in [
             "DELETE FROM survey_invitations WHERE created_at < $1",
             "DELETE FROM survey_quarantine WHERE received_at < $1",
+            // A case names its customer: it goes in either mode (with its notes).
+            "DELETE FROM follow_up_cases WHERE opened_at < $1",
         ] {
             sqlx::query(sql).bind(at).execute(&mut *tx).await?;
         }

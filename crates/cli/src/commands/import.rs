@@ -115,12 +115,30 @@ pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    // The follow-up rules look at what arrived (recent records with a customer).
+    let cases = match &report {
+        Ok(report) => Some(
+            throughline_service::follow_up::scan(
+                &store,
+                throughline_store::CandidateScope::Import(report.import.id),
+            )
+            .await,
+        ),
+        Err(_) => None,
+    };
     store.close().await;
     let report = report?;
+    let cases = cases.transpose()?.unwrap_or_default();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
     } else {
         print_summary(&report);
+        if cases.opened > 0 {
+            println!(
+                "Follow-up cases opened by the organisation's rules: {}.",
+                cases.opened
+            );
+        }
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod customers;
 mod demo;
 mod digest;
 mod events;
+mod follow_up;
 mod import;
 mod journey;
 mod org;
@@ -116,6 +117,9 @@ enum Command {
     /// The story wall: links that show it on a screen with no account (link create, list,
     /// revoke) and the staff-meeting handout (HTML or PDF).
     Wall(wall::WallArgs),
+    /// The inner loop: follow-up cases opened by the organisation's rules (list, show, update,
+    /// scan).
+    Followup(follow_up::FollowUpArgs),
     /// Journey surveys hosted here: create one for a touchpoint (prints its public link),
     /// list, close, invite customers from a file, send the invitations and reminders.
     Survey(survey::SurveyArgs),
@@ -174,6 +178,7 @@ impl Cli {
             Command::Digest(args) => digest::run(&database_url(url), args).await,
             Command::Wall(args) => wall::run(&database_url(url), args).await,
             Command::Survey(args) => survey::run(&database_url(url), args).await,
+            Command::Followup(args) => follow_up::run(&database_url(url), args).await,
             Command::Recognition(args) => recognition::run(&database_url(url), args).await,
             Command::Accounts(args) => accounts::run(&database_url(url), args).await,
             Command::Customers(args) => customers::run(&database_url(url), args).await,

@@ -36,6 +36,9 @@ pub struct OrgFile {
     pub councils: Vec<CouncilEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<MetricEntry>,
+    /// The inner loop's rules: which feedback needs someone to get back to the customer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_up: Vec<super::follow_up::FollowUpEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -417,6 +420,10 @@ impl OrgFile {
         let metrics = self.validate_metrics(&mut c, &dept_keys, &stage_keys);
         let metric_keys: Vec<Key> = metrics.iter().map(|m| m.key.clone()).collect();
         let moments = self.validate_moments(&mut c, journey.as_ref(), &metric_keys);
+        let (follow_up, rule_problems) = super::follow_up::check_rules(&self.follow_up);
+        for (i, field, message) in rule_problems {
+            c.problem(path!["follow_up", i, field], message);
+        }
 
         match (name, journey) {
             (Some(name), Some(journey)) if c.problems.is_empty() => Ok(Parsed {
@@ -427,6 +434,7 @@ impl OrgFile {
                     moments_of_truth: moments,
                     councils,
                     metrics,
+                    follow_up,
                 },
                 warnings: c.warnings,
             }),
@@ -1064,6 +1072,7 @@ impl From<&Organisation> for OrgFile {
                     description: m.description.clone(),
                 })
                 .collect(),
+            follow_up: org.follow_up.iter().map(Into::into).collect(),
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod edit;
 pub mod file;
+pub mod follow_up;
 pub mod gaps;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,8 @@ pub struct Organisation {
     pub moments_of_truth: Vec<MomentOfTruth>,
     pub councils: Vec<Council>,
     pub metrics: Vec<MetricDefinition>,
+    /// Which feedback opens a follow-up case (the inner loop).
+    pub follow_up: Vec<follow_up::FollowUpRule>,
 }
 
 /// A person named in the organisation: a department lead, a CX champion, a council member.

@@ -73,6 +73,8 @@ struct DepartmentPage {
     /// What its KPIs lead or follow in the cross-silo chains ("Its Lead volume leads …").
     chains: Vec<String>,
     stories: Vec<VerbatimView>,
+    /// Its open follow-up cases, most urgent first (overdue ones marked).
+    cases: Vec<throughline_service::follow_up::CaseView>,
 }
 
 /// A department: its scorecard, touchpoints, the negative themes it owns, its open tasks, the
@@ -180,9 +182,11 @@ async fn department_page(
             chains.push(line);
         }
     }
+    let cases = throughline_service::follow_up::list(&state.store, Some(&key), true, 50).await?;
     let page = DepartmentPage {
         chains,
         stories,
+        cases,
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         key: card.department.clone(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod accounts;
 mod admin;
+mod cases;
 mod chains;
 mod council;
 mod departments;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(recognition::router())
         .merge(accounts::router())
         .merge(surveys::router())
+        .merge(cases::router())
         .merge(survey_public::router(state))
 }
 
@@ -92,9 +94,7 @@ struct UserView {
 }
 
 fn minute(at: throughline_domain::Timestamp) -> String {
-    let day = throughline_domain::action::Date::of(at);
-    let minutes = at.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
-    format!("{day} {:02}:{:02}", minutes / 60, minutes % 60)
+    throughline_domain::action::Date::minute_of(at)
 }
 
 fn user_view(user: &PageUser) -> UserView {

@@ -199,6 +199,11 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     let stored = store
         .store_survey_response(survey.id, invitation, &KeyedFeedback { record, dedup_key })
         .await?;
+    if let ResponseStored::Stored(id) = stored {
+        // The inner loop: a detractor, "cancel", "unsafe"… opens a case for the touchpoint's
+        // owner now.
+        crate::follow_up::scan(store, throughline_store::CandidateScope::Records(&[id])).await?;
+    }
     Ok(match stored {
         ResponseStored::Stored(id) => SubmitOutcome::Stored(id),
         ResponseStored::AlreadyAnswered => SubmitOutcome::AlreadyAnswered,

@@ -20,6 +20,7 @@ mod chains;
 mod concurrency;
 mod council;
 mod erasure;
+mod follow_up;
 mod journey;
 mod maturity;
 mod org_edits;
@@ -468,6 +469,7 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
 
 use concurrency::an_analysis_lands_while_an_integration_writes;
 use erasure::an_erased_customer_appears_nowhere;
+use follow_up::follow_up_cases_close_the_loop;
 use retention::old_feedback_goes_by_the_retention_policy;
 use surveys::customers_answer_journey_surveys;
 
@@ -476,6 +478,7 @@ backend_tests!(
     an_erased_customer_appears_nowhere,
     old_feedback_goes_by_the_retention_policy,
     customers_answer_journey_surveys,
+    follow_up_cases_close_the_loop,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
