@@ -40,7 +40,9 @@ use recognition_page::prevention_is_recognised_above_fire_fighting;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
 };
-use survey_pages::surveys_are_made_on_the_web_and_links_are_rate_limited;
+use survey_pages::{
+    follow_up_cases_are_worked_on_the_web, surveys_are_made_on_the_web_and_links_are_rate_limited,
+};
 
 use std::path::Path;
 
@@ -1038,6 +1040,7 @@ backend_tests!(
     retention_is_set_on_the_administration_page,
     digest_subscriptions_are_managed_on_the_administration_page,
     surveys_are_made_on_the_web_and_links_are_rate_limited,
+    follow_up_cases_are_worked_on_the_web,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

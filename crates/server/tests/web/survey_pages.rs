@@ -311,3 +311,87 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
         .insert("x-forwarded-for", "203.0.113.8".parse().unwrap());
     assert_eq!(send(&app, closed).await.status, 410);
 }
+
+/// Follow-up cases on the web: a detractor's record opens a case that the owning department's
+/// page lists; an administrator records the follow-up on the case's page; a member of another
+/// department may not; a bad value comes back with its message.
+pub async fn follow_up_cases_are_worked_on_the_web(db: &TestDatabase) {
+    let store = super::workspace(db).await;
+    let (app, admin, bill, _) = admin_and_member(&store).await;
+    throughline_service::feedback::ingest(
+        &store,
+        Some("crm"),
+        vec![serde_json::json!({
+            "id": "t-1", "customer": "C-777",
+            "date": throughline_domain::action::Date::today().as_str(),
+            "touchpoint": "delivery-day", "nps": 2,
+            "comment": "The sofa arrived scratched and nobody answers the phone",
+        })],
+    )
+    .await
+    .unwrap();
+    let page = send(&app, get("/departments/fulfilment", Some(&admin))).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Customers to get back to") && page.body.contains("C-777"),
+        "{}",
+        page.body
+    );
+    let list = send(&app, get("/cases", Some(&admin))).await;
+    assert!(list.body.contains("NPS 2 (6 or less)"), "{}", list.body);
+    let case = send(&app, get("/cases/1", Some(&admin))).await;
+    assert_eq!(case.status, 200);
+    assert!(case.body.contains("nobody answers the phone"));
+    let csrf = super::form_token(&case.body);
+
+    let bad = send(
+        &app,
+        post_form(
+            "/cases/1",
+            Some(&admin),
+            &[("csrf_token", &csrf), ("status", "forgotten")],
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body
+            .contains("choose open, contacted, resolved or no_answer")
+    );
+    let bill_csrf = super::form_token(&send(&app, get("/cases/1", Some(&bill))).await.body);
+    let refused = send(
+        &app,
+        post_form(
+            "/cases/1",
+            Some(&bill),
+            &[("csrf_token", &bill_csrf), ("status", "resolved")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    let done = send(
+        &app,
+        post_form(
+            "/cases/1",
+            Some(&admin),
+            &[
+                ("csrf_token", &csrf),
+                ("status", "resolved"),
+                ("note", "Called, a new sofa goes out on Friday"),
+                ("customer_says_resolved", "yes"),
+                ("theme", "none"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let case = send(&app, get("/cases/1", Some(&admin))).await;
+    assert!(case.body.contains("status-resolved"));
+    assert!(
+        case.body
+            .contains("The customer says the issue is resolved.")
+    );
+    assert!(case.body.contains("a new sofa goes out on Friday"));
+    let page = send(&app, get("/departments/fulfilment", Some(&admin))).await;
+    assert!(page.body.contains("No open case."));
+}

@@ -208,7 +208,10 @@ pub(crate) async fn follow_up_cases_close_the_loop(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(
-        follow_up::list(&store, None, false, 100).await.unwrap().len(),
+        follow_up::list(&store, None, false, 100)
+            .await
+            .unwrap()
+            .len(),
         2
     );
     let theme = store.themes().await.unwrap()[0].id;
