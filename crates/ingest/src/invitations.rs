@@ -27,38 +27,60 @@ pub struct InvitationRow {
     pub event_date: Option<String>,
 }
 
+/// Checks one customer to invite, as a file row or an API call gives it (empty: not given);
+/// a problem names its field (`customer`, `email`, `touchpoint` or `event_date`).
+pub fn check_invitation(
+    line: u64,
+    customer: &str,
+    email: &str,
+    touchpoint: &str,
+    event_date: &str,
+) -> Result<InvitationRow, (&'static str, String)> {
+    let customer = customer.trim();
+    if customer.is_empty() {
+        return Err(("customer", "the customer is empty".to_owned()));
+    }
+    if customer.chars().count() > 200 {
+        return Err((
+            "customer",
+            "the customer is longer than 200 characters".to_owned(),
+        ));
+    }
+    let email = Email::parse(email.trim()).map_err(|e| ("email", e.0))?;
+    let touchpoint = match touchpoint.trim() {
+        "" => None,
+        key => Some(Key::parse(key).map_err(|e| ("touchpoint", e.0))?),
+    };
+    let event_date = match event_date.trim() {
+        "" => None,
+        date => {
+            parse_timestamp(date).map_err(|e| ("event_date", e))?;
+            Some(date.to_owned())
+        }
+    };
+    Ok(InvitationRow {
+        line,
+        customer: customer.to_owned(),
+        email,
+        touchpoint,
+        event_date,
+    })
+}
+
 /// Reads every customer of `path`; rejected rows go to `rejects` (default `NAME.rejects.csv`).
 pub fn read_invitations(
     path: &Path,
     rejects: Option<PathBuf>,
 ) -> Result<Table<InvitationRow>, TableError> {
     read_table(path, rejects, &LAYOUT, |row| {
-        let customer = row.get("customer");
-        if customer.is_empty() {
-            return Err(row.reject("customer", "the customer is empty"));
-        }
-        if customer.chars().count() > 200 {
-            return Err(row.reject("customer", "the customer is longer than 200 characters"));
-        }
-        let email = Email::parse(row.get("email")).map_err(|e| row.reject("email", e.0))?;
-        let touchpoint = match row.get("touchpoint") {
-            "" => None,
-            key => Some(Key::parse(key).map_err(|e| row.reject("touchpoint", e.0))?),
-        };
-        let event_date = match row.get("event_date") {
-            "" => None,
-            date => {
-                parse_timestamp(date).map_err(|e| row.reject("event_date", e))?;
-                Some(date.to_owned())
-            }
-        };
-        Ok(InvitationRow {
-            line: row.line,
-            customer: customer.to_owned(),
-            email,
-            touchpoint,
-            event_date,
-        })
+        check_invitation(
+            row.line,
+            row.get("customer"),
+            row.get("email"),
+            row.get("touchpoint"),
+            row.get("event_date"),
+        )
+        .map_err(|(field, reason)| row.reject(field, reason))
     })
 }
 

@@ -17,6 +17,7 @@ mod maturity;
 mod org;
 mod organisation;
 mod spec;
+mod surveys;
 mod themes;
 mod wall;
 
@@ -34,6 +35,7 @@ fn endpoints() -> Vec<Endpoint> {
         maturity::endpoints(),
         wall::endpoints(),
         accounts::endpoints(),
+        surveys::endpoints(),
     ]
     .into_iter()
     .flatten()

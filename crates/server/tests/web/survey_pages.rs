@@ -394,4 +394,70 @@ pub async fn follow_up_cases_are_worked_on_the_web(db: &TestDatabase) {
     assert!(case.body.contains("a new sofa goes out on Friday"));
     let page = send(&app, get("/departments/fulfilment", Some(&admin))).await;
     assert!(page.body.contains("No open case."));
+
+    // Through the API: a chair makes a survey and asks for an invitation when a delivery
+    // happens; asked again within the window, the customer is not invited twice; a member
+    // may not ask; the cases and their follow-up.
+    let chair = super::token_for(&store, "cleo@northwind.example", "council_chair", None).await;
+    let made = send(
+        &app,
+        super::api(
+            "POST",
+            "/api/v1/surveys",
+            &chair,
+            Some(r#"{"touchpoint": "delivery-day", "measure": "csat"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let survey = super::json(&made);
+    assert_eq!(survey["title"], "Delivery day survey");
+    let path = format!("/api/v1/surveys/{}/invitations", survey["id"]);
+    let body = r#"{"customer": "C-1042", "email": "dana@example.com", "event_date": "2026-12-01"}"#;
+    let first = send(&app, super::api("POST", &path, &chair, Some(body))).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(super::json(&first)["invited"], true);
+    let second = super::json(&send(&app, super::api("POST", &path, &chair, Some(body))).await);
+    assert_eq!(second["invited"], false);
+    assert_eq!(second["why_not"], "surveyed within the last 30 days");
+    let bad = send(
+        &app,
+        super::api(
+            "POST",
+            &path,
+            &chair,
+            Some(r#"{"customer": "C-1", "email": "not an address"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("email"), "{}", bad.body);
+    let bill_token = super::token_for(&store, "ivy@northwind.example", "member", Some("it")).await;
+    assert_eq!(
+        send(&app, super::api("POST", &path, &bill_token, Some(body)))
+            .await
+            .status,
+        403
+    );
+    let listed = super::json(
+        &send(
+            &app,
+            super::api("GET", "/api/v1/follow-up-cases?all=true", &chair, None),
+        )
+        .await,
+    );
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["status"], "resolved");
+    let reopened = send(
+        &app,
+        super::api(
+            "POST",
+            "/api/v1/follow-up-cases/1",
+            &chair,
+            Some(r#"{"status": "contacted", "note": "Sofa delayed again, called her", "theme": "none"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.body);
+    assert_eq!(super::json(&reopened)["status"], "contacted");
 }
