@@ -86,10 +86,13 @@ pub async fn scan(store: &Store, scope: CandidateScope<'_>) -> Result<ScanReport
             text: &candidate.text,
             themes: &labels,
         };
+        // The most urgent rule that holds names the case ("cancel my order" from a detractor
+        // is the high-severity rule's); among equals, the first in the file.
         let Some((rule, reason)) = org
             .follow_up
             .iter()
-            .find_map(|rule| rule.matches(&facts).map(|reason| (rule, reason)))
+            .filter_map(|rule| rule.matches(&facts).map(|reason| (rule, reason)))
+            .min_by_key(|(rule, _)| rule.due_hours)
         else {
             continue;
         };

@@ -336,8 +336,11 @@ fn action_plan_part<'a>(
     }
 }
 
+/// The fewest analysed records a month needs to count in the trend component.
+const TREND_MONTH_RECORDS: u64 = 30;
+
 /// The trend component over a set of themes: their share of the records in the latest month
-/// against the month before.
+/// against the month before (months with at least [`TREND_MONTH_RECORDS`] records).
 fn trend_part(data: &Data, themes: &HashSet<i64>, what: &str) -> (Option<f64>, String) {
     if themes.is_empty() {
         return (None, format!("missing: {what}"));
@@ -354,12 +357,20 @@ fn trend_part(data: &Data, themes: &HashSet<i64>, what: &str) -> (Option<f64>, S
             entry.1 += 1;
         }
     }
-    let mut keys: Vec<&String> = months.keys().collect();
+    // A month with a handful of records (the first days of a new month, a dozen survey
+    // answers) says little about a share: only months with enough records are compared.
+    let mut keys: Vec<&String> = months
+        .iter()
+        .filter(|(_, (all, _))| *all >= TREND_MONTH_RECORDS)
+        .map(|(k, _)| k)
+        .collect();
     keys.sort();
     let [.., previous, latest] = keys.as_slice() else {
         return (
             None,
-            "missing: fewer than two months of analysed records".into(),
+            format!(
+                "missing: fewer than two months with {TREND_MONTH_RECORDS} or more analysed records"
+            ),
         );
     };
     let share = |k: &String| {

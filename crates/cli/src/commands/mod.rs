@@ -10,6 +10,7 @@ mod chains;
 mod council;
 mod customers;
 mod demo;
+mod demo_surveys;
 mod digest;
 mod events;
 mod follow_up;
