@@ -109,6 +109,10 @@ fn templates() -> Environment<'static> {
         ("case.html", include_str!("../templates/case.html")),
         ("survey.html", include_str!("../templates/survey.html")),
         (
+            "survey_base.html",
+            include_str!("../templates/survey_base.html"),
+        ),
+        (
             "survey_form.html",
             include_str!("../templates/survey_form.html"),
         ),

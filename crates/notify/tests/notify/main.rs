@@ -20,7 +20,7 @@ use throughline_service::themes;
 use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
 
-pub(crate) const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 const HOSTILE: &str = "<script>alert(1)</script> & friends";
 
 /// The MIME part of `message` with `content_type`, decoded.
@@ -62,13 +62,19 @@ pub(crate) fn part(message: &str, content_type: &str) -> String {
     }
 }
 
-async fn digests_reach_real_listeners_once(db: &TestDatabase) {
+/// A store with the example organisation applied.
+pub(crate) async fn example_workspace(db: &TestDatabase) -> throughline_store::Store {
     let store = db.store().await;
     let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
     store
         .apply_organisation(&org::parse(&text).unwrap().organisation, false)
         .await
         .unwrap();
+    store
+}
+
+async fn digests_reach_real_listeners_once(db: &TestDatabase) {
+    let store = example_workspace(db).await;
     let csv = db.dir.path().join("feedback.csv");
     synthetic::write_csv(
         synthetic::Options {

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use throughline_domain::org;
 use throughline_domain::survey::RawAnswers;
 use throughline_ingest::invitations::read_invitations;
 use throughline_notify::SmtpConfig;
@@ -22,7 +21,7 @@ use throughline_service::surveys::{
 };
 use throughline_store::testing::TestDatabase;
 
-use crate::{EXAMPLES, part};
+use crate::{example_workspace, part};
 
 const OPS: Actor<'static> = Actor::CommandLine { os_user: "ops" };
 
@@ -44,12 +43,7 @@ fn customers_file(
 }
 
 pub(crate) async fn survey_invitations_reach_customers_once(db: &TestDatabase) {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
-        .await
-        .unwrap();
+    let store = example_workspace(db).await;
     let survey = |touchpoint: &str| SurveyInput {
         touchpoint: touchpoint.to_owned(),
         measure: "nps".into(),
