@@ -158,6 +158,7 @@ struct SurveyPage {
     quarantined: Vec<QuarantinedView>,
     quarantined_total: u64,
     may_manage: bool,
+    results: surveys::SurveyResults,
 }
 
 /// Answers set aside shown on a survey's page.
@@ -196,6 +197,7 @@ async fn one(
         quarantined: quarantined.into_iter().map(Into::into).collect(),
         quarantined_total,
         may_manage: may_manage(&user),
+        results: surveys::results(&state.store, &survey.survey, survey.invitations).await?,
         survey,
     };
     Ok(Html(render("survey.html", page)?))

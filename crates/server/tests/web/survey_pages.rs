@@ -296,6 +296,11 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
         (1..=u64::from(5_u32)).contains(&stored),
         "{stored} answers stored from one address; {statuses:?}"
     );
+    // The survey's page says what the stored answers say.
+    let results = send(&app, get("/surveys/1", Some(&admin))).await;
+    assert!(results.body.contains("Goal supported"), "{}", results.body);
+    assert!(results.body.contains("% satisfied"), "{}", results.body);
+    assert!(results.body.contains("spam spam spam"));
     // Another address is not held back by the first.
     let mut other = get(&link, None);
     other

@@ -9,9 +9,11 @@
 //! - `respond` — an answer checked, redacted and stored; bot-looking answers set aside.
 //! - `invite` — invitations from a file of customers, with the contact-frequency rule and
 //!   opt-outs.
+//! - `results` — what the answers say: goal support, the measure, the response rate, the latest.
 
 mod invite;
 mod respond;
+mod results;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -26,6 +28,7 @@ use crate::{Result, ServiceError};
 
 pub use invite::{InvitePolicy, InviteReport, contact_hashes, invite, opt_out};
 pub use respond::{FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, submit};
+pub use results::{AnswerLine, ScoreLine, SurveyResults, results};
 
 /// The instance key survey links and forms are signed with.
 const LINK_KEY: &str = "survey-links";
