@@ -499,20 +499,53 @@ impl Store {
                 .bind(survey_id)
                 .fetch_one(&self.pool)
                 .await?;
-        let kept = rows
-            .iter()
-            .map(|row| -> Result<Quarantined> {
-                Ok(Quarantined {
-                    id: row.try_get("id")?,
-                    survey_id: row.try_get("survey_id")?,
-                    invitation_id: row.try_get("invitation_id")?,
-                    received_at: Timestamp::from_millis(row.try_get("received_at")?),
-                    reason: row.try_get("reason")?,
-                    answers: row.try_get("answers")?,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let kept = rows.iter().map(quarantined_of).collect::<Result<_>>()?;
         Ok((kept, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// One answer set aside, if it is still there.
+    pub async fn quarantined_answer(&self, id: i64) -> Result<Option<Quarantined>> {
+        let row = sqlx::query(
+            "SELECT id, survey_id, invitation_id, received_at, reason, answers \
+             FROM survey_quarantine WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(quarantined_of).transpose()
+    }
+
+    /// Removes an answer set aside once a person released it (into the feedback, as
+    /// `feedback_id`) or dropped it, audited as `actor` in the same transaction.
+    pub async fn remove_quarantined(
+        &self,
+        id: i64,
+        feedback_id: Option<i64>,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM survey_quarantine WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = serde_json::json!({ "feedback": feedback_id });
+        crate::accounts::write_audit(
+            &mut tx,
+            &AuditLine {
+                actor,
+                action: if feedback_id.is_some() {
+                    "survey.answer.release"
+                } else {
+                    "survey.answer.drop"
+                },
+                subject: &format!("set-aside survey answer {id}"),
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Remembers, for good, that the contacts hashing to `hashes` (a customer id, an e-mail
@@ -573,6 +606,17 @@ fn survey_of(row: &AnyRow) -> Result<Survey> {
             .try_get::<Option<i64>, _>("closed_at")?
             .map(Timestamp::from_millis),
         responses: u64::try_from(row.try_get::<i64, _>("responses")?).unwrap_or(0),
+    })
+}
+
+fn quarantined_of(row: &AnyRow) -> Result<Quarantined> {
+    Ok(Quarantined {
+        id: row.try_get("id")?,
+        survey_id: row.try_get("survey_id")?,
+        invitation_id: row.try_get("invitation_id")?,
+        received_at: Timestamp::from_millis(row.try_get("received_at")?),
+        reason: row.try_get("reason")?,
+        answers: row.try_get("answers")?,
     })
 }
 

@@ -24,6 +24,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/surveys", get(list).post(create))
         .route("/surveys/{id}", get(one))
         .route("/surveys/{id}/close", post(close))
+        .route("/surveys/{id}/set-aside/{answer}", post(set_aside))
 }
 
 #[derive(Serialize)]
@@ -129,6 +130,7 @@ async fn create(
 
 #[derive(Serialize)]
 struct QuarantinedView {
+    id: i64,
     received: String,
     reason: String,
     answers: String,
@@ -137,6 +139,7 @@ struct QuarantinedView {
 impl From<Quarantined> for QuarantinedView {
     fn from(q: Quarantined) -> Self {
         Self {
+            id: q.id,
             received: minute(q.received_at),
             reason: q.reason,
             answers: q.answers,
@@ -212,4 +215,30 @@ async fn close(
     check_csrf(&user, &form.csrf_token)?;
     surveys::close(&state.store, Actor::User(&user.session.user), id).await?;
     Ok(Redirect::to(&format!("/surveys/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct SetAsideForm {
+    csrf_token: String,
+    /// `release` stores it as an answer; `drop` deletes it.
+    action: String,
+}
+
+/// A person's verdict on an answer set aside as a robot's.
+async fn set_aside(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, answer)): Path<(i64, i64)>,
+    axum::Form(form): axum::Form<SetAsideForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let keep = match form.action.as_str() {
+        "release" => true,
+        "drop" => false,
+        other => {
+            return Err(AppError::Invalid(format!("{other:?}: release or drop")).into());
+        }
+    };
+    surveys::release(&state.store, Actor::User(&user.session.user), answer, keep).await?;
+    Ok(Redirect::to(&format!("/surveys/{id}#set-aside")).into_response())
 }

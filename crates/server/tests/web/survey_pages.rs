@@ -308,6 +308,36 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
         .insert("x-forwarded-for", "203.0.113.7".parse().unwrap());
     assert_eq!(send(&app, other).await.status, 200);
 
+    // An answer set aside as a robot's, released from the survey's page by an administrator.
+    let set_aside = store
+        .quarantine_survey_response(
+            1,
+            None,
+            "sent within two seconds of the form being shown",
+            &serde_json::json!({"answers": {"goal": "7", "measure": "4", "helpful": "Fast",
+                "hindering": "", "comment": "", "extra": [""]}}),
+        )
+        .await
+        .unwrap();
+    let page = send(&app, get("/surveys/1", Some(&admin))).await;
+    assert!(page.body.contains("Release: a customer"), "{}", page.body);
+    let before = store.survey(1).await.unwrap().unwrap().responses;
+    let released = send(
+        &app,
+        post_form(
+            &format!("/surveys/1/set-aside/{set_aside}"),
+            Some(&admin),
+            &[("csrf_token", &csrf), ("action", "release")],
+        ),
+    )
+    .await;
+    assert_eq!(released.status, 303, "{}", released.body);
+    assert_eq!(
+        store.survey(1).await.unwrap().unwrap().responses,
+        before + 1
+    );
+    assert_eq!(store.quarantined(1, 10).await.unwrap().1, 0);
+
     // Closed: the link says so.
     surveys::close(&store, OPS, 1).await.unwrap();
     let mut closed = get(&link, None);

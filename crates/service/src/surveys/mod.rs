@@ -27,7 +27,9 @@ use crate::changes::Actor;
 use crate::{Result, ServiceError};
 
 pub use invite::{InvitePolicy, InviteReport, contact_hashes, invite, opt_out};
-pub use respond::{FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, submit};
+pub use respond::{
+    FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, release, submit,
+};
 pub use results::{AnswerLine, ScoreLine, SurveyResults, results};
 
 /// The instance key survey links and forms are signed with.

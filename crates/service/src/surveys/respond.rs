@@ -136,6 +136,19 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
         return Ok(SubmitOutcome::SetAside);
     }
 
+    record(store, &link, &answers, format!("form:{nonce}")).await
+}
+
+/// Stores checked `answers` given through `link` as a feedback record (`public_key`: the dedup
+/// key of an answer by the public link), and applies the follow-up rules to it.
+async fn record(
+    store: &Store,
+    link: &Link,
+    answers: &throughline_domain::survey::Answers,
+    public_key: String,
+) -> Result<SubmitOutcome> {
+    let survey = link.survey();
+    let invitation = link.invitation().map(|i| i.id);
     let org = store.load_organisation().await?;
     let stage = org.as_ref().and_then(|org| {
         org.touchpoints()
@@ -177,12 +190,12 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     if let Some(date) = link.invitation().and_then(|i| i.event_date.clone()) {
         metadata.insert("event date".to_owned(), date);
     }
-    let (customer, dedup_key) = match &link {
+    let (customer, dedup_key) = match link {
         Link::Invitation(_, invitation) => (
             Some(invitation.customer.clone()),
             format!("invitation:{}", invitation.id),
         ),
-        Link::Public(_) => (None, format!("form:{nonce}")),
+        Link::Public(_) => (None, public_key),
     };
     let record = NewFeedback::new(
         Name::parse(&survey.title).map_err(invalid)?,
@@ -209,6 +222,72 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
         ResponseStored::AlreadyAnswered => SubmitOutcome::AlreadyAnswered,
         ResponseStored::Duplicate => SubmitOutcome::AlreadyReceived,
     })
+}
+
+/// A person looked at an answer set aside as a robot's and found a customer's: it is stored
+/// as any answer (once: releasing it twice stores nothing more), and leaves the quarantine.
+/// With `keep` false it is dropped instead. Administrators and council chairs; audited.
+pub async fn release(
+    store: &Store,
+    actor: crate::changes::Actor<'_>,
+    id: i64,
+    keep: bool,
+) -> Result<SubmitOutcome> {
+    super::may_manage(actor)?;
+    let set_aside = store
+        .quarantined_answer(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("there is no answer {id} set aside")))?;
+    if !keep {
+        store
+            .remove_quarantined(id, None, &actor.audit_name())
+            .await?;
+        return Ok(SubmitOutcome::SetAside);
+    }
+    let survey = super::found(
+        store.survey(set_aside.survey_id).await?,
+        set_aside.survey_id,
+    )?;
+    let link = match set_aside.invitation_id {
+        Some(invitation) => match store.invitation(invitation).await? {
+            Some(invitation) => Link::Invitation(survey, invitation),
+            None => {
+                return Err(ServiceError::Invalid(
+                    "its invitation is gone (the customer was erased, or it expired)".to_owned(),
+                ));
+            }
+        },
+        None => Link::Public(survey),
+    };
+    let sent: serde_json::Value = serde_json::from_str(&set_aside.answers)
+        .map_err(|e| ServiceError::Invalid(format!("the answers kept cannot be read: {e}")))?;
+    let raw: RawAnswers = serde_json::from_value(sent["answers"].clone())
+        .map_err(|e| ServiceError::Invalid(format!("the answers kept cannot be read: {e}")))?;
+    let survey = link.survey();
+    let answers = check_answers(
+        &raw,
+        survey.goal_scale,
+        survey.measure,
+        survey.questions.len(),
+    )
+    .map_err(|problems| {
+        ServiceError::Invalid(
+            problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    })?;
+    let outcome = record(store, &link, &answers, format!("set-aside:{id}")).await?;
+    let feedback = match outcome {
+        SubmitOutcome::Stored(feedback) => Some(feedback),
+        _ => None,
+    };
+    store
+        .remove_quarantined(id, feedback, &actor.audit_name())
+        .await?;
+    Ok(outcome)
 }
 
 /// Why the submission looks like a robot's, if it does.

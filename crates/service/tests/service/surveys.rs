@@ -354,6 +354,32 @@ pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
         2
     );
 
+    // A person looks at them: the first was a customer's after all (released: stored once),
+    // the second a robot's (dropped); a member may do neither.
+    assert!(matches!(
+        surveys::release(&store, Actor::User(&member), kept[0].id, true).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    let released = surveys::release(&store, OPS, kept[0].id, true)
+        .await
+        .unwrap();
+    assert!(matches!(released, SubmitOutcome::Stored(_)), "{released:?}");
+    assert!(matches!(
+        surveys::release(&store, OPS, kept[0].id, true).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    surveys::release(&store, OPS, kept[1].id, false)
+        .await
+        .unwrap();
+    assert_eq!(store.quarantined(delivery.id, 10).await.unwrap().1, 0);
+    assert_eq!(
+        store.survey(delivery.id).await.unwrap().unwrap().responses,
+        3
+    );
+    let audit = store.audit_log(100).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "survey.answer.release"));
+    assert!(audit.iter().any(|a| a.action == "survey.answer.drop"));
+
     // Opting out is for good: the customer is not invited again, by id or address.
     let c2_token = surveys::invitation_token(&store, 2).await.unwrap();
     assert!(surveys::opt_out(&store, &c2_token).await.unwrap());
