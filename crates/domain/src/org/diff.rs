@@ -156,7 +156,7 @@ impl OrgDiff {
     }
 }
 
-const ENTITIES: [&str; 7] = [
+const ENTITIES: [&str; 8] = [
     "organisation",
     "department",
     "stage",
@@ -164,6 +164,7 @@ const ENTITIES: [&str; 7] = [
     "moment_of_truth",
     "council",
     "metric",
+    "follow_up_rule",
 ];
 
 /// An entity flattened for comparison. Field lists of one entity type always have the same
@@ -310,6 +311,22 @@ fn entries(org: &Organisation) -> Vec<Entry> {
             ],
         });
     }
+    for (i, r) in org.follow_up.iter().enumerate() {
+        out.push(Entry {
+            entity: "follow_up_rule",
+            key: r.name.to_string(),
+            fields: vec![
+                ("position", (i + 1).to_string()),
+                ("nps_at_most", opt(r.nps_at_most.as_ref())),
+                ("csat_at_most", opt(r.csat_at_most.as_ref())),
+                ("ces_at_least", opt(r.ces_at_least.as_ref())),
+                ("words", r.words.join(", ")),
+                ("theme", opt(r.theme.as_ref())),
+                ("severity", r.severity.as_str().to_owned()),
+                ("due_hours", r.due_hours.to_string()),
+            ],
+        });
+    }
     out
 }
 
@@ -317,6 +334,24 @@ fn entries(org: &Organisation) -> Vec<Entry> {
 mod tests {
     use super::*;
     use crate::org::parse;
+
+    #[test]
+    fn a_changed_follow_up_rule_is_a_change() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/org.toml"
+        ))
+        .unwrap();
+        let before = parse(&text).unwrap().organisation;
+        let after = parse(&text.replace("nps_at_most = 6", "nps_at_most = 5"))
+            .unwrap()
+            .organisation;
+        let diff = OrgDiff::between(Some(&before), &after);
+        assert_eq!(diff.changes.len(), 1, "{diff:?}");
+        assert_eq!(diff.changes[0].entity, "follow_up_rule");
+        assert_eq!(diff.changes[0].key, "Detractor");
+        assert_eq!(diff.changes[0].fields[0].field, "nps_at_most");
+    }
 
     const FILE: &str = r#"
 [organisation]
