@@ -331,6 +331,37 @@ impl Browser {
         )
     }
 
+    /// Runs `script` (a function body whose last argument is the callback to call with the
+    /// result) in the page and returns what it passed to the callback.
+    pub fn script_async(&self, script: &str) -> Value {
+        self.session_call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// The WCAG 2.x A and AA violations axe-core finds on the page, one line each ("rule: what
+    /// it is, on N elements: selectors"); none when the page passes.
+    pub fn accessibility_violations(&self) -> Vec<String> {
+        self.script(&format!("{}\nreturn true;", include_str!("axe/axe.min.js")));
+        let found = self.script_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', \
+             'wcag21a', 'wcag21aa', 'wcag22aa']}}).then(r => done(r.violations.map(v => \
+             v.id + ': ' + v.help + ', on ' + v.nodes.length + ' elements: ' + \
+             v.nodes.map(n => n.target.join(' ')).join(', ')))).catch(e => done(['axe: ' + e]));",
+        );
+        found
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Saves a PNG of the window as `name.png` among the test artefacts; returns its path.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let data = self.session_call("GET", "/screenshot", None);

@@ -92,6 +92,9 @@ fn a_customer_answers_a_survey_on_a_phone() {
         "the goal and NPS scales are groups with their questions as legends"
     );
     assert_eq!(browser.script("return document.documentElement.lang"), "en");
+    // WCAG 2.2 A and AA, as axe-core checks them (crates/server/tests/web/axe/SOURCE.txt).
+    let violations = browser.accessibility_violations();
+    assert!(violations.is_empty(), "the survey form: {violations:#?}");
     let form_token = browser
         .script("return document.querySelector('input[name=form_token]').value")
         .as_str()
@@ -111,6 +114,11 @@ fn a_customer_answers_a_survey_on_a_phone() {
         browser.script("return document.querySelector('#hindering').value"),
         "The crew arrived four hours late"
     );
+    let violations = browser.accessibility_violations();
+    assert!(
+        violations.is_empty(),
+        "the form with its errors: {violations:#?}"
+    );
     browser.click("input[name=goal][value='2']");
     browser.click("input[name=measure][value='4']");
     browser.fill("#helpful", "The driver phoned ahead");
@@ -118,6 +126,8 @@ fn a_customer_answers_a_survey_on_a_phone() {
     browser.screenshot("survey-phone");
     browser.submit("button.survey-send");
     assert_eq!(browser.text("h1"), "Thank you");
+    let violations = browser.accessibility_violations();
+    assert!(violations.is_empty(), "the thank-you page: {violations:#?}");
     browser.screenshot("survey-thanks");
 
     // The answer is a record on the touchpoint, with the customer it was sent to.
