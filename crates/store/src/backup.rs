@@ -88,6 +88,7 @@ pub const TABLES: &[&str] = &[
     "follow_up_rules",
     "follow_up_cases",
     "follow_up_notes",
+    "survey_definitions",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

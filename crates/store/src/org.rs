@@ -287,6 +287,18 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
         })?);
     }
 
+    let mut surveys = Vec::new();
+    for (definition,) in sqlx::query_as::<_, (String,)>(
+        "SELECT definition FROM survey_definitions ORDER BY position",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        surveys.push(serde_json::from_str(&definition).map_err(|e| {
+            StoreError::Inconsistent(format!("a survey definition {definition:?}: {e}"))
+        })?);
+    }
+
     let file = OrgFile {
         organisation: OrganisationEntry { name },
         departments,
@@ -298,6 +310,7 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
         councils,
         metrics,
         follow_up,
+        surveys,
     };
     // What was stored passed validation when it was applied; checking again costs little and
     // turns a hand-edited database into a clear message instead of wrong answers.
@@ -568,6 +581,17 @@ pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Resul
             .execute(&mut *conn)
             .await?;
         }
+    }
+    sqlx::query("DELETE FROM survey_definitions")
+        .execute(&mut *conn)
+        .await?;
+    for (k, survey) in org.surveys.iter().enumerate() {
+        let entry = throughline_domain::org::surveys::SurveyEntry::from(survey);
+        sqlx::query("INSERT INTO survey_definitions (position, definition) VALUES ($1, $2)")
+            .bind(position(k))
+            .bind(serde_json::to_string(&entry).expect("a survey serialises"))
+            .execute(&mut *conn)
+            .await?;
     }
     sqlx::query("DELETE FROM follow_up_rules")
         .execute(&mut *conn)

@@ -1,4 +1,5 @@
-//! The demo's journey survey and its inner loop: a "Delivery day" survey, thirty customers
+//! The demo's journey survey and its inner loop: the "Delivery day" survey the example
+//! organisation file declares, thirty customers
 //! invited (stored, not sent: the demo has no SMTP server), a dozen of them answering through
 //! their own links as customers would — so that detractors and "cancel my order" open follow-up
 //! cases for Fulfilment — one case already called back and one resolved.
@@ -6,7 +7,7 @@
 use throughline_domain::survey::RawAnswers;
 use throughline_ingest::invitations::check_invitation;
 use throughline_service::follow_up::{self, CaseInput};
-use throughline_service::surveys::{self, InvitePolicy, Submission, SurveyInput};
+use throughline_service::surveys::{self, InvitePolicy, Submission};
 use throughline_store::Store;
 
 use super::command_line;
@@ -74,17 +75,15 @@ const ANSWERS: &[(u8, u8, &str, &str)] = &[
 
 /// Seeds the survey; returns its public link's path and the number of follow-up cases opened.
 pub async fn seed(store: &Store) -> anyhow::Result<(String, usize)> {
-    let survey = surveys::create(
-        store,
-        command_line(),
-        &SurveyInput {
-            touchpoint: "delivery-day".into(),
-            measure: "nps".into(),
-            questions: vec!["Did the crew leave your home tidy?".into()],
-            ..SurveyInput::default()
-        },
-    )
-    .await?;
+    // The example organisation file declares it; applying the file made it.
+    let survey = store
+        .surveys()
+        .await?
+        .into_iter()
+        .find(|s| s.touchpoint == "delivery-day")
+        .ok_or_else(|| {
+            anyhow::anyhow!("the example organisation declares a Delivery day survey")
+        })?;
     let today = throughline_domain::action::Date::today();
     let rows = (1..=30)
         .map(|n| {

@@ -1,4 +1,5 @@
-//! `throughline survey …`: a survey made for a touchpoint prints its public link (as JSON too);
+//! `throughline survey …`: the survey the organisation file declares is made on apply (once);
+//! a survey made for a touchpoint prints its public link (as JSON too);
 //! an unknown touchpoint is refused with the ones there are; customers invited from a file get
 //! one e-mail each through a real SMTP listener (`--quiet-hours none`), a file row that cannot
 //! be read goes to the rejects file with its line; a second invite within the frequency window
@@ -35,6 +36,28 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
         "{}",
         stderr(&refused)
     );
+    // The example file declares the Delivery day survey: applying it made it.
+    let listed: serde_json::Value = serde_json::from_str(&ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["survey", "list", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(listed[0]["title"], "Delivery day survey");
+    assert_eq!(
+        listed[0]["questions"][0],
+        "Did the crew leave your home tidy?"
+    );
+    let refused = throughline(
+        Some(&url),
+        dir.path(),
+        &["survey", "create", "--touchpoint", "delivery-day"],
+    );
+    assert!(
+        stderr(&refused).contains("already called"),
+        "{}",
+        stderr(&refused)
+    );
     let made = ok(throughline(
         Some(&url),
         dir.path(),
@@ -42,17 +65,17 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
             "survey",
             "create",
             "--touchpoint",
-            "delivery-day",
-            "--question",
-            "Did the crew leave your home tidy?",
+            "installation",
+            "--measure",
+            "ces",
             "--public-url",
             "https://cx.northwind.example",
             "--json",
         ],
     ));
     let made: serde_json::Value = serde_json::from_str(&made).unwrap();
-    assert_eq!(made["id"], 1);
-    assert_eq!(made["title"], "Delivery day survey");
+    assert_eq!(made["id"], 2);
+    assert_eq!(made["title"], "Installation survey");
     assert!(
         made["public_link"]
             .as_str()
@@ -105,6 +128,19 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
         list.contains("Delivery day survey") && list.contains("12 invited, 12 sent, 0 answered"),
         "{list}"
     );
+    // Applying the file again makes nothing new.
+    ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["apply", &example_org_str()],
+    ));
+    let again: serde_json::Value = serde_json::from_str(&ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["survey", "list", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 2);
     ok(throughline(
         Some(&url),
         dir.path(),

@@ -156,7 +156,7 @@ impl OrgDiff {
     }
 }
 
-const ENTITIES: [&str; 8] = [
+const ENTITIES: [&str; 9] = [
     "organisation",
     "department",
     "stage",
@@ -165,6 +165,7 @@ const ENTITIES: [&str; 8] = [
     "council",
     "metric",
     "follow_up_rule",
+    "survey",
 ];
 
 /// An entity flattened for comparison. Field lists of one entity type always have the same
@@ -324,6 +325,19 @@ fn entries(org: &Organisation) -> Vec<Entry> {
                 ("theme", opt(r.theme.as_ref())),
                 ("severity", r.severity.as_str().to_owned()),
                 ("due_hours", r.due_hours.to_string()),
+            ],
+        });
+    }
+    for (i, d) in org.surveys.iter().enumerate() {
+        out.push(Entry {
+            entity: "survey",
+            key: d.title_in(&org.journey),
+            fields: vec![
+                ("position", (i + 1).to_string()),
+                ("touchpoint", d.touchpoint.to_string()),
+                ("measure", d.measure.as_str().to_owned()),
+                ("goal_scale", d.goal_scale.top().to_string()),
+                ("questions", d.questions.join(" | ")),
             ],
         });
     }

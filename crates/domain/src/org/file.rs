@@ -39,6 +39,9 @@ pub struct OrgFile {
     /// The inner loop's rules: which feedback needs someone to get back to the customer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_up: Vec<super::follow_up::FollowUpEntry>,
+    /// The journey surveys Throughline hosts (docs/surveys.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub surveys: Vec<super::surveys::SurveyEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -424,6 +427,11 @@ impl OrgFile {
         for (i, field, message) in rule_problems {
             c.problem(path!["follow_up", i, field], message);
         }
+        let (surveys, survey_problems) =
+            super::surveys::check_surveys(&self.surveys, journey.as_ref());
+        for (i, field, message) in survey_problems {
+            c.problem(path!["surveys", i, field], message);
+        }
 
         match (name, journey) {
             (Some(name), Some(journey)) if c.problems.is_empty() => Ok(Parsed {
@@ -435,6 +443,7 @@ impl OrgFile {
                     councils,
                     metrics,
                     follow_up,
+                    surveys,
                 },
                 warnings: c.warnings,
             }),
@@ -1073,6 +1082,7 @@ impl From<&Organisation> for OrgFile {
                 })
                 .collect(),
             follow_up: org.follow_up.iter().map(Into::into).collect(),
+            surveys: org.surveys.iter().map(Into::into).collect(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod edit;
 pub mod file;
 pub mod follow_up;
 pub mod gaps;
+pub mod surveys;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,8 @@ pub struct Organisation {
     pub metrics: Vec<MetricDefinition>,
     /// Which feedback opens a follow-up case (the inner loop).
     pub follow_up: Vec<follow_up::FollowUpRule>,
+    /// The journey surveys the file declares (made on apply when missing).
+    pub surveys: Vec<surveys::SurveyDefinition>,
 }
 
 /// A person named in the organisation: a department lead, a CX champion, a council member.

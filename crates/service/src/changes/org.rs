@@ -62,6 +62,8 @@ pub async fn apply_organisation(
         )
         .await?;
     }
+    // The surveys the file declares and that do not exist yet are made now.
+    crate::surveys::make_declared(store, actor, org).await?;
     Ok(diff)
 }
 

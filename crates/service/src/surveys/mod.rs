@@ -99,6 +99,45 @@ pub async fn create(store: &Store, actor: Actor<'_>, input: &SurveyInput) -> Res
     found(store.survey(id).await?, id)
 }
 
+/// Makes the surveys `org` declares (`[[surveys]]` in the organisation file) that do not exist
+/// yet, by title, audited as `actor`; the ones made. A survey that exists is left as it is: its
+/// respondents keep the questions they were asked.
+pub async fn make_declared(
+    store: &Store,
+    actor: Actor<'_>,
+    org: &Organisation,
+) -> Result<Vec<Survey>> {
+    let existing: Vec<String> = store
+        .surveys()
+        .await?
+        .into_iter()
+        .map(|s| s.title)
+        .collect();
+    let mut made = Vec::new();
+    for definition in &org.surveys {
+        let title = definition.title_in(&org.journey);
+        if existing.contains(&title) {
+            continue;
+        }
+        let token = random_secret()[..24].to_owned();
+        let id = store
+            .create_survey(
+                NewSurvey {
+                    public_token: &token,
+                    title: &title,
+                    touchpoint: definition.touchpoint.as_str(),
+                    goal_scale: definition.goal_scale,
+                    measure: definition.measure,
+                    questions: &definition.questions,
+                },
+                &actor.audit_name(),
+            )
+            .await?;
+        made.push(found(store.survey(id).await?, id)?);
+    }
+    Ok(made)
+}
+
 /// Closes a survey for good; administrators and council chairs.
 pub async fn close(store: &Store, actor: Actor<'_>, id: i64) -> Result<Survey> {
     may_manage(actor)?;

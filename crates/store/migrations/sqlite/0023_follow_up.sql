@@ -39,6 +39,13 @@ CREATE TABLE follow_up_notes (
     author TEXT NOT NULL,
     text TEXT NOT NULL
 );
+-- The journey surveys the organisation file declares (`[[surveys]]`), as the file writes them
+-- (JSON, in file order); applying the file makes the ones that do not exist yet.
+CREATE TABLE survey_definitions (
+    position INTEGER PRIMARY KEY,
+    definition TEXT NOT NULL
+);
+
 -- New tables only: the version before this one works with them (it keeps the rules as they
 -- are when it applies an organisation file).
 INSERT INTO schema_compat (version, oldest_reader) VALUES (23, 22);
