@@ -293,6 +293,8 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
         actions,
         [
             "org.apply",
+            // The survey the example file declares, made by the same apply.
+            "survey.create",
             "rca.add",
             "initiative.propose",
             "initiative.approved",

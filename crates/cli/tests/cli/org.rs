@@ -21,7 +21,7 @@ async fn applying_twice_reports_no_changes(db: &TestDatabase) {
     );
     assert!(first.contains("+ moment of truth Third contact in a month about the same problem"));
     assert!(
-        first.contains(": 68 added, 0 changed, 0 removed."),
+        first.contains(": 71 added, 0 changed, 0 removed."),
         "{first}"
     );
 
@@ -32,13 +32,14 @@ async fn applying_twice_reports_no_changes(db: &TestDatabase) {
     ));
     assert!(second.starts_with("No changes:"), "{second}");
     assert_eq!(second.lines().count(), 1, "{second}");
-    // The first apply is in the audit log, as the command line's; the second changed nothing.
+    // The first apply is in the audit log, as the command line's, with the survey it declared
+    // made; the second changed nothing.
     let store = db.store().await;
     let log = store.audit_log(10).await.unwrap();
-    assert_eq!(log.len(), 1, "{log:?}");
-    assert_eq!(log[0].action, "org.apply");
-    assert!(log[0].actor.starts_with("cli:"), "{log:?}");
-    assert_eq!(log[0].after.as_ref().unwrap()["added"], 68);
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["org.apply", "survey.create"], "{log:?}");
+    assert!(log.iter().all(|e| e.actor.starts_with("cli:")), "{log:?}");
+    assert_eq!(log[1].after.as_ref().unwrap()["added"], 71);
     store.close().await;
 }
 
@@ -139,7 +140,8 @@ async fn a_dry_run_writes_nothing_and_json_is_machine_readable(db: &TestDatabase
     let report: serde_json::Value = serde_json::from_str(&dry).unwrap();
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["applied"], false);
-    assert_eq!(report["added"], 68);
+    // The example file: 68 parts of the organisation, two follow-up rules and a survey.
+    assert_eq!(report["added"], 71);
     assert_eq!(report["changes"][1]["entity"], "department");
     assert_eq!(report["changes"][1]["kind"], "added");
 
