@@ -17,6 +17,7 @@ mod org;
 mod org_history;
 mod retention;
 mod search;
+mod survey_invitations;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -55,10 +56,8 @@ pub use org_history::{
 };
 pub use retention::{RetentionMode, RetentionOutcome, RetentionPolicy};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
-pub use surveys::{
-    Invitation, InvitationCounts, MAX_SEND_ATTEMPTS, NewInvitation, NewSurvey, Quarantined,
-    ResponseStored, Survey,
-};
+pub use survey_invitations::{Invitation, InvitationCounts, MAX_SEND_ATTEMPTS, NewInvitation};
+pub use surveys::{NewSurvey, Quarantined, ResponseStored, Survey};
 pub use wall::{NewWallLink, WallLink};
 
 use std::str::FromStr;

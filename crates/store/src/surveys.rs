@@ -1,6 +1,6 @@
-//! Journey surveys hosted by Throughline: the surveys, their per-customer invitations, the
-//! customers who asked never to be surveyed again, answers set aside as a robot's, and the keys
-//! the instance signs survey links and forms with.
+//! Journey surveys hosted by Throughline: the surveys, their responses, answers set aside as a
+//! robot's, and the keys the instance signs survey links and forms with (the invitations are in
+//! `survey_invitations`).
 //!
 //! A response is stored in one transaction with what it uses up: the invitation it answers is
 //! marked answered only if it was not already (a second submit finds it taken), and the record
@@ -46,42 +46,6 @@ pub struct NewSurvey<'a> {
     pub questions: &'a [String],
 }
 
-/// One customer asked to answer one survey.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Invitation {
-    pub id: i64,
-    pub survey_id: i64,
-    pub customer: String,
-    pub email: String,
-    /// The event the survey asks about (a delivery, a closed ticket), as given.
-    pub event_date: Option<String>,
-    pub created_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
-    pub reminded_at: Option<Timestamp>,
-    pub responded_at: Option<Timestamp>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
-/// An invitation as it is made.
-#[derive(Debug, Clone)]
-pub struct NewInvitation {
-    pub customer: String,
-    pub email: String,
-    pub event_date: Option<String>,
-}
-
-/// A survey's invitations, counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct InvitationCounts {
-    pub invited: u64,
-    pub sent: u64,
-    pub reminded: u64,
-    pub responded: u64,
-    /// Not sent yet after a failed try (still retried), or given up.
-    pub failing: u64,
-}
-
 /// What became of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseStored {
@@ -105,13 +69,8 @@ pub struct Quarantined {
     pub answers: String,
 }
 
-/// A sending attempt gives up after this many tries.
-pub const MAX_SEND_ATTEMPTS: u32 = 5;
-
 const SURVEY_COLUMNS: &str = "id, public_token, title, touchpoint_key, goal_scale, measure, \
      questions, created_by, created_at, closed_at, responses";
-const INVITATION_COLUMNS: &str = "id, survey_id, customer, email, event_date, created_at, \
-     sent_at, reminded_at, responded_at, attempts, last_error";
 
 impl Store {
     /// Makes a survey, audited as `actor` in the same transaction. Refused when another survey
@@ -241,175 +200,6 @@ impl Store {
         .await?;
         // Another instance may have made it first: theirs is the one.
         Ok(read().bind(name).fetch_one(&self.pool).await?)
-    }
-
-    /// Stores invitations to `survey_id`, all or none, audited as `actor` in the same
-    /// transaction; their ids in order.
-    pub async fn add_invitations(
-        &self,
-        survey_id: i64,
-        invitations: &[NewInvitation],
-        actor: &str,
-    ) -> Result<Vec<i64>> {
-        let mut tx = self.begin_write().await?;
-        let now = Timestamp::now().as_millis();
-        let mut ids = Vec::with_capacity(invitations.len());
-        for invitation in invitations {
-            ids.push(
-                sqlx::query_scalar(
-                    "INSERT INTO survey_invitations (survey_id, customer, email, event_date, \
-                     created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(survey_id)
-                .bind(&invitation.customer)
-                .bind(&invitation.email)
-                .bind(invitation.event_date.as_deref())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?,
-            );
-        }
-        // The count, not the customers: the audit log is no place for a list of e-mail
-        // addresses.
-        let after = serde_json::json!({ "invitations": ids.len() });
-        crate::accounts::write_audit(
-            &mut tx,
-            &AuditLine {
-                actor,
-                action: "survey.invite",
-                subject: &format!("survey {survey_id}"),
-                before: None,
-                after: Some(&after),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ids)
-    }
-
-    /// When the customer (by id or by e-mail address) was last invited to any survey.
-    pub async fn last_invited(&self, customer: &str, email: &str) -> Result<Option<Timestamp>> {
-        let at: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(created_at) FROM survey_invitations WHERE customer = $1 OR email = $2",
-        )
-        .bind(customer)
-        .bind(email)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(at.map(Timestamp::from_millis))
-    }
-
-    pub async fn invitation(&self, id: i64) -> Result<Option<Invitation>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(invitation_of).transpose()
-    }
-
-    /// Invitations not sent yet (nor given up on), oldest first, at most `limit`.
-    pub async fn invitations_to_send(&self, limit: u32) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE sent_at IS NULL \
-             AND responded_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2"
-        )))
-        .bind(i64::from(MAX_SEND_ATTEMPTS))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(invitation_of).collect()
-    }
-
-    /// Invitations sent before `sent_before`, not answered and not reminded yet, oldest first.
-    pub async fn reminders_due(
-        &self,
-        sent_before: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE sent_at < $1 \
-             AND reminded_at IS NULL AND responded_at IS NULL AND attempts < $2 \
-             ORDER BY id LIMIT $3"
-        )))
-        .bind(sent_before.as_millis())
-        .bind(i64::from(MAX_SEND_ATTEMPTS))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(invitation_of).collect()
-    }
-
-    /// Claims the invitation's sending (or, with `reminder`, its reminder's): true for the one
-    /// caller that finds it unclaimed, so that two server instances never send it twice.
-    pub async fn claim_invitation(&self, id: i64, reminder: bool) -> Result<bool> {
-        let sql = if reminder {
-            "UPDATE survey_invitations SET reminded_at = $1 WHERE id = $2 \
-             AND reminded_at IS NULL AND responded_at IS NULL"
-        } else {
-            "UPDATE survey_invitations SET sent_at = $1, last_error = NULL WHERE id = $2 \
-             AND sent_at IS NULL AND responded_at IS NULL"
-        };
-        Ok(sqlx::query(sql)
-            .bind(Timestamp::now().as_millis())
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
-    }
-
-    /// Gives a claim back after a failed try, with the error; the invitation is tried again
-    /// until [`MAX_SEND_ATTEMPTS`] (a reminder, until the next round).
-    pub async fn release_invitation(&self, id: i64, reminder: bool, error: &str) -> Result<()> {
-        let sql = if reminder {
-            "UPDATE survey_invitations SET reminded_at = NULL, last_error = $1 WHERE id = $2"
-        } else {
-            "UPDATE survey_invitations SET sent_at = NULL, attempts = attempts + 1, \
-             last_error = $1 WHERE id = $2"
-        };
-        sqlx::query(sql)
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Stops sending an invitation (the customer opted out since it was made).
-    pub async fn give_up_invitation(&self, id: i64, reason: &str) -> Result<()> {
-        sqlx::query("UPDATE survey_invitations SET attempts = $1, last_error = $2 WHERE id = $3")
-            .bind(i64::from(MAX_SEND_ATTEMPTS))
-            .bind(reason)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn invitation_counts(&self, survey_id: i64) -> Result<InvitationCounts> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS invited, COUNT(sent_at) AS sent, COUNT(reminded_at) AS reminded, \
-             COUNT(responded_at) AS responded, \
-             SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END) AS failing \
-             FROM survey_invitations WHERE survey_id = $1",
-        )
-        .bind(survey_id)
-        .fetch_one(&self.pool)
-        .await?;
-        let count = |column: &str| -> Result<u64> {
-            Ok(row
-                .try_get::<Option<i64>, _>(column)?
-                .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
-        };
-        Ok(InvitationCounts {
-            invited: count("invited")?,
-            sent: count("sent")?,
-            reminded: count("reminded")?,
-            responded: count("responded")?,
-            failing: count("failing")?,
-        })
     }
 
     /// Stores a response to `survey_id` as the feedback record `record`, answering
@@ -547,39 +337,6 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Remembers, for good, that the contacts hashing to `hashes` (a customer id, an e-mail
-    /// address) asked not to be surveyed again.
-    pub async fn opt_out_of_surveys(&self, hashes: &[String]) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for hash in hashes {
-            sqlx::query(
-                "INSERT INTO survey_opt_outs (contact_hash, opted_out_at) VALUES ($1, $2) \
-                 ON CONFLICT (contact_hash) DO NOTHING",
-            )
-            .bind(hash)
-            .bind(Timestamp::now().as_millis())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Whether any of the contacts hashing to `hashes` opted out of surveys.
-    pub async fn opted_out_of_surveys(&self, hashes: &[String]) -> Result<bool> {
-        for hash in hashes {
-            let found: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM survey_opt_outs WHERE contact_hash = $1")
-                    .bind(hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            if found.is_some() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
 }
 
 fn survey_of(row: &AnyRow) -> Result<Survey> {
@@ -617,26 +374,5 @@ fn quarantined_of(row: &AnyRow) -> Result<Quarantined> {
         received_at: Timestamp::from_millis(row.try_get("received_at")?),
         reason: row.try_get("reason")?,
         answers: row.try_get("answers")?,
-    })
-}
-
-fn invitation_of(row: &AnyRow) -> Result<Invitation> {
-    let at = |column: &str| -> Result<Option<Timestamp>> {
-        Ok(row
-            .try_get::<Option<i64>, _>(column)?
-            .map(Timestamp::from_millis))
-    };
-    Ok(Invitation {
-        id: row.try_get("id")?,
-        survey_id: row.try_get("survey_id")?,
-        customer: row.try_get("customer")?,
-        email: row.try_get("email")?,
-        event_date: row.try_get("event_date")?,
-        created_at: Timestamp::from_millis(row.try_get("created_at")?),
-        sent_at: at("sent_at")?,
-        reminded_at: at("reminded_at")?,
-        responded_at: at("responded_at")?,
-        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-        last_error: row.try_get("last_error")?,
     })
 }
