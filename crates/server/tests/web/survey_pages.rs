@@ -311,6 +311,26 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
     assert!(results.body.contains("Goal supported"), "{}", results.body);
     assert!(results.body.contains("% satisfied"), "{}", results.body);
     assert!(results.body.contains("spam spam spam"));
+    // Its answers in the search, the source shown in the filters.
+    let found = send(
+        &app,
+        get("/feedback?source=Delivery%20day%20survey", Some(&admin)),
+    )
+    .await;
+    assert!(
+        found
+            .body
+            .contains("name=\"source\" value=\"Delivery day survey\""),
+        "{}",
+        found.body
+    );
+    // (The workspace has no other records: all of them match.)
+    assert!(
+        found.body.contains(&format!("All {stored} records")),
+        "{}",
+        found.body
+    );
+
     // Another address is not held back by the first.
     let mut other = get(&link, None);
     other
