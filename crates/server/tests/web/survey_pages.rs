@@ -288,6 +288,7 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
                     ("goal", &goal),
                     ("measure", "3"),
                     ("hindering", "spam spam spam"),
+                    ("q1", "Yes, spotless"),
                 ],
             ),
         )
@@ -311,6 +312,13 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
     assert!(results.body.contains("Goal supported"), "{}", results.body);
     assert!(results.body.contains("% satisfied"), "{}", results.body);
     assert!(results.body.contains("spam spam spam"));
+    assert!(
+        results
+            .body
+            .contains("Did the crew leave your home tidy? Yes, spotless"),
+        "{}",
+        results.body
+    );
     // Its answers in the search, the source shown in the filters.
     let found = send(
         &app,

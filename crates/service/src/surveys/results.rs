@@ -36,6 +36,8 @@ pub struct AnswerLine {
     pub helpful: Option<String>,
     pub hindering: Option<String>,
     pub comment: Option<String>,
+    /// The survey's own questions answered: "question: answer".
+    pub own: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,10 +115,23 @@ pub async fn results(
             }),
         Measure::None => None,
     };
-    let latest = answers
-        .iter()
-        .take(LATEST)
-        .map(|a| AnswerLine {
+    let mut latest = Vec::new();
+    for a in answers.iter().take(LATEST) {
+        // The own questions' answers are the record's metadata columns named by the question.
+        let stored = store.feedback_after(a.id - 1, 1).await?;
+        let own = stored
+            .first()
+            .filter(|r| r.id == a.id)
+            .map(|r| {
+                survey
+                    .questions
+                    .iter()
+                    .filter_map(|q| r.record.metadata.get(q).map(|v| format!("{q} {v}")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        latest.push(AnswerLine {
+            own,
             received: Date::of(a.received_at).to_string(),
             goal: a.rating.map(|r| format!("{r:.0} of {top}")),
             score: a
@@ -127,8 +142,8 @@ pub async fn results(
             helpful: a.helpful.clone(),
             hindering: a.hindering.clone(),
             comment: a.comment.clone(),
-        })
-        .collect();
+        });
+    }
     Ok(SurveyResults {
         responses: survey.responses,
         goal,
