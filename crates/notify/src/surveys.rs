@@ -130,6 +130,7 @@ pub async fn send_invitations(
         );
     }
     let mut surveys: Vec<Survey> = Vec::new();
+    let key = surveys::LinkKey::load(store).await?;
     for (invitation, reminder) in work {
         if store
             .opted_out_of_surveys(&contact_hashes(&invitation.customer, &invitation.email))
@@ -154,7 +155,7 @@ pub async fn send_invitations(
         if survey.closed_at.is_some() || !store.claim_invitation(invitation.id, reminder).await? {
             continue;
         }
-        let token = surveys::invitation_token(store, invitation.id).await?;
+        let token = key.invitation_token(invitation.id);
         let touchpoint = org
             .as_ref()
             .and_then(|o| {

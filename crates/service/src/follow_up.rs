@@ -18,7 +18,7 @@ use throughline_domain::Timestamp;
 use throughline_domain::org::Organisation;
 use throughline_domain::org::follow_up::RecordFacts;
 use throughline_store::{
-    CandidateScope, CaseChange, CaseNote, CaseStatus, FollowUpCase, NewCase, Store,
+    CandidateScope, CaseChange, CaseNote, CaseStatus, FeedbackListing, FollowUpCase, NewCase, Store,
 };
 
 use crate::changes::Actor;
@@ -160,39 +160,56 @@ pub struct CaseView {
     pub theme_label: Option<String>,
 }
 
-async fn view(
-    store: &Store,
-    org: Option<&Organisation>,
-    case: FollowUpCase,
-    now: Timestamp,
-) -> Result<CaseView> {
-    let record = store.feedback_by_ids(&[case.feedback_id]).await?.pop();
-    let theme_label = match case.theme_id {
-        Some(id) => store.theme(id).await?.map(|t| t.label),
-        None => None,
+/// The cases as people read them: two queries for all of them (their records, the themes'
+/// labels), not two per case.
+async fn views(store: &Store, cases: Vec<FollowUpCase>) -> Result<Vec<CaseView>> {
+    let org = store.load_organisation().await?;
+    let now = Timestamp::now();
+    let ids: Vec<i64> = cases.iter().map(|c| c.feedback_id).collect();
+    let mut records: HashMap<i64, FeedbackListing> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        records.extend(
+            store
+                .feedback_by_ids(chunk)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r)),
+        );
+    }
+    let labels: HashMap<i64, String> = if cases.iter().any(|c| c.theme_id.is_some()) {
+        store
+            .themes()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.label))
+            .collect()
+    } else {
+        HashMap::new()
     };
-    Ok(CaseView {
-        department_name: org.map_or_else(
-            || case.department.clone(),
-            |o| o.department_name(&case.department).to_owned(),
-        ),
-        touchpoint_name: case.touchpoint.as_ref().map(|tp| {
-            org.and_then(|o| o.touchpoints().find(|(_, t)| t.key.as_str() == tp))
-                .map_or_else(|| tp.clone(), |(_, t)| t.name.to_string())
-        }),
-        overdue: case.is_overdue(now),
-        due: throughline_domain::action::Date::minute_of(case.due_at),
-        opened: throughline_domain::action::Date::minute_of(case.opened_at),
-        text: record.as_ref().map(|r| r.text(" · ")).unwrap_or_default(),
-        score: record.as_ref().and_then(|r| {
-            r.nps
-                .map(|n| format!("NPS {n}"))
-                .or_else(|| r.csat.map(|c| format!("CSAT {c}")))
-                .or_else(|| r.ces.map(|c| format!("effort {c}")))
-        }),
-        theme_label,
-        case,
-    })
+    Ok(cases
+        .into_iter()
+        .map(|case| {
+            let record = records.get(&case.feedback_id);
+            CaseView {
+                department_name: org.as_ref().map_or_else(
+                    || case.department.clone(),
+                    |o| o.department_name(&case.department).to_owned(),
+                ),
+                touchpoint_name: case.touchpoint.as_ref().map(|tp| {
+                    org.as_ref()
+                        .and_then(|o| o.touchpoints().find(|(_, t)| t.key.as_str() == tp))
+                        .map_or_else(|| tp.clone(), |(_, t)| t.name.to_string())
+                }),
+                overdue: case.is_overdue(now),
+                due: throughline_domain::action::Date::minute_of(case.due_at),
+                opened: throughline_domain::action::Date::minute_of(case.opened_at),
+                text: record.map(|r| r.text(" · ")).unwrap_or_default(),
+                score: record.and_then(FeedbackListing::score_text),
+                theme_label: case.theme_id.and_then(|id| labels.get(&id).cloned()),
+                case,
+            }
+        })
+        .collect())
 }
 
 /// Cases of a department (every one when `None`), open ones only when `open_only`, most urgent
@@ -203,13 +220,8 @@ pub async fn list(
     open_only: bool,
     limit: u32,
 ) -> Result<Vec<CaseView>> {
-    let org = store.load_organisation().await?;
-    let now = Timestamp::now();
-    let mut out = Vec::new();
-    for case in store.follow_up_cases(department, open_only, limit).await? {
-        out.push(view(store, org.as_ref(), case, now).await?);
-    }
-    Ok(out)
+    let cases = store.follow_up_cases(department, open_only, limit).await?;
+    views(store, cases).await
 }
 
 /// One case with its notes, or 404.
@@ -218,11 +230,11 @@ pub async fn case(store: &Store, id: i64) -> Result<(CaseView, Vec<CaseNote>)> {
         .follow_up_case(id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("there is no follow-up case {id}")))?;
-    let org = store.load_organisation().await?;
-    Ok((
-        view(store, org.as_ref(), case, Timestamp::now()).await?,
-        notes,
-    ))
+    let view = views(store, vec![case])
+        .await?
+        .pop()
+        .expect("one case, one view");
+    Ok((view, notes))
 }
 
 /// A change to a case, as a person gives it (empty: unchanged).

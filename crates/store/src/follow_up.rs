@@ -306,6 +306,10 @@ impl Store {
             })?;
         let now = Timestamp::now().as_millis();
         let status = change.status.unwrap_or(before.status);
+        let resolved = change
+            .customer_says_resolved
+            .or(before.customer_says_resolved);
+        let theme = change.theme_id.unwrap_or(before.theme_id);
         let contacted_at = match (before.contacted_at, status) {
             (Some(at), _) => Some(at.as_millis()),
             (None, CaseStatus::Contacted | CaseStatus::Resolved) => Some(now),
@@ -323,13 +327,8 @@ impl Store {
         )
         .bind(status.as_str())
         .bind(change.owner.as_deref().or(before.owner.as_deref()))
-        .bind(change.theme_id.unwrap_or(before.theme_id))
-        .bind(
-            change
-                .customer_says_resolved
-                .or(before.customer_says_resolved)
-                .map(i64::from),
-        )
+        .bind(theme)
+        .bind(resolved.map(i64::from))
         .bind(contacted_at)
         .bind(closed_at)
         .bind(now)
@@ -363,13 +362,7 @@ impl Store {
                     before.customer_says_resolved,
                     before.theme_id,
                 )),
-                after: Some(&describe(
-                    status,
-                    change
-                        .customer_says_resolved
-                        .or(before.customer_says_resolved),
-                    change.theme_id.unwrap_or(before.theme_id),
-                )),
+                after: Some(&describe(status, resolved, theme)),
             },
         )
         .await?;

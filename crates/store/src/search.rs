@@ -64,6 +64,14 @@ impl FeedbackListing {
             .collect::<Vec<_>>()
             .join(separator)
     }
+
+    /// The first score the record carries, for people: "NPS 3", "CSAT 2" or "effort 6".
+    pub fn score_text(&self) -> Option<String> {
+        self.nps
+            .map(|n| format!("NPS {n}"))
+            .or_else(|| self.csat.map(|c| format!("CSAT {c}")))
+            .or_else(|| self.ces.map(|c| format!("effort {c}")))
+    }
 }
 
 /// `%words%` for LIKE, with LIKE's own characters escaped.

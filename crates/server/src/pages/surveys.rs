@@ -57,11 +57,7 @@ struct NewSurveyForm {
 }
 
 fn may_manage(user: &PageUser) -> bool {
-    use throughline_domain::user::UserRole;
-    matches!(
-        user.session.user.user.role,
-        UserRole::Admin | UserRole::CouncilChair
-    )
+    surveys::manages_surveys(user.session.user.user.role)
 }
 
 async fn list_page(

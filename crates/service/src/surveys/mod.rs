@@ -78,16 +78,29 @@ pub async fn create(store: &Store, actor: Actor<'_>, input: &SurveyInput) -> Res
     let measure = Measure::parse(&input.measure).map_err(invalid)?;
     let goal_scale = GoalScale::parse(&input.goal_scale).map_err(invalid)?;
     let questions = survey::check_extra_questions(&input.questions).map_err(invalid)?;
+    store_new(
+        store,
+        actor,
+        NewSurvey {
+            public_token: "",
+            title: &title,
+            touchpoint: touchpoint.key.as_str(),
+            goal_scale,
+            measure,
+            questions: &questions,
+        },
+    )
+    .await
+}
+
+/// Stores `survey` under a fresh public token (the one given is ignored), audited as `actor`.
+async fn store_new(store: &Store, actor: Actor<'_>, survey: NewSurvey<'_>) -> Result<Survey> {
     let token = random_secret()[..24].to_owned();
     let id = store
         .create_survey(
             NewSurvey {
                 public_token: &token,
-                title: &title,
-                touchpoint: touchpoint.key.as_str(),
-                goal_scale,
-                measure,
-                questions: &questions,
+                ..survey
             },
             &actor.audit_name(),
         )
@@ -119,21 +132,15 @@ pub async fn make_declared(
         if existing.contains(&title) {
             continue;
         }
-        let token = random_secret()[..24].to_owned();
-        let id = store
-            .create_survey(
-                NewSurvey {
-                    public_token: &token,
-                    title: &title,
-                    touchpoint: definition.touchpoint.as_str(),
-                    goal_scale: definition.goal_scale,
-                    measure: definition.measure,
-                    questions: &definition.questions,
-                },
-                &actor.audit_name(),
-            )
-            .await?;
-        made.push(found(store.survey(id).await?, id)?);
+        let survey = NewSurvey {
+            public_token: "",
+            title: &title,
+            touchpoint: definition.touchpoint.as_str(),
+            goal_scale: definition.goal_scale,
+            measure: definition.measure,
+            questions: &definition.questions,
+        };
+        made.push(store_new(store, actor, survey).await?);
     }
     Ok(made)
 }
@@ -205,12 +212,18 @@ fn found(survey: Option<Survey>, id: i64) -> Result<Survey> {
     survey.ok_or_else(|| ServiceError::NotFound(format!("there is no survey {id}")))
 }
 
+/// Whether `role` makes, closes and invites to surveys: administrators and council chairs.
+pub fn manages_surveys(role: UserRole) -> bool {
+    matches!(role, UserRole::Admin | UserRole::CouncilChair)
+}
+
 fn may_manage(actor: Actor<'_>) -> Result<()> {
-    match actor.role() {
-        UserRole::Admin | UserRole::CouncilChair => Ok(()),
-        _ => Err(ServiceError::Forbidden(
+    if manages_surveys(actor.role()) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
             "only administrators and council chairs make and close surveys".to_owned(),
-        )),
+        ))
     }
 }
 
@@ -328,14 +341,31 @@ pub async fn open_link(store: &Store, token: &str) -> Result<Option<Link>> {
 
 /// The per-customer link's token of invitation `id`: `i<id>-` and its signature.
 pub async fn invitation_token(store: &Store, id: i64) -> Result<String> {
-    let signature = sign(store, &format!("invitation:{id}")).await?;
-    Ok(format!("i{id}-{}", &signature[..32]))
+    Ok(LinkKey::load(store).await?.invitation_token(id))
 }
 
 /// HMAC-SHA-256 of `message` under the instance's survey key, in hex.
 async fn sign(store: &Store, message: &str) -> Result<String> {
-    let key = store.instance_key(LINK_KEY, random_secret).await?;
-    Ok(hmac_sha256(key.as_bytes(), message.as_bytes()))
+    Ok(LinkKey::load(store).await?.sign(message))
+}
+
+/// The instance's survey key, read once for many links (a round of invitations).
+#[derive(Debug, Clone)]
+pub struct LinkKey(String);
+
+impl LinkKey {
+    pub async fn load(store: &Store) -> Result<Self> {
+        Ok(Self(store.instance_key(LINK_KEY, random_secret).await?))
+    }
+
+    fn sign(&self, message: &str) -> String {
+        hmac_sha256(self.0.as_bytes(), message.as_bytes())
+    }
+
+    /// The per-customer link's token of invitation `id`: `i<id>-` and its signature.
+    pub fn invitation_token(&self, id: i64) -> String {
+        format!("i{id}-{}", &self.sign(&format!("invitation:{id}"))[..32])
+    }
 }
 
 /// HMAC (RFC 2104) over SHA-256, in hex.

@@ -134,11 +134,7 @@ pub async fn results(
             own,
             received: Date::of(a.received_at).to_string(),
             goal: a.rating.map(|r| format!("{r:.0} of {top}")),
-            score: a
-                .nps
-                .map(|n| format!("NPS {n}"))
-                .or_else(|| a.csat.map(|c| format!("CSAT {c}")))
-                .or_else(|| a.ces.map(|c| format!("effort {c}"))),
+            score: a.score_text(),
             helpful: a.helpful.clone(),
             hindering: a.hindering.clone(),
             comment: a.comment.clone(),
