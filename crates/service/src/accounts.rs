@@ -2,6 +2,7 @@
 //! in the database, API tokens, and the audit log. Secrets handed out (session ids, tokens) are
 //! random 256-bit values; the store keeps only their SHA-256 hashes.
 
+use crate::changes::in_transaction;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
@@ -120,20 +121,23 @@ pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result
         return Err(ServiceError::Invalid(problem));
     }
     let hash = hash_password(account.password).await?;
-    let id = store.create_user(&user, &hash).await?.ok_or_else(|| {
-        ServiceError::Invalid(format!("there is already a user {}", user.email.as_str()))
-    })?;
-    let stored = store
-        .users()
-        .await?
-        .into_iter()
-        .find(|u| u.id == id)
-        .ok_or_else(|| ServiceError::NotFound(format!("user {id} vanished")))?;
-    let after = serde_json::to_value(&stored).expect("a user always serialises");
-    store
-        .audit(actor, "user.add", &format!("user {id}"), None, Some(&after))
-        .await?;
-    Ok(stored)
+    in_transaction(store, async |store| {
+        let id = store.create_user(&user, &hash).await?.ok_or_else(|| {
+            ServiceError::Invalid(format!("there is already a user {}", user.email.as_str()))
+        })?;
+        let stored = store
+            .users()
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| ServiceError::NotFound(format!("user {id} vanished")))?;
+        let after = serde_json::to_value(&stored).expect("a user always serialises");
+        store
+            .audit(actor, "user.add", &format!("user {id}"), None, Some(&after))
+            .await?;
+        Ok(stored)
+    })
+    .await
 }
 
 /// What an administrator does to an account.
@@ -446,41 +450,44 @@ pub async fn create_token_with(
     name: &str,
     options: TokenOptions,
 ) -> Result<(i64, String)> {
-    let name = throughline_domain::action::required_text("the token's name", name, 100)?;
-    if options
-        .expires_in_days
-        .is_some_and(|d| !(1..=3650).contains(&d))
-    {
-        return Err(ServiceError::Invalid(
-            "a token lasts from 1 to 3,650 days (or does not expire)".to_owned(),
-        ));
-    }
-    let expires_at = options.expires_in_days.map(|days| {
-        Timestamp::from_millis(Timestamp::now().as_millis() + i64::from(days) * 86_400_000)
-    });
-    let secret = format!("tl_{}", random_secret());
-    let id = store
-        .create_api_token(
-            user.id,
-            &name,
-            &secret_hash(&secret),
-            expires_at,
-            options.read_only,
-        )
-        .await?;
-    store
-        .audit(
-            user.user.email.as_str(),
-            "token.create",
-            &format!("token {id} ({name})"),
-            None,
-            Some(&serde_json::json!({
-                "expires_at": expires_at.map(|t| t.as_millis()),
-                "read_only": options.read_only,
-            })),
-        )
-        .await?;
-    Ok((id, secret))
+    in_transaction(store, async |store| {
+        let name = throughline_domain::action::required_text("the token's name", name, 100)?;
+        if options
+            .expires_in_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+        {
+            return Err(ServiceError::Invalid(
+                "a token lasts from 1 to 3,650 days (or does not expire)".to_owned(),
+            ));
+        }
+        let expires_at = options.expires_in_days.map(|days| {
+            Timestamp::from_millis(Timestamp::now().as_millis() + i64::from(days) * 86_400_000)
+        });
+        let secret = format!("tl_{}", random_secret());
+        let id = store
+            .create_api_token(
+                user.id,
+                &name,
+                &secret_hash(&secret),
+                expires_at,
+                options.read_only,
+            )
+            .await?;
+        store
+            .audit(
+                user.user.email.as_str(),
+                "token.create",
+                &format!("token {id} ({name})"),
+                None,
+                Some(&serde_json::json!({
+                    "expires_at": expires_at.map(|t| t.as_millis()),
+                    "read_only": options.read_only,
+                })),
+            )
+            .await?;
+        Ok((id, secret))
+    })
+    .await
 }
 
 pub async fn token_user(
@@ -491,19 +498,22 @@ pub async fn token_user(
 }
 
 pub async fn revoke_token(store: &Store, user: &StoredUser, token_id: i64) -> Result<()> {
-    if !store.revoke_api_token(user.id, token_id).await? {
-        return Err(ServiceError::NotFound(format!(
-            "you have no live token {token_id}"
-        )));
-    }
-    store
-        .audit(
-            user.user.email.as_str(),
-            "token.revoke",
-            &format!("token {token_id}"),
-            None,
-            None,
-        )
-        .await?;
-    Ok(())
+    in_transaction(store, async |store| {
+        if !store.revoke_api_token(user.id, token_id).await? {
+            return Err(ServiceError::NotFound(format!(
+                "you have no live token {token_id}"
+            )));
+        }
+        store
+            .audit(
+                user.user.email.as_str(),
+                "token.revoke",
+                &format!("token {token_id}"),
+                None,
+                None,
+            )
+            .await?;
+        Ok(())
+    })
+    .await
 }

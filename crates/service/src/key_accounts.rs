@@ -4,6 +4,7 @@
 //! an account's page brings together what its customers said (feedback, NPS by month, themes,
 //! open issues) with the team's reviews.
 
+use crate::changes::in_transaction;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -29,28 +30,31 @@ pub struct Applied {
 /// Makes the stored key accounts those of the file (administrators and council chairs; the
 /// reviews are kept); audited.
 pub async fn apply(store: &Store, actor: Actor<'_>, source: &str) -> Result<Applied> {
-    crate::changes::may_edit(actor, None)?;
-    let org = store.load_organisation().await?;
-    let accounts = accounts::parse(source, org.as_ref())
-        .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
-    let (added, changed, removed) = store.replace_accounts(&accounts).await?;
-    let applied = Applied {
-        added,
-        changed,
-        removed,
-    };
-    if added + changed + removed > 0 {
-        store
-            .audit(
-                &actor.audit_name(),
-                "accounts.apply",
-                "key accounts",
-                None,
-                Some(&serde_json::to_value(applied).expect("counts serialise")),
-            )
-            .await?;
-    }
-    Ok(applied)
+    in_transaction(store, async |store| {
+        crate::changes::may_edit(actor, None)?;
+        let org = store.load_organisation().await?;
+        let accounts = accounts::parse(source, org.as_ref())
+            .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+        let (added, changed, removed) = store.replace_accounts(&accounts).await?;
+        let applied = Applied {
+            added,
+            changed,
+            removed,
+        };
+        if added + changed + removed > 0 {
+            store
+                .audit(
+                    &actor.audit_name(),
+                    "accounts.apply",
+                    "key accounts",
+                    None,
+                    Some(&serde_json::to_value(applied).expect("counts serialise")),
+                )
+                .await?;
+        }
+        Ok(applied)
+    })
+    .await
 }
 
 /// One account in a list.
@@ -241,91 +245,96 @@ pub async fn review(
     key: &str,
     input: ReviewInput,
 ) -> Result<AccountReview> {
-    let account = account(store, key).await?;
-    let on_team = actor.department().is_some_and(|d| {
-        account
-            .team
-            .iter()
-            .any(|m| m.department.as_deref() == Some(d.as_str()))
-    });
-    match actor.role() {
-        UserRole::Admin | UserRole::CouncilChair => {}
-        UserRole::Member if on_team => {}
-        role => {
-            return Err(ServiceError::Forbidden(format!(
-                "a {} not on the account team of {} cannot record its review",
-                role.as_str().replace('_', " "),
-                account.name
-            )));
-        }
-    }
-    let held_on = match input.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(day) => Date::parse(day).map_err(|e| ServiceError::Invalid(format!("on: {}", e.0)))?,
-        None => Date::today(),
-    };
-    let notes = input.notes.trim();
-    if notes.is_empty() {
-        return Err(ServiceError::Invalid(
-            "notes: say what the team reviewed this week".to_owned(),
-        ));
-    }
-    let mut goals = Vec::new();
-    for (goal, status) in &input.goals {
-        if !account.goals.contains(goal) {
-            return Err(ServiceError::Invalid(format!(
-                "goals: {goal:?} is not a goal of {}; its goals are {}",
-                account.name,
-                account.goals.join("; ")
-            )));
-        }
-        let status = status.trim().to_lowercase();
-        if status.is_empty() {
-            continue;
-        }
-        if !GOAL_STATUSES.contains(&status.as_str()) {
-            return Err(ServiceError::Invalid(format!(
-                "goals: {status:?} for {goal:?}: say {}",
-                GOAL_STATUSES.join(", ")
-            )));
-        }
-        goals.push(GoalStatus {
-            goal: goal.clone(),
-            status,
+    in_transaction(store, async |store| {
+        let account = account(store, key).await?;
+        let on_team = actor.department().is_some_and(|d| {
+            account
+                .team
+                .iter()
+                .any(|m| m.department.as_deref() == Some(d.as_str()))
         });
-    }
-    for action in &input.actions {
-        if action.title.trim().is_empty() || action.owner.trim().is_empty() {
+        match actor.role() {
+            UserRole::Admin | UserRole::CouncilChair => {}
+            UserRole::Member if on_team => {}
+            role => {
+                return Err(ServiceError::Forbidden(format!(
+                    "a {} not on the account team of {} cannot record its review",
+                    role.as_str().replace('_', " "),
+                    account.name
+                )));
+            }
+        }
+        let held_on = match input.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            Some(day) => {
+                Date::parse(day).map_err(|e| ServiceError::Invalid(format!("on: {}", e.0)))?
+            }
+            None => Date::today(),
+        };
+        let notes = input.notes.trim();
+        if notes.is_empty() {
             return Err(ServiceError::Invalid(
-                "actions: each needs a title and an owner".to_owned(),
+                "notes: say what the team reviewed this week".to_owned(),
             ));
         }
-        Date::parse(&action.due)
-            .map_err(|e| ServiceError::Invalid(format!("actions: due {}", e.0)))?;
-    }
-    let author = actor.audit_name();
-    let id = store
-        .add_account_review(NewAccountReview {
-            account: &account.key,
-            held_on: held_on.as_str(),
-            notes,
-            goals: &goals,
-            actions: &input.actions,
-            author: &author,
-        })
-        .await?;
-    store
-        .audit(
-            &author,
-            "account.review",
-            &format!("key account {}", account.key),
-            None,
-            Some(&serde_json::json!({ "review": id, "on": held_on.as_str(), "goals": goals })),
-        )
-        .await?;
-    store
-        .account_reviews(&account.key)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ServiceError::NotFound(format!("review {id} vanished")))
+        let mut goals = Vec::new();
+        for (goal, status) in &input.goals {
+            if !account.goals.contains(goal) {
+                return Err(ServiceError::Invalid(format!(
+                    "goals: {goal:?} is not a goal of {}; its goals are {}",
+                    account.name,
+                    account.goals.join("; ")
+                )));
+            }
+            let status = status.trim().to_lowercase();
+            if status.is_empty() {
+                continue;
+            }
+            if !GOAL_STATUSES.contains(&status.as_str()) {
+                return Err(ServiceError::Invalid(format!(
+                    "goals: {status:?} for {goal:?}: say {}",
+                    GOAL_STATUSES.join(", ")
+                )));
+            }
+            goals.push(GoalStatus {
+                goal: goal.clone(),
+                status,
+            });
+        }
+        for action in &input.actions {
+            if action.title.trim().is_empty() || action.owner.trim().is_empty() {
+                return Err(ServiceError::Invalid(
+                    "actions: each needs a title and an owner".to_owned(),
+                ));
+            }
+            Date::parse(&action.due)
+                .map_err(|e| ServiceError::Invalid(format!("actions: due {}", e.0)))?;
+        }
+        let author = actor.audit_name();
+        let id = store
+            .add_account_review(NewAccountReview {
+                account: &account.key,
+                held_on: held_on.as_str(),
+                notes,
+                goals: &goals,
+                actions: &input.actions,
+                author: &author,
+            })
+            .await?;
+        store
+            .audit(
+                &author,
+                "account.review",
+                &format!("key account {}", account.key),
+                None,
+                Some(&serde_json::json!({ "review": id, "on": held_on.as_str(), "goals": goals })),
+            )
+            .await?;
+        store
+            .account_reviews(&account.key)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| ServiceError::NotFound(format!("review {id} vanished")))
+    })
+    .await
 }

@@ -10,6 +10,7 @@
 //! the comment, the stage, the departments on it, the theme, the score the customer gave and
 //! how long ago — never who the customer is.
 
+use crate::changes::in_transaction;
 use serde::Serialize;
 use throughline_domain::action::Date;
 use throughline_domain::org::Organisation;
@@ -352,47 +353,50 @@ pub async fn create_link(
     department: Option<&str>,
     stage: Option<&str>,
 ) -> Result<(WallLink, String)> {
-    may_manage_links(actor)?;
-    let label = throughline_domain::action::required_text("the link's label", label, 100)
-        .map_err(|e| ServiceError::Invalid(e.0))?;
-    let department = department.map(str::trim).filter(|d| !d.is_empty());
-    let stage = stage.map(str::trim).filter(|s| !s.is_empty());
-    // The same checks the wall makes, so that a link never opens to an error.
-    let org = store.load_organisation().await?;
-    scope_of(
-        org.as_ref(),
-        &WallFilter {
-            department: department.map(str::to_owned),
-            stage: stage.map(str::to_owned),
-            ..WallFilter::default()
-        },
-    )?;
-    let secret = format!("{LINK_PREFIX}{}", random_secret());
-    let id = store
-        .create_wall_link(NewWallLink {
-            secret_hash: &secret_hash(&secret),
-            label: &label,
-            department,
-            stage,
-            created_by: &actor.audit_name(),
-        })
-        .await?;
-    let link = store
-        .wall_link(id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("wall link {id} vanished")))?;
-    store
-        .audit(
-            &actor.audit_name(),
-            "wall.link.create",
-            &format!("wall link {id}"),
-            None,
-            Some(&serde_json::json!({
-                "label": link.label, "department": link.department, "stage": link.stage,
-            })),
-        )
-        .await?;
-    Ok((link, secret))
+    in_transaction(store, async |store| {
+        may_manage_links(actor)?;
+        let label = throughline_domain::action::required_text("the link's label", label, 100)
+            .map_err(|e| ServiceError::Invalid(e.0))?;
+        let department = department.map(str::trim).filter(|d| !d.is_empty());
+        let stage = stage.map(str::trim).filter(|s| !s.is_empty());
+        // The same checks the wall makes, so that a link never opens to an error.
+        let org = store.load_organisation().await?;
+        scope_of(
+            org.as_ref(),
+            &WallFilter {
+                department: department.map(str::to_owned),
+                stage: stage.map(str::to_owned),
+                ..WallFilter::default()
+            },
+        )?;
+        let secret = format!("{LINK_PREFIX}{}", random_secret());
+        let id = store
+            .create_wall_link(NewWallLink {
+                secret_hash: &secret_hash(&secret),
+                label: &label,
+                department,
+                stage,
+                created_by: &actor.audit_name(),
+            })
+            .await?;
+        let link = store
+            .wall_link(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("wall link {id} vanished")))?;
+        store
+            .audit(
+                &actor.audit_name(),
+                "wall.link.create",
+                &format!("wall link {id}"),
+                None,
+                Some(&serde_json::json!({
+                    "label": link.label, "department": link.department, "stage": link.stage,
+                })),
+            )
+            .await?;
+        Ok((link, secret))
+    })
+    .await
 }
 
 /// Every link, newest first: what they show, who made them, when last shown. Anyone signed
@@ -403,23 +407,26 @@ pub async fn links(store: &Store) -> Result<Vec<WallLink>> {
 
 /// Revokes a link for good (administrators only).
 pub async fn revoke_link(store: &Store, actor: Actor<'_>, id: i64) -> Result<()> {
-    may_manage_links(actor)?;
-    if !store.revoke_wall_link(id).await? {
-        return Err(match store.wall_link(id).await? {
-            Some(_) => ServiceError::Invalid(format!("wall link {id} is already revoked")),
-            None => ServiceError::NotFound(format!("there is no wall link {id}")),
-        });
-    }
-    store
-        .audit(
-            &actor.audit_name(),
-            "wall.link.revoke",
-            &format!("wall link {id}"),
-            None,
-            None,
-        )
-        .await?;
-    Ok(())
+    in_transaction(store, async |store| {
+        may_manage_links(actor)?;
+        if !store.revoke_wall_link(id).await? {
+            return Err(match store.wall_link(id).await? {
+                Some(_) => ServiceError::Invalid(format!("wall link {id} is already revoked")),
+                None => ServiceError::NotFound(format!("there is no wall link {id}")),
+            });
+        }
+        store
+            .audit(
+                &actor.audit_name(),
+                "wall.link.revoke",
+                &format!("wall link {id}"),
+                None,
+                None,
+            )
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The link a secret opens, and whether it still works.

@@ -142,7 +142,7 @@ impl Store {
         .bind(user.department.as_ref().map(Key::as_str))
         .bind(password_hash)
         .bind(Timestamp::now().as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         Ok(id)
     }
@@ -164,7 +164,7 @@ impl Store {
              WHERE lower(u.email) = lower($1) AND u.disabled_at IS NULL"
         )))
         .bind(email.trim())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.map(|r| {
             Ok(Credentials {
@@ -191,7 +191,7 @@ impl Store {
         .bind(csrf_token)
         .bind(Timestamp::now().as_millis())
         .bind(expires_at.as_millis())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -204,7 +204,7 @@ impl Store {
         )))
         .bind(id_hash)
         .bind(Timestamp::now().as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.map(|r| {
             Ok(SessionUser {
@@ -248,7 +248,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(stored_user).collect()
     }
@@ -313,7 +313,7 @@ impl Store {
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -336,7 +336,7 @@ impl Store {
         .bind(Timestamp::now().as_millis())
         .bind(expires_at.map(|t| t.as_millis()))
         .bind(i64::from(read_only))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -350,7 +350,7 @@ impl Store {
         )))
         .bind(token_hash)
         .bind(Timestamp::now().as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -365,7 +365,7 @@ impl Store {
             let marked = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(token_id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await;
             if let Err(err) = marked {
                 tracing::warn!(error = %err, token_id, "could not record the token's last use");
@@ -384,7 +384,7 @@ impl Store {
              read_only FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -414,7 +414,7 @@ impl Store {
         .bind(Timestamp::now().as_millis())
         .bind(token_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -426,7 +426,7 @@ impl Store {
             .bind(email.trim().to_lowercase())
             .bind(Timestamp::now().as_millis())
             .bind(client)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -446,7 +446,7 @@ impl Store {
         .bind(email.trim().to_lowercase())
         .bind(client)
         .bind(since.as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok((
             u64::try_from(this_address).unwrap_or(0),
@@ -462,7 +462,7 @@ impl Store {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         write_audit(
             &mut conn,
             &AuditLine {
@@ -483,7 +483,7 @@ impl Store {
              ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| {

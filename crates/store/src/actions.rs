@@ -129,7 +129,7 @@ impl Store {
         .bind(json(&rca.participants))
         .bind(json(&rca.verbatims))
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -141,7 +141,7 @@ impl Store {
              WHERE $1 IS NULL OR theme_id = $1 ORDER BY id DESC",
         )
         .bind(theme)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -187,7 +187,7 @@ impl Store {
         .bind(new.root_cause)
         .bind(&new.resources_requested)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -195,7 +195,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {INITIATIVE_COLUMNS} FROM initiatives ORDER BY id"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(stored_initiative).collect()
     }
@@ -205,7 +205,7 @@ impl Store {
             "SELECT {INITIATIVE_COLUMNS} FROM initiatives WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(stored_initiative).transpose()
     }
@@ -238,7 +238,7 @@ impl Store {
         .bind(id)
         .bind(from.as_str())
         .bind(Date::of(Timestamp::now()).as_str())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -251,7 +251,7 @@ impl Store {
                 .bind(on.as_str())
                 .bind(Timestamp::now().as_millis())
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -267,7 +267,7 @@ impl Store {
         .bind(task.department.as_str())
         .bind(task.due.as_str())
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -277,7 +277,7 @@ impl Store {
             "SELECT {TASK_COLUMNS} FROM tasks WHERE $1 IS NULL OR initiative_id = $1 ORDER BY id"
         )))
         .bind(initiative)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(stored_task).collect()
     }
@@ -287,7 +287,7 @@ impl Store {
             "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(stored_task).transpose()
     }
@@ -299,7 +299,7 @@ impl Store {
         )
         .bind(on.as_str())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -339,7 +339,7 @@ impl Store {
              WHERE initiative_id = $1 ORDER BY reviewed_on, id",
         )
         .bind(initiative)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -379,7 +379,7 @@ impl Store {
             .bind(kpi.on.as_str())
             .bind(kpi.value)
             .bind(Timestamp::now().as_millis())
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -426,7 +426,7 @@ impl Store {
              ORDER BY measured_on",
         )
         .bind(metric)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {

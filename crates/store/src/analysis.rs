@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{AssertSqlSafe, Row};
 use throughline_domain::Timestamp;
 
 use crate::feedback::values_statement;
@@ -182,7 +182,7 @@ pub struct Verbatim {
 /// [`AnalysisSession::commit`] rolls everything back.
 #[derive(Debug)]
 pub struct AnalysisSession {
-    tx: Transaction<'static, Any>,
+    tx: crate::transaction::WriteTx,
     backend: Backend,
 }
 
@@ -202,7 +202,7 @@ impl Store {
     /// The codebook in use (the newest), as its id and bytes.
     pub async fn current_codebook(&self) -> Result<Option<(i64, Vec<u8>)>> {
         let row = sqlx::query("SELECT id, model FROM codebooks ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         row.map(|r| Ok((r.try_get("id")?, r.try_get("model")?)))
             .transpose()
@@ -213,7 +213,7 @@ impl Store {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {THEME_COLUMNS} FROM themes ORDER BY id"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(stored_theme).collect()
     }
@@ -223,7 +223,7 @@ impl Store {
             "SELECT {THEME_COLUMNS} FROM themes WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(stored_theme).transpose()
     }
@@ -234,7 +234,7 @@ impl Store {
             "SELECT feedback_id, sentiment, sentiment_label, stage_key, stage_reason \
              FROM feedback_analysis",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut out = HashMap::with_capacity(rows.len());
         for row in &rows {
@@ -255,7 +255,7 @@ impl Store {
             "SELECT feedback_id, theme_id, confidence FROM feedback_themes \
              ORDER BY feedback_id, theme_rank",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         for row in &rows {
             let id: i64 = row.try_get("feedback_id")?;
@@ -280,7 +280,7 @@ impl Store {
         )
         .bind(theme)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(verbatim).collect()
     }
@@ -302,7 +302,7 @@ impl Store {
         .bind(stage)
         .bind(at_most)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(verbatim).collect()
     }
@@ -313,7 +313,7 @@ impl Store {
             "SELECT id, started_at, finished_at, mode, records_analysed, records_total, \
              codebook_id, summary FROM analysis_runs ORDER BY id DESC LIMIT 1",
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -339,7 +339,7 @@ impl Store {
             .bind(owner)
             .bind(Timestamp::now().as_millis())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -352,7 +352,7 @@ impl Store {
         .bind(label)
         .bind(Timestamp::now().as_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -694,7 +694,7 @@ impl Store {
              (SELECT COALESCE(MAX(id), 0) FROM customer_events) AS events, \
              (SELECT CAST(COALESCE(SUM(created_at), 0) AS BIGINT) FROM kpi_values) AS kpis",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         let runs: i64 = row.try_get("runs")?;
         let themes: i64 = row.try_get("themes")?;

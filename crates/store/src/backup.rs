@@ -672,7 +672,7 @@ impl<'a> TableWriter<'a> {
         (self.rows.len() + 1) * self.columns.len().max(1) > 8_000
     }
 
-    async fn flush(&mut self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    async fn flush(&mut self, tx: &mut sqlx::AnyConnection) -> Result<()> {
         if self.rows.is_empty() {
             return Ok(());
         }
@@ -720,7 +720,7 @@ impl<'a> TableWriter<'a> {
                 };
             }
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *tx).await?;
         Ok(())
     }
 }

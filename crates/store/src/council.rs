@@ -153,7 +153,7 @@ impl Store {
         .bind(council.as_str())
         .bind(held_on.as_str())
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -164,7 +164,7 @@ impl Store {
              ORDER BY held_on, id"
         )))
         .bind(council)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(meeting).collect()
     }
@@ -174,7 +174,7 @@ impl Store {
             "SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(meeting).transpose()
     }
@@ -186,7 +186,7 @@ impl Store {
             sqlx::query("UPDATE meetings SET attendance = $1 WHERE id = $2 AND status = 'planned'")
                 .bind(text)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -229,7 +229,7 @@ impl Store {
         .bind(agenda.to_string())
         .bind(Timestamp::now().as_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -242,7 +242,7 @@ impl Store {
         .bind(meeting)
         .bind(text)
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -252,7 +252,7 @@ impl Store {
              WHERE meeting_id = $1 ORDER BY id",
         )
         .bind(meeting)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -277,7 +277,7 @@ impl Store {
         .bind(new.department.as_str())
         .bind(new.due.as_str())
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -288,7 +288,7 @@ impl Store {
              ORDER BY id"
         )))
         .bind(meeting)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(action).collect()
     }
@@ -298,7 +298,7 @@ impl Store {
             "SELECT {ACTION_COLUMNS} FROM council_actions WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(action).transpose()
     }
@@ -311,7 +311,7 @@ impl Store {
         )
         .bind(on.as_str())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -325,7 +325,7 @@ impl Store {
         .bind(text)
         .bind(added_by)
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -335,7 +335,7 @@ impl Store {
              WHERE meeting_id = $1 ORDER BY id",
         )
         .bind(meeting)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {

@@ -104,7 +104,7 @@ impl Store {
         .bind(target)
         .bind(format)
         .bind(Timestamp::now().as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?)
     }
 
@@ -142,7 +142,7 @@ impl Store {
             "SELECT id, department, channel, target, format, created_at FROM digest_subscriptions \
              WHERE channel <> 'removed' ORDER BY department, id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(subscription).collect()
     }
@@ -155,12 +155,12 @@ impl Store {
             )
             .bind(email.to_lowercase())
             .bind(Timestamp::now().as_millis())
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         } else {
             sqlx::query("DELETE FROM digest_optouts WHERE email = $1")
                 .bind(email.to_lowercase())
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -170,7 +170,7 @@ impl Store {
         let found: Option<String> =
             sqlx::query_scalar("SELECT email FROM digest_optouts WHERE email = $1")
                 .bind(email.to_lowercase())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
         Ok(found.is_some())
     }
@@ -192,7 +192,7 @@ impl Store {
         .bind(period)
         .bind(subscription)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         if let Some(id) = inserted {
             return Ok(Claim::Won { id, attempt: 1 });
@@ -208,7 +208,7 @@ impl Store {
         .bind(period)
         .bind(subscription)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         Ok(retried.map_or(Claim::Taken, |(id, attempt)| Claim::Won { id, attempt }))
     }
@@ -220,7 +220,7 @@ impl Store {
         )
         .bind(Timestamp::now().as_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -239,7 +239,7 @@ impl Store {
         .bind(error)
         .bind(retry_at.map(Timestamp::as_millis))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -253,7 +253,7 @@ impl Store {
              ORDER BY d.id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(delivery).collect()
     }

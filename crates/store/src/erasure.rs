@@ -165,7 +165,7 @@ impl Store {
     pub async fn erased_customers(&self) -> Result<std::collections::HashSet<String>> {
         Ok(
             sqlx::query_scalar::<_, String>("SELECT customer_hash FROM erased_customers")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?
                 .into_iter()
                 .collect(),

@@ -79,7 +79,7 @@ impl Store {
              ORDER BY customer, occurred_at",
         )
         .bind(kind)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -98,7 +98,7 @@ impl Store {
             "SELECT kind, COUNT(*) AS events, COUNT(DISTINCT customer) AS customers \
              FROM customer_events GROUP BY kind ORDER BY COUNT(*) DESC, kind",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {

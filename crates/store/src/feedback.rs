@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, AssertSqlSafe, Row};
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts};
 use throughline_domain::{Key, Name, Timestamp, ValidationError};
 
@@ -82,7 +82,7 @@ pub struct KeyedFeedback {
 /// rolls everything back.
 #[derive(Debug)]
 pub struct ImportSession {
-    tx: Transaction<'static, Any>,
+    tx: crate::transaction::WriteTx,
     backend: Backend,
     id: i64,
     start: ImportStart,
@@ -115,7 +115,7 @@ impl Store {
     /// How many feedback records are stored.
     pub async fn feedback_count(&self) -> Result<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feedback")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -130,7 +130,7 @@ impl Store {
         )
         .bind(after_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(stored_feedback).collect()
     }
@@ -141,7 +141,7 @@ impl Store {
         for id in ids {
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM feedback WHERE id = $1")
                 .bind(*id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
             found.extend(exists);
         }
@@ -163,10 +163,10 @@ impl Store {
         )
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok((
             rows.iter().map(import_record).collect::<Result<_>>()?,
@@ -179,7 +179,7 @@ impl Store {
             "SELECT id, source, file_name, format, mapping, started_at, finished_at, rows_read, \
              imported, duplicates, rejected, rejects_path FROM imports ORDER BY id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(import_record).collect()
     }

@@ -194,11 +194,11 @@ impl Store {
             .bind(since.as_millis())
         };
         let rows = match scope {
-            CandidateScope::Recent => query("").fetch_all(&self.pool).await?,
+            CandidateScope::Recent => query("").fetch_all(&mut *self.conn().await?).await?,
             CandidateScope::Import(id) => {
                 query(" AND f.import_id = $2")
                     .bind(id)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.conn().await?)
                     .await?
             }
             CandidateScope::Records(ids) => {
@@ -207,7 +207,7 @@ impl Store {
                     rows.extend(
                         query(" AND f.id = $2")
                             .bind(*id)
-                            .fetch_all(&self.pool)
+                            .fetch_all(&mut *self.conn().await?)
                             .await?,
                     );
                 }
@@ -257,7 +257,7 @@ impl Store {
         .bind(department.unwrap_or(""))
         .bind(i64::from(open_only))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(case_of).collect()
     }
@@ -268,7 +268,7 @@ impl Store {
             "SELECT {CASE_COLUMNS} FROM follow_up_cases WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(case) = row.as_ref().map(case_of).transpose()? else {
             return Ok(None);
@@ -277,7 +277,7 @@ impl Store {
             "SELECT at, author, text FROM follow_up_notes WHERE case_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|row| -> Result<CaseNote> {
@@ -376,7 +376,7 @@ impl Store {
             "SELECT {CASE_COLUMNS} FROM follow_up_cases WHERE opened_at >= $1 ORDER BY id"
         )))
         .bind(since.as_millis())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(case_of).collect()
     }

@@ -24,14 +24,14 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM feedback) AS records, \
              (SELECT COUNT(*) FROM feedback_analysis) AS analysed",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         let records: i64 = row.try_get("records")?;
         let analysed: i64 = row.try_get("analysed")?;
         let last = sqlx::query(
             "SELECT started_at, finished_at FROM analysis_runs ORDER BY id DESC LIMIT 1",
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let (started, finished) = match last {
             Some(r) => (
@@ -43,7 +43,7 @@ impl Store {
         let deliveries = sqlx::query(
             "SELECT status, COUNT(*) AS n FROM digest_deliveries GROUP BY status ORDER BY status",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))

@@ -124,7 +124,7 @@ impl Store {
     pub async fn key_accounts(&self) -> Result<Vec<KeyAccount>> {
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT definition FROM key_accounts ORDER BY position")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?;
         rows.iter().map(|(d,)| parsed(d, "key account")).collect()
     }
@@ -141,7 +141,7 @@ impl Store {
         .bind(json(&review.actions))
         .bind(review.author)
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -152,7 +152,7 @@ impl Store {
              FROM account_reviews WHERE account_key = $1 ORDER BY held_on DESC, id DESC",
         )
         .bind(account)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| {

@@ -21,6 +21,7 @@ mod survey_invitations;
 mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transaction;
 mod wall;
 
 pub use accounts::{
@@ -201,6 +202,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Set on a store from [`Store::write_transaction`]: the transaction its queries run in.
+    transaction: Option<transaction::InTransaction>,
 }
 
 impl Store {
@@ -292,22 +295,15 @@ impl Store {
                 .await
                 .map_err(|err| migrate_error(err.to_string()))?,
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            transaction: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// A transaction that writes. On SQLite it takes the write lock when it begins (`BEGIN
-    /// IMMEDIATE`, waiting out the busy timeout for another writer): a transaction begun
-    /// deferred that reads first and then writes fails at once with "database is locked" when
-    /// another connection wrote in between — no wait helps it.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
     }
 
     /// Waits for open connections to finish and closes them.

@@ -86,7 +86,7 @@ impl Store {
         .bind(model.to_string())
         .bind(i64::from(target_level))
         .bind(Timestamp::now().as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -95,7 +95,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ASSESSMENT_COLUMNS} FROM assessments ORDER BY created_at, id"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(assessment).collect()
     }
@@ -105,7 +105,7 @@ impl Store {
             "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(assessment).transpose()
     }
@@ -117,7 +117,7 @@ impl Store {
         )
         .bind(Timestamp::now().as_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -168,7 +168,7 @@ impl Store {
              FROM assessment_responses WHERE assessment_id = $1 ORDER BY id",
         )
         .bind(assessment)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(response).collect()
     }

@@ -21,7 +21,7 @@ impl Store {
     /// The organisation as last applied, or `None` when none was applied yet.
     #[tracing::instrument(skip_all)]
     pub async fn load_organisation(&self) -> Result<Option<Organisation>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         load(&mut conn).await
     }
 

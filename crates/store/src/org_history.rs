@@ -159,7 +159,7 @@ impl Store {
             "SELECT id, created_at, author, source, summary, reason FROM organisation_versions \
              ORDER BY id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(version_of).collect()
     }
@@ -171,7 +171,7 @@ impl Store {
              FROM organisation_versions WHERE id = $1",
         )
         .bind(number)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.map(|row| Ok((version_of(&row)?, row.try_get("document")?)))
             .transpose()
@@ -189,7 +189,7 @@ impl Store {
         };
         let count: i64 = sqlx::query_scalar(sql)
             .bind(key)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -206,7 +206,7 @@ impl Store {
         .bind(proposal.summary)
         .bind(proposal.reason)
         .bind(proposal.edit)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(id)
     }
@@ -220,14 +220,14 @@ impl Store {
                      ORDER BY id DESC"
                 )))
                 .bind(status)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?
             }
             None => {
                 sqlx::query(AssertSqlSafe(format!(
                     "SELECT {PROPOSAL_COLUMNS} FROM organisation_proposals ORDER BY id DESC"
                 )))
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?
             }
         };
@@ -239,7 +239,7 @@ impl Store {
             "SELECT {PROPOSAL_COLUMNS} FROM organisation_proposals WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(proposal_of).transpose()
     }

@@ -84,7 +84,7 @@ async fn read_policy(conn: &mut sqlx::AnyConnection) -> Result<Option<RetentionP
 impl Store {
     /// The policy in force, if any.
     pub async fn retention_policy(&self) -> Result<Option<RetentionPolicy>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         read_policy(&mut conn).await
     }
 

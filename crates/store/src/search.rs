@@ -112,7 +112,10 @@ impl Store {
             matching.id_column,
             if filter.newest_first { " DESC" } else { "" }
         );
-        let rows = matching.bound_to(&sql).fetch_all(&self.pool).await?;
+        let rows = matching
+            .bound_to(&sql)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
         rows.iter().map(listing).collect()
     }
 
@@ -124,7 +127,10 @@ impl Store {
             matching.from,
             matching.where_clause()
         );
-        let row = matching.bound_to(&sql).fetch_one(&self.pool).await?;
+        let row = matching
+            .bound_to(&sql)
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
         let n: i64 = row.try_get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -291,7 +297,7 @@ impl Store {
         for stage in stages {
             query = query.bind(stage.as_str());
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.iter()
             .map(|row| {
                 Ok(ThemedRecord {
@@ -322,7 +328,7 @@ impl Store {
         for id in ids {
             query = query.bind(*id);
         }
-        let mut rows = query.fetch_all(&self.pool).await?;
+        let mut rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.dedup_by_key(|(record, _)| *record);
         Ok(rows)
     }
@@ -344,7 +350,7 @@ impl Store {
         for id in ids {
             query = query.bind(*id);
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(listing).collect()
     }
 }
@@ -405,7 +411,7 @@ impl Store {
              WHERE a.stage_key IS NOT NULL GROUP BY a.stage_key, f.nps, f.csat",
         )
         .bind(negative_at_most)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {

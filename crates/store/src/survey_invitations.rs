@@ -103,7 +103,7 @@ impl Store {
         )
         .bind(customer)
         .bind(email)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(at.map(Timestamp::from_millis))
     }
@@ -113,7 +113,7 @@ impl Store {
             "SELECT {INVITATION_COLUMNS} FROM survey_invitations WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(invitation_of).transpose()
     }
@@ -126,7 +126,7 @@ impl Store {
         )))
         .bind(i64::from(MAX_SEND_ATTEMPTS))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(invitation_of).collect()
     }
@@ -145,7 +145,7 @@ impl Store {
         .bind(sent_before.as_millis())
         .bind(i64::from(MAX_SEND_ATTEMPTS))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(invitation_of).collect()
     }
@@ -163,7 +163,7 @@ impl Store {
         Ok(sqlx::query(sql)
             .bind(Timestamp::now().as_millis())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?
             .rows_affected()
             == 1)
@@ -181,7 +181,7 @@ impl Store {
         sqlx::query(sql)
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -192,7 +192,7 @@ impl Store {
             .bind(i64::from(MAX_SEND_ATTEMPTS))
             .bind(reason)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -205,7 +205,7 @@ impl Store {
              FROM survey_invitations WHERE survey_id = $1",
         )
         .bind(survey_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         let count = |column: &str| -> Result<u64> {
             Ok(row
@@ -245,7 +245,7 @@ impl Store {
             let found: Option<i64> =
                 sqlx::query_scalar("SELECT 1 FROM survey_opt_outs WHERE contact_hash = $1")
                     .bind(hash)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.conn().await?)
                     .await?;
             if found.is_some() {
                 return Ok(true);

@@ -128,7 +128,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SURVEY_COLUMNS} FROM surveys ORDER BY id DESC"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(survey_of).collect()
     }
@@ -138,7 +138,7 @@ impl Store {
             "SELECT {SURVEY_COLUMNS} FROM surveys WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(survey_of).transpose()
     }
@@ -149,7 +149,7 @@ impl Store {
             "SELECT {SURVEY_COLUMNS} FROM surveys WHERE public_token = $1"
         )))
         .bind(token)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(survey_of).transpose()
     }
@@ -187,7 +187,11 @@ impl Store {
     /// asked for; every server instance reads the same one.
     pub async fn instance_key(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
         let read = || sqlx::query_scalar("SELECT secret FROM instance_keys WHERE name = $1");
-        if let Some(secret) = read().bind(name).fetch_optional(&self.pool).await? {
+        if let Some(secret) = read()
+            .bind(name)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?
+        {
             return Ok(secret);
         }
         sqlx::query(
@@ -196,10 +200,13 @@ impl Store {
         )
         .bind(name)
         .bind(make())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         // Another instance may have made it first: theirs is the one.
-        Ok(read().bind(name).fetch_one(&self.pool).await?)
+        Ok(read()
+            .bind(name)
+            .fetch_one(&mut *self.conn().await?)
+            .await?)
     }
 
     /// Stores a response to `survey_id` as the feedback record `record`, answering
@@ -269,7 +276,7 @@ impl Store {
         .bind(Timestamp::now().as_millis())
         .bind(reason)
         .bind(answers.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -282,12 +289,12 @@ impl Store {
         )
         .bind(survey_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM survey_quarantine WHERE survey_id = $1")
                 .bind(survey_id)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
         let kept = rows.iter().map(quarantined_of).collect::<Result<_>>()?;
         Ok((kept, u64::try_from(total).unwrap_or(0)))
@@ -300,7 +307,7 @@ impl Store {
              FROM survey_quarantine WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(quarantined_of).transpose()
     }

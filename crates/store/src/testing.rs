@@ -85,6 +85,21 @@ impl TestDatabase {
         })
     }
 
+    /// Runs `statement` on the test database directly, beside the store: what a test needs to
+    /// set up that no use case does (a trigger that refuses a write, to prove what a failure
+    /// leaves behind).
+    pub async fn execute(&self, statement: &str) {
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+        conn.execute(sqlx::AssertSqlSafe(statement.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        let _ = conn.close().await;
+    }
+
     pub async fn store(&self) -> Store {
         Store::connect(&self.url)
             .await

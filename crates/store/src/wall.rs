@@ -47,7 +47,7 @@ impl Store {
         .bind(link.stage)
         .bind(Timestamp::now().as_millis())
         .bind(link.created_by)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?)
     }
 
@@ -56,7 +56,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM wall_links ORDER BY id DESC"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(link_of).collect()
     }
@@ -66,7 +66,7 @@ impl Store {
             "SELECT {COLUMNS} FROM wall_links WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(link_of).transpose()
     }
@@ -78,7 +78,7 @@ impl Store {
             "SELECT {COLUMNS} FROM wall_links WHERE secret_hash = $1"
         )))
         .bind(secret_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(link) = row.as_ref().map(link_of).transpose()? else {
             return Ok(None);
@@ -87,7 +87,7 @@ impl Store {
             sqlx::query("UPDATE wall_links SET last_used_at = $1 WHERE id = $2")
                 .bind(Timestamp::now().as_millis())
                 .bind(link.id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(Some(link))
@@ -100,7 +100,7 @@ impl Store {
         )
         .bind(Timestamp::now().as_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -98,6 +98,19 @@ pub fn may_edit(actor: Actor<'_>, department: Option<&Key>) -> Result<()> {
     }
 }
 
+/// Runs `change` on one write transaction of `store`, committed when the change succeeds: a
+/// change and its audit line land together or not at all (a failure between them, even a
+/// crash, leaves neither). A change that calls another joins its transaction.
+pub(crate) async fn in_transaction<T>(
+    store: &Store,
+    change: impl AsyncFnOnce(&Store) -> Result<T>,
+) -> Result<T> {
+    let tx = store.write_transaction().await?;
+    let value = change(&tx).await?;
+    tx.commit().await?;
+    Ok(value)
+}
+
 fn json_of(value: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(value).expect("stored values always serialise")
 }

@@ -16,7 +16,7 @@ use throughline_store::{
     NewOrgProposal, OrgChange, OrgWrite, Review, Store, VersionMeta, VersionSource,
 };
 
-use super::{Actor, audit, json_of, may_edit};
+use super::{Actor, audit, in_transaction, json_of, may_edit};
 use crate::{Result, ServiceError};
 
 /// Applies `org` to the workspace (or, with `dry_run`, only says what would change); what was
@@ -29,42 +29,45 @@ pub async fn apply_organisation(
     source: &str,
     dry_run: bool,
 ) -> Result<OrgDiff> {
-    may_edit(actor, None)?;
-    if dry_run {
-        return Ok(store.apply_organisation(org, true).await?);
-    }
-    let before = store.load_organisation().await?;
-    let summary = format!("Applied {source}");
-    let meta = VersionMeta {
-        author: &actor.audit_name(),
-        source: VersionSource::File,
-        summary: &summary,
-        reason: None,
-    };
-    let change = OrgChange {
-        before: before.as_ref(),
-        after: org,
-        meta,
-        moves: &[],
-    };
-    let diff = match store.change_organisation(change).await? {
-        OrgWrite::Applied { diff, .. } => diff,
-        OrgWrite::Stale | OrgWrite::NotOpen => return Err(changed_meanwhile()),
-    };
-    if !diff.is_empty() {
-        audit(
-            store,
-            actor,
-            "org.apply",
-            "organisation".to_owned(),
-            None,
-            Some(diff_json(&diff, None)),
-        )
-        .await?;
-    }
-    // The surveys the file declares and that do not exist yet are made now.
-    crate::surveys::make_declared(store, actor, org).await?;
-    Ok(diff)
+    in_transaction(store, async |store| {
+        may_edit(actor, None)?;
+        if dry_run {
+            return Ok(store.apply_organisation(org, true).await?);
+        }
+        let before = store.load_organisation().await?;
+        let summary = format!("Applied {source}");
+        let meta = VersionMeta {
+            author: &actor.audit_name(),
+            source: VersionSource::File,
+            summary: &summary,
+            reason: None,
+        };
+        let change = OrgChange {
+            before: before.as_ref(),
+            after: org,
+            meta,
+            moves: &[],
+        };
+        let diff = match store.change_organisation(change).await? {
+            OrgWrite::Applied { diff, .. } => diff,
+            OrgWrite::Stale | OrgWrite::NotOpen => return Err(changed_meanwhile()),
+        };
+        if !diff.is_empty() {
+            audit(
+                store,
+                actor,
+                "org.apply",
+                "organisation".to_owned(),
+                None,
+                Some(diff_json(&diff, None)),
+            )
+            .await?;
+        }
+        // The surveys the file declares and that do not exist yet are made now.
+        crate::surveys::make_declared(store, actor, org).await?;
+        Ok(diff)
+    })
+    .await
 }
 
 /// Makes a change to the organisation that a use case other than the editor computed (a moment
@@ -76,26 +79,29 @@ pub async fn change_organisation(
     after: &Organisation,
     summary: &str,
 ) -> Result<OrgDiff> {
-    may_edit(actor, None)?;
-    let meta = VersionMeta {
-        author: &actor.audit_name(),
-        source: VersionSource::Editor,
-        summary,
-        reason: None,
-    };
-    let change = OrgChange {
-        before: Some(before),
-        after,
-        meta,
-        moves: &[],
-    };
-    match store.change_organisation(change).await? {
-        OrgWrite::Applied { diff, version } => {
-            audit_edit(store, actor, &diff, version).await?;
-            Ok(diff)
+    in_transaction(store, async |store| {
+        may_edit(actor, None)?;
+        let meta = VersionMeta {
+            author: &actor.audit_name(),
+            source: VersionSource::Editor,
+            summary,
+            reason: None,
+        };
+        let change = OrgChange {
+            before: Some(before),
+            after,
+            meta,
+            moves: &[],
+        };
+        match store.change_organisation(change).await? {
+            OrgWrite::Applied { diff, version } => {
+                audit_edit(store, actor, &diff, version).await?;
+                Ok(diff)
+            }
+            OrgWrite::Stale | OrgWrite::NotOpen => Err(changed_meanwhile()),
         }
-        OrgWrite::Stale | OrgWrite::NotOpen => Err(changed_meanwhile()),
-    }
+    })
+    .await
 }
 
 /// What became of an edit.
@@ -121,63 +127,66 @@ pub async fn edit_organisation(
     reason: Option<&str>,
     propose: bool,
 ) -> Result<Result<EditOutcome, Refusal>> {
-    let direct = matches!(actor.role(), UserRole::Admin | UserRole::CouncilChair);
-    if actor.role() == UserRole::Viewer {
-        return Err(ServiceError::Forbidden(
-            "a viewer cannot change the journey map; ask a council chair or an administrator"
-                .to_owned(),
-        ));
-    }
-    let before = current(store).await?;
-    let (after, moves) = match prepare(store, &before, edit).await? {
-        Ok(prepared) => prepared,
-        Err(problems) => return Ok(Err(problems)),
-    };
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if propose || !direct {
-        let summary = edit.summary();
-        let edit_json = serde_json::to_string(edit).expect("an edit always serialises");
-        let id = store
-            .add_org_proposal(NewOrgProposal {
-                author: &actor.audit_name(),
-                author_name: actor.display_name(),
-                department: actor.department().map(|k| k.as_str()),
-                summary: &summary,
-                reason,
-                edit: &edit_json,
-            })
-            .await?;
-        audit(
-            store,
-            actor,
-            "org.propose",
-            format!("organisation proposal {id}"),
-            None,
-            Some(serde_json::json!({ "summary": summary, "edit": edit, "reason": reason })),
-        )
-        .await?;
-        return Ok(Ok(EditOutcome::Proposed { proposal: id }));
-    }
-    let summary = edit.summary();
-    let meta = VersionMeta {
-        author: &actor.audit_name(),
-        source: VersionSource::Editor,
-        summary: &summary,
-        reason,
-    };
-    let change = OrgChange {
-        before: Some(&before),
-        after: &after,
-        meta,
-        moves: &moves,
-    };
-    match store.change_organisation(change).await? {
-        OrgWrite::Applied { diff, version } => {
-            audit_edit(store, actor, &diff, version).await?;
-            Ok(Ok(EditOutcome::Applied { version, diff }))
+    in_transaction(store, async |store| {
+        let direct = matches!(actor.role(), UserRole::Admin | UserRole::CouncilChair);
+        if actor.role() == UserRole::Viewer {
+            return Err(ServiceError::Forbidden(
+                "a viewer cannot change the journey map; ask a council chair or an administrator"
+                    .to_owned(),
+            ));
         }
-        OrgWrite::Stale | OrgWrite::NotOpen => Ok(Err(vec![stale_problem()])),
-    }
+        let before = current(store).await?;
+        let (after, moves) = match prepare(store, &before, edit).await? {
+            Ok(prepared) => prepared,
+            Err(problems) => return Ok(Err(problems)),
+        };
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if propose || !direct {
+            let summary = edit.summary();
+            let edit_json = serde_json::to_string(edit).expect("an edit always serialises");
+            let id = store
+                .add_org_proposal(NewOrgProposal {
+                    author: &actor.audit_name(),
+                    author_name: actor.display_name(),
+                    department: actor.department().map(|k| k.as_str()),
+                    summary: &summary,
+                    reason,
+                    edit: &edit_json,
+                })
+                .await?;
+            audit(
+                store,
+                actor,
+                "org.propose",
+                format!("organisation proposal {id}"),
+                None,
+                Some(serde_json::json!({ "summary": summary, "edit": edit, "reason": reason })),
+            )
+            .await?;
+            return Ok(Ok(EditOutcome::Proposed { proposal: id }));
+        }
+        let summary = edit.summary();
+        let meta = VersionMeta {
+            author: &actor.audit_name(),
+            source: VersionSource::Editor,
+            summary: &summary,
+            reason,
+        };
+        let change = OrgChange {
+            before: Some(&before),
+            after: &after,
+            meta,
+            moves: &moves,
+        };
+        match store.change_organisation(change).await? {
+            OrgWrite::Applied { diff, version } => {
+                audit_edit(store, actor, &diff, version).await?;
+                Ok(Ok(EditOutcome::Applied { version, diff }))
+            }
+            OrgWrite::Stale | OrgWrite::NotOpen => Ok(Err(vec![stale_problem()])),
+        }
+    })
+    .await
 }
 
 /// The change a proposal would make to the organisation as it is now (its diff), or why it no
@@ -202,90 +211,96 @@ pub async fn accept_proposal(
     id: i64,
     note: Option<&str>,
 ) -> Result<Result<EditOutcome, Refusal>> {
-    may_review(actor)?;
-    let proposal = open_proposal(store, id).await?;
-    let edit = edit_of(&proposal.edit)?;
-    let before = current(store).await?;
-    let (after, moves) = match prepare(store, &before, &edit).await? {
-        Ok(prepared) => prepared,
-        Err(problems) => return Ok(Err(problems)),
-    };
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    let reviewer = actor.audit_name();
-    let summary = format!(
-        "{} (proposal {id} by {}, accepted by {reviewer})",
-        proposal.summary, proposal.author_name
-    );
-    let meta = VersionMeta {
-        author: &proposal.author,
-        source: VersionSource::Proposal,
-        summary: &summary,
-        reason: proposal.reason.as_deref(),
-    };
-    let review = Review {
-        proposal: id,
-        reviewer: &reviewer,
-        note,
-    };
-    let change = OrgChange {
-        before: Some(&before),
-        after: &after,
-        meta,
-        moves: &moves,
-    };
-    match store.accept_org_proposal(review, change).await? {
-        OrgWrite::Applied { diff, version } => {
-            audit(
-                store,
-                actor,
-                "org.proposal.accept",
-                format!("organisation proposal {id}"),
-                None,
-                Some(serde_json::json!({
-                    "note": note,
-                    "version": version,
-                    "changes": diff.changes,
-                })),
-            )
-            .await?;
-            Ok(Ok(EditOutcome::Applied { version, diff }))
+    in_transaction(store, async |store| {
+        may_review(actor)?;
+        let proposal = open_proposal(store, id).await?;
+        let edit = edit_of(&proposal.edit)?;
+        let before = current(store).await?;
+        let (after, moves) = match prepare(store, &before, &edit).await? {
+            Ok(prepared) => prepared,
+            Err(problems) => return Ok(Err(problems)),
+        };
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let reviewer = actor.audit_name();
+        let summary = format!(
+            "{} (proposal {id} by {}, accepted by {reviewer})",
+            proposal.summary, proposal.author_name
+        );
+        let meta = VersionMeta {
+            author: &proposal.author,
+            source: VersionSource::Proposal,
+            summary: &summary,
+            reason: proposal.reason.as_deref(),
+        };
+        let review = Review {
+            proposal: id,
+            reviewer: &reviewer,
+            note,
+        };
+        let change = OrgChange {
+            before: Some(&before),
+            after: &after,
+            meta,
+            moves: &moves,
+        };
+        match store.accept_org_proposal(review, change).await? {
+            OrgWrite::Applied { diff, version } => {
+                audit(
+                    store,
+                    actor,
+                    "org.proposal.accept",
+                    format!("organisation proposal {id}"),
+                    None,
+                    Some(serde_json::json!({
+                        "note": note,
+                        "version": version,
+                        "changes": diff.changes,
+                    })),
+                )
+                .await?;
+                Ok(Ok(EditOutcome::Applied { version, diff }))
+            }
+            OrgWrite::Stale => Ok(Err(vec![stale_problem()])),
+            OrgWrite::NotOpen => Err(ServiceError::Invalid(format!(
+                "proposal {id} was reviewed meanwhile"
+            ))),
         }
-        OrgWrite::Stale => Ok(Err(vec![stale_problem()])),
-        OrgWrite::NotOpen => Err(ServiceError::Invalid(format!(
-            "proposal {id} was reviewed meanwhile"
-        ))),
-    }
+    })
+    .await
 }
 
 /// Declines an open proposal; the note (why) is required, so the proposer learns the reason.
 pub async fn decline_proposal(store: &Store, actor: Actor<'_>, id: i64, note: &str) -> Result<()> {
-    may_review(actor)?;
-    let note = note.trim();
-    if note.is_empty() {
-        return Err(ServiceError::Invalid(
-            "say why the proposal is declined: the note is what its author reads".to_owned(),
-        ));
-    }
-    open_proposal(store, id).await?;
-    let reviewer = actor.audit_name();
-    let review = Review {
-        proposal: id,
-        reviewer: &reviewer,
-        note: Some(note),
-    };
-    if !store.decline_org_proposal(review).await? {
-        return Err(ServiceError::Invalid(format!(
-            "proposal {id} was reviewed meanwhile"
-        )));
-    }
-    audit(
-        store,
-        actor,
-        "org.proposal.decline",
-        format!("organisation proposal {id}"),
-        None,
-        Some(serde_json::json!({ "note": note })),
-    )
+    in_transaction(store, async |store| {
+        may_review(actor)?;
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(ServiceError::Invalid(
+                "say why the proposal is declined: the note is what its author reads".to_owned(),
+            ));
+        }
+        open_proposal(store, id).await?;
+        let reviewer = actor.audit_name();
+        let review = Review {
+            proposal: id,
+            reviewer: &reviewer,
+            note: Some(note),
+        };
+        if !store.decline_org_proposal(review).await? {
+            return Err(ServiceError::Invalid(format!(
+                "proposal {id} was reviewed meanwhile"
+            )));
+        }
+        audit(
+            store,
+            actor,
+            "org.proposal.decline",
+            format!("organisation proposal {id}"),
+            None,
+            Some(serde_json::json!({ "note": note })),
+        )
+        .await
+    })
     .await
 }
 

@@ -7,7 +7,7 @@ use crate::{digest, feedback};
 use throughline_domain::maturity::Model;
 use throughline_store::{ImportRecord, Store, StoredUser};
 
-use super::{Actor, audit, may_edit};
+use super::{Actor, audit, in_transaction, may_edit};
 use crate::Result;
 
 /// Starts an assessment named `name`, aiming at level `target`, with `model` or the default one.
@@ -18,34 +18,40 @@ pub async fn start_assessment(
     model: Option<Model>,
     target: Option<&str>,
 ) -> Result<Assessment> {
-    may_edit(actor, None)?;
-    let started = maturity::start(store, name, model, target).await?;
-    audit(
-        store,
-        actor,
-        "assessment.start",
-        format!("assessment {}", started.stored.id),
-        None,
-        Some(serde_json::json!({ "name": started.stored.name })),
-    )
-    .await?;
-    Ok(started)
+    in_transaction(store, async |store| {
+        may_edit(actor, None)?;
+        let started = maturity::start(store, name, model, target).await?;
+        audit(
+            store,
+            actor,
+            "assessment.start",
+            format!("assessment {}", started.stored.id),
+            None,
+            Some(serde_json::json!({ "name": started.stored.name })),
+        )
+        .await?;
+        Ok(started)
+    })
+    .await
 }
 
 /// Closes assessment `id`: no more answers, its results final.
 pub async fn close_assessment(store: &Store, actor: Actor<'_>, id: i64) -> Result<Assessment> {
-    may_edit(actor, None)?;
-    let closed = maturity::close(store, id).await?;
-    audit(
-        store,
-        actor,
-        "assessment.close",
-        format!("assessment {id}"),
-        None,
-        None,
-    )
-    .await?;
-    Ok(closed)
+    in_transaction(store, async |store| {
+        may_edit(actor, None)?;
+        let closed = maturity::close(store, id).await?;
+        audit(
+            store,
+            actor,
+            "assessment.close",
+            format!("assessment {id}"),
+            None,
+            None,
+        )
+        .await?;
+        Ok(closed)
+    })
+    .await
 }
 
 /// Ingests feedback records sent as JSON under `source` (all or nothing).
@@ -55,41 +61,47 @@ pub async fn ingest_feedback(
     source: Option<&str>,
     records: Vec<serde_json::Value>,
 ) -> Result<ImportRecord> {
-    may_edit(actor, None)?;
-    let import = feedback::ingest(store, source, records).await?;
-    let totals = &import.totals;
-    audit(
-        store,
-        actor,
-        "feedback.ingest",
-        format!("import {}", import.id),
-        None,
-        Some(serde_json::json!({
-            "source": import.source, "received": totals.rows_read,
-            "imported": totals.imported, "duplicates": totals.duplicates,
-        })),
-    )
-    .await?;
-    Ok(import)
+    in_transaction(store, async |store| {
+        may_edit(actor, None)?;
+        let import = feedback::ingest(store, source, records).await?;
+        let totals = &import.totals;
+        audit(
+            store,
+            actor,
+            "feedback.ingest",
+            format!("import {}", import.id),
+            None,
+            Some(serde_json::json!({
+                "source": import.source, "received": totals.rows_read,
+                "imported": totals.imported, "duplicates": totals.duplicates,
+            })),
+        )
+        .await?;
+        Ok(import)
+    })
+    .await
 }
 
 /// `user` stops (`out`) or resumes receiving department digests by e-mail: their own choice,
 /// whatever their role.
 pub async fn set_digest_opt_out(store: &Store, user: &StoredUser, out: bool) -> Result<()> {
-    let email = user.user.email.as_str();
-    digest::set_opt_out(store, email, out).await?;
-    let action = if out {
-        "digest.opt_out"
-    } else {
-        "digest.opt_in"
-    };
-    audit(
-        store,
-        Actor::User(user),
-        action,
-        email.to_owned(),
-        None,
-        None,
-    )
+    in_transaction(store, async |store| {
+        let email = user.user.email.as_str();
+        digest::set_opt_out(store, email, out).await?;
+        let action = if out {
+            "digest.opt_out"
+        } else {
+            "digest.opt_in"
+        };
+        audit(
+            store,
+            Actor::User(user),
+            action,
+            email.to_owned(),
+            None,
+            None,
+        )
+        .await
+    })
     .await
 }

@@ -16,6 +16,7 @@ use throughline_store::testing::TestDatabase;
 use throughline_store::{Store, ThemeStatus, backend_tests};
 
 mod actions;
+mod audit;
 mod chains;
 mod concurrency;
 mod council;
