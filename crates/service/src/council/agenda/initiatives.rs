@@ -1,0 +1,74 @@
+//! Item 5: the council's own initiatives with their status, completion and measured effect.
+
+use serde_json::json;
+use throughline_domain::action::{InitiativeStatus, WorkOwner};
+use throughline_domain::org::CouncilKind;
+
+use super::{AgendaItem, Context, ITEMS};
+use crate::Result;
+
+pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
+    let (store, council, inputs) = (ctx.store, &ctx.council, &ctx.inputs);
+    let (initiatives, completion) = (&ctx.initiatives, &ctx.completion);
+    let own: Vec<_> = initiatives
+        .iter()
+        .filter(|i| {
+            matches!(&i.initiative.owner, WorkOwner::Council(c) if c == &council.key)
+                || (council.kind == CouncilKind::Strategic
+                    && !matches!(i.status, InitiativeStatus::Rejected))
+        })
+        .collect();
+    // Did it work? The measured effect of those that have started.
+    let measured: Vec<crate::effects::MeasuredEffect> = if own
+        .iter()
+        .any(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
+    {
+        crate::effects::measure_started_with(store, inputs.clone()).await?
+    } else {
+        Vec::new()
+    };
+    let effect_of = |id: i64| measured.iter().find(|m| m.initiative == id);
+    Ok(AgendaItem {
+        number: 5,
+        key: ITEMS[4].0,
+        title: ITEMS[4].1.to_owned(),
+        lines: if own.is_empty() {
+            vec!["The council owns no initiative yet.".to_owned()]
+        } else {
+            own.iter()
+                .map(|i| {
+                    let c = completion
+                        .by_initiative
+                        .get(&i.id)
+                        .copied()
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({}): {} of {} tasks done{}{}{}",
+                        i.initiative.title,
+                        i.status.as_str(),
+                        c.done,
+                        c.planned,
+                        i.current_value
+                            .map(|v| format!(
+                                "; {} now {v} ({:.0}% of the way)",
+                                i.initiative.objective.metric,
+                                i.initiative.objective.progress(v)
+                            ))
+                            .unwrap_or_default(),
+                        format_args!("; due {}", i.initiative.objective.due),
+                        effect_of(i.id)
+                            .map(|m| format!("; did it work? {}", m.headline()))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect()
+        },
+        data: json!({ "initiatives": own.iter().map(|i| {
+            let c = completion.by_initiative.get(&i.id).copied().unwrap_or_default();
+            json!({ "id": i.id, "title": i.initiative.title, "status": i.status.as_str(),
+                "tasks": c.planned, "done": c.done, "completion_rate": c.completion_rate,
+                "current_value": i.current_value,
+                "started_on": i.started_on, "measured_effect": effect_of(i.id) })
+        }).collect::<Vec<_>>() }),
+    })
+}

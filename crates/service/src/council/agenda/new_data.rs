@@ -1,0 +1,47 @@
+//! Item 8: new customer research and data since the last meeting (the imports).
+
+use serde_json::json;
+use throughline_domain::action::Date;
+
+use super::{AgendaItem, Context, ITEMS};
+use crate::Result;
+
+pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
+    let (store, since_ts) = (ctx.store, ctx.since_ts);
+    let imports: Vec<_> = store
+        .imports()
+        .await?
+        .into_iter()
+        .filter(|i| since_ts.is_none_or(|s| i.started_at >= s))
+        .collect();
+    Ok(AgendaItem {
+        number: 8,
+        key: ITEMS[7].0,
+        title: ITEMS[7].1.to_owned(),
+        lines: if imports.is_empty() {
+            vec!["No new data since the last meeting.".to_owned()]
+        } else {
+            imports
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} on {}: {} new records from {} ({} duplicates, {} rejected)",
+                        i.source,
+                        Date::of(i.started_at),
+                        i.totals.imported,
+                        i.file_name,
+                        i.totals.duplicates,
+                        i.totals.rejected
+                    )
+                })
+                .collect()
+        },
+        data: json!({
+            "imports": imports.iter().map(|i| json!({
+                "id": i.id, "source": i.source, "file": i.file_name,
+                "on": Date::of(i.started_at).as_str(), "imported": i.totals.imported,
+            })).collect::<Vec<_>>(),
+            "records": imports.iter().map(|i| i.totals.imported).sum::<u64>(),
+        }),
+    })
+}
