@@ -40,11 +40,8 @@ pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<St
     let agenda = council::agenda_of(store, id).await?;
     let record = council::record(store, id).await?;
     let monthly = agenda
-        .items
-        .iter()
-        .find(|i| i.key == "measures")
-        .and_then(|i| i.data["monthly"].as_array().cloned())
-        .unwrap_or_default();
+        .item_data::<council::MeasuresData>("measures")
+        .monthly;
     let charts = [
         ("NPS by month", "NPS points", "nps"),
         ("CSAT by month", "% satisfied (4–5)", "csat"),
@@ -54,12 +51,12 @@ pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<St
         let points: Vec<Point> = monthly
             .iter()
             .filter_map(|m| {
-                let e = &m[key];
+                let e = if key == "nps" { m.nps } else { m.csat }?;
                 Some(Point {
-                    label: m["period"].as_str()?.to_owned(),
-                    value: e["value"].as_f64()?,
-                    interval: Some((e["low"].as_f64()?, e["high"].as_f64()?)),
-                    n: e["n"].as_u64().unwrap_or(0),
+                    label: m.period.clone(),
+                    value: e.value,
+                    interval: Some((e.low, e.high)),
+                    n: e.n,
                 })
             })
             .collect();
@@ -68,18 +65,12 @@ pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<St
     .collect();
     let mut quotes = Vec::new();
     let top = agenda
-        .items
-        .iter()
-        .find(|i| i.key == "priorities")
-        .and_then(|i| i.data["top_ten"].as_array().cloned())
-        .unwrap_or_default();
+        .item_data::<council::PrioritiesData>("priorities")
+        .top_ten;
     for entry in top.iter().take(QUOTED_THEMES) {
-        let (Some(theme), Some(label)) = (entry["theme"].as_i64(), entry["label"].as_str()) else {
-            continue;
-        };
-        for v in store.theme_verbatims(theme, QUOTES_PER_THEME).await? {
+        for v in store.theme_verbatims(entry.theme, QUOTES_PER_THEME).await? {
             quotes.push(Quote {
-                theme: label.to_owned(),
+                theme: entry.label.clone(),
                 text: v.text,
                 received: throughline_domain::action::Date::of(v.received_at).to_string(),
             });

@@ -172,6 +172,13 @@ async fn meeting_view(
         })
         .unwrap_or_default();
     let planned = record.meeting.status == MeetingStatus::Planned;
+    let open_actions: Vec<(i64, String)> = agenda
+        .item_data::<council::ActionsData>("actions")
+        .actions
+        .into_iter()
+        .filter(|a| a.status != "done")
+        .map(|a| (a.id, a.title))
+        .collect();
     let items = agenda
         .items
         .iter()
@@ -186,18 +193,7 @@ async fn meeting_view(
                 .cloned()
                 .unwrap_or_default(),
             open_actions: if item.key == "actions" && planned {
-                item.data["actions"]
-                    .as_array()
-                    .map(|actions| {
-                        actions
-                            .iter()
-                            .filter(|a| a["status"] != "done")
-                            .filter_map(|a| {
-                                Some((a["id"].as_i64()?, a["title"].as_str()?.to_owned()))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                open_actions.clone()
             } else {
                 Vec::new()
             },

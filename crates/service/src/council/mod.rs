@@ -7,7 +7,10 @@
 mod agenda;
 
 use agenda::agenda_for;
-pub use agenda::{Agenda, AgendaItem, ITEMS, agenda, agenda_of};
+pub use agenda::{
+    ActionLine, ActionsData, Agenda, AgendaItem, ITEMS, MeasuresData, PrioritiesData, TopTenLine,
+    agenda, agenda_of,
+};
 
 use serde::Serialize;
 use throughline_domain::action::{Date, TaskStatus, required_text};

@@ -21,7 +21,8 @@ mod priorities;
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use throughline_analytics::Estimate;
 use throughline_analytics::report::{PeriodScores, Summary};
@@ -193,55 +194,120 @@ pub async fn agenda_of(store: &Store, id: i64) -> Result<Agenda> {
     agenda_for(store, &found.council, Some(&found)).await
 }
 
+/// An agenda as kept when its meeting closed (the [`Agenda`] it was, serialised).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct KeptAgenda {
+    council: String,
+    council_name: String,
+    kind: String,
+    previous_meeting: Option<i64>,
+    since: Option<Date>,
+    next_meeting: Option<Date>,
+    items: Vec<KeptItem>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct KeptItem {
+    number: u8,
+    key: String,
+    title: String,
+    lines: Vec<String>,
+    data: Value,
+}
+
+/// A closed meeting's agenda from what was kept (one that no longer reads as an agenda — it
+/// never should — reads as an empty one rather than failing the page).
 fn from_snapshot(kept: &Value, meeting: &StoredMeeting) -> Agenda {
-    let text = |key: &str| kept[key].as_str().unwrap_or_default().to_owned();
-    let date = |key: &str| kept[key].as_str().and_then(|d| Date::parse(d).ok());
-    let items = kept["items"]
-        .as_array()
-        .map(|items| {
-            items
+    let kept = KeptAgenda::deserialize(kept).unwrap_or_default();
+    let items = kept
+        .items
+        .into_iter()
+        .map(|item| AgendaItem {
+            number: item.number,
+            key: ITEMS
                 .iter()
-                .map(|item| {
-                    let key = item["key"].as_str().unwrap_or_default();
-                    AgendaItem {
-                        number: item["number"].as_u64().unwrap_or(0) as u8,
-                        key: ITEMS
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .chain(["approvals"])
-                            .chain(CHAMPION_ITEMS.iter().map(|(k, _)| *k))
-                            .find(|k| *k == key)
-                            .unwrap_or("other_business"),
-                        title: item["title"].as_str().unwrap_or_default().to_owned(),
-                        lines: item["lines"]
-                            .as_array()
-                            .map(|l| {
-                                l.iter()
-                                    .filter_map(|x| x.as_str().map(str::to_owned))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        data: item["data"].clone(),
-                    }
-                })
-                .collect()
+                .map(|(k, _)| *k)
+                .chain(["approvals"])
+                .chain(CHAMPION_ITEMS.iter().map(|(k, _)| *k))
+                .find(|k| *k == item.key)
+                .unwrap_or("other_business"),
+            title: item.title,
+            lines: item.lines,
+            data: item.data,
         })
-        .unwrap_or_default();
+        .collect();
     Agenda {
-        council: text("council"),
-        council_name: text("council_name"),
-        kind: match kept["kind"].as_str() {
-            Some("strategic") => "strategic",
-            Some("champions") => "champions",
+        council: kept.council,
+        council_name: kept.council_name,
+        kind: match kept.kind.as_str() {
+            "strategic" => "strategic",
+            "champions" => "champions",
             _ => "operational",
         },
         meeting: Some(meeting.id),
         date: meeting.held_on.clone(),
-        previous_meeting: kept["previous_meeting"].as_i64(),
-        since: date("since"),
-        next_meeting: date("next_meeting").unwrap_or_else(|| meeting.held_on.clone()),
+        previous_meeting: kept.previous_meeting,
+        since: kept.since,
+        next_meeting: kept.next_meeting.unwrap_or_else(|| meeting.held_on.clone()),
         items,
     }
+}
+
+impl Agenda {
+    /// The figures of item `key` as `T` — how a page, the pack and the next agenda read an
+    /// item, never by string keys; empty when the agenda has no such item.
+    pub fn item_data<T: DeserializeOwned + Default>(&self, key: &str) -> T {
+        self.items
+            .iter()
+            .find(|i| i.key == key)
+            .and_then(|i| T::deserialize(&i.data).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// One line of the Top Ten in item 7 (`priorities`), with its rank at the previous meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopTenLine {
+    pub rank: u32,
+    pub theme: i64,
+    pub label: String,
+    /// `single-department`, `cross-department` or `unplaced`.
+    pub scope: String,
+    pub owner: Option<String>,
+    pub previous_rank: Option<u32>,
+}
+
+/// What item 7 (`priorities`) is read back by: its Top Ten and the chains it listed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PrioritiesData {
+    pub top_ten: Vec<TopTenLine>,
+    pub chain_keys: Vec<String>,
+}
+
+/// What item 2 (`measures`) is read back by: the scores of each month.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MeasuresData {
+    pub monthly: Vec<PeriodScores>,
+}
+
+/// One action of item 1 (`actions`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionLine {
+    pub id: i64,
+    pub title: String,
+    /// `open`, `overdue` or `done`.
+    pub status: String,
+}
+
+/// What item 1 (`actions`) is read back by: the actions agreed at earlier meetings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionsData {
+    pub actions: Vec<ActionLine>,
 }
 
 /// The period key (`YYYY-MM`) of a day.
@@ -308,4 +374,84 @@ pub(super) async fn agenda_for(
         next_meeting,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(agenda: Option<Value>) -> StoredMeeting {
+        StoredMeeting {
+            id: 7,
+            council: "cx-council".to_owned(),
+            held_on: Date::parse("2026-11-02").unwrap(),
+            status: MeetingStatus::Closed,
+            attendance: Vec::new(),
+            notes: Default::default(),
+            agenda,
+            created_at: Timestamp::from_millis(0),
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_kept_agenda_reads_back_typed() {
+        let line = TopTenLine {
+            rank: 2,
+            theme: 41,
+            label: "refund not received".to_owned(),
+            scope: "cross-department".to_owned(),
+            owner: Some("CX Council".to_owned()),
+            previous_rank: None,
+        };
+        let agenda = Agenda {
+            council: "cx-council".to_owned(),
+            council_name: "CX Council".to_owned(),
+            kind: "strategic",
+            meeting: Some(7),
+            date: Date::parse("2026-11-02").unwrap(),
+            previous_meeting: Some(3),
+            since: Some(Date::parse("2026-10-05").unwrap()),
+            next_meeting: Date::parse("2026-12-07").unwrap(),
+            items: vec![
+                AgendaItem {
+                    number: 1,
+                    key: "actions",
+                    title: ITEMS[0].1.to_owned(),
+                    lines: vec!["Call back — Ana, due 2026-10-30: overdue".to_owned()],
+                    data: json!({ "actions": [
+                        { "id": 5, "title": "Call back", "status": "overdue", "owner": "Ana" }
+                    ] }),
+                },
+                AgendaItem {
+                    number: 7,
+                    key: "priorities",
+                    title: ITEMS[6].1.to_owned(),
+                    lines: vec!["2. refund not received".to_owned()],
+                    data: json!({ "top_ten": [line], "chain_keys": ["a>b"] }),
+                },
+            ],
+        };
+        let kept = serde_json::to_value(&agenda).unwrap();
+        let back = from_snapshot(&kept, &meeting(Some(kept.clone())));
+        assert_eq!(back.kind, "strategic");
+        assert_eq!(back.since, agenda.since);
+        assert_eq!(back.next_meeting, agenda.next_meeting);
+        assert_eq!(back.items.len(), 2);
+        let priorities: PrioritiesData = back.item_data("priorities");
+        assert_eq!(priorities.top_ten, vec![line]);
+        assert_eq!(priorities.chain_keys, vec!["a>b".to_owned()]);
+        let actions: ActionsData = back.item_data("actions");
+        assert_eq!(actions.actions[0].id, 5);
+        assert_eq!(actions.actions[0].status, "overdue");
+        // No such item, or figures of another shape: empty, not a failure.
+        assert!(
+            back.item_data::<MeasuresData>("measures")
+                .monthly
+                .is_empty()
+        );
+        let odd = from_snapshot(&json!({ "items": 3 }), &meeting(None));
+        assert!(odd.items.is_empty());
+        assert_eq!(odd.next_meeting, Date::parse("2026-11-02").unwrap());
+    }
 }

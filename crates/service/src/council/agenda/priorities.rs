@@ -1,72 +1,79 @@
 //! Item 7: priorities — the Top Ten against the previous meeting's, new cross-department themes,
 //! spikes, and the cross-silo chains (hypotheses), marked new since the last meeting.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use throughline_analytics::routing::Scope;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::{AgendaItem, Context, ITEMS, PrioritiesData, TopTenLine, from_snapshot};
 
 pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
     let (summary, top, found) = (&ctx.summary, &ctx.top, &ctx.chains);
     let previous = ctx.previous.as_ref();
     let department_name = |key: &str| ctx.org.department_name(key).to_owned();
-    let before: Vec<Value> = previous
-        .and_then(|p| p.agenda.as_ref())
-        .and_then(|a| a["items"].as_array())
-        .and_then(|items| items.iter().find(|i| i["key"] == "priorities"))
-        .and_then(|i| i["data"]["top_ten"].as_array().cloned())
+    // The previous meeting's agenda, as it was kept when that meeting closed.
+    let kept: PrioritiesData = previous
+        .and_then(|p| p.agenda.as_ref().map(|kept| from_snapshot(kept, p)))
+        .map(|agenda| agenda.item_data("priorities"))
         .unwrap_or_default();
-    let was = |theme: i64| before.iter().find(|b| b["theme"].as_i64() == Some(theme));
-    let current: Vec<Value> = top
+    let before = &kept.top_ten;
+    let was = |theme: i64| before.iter().find(|b| b.theme == theme);
+    let current: Vec<TopTenLine> = top
         .entries
         .iter()
-        .map(|e| {
-            let scope = e.ownership.as_ref().map_or("unplaced", |o| match o.scope {
-                Scope::SingleDepartment => "single-department",
-                Scope::CrossDepartment => "cross-department",
-                Scope::Unplaced => "unplaced",
-            });
-            json!({ "rank": e.rank, "theme": e.theme, "label": e.label, "scope": scope,
-                "owner": e.ownership.as_ref().map(|o| o.owner_name.clone()),
-                "previous_rank": was(e.theme).and_then(|b| b["rank"].as_u64()) })
+        .map(|e| TopTenLine {
+            rank: e.rank,
+            theme: e.theme,
+            label: e.label.clone(),
+            scope: e
+                .ownership
+                .as_ref()
+                .map_or("unplaced", |o| match o.scope {
+                    Scope::SingleDepartment => "single-department",
+                    Scope::CrossDepartment => "cross-department",
+                    Scope::Unplaced => "unplaced",
+                })
+                .to_owned(),
+            owner: e.ownership.as_ref().map(|o| o.owner_name.clone()),
+            previous_rank: was(e.theme).map(|b| b.rank),
         })
         .collect();
     let mut lines: Vec<String> = current
         .iter()
         .map(|e| {
-            let change = match e["previous_rank"].as_u64() {
+            let change = match e.previous_rank {
                 _ if previous.is_none() => String::new(),
                 None => " — new".to_owned(),
-                Some(r) if r == e["rank"].as_u64().unwrap_or(0) => " — unchanged".to_owned(),
+                Some(r) if r == e.rank => " — unchanged".to_owned(),
                 Some(r) => format!(" — was {r}"),
             };
             format!(
                 "{}. {} ({}, {}){change}",
-                e["rank"],
-                e["label"].as_str().unwrap_or_default(),
-                e["scope"].as_str().unwrap_or_default(),
-                e["owner"].as_str().unwrap_or("no owner")
+                e.rank,
+                e.label,
+                e.scope,
+                e.owner.as_deref().unwrap_or("no owner")
             )
         })
         .collect();
     let left: Vec<&str> = before
         .iter()
-        .filter(|b| !current.iter().any(|c| c["theme"] == b["theme"]))
-        .filter_map(|b| b["label"].as_str())
+        .filter(|b| !current.iter().any(|c| c.theme == b.theme))
+        .map(|b| b.label.as_str())
         .collect();
     if !left.is_empty() {
         lines.push(format!("Left the Top Ten: {}", left.join(", ")));
     }
+    const CROSS: &str = "cross-department";
     let new_cross: Vec<&str> = current
         .iter()
-        .filter(|c| c["scope"] == "cross-department")
+        .filter(|c| c.scope == CROSS)
         .filter(|c| {
             previous.is_none()
                 || !before
                     .iter()
-                    .any(|b| b["theme"] == c["theme"] && b["scope"] == "cross-department")
+                    .any(|b| b.theme == c.theme && b.scope == CROSS)
         })
-        .filter_map(|c| c["label"].as_str())
+        .map(|c| c.label.as_str())
         .collect();
     if !new_cross.is_empty() {
         lines.push(format!(
@@ -81,15 +88,7 @@ pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
         ));
     }
     // Cross-silo chains, marked new when the previous agenda did not have them.
-    let known_chains: Vec<String> = previous
-        .and_then(|p| p.agenda.as_ref())
-        .and_then(|a| a["items"].as_array())
-        .and_then(|items| items.iter().find(|i| i["key"] == "priorities"))
-        .and_then(|i| i["data"]["chain_keys"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|k| k.as_str().map(str::to_owned))
-        .collect();
+    let known_chains = &kept.chain_keys;
     let department_names = |keys: &[String]| -> String {
         keys.iter()
             .map(|k| department_name(k))
