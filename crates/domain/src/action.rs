@@ -4,98 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::primitives::{Key, Timestamp, ValidationError};
-
-/// A calendar date, `YYYY-MM-DD` (due dates, review dates). Stored and compared as that text,
-/// which sorts chronologically.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Date(String);
-
-impl Date {
-    pub fn parse(value: &str) -> Result<Self, ValidationError> {
-        let value = value.trim();
-        let bad = || ValidationError::new(format!("{value:?} is not a date: write YYYY-MM-DD"));
-        let parts: Vec<&str> = value.split('-').collect();
-        let [y, m, d] = parts.as_slice() else {
-            return Err(bad());
-        };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return Err(bad());
-        }
-        let (y, m, d): (u32, u32, u32) = (
-            y.parse().map_err(|_| bad())?,
-            m.parse().map_err(|_| bad())?,
-            d.parse().map_err(|_| bad())?,
-        );
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let days = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(bad()),
-        };
-        if !(1..=days).contains(&d) || y < 1970 {
-            return Err(bad());
-        }
-        Ok(Self(value.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The UTC calendar day of a moment (days from the epoch to a civil date, after Howard
-    /// Hinnant's `civil_from_days`).
-    pub fn of(moment: Timestamp) -> Self {
-        let days = moment.as_millis().div_euclid(86_400_000);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        Self(format!("{y:04}-{m:02}-{d:02}"))
-    }
-
-    /// A moment to the minute, UTC: `2026-12-07 14:05`.
-    pub fn minute_of(moment: Timestamp) -> String {
-        let minutes = moment.as_millis().div_euclid(60_000).rem_euclid(24 * 60);
-        format!(
-            "{} {:02}:{:02}",
-            Self::of(moment),
-            minutes / 60,
-            minutes % 60
-        )
-    }
-
-    pub fn today() -> Self {
-        Self::of(Timestamp::now())
-    }
-}
-
-impl TryFrom<String> for Date {
-    type Error = ValidationError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Date> for String {
-    fn from(value: Date) -> Self {
-        value.0
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::date::Date;
+use crate::primitives::{Key, ValidationError};
 
 /// Text a person wrote: trimmed, not empty, at most `max` characters.
 pub fn required_text(what: &str, value: &str, max: usize) -> Result<String, ValidationError> {
@@ -352,6 +262,7 @@ impl TaskStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::primitives::Timestamp;
 
     #[test]
     fn dates_are_real_calendar_days() {

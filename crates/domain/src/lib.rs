@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod action;
+pub mod date;
 pub mod feedback;
 pub mod maturity;
 pub mod org;

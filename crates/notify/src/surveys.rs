@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 use throughline_domain::Timestamp;
+use throughline_domain::date::DAY_MS;
 use throughline_service::surveys::{self, contact_hashes};
 use throughline_store::{Invitation, Store, Survey};
 
@@ -90,7 +91,7 @@ pub fn in_quiet_hours(now: Timestamp, quiet: Option<(u8, u8)>) -> bool {
     let Some((start, end)) = quiet else {
         return false;
     };
-    let hour = u8::try_from(now.as_millis().rem_euclid(86_400_000) / 3_600_000).unwrap_or(0);
+    let hour = u8::try_from(now.as_millis().rem_euclid(DAY_MS) / 3_600_000).unwrap_or(0);
     if start <= end {
         (start..end).contains(&hour)
     } else {
@@ -118,9 +119,8 @@ pub async fn send_invitations(
         .map(|i| (i, false))
         .collect();
     if let Some(days) = policy.remind_after_days {
-        let before = Timestamp::from_millis(
-            Timestamp::now().as_millis() - i64::from(days) * 24 * 60 * 60 * 1000,
-        );
+        let before =
+            Timestamp::from_millis(Timestamp::now().as_millis() - i64::from(days) * DAY_MS);
         work.extend(
             store
                 .reminders_due(before, PER_ROUND)

@@ -6,6 +6,7 @@ use crate::changes::in_transaction;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
+use throughline_domain::date::DAY_MS;
 use throughline_domain::user::{User, UserRole};
 use throughline_domain::{Email, Key, Name, Timestamp};
 use throughline_store::{ApiToken, AuditEntry, SessionUser, Store, StoredUser};
@@ -461,7 +462,7 @@ pub async fn create_token_with(
             ));
         }
         let expires_at = options.expires_in_days.map(|days| {
-            Timestamp::from_millis(Timestamp::now().as_millis() + i64::from(days) * 86_400_000)
+            Timestamp::from_millis(Timestamp::now().as_millis() + i64::from(days) * DAY_MS)
         });
         let secret = format!("tl_{}", random_secret());
         let id = store

@@ -12,11 +12,11 @@ use throughline_analytics::scorecard::Weights;
 use throughline_analytics::trends::Period as Bucket;
 use throughline_domain::Timestamp;
 use throughline_domain::action::{Date, TaskStatus};
+use throughline_domain::date::DAY_MS;
 use throughline_store::{Delivery, Store, Subscription};
 
 use crate::{Result, ServiceError};
 
-const DAY: i64 = 86_400_000;
 /// How many customer comments a digest quotes, at most and at least (when there are enough).
 const MAX_VERBATIMS: usize = 5;
 
@@ -31,21 +31,18 @@ pub struct Period {
 }
 
 fn day_number(date: &Date) -> i64 {
-    throughline_ingest::dates::parse_timestamp(date.as_str())
-        .expect("a valid date")
-        .as_millis()
-        .div_euclid(DAY)
+    date.day_number()
 }
 
 fn date_of(day: i64) -> Date {
-    Date::of(Timestamp::from_millis(day * DAY))
+    Date::from_day_number(day)
 }
 
 fn week_of(day: i64) -> Period {
     // 1970-01-01 was a Thursday: Monday is day 4 of the epoch's week.
     let monday = day - (day + 3).rem_euclid(7);
     Period {
-        key: Bucket::Week.key(monday * DAY),
+        key: Bucket::Week.key(monday * DAY_MS),
         from: date_of(monday),
         to: date_of(monday + 7),
     }
@@ -162,10 +159,7 @@ impl Period {
     }
 
     fn bounds(&self) -> (Timestamp, Timestamp) {
-        (
-            Timestamp::from_millis(day_number(&self.from) * DAY),
-            Timestamp::from_millis(day_number(&self.to) * DAY),
-        )
+        (self.from.start(), self.to.start())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use throughline_domain::action::Date;
+use throughline_domain::date::DAY_MS;
 use throughline_domain::{Name, Timestamp};
 use throughline_ingest::records::{IngestError, ingest_objects};
 use throughline_store::{FeedbackFilter, FeedbackListing, ImportRecord, Store};
@@ -58,10 +59,7 @@ fn given(value: &Option<String>) -> Option<&str> {
 
 fn day_start(field: &str, value: &str) -> Result<Timestamp> {
     let date = Date::parse(value).map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))?;
-    let millis = throughline_ingest::dates::parse_timestamp(date.as_str())
-        .map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))?
-        .as_millis();
-    Ok(Timestamp::from_millis(millis))
+    Ok(date.start())
 }
 
 fn nps_bound(field: &str, value: &str) -> Result<u8> {
@@ -123,7 +121,7 @@ impl FeedbackQuery {
         }
         if let Some(to) = given(&self.to) {
             let start = day_start("to", to)?;
-            filter.to = Some(Timestamp::from_millis(start.as_millis() + 86_400_000));
+            filter.to = Some(Timestamp::from_millis(start.as_millis() + DAY_MS));
         }
         if let Some(min) = given(&self.nps_min) {
             filter.nps_min = Some(nps_bound("nps_min", min)?);

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use throughline_domain::Timestamp;
+use throughline_domain::date::DAY_MS;
 use throughline_domain::org::Organisation;
 use throughline_domain::org::follow_up::RecordFacts;
 use throughline_store::{
@@ -26,7 +27,6 @@ use crate::{Result, ServiceError};
 
 /// Records older than this open no case.
 pub const WINDOW_DAYS: i64 = 14;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// What applying the rules did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

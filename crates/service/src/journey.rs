@@ -30,8 +30,6 @@ pub const UNOWNED_MIN_RECORDS: u64 = 3;
 /// …and they are at least this share of its placed records.
 pub const UNOWNED_MIN_SHARE: f64 = 0.2;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// The days a check covers, both included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Period {
@@ -58,13 +56,6 @@ impl JourneyCheck {
 
 fn parse_day(field: &str, value: &str) -> Result<Date> {
     Date::parse(value).map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))
-}
-
-fn day_number(date: &Date) -> i64 {
-    throughline_ingest::dates::parse_timestamp(date.as_str())
-        .expect("a valid date")
-        .as_millis()
-        .div_euclid(DAY_MS)
 }
 
 /// Checks the journey over `from`..=`to` (YYYY-MM-DD); without them, the
@@ -102,11 +93,7 @@ fn period_of(from: Option<Date>, to: Option<Date>, latest: Option<Timestamp>) ->
     let to = to
         .or_else(|| latest.map(Date::of))
         .or_else(|| from.as_ref().map(|_| Date::today()))?;
-    let from = from.unwrap_or_else(|| {
-        Date::of(Timestamp::from_millis(
-            (day_number(&to) - DEFAULT_PERIOD_DAYS + 1) * DAY_MS,
-        ))
-    });
+    let from = from.unwrap_or_else(|| to.plus_days(1 - DEFAULT_PERIOD_DAYS));
     Some(Period { from, to })
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use throughline_domain::accounts::{self, GOAL_STATUSES, KeyAccount};
 use throughline_domain::action::Date;
+use throughline_domain::date::DAY_MS;
 use throughline_domain::user::UserRole;
 use throughline_store::{
     AccountReview, FeedbackFilter, FeedbackListing, GoalStatus, NewAccountReview, ReviewAction,
@@ -193,7 +194,7 @@ pub async fn show(store: &Store, key: &str) -> Result<AccountView> {
     let open_issues = records
         .iter()
         .filter(|r| r.sentiment_label.as_deref() == Some("negative"))
-        .filter(|r| latest.is_some_and(|l| l - r.received_at.as_millis() <= 90 * 86_400_000))
+        .filter(|r| latest.is_some_and(|l| l - r.received_at.as_millis() <= 90 * DAY_MS))
         .take(10)
         .cloned()
         .collect();

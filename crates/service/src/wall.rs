@@ -314,8 +314,7 @@ fn shortened(text: &str) -> String {
 /// How long before `today` a moment was: "today", "yesterday", "3 days ago", "5 weeks ago",
 /// "4 months ago", "2 years ago".
 fn ago(at: Timestamp, today: &Date) -> String {
-    let days = crate::weekly::day_millis(today).div_euclid(DAY_MS)
-        - crate::weekly::day_millis(&Date::of(at)).div_euclid(DAY_MS);
+    let days = today.day_number() - Date::of(at).day_number();
     match days {
         ..=0 => "today".to_owned(),
         1 => "yesterday".to_owned(),
@@ -325,8 +324,6 @@ fn ago(at: Timestamp, today: &Date) -> String {
         _ => format!("{} years ago", days / 365),
     }
 }
-
-const DAY_MS: i64 = 86_400_000;
 
 /// What a wall link opens to.
 #[derive(Debug, Clone, PartialEq)]

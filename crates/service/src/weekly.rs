@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use throughline_analytics::chains::Series;
 use throughline_analytics::effects::Point;
-use throughline_domain::Timestamp;
 use throughline_domain::action::Date;
+use throughline_domain::date::DAY_MS;
 use throughline_domain::org::Organisation;
 use throughline_store::{KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme};
 
@@ -17,8 +17,6 @@ use crate::{Result, all_feedback};
 /// A week's theme share, theme sentiment or NPS needs this many records to be a point.
 pub const MIN_RECORDS_PER_WEEK: usize = 5;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// Monday-based week number of a moment (day 0, 1970-01-01, was a Thursday).
 pub fn week_of(millis: i64) -> i64 {
     (millis.div_euclid(DAY_MS) + 3).div_euclid(7)
@@ -26,7 +24,7 @@ pub fn week_of(millis: i64) -> i64 {
 
 /// The millisecond a day (`YYYY-MM-DD`) starts, UTC.
 pub fn day_millis(day: &Date) -> i64 {
-    throughline_ingest::dates::parse_timestamp(day.as_str()).map_or(0, Timestamp::as_millis)
+    day.start().as_millis()
 }
 
 /// What the weekly series are made from: the organisation, every metric's KPI values (in the
@@ -192,7 +190,7 @@ impl Weekly {
     /// The Monday of the calendar's week `index`.
     pub fn monday(&self, index: usize) -> Date {
         let day = (self.first + index as i64) * 7 - 3;
-        Date::of(Timestamp::from_millis(day * DAY_MS))
+        Date::from_day_number(day)
     }
 
     /// The weekly mean of the organisation's metric number `metric`.

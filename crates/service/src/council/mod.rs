@@ -13,9 +13,9 @@ pub use agenda::{
 };
 
 use serde::Serialize;
+use throughline_domain::Key;
 use throughline_domain::action::{Date, TaskStatus, required_text};
 use throughline_domain::org::{Cadence, Council, CouncilKind, Organisation};
-use throughline_domain::{Key, Timestamp};
 use throughline_store::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, Store,
     StoredMeeting,
@@ -60,43 +60,14 @@ pub fn find_council<'a>(org: &'a Organisation, key: Option<&str>) -> Result<&'a 
     }
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// The day one cadence after `date` (the same day of the month, or the month's last).
 pub fn after_cadence(date: &Date, cadence: Cadence) -> Date {
-    let text = date.as_str();
-    let year: i32 = text[0..4].parse().expect("a valid date");
-    let month: u32 = text[5..7].parse().expect("a valid date");
-    let day: u32 = text[8..10].parse().expect("a valid date");
-    let days = |n: i64| {
-        let start = throughline_ingest::dates::parse_timestamp(text)
-            .expect("a valid date")
-            .as_millis();
-        Date::of(Timestamp::from_millis(start + n * 86_400_000))
-    };
-    let months = |n: u32| {
-        let total = month - 1 + n;
-        let (y, m) = (year + (total / 12) as i32, total % 12 + 1);
-        let d = day.min(days_in_month(y, m));
-        Date::parse(&format!("{y:04}-{m:02}-{d:02}")).expect("a valid date")
-    };
     match cadence {
-        Cadence::Weekly => days(7),
-        Cadence::Fortnightly => days(14),
-        Cadence::Monthly => months(1),
-        Cadence::Quarterly => months(3),
+        Cadence::Weekly => date.plus_days(7),
+        Cadence::Fortnightly => date.plus_days(14),
+        Cadence::Monthly => date.plus_months(1),
+        Cadence::Quarterly => date.plus_months(3),
     }
-}
-
-fn day_start(date: &Date) -> Timestamp {
-    throughline_ingest::dates::parse_timestamp(date.as_str()).expect("a valid date")
 }
 
 /// Schedules the council's next meeting on `date`, or one cadence after its last meeting (today

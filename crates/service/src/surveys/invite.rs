@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 use throughline_domain::Timestamp;
+use throughline_domain::date::DAY_MS;
 use throughline_ingest::invitations::InvitationRow;
 use throughline_store::{NewInvitation, Store, Survey, customer_hash};
 
@@ -87,7 +88,7 @@ pub async fn invite(
         });
     }
     let erased = store.erased_customers().await?;
-    let window_ms = i64::from(policy.min_days_between) * 24 * 60 * 60 * 1000;
+    let window_ms = i64::from(policy.min_days_between) * DAY_MS;
     let cutoff = Timestamp::now().as_millis() - window_ms;
     let mut report = InviteReport::default();
     let mut seen: HashSet<String> = HashSet::new();

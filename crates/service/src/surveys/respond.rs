@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use throughline_analytics::redact::redact;
+use throughline_domain::date::DAY_MS;
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts};
 use throughline_domain::survey::{AnswerProblem, Measure, RawAnswers, check_answers};
 use throughline_domain::{Name, Timestamp};
@@ -26,7 +27,7 @@ use crate::{Result, ServiceError};
 /// A form sent sooner than this after it was shown is a robot's.
 pub const FORM_MIN_MS: i64 = 2_000;
 /// A form older than this is not taken (the page is shown again with the answers kept).
-pub const FORM_MAX_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+pub const FORM_MAX_AGE_MS: i64 = DAY_MS;
 /// More web links than this in one answer is a robot's.
 const MAX_LINKS: usize = 3;
 

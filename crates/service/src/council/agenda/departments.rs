@@ -9,6 +9,7 @@ use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::scorecard::Weights;
 use throughline_domain::Key;
 use throughline_domain::action::TaskStatus;
+use throughline_domain::date::DAY_MS;
 
 use super::{AgendaItem, Context, ITEMS, theme_direction};
 use crate::Result;
@@ -159,7 +160,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
     let follow_up = crate::follow_up::by_department(
         store,
         throughline_domain::Timestamp::from_millis(
-            throughline_domain::Timestamp::now().as_millis() - 30 * 24 * 60 * 60 * 1000,
+            throughline_domain::Timestamp::now().as_millis() - 30 * DAY_MS,
         ),
     )
     .await?;

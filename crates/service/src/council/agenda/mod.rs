@@ -34,7 +34,7 @@ use throughline_store::{
     CouncilAction, MeetingStatus, Store, StoredInitiative, StoredMeeting, StoredTheme,
 };
 
-use super::{after_cadence, day_start, find_council, meeting, organisation};
+use super::{after_cadence, find_council, meeting, organisation};
 use crate::Result;
 
 /// The titles of the ten items, in order.
@@ -143,7 +143,7 @@ impl<'a> Context<'a> {
                 .map_or_else(Date::today, |p| after_cadence(&p.held_on, council.cadence)),
         };
         let since = previous.as_ref().map(|p| p.held_on.clone());
-        let since_ts = since.as_ref().map(day_start);
+        let since_ts = since.as_ref().map(Date::start);
         let summary: Summary = crate::analysis::latest_run(store)
             .await?
             .map(|run| run.summary)
@@ -312,7 +312,7 @@ pub struct ActionsData {
 
 /// The period key (`YYYY-MM`) of a day.
 fn month_of(date: &Date) -> String {
-    date.as_str()[..7].to_owned()
+    date.month().to_owned()
 }
 
 /// A month's value of one score (NPS or CSAT).
