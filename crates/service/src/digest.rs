@@ -11,7 +11,7 @@ use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::scorecard::Weights;
 use throughline_analytics::trends::Period as Bucket;
 use throughline_domain::Timestamp;
-use throughline_domain::action::{Date, TaskStatus};
+use throughline_domain::action::Date;
 use throughline_domain::date::DAY_MS;
 use throughline_store::{Delivery, Store, Subscription};
 
@@ -313,8 +313,7 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
             .await?
         }
     };
-    let tasks = store.tasks(None).await?;
-    let council_actions = store.council_actions(None).await?;
+    let work = crate::work::all(store).await?;
     let recognised = crate::recognition::recognise_with(store, inputs.clone()).await?;
     let today = Date::today();
     let (from, to) = period.bounds();
@@ -404,32 +403,16 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
                 })
             })
             .collect();
-        let mut actions: Vec<DigestAction> = tasks
-            .iter()
-            .filter(|t| t.task.department == department.key && t.status == TaskStatus::Open)
-            .map(|t| DigestAction {
-                title: t.task.title.clone(),
-                owner: t.task.owner_name.clone(),
-                due: t.task.due.to_string(),
-                overdue: t.task.due < today,
-                kind: "task",
+        let actions: Vec<DigestAction> = crate::work::open_of(&work, key, &today)
+            .into_iter()
+            .map(|w| DigestAction {
+                title: w.title.clone(),
+                owner: w.owner.clone(),
+                due: w.due.to_string(),
+                overdue: w.is_overdue(&today),
+                kind: w.kind.label(),
             })
-            .chain(
-                council_actions
-                    .iter()
-                    .filter(|a| {
-                        a.action.department == department.key && a.status == TaskStatus::Open
-                    })
-                    .map(|a| DigestAction {
-                        title: a.action.title.clone(),
-                        owner: a.action.owner_name.clone(),
-                        due: a.action.due.to_string(),
-                        overdue: a.action.due < today,
-                        kind: "council action",
-                    }),
-            )
             .collect();
-        actions.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due.cmp(&b.due)));
         let card = cards.iter().find(|c| c.department == key);
         let stages_shared = card
             .map(|c| {

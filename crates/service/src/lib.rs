@@ -25,6 +25,7 @@ pub mod surveys;
 pub mod themes;
 pub mod wall;
 pub mod weekly;
+pub mod work;
 
 use throughline_analytics::themes::codebook::CodebookError;
 use throughline_store::{Store, StoreError, StoredFeedback};

@@ -7,6 +7,7 @@ use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_service::work::WorkKind;
 use throughline_service::{actions, feedback};
 
 use super::{UserView, VerbatimView, user_view};
@@ -36,7 +37,10 @@ struct TouchpointRow {
 #[derive(Serialize)]
 struct TaskRow {
     title: String,
-    initiative: String,
+    /// "task" or "council action".
+    kind: &'static str,
+    /// A task's initiative, or the meeting an action was agreed at.
+    from: String,
     owner: String,
     due: String,
     overdue: bool,
@@ -111,22 +115,24 @@ async fn department_page(
         .collect();
     let initiatives = actions::initiatives(&state.store).await?;
     let today = throughline_domain::action::Date::today();
-    let tasks = actions::tasks(&state.store, None)
-        .await?
+    // Its open work: the tasks of initiatives and the actions agreed at council meetings, as
+    // the digest and the agenda count them.
+    let work = throughline_service::work::all(&state.store).await?;
+    let tasks = throughline_service::work::open_of(&work, &key, &today)
         .into_iter()
-        .filter(|t| {
-            t.task.department.as_str() == key
-                && t.status == throughline_domain::action::TaskStatus::Open
-        })
-        .map(|t| TaskRow {
-            initiative: initiatives
-                .iter()
-                .find(|i| i.id == t.task.initiative)
-                .map_or_else(String::new, |i| i.initiative.title.clone()),
-            overdue: t.task.due < today,
-            title: t.task.title,
-            owner: t.task.owner_name,
-            due: t.task.due.to_string(),
+        .map(|w| TaskRow {
+            from: match w.kind {
+                WorkKind::Task => initiatives
+                    .iter()
+                    .find(|i| i.id == w.from)
+                    .map_or_else(String::new, |i| i.initiative.title.clone()),
+                WorkKind::CouncilAction => format!("Council meeting {}", w.from),
+            },
+            kind: w.kind.label(),
+            overdue: w.is_overdue(&today),
+            title: w.title.clone(),
+            owner: w.owner.clone(),
+            due: w.due.to_string(),
         })
         .collect();
     // Customer stories: the latest negative comments on the stages it takes part in.

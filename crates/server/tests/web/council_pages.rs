@@ -123,6 +123,18 @@ pub async fn the_council_meets_on_the_web(db: &TestDatabase) {
     ] {
         assert!(page.body.contains(text), "{text}");
     }
+    // The action is Billing's open work on its department page, as the digest and the agenda
+    // count it: a council action, from this meeting, overdue once its day has passed.
+    let billing = send(&app, get("/departments/billing", Some(&admin))).await;
+    let row = billing
+        .body
+        .lines()
+        .find(|l| l.contains("Refund page"))
+        .unwrap_or_else(|| panic!("the action is on the department page: {}", billing.body));
+    assert!(row.contains("council action"), "{row}");
+    assert!(row.contains(&format!("Council meeting {id}")), "{row}");
+    let overdue = throughline_domain::action::Date::today().as_str() > "2026-12-01";
+    assert_eq!(row.contains("<strong>overdue</strong>"), overdue, "{row}");
 
     // A member adds a topic but cannot close the meeting; a viewer can do neither.
     let member_page = send(&app, get(&location, Some(&member))).await;

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::scorecard::Weights;
 use throughline_domain::Key;
-use throughline_domain::action::TaskStatus;
 use throughline_domain::date::DAY_MS;
 
 use super::{AgendaItem, Context, ITEMS, theme_direction};
@@ -33,8 +32,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         .chain([&council.chair])
         .filter_map(|m| m.department.as_ref().map(Key::as_str))
         .collect();
-    let tasks = store.tasks(None).await?;
-    let all_actions = store.council_actions(None).await?;
+    let work = crate::work::all(store).await?;
     // Gaps and overlaps between departments: each department hears the ones it is part of.
     let journey = crate::journey::check(store, None, None).await?;
     let mut slots = Vec::new();
@@ -45,35 +43,18 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         .filter(|c| represented.is_empty() || represented.contains(c.department.as_str()))
     {
         let key = card.department.as_str();
-        let mut open = 0;
-        let mut done = 0;
-        let mut overdue = 0;
-        let mut done_since = Vec::new();
-        let work = tasks
+        let mine: Vec<&crate::work::WorkItem> = work
             .iter()
-            .filter(|t| t.task.department.as_str() == key)
-            .map(|t| (&t.task.title, t.status, &t.task.due, &t.done_on))
-            .chain(
-                all_actions
-                    .iter()
-                    .filter(|a| a.action.department.as_str() == key)
-                    .map(|a| (&a.action.title, a.status, &a.action.due, &a.done_on)),
-            );
-        for (title, status, due, done_on) in work {
-            match status {
-                TaskStatus::Done => {
-                    done += 1;
-                    if since
-                        .as_ref()
-                        .is_none_or(|s| done_on.as_ref().is_some_and(|d| d >= s))
-                    {
-                        done_since.push(title.clone());
-                    }
-                }
-                TaskStatus::Open if *due < date => overdue += 1,
-                TaskStatus::Open => open += 1,
-            }
-        }
+            .filter(|w| w.department.as_str() == key)
+            .collect();
+        let done = mine.iter().filter(|w| !w.is_open()).count();
+        let overdue = mine.iter().filter(|w| w.is_overdue(&date)).count();
+        let open = mine.iter().filter(|w| w.is_open()).count() - overdue;
+        let done_since: Vec<String> = mine
+            .iter()
+            .filter(|w| w.done_since(since.as_ref()))
+            .map(|w| w.title.clone())
+            .collect();
         // Aligned unless its own KPI improves while a cross-department theme it touches worsens.
         let improving_kpis: Vec<&str> = card
             .own_kpis
