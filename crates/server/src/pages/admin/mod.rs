@@ -1,19 +1,21 @@
-//! The administration page: users, API tokens, imports, digest deliveries and the audit log.
+//! The administration page: users, API tokens, imports, digest deliveries and the audit log
+//! (`audit`: its entries read as words), and the forms it holds beside the user forms
+//! (`forms`: digest subscriptions, the retention policy, a customer's erasure).
+
+mod audit;
+mod forms;
 
 use axum::Router;
-use axum::extract::{Form, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-use throughline_notify::subscriptions;
-use throughline_service::changes::Actor;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::Serialize;
 use throughline_service::org;
-use throughline_service::{accounts, customers, feedback, retention};
+use throughline_service::{accounts, feedback, retention};
 use throughline_service::{digest, wall};
 use throughline_store::Erasure;
 
-use super::{UserView, check_csrf, department_options, minute, user_view};
+use super::{UserView, department_options, minute, user_view};
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppError, AppState, render};
@@ -21,168 +23,7 @@ use crate::{AppError, AppState, render};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(admin))
-        .route("/admin/customers/erase", post(erase_customer))
-        .route("/admin/retention", post(set_retention))
-        .route("/admin/digests/subscribe", post(subscribe_digest))
-        .route("/admin/digests/{id}/remove", post(unsubscribe_digest))
-}
-
-#[derive(Deserialize)]
-struct SubscriptionForm {
-    csrf_token: String,
-    #[serde(default)]
-    department: String,
-    /// An e-mail address, or a webhook's http(s) URL.
-    #[serde(default)]
-    target: String,
-    /// `on` for a Slack-compatible webhook message.
-    #[serde(default)]
-    slack: String,
-}
-
-fn administrators_only(user: &PageUser, what: &str) -> Result<(), PageError> {
-    if user.session.user.user.role == throughline_domain::user::UserRole::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!("only administrators {what}")).into())
-    }
-}
-
-/// An administrator subscribes an e-mail address or a webhook to a department's digest; a bad
-/// value comes back on the page with the reason.
-async fn subscribe_digest(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<SubscriptionForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    administrators_only(&user, "manage digest subscriptions")?;
-    let target = form.target.trim();
-    let wanted = if target.starts_with("http://") || target.starts_with("https://") {
-        subscriptions::Target::Webhook {
-            url: target,
-            slack: form.slack == "on",
-        }
-    } else {
-        subscriptions::Target::Email(target)
-    };
-    match subscriptions::subscribe(&state.store, form.department.trim(), wanted).await {
-        Ok(_) => Ok(axum::response::Redirect::to("/admin#digests").into_response()),
-        Err(
-            err @ (throughline_notify::NotifyError::Config(_)
-            | throughline_notify::NotifyError::Email(_)
-            | throughline_notify::NotifyError::Webhook(_)),
-        ) => {
-            let note = FormNote::SubscriptionRefused(err.to_string());
-            let body = admin_page(&state, &user, None, note, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
-        }
-        Err(other) => Err(AppError::Internal(other.to_string()).into()),
-    }
-}
-
-async fn unsubscribe_digest(
-    State(state): State<AppState>,
-    user: PageUser,
-    crate::error::extract::Path(id): crate::error::extract::Path<i64>,
-    Form(form): Form<super::CsrfForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    administrators_only(&user, "manage digest subscriptions")?;
-    if !subscriptions::unsubscribe(&state.store, id)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-    {
-        return Err(AppError::NotFound(format!("there is no subscription {id}")).into());
-    }
-    Ok(axum::response::Redirect::to("/admin#digests").into_response())
-}
-
-#[derive(Deserialize)]
-struct RetentionForm {
-    csrf_token: String,
-    /// A number of months, or empty for no policy.
-    #[serde(default)]
-    months: String,
-    #[serde(default)]
-    mode: String,
-}
-
-/// An administrator sets the retention policy (or removes it, with no months); the server
-/// applies it once a day.
-async fn set_retention(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<RetentionForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let actor = Actor::User(&user.session.user);
-    let policy =
-        (!form.months.trim().is_empty()).then_some((form.months.as_str(), form.mode.as_str()));
-    match retention::set(&state.store, actor, policy)
-        .await
-        .map_err(AppError::from)
-    {
-        Ok(_) => Ok(axum::response::Redirect::to("/admin#retention").into_response()),
-        Err(AppError::Invalid(message)) => {
-            let body = admin_page(
-                &state,
-                &user,
-                None,
-                FormNote::RetentionRefused(message),
-                None,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-#[derive(Deserialize)]
-struct ErasureForm {
-    csrf_token: String,
-    #[serde(default)]
-    customer: String,
-    /// The id typed a second time: an erasure cannot be undone.
-    #[serde(default)]
-    confirm: String,
-}
-
-/// An administrator erases a customer's data (their right to be forgotten), as `throughline
-/// customers erase` does: the page then says what was removed, or why nothing was.
-async fn erase_customer(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<ErasureForm>,
-) -> Result<Response, PageError> {
-    check_csrf(&user, &form.csrf_token)?;
-    let refused = |message: String| FormNote::ErasureRefused(message);
-    let note = if form.customer.trim().is_empty() {
-        refused("Give the customer's id, as it was imported; nothing was erased.".to_owned())
-    } else if form.customer.trim() != form.confirm.trim() {
-        refused(
-            "The id typed the second time differs from the first; nothing was erased (an \
-             erasure cannot be undone, so the id is asked for twice)."
-                .to_owned(),
-        )
-    } else {
-        let actor = Actor::User(&user.session.user);
-        match customers::erase(&state.store, actor, &form.customer)
-            .await
-            .map_err(AppError::from)
-        {
-            Ok(erased) => FormNote::Erased(erased),
-            Err(AppError::Invalid(message)) => refused(message),
-            Err(other) => return Err(other.into()),
-        }
-    };
-    let status = match note {
-        FormNote::ErasureRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::OK,
-    };
-    let body = admin_page(&state, &user, None, note, None).await?;
-    Ok((status, Html(body)).into_response())
+        .merge(forms::router())
 }
 
 #[derive(Serialize)]
@@ -410,7 +251,7 @@ pub(super) async fn admin_page(
             revoked: l.revoked_at.map_or_else(String::new, minute),
         })
         .collect();
-    let text = |v: &Option<serde_json::Value>| v.as_ref().map(readable).unwrap_or_default();
+    let text = |v: &Option<serde_json::Value>| v.as_ref().map(audit::readable).unwrap_or_default();
     // A page of the import history: every API call that stores feedback is an import, so a
     // busy integration makes tens of thousands (one page of them all was 8.8 MB).
     let (imports, imports_total) =
@@ -506,73 +347,4 @@ pub(super) async fn admin_page(
             .collect(),
     };
     Ok(render("admin.html", page)?)
-}
-
-/// An audit entry's before or after for people: "label: Orders arrive late; records: 120",
-/// times as UTC minutes (not milliseconds), lists as their items or their count; at most about
-/// 300 characters.
-fn readable(value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    fn scalar(key: &str, v: &Value) -> Option<String> {
-        match v {
-            Value::Null => Some("none".to_owned()),
-            Value::Bool(b) => Some(if *b { "yes" } else { "no" }.to_owned()),
-            Value::Number(n) => Some(match n.as_i64() {
-                Some(ms) if key.ends_with("_at") && ms > 1_000_000_000_000 => {
-                    minute(throughline_domain::Timestamp::from_millis(ms))
-                }
-                _ => n.to_string(),
-            }),
-            Value::String(s) => Some(s.clone()),
-            _ => None,
-        }
-    }
-    fn render(key: &str, v: &Value) -> String {
-        if let Some(s) = scalar(key, v) {
-            return s;
-        }
-        match v {
-            Value::Array(items) if items.iter().all(|i| scalar(key, i).is_some()) => items
-                .iter()
-                .filter_map(|i| scalar(key, i))
-                .collect::<Vec<_>>()
-                .join(", "),
-            Value::Array(items) => format!("{} items", items.len()),
-            Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", k.replace('_', " "), render(k, v)))
-                .collect::<Vec<_>>()
-                .join("; "),
-            _ => String::new(),
-        }
-    }
-    let text = render("", value);
-    if text.chars().count() > 300 {
-        format!("{}…", text.chars().take(300).collect::<String>())
-    } else {
-        text
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::readable;
-
-    #[test]
-    fn audit_values_read_as_words_and_times() {
-        let v = serde_json::json!({
-            "label": "Orders arrive late",
-            "created_at": 1_764_892_800_000_i64,
-            "themes": [3, 4],
-            "changes": [{"kind": "added"}, {"kind": "removed"}],
-            "open": true,
-        });
-        let text = readable(&v);
-        assert!(text.contains("label: Orders arrive late"), "{text}");
-        assert!(text.contains("created at: 2025-12-05 00:00"), "{text}");
-        assert!(text.contains("themes: 3, 4"), "{text}");
-        assert!(text.contains("changes: 2 items"), "{text}");
-        assert!(text.contains("open: yes"), "{text}");
-        assert!(readable(&serde_json::json!({"x": "y".repeat(400)})).ends_with('…'));
-    }
 }
