@@ -511,16 +511,42 @@ async fn save_aggregates(
                     share: result.share,
                     mean_sentiment: (result.count > 0).then_some(result.mean_sentiment),
                     stage: result.stage.clone(),
-                    impact: result
-                        .impact
-                        .as_ref()
-                        .map(|i| serde_json::to_value(i).expect("an impact always serialises")),
+                    impact: result.impact.as_ref().map(stored_impact),
                     top_ten_rank: rank_of.get(result.id.as_str()).copied(),
-                    trend: serde_json::to_value(&result.trend).expect("a trend always serialises"),
+                    trend: result
+                        .trend
+                        .iter()
+                        .map(|p| throughline_store::TrendPoint {
+                            period: p.period.clone(),
+                            count: p.count,
+                            share: p.share,
+                            sentiment: p.sentiment,
+                        })
+                        .collect(),
                 },
             )
         })
         .collect();
     session.save_theme_aggregates(&aggregates).await?;
     Ok(summary)
+}
+
+/// A theme's impact as the store keeps it.
+fn stored_impact(
+    i: &throughline_analytics::impact::ThemeImpact,
+) -> throughline_store::StoredImpact {
+    let interval = |v: &throughline_analytics::impact::Interval| throughline_store::Interval {
+        value: v.value,
+        low: v.low,
+        high: v.high,
+    };
+    throughline_store::StoredImpact {
+        theme: i.theme as u64,
+        support: i.support,
+        share: i.share,
+        with: i.with,
+        without: i.without,
+        cost: interval(&i.cost),
+        effect: interval(&i.effect),
+    }
 }

@@ -221,10 +221,7 @@ fn key(value: &str) -> Option<throughline_domain::Key> {
 /// contributors of those places) and what it costs.
 fn unowned_theme(org: &Organisation, theme: &StoredTheme, landed: &ThemePlaces) -> Gap {
     let (unowned, placed, places) = (landed.unowned, landed.placed, &landed.places);
-    let cost = crate::themes::stored_impact(theme)
-        .ok()
-        .flatten()
-        .map(|i| i.cost.value);
+    let cost = crate::themes::stored_impact(theme).map(|i| i.cost.value);
     let stages: Vec<&str> = places
         .iter()
         .map(|(s, _)| org.stage_name(s))

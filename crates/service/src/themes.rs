@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use throughline_analytics::routing::{DepartmentShare, Landing, Router, Scope};
 use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
 use throughline_domain::org::{CouncilKind, Organisation};
@@ -526,12 +526,7 @@ pub fn ownership_of(
     out
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Interval {
-    pub value: f64,
-    pub low: f64,
-    pub high: f64,
-}
+pub use throughline_store::Interval;
 
 /// The Top Ten as the latest analysis ranked it.
 #[derive(Debug, Clone, Serialize)]
@@ -544,30 +539,9 @@ pub struct TopTen {
     pub entries: Vec<TopTenEntry>,
 }
 
-/// A theme's impact as the latest analysis stored it (the analytics crate's `ThemeImpact`).
-#[derive(Debug, Deserialize)]
-pub(crate) struct StoredImpact {
-    pub support: u64,
-    pub cost: Interval,
-    pub effect: Interval,
-}
-
 /// The theme's stored impact; `None` when the analysis gave it none (no scores).
-pub(crate) fn stored_impact(theme: &StoredTheme) -> Result<Option<StoredImpact>> {
-    theme
-        .aggregates
-        .impact
-        .as_ref()
-        .map(|impact| {
-            serde_json::from_value(impact.clone()).map_err(|e| {
-                throughline_store::StoreError::Inconsistent(format!(
-                    "theme {}: impact: {e}",
-                    theme.id
-                ))
-                .into()
-            })
-        })
-        .transpose()
+pub(crate) fn stored_impact(theme: &StoredTheme) -> Option<&throughline_store::StoredImpact> {
+    theme.aggregates.impact.as_ref()
 }
 
 /// The Top Ten as the latest analysis ranked it, each theme with its owner routed over the
@@ -593,8 +567,10 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
     };
     let mut entries = Vec::new();
     for theme in themes {
-        let (Some(rank), Some(impact)) = (theme.aggregates.top_ten_rank, stored_impact(&theme)?)
-        else {
+        let (Some(rank), Some(impact)) = (
+            theme.aggregates.top_ten_rank,
+            stored_impact(&theme).cloned(),
+        ) else {
             continue;
         };
         entries.push(TopTenEntry {

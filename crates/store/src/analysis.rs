@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use throughline_domain::Timestamp;
@@ -65,12 +65,51 @@ pub struct ThemeAggregates {
     pub mean_sentiment: Option<f64>,
     /// The stage most of its placed records are on.
     pub stage: Option<String>,
-    /// Its impact on the score (the analytics crate's `ThemeImpact`, as JSON).
-    pub impact: Option<serde_json::Value>,
+    /// Its impact on the score.
+    pub impact: Option<StoredImpact>,
     /// Its place in the Top Ten, from 1.
     pub top_ten_rank: Option<u32>,
-    /// Its records month by month (the analytics crate's `PeriodPoint`s, as JSON).
-    pub trend: serde_json::Value,
+    /// Its records month by month, oldest first.
+    pub trend: Vec<TrendPoint>,
+}
+
+/// A measure with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A theme's impact on the score as the analysis measured it (the analytics crate's
+/// `ThemeImpact`, stored as JSON and read back as this type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredImpact {
+    /// The theme's index in its analysis run.
+    pub theme: u64,
+    /// Scored records with the theme.
+    pub support: u64,
+    pub share: f64,
+    /// The score of the records with the theme, and of those without it.
+    pub with: f64,
+    pub without: f64,
+    /// Overall score minus the score without the theme (negative: the theme pulls it down).
+    pub cost: Interval,
+    /// Regression coefficient: points per record with the theme.
+    pub effect: Interval,
+}
+
+/// A theme's records in one month (the analytics crate's `PeriodPoint`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Records with the theme in the month.
+    pub count: u64,
+    /// Share of all the month's records.
+    pub share: f64,
+    /// Mean sentiment of the theme's records in the month (0 when there are none).
+    pub sentiment: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -564,9 +603,13 @@ impl AnalysisSession {
             .bind(a.share)
             .bind(a.mean_sentiment)
             .bind(a.stage.as_deref())
-            .bind(a.impact.as_ref().map(|v| v.to_string()))
+            .bind(
+                a.impact
+                    .as_ref()
+                    .map(|v| serde_json::to_string(v).expect("an impact always serialises")),
+            )
             .bind(a.top_ten_rank.map(i64::from))
-            .bind(a.trend.to_string())
+            .bind(serde_json::to_string(&a.trend).expect("a trend always serialises"))
             .bind(id)
             .execute(&mut *self.tx)
             .await?;

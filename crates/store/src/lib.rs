@@ -32,8 +32,9 @@ pub use actions::{
     StoredRootCause, StoredTask,
 };
 pub use analysis::{
-    AnalysisRun, AnalysisSession, DataVersion, NewAnalysisRun, NewTheme, RecordAnalysisRow,
-    StoredTheme, ThemeAggregates, ThemeStatus, Verbatim,
+    AnalysisRun, AnalysisSession, DataVersion, Interval, NewAnalysisRun, NewTheme,
+    RecordAnalysisRow, StoredImpact, StoredTheme, ThemeAggregates, ThemeStatus, TrendPoint,
+    Verbatim,
 };
 pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,

@@ -57,8 +57,8 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     let worst = listed
         .iter()
         .filter_map(|t| {
-            let cost = &t.aggregates.impact.as_ref()?["cost"];
-            (cost["high"].as_f64()? < 0.0).then(|| cost["value"].as_f64())?
+            let cost = &t.aggregates.impact.as_ref()?.cost;
+            (cost.high < 0.0).then_some(cost.value)
         })
         .fold(f64::INFINITY, f64::min);
     assert!(

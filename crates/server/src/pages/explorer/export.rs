@@ -75,11 +75,10 @@ pub(super) async fn themes_csv(
     out.write_record(THEME_HEADER).map_err(csv_error)?;
     for t in &listed {
         let a = &t.aggregates;
-        let cost = |key: &str| {
+        let cost = |of: fn(&throughline_store::Interval) -> f64| {
             a.impact
                 .as_ref()
-                .and_then(|i| i["cost"][key].as_f64())
-                .map_or_else(String::new, |v| format!("{v:.2}"))
+                .map_or_else(String::new, |i| format!("{:.2}", of(&i.cost)))
         };
         out.write_record([
             t.id.to_string(),
@@ -89,9 +88,9 @@ pub(super) async fn themes_csv(
             format!("{:.4}", a.share),
             a.mean_sentiment
                 .map_or_else(String::new, |s| format!("{s:.4}")),
-            cost("value"),
-            cost("low"),
-            cost("high"),
+            cost(|c| c.value),
+            cost(|c| c.low),
+            cost(|c| c.high),
             a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
             a.stage
                 .as_deref()

@@ -51,14 +51,9 @@ fn monthly_counts(theme: &StoredTheme) -> Vec<(String, f64)> {
     theme
         .aggregates
         .trend
-        .as_array()
-        .map(|points| {
-            points
-                .iter()
-                .filter_map(|p| Some((p["period"].as_str()?.to_owned(), p["count"].as_f64()?)))
-                .collect()
-        })
-        .unwrap_or_default()
+        .iter()
+        .map(|p| (p.period.clone(), p.count as f64))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -88,7 +83,7 @@ struct ThemeRow {
 
 fn theme_row(t: &StoredTheme) -> ThemeRow {
     let a = &t.aggregates;
-    let effect = a.impact.as_ref().and_then(|i| i["cost"]["value"].as_f64());
+    let effect = a.impact.as_ref().map(|i| i.cost.value);
     ThemeRow {
         id: t.id,
         label: t.label.clone(),
@@ -108,10 +103,7 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
             }
         }),
         effect_value: effect,
-        effect_interval: a
-            .impact
-            .as_ref()
-            .and_then(|i| Some((i["cost"]["low"].as_f64()?, i["cost"]["high"].as_f64()?))),
+        effect_interval: a.impact.as_ref().map(|i| (i.cost.low, i.cost.high)),
         sentiment_value: a.mean_sentiment,
         status: t.status.as_str(),
         phrases: t.phrases.join(", "),

@@ -320,13 +320,11 @@ type MonthScore = fn(&PeriodScores) -> Option<Estimate>;
 
 /// Whether a theme's share of its month's records rose in its last month against the month
 /// before (`Some(true)` worsening, `Some(false)` improving, `None` without two months).
-fn theme_direction(trend: &Value) -> Option<bool> {
-    let points = trend.as_array()?;
-    let [.., before, last] = points.as_slice() else {
+fn theme_direction(trend: &[throughline_store::TrendPoint]) -> Option<bool> {
+    let [.., before, last] = trend else {
         return None;
     };
-    let (b, l) = (before["share"].as_f64()?, last["share"].as_f64()?);
-    (b != l).then_some(l > b)
+    (before.share != last.share).then_some(last.share > before.share)
 }
 
 /// The agenda of the council `council_key`'s meeting `this` (or its next one), generated now.
