@@ -68,7 +68,9 @@ pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<St
         .item_data::<council::PrioritiesData>("priorities")
         .top_ten;
     for entry in top.iter().take(QUOTED_THEMES) {
-        for v in store.theme_verbatims(entry.theme, QUOTES_PER_THEME).await? {
+        for v in throughline_service::themes::typical_records(store, entry.theme, QUOTES_PER_THEME)
+            .await?
+        {
             quotes.push(Quote {
                 theme: entry.label.clone(),
                 text: v.text,

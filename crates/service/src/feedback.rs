@@ -187,3 +187,8 @@ pub async fn imports_page(
 ) -> Result<(Vec<ImportRecord>, u64)> {
     Ok(store.imports_page(limit, before).await?)
 }
+
+/// How many records are stored, all sources together.
+pub async fn total(store: &Store) -> Result<u64> {
+    Ok(store.feedback_count().await?)
+}

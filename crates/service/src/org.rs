@@ -115,3 +115,8 @@ pub async fn proposals(store: &Store, open: bool) -> Result<Vec<ProposalView>> {
     }
     Ok(views)
 }
+
+/// How many proposals await the CX lead's review.
+pub async fn open_proposals(store: &Store) -> Result<usize> {
+    Ok(store.org_proposals(Some("open")).await?.len())
+}

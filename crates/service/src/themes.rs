@@ -595,3 +595,8 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
         entries,
     })
 }
+
+/// The `limit` records most typical of theme `id` (closest to it), most typical first.
+pub async fn typical_records(store: &Store, id: i64, limit: u32) -> Result<Vec<Verbatim>> {
+    Ok(store.theme_verbatims(id, limit).await?)
+}

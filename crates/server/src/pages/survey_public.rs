@@ -82,7 +82,7 @@ async fn form_page(
     problems: Vec<AnswerProblem>,
     form_token: Option<String>,
 ) -> Result<String, PageError> {
-    let org = state.store.load_organisation().await?;
+    let org = throughline_service::org::organisation(&state.store).await?;
     let form = surveys::form_of(org.as_ref(), link.survey());
     let extra = form
         .extra

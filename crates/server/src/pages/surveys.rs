@@ -66,7 +66,7 @@ async fn list_page(
     error: Option<String>,
     form: NewSurveyForm,
 ) -> Result<String, PageError> {
-    let org = state.store.load_organisation().await?;
+    let org = throughline_service::org::organisation(&state.store).await?;
     let touchpoints = org
         .as_ref()
         .map(|org| {
@@ -170,8 +170,9 @@ async fn one(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let survey = surveys::listing(&state.store, id).await?;
-    let org = state.store.load_organisation().await?;
-    let (quarantined, quarantined_total) = state.store.quarantined(id, QUARANTINE_SHOWN).await?;
+    let org = throughline_service::org::organisation(&state.store).await?;
+    let (quarantined, quarantined_total) =
+        surveys::set_aside(&state.store, id, QUARANTINE_SHOWN).await?;
     // The link as people will type it: this server's address as the browser reached it.
     let host = headers
         .get("x-forwarded-host")

@@ -214,7 +214,7 @@ struct SetupPage {
 
 async fn setup(State(state): State<AppState>, user: PageUser) -> Result<Html<String>, PageError> {
     let org = state.organisation().await?;
-    let themes = state.store.themes().await?;
+    let themes = throughline_service::themes::list(&state.store, true).await?;
     let mut ranked: Vec<_> = themes
         .iter()
         .filter(|t| t.aggregates.top_ten_rank.is_some())

@@ -389,6 +389,16 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
     outer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The latest `limit` answers of survey `id` set aside for review (suspected abuse), and how
+/// many are set aside in all.
+pub async fn set_aside(
+    store: &Store,
+    id: i64,
+    limit: u32,
+) -> Result<(Vec<throughline_store::Quarantined>, u64)> {
+    Ok(store.quarantined(id, limit).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,7 @@ pub(super) async fn feedback_search(
     .await?;
     let matching = if search_error.is_none() {
         let matched = feedback::count(&state.store, &filters).await?;
-        let all = state.store.feedback_count().await?;
+        let all = feedback::total(&state.store).await?;
         Some(if matched == all {
             format!("All {all} records, {RECORDS_PER_PAGE} a page")
         } else {

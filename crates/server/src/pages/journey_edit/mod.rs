@@ -155,7 +155,7 @@ async fn page(
 ) -> Result<String, PageError> {
     let org = state.organisation().await?;
     let role = user.session.user.user.role;
-    let open_proposals = state.store.org_proposals(Some("open")).await?.len();
+    let open_proposals = throughline_service::org::open_proposals(&state.store).await?;
     let view = EditorPage {
         user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
