@@ -107,6 +107,7 @@ fn templates() -> Environment<'static> {
         ("surveys.html", include_str!("../templates/surveys.html")),
         ("cases.html", include_str!("../templates/cases.html")),
         ("case.html", include_str!("../templates/case.html")),
+        ("import.html", include_str!("../templates/import.html")),
         ("survey.html", include_str!("../templates/survey.html")),
         (
             "survey_base.html",

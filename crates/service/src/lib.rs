@@ -12,6 +12,7 @@ pub mod effects;
 pub mod events;
 pub mod feedback;
 pub mod follow_up;
+pub mod imports;
 pub mod journey;
 pub mod key_accounts;
 pub mod maturity;

@@ -15,6 +15,7 @@ mod chains;
 mod council;
 mod departments;
 mod explorer;
+mod imports;
 mod initiatives;
 mod journey;
 mod journey_edit;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(accounts::router())
         .merge(surveys::router())
         .merge(cases::router())
+        .merge(imports::router())
         .merge(survey_public::router(state))
 }
 

@@ -290,6 +290,16 @@ impl Browser {
         );
     }
 
+    /// Chooses the file at `path` in the file input `css`, as a person picking it would.
+    pub fn attach(&self, css: &str, path: &std::path::Path) {
+        let element = self.find(css);
+        self.session_call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": path.display().to_string() })),
+        );
+    }
+
     pub fn click(&self, css: &str) {
         let element = self.find(css);
         self.session_call(

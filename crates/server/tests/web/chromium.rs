@@ -211,6 +211,48 @@ fn the_pages_work_in_a_real_browser() {
     browser.submit("form[action='/admin/users'] button");
     assert!(browser.text("main table").contains("sam@northwind.example"));
 
+    // A feedback file imported in the browser: chosen, previewed, imported; the pages pass
+    // axe-core's WCAG 2.2 AA rules.
+    let upload =
+        std::env::temp_dir().join(format!("throughline-upload-{}.csv", std::process::id()));
+    std::fs::write(
+        &upload,
+        "id,date,comment,nps\nb1,2026-11-20,The app crashed at checkout,2\n\
+         b2,2026-11-21,Delivery was on time and the driver kind,9\n",
+    )
+    .unwrap();
+    browser.goto(&format!("{base}/imports/new"));
+    assert!(
+        browser.accessibility_violations().is_empty(),
+        "{:?}",
+        browser.accessibility_violations()
+    );
+    browser.attach("input[type=file]", &upload);
+    browser.fill("input[name=source]", "browser-upload");
+    browser.submit("form[action='/imports/upload'] button");
+    assert!(
+        browser.text("main h2").contains("will be imported"),
+        "{}",
+        browser.text("main")
+    );
+    assert!(browser.text("main table").contains("comment"));
+    assert!(
+        browser.accessibility_violations().is_empty(),
+        "{:?}",
+        browser.accessibility_violations()
+    );
+    browser.screenshot("import-preview");
+    browser.submit("form[action$='/run'] button");
+    let report = browser.text("main");
+    assert!(report.contains("Read 2 rows: 2 imported"), "{report}");
+    assert!(
+        browser.accessibility_violations().is_empty(),
+        "{:?}",
+        browser.accessibility_violations()
+    );
+    browser.screenshot("import-report");
+    let _ = std::fs::remove_file(&upload);
+
     // A council meeting's page: the ten agenda items from the data.
     let meeting = runtime
         .block_on(throughline_service::council::schedule(

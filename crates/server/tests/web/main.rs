@@ -11,6 +11,7 @@ mod digest_pages;
 mod explorer;
 mod feedback_api;
 mod hardening;
+mod import_pages;
 mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
@@ -31,6 +32,7 @@ use hardening::{
     retention_is_set_on_the_administration_page, the_import_history_is_paged,
     tokens_expire_and_may_be_read_only,
 };
+use import_pages::a_feedback_file_is_imported_in_the_browser;
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
@@ -1041,6 +1043,7 @@ backend_tests!(
     digest_subscriptions_are_managed_on_the_administration_page,
     surveys_are_made_on_the_web_and_links_are_rate_limited,
     follow_up_cases_are_worked_on_the_web,
+    a_feedback_file_is_imported_in_the_browser,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
