@@ -53,6 +53,16 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     /// The public survey pages' rate limits.
     survey_limits: Arc<rate_limit::SurveyLimits>,
+    /// How e-mail leaves this server (password reset links), when it is set up.
+    mail: Option<Arc<Mail>>,
+}
+
+/// The SMTP server messages go through, and the address people reach this server at (links in
+/// messages start with it — never with a request's own `Host`, which anyone can forge).
+#[derive(Debug)]
+pub struct Mail {
+    pub smtp: throughline_notify::SmtpConfig,
+    pub public_url: String,
 }
 
 impl AppState {
@@ -62,7 +72,18 @@ impl AppState {
             views: Arc::new(cache::ViewCache::default()),
             metrics: Arc::new(metrics::Metrics::default()),
             survey_limits: Arc::new(rate_limit::SurveyLimits::default()),
+            mail: None,
         }
+    }
+
+    /// The state with e-mail set up: password reset links go out through `smtp`, their
+    /// addresses starting with `public_url`.
+    pub fn with_mail(mut self, smtp: throughline_notify::SmtpConfig, public_url: &str) -> Self {
+        self.mail = Some(Arc::new(Mail {
+            smtp,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }));
+        self
     }
 
     /// The organisation, or 404 when none has been applied.
@@ -108,6 +129,10 @@ fn templates() -> Environment<'static> {
         ("cases.html", include_str!("../templates/cases.html")),
         ("case.html", include_str!("../templates/case.html")),
         ("import.html", include_str!("../templates/import.html")),
+        (
+            "password_reset.html",
+            include_str!("../templates/password_reset.html"),
+        ),
         ("survey.html", include_str!("../templates/survey.html")),
         (
             "survey_base.html",
@@ -330,6 +355,12 @@ impl Application {
             listener,
             state: AppState::new(store),
         })
+    }
+
+    /// E-mail set up (see [`AppState::with_mail`]).
+    pub fn with_mail(mut self, smtp: throughline_notify::SmtpConfig, public_url: &str) -> Self {
+        self.state = self.state.with_mail(smtp, public_url);
+        self
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -518,3 +518,90 @@ pub async fn revoke_token(store: &Store, user: &StoredUser, token_id: i64) -> Re
     })
     .await
 }
+
+/// How long a password reset link works.
+pub const RESET_LINK_MINUTES: i64 = 60;
+/// At most this many reset links an account receives in an hour.
+pub const RESETS_PER_HOUR: u64 = 3;
+
+/// A password reset link to e-mail: to whom, and the secret its address carries.
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    pub email: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// Makes a reset link for the active account with `email` — unless it already had
+/// [`RESETS_PER_HOUR`] links in the last hour. `None` otherwise: whoever asks is told the same
+/// either way, so the form says nothing about which addresses have an account.
+pub async fn request_password_reset(store: &Store, email: &str) -> Result<Option<ResetLink>> {
+    let Some(known) = store.credentials(email).await? else {
+        return Ok(None);
+    };
+    let user = known.user;
+    let hour_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 3_600_000);
+    if store.password_resets_since(user.id, hour_ago).await? >= RESETS_PER_HOUR {
+        return Ok(None);
+    }
+    let token = random_secret();
+    let expires =
+        Timestamp::from_millis(Timestamp::now().as_millis() + RESET_LINK_MINUTES * 60_000);
+    store
+        .create_password_reset(user.id, &secret_hash(&token), expires)
+        .await?;
+    Ok(Some(ResetLink {
+        email: user.user.email.as_str().to_owned(),
+        name: user.user.display_name.as_str().to_owned(),
+        token,
+    }))
+}
+
+/// The account a reset link opens, while the link works (unused, not expired).
+pub async fn reset_link_user(store: &Store, token: &str) -> Result<Option<StoredUser>> {
+    Ok(store
+        .password_reset_user(&secret_hash(token.trim()), Timestamp::now())
+        .await?)
+}
+
+fn link_expired() -> ServiceError {
+    ServiceError::Invalid(
+        "this link has expired or was already used: ask for a new one on the sign-in page"
+            .to_owned(),
+    )
+}
+
+/// Sets a new password through a reset link: the link works once; every session of the
+/// account ends; audited (`user.password_reset`). A refused password leaves the link working.
+pub async fn reset_password(store: &Store, token: &str, new: &str, repeated: &str) -> Result<()> {
+    let user = reset_link_user(store, token)
+        .await?
+        .ok_or_else(link_expired)?;
+    if let Some(problem) = crate::password_policy::problem(new, user.user.email.as_str()) {
+        return Err(ServiceError::Invalid(format!(
+            "{problem}: nothing was changed"
+        )));
+    }
+    if new != repeated {
+        return Err(ServiceError::Invalid(
+            "the new password and its repetition differ: type it the same twice".to_owned(),
+        ));
+    }
+    let hash = hash_password(new.to_owned()).await?;
+    let after = serde_json::json!({ "by": "reset link", "sessions": "ended" });
+    let subject = format!("user {}", user.id);
+    let line = throughline_store::AuditLine {
+        actor: user.user.email.as_str(),
+        action: "user.password_reset_by_link",
+        subject: &subject,
+        before: None,
+        after: Some(&after),
+    };
+    if !store
+        .redeem_password_reset(&secret_hash(token.trim()), Timestamp::now(), &hash, &line)
+        .await?
+    {
+        return Err(link_expired());
+    }
+    Ok(())
+}

@@ -89,6 +89,7 @@ pub const TABLES: &[&str] = &[
     "follow_up_cases",
     "follow_up_notes",
     "survey_definitions",
+    "password_resets",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

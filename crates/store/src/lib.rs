@@ -15,6 +15,7 @@ mod key_accounts;
 mod maturity;
 mod org;
 mod org_history;
+mod password_resets;
 mod retention;
 mod search;
 mod survey_invitations;

@@ -82,9 +82,13 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         std::time::Duration::from_secs(args.retention_check_seconds),
     ));
-    let app = Application::build(store, &args.listen)
+    let mut app = Application::build(store, &args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    // Password reset links by e-mail, when e-mail is set up.
+    if let Some(smtp) = throughline_notify::SmtpConfig::from_env()? {
+        app = app.with_mail(smtp, &args.public_url.public_url);
+    }
     println!(
         "Throughline is serving on http://{}/ (Ctrl-C stops it).",
         app.local_addr()?

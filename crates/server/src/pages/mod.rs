@@ -23,6 +23,7 @@ mod journey_review;
 mod maturity;
 mod moments;
 mod overview;
+mod password_reset;
 mod people;
 mod recognition;
 mod session;
@@ -39,6 +40,7 @@ pub use wall::handout_html;
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(session::router())
+        .merge(password_reset::router())
         .merge(overview::router())
         .merge(admin::router())
         .merge(journey::router())

@@ -27,6 +27,8 @@ struct LoginPage<'a> {
     /// Where to go once signed in (a local path).
     next: &'a str,
     error: Option<&'a str>,
+    /// What happened before (a password just set through a reset link).
+    notice: Option<&'a str>,
     user: Option<()>,
 }
 
@@ -38,6 +40,17 @@ fn login_page(
     next: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
+    login_page_with(headers, status, email, next, error, None)
+}
+
+fn login_page_with(
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Result<Response, PageError> {
     let csrf = accounts::random_secret();
     let body = render(
         "login.html",
@@ -46,6 +59,7 @@ fn login_page(
             email,
             next: local_path(next),
             error,
+            notice,
             user: None,
         },
     )?;
@@ -62,6 +76,8 @@ fn login_page(
 #[derive(Deserialize, Default)]
 struct LoginQuery {
     next: Option<String>,
+    /// `1` after a password was set through a reset link.
+    reset: Option<String>,
 }
 
 async fn login_form(
@@ -75,7 +91,10 @@ async fn login_form(
     {
         return Ok(Redirect::to(local_path(next)).into_response());
     }
-    login_page(&headers, StatusCode::OK, "", next, None)
+    let notice = (query.reset.as_deref() == Some("1")).then_some(
+        "Your new password is set and every earlier session has ended: sign in with it.",
+    );
+    login_page_with(&headers, StatusCode::OK, "", next, None, notice)
 }
 
 /// `next` when it is a path of this site ("/themes/4?stage=pay"); the overview otherwise — never

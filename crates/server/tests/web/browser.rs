@@ -267,12 +267,20 @@ impl Browser {
         .map_or(0, Vec::len)
     }
 
+    /// The text of the first element `css`. A page that replaces its content by itself (the
+    /// story wall moving to the next story) can swap the element between finding it and reading
+    /// it: then it is found again.
     pub fn text(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.session_call("GET", &format!("/element/{element}/text"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        for _ in 0..5 {
+            let element = self.find(css);
+            let path = format!("/session/{}/element/{element}/text", self.session);
+            match self.try_call("GET", &path, None) {
+                Ok(value) => return value.as_str().unwrap_or_default().to_owned(),
+                Err(e) if e.contains("stale element reference") => continue,
+                Err(e) => panic!("WebDriver GET {path}: {e}"),
+            }
+        }
+        panic!("the element {css} kept being replaced while it was read");
     }
 
     /// Replaces the text of the input `css`.

@@ -15,6 +15,7 @@ mod import_pages;
 mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
+mod password_reset;
 mod recognition_page;
 mod story_wall;
 mod survey_pages;
@@ -38,6 +39,7 @@ use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
 };
 use maturity_pages::the_culture_is_assessed_on_the_web;
+use password_reset::a_forgotten_password_is_reset_by_e_mail;
 use recognition_page::prevention_is_recognised_above_fire_fighting;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
@@ -1044,6 +1046,7 @@ backend_tests!(
     surveys_are_made_on_the_web_and_links_are_rate_limited,
     follow_up_cases_are_worked_on_the_web,
     a_feedback_file_is_imported_in_the_browser,
+    a_forgotten_password_is_reset_by_e_mail,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
