@@ -14,6 +14,18 @@ pub type Mailbox = Arc<Mutex<Vec<(String, String)>>>;
 /// Webhook bodies received.
 pub type Hooks = Arc<Mutex<Vec<serde_json::Value>>>;
 
+/// The configuration that sends to [`smtp_server`]'s port, from `from`.
+pub fn smtp_config(port: u16, from: &str) -> crate::SmtpConfig {
+    crate::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security: crate::smtp::Security::None,
+        username: None,
+        password: None,
+        from: from.into(),
+    }
+}
+
 /// A small SMTP server: accepts every message and keeps its DATA.
 pub async fn smtp_server() -> (u16, Mailbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -359,6 +359,22 @@ pub async fn sign_in(
     })
 }
 
+/// A new password someone chose, typed twice: held to the password rules and the same both
+/// times; the message says what is wrong and that nothing was changed.
+fn check_new_password(new: &str, repeated: &str, email: &str) -> Result<()> {
+    if let Some(problem) = crate::password_policy::problem(new, email) {
+        return Err(ServiceError::Invalid(format!(
+            "{problem}: nothing was changed"
+        )));
+    }
+    if new != repeated {
+        return Err(ServiceError::Invalid(
+            "the new password and its repetition differ: type it the same twice".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// A person changes their own password: the current one first, the new one twice. Their other
 /// sessions end (whoever knew the old password is signed out), this one (`session_secret`) stays;
 /// audited without any password or hash.
@@ -377,16 +393,7 @@ pub async fn change_password(
             "the current password is wrong: nothing was changed".to_owned(),
         ));
     }
-    if let Some(problem) = crate::password_policy::problem(new, user.user.email.as_str()) {
-        return Err(ServiceError::Invalid(format!(
-            "{problem}: nothing was changed"
-        )));
-    }
-    if new != repeated {
-        return Err(ServiceError::Invalid(
-            "the new password and its repetition differ: type it the same twice".to_owned(),
-        ));
-    }
+    check_new_password(new, repeated, user.user.email.as_str())?;
     if new == current {
         return Err(ServiceError::Invalid(
             "the new password is the current one: choose another".to_owned(),
@@ -577,16 +584,7 @@ pub async fn reset_password(store: &Store, token: &str, new: &str, repeated: &st
     let user = reset_link_user(store, token)
         .await?
         .ok_or_else(link_expired)?;
-    if let Some(problem) = crate::password_policy::problem(new, user.user.email.as_str()) {
-        return Err(ServiceError::Invalid(format!(
-            "{problem}: nothing was changed"
-        )));
-    }
-    if new != repeated {
-        return Err(ServiceError::Invalid(
-            "the new password and its repetition differ: type it the same twice".to_owned(),
-        ));
-    }
+    check_new_password(new, repeated, user.user.email.as_str())?;
     let hash = hash_password(new.to_owned()).await?;
     let after = serde_json::json!({ "by": "reset link", "sessions": "ended" });
     let subject = format!("user {}", user.id);

@@ -11,10 +11,8 @@ use std::time::Duration;
 
 use throughline_domain::survey::RawAnswers;
 use throughline_ingest::invitations::read_invitations;
-use throughline_notify::SmtpConfig;
-use throughline_notify::smtp::Security;
 use throughline_notify::surveys::{SendPolicy, send_invitations};
-use throughline_notify::testing::smtp_server;
+use throughline_notify::testing::{smtp_config, smtp_server};
 use throughline_service::changes::Actor;
 use throughline_service::surveys::{
     self, InvitePolicy, Link, Submission, SubmitOutcome, SurveyInput,
@@ -93,14 +91,7 @@ pub(crate) async fn survey_invitations_reach_customers_once(db: &TestDatabase) {
     assert_eq!(report.skipped_recent, 30);
 
     let (port, mailbox) = smtp_server().await;
-    let smtp = SmtpConfig {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        username: None,
-        password: None,
-        from: "Northwind Home <surveys@northwind.example>".into(),
-    };
+    let smtp = smtp_config(port, "Northwind Home <surveys@northwind.example>");
     let policy = |quiet: Option<(u8, u8)>, remind: Option<u32>| SendPolicy {
         public_url: "https://cx.northwind.example/".into(),
         quiet_hours: quiet,

@@ -7,13 +7,13 @@
 
 use axum::Router;
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use throughline_service::{ServiceError, accounts};
 
-use crate::auth::{LOGIN_CSRF_COOKIE, behind_tls, cookie, set_cookie};
+use crate::auth::{LOGIN_CSRF_COOKIE, cookie};
 use crate::error::PageError;
 use crate::error::extract::Path;
 use crate::{AppError, AppState, Mail, render};
@@ -51,14 +51,9 @@ fn page(
             ..view
         },
     )?;
-    let cookie = set_cookie(
-        LOGIN_CSRF_COOKIE,
-        &csrf,
-        "/login",
-        3600,
-        behind_tls(headers),
-    );
-    Ok((status, [(header::SET_COOKIE, cookie)], Html(body)).into_response())
+    Ok(super::session::with_login_csrf(
+        headers, status, &csrf, body,
+    ))
 }
 
 fn form_expired(headers: &HeaderMap, sent: &str) -> bool {

@@ -63,14 +63,19 @@ fn login_page_with(
             user: None,
         },
     )?;
-    let cookie = set_cookie(
-        LOGIN_CSRF_COOKIE,
-        &csrf,
-        "/login",
-        3600,
-        behind_tls(headers),
-    );
-    Ok((status, [(header::SET_COOKIE, cookie)], Html(body)).into_response())
+    Ok(with_login_csrf(headers, status, &csrf, body))
+}
+
+/// A page of the sign-in forms (signing in, a forgotten password) with its CSRF token `csrf` in
+/// their own short-lived cookie, scoped to `/login` — there is no session yet.
+pub(super) fn with_login_csrf(
+    headers: &HeaderMap,
+    status: StatusCode,
+    csrf: &str,
+    body: String,
+) -> Response {
+    let cookie = set_cookie(LOGIN_CSRF_COOKIE, csrf, "/login", 3600, behind_tls(headers));
+    (status, [(header::SET_COOKIE, cookie)], Html(body)).into_response()
 }
 
 #[derive(Deserialize, Default)]

@@ -5,9 +5,7 @@
 //! to ask an administrator.
 
 use axum::http::StatusCode;
-use throughline_notify::SmtpConfig;
-use throughline_notify::smtp::Security;
-use throughline_notify::testing::{Mailbox, smtp_server};
+use throughline_notify::testing::{Mailbox, smtp_config, smtp_server};
 use throughline_server::{AppState, router};
 use throughline_store::testing::TestDatabase;
 
@@ -22,6 +20,20 @@ async fn login_csrf(app: &axum::Router, path: &str) -> (String, String) {
         .cookie_value("throughline_login_csrf")
         .expect("the page sets its form's cookie");
     (format!("throughline_login_csrf={csrf}"), csrf)
+}
+
+/// Asks for a reset link for `email` through the form.
+async fn ask_for_link(app: &axum::Router, email: &str) -> super::Reply {
+    let (cookie, csrf) = login_csrf(app, "/login/forgot").await;
+    send(
+        app,
+        post_form(
+            "/login/forgot",
+            Some(&cookie),
+            &[("csrf_token", &csrf), ("email", email)],
+        ),
+    )
+    .await
 }
 
 /// The reset links in the messages received so far, in order.
@@ -58,14 +70,7 @@ async fn wait_for(mails: &Mailbox, count: usize) {
 pub async fn a_forgotten_password_is_reset_by_e_mail(db: &TestDatabase) {
     let store = organisation_and_admin(db).await;
     let (port, mails) = smtp_server().await;
-    let smtp = SmtpConfig {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        username: None,
-        password: None,
-        from: "Throughline <throughline@northwind.example>".into(),
-    };
+    let smtp = smtp_config(port, "Throughline <throughline@northwind.example>");
     let app = router(AppState::new(store.clone()).with_mail(smtp, "https://cx.northwind.example/"));
     let earlier = sign_in(&app, AMARA, PASSWORD).await.unwrap();
 
@@ -74,16 +79,7 @@ pub async fn a_forgotten_password_is_reset_by_e_mail(db: &TestDatabase) {
         login.body.contains("href=\"/login/forgot\""),
         "linked from sign-in"
     );
-    let (cookie, csrf) = login_csrf(&app, "/login/forgot").await;
-    let asked = send(
-        &app,
-        post_form(
-            "/login/forgot",
-            Some(&cookie),
-            &[("csrf_token", &csrf), ("email", AMARA)],
-        ),
-    )
-    .await;
+    let asked = ask_for_link(&app, AMARA).await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(asked.body.contains("Check your e-mail"), "{}", asked.body);
     wait_for(&mails, 1).await;
@@ -97,16 +93,7 @@ pub async fn a_forgotten_password_is_reset_by_e_mail(db: &TestDatabase) {
     );
 
     // An address without an account: the same answer, no e-mail.
-    let (cookie, csrf) = login_csrf(&app, "/login/forgot").await;
-    let unknown = send(
-        &app,
-        post_form(
-            "/login/forgot",
-            Some(&cookie),
-            &[("csrf_token", &csrf), ("email", "nobody@northwind.example")],
-        ),
-    )
-    .await;
+    let unknown = ask_for_link(&app, "nobody@northwind.example").await;
     assert_eq!(unknown.status, StatusCode::OK);
     assert!(unknown.body.contains("Check your e-mail"));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -191,16 +178,7 @@ pub async fn a_forgotten_password_is_reset_by_e_mail(db: &TestDatabase) {
 
     // Three links an hour at most: the fourth request sends nothing, and says the same.
     for _ in 0..3 {
-        let (cookie, csrf) = login_csrf(&app, "/login/forgot").await;
-        let reply = send(
-            &app,
-            post_form(
-                "/login/forgot",
-                Some(&cookie),
-                &[("csrf_token", &csrf), ("email", AMARA)],
-            ),
-        )
-        .await;
+        let reply = ask_for_link(&app, AMARA).await;
         assert!(reply.body.contains("Check your e-mail"));
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
