@@ -129,6 +129,7 @@ fn templates() -> Environment<'static> {
         ("cases.html", include_str!("../templates/cases.html")),
         ("case.html", include_str!("../templates/case.html")),
         ("import.html", include_str!("../templates/import.html")),
+        ("audit.html", include_str!("../templates/audit.html")),
         (
             "password_reset.html",
             include_str!("../templates/password_reset.html"),

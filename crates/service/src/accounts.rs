@@ -315,6 +315,26 @@ pub async fn audit_log(store: &Store, limit: u32) -> Result<Vec<AuditEntry>> {
     Ok(store.audit_log(limit).await?)
 }
 
+/// Up to `limit` audit entries `filter` picks, newest first, older than entry `before`.
+pub async fn audit_entries(
+    store: &Store,
+    filter: &throughline_store::AuditFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>> {
+    Ok(store.audit_entries(filter, before, limit).await?)
+}
+
+/// How many audit entries `filter` picks.
+pub async fn count_audit(store: &Store, filter: &throughline_store::AuditFilter) -> Result<u64> {
+    Ok(store.count_audit(filter).await?)
+}
+
+/// Every action the audit log holds, in order.
+pub async fn audit_actions(store: &Store) -> Result<Vec<String>> {
+    Ok(store.audit_actions().await?)
+}
+
 /// Signs in with e-mail and password from `client` (the network address the request came from).
 /// Wrong addresses and wrong passwords read the same. After [`MAX_FAILED_LOGINS`] failures in
 /// [`LOCKOUT_MINUTES`] at one address from one client, that client is refused at that address;

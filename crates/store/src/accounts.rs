@@ -475,38 +475,4 @@ impl Store {
         )
         .await
     }
-
-    /// The latest `limit` audit entries, newest first.
-    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, action, subject, before_value, after_value FROM audit_log \
-             ORDER BY id DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.try_get("id")?;
-                let json = |c: &str| -> Result<Option<serde_json::Value>> {
-                    r.try_get::<Option<String>, _>(c)?
-                        .map(|t| {
-                            serde_json::from_str(&t).map_err(|e| {
-                                StoreError::Inconsistent(format!("audit entry {id}: {c}: {e}"))
-                            })
-                        })
-                        .transpose()
-                };
-                Ok(AuditEntry {
-                    id,
-                    at: Timestamp::from_millis(r.try_get("at")?),
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    before: json("before_value")?,
-                    after: json("after_value")?,
-                })
-            })
-            .collect()
-    }
 }

@@ -3,6 +3,7 @@
 mod accounts;
 mod actions;
 mod analysis;
+mod audit;
 pub mod backup;
 mod council;
 mod digests;
@@ -37,6 +38,7 @@ pub use analysis::{
     RecordAnalysisRow, StoredImpact, StoredTheme, ThemeAggregates, ThemeStatus, TrendPoint,
     Verbatim,
 };
+pub use audit::AuditFilter;
 pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };

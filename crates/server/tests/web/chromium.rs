@@ -79,6 +79,7 @@ fn the_pages_work_in_a_real_browser() {
         ("/themes", "themes"),
         ("/departments/customer-service", "department"),
         ("/admin", "admin"),
+        ("/admin/audit", "audit"),
     ] {
         browser.goto(&format!("{base}{page}"));
         assert_eq!(browser.count("h1"), 1, "{page} has its heading");

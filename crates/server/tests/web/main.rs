@@ -4,6 +4,7 @@
 //! (`chromium`, over the WebDriver client in `browser`).
 
 mod accounts_pages;
+mod audit_pages;
 mod browser;
 mod chromium;
 mod council_pages;
@@ -21,6 +22,7 @@ mod story_wall;
 mod survey_pages;
 
 use accounts_pages::key_accounts_are_reviewed_weekly_on_the_web;
+use audit_pages::the_audit_log_is_filtered_and_paged;
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
 use digest_pages::digests_are_previewed_and_declined;
 use explorer::themes_are_edited_in_the_explorer;
@@ -1047,6 +1049,7 @@ backend_tests!(
     follow_up_cases_are_worked_on_the_web,
     a_feedback_file_is_imported_in_the_browser,
     a_forgotten_password_is_reset_by_e_mail,
+    the_audit_log_is_filtered_and_paged,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,6 +1,147 @@
-//! The audit log's entries for people.
+//! The audit log for people: its entries read as words (`readable`), and its own page
+//! (`/admin/audit`, administrators only) — every entry, filtered by who, what and when, a
+//! hundred a page, with how many match.
 
-use crate::pages::minute;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use throughline_domain::action::Date;
+use throughline_service::accounts;
+use throughline_store::AuditFilter;
+
+use super::administrators_only;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::error::extract::Query;
+use crate::pages::{UserView, minute, user_view};
+use crate::{AppState, render};
+
+/// Entries a page shows.
+const PER_PAGE: u32 = 100;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(page))
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    what: String,
+    /// Days, `YYYY-MM-DD`, both included.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// The next page: entries older than this one.
+    before: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct EntryView {
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    user: UserView,
+    who: String,
+    what: String,
+    from: String,
+    to: String,
+    actions: Vec<String>,
+    entries: Vec<EntryView>,
+    /// "12 of 340 entries match" and the like.
+    matching: String,
+    /// The query of the next (older) page, when there is one.
+    older: Option<String>,
+    /// The query of the first page with the same filters.
+    newest: String,
+    paged: bool,
+    problems: Vec<String>,
+}
+
+/// A day typed into the filter, or the problem with it.
+fn day(field: &str, value: &str, problems: &mut Vec<String>) -> Option<Date> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Date::parse(value)
+        .map_err(|e| problems.push(format!("{field}: {e}; that filter is left out")))
+        .ok()
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<AuditQuery>,
+) -> Result<Html<String>, PageError> {
+    administrators_only(&user, "read the audit log")?;
+    let mut problems = Vec::new();
+    let filter = AuditFilter {
+        actor: Some(query.who.clone()),
+        action: Some(query.what.clone()),
+        from: day("From", &query.from, &mut problems).map(|d| d.start()),
+        // The whole of the last day.
+        to: day("To", &query.to, &mut problems).map(|d| d.plus_days(1).start()),
+    };
+    let entries = accounts::audit_entries(&state.store, &filter, query.before, PER_PAGE).await?;
+    let total = accounts::count_audit(&state.store, &filter).await?;
+    let all = accounts::count_audit(&state.store, &AuditFilter::default()).await?;
+    let matching = if total == all {
+        format!("All {all} entries, the newest first")
+    } else {
+        format!("{total} of {all} entries match, the newest first")
+    };
+    // The same filters, for the links to the newest and the older entries.
+    let newest = format!(
+        "who={}&what={}&from={}&to={}",
+        crate::pages::percent_encode(&query.who),
+        crate::pages::percent_encode(&query.what),
+        crate::pages::percent_encode(&query.from),
+        crate::pages::percent_encode(&query.to),
+    );
+    let older = (entries.len() == PER_PAGE as usize)
+        .then(|| entries.last().map(|e| format!("{newest}&before={}", e.id)))
+        .flatten();
+    let text = |v: &Option<serde_json::Value>| v.as_ref().map(readable).unwrap_or_default();
+    Ok(Html(render(
+        "audit.html",
+        AuditPage {
+            user: user_view(&user),
+            actions: accounts::audit_actions(&state.store).await?,
+            entries: entries
+                .iter()
+                .map(|e| EntryView {
+                    at: minute(e.at),
+                    actor: e.actor.clone(),
+                    action: e.action.clone(),
+                    subject: e.subject.clone(),
+                    before: text(&e.before),
+                    after: text(&e.after),
+                })
+                .collect(),
+            matching,
+            older,
+            newest,
+            paged: query.before.is_some(),
+            problems,
+            who: query.who,
+            what: query.what,
+            from: query.from,
+            to: query.to,
+        },
+    )?))
+}
 
 /// An audit entry's before or after for people: "label: Orders arrive late; records: 120",
 /// times as UTC minutes (not milliseconds), lists as their items or their count; at most about

@@ -12,7 +12,7 @@ use throughline_notify::subscriptions;
 use throughline_service::changes::Actor;
 use throughline_service::{customers, retention};
 
-use super::{FormNote, admin_page};
+use super::{FormNote, admin_page, administrators_only};
 use crate::AppError;
 use crate::AppState;
 use crate::auth::PageUser;
@@ -38,14 +38,6 @@ struct SubscriptionForm {
     /// `on` for a Slack-compatible webhook message.
     #[serde(default)]
     slack: String,
-}
-
-fn administrators_only(user: &PageUser, what: &str) -> Result<(), PageError> {
-    if user.session.user.user.role == throughline_domain::user::UserRole::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!("only administrators {what}")).into())
-    }
 }
 
 /// An administrator subscribes an e-mail address or a webhook to a department's digest; a bad

@@ -20,10 +20,20 @@ use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppError, AppState, render};
 
+/// Administrators only: anyone else gets 403 and what only administrators do.
+fn administrators_only(user: &PageUser, what: &str) -> Result<(), PageError> {
+    if user.session.user.user.role == throughline_domain::user::UserRole::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only administrators {what}")).into())
+    }
+}
+
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(admin))
         .merge(forms::router())
+        .merge(audit::router())
 }
 
 #[derive(Serialize)]
