@@ -135,9 +135,14 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     assert!(
         filtered
             .body
-            .contains("records.csv?sentiment=negative\" download>Download them as CSV"),
+            .contains("records.csv?sentiment=negative\" download>CSV</a> or <a href="),
         "{}",
         filtered.body
+    );
+    assert!(
+        filtered
+            .body
+            .contains("records.xlsx?sentiment=negative\" download>Excel</a>")
     );
     let file = send(
         &app,
@@ -161,6 +166,49 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), negative, "the file holds the page's n of N");
     assert!(rows.iter().all(|r| &r[sentiment_label] == "negative"));
+    // And as an Excel workbook, read back by the import's own reader: the same rows, the
+    // scores as numbers, a formula-looking comment as text.
+    let (status, headers, bytes) = super::send_bytes(
+        &app,
+        get(
+            &format!("/themes/{a}/records.xlsx?sentiment=negative"),
+            Some(&admin),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let path = db.dir.path().join("records.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut sheet = throughline_ingest::xlsx::XlsxRows::open(&path).unwrap();
+    let mut read = Vec::new();
+    while let Some(row) = sheet.next_row() {
+        read.push(row.unwrap());
+    }
+    assert_eq!(read.len(), negative, "the workbook holds the page's n of N");
+    let cell = |cells: &[(String, String)], name: &str| {
+        cells
+            .iter()
+            .find(|(column, _)| column == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        read.iter()
+            .all(|r| cell(&r.cells, "sentiment_label") == "negative")
+    );
+    assert_eq!(
+        read.iter()
+            .map(|r| cell(&r.cells, "record"))
+            .collect::<Vec<_>>(),
+        rows.iter().map(|r| r[0].to_owned()).collect::<Vec<_>>(),
+        "the same records as the CSV file, in the same order"
+    );
     // The themes table as a file: every theme, with its measures.
     let table = send(&app, get("/themes.csv", Some(&admin))).await;
     assert_eq!(table.status, StatusCode::OK);

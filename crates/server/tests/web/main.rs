@@ -108,6 +108,18 @@ async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
+/// The answer to `request` as bytes (a file that is not text).
+async fn send_bytes(
+    app: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut builder = Request::get(path);
     if let Some(c) = cookie {

@@ -1,11 +1,13 @@
-//! The explorer's tables as CSV files, for a spreadsheet or another tool: the themes with their
-//! measures (`/themes.csv`), and a theme's records as its page's filters keep them — every page
-//! of them, so the file holds the page's "n of N" (`/themes/{id}/records.csv`). Text cells that a
-//! spreadsheet would run as a formula are written behind an apostrophe.
+//! The explorer's tables as CSV or Excel files, for a spreadsheet or another tool: the themes
+//! with their measures (`/themes.csv`, `/themes.xlsx`), and the records a search or a theme's
+//! page keeps — every page of them, so the file holds the page's "n of N" (`/feedback.csv`,
+//! `/themes/{id}/records.csv`, and `.xlsx`). Numbers are numbers. Text a spreadsheet would run
+//! as a formula cannot run: in CSV it is written behind an apostrophe, in Excel as a text cell.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use rust_xlsxwriter::{Format, Workbook};
 use throughline_domain::Timestamp;
 use throughline_ingest::rejects::guard;
 use throughline_service::feedback::{self, FeedbackQuery};
@@ -64,6 +66,18 @@ pub(super) async fn themes_csv(
     State(state): State<AppState>,
     _user: PageUser,
 ) -> Result<Response, PageError> {
+    themes_table(&state).await?.answer(FileKind::Csv)
+}
+
+/// `/themes.xlsx`: the same as an Excel workbook.
+pub(super) async fn themes_xlsx(
+    State(state): State<AppState>,
+    _user: PageUser,
+) -> Result<Response, PageError> {
+    themes_table(&state).await?.answer(FileKind::Xlsx)
+}
+
+async fn themes_table(state: &AppState) -> Result<Table, PageError> {
     let mut listed = themes::list(&state.store, true).await?;
     listed.sort_by(|a, b| {
         b.aggregates
@@ -71,115 +85,253 @@ pub(super) async fn themes_csv(
             .cmp(&a.aggregates.records)
             .then(a.id.cmp(&b.id))
     });
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(THEME_HEADER).map_err(csv_error)?;
-    for t in &listed {
-        let a = &t.aggregates;
-        let cost = |of: fn(&throughline_store::Interval) -> f64| {
-            a.impact
-                .as_ref()
-                .map_or_else(String::new, |i| format!("{:.2}", of(&i.cost)))
-        };
-        out.write_record([
-            t.id.to_string(),
-            guard(&t.label).into_owned(),
-            t.status.as_str().to_owned(),
-            a.records.to_string(),
-            format!("{:.4}", a.share),
-            a.mean_sentiment
-                .map_or_else(String::new, |s| format!("{s:.4}")),
-            cost(|c| c.value),
-            cost(|c| c.low),
-            cost(|c| c.high),
-            a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
-            a.stage
-                .as_deref()
-                .map_or_else(String::new, |s| guard(s).into_owned()),
-            guard(&t.phrases.join("; ")).into_owned(),
-        ])
-        .map_err(csv_error)?;
+    let rows = listed
+        .iter()
+        .map(|t| {
+            let a = &t.aggregates;
+            let cost = |of: fn(&throughline_store::Interval) -> f64| {
+                Cell::number(
+                    a.impact
+                        .as_ref()
+                        .map(|i| (of(&i.cost) * 100.0).round() / 100.0),
+                )
+            };
+            vec![
+                Cell::Number(t.id as f64),
+                Cell::Text(t.label.clone()),
+                Cell::Text(t.status.as_str().to_owned()),
+                Cell::Number(a.records as f64),
+                Cell::Number(round4(a.share)),
+                Cell::number(a.mean_sentiment.map(round4)),
+                cost(|c| c.value),
+                cost(|c| c.low),
+                cost(|c| c.high),
+                Cell::number(a.top_ten_rank.map(f64::from)),
+                Cell::text(a.stage.as_deref()),
+                Cell::Text(t.phrases.join("; ")),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        name: "themes".to_owned(),
+        header: &THEME_HEADER,
+        rows,
+    })
+}
+
+/// Four decimals are plenty for a share or a sentiment.
+fn round4(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+/// A cell of an exported table.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(String),
+    Number(f64),
+    Blank,
+}
+
+impl Cell {
+    fn text(value: Option<&str>) -> Self {
+        value.map_or(Self::Blank, |v| Self::Text(v.to_owned()))
     }
-    csv_file("themes.csv", out)
+
+    fn number(value: Option<f64>) -> Self {
+        value.map_or(Self::Blank, Self::Number)
+    }
+
+    /// As a CSV field: text guarded against formulas; numbers as written.
+    fn csv(&self) -> String {
+        match self {
+            Self::Text(t) => guard(t).into_owned(),
+            Self::Number(n) => n.to_string(),
+            Self::Blank => String::new(),
+        }
+    }
 }
 
-/// A finished CSV file as the answer, to be saved under `name`.
-fn csv_file(name: &str, out: csv::Writer<Vec<u8>>) -> Result<Response, PageError> {
-    let body = out
-        .into_inner()
-        .map_err(|e| csv_error(e.into_error().into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+/// The two files a table is offered as.
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    Csv,
+    Xlsx,
+}
+
+/// An exported table: its file's name (without the extension), its columns and rows.
+struct Table {
+    name: String,
+    header: &'static [&'static str],
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn answer(&self, kind: FileKind) -> Result<Response, PageError> {
+        let (body, content_type, extension) = match kind {
+            FileKind::Csv => (self.csv()?, "text/csv; charset=utf-8", "csv"),
+            FileKind::Xlsx => (
+                self.xlsx()?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
             ),
-        ],
-        body,
-    )
-        .into_response())
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, content_type.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.{extension}\"", self.name),
+                ),
+            ],
+            body,
+        )
+            .into_response())
+    }
+
+    fn csv(&self) -> Result<Vec<u8>, PageError> {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(self.header).map_err(csv_error)?;
+        for row in &self.rows {
+            out.write_record(row.iter().map(Cell::csv))
+                .map_err(csv_error)?;
+        }
+        out.into_inner()
+            .map_err(|e| csv_error(e.into_error().into()))
+    }
+
+    /// One worksheet, the header in bold and frozen; text always a text cell (never a
+    /// formula), numbers as numbers. Excel holds 1,048,576 rows: more is refused with the
+    /// reason, the CSV file has no such limit.
+    fn xlsx(&self) -> Result<Vec<u8>, PageError> {
+        const EXCEL_ROWS: usize = 1_048_575;
+        if self.rows.len() > EXCEL_ROWS {
+            return Err(AppError::Invalid(format!(
+                "{} rows are more than an Excel sheet holds ({EXCEL_ROWS}): narrow the filters, \
+                 or download the CSV file",
+                self.rows.len()
+            ))
+            .into());
+        }
+        let failed = |e: rust_xlsxwriter::XlsxError| -> PageError {
+            AppError::Internal(format!("cannot write the Excel file: {e}")).into()
+        };
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&self.name).map_err(failed)?;
+        for (col, name) in self.header.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, col as u16, *name, &bold)
+                .map_err(failed)?;
+        }
+        for (i, row) in self.rows.iter().enumerate() {
+            let r = (i + 1) as u32;
+            for (col, cell) in row.iter().enumerate() {
+                let c = col as u16;
+                match cell {
+                    Cell::Text(t) => sheet.write_string(r, c, t).map(|_| ()),
+                    Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
+                    Cell::Blank => Ok(()),
+                }
+                .map_err(failed)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(failed)?;
+        workbook.save_to_buffer().map_err(failed)
+    }
 }
 
-/// `/themes/{id}/records.csv` with the theme page's filters.
+/// `/themes/{id}/records.csv` (and `.xlsx`) with the theme page's filters.
 pub(super) async fn theme_records_csv(
+    state: State<AppState>,
+    user: PageUser,
+    id: Path<i64>,
+    query: Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    theme_records(state, user, id, query, FileKind::Csv).await
+}
+
+pub(super) async fn theme_records_xlsx(
+    state: State<AppState>,
+    user: PageUser,
+    id: Path<i64>,
+    query: Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    theme_records(state, user, id, query, FileKind::Xlsx).await
+}
+
+async fn theme_records(
     State(state): State<AppState>,
     _user: PageUser,
     Path(id): Path<i64>,
     Query(query): Query<VerbatimQuery>,
+    kind: FileKind,
 ) -> Result<Response, PageError> {
     // An unknown theme is a 404, as its page is.
     themes::show(&state.store, id, 0).await?;
     let mut filters = query.filters;
     filters.theme = Some(id.to_string());
-    records_csv(&state, &filters, &format!("theme-{id}-records.csv")).await
+    records(&state, &filters, &format!("theme-{id}-records"))
+        .await?
+        .answer(kind)
 }
 
-/// `/feedback.csv` with the search page's filters.
+/// `/feedback.csv` (and `.xlsx`) with the search page's filters.
 pub(super) async fn feedback_csv(
     State(state): State<AppState>,
     _user: PageUser,
     Query(query): Query<VerbatimQuery>,
 ) -> Result<Response, PageError> {
-    records_csv(&state, &query.filters, "feedback.csv").await
+    records(&state, &query.filters, "feedback")
+        .await?
+        .answer(FileKind::Csv)
 }
 
-/// Every record `filters` keep, as a CSV file saved under `name`.
-async fn records_csv(
+pub(super) async fn feedback_xlsx(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Query(query): Query<VerbatimQuery>,
+) -> Result<Response, PageError> {
+    records(&state, &query.filters, "feedback")
+        .await?
+        .answer(FileKind::Xlsx)
+}
+
+/// Every record `filters` keep, as a table named `name`.
+async fn records(
     state: &AppState,
     filters: &FeedbackQuery,
     name: &str,
-) -> Result<Response, PageError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(HEADER).map_err(csv_error)?;
+) -> Result<Table, PageError> {
+    let mut rows = Vec::new();
     let mut after = None;
     loop {
         let batch = feedback::find(&state.store, filters, after, BATCH).await?;
-        for record in &batch {
-            out.write_record(row(record)).map_err(csv_error)?;
-        }
+        rows.extend(batch.iter().map(row));
         if batch.len() < BATCH as usize {
             break;
         }
         after = batch.last().map(|r| r.id);
     }
-    csv_file(name, out)
+    Ok(Table {
+        name: name.to_owned(),
+        header: &HEADER,
+        rows,
+    })
 }
 
 fn csv_error(err: csv::Error) -> PageError {
     AppError::Internal(format!("cannot write the CSV file: {err}")).into()
 }
 
-/// A record as the file's row: numbers as numbers, text guarded against formulas.
-fn row(r: &FeedbackListing) -> Vec<String> {
-    let text = |t: &Option<String>| {
-        t.as_deref()
-            .map_or_else(String::new, |t| guard(t).into_owned())
-    };
-    let number = |n: Option<i64>| n.map_or_else(String::new, |n| n.to_string());
+/// A record as the file's row: numbers as numbers, text as text.
+fn row(r: &FeedbackListing) -> Vec<Cell> {
+    let text = |t: &Option<String>| Cell::text(t.as_deref());
+    let number = |n: Option<i64>| Cell::number(n.map(|n| n as f64));
     vec![
-        r.id.to_string(),
-        rfc3339(r.received_at),
-        guard(&r.source).into_owned(),
+        Cell::Number(r.id as f64),
+        Cell::Text(rfc3339(r.received_at)),
+        Cell::Text(r.source.clone()),
         text(&r.external_id),
         text(&r.stage),
         text(&r.touchpoint),
@@ -187,8 +339,8 @@ fn row(r: &FeedbackListing) -> Vec<String> {
         number(r.nps),
         number(r.csat),
         number(r.ces),
-        r.rating.map_or_else(String::new, |v| v.to_string()),
-        r.sentiment.map_or_else(String::new, |s| format!("{s:.4}")),
+        Cell::number(r.rating),
+        Cell::number(r.sentiment.map(round4)),
         text(&r.sentiment_label),
         text(&r.comment),
         text(&r.helpful),
@@ -214,6 +366,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_workbook_holds_formulas_as_text_and_numbers_as_numbers() {
+        let table = Table {
+            name: "themes".to_owned(),
+            header: &["label", "records", "note"],
+            rows: vec![vec![
+                Cell::Text("=1+1".to_owned()),
+                Cell::Number(42.0),
+                Cell::Blank,
+            ]],
+        };
+        let path =
+            std::env::temp_dir().join(format!("throughline-export-{}.xlsx", std::process::id()));
+        std::fs::write(&path, table.xlsx().unwrap()).unwrap();
+        let mut sheet = throughline_ingest::xlsx::XlsxRows::open(&path).unwrap();
+        let row = sheet.next_row().unwrap().unwrap();
+        let _ = std::fs::remove_file(&path);
+        // A formula would read back as its value (2); text reads back as it was typed.
+        assert_eq!(row.cells[0], ("label".to_owned(), "=1+1".to_owned()));
+        assert_eq!(row.cells[1], ("records".to_owned(), "42".to_owned()));
+        assert_eq!(
+            table.rows[0].iter().map(Cell::csv).collect::<Vec<_>>(),
+            ["'=1+1", "42", ""]
+        );
+    }
+
+    #[test]
     fn formulas_are_written_as_text_and_numbers_as_numbers() {
         let record = FeedbackListing {
             id: 7,
@@ -233,13 +411,13 @@ mod tests {
             sentiment: Some(-0.5),
             sentiment_label: Some("negative".into()),
         };
-        let cells = row(&record);
+        let cells: Vec<String> = row(&record).iter().map(Cell::csv).collect();
         assert_eq!(cells[1], "2025-10-01T09:30:00Z");
         assert_eq!(cells[3], "'=HYPERLINK(\"http://evil\")");
         assert_eq!(cells[6], "'+44 20 7946 0000");
         assert_eq!(cells[13], "'@everyone the sofa arrived broken");
         assert_eq!(cells[15], "'-nothing");
         assert_eq!(cells[7], "3");
-        assert_eq!(cells[11], "-0.5000", "a score is a number, not a formula");
+        assert_eq!(cells[11], "-0.5", "a score is a number, not a formula");
     }
 }

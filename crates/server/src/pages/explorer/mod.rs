@@ -30,10 +30,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/themes", get(theme_list))
         .route("/themes.csv", get(export::themes_csv))
+        .route("/themes.xlsx", get(export::themes_xlsx))
         .route("/feedback", get(search::feedback_search))
         .route("/feedback.csv", get(export::feedback_csv))
+        .route("/feedback.xlsx", get(export::feedback_xlsx))
         .route("/themes/{id}", get(theme_page))
         .route("/themes/{id}/records.csv", get(export::theme_records_csv))
+        .route("/themes/{id}/records.xlsx", get(export::theme_records_xlsx))
         .route("/themes/{id}/rename", post(edits::rename))
         .route("/themes/{id}/merge", post(edits::merge))
         .route("/themes/{id}/split", post(edits::split))
@@ -256,6 +259,7 @@ struct ThemePage {
     next: Option<String>,
     /// The records the filters keep, as a CSV file.
     export: String,
+    export_xlsx: String,
     error: Option<String>,
     search_error: Option<String>,
     /// A merge, split or archive asked for: the question before it is done.
@@ -349,8 +353,10 @@ async fn theme_view_asking(
     let (stages, departments) = stage_and_department_choices(org.as_ref());
     filters.theme = None;
     let export = filtered_link(&format!("/themes/{id}/records.csv"), &filters, None);
+    let export_xlsx = filtered_link(&format!("/themes/{id}/records.xlsx"), &filters, None);
     let page = ThemePage {
         export,
+        export_xlsx,
         user: user_view(user),
         csrf_token: user.session.csrf_token.clone(),
         theme: theme_row(&detail.theme),

@@ -32,6 +32,7 @@ struct SearchPage {
     matching: Option<String>,
     next: Option<String>,
     export: String,
+    export_xlsx: String,
     search_error: Option<String>,
 }
 
@@ -72,6 +73,7 @@ pub(super) async fn feedback_search(
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         export: filtered_link("/feedback.csv", &filters, None),
+        export_xlsx: filtered_link("/feedback.xlsx", &filters, None),
         query: filters,
         themes,
         stages,
