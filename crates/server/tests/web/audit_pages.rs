@@ -74,7 +74,9 @@ pub async fn the_audit_log_is_filtered_and_paged(db: &TestDatabase) {
     assert!(!amara.body.contains("bulk.test</td>"));
     let renames = send(&app, get("/admin/audit?what=theme.rename", Some(&admin))).await;
     assert!(
-        renames.body.contains(&format!("1 of {all} entries match")),
+        renames
+            .body
+            .contains(&format!("1 of {all} entries matches")),
         "{}",
         renames.body
     );

@@ -97,10 +97,17 @@ async fn page(
     let entries = accounts::audit_entries(&state.store, &filter, query.before, PER_PAGE).await?;
     let total = accounts::count_audit(&state.store, &filter).await?;
     let all = accounts::count_audit(&state.store, &AuditFilter::default()).await?;
-    let matching = if total == all {
+    let entries_word = |n: u64| if n == 1 { "entry" } else { "entries" };
+    let matching = if total == all && all == 1 {
+        "One entry".to_owned()
+    } else if total == all {
         format!("All {all} entries, the newest first")
     } else {
-        format!("{total} of {all} entries match, the newest first")
+        format!(
+            "{total} of {all} {} {}, the newest first",
+            entries_word(all),
+            if total == 1 { "matches" } else { "match" }
+        )
     };
     // The same filters, for the links to the newest and the older entries.
     let newest = format!(
