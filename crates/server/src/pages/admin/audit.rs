@@ -40,8 +40,9 @@ struct AuditQuery {
     before: Option<i64>,
 }
 
+/// An audit entry as the tables show it: its time in UTC minutes, before and after in words.
 #[derive(Serialize)]
-struct EntryView {
+pub(super) struct EntryView {
     at: String,
     actor: String,
     action: String,
@@ -67,6 +68,18 @@ struct AuditPage {
     newest: String,
     paged: bool,
     problems: Vec<String>,
+}
+
+pub(super) fn entry_view(e: &throughline_store::AuditEntry) -> EntryView {
+    let text = |v: &Option<serde_json::Value>| v.as_ref().map(readable).unwrap_or_default();
+    EntryView {
+        at: minute(e.at),
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        subject: e.subject.clone(),
+        before: text(&e.before),
+        after: text(&e.after),
+    }
 }
 
 /// A day typed into the filter, or the problem with it.
@@ -120,23 +133,12 @@ async fn page(
     let older = (entries.len() == PER_PAGE as usize)
         .then(|| entries.last().map(|e| format!("{newest}&before={}", e.id)))
         .flatten();
-    let text = |v: &Option<serde_json::Value>| v.as_ref().map(readable).unwrap_or_default();
     Ok(Html(render(
         "audit.html",
         AuditPage {
             user: user_view(&user),
             actions: accounts::audit_actions(&state.store).await?,
-            entries: entries
-                .iter()
-                .map(|e| EntryView {
-                    at: minute(e.at),
-                    actor: e.actor.clone(),
-                    action: e.action.clone(),
-                    subject: e.subject.clone(),
-                    before: text(&e.before),
-                    after: text(&e.after),
-                })
-                .collect(),
+            entries: entries.iter().map(entry_view).collect(),
             matching,
             older,
             newest,

@@ -50,16 +50,6 @@ struct AdminUser {
 }
 
 #[derive(Serialize)]
-struct AdminAudit {
-    at: String,
-    actor: String,
-    action: String,
-    subject: String,
-    before: String,
-    after: String,
-}
-
-#[derive(Serialize)]
 struct AdminImport {
     started: String,
     source: String,
@@ -79,7 +69,7 @@ struct AdminPage {
     tokens: Vec<AdminToken>,
     roles: Vec<&'static str>,
     departments: Vec<(String, String)>,
-    audit: Vec<AdminAudit>,
+    audit: Vec<audit::EntryView>,
     imports: Vec<AdminImport>,
     imports_total: u64,
     /// The id to page back from, when there are older imports.
@@ -261,7 +251,6 @@ pub(super) async fn admin_page(
             revoked: l.revoked_at.map_or_else(String::new, minute),
         })
         .collect();
-    let text = |v: &Option<serde_json::Value>| v.as_ref().map(audit::readable).unwrap_or_default();
     // A page of the import history: every API call that stores feedback is an import, so a
     // busy integration makes tens of thousands (one page of them all was 8.8 MB).
     let (imports, imports_total) =
@@ -327,15 +316,8 @@ pub(super) async fn admin_page(
             .collect(),
         audit: accounts::audit_log(&state.store, 200)
             .await?
-            .into_iter()
-            .map(|e| AdminAudit {
-                at: minute(e.at),
-                actor: e.actor,
-                action: e.action,
-                subject: e.subject,
-                before: text(&e.before),
-                after: text(&e.after),
-            })
+            .iter()
+            .map(audit::entry_view)
             .collect(),
         imports_total,
         imports_older: (imports.len() == IMPORTS_PER_PAGE as usize)
