@@ -306,7 +306,8 @@ mod tests {
         );
         let err = Rejected.check_transition(Active).unwrap_err().to_string();
         assert!(err.contains("a rejected initiative is closed"), "{err}");
-        assert!(Done.check_transition(Active).is_err());
+        let e = (Done.check_transition(Active)).unwrap_err().to_string();
+        assert!(e.contains("a done initiative is closed"), "{e}");
         for s in InitiativeStatus::ALL {
             assert_eq!(InitiativeStatus::parse(s.as_str()).unwrap(), s);
         }
@@ -321,8 +322,14 @@ mod tests {
         assert_eq!(up.progress(40.0), 100.0);
         let down = Objective::new("days to refund", 14.0, 4.0, due.clone()).unwrap();
         assert_eq!(down.progress(9.0), 50.0);
-        assert!(Objective::new("nps", 10.0, 10.0, due.clone()).is_err());
-        assert!(Objective::new("  ", 1.0, 2.0, due).is_err());
+        let e = (Objective::new("nps", 10.0, 10.0, due.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must differ from the baseline"), "{e}");
+        let e = (Objective::new("  ", 1.0, 2.0, due))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metric cannot be empty"), "{e}");
     }
 
     #[test]
@@ -358,6 +365,9 @@ mod tests {
             ("Ana Silva", "billing")
         );
         assert_eq!(Participant::parse("Tom").unwrap().department, None);
-        assert!(Participant::parse("Tom (Not A Key)").is_err());
+        let e = (Participant::parse("Tom (Not A Key)"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("may hold only lowercase letters"), "{e}");
     }
 }

@@ -345,7 +345,8 @@ mod tests {
 
     #[test]
     fn nps_accepts_0_to_10_and_knows_its_group() {
-        assert!(Nps::new(11).is_err());
+        let e = (Nps::new(11)).unwrap_err().to_string();
+        assert!(e.contains("between 0 and 10, got 11"), "{e}");
         assert_eq!(Nps::new(0).unwrap().category(), NpsCategory::Detractor);
         assert_eq!(Nps::new(6).unwrap().category(), NpsCategory::Detractor);
         assert_eq!(Nps::new(7).unwrap().category(), NpsCategory::Passive);
@@ -356,27 +357,35 @@ mod tests {
 
     #[test]
     fn csat_and_ces_have_their_own_ranges() {
-        assert!(Csat::new(0).is_err());
-        assert!(Csat::new(6).is_err());
+        let e = (Csat::new(0)).unwrap_err().to_string();
+        assert!(e.contains("between 1 and 5, got 0"), "{e}");
+        let e = (Csat::new(6)).unwrap_err().to_string();
+        assert!(e.contains("between 1 and 5, got 6"), "{e}");
         assert!(Csat::new(4).unwrap().is_satisfied());
         assert!(!Csat::new(3).unwrap().is_satisfied());
-        assert!(Ces::new(0).is_err());
-        assert!(Ces::new(8).is_err());
+        let e = (Ces::new(0)).unwrap_err().to_string();
+        assert!(e.contains("between 1 and 7, got 0"), "{e}");
+        let e = (Ces::new(8)).unwrap_err().to_string();
+        assert!(e.contains("between 1 and 7, got 8"), "{e}");
         assert_eq!(Ces::new(7).unwrap().value(), 7);
     }
 
     #[test]
     fn ratings_must_be_finite_and_in_range() {
-        assert!(Rating::new(f64::NAN).is_err());
-        assert!(Rating::new(-1.0).is_err());
-        assert!(Rating::new(101.0).is_err());
+        let e = (Rating::new(f64::NAN)).unwrap_err().to_string();
+        assert!(e.contains("between 0 and 100, got NaN"), "{e}");
+        let e = (Rating::new(-1.0)).unwrap_err().to_string();
+        assert!(e.contains("between 0 and 100, got -1"), "{e}");
+        let e = (Rating::new(101.0)).unwrap_err().to_string();
+        assert!(e.contains("between 0 and 100, got 101"), "{e}");
         assert_eq!(Rating::new(4.5).unwrap().value(), 4.5);
     }
 
     #[test]
     fn scores_refuse_bad_values_when_deserialized() {
         let bad: Result<Scores, _> = serde_json::from_str(r#"{"nps": 11}"#);
-        assert!(bad.is_err());
+        let e = (bad).unwrap_err().to_string();
+        assert!(e.contains("NPS must be between 0 and 10, got 11"), "{e}");
         let good: Scores = serde_json::from_str(r#"{"nps": 9, "csat": 5}"#).unwrap();
         assert_eq!(good.nps.unwrap().value(), 9);
     }
@@ -398,7 +407,10 @@ mod tests {
         };
         let empty_texts = Texts::new(Some("   "), None, None).unwrap();
         assert!(empty_texts.is_empty());
-        assert!(make(Scores::default(), empty_texts).is_err());
+        let e = (make(Scores::default(), empty_texts))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least one comment or score"), "{e}");
 
         let with_score = make(
             Scores {

@@ -229,9 +229,12 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_must_hold_text() {
         assert_eq!(Name::parse("  Billing ").unwrap().as_str(), "Billing");
-        assert!(Name::parse("   ").is_err());
-        assert!(Name::parse("Bill\u{0}ing").is_err());
-        assert!(Name::parse(&"n".repeat(201)).is_err());
+        let e = (Name::parse("   ")).unwrap_err().to_string();
+        assert!(e.contains("cannot be empty"), "{e}");
+        let e = (Name::parse("Bill\u{0}ing")).unwrap_err().to_string();
+        assert!(e.contains("control character"), "{e}");
+        let e = (Name::parse(&"n".repeat(201))).unwrap_err().to_string();
+        assert!(e.contains("longer than 200 characters"), "{e}");
         assert!(Name::parse(&"n".repeat(200)).is_ok());
     }
 
@@ -260,6 +263,7 @@ mod tests {
         let ok: Result<Key, _> = serde_json::from_str("\"billing\"");
         assert!(ok.is_ok());
         let bad: Result<Key, _> = serde_json::from_str("\"Billing Dept\"");
-        assert!(bad.is_err());
+        let e = (bad).unwrap_err().to_string();
+        assert!(e.contains("may hold only lowercase letters"), "{e}");
     }
 }

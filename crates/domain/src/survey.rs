@@ -382,7 +382,8 @@ mod tests {
                 .contains("at most 5")
         );
         assert_eq!(Measure::parse("NPS").unwrap(), Measure::Nps);
-        assert!(Measure::parse("stars").is_err());
+        let e = (Measure::parse("stars")).unwrap_err().to_string();
+        assert!(e.contains("choose nps, csat, ces or none"), "{e}");
         assert_eq!(GoalScale::parse("10").unwrap().range(), (0, 10));
     }
 }

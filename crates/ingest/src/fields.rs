@@ -364,8 +364,14 @@ mod tests {
 
         let err = Mapping::resolve(&columns, &[(Field::Nps, "Q9".to_owned())]).unwrap_err();
         assert!(err.to_string().contains("no column \"Q9\""), "{err}");
-        assert!(Mapping::parse_overrides(&["nps".to_owned()]).is_err());
-        assert!(Mapping::parse_overrides(&["score=Q1".to_owned()]).is_err());
+        let e = (Mapping::parse_overrides(&["nps".to_owned()]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected FIELD=COLUMN"), "{e}");
+        let e = (Mapping::parse_overrides(&["score=Q1".to_owned()]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field \"score\""), "{e}");
     }
 
     #[test]

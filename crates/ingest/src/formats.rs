@@ -620,7 +620,8 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("a.xlsx")), Some(Format::Xlsx));
         assert_eq!(Format::from_path(Path::new("a.pdf")), None);
-        assert!(Format::parse("parquet").is_err());
+        let e = (Format::parse("parquet")).unwrap_err().to_string();
+        assert!(e.contains("use csv, jsonl or xlsx"), "{e}");
     }
 
     #[test]

@@ -275,7 +275,9 @@ mod tests {
         assert!(!in_quiet_hours(at(3), None));
         assert_eq!(parse_quiet_hours("21-8").unwrap(), Some((21, 8)));
         assert_eq!(parse_quiet_hours("none").unwrap(), None);
-        assert!(parse_quiet_hours("25-8").is_err());
-        assert!(parse_quiet_hours("evening").is_err());
+        let e = (parse_quiet_hours("25-8")).unwrap_err().to_string();
+        assert!(e.contains("quiet hours \"25-8\""), "{e}");
+        let e = (parse_quiet_hours("evening")).unwrap_err().to_string();
+        assert!(e.contains("quiet hours \"evening\""), "{e}");
     }
 }

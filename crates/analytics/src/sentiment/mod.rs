@@ -297,7 +297,10 @@ mod tests {
         let broken = "dense\tbias\t1\t2\n";
         let err = Model::from_tsv(broken).expect_err("a short row");
         assert_eq!(err.line, 1);
-        assert!(Model::from_tsv("word\ta\t1\t2\tx\n").is_err());
+        let e = (Model::from_tsv("word\ta\t1\t2\tx\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1: 'x' is not a number"), "{e}");
     }
 
     #[test]

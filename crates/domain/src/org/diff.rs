@@ -415,7 +415,16 @@ owners = ["sales"]
                 "",
             );
         // Removing IT while it still contributes must be refused by validation...
-        assert!(parse(&edited).is_err());
+        let e: Vec<String> = parse(&edited)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        let e = e.join("; ");
+        assert!(
+            e.contains("unknown department \"it\" in contributors"),
+            "{e}"
+        );
         // ...so change the touchpoint alone.
         let edited = FILE.replace(
             "owners = [\"sales\"]",

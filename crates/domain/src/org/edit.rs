@@ -719,6 +719,7 @@ mod tests {
         let unknown = serde_json::from_str::<OrgEdit>(
             r#"{"op":"add_stage","key":"x","name":"X","colour":"red"}"#,
         );
-        assert!(unknown.is_err());
+        let e = (unknown).unwrap_err().to_string();
+        assert!(e.contains("unknown field `colour`"), "{e}");
     }
 }

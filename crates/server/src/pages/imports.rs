@@ -362,7 +362,8 @@ mod tests {
         assert_eq!(safe_file_name(".hidden.csv"), "hidden.csv");
         assert_eq!(safe_file_name(""), "upload");
         assert_eq!(safe_file_name("ünïcode.jsonl"), "_n_code.jsonl");
-        assert!(upload_folder("../x").is_err());
+        let e = upload_folder("../x").unwrap_err().0.to_string();
+        assert!(e.contains("no such upload"), "{e}");
         assert!(upload_folder(&"a".repeat(64)).is_ok());
     }
 }
