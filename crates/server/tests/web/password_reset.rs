@@ -146,7 +146,12 @@ pub async fn a_forgotten_password_is_reset_by_e_mail(db: &TestDatabase) {
     assert!(notice.body.contains("Your new password is set"));
 
     // The new password signs in, the old one no longer; the earlier session has ended.
-    assert!(sign_in(&app, AMARA, PASSWORD).await.is_err());
+    let refused = sign_in(&app, AMARA, PASSWORD).await.unwrap_err();
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer signs in"
+    );
     sign_in(&app, AMARA, new).await.unwrap();
     let stale = send(&app, get("/", Some(&earlier))).await;
     assert_eq!(stale.status, StatusCode::SEE_OTHER, "the old session ended");
