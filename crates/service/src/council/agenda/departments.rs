@@ -32,7 +32,6 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         .chain([&council.chair])
         .filter_map(|m| m.department.as_ref().map(Key::as_str))
         .collect();
-    let work = crate::work::all(store).await?;
     // Gaps and overlaps between departments: each department hears the ones it is part of.
     let journey = crate::journey::check(store, None, None).await?;
     let mut slots = Vec::new();
@@ -43,7 +42,8 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         .filter(|c| represented.is_empty() || represented.contains(c.department.as_str()))
     {
         let key = card.department.as_str();
-        let mine: Vec<&crate::work::WorkItem> = work
+        let mine: Vec<&crate::work::WorkItem> = ctx
+            .work
             .iter()
             .filter(|w| w.department.as_str() == key)
             .collect();

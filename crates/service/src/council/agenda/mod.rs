@@ -111,6 +111,8 @@ struct Context<'a> {
     initiatives: Vec<StoredInitiative>,
     completion: crate::actions::CompletionReport,
     council_actions: Vec<CouncilAction>,
+    /// Every department's work: the tasks of initiatives and the council actions above.
+    work: Vec<crate::work::WorkItem>,
     /// The weekly series' inputs: moments of truth (item 2), cross-silo chains (items 3 and 7),
     /// initiatives' measured effects (items 5 and the champions' lessons).
     inputs: Arc<crate::weekly::Inputs>,
@@ -152,6 +154,8 @@ impl<'a> Context<'a> {
         let chains =
             crate::chains::chains_of(inputs.clone(), throughline_analytics::chains::DEFAULT_FDR)
                 .await?;
+        let council_actions = store.council_actions(None).await?;
+        let tasks = store.tasks(None).await?;
         Ok(Context {
             store,
             this,
@@ -163,7 +167,8 @@ impl<'a> Context<'a> {
             summary,
             initiatives: store.initiatives().await?,
             completion: crate::actions::completion(store, None, None).await?,
-            council_actions: store.council_actions(None).await?,
+            work: crate::work::items(&tasks, &council_actions),
+            council_actions,
             inputs,
             chains,
             top: crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?,
