@@ -103,10 +103,17 @@ fn handles(text: &str) -> Vec<String> {
 /// and hashtags of a handle in the text ("@united … #united"). A sarcasm hashtag ("#sarcasm",
 /// "#not") becomes the word "sarcasm"; any other hashtag is read as its word ("#fail").
 fn clean<'a>(sentence: &'a str, handles: &[String]) -> Cow<'a, str> {
+    // The brand a text addresses is a name wherever it stands: "@united … United lost my bag"
+    // — VADER reads "united" as praise.
+    let names_a_handle = |chunk: &str| {
+        let core = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+        !core.is_empty() && handles.iter().any(|h| h.eq_ignore_ascii_case(core))
+    };
     let plain = !sentence.contains(['@', '#'])
         && !sentence.contains("http")
         && !sentence.contains("www.")
-        && !sentence.contains("RT");
+        && !sentence.contains("RT")
+        && (handles.is_empty() || !sentence.split_whitespace().any(names_a_handle));
     if plain {
         return Cow::Borrowed(sentence);
     }
@@ -115,6 +122,7 @@ fn clean<'a>(sentence: &'a str, handles: &[String]) -> Cow<'a, str> {
         let lower_start = chunk.get(..8).unwrap_or(chunk).to_ascii_lowercase();
         if chunk.starts_with('@')
             || chunk == "RT"
+            || names_a_handle(chunk)
             || lower_start.starts_with("http://")
             || lower_start.starts_with("https://")
             || lower_start.starts_with("www.")

@@ -267,6 +267,13 @@ mod tests {
         }
         // A handle is not a sentiment word: "@united" alone says nothing.
         assert_eq!(sentiment("@united").label, Label::Neutral);
+        // Nor is the brand's name where the text names the brand it addresses: "United" is
+        // praise to VADER.
+        assert_eq!(
+            sentiment("@united United flight 1234").score,
+            sentiment("@united flight 1234").score
+        );
+        assert_eq!(vader_only("United flight 1234").label, Label::Positive);
     }
 
     #[test]
