@@ -2,6 +2,7 @@
 
 pub mod chains;
 pub mod effects;
+pub mod encoder;
 pub mod impact;
 pub mod linalg;
 pub mod metrics;

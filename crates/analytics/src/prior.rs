@@ -134,6 +134,22 @@ impl Prior {
         }
     }
 
+    /// The id of a token of the vocabulary ("[CLS]", "card", "##ing").
+    pub(crate) fn token_id(&self, token: &str) -> Option<u32> {
+        self.ids.get(token).copied()
+    }
+
+    /// Appends the word pieces of one lowercase word without punctuation to `out`, as BERT's
+    /// tokenizer spells it; `false` (and nothing appended) when it cannot (BERT's [UNK]).
+    pub(crate) fn word_pieces(&self, word: &str, out: &mut Vec<u32>) -> bool {
+        if word.chars().count() > MAX_WORD {
+            return false;
+        }
+        let before = out.len();
+        self.split(word, out);
+        out.len() > before
+    }
+
     /// Appends the greedy longest-match pieces of `part` (one word between apostrophes) to `out`,
     /// or nothing when a piece cannot be matched (BERT makes the whole word [UNK]).
     fn split(&self, part: &str, out: &mut Vec<u32>) {

@@ -17,6 +17,7 @@ pub mod embed;
 pub mod kmeans;
 pub mod label;
 pub mod passages;
+pub mod semantic;
 
 use serde::Serialize;
 
@@ -317,6 +318,8 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
     // Per point, its distinct text and how many of `fit` wrote it.
     let mut point_texts: Vec<usize> = Vec::new();
     let mut point_weights: Vec<u32> = Vec::new();
+    // Per point, a passage that wrote it (its words, for the sentence encoder).
+    let mut point_passages: Vec<usize> = Vec::new();
     let point_of_fit: Vec<u32> = fit
         .iter()
         .map(|&i| {
@@ -325,6 +328,7 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
                 point_of_text[text] = point_texts.len() as u32;
                 point_texts.push(text);
                 point_weights.push(0);
+                point_passages.push(i);
             }
             point_weights[point_of_text[text] as usize] += 1;
             point_of_text[text]
@@ -359,23 +363,46 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
 
     let timer = std::time::Instant::now();
     let n = fit.len();
+    // A small corpus is clustered on what its passages mean as well (see `semantic`).
+    let joint = semantic::applies(point_texts.len()).then(|| {
+        let passages: Vec<&str> = point_passages.iter().map(|&i| split.texts[i]).collect();
+        semantic::joint_points(&points, &passages)
+    });
+    let (cluster_points, cluster_dims) = match &joint {
+        Some(joint) => (joint.as_slice(), semantic::JOINT_DIMENSIONS),
+        None => (points.as_slice(), DIMENSIONS),
+    };
     let k = match options.themes {
         ThemeCount::Fixed(k) => k.clamp(1, point_texts.len().max(1)),
-        ThemeCount::Auto => choose_theme_count(&points, &point_of_fit, options.seed),
+        ThemeCount::Auto => {
+            choose_theme_count(cluster_points, cluster_dims, &point_of_fit, options.seed)
+        }
     };
     let restarts = if n <= 50_000 { 10 } else { 3 };
     let (centroids, cluster_of) = if n == 0 {
         (Vec::new(), Vec::new())
     } else {
         let clustering = weighted_spherical_kmeans(
-            &points,
+            cluster_points,
             &point_weights,
-            DIMENSIONS,
+            cluster_dims,
             k,
             restarts,
             options.seed,
         );
-        (clustering.centroids, clustering.assignment)
+        let centroids = if joint.is_some() {
+            let groups = clustering.centroids.len() / cluster_dims;
+            semantic::group_centroids(
+                &points,
+                &point_weights,
+                &clustering.assignment,
+                groups,
+                DIMENSIONS,
+            )
+        } else {
+            clustering.centroids
+        };
+        (centroids, clustering.assignment)
     };
     timing::report("themes: k-means", timer);
 
@@ -638,7 +665,7 @@ fn smooth_with_neighbours(points: &mut [f64], weights: &[u32], others: &[f64]) {
 /// gives a Top Ten of distinct problems rather than ten wordings of one.
 ///
 /// `point_of_comment` says which of `points` each comment is (a point may stand for several).
-fn choose_theme_count(points: &[f64], point_of_comment: &[u32], seed: u64) -> usize {
+fn choose_theme_count(points: &[f64], dims: usize, point_of_comment: &[u32], seed: u64) -> usize {
     let n = point_of_comment.len();
     let candidates: Vec<usize> = [4, 6, 8, 10, 12, 15, 20, 25, 30]
         .into_iter()
@@ -659,13 +686,13 @@ fn choose_theme_count(points: &[f64], point_of_comment: &[u32], seed: u64) -> us
     // Candidates are clustered on the sample alone: the choice needs its shape, not every point.
     let sampled: Vec<f64> = sample
         .iter()
-        .flat_map(|&i| points[i * DIMENSIONS..(i + 1) * DIMENSIONS].iter().copied())
+        .flat_map(|&i| points[i * dims..(i + 1) * dims].iter().copied())
         .collect();
-    let row = |i: usize| &sampled[i * DIMENSIONS..(i + 1) * DIMENSIONS];
+    let row = |i: usize| &sampled[i * dims..(i + 1) * dims];
     let sample: Vec<usize> = (0..sample.len()).collect();
     let mut results: Vec<(usize, f64)> = Vec::new();
     for k in candidates {
-        let clustering = spherical_kmeans(&sampled, DIMENSIONS, k, 2, seed);
+        let clustering = spherical_kmeans(&sampled, dims, k, 2, seed);
         let mut total = 0.0;
         for &i in &sample {
             let own = clustering.assignment[i];

@@ -1,0 +1,86 @@
+//! Meaning from the sentence encoder, joined to the corpus's own vectors for clustering.
+//!
+//! Word vectors learned from a few thousand comments cannot know that "still waiting for my
+//! refund" and "my money back is nowhere to be seen" say one thing: nothing in so small a corpus
+//! ties "refund" to "money back". The sentence encoder ([`crate::encoder`]) knows it. When a
+//! corpus has at most [`SEMANTIC_LIMIT`] distinct passages, each passage's point for k-means is
+//! its corpus vector and its sentence embedding side by side (each unit length, the embedding
+//! weighted by [`SEMANTIC_WEIGHT`], the whole made unit length), so that the themes follow what
+//! the passages mean as well as the words this corpus uses for it. Above the limit the corpus
+//! teaches itself, and the encoder would cost minutes.
+//!
+//! Only the clustering sees the joint points: the themes' centroids, which assign passages and
+//! new comments (and are saved in codebooks), are the means of their passages' corpus vectors.
+
+use crate::encoder::{self, DIMS};
+use crate::linalg::dot;
+
+use super::DIMENSIONS;
+use super::embed::normalise;
+
+/// Distinct passages up to which the encoder reads them (about 5 s per thousand short ones on
+/// two cores).
+pub const SEMANTIC_LIMIT: usize = 5_000;
+
+/// The sentence embedding's weight beside the corpus vector's 1.
+pub const SEMANTIC_WEIGHT: f64 = 2.0;
+
+/// Dimensions of a joint point.
+pub const JOINT_DIMENSIONS: usize = DIMENSIONS + DIMS;
+
+fn weight() -> f64 {
+    std::env::var("THROUGHLINE_SEMANTIC_WEIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SEMANTIC_WEIGHT)
+}
+
+/// Whether `distinct` passages are few enough for the encoder.
+pub fn applies(distinct: usize) -> bool {
+    let limit = std::env::var("THROUGHLINE_SEMANTIC_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SEMANTIC_LIMIT);
+    distinct > 0 && distinct <= limit && weight() > 0.0
+}
+
+/// `texts.len() × JOINT_DIMENSIONS`: each point of `points` (`DIMENSIONS` each, unit length)
+/// beside its text's sentence embedding.
+pub fn joint_points(points: &[f64], texts: &[&str]) -> Vec<f64> {
+    let embedded = crate::timing::phase("themes: sentence encoder", || {
+        encoder::encoder().encode(texts)
+    });
+    let w = weight();
+    let mut joint = Vec::with_capacity(texts.len() * JOINT_DIMENSIONS);
+    for (point, embedding) in points.chunks_exact(DIMENSIONS).zip(&embedded) {
+        let start = joint.len();
+        joint.extend_from_slice(point);
+        joint.extend(embedding.iter().map(|&v| f64::from(v) * w));
+        normalise(&mut joint[start..]);
+    }
+    joint
+}
+
+/// The unit mean of each group's points (`dims` each), weighted: the centroids in the space of
+/// `points` of a clustering made elsewhere. A group with no point keeps a zero centroid.
+pub fn group_centroids(
+    points: &[f64],
+    weights: &[u32],
+    assignment: &[usize],
+    groups: usize,
+    dims: usize,
+) -> Vec<f64> {
+    let mut centroids = vec![0.0; groups * dims];
+    for ((point, &w), &group) in points.chunks_exact(dims).zip(weights).zip(assignment) {
+        let target = &mut centroids[group * dims..(group + 1) * dims];
+        for (t, v) in target.iter_mut().zip(point) {
+            *t += f64::from(w) * v;
+        }
+    }
+    for centroid in centroids.chunks_exact_mut(dims) {
+        if dot(centroid, centroid) > 0.0 {
+            normalise(centroid);
+        }
+    }
+    centroids
+}
