@@ -309,7 +309,7 @@ impl Encoder {
             layer_norm(&mut attended, &layer.attention_norm);
             x = attended;
             let mut inner = layer.inner.apply(&x, total);
-            inner.iter_mut().for_each(|v| *v = gelu(*v));
+            gelu_in_place(&mut inner);
             let mut out = layer.output.apply(&inner, total);
             add(&mut out, &x);
             layer_norm(&mut out, &layer.output_norm);
@@ -402,25 +402,34 @@ fn layer_norm(x: &mut [f32], norm: &Norm) {
     }
 }
 
-/// BERT's exact GELU, x·Φ(x).
-fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + erf(x / std::f32::consts::SQRT_2))
+/// BERT's exact GELU, x·Φ(x), with erf to about 1.5e-7 (Abramowitz & Stegun 7.1.26) and the
+/// exponential by [`exp_nonpositive`]: no library call in the loop, so the compiler vectorises it
+/// (with a call to `exp` per value it took a quarter of the encoder's time).
+fn gelu_in_place(values: &mut [f32]) {
+    for v in values {
+        let x = *v;
+        let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * z);
+        let poly = t
+            * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_8 + t * (-1.453_152 + t * 1.061_405_4))));
+        let erf = (1.0 - poly * exp_nonpositive(-z * z)).copysign(x);
+        *v = 0.5 * x * (1.0 + erf);
+    }
 }
 
-/// The error function, to about 1e-7 (Numerical Recipes' erfc by Chebyshev fitting).
-fn erf(x: f32) -> f32 {
-    let z = f64::from(x.abs());
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let e = 1.0 - t * poly.exp();
-    (if x >= 0.0 { e } else { -e }) as f32
+/// e^x for x ≤ 0, to about 2e-7 relative: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor
+/// series to r⁶, 2^n from the exponent bits. Below −87 it is 0 to f32's precision.
+fn exp_nonpositive(x: f32) -> f32 {
+    let x = x.max(-87.0);
+    // Truncation is the ceiling here (the argument is negative), and unlike `ceil` it needs no
+    // library call.
+    let n = (x * std::f32::consts::LOG2_E - 0.5) as i32;
+    let r = x - n as f32 * std::f32::consts::LN_2;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r / 720.0)))));
+    // n is in [-126, 0]: a normal power of two.
+    p * f32::from_bits(((n + 127) as u32) << 23)
 }
 
 /// BERT's punctuation: ASCII symbols and Unicode punctuation each stand alone.
@@ -455,6 +464,28 @@ mod tests {
 
     fn cosine(a: &[f32; DIMS], b: &[f32; DIMS]) -> f32 {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn the_fast_gelu_is_the_exact_one() {
+        for i in -400..=400 {
+            let x = i as f32 / 100.0;
+            assert!((exp_nonpositive(-x.abs()) - (-x.abs()).exp()).abs() < 1e-6, "{x}");
+            let exact = 0.5 * f64::from(x) * (1.0 + erf_reference(f64::from(x) / 2f64.sqrt()));
+            let mut fast = [x];
+            gelu_in_place(&mut fast);
+            assert!((f64::from(fast[0]) - exact).abs() < 1e-5, "{x}: {} {exact}", fast[0]);
+        }
+    }
+
+    /// erf by its Taylor series (slow, exact enough below |x| = 6).
+    fn erf_reference(x: f64) -> f64 {
+        let (mut term, mut sum) = (x, x);
+        for n in 1..200 {
+            term *= -x * x / n as f64;
+            sum += term / (2 * n + 1) as f64;
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
     }
 
     #[test]
