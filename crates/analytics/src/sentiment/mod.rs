@@ -178,6 +178,11 @@ pub fn vader_only(text: &str) -> Sentiment {
     }
 }
 
+/// The sentences of a text (see [`sentences`]), as slices of it.
+pub(crate) fn sentence_spans(text: &str) -> Vec<&str> {
+    features::sentence_spans(text)
+}
+
 /// Each sentence of a text with its sentiment. Sentences end at `.`, `!`, `?` or a line break
 /// (runs such as `!!!` or `?!` stay with their sentence, where VADER reads them as emphasis).
 pub fn sentences(text: &str) -> Vec<SentenceSentiment> {

@@ -689,7 +689,16 @@ fn choose_theme_count(points: &[f64], dims: usize, point_of_comment: &[u32], see
         .flat_map(|&i| points[i * dims..(i + 1) * dims].iter().copied())
         .collect();
     let row = |i: usize| &sampled[i * dims..(i + 1) * dims];
-    let sample: Vec<usize> = (0..sample.len()).collect();
+    let m = sample.len();
+    // The cosine distances of the sample's pairs, once for every candidate (in parallel).
+    let distance: Vec<f64> = {
+        use rayon::prelude::*;
+        (0..m)
+            .into_par_iter()
+            .flat_map_iter(|i| (0..m).map(move |j| 1.0 - dot(row(i), row(j))))
+            .collect()
+    };
+    let sample: Vec<usize> = (0..m).collect();
     let mut results: Vec<(usize, f64)> = Vec::new();
     for k in candidates {
         let clustering = spherical_kmeans(&sampled, dims, k, 2, seed);
@@ -701,7 +710,7 @@ fn choose_theme_count(points: &[f64], dims: usize, point_of_comment: &[u32], see
             for &j in &sample {
                 if j != i {
                     let c = clustering.assignment[j];
-                    sum[c] += 1.0 - dot(row(i), row(j));
+                    sum[c] += distance[i * m + j];
                     count[c] += 1;
                 }
             }
