@@ -138,7 +138,10 @@ impl Reader {
     fn floats_of(&mut self, rows: usize, cols: usize) -> Result<Vec<f32>, String> {
         match self.tensor()? {
             Tensor::Floats(r, c, values) if (r, c) == (rows, cols) => Ok(values),
-            _ => Err(format!("expected {rows} × {cols} floats before byte {}", self.at)),
+            _ => Err(format!(
+                "expected {rows} × {cols} floats before byte {}",
+                self.at
+            )),
         }
     }
 
@@ -411,7 +414,8 @@ fn gelu_in_place(values: &mut [f32]) {
         let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
         let t = 1.0 / (1.0 + 0.327_591_1 * z);
         let poly = t
-            * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_8 + t * (-1.453_152 + t * 1.061_405_4))));
+            * (0.254_829_6
+                + t * (-0.284_496_74 + t * (1.421_413_8 + t * (-1.453_152 + t * 1.061_405_4))));
         let erf = (1.0 - poly * exp_nonpositive(-z * z)).copysign(x);
         *v = 0.5 * x * (1.0 + erf);
     }
@@ -470,11 +474,18 @@ mod tests {
     fn the_fast_gelu_is_the_exact_one() {
         for i in -400..=400 {
             let x = i as f32 / 100.0;
-            assert!((exp_nonpositive(-x.abs()) - (-x.abs()).exp()).abs() < 1e-6, "{x}");
+            assert!(
+                (exp_nonpositive(-x.abs()) - (-x.abs()).exp()).abs() < 1e-6,
+                "{x}"
+            );
             let exact = 0.5 * f64::from(x) * (1.0 + erf_reference(f64::from(x) / 2f64.sqrt()));
             let mut fast = [x];
             gelu_in_place(&mut fast);
-            assert!((f64::from(fast[0]) - exact).abs() < 1e-5, "{x}: {} {exact}", fast[0]);
+            assert!(
+                (f64::from(fast[0]) - exact).abs() < 1e-5,
+                "{x}: {} {exact}",
+                fast[0]
+            );
         }
     }
 
@@ -493,7 +504,9 @@ mod tests {
         // As the Python reference tokenizer gives it: "my card hasn ' t arrived , why ?"
         assert_eq!(
             encoder().tokens("My card hasn't arrived, why?"),
-            vec![101, 2026, 4003, 8440, 1005, 1056, 3369, 1010, 2339, 1029, 102]
+            vec![
+                101, 2026, 4003, 8440, 1005, 1056, 3369, 1010, 2339, 1029, 102
+            ]
         );
         let long = "word ".repeat(500);
         assert_eq!(encoder().tokens(&long).len(), MAX_TOKENS);
@@ -503,10 +516,17 @@ mod tests {
     fn embeds_as_the_sentence_model_does() {
         // The first dimensions of the float model's embeddings (tools/, numpy): the int8
         // weights keep them within a few thousandths.
-        let e = encoder().encode(&["my card has not arrived yet", "Still waiting for my refund!"]);
+        let e = encoder().encode(&[
+            "my card has not arrived yet",
+            "Still waiting for my refund!",
+        ]);
         let expected = [
-            [-0.04069, 0.01601, -0.0056, 0.01571, -0.01963, -0.0319, 0.00863, -0.00226],
-            [-0.06122, -0.05281, 0.03968, 0.03616, 0.06572, -0.03182, 0.01595, -0.00775],
+            [
+                -0.04069, 0.01601, -0.0056, 0.01571, -0.01963, -0.0319, 0.00863, -0.00226,
+            ],
+            [
+                -0.06122, -0.05281, 0.03968, 0.03616, 0.06572, -0.03182, 0.01595, -0.00775,
+            ],
         ];
         for (got, want) in e.iter().zip(expected) {
             for (g, w) in got.iter().zip(want) {

@@ -73,9 +73,7 @@ pub fn joint_points(points: &[f64], texts: &[&str]) -> Vec<f64> {
                 .collect()
         })
         .collect();
-    let embedded = crate::timing::phase("themes: sentence encoder", || {
-        encoder.encode(&sentences)
-    });
+    let embedded = crate::timing::phase("themes: sentence encoder", || encoder.encode(&sentences));
     let pieces: Vec<f32> = sentences
         .iter()
         .map(|s| encoder.tokens(s).len() as f32)
