@@ -372,11 +372,12 @@ pub fn discover(texts: &[&str], background: &[&str], options: DiscoverOptions) -
         Some(joint) => (joint.as_slice(), semantic::JOINT_DIMENSIONS),
         None => (points.as_slice(), DIMENSIONS),
     };
+    // How many themes is read from the corpus vectors alone: in the joint space the silhouette
+    // favours a few broad themes (six for 690 comments of three to six banking intents each,
+    // one of them in 69% of the comments), too coarse for a Top Ten.
     let k = match options.themes {
         ThemeCount::Fixed(k) => k.clamp(1, point_texts.len().max(1)),
-        ThemeCount::Auto => {
-            choose_theme_count(cluster_points, cluster_dims, &point_of_fit, options.seed)
-        }
+        ThemeCount::Auto => choose_theme_count(&points, DIMENSIONS, &point_of_fit, options.seed),
     };
     let restarts = if n <= 50_000 { 10 } else { 3 };
     let (centroids, cluster_of) = if n == 0 {
