@@ -30,6 +30,8 @@ pub const SEMANTIC_WEIGHT: f64 = 2.0;
 /// Dimensions of a joint point.
 pub const JOINT_DIMENSIONS: usize = DIMENSIONS + DIMS;
 
+/// The weight in use: `THROUGHLINE_SEMANTIC_WEIGHT` when set (0 turns the encoder off, which
+/// gives the corpus-only themes the documentation compares with), else [`SEMANTIC_WEIGHT`].
 fn weight() -> f64 {
     std::env::var("THROUGHLINE_SEMANTIC_WEIGHT")
         .ok()
@@ -37,7 +39,8 @@ fn weight() -> f64 {
         .unwrap_or(SEMANTIC_WEIGHT)
 }
 
-/// Whether `distinct` passages are few enough for the encoder.
+/// Whether `distinct` passages are few enough for the encoder: at most
+/// `THROUGHLINE_SEMANTIC_LIMIT` when set, else [`SEMANTIC_LIMIT`].
 pub fn applies(distinct: usize) -> bool {
     let limit = std::env::var("THROUGHLINE_SEMANTIC_LIMIT")
         .ok()
