@@ -259,6 +259,11 @@ impl Encoder {
     /// The unit embedding of each text, in order (in parallel; the same numbers on every run).
     pub fn encode(&self, texts: &[&str]) -> Vec<[f32; DIMS]> {
         let tokens: Vec<Vec<u32>> = texts.par_iter().map(|t| self.tokens(t)).collect();
+        self.encode_tokens(&tokens)
+    }
+
+    /// The unit embedding of each text given as its [`Self::tokens`], in order.
+    pub fn encode_tokens(&self, tokens: &[Vec<u32>]) -> Vec<[f32; DIMS]> {
         // Texts in chunks of about CHUNK_TOKENS pieces, in their order.
         let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
         let (mut start, mut size) = (0, 0);

@@ -326,7 +326,7 @@ fn lloyd(
 
 /// Each group's weighted sum of its points and its number of points, in parallel over fixed
 /// blocks of points added up in block order: the same bits whatever the number of threads.
-fn group_sums(
+pub(crate) fn group_sums(
     points: &[f64],
     weights: &[u32],
     assignment: &[usize],

@@ -14,11 +14,14 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::encoder::{self, DIMS};
 use crate::linalg::dot;
 
 use super::DIMENSIONS;
 use super::embed::normalise;
+use super::kmeans::group_sums;
 
 /// Distinct passages up to which the encoder reads them (about 5 s per thousand short ones on
 /// two cores).
@@ -76,11 +79,12 @@ pub fn joint_points(points: &[f64], texts: &[&str]) -> Vec<f64> {
                 .collect()
         })
         .collect();
-    let embedded = crate::timing::phase("themes: sentence encoder", || encoder.encode(&sentences));
-    let pieces: Vec<f32> = sentences
-        .iter()
-        .map(|s| encoder.tokens(s).len() as f32)
-        .collect();
+    // Tokenised once: the encoder reads the pieces, the mean weighs by their number.
+    let tokens: Vec<Vec<u32>> = sentences.par_iter().map(|s| encoder.tokens(s)).collect();
+    let pieces: Vec<f32> = tokens.iter().map(|t| t.len() as f32).collect();
+    let embedded = crate::timing::phase("themes: sentence encoder", || {
+        encoder.encode_tokens(&tokens)
+    });
     let w = weight();
     let mut joint = Vec::with_capacity(texts.len() * JOINT_DIMENSIONS);
     for (point, of) in points.chunks_exact(DIMENSIONS).zip(&sentences_of) {
@@ -110,13 +114,7 @@ pub fn group_centroids(
     groups: usize,
     dims: usize,
 ) -> Vec<f64> {
-    let mut centroids = vec![0.0; groups * dims];
-    for ((point, &w), &group) in points.chunks_exact(dims).zip(weights).zip(assignment) {
-        let target = &mut centroids[group * dims..(group + 1) * dims];
-        for (t, v) in target.iter_mut().zip(point) {
-            *t += f64::from(w) * v;
-        }
-    }
+    let (mut centroids, _) = group_sums(points, weights, assignment, groups, dims);
     for centroid in centroids.chunks_exact_mut(dims) {
         if dot(centroid, centroid) > 0.0 {
             normalise(centroid);
