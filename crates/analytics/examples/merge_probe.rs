@@ -92,6 +92,46 @@ fn main() {
         let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
         (any && norm > 0.0).then(|| v.into_iter().map(|x| x / norm).collect())
     };
+    // PROBE_ENCODER=1: each part's meaning from the sentence encoder instead of the prior.
+    let use_encoder = std::env::var("PROBE_ENCODER").is_ok();
+    let dims = if use_encoder {
+        throughline_analytics::encoder::DIMS
+    } else {
+        dims
+    };
+    let mut all_parts: Vec<String> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        if d.passages[i].is_empty() {
+            all_parts.push(text.clone());
+        } else {
+            for p in &d.passages[i] {
+                all_parts.push(text[p.range.clone()].to_string());
+            }
+        }
+    }
+    let mut encoded: HashMap<String, Vec<f64>> = HashMap::new();
+    if use_encoder {
+        let mut distinct: Vec<&str> = all_parts.iter().map(String::as_str).collect();
+        distinct.sort();
+        distinct.dedup();
+        let e = throughline_analytics::encoder::encoder().encode(&distinct);
+        for (t, v) in distinct.iter().zip(e) {
+            let norm = v
+                .iter()
+                .map(|x| (*x as f64).powi(2))
+                .sum::<f64>()
+                .sqrt()
+                .max(1e-9);
+            encoded.insert(t.to_string(), v.iter().map(|&x| x as f64 / norm).collect());
+        }
+    }
+    let vec_of = |text: &str| -> Option<Vec<f64>> {
+        if use_encoder {
+            encoded.get(text).cloned()
+        } else {
+            vec_of(text)
+        }
+    };
     let mut cent = vec![vec![0.0; dims]; k];
     let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); k];
     for (i, text) in texts.iter().enumerate() {
@@ -166,6 +206,19 @@ fn main() {
             d.themes[t].label,
             mix.join(" ")
         );
+    }
+    for t in [0.6f64, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] {
+        let (mut same, mut diff) = (0, 0);
+        for (s, a, b) in &pairs {
+            if *s >= t {
+                if major[*a] == major[*b] {
+                    same += 1
+                } else {
+                    diff += 1
+                }
+            }
+        }
+        println!("cosine >= {t}: {same} same, {diff} different");
     }
     for t in [1.0f64, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2] {
         let (mut same, mut diff) = (0, 0);

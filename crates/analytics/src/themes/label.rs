@@ -82,6 +82,11 @@ const NOT_ALONE: &[&str] = &[
 /// ("explained everything and cleaned up" is a phrase, "everything and cleaned up" a fragment).
 const NO_START: &[&str] = &["anything", "everything", "something"];
 
+/// Subject pronouns: inside a phrase they open a clause whose head is outside it — "price i
+/// agreed", "plan i was sold", "features we were promised" are fragments of "the price (that) I
+/// agreed with the rep …", never an issue's name ("charged twice", "price not honoured" are).
+const SUBJECTS: &[&str] = &["he", "i", "she", "they", "we", "you"];
+
 /// Whether a word may start or end a label's phrase, or be one alone.
 fn labels_edge(word: &str) -> bool {
     !is_stopword(word)
@@ -108,6 +113,8 @@ pub struct PhraseCounts<'v> {
     end: Vec<bool>,
     /// Per word id: may it be a phrase on its own?
     alone: Vec<bool>,
+    /// Per word id: is it a subject pronoun, which no phrase holds ([`SUBJECTS`])?
+    subject: Vec<bool>,
     ids: Map<PhraseKey, u32>,
     keys: Vec<PhraseKey>,
     overall: Vec<u32>,
@@ -137,6 +144,7 @@ impl<'v> PhraseCounts<'v> {
             alone: words()
                 .map(|w| w.chars().count() >= 3 && labels_edge(w) && !NOT_ALONE.contains(&w))
                 .collect(),
+            subject: words().map(|w| SUBJECTS.contains(&w)).collect(),
             ids: Map::default(),
             keys: Vec::new(),
             overall: Vec::new(),
@@ -165,6 +173,9 @@ impl<'v> PhraseCounts<'v> {
                 }
                 let (first, last) = (window[0] as usize, window[len - 1] as usize);
                 if !self.edge[first] || !self.end[last] || (len == 1 && !self.alone[first]) {
+                    continue;
+                }
+                if window.iter().any(|&w| self.subject[w as usize]) {
                     continue;
                 }
                 let mut key = [NONE; MAX_PHRASE_WORDS];
@@ -241,19 +252,22 @@ impl<'v> PhraseCounts<'v> {
 
 /// The label among a theme's top phrases: the best one, unless one of the next two is a
 /// phrase of several words used by at least a quarter as many comments — "verify my identity"
-/// reads better than "identity". When the best is one word, a phrase that contains it comes
-/// first: "not match the invoice" says more of "invoice" than "amount on my card" does.
+/// reads better than "identity". When the best is one word, a phrase among the top five that
+/// contains it comes first: "not match the invoice" says more of "invoice" than "amount on my
+/// card" does.
 pub fn label(top: &[(String, u32)]) -> Option<String> {
     let (first, first_count) = top.first()?;
-    let candidates = || {
+    let candidates = |within: usize| {
         top.iter()
-            .take(3)
+            .take(within)
             .filter(|(p, c)| p.contains(' ') && 4 * c >= *first_count)
     };
     let elaborates = |phrase: &str| format!(" {phrase} ").contains(&format!(" {first} "));
-    let better = candidates()
+    // An elaboration may come from further down than another phrase: "invoice charged full
+    // price" names the theme of "price"; "centre just said sorry", second, does not.
+    let better = candidates(5)
         .find(|(p, _)| !first.contains(' ') && elaborates(p))
-        .or_else(|| candidates().next())
+        .or_else(|| candidates(3).next())
         .map(|(p, _)| p);
     Some(better.unwrap_or(first).clone())
 }
@@ -304,6 +318,37 @@ mod tests {
             ("not match the invoice".into(), 55),
         ]);
         assert_eq!(elaborated.as_deref(), Some("not match the invoice"));
+        let further = label(&[
+            ("price".into(), 76),
+            ("centre just said sorry".into(), 30),
+            ("discount in the showroom".into(), 30),
+            ("invoice charged full price".into(), 28),
+        ]);
+        assert_eq!(further.as_deref(), Some("invoice charged full price"));
+    }
+
+    #[test]
+    fn a_clause_inside_a_phrase_is_no_label() {
+        let (vocabulary, docs) = counts_for(&[
+            (
+                "the price i agreed with the rep was not what i was billed",
+                0,
+                10,
+            ),
+            ("the price we agreed was not honoured", 0, 10),
+            ("the sofa arrived damaged", 1, 10),
+        ]);
+        let mut counts = PhraseCounts::new(2, &vocabulary);
+        for (ids, theme) in &docs {
+            counts.add(ids, *theme, 1);
+        }
+        let top = counts.top_phrases(0, 8);
+        assert!(
+            !top.iter()
+                .any(|(p, _)| p.split(' ').any(|w| SUBJECTS.contains(&w))),
+            "{top:?}"
+        );
+        assert!(top.iter().any(|(p, _)| p == "price"), "{top:?}");
     }
 
     #[test]
