@@ -19,6 +19,7 @@ pub mod maturity;
 pub mod moments;
 pub mod org;
 pub mod password_policy;
+pub mod period;
 pub mod recognition;
 pub mod retention;
 pub mod scorecards;

@@ -17,6 +17,7 @@ mod maturity;
 mod org;
 mod org_history;
 mod password_resets;
+mod period_totals;
 mod retention;
 mod search;
 mod survey_invitations;
@@ -59,6 +60,7 @@ pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,
     VersionSource,
 };
+pub use period_totals::ScoreAnswers;
 pub use retention::{RetentionMode, RetentionOutcome, RetentionPolicy};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 pub use survey_invitations::{Invitation, InvitationCounts, MAX_SEND_ATTEMPTS, NewInvitation};

@@ -2,7 +2,7 @@
 //! alerts, and the open work.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
@@ -12,6 +12,7 @@ use throughline_analytics::routing::Scope;
 use throughline_service::actions;
 use throughline_service::analysis;
 use throughline_service::org;
+use throughline_service::period::{self, PeriodQuery};
 
 use super::UserView;
 use crate::auth::PageUser;
@@ -45,6 +46,43 @@ struct TopTenRow {
     scope: &'static str,
     scope_class: &'static str,
     evidence: String,
+    /// Its records in the period chosen and in the one before (with a period).
+    in_period: Option<u64>,
+    before: Option<u64>,
+}
+
+/// The period filter's values as the form shows them.
+#[derive(Serialize, Default)]
+struct PeriodForm {
+    preset: String,
+    from: String,
+    to: String,
+}
+
+/// A score in the period chosen beside the period before.
+#[derive(Serialize)]
+struct PeriodScoreView {
+    name: &'static str,
+    value: String,
+    low: String,
+    high: String,
+    n: u64,
+    small: bool,
+    previous: String,
+    previous_n: u64,
+    change: String,
+}
+
+/// The period chosen, what its records add up to, and the period before.
+#[derive(Serialize)]
+struct PeriodView {
+    current: String,
+    previous: String,
+    records: u64,
+    previous_records: u64,
+    /// Records of all periods.
+    total: u64,
+    scores: Vec<PeriodScoreView>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +106,9 @@ struct Overview {
     charts: Vec<crate::charts::LineChart>,
     initiatives: Vec<InitiativeCount>,
     overdue: Vec<OverdueTask>,
+    period_form: PeriodForm,
+    period: Option<PeriodView>,
+    period_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -116,6 +157,52 @@ fn score_charts(summary: &Summary) -> Vec<crate::charts::LineChart> {
         .collect()
 }
 
+/// The scores shown (name, unit, decimals) and how to read each from a period's scores.
+type ScoreOf = fn(&period::Scores) -> Option<Estimate>;
+const PERIOD_SCORES: [(&str, &str, usize, ScoreOf); 4] = [
+    ("NPS", "", 0, |s| s.nps),
+    ("CSAT", "%", 0, |s| s.csat),
+    ("CES", "", 2, |s| s.ces),
+    ("Rating", "", 2, |s| s.rating),
+];
+
+/// Each score of the period beside the period before, with the change ("+3", "−2", "none
+/// before"); a score no record of the period gave is left out.
+fn period_scores(current: &period::Scores, previous: &period::Scores) -> Vec<PeriodScoreView> {
+    PERIOD_SCORES
+        .into_iter()
+        .filter_map(|(name, unit, decimals, of)| {
+            let now = of(current)?;
+            let before = of(previous);
+            let number = |v: f64| format!("{}{unit}", super::rounded(v, decimals));
+            let change = match before {
+                Some(b) => {
+                    let delta = super::rounded(now.value - b.value, decimals);
+                    match delta.strip_prefix('-') {
+                        Some(magnitude) => format!("−{magnitude}{unit}"),
+                        None if delta.chars().all(|c| c == '0' || c == '.') => {
+                            "no change".to_owned()
+                        }
+                        None => format!("+{delta}{unit}"),
+                    }
+                }
+                None => "nothing to compare".to_owned(),
+            };
+            Some(PeriodScoreView {
+                name,
+                value: number(now.value),
+                low: number(now.low),
+                high: number(now.high),
+                n: now.n,
+                small: now.small_sample,
+                previous: before.map_or_else(|| "—".to_owned(), |b| number(b.value)),
+                previous_n: before.map_or(0, |b| b.n),
+                change,
+            })
+        })
+        .collect()
+}
+
 /// Initiatives that are not closed, by status, and the open tasks past their due date.
 async fn open_work(
     state: &AppState,
@@ -157,6 +244,7 @@ async fn open_work(
 async fn overview(
     State(state): State<AppState>,
     user: PageUser,
+    Query(asked): Query<PeriodQuery>,
 ) -> Result<Html<String>, PageError> {
     let organisation = org::organisation(&state.store)
         .await?
@@ -177,8 +265,37 @@ async fn overview(
         charts: Vec::new(),
         initiatives: Vec::new(),
         overdue: Vec::new(),
+        period_form: PeriodForm::default(),
+        period: None,
+        period_error: None,
     };
     (page.initiatives, page.overdue) = open_work(&state).await?;
+    // The period asked for: a wrong one is said on the page, which then shows all the data.
+    let comparison = match asked.span(&throughline_domain::action::Date::today()) {
+        Ok(Some(span)) => {
+            page.period_form = PeriodForm {
+                preset: span.preset.clone(),
+                from: span.current.from.as_str().to_owned(),
+                to: span.current.last().as_str().to_owned(),
+            };
+            Some(period::compare(&state.store, span).await?)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            page.period_error = Some(e.to_string());
+            None
+        }
+    };
+    if let Some(c) = &comparison {
+        page.period = Some(PeriodView {
+            current: c.span.current.describe(),
+            previous: c.span.previous.describe(),
+            records: c.current.scores.records,
+            previous_records: c.previous.scores.records,
+            total: throughline_service::feedback::total(&state.store).await?,
+            scores: period_scores(&c.current.scores, &c.previous.scores),
+        });
+    }
     if let Some(run) = run {
         page.charts = score_charts(&run.summary);
         let scores = &run.summary.scores;
@@ -242,6 +359,12 @@ async fn overview(
                     scope,
                     scope_class,
                     evidence,
+                    in_period: comparison
+                        .as_ref()
+                        .map(|c| c.current.theme_records.get(&e.theme).copied().unwrap_or(0)),
+                    before: comparison
+                        .as_ref()
+                        .map(|c| c.previous.theme_records.get(&e.theme).copied().unwrap_or(0)),
                 }
             })
             .collect();

@@ -17,6 +17,7 @@ mod journey_editor;
 mod journey_pages;
 mod maturity_pages;
 mod password_reset;
+mod period_pages;
 mod recognition_page;
 mod story_wall;
 mod survey_pages;
@@ -42,6 +43,7 @@ use journey_pages::{
 };
 use maturity_pages::the_culture_is_assessed_on_the_web;
 use password_reset::a_forgotten_password_is_reset_by_e_mail;
+use period_pages::the_overview_compares_a_period_with_the_one_before;
 use recognition_page::prevention_is_recognised_above_fire_fighting;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
@@ -1062,6 +1064,7 @@ backend_tests!(
     a_feedback_file_is_imported_in_the_browser,
     a_forgotten_password_is_reset_by_e_mail,
     the_audit_log_is_filtered_and_paged,
+    the_overview_compares_a_period_with_the_one_before,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a

@@ -1,0 +1,171 @@
+//! The period filter (issue 26): the overview shows the scores and each Top Ten theme's records
+//! of the days chosen beside the period before, "n of N", counted as the store counts them;
+//! the period stays in the URL and in the theme links; a wrong period is said, not a 500.
+
+use axum::http::StatusCode;
+use throughline_analytics::scores;
+use throughline_domain::feedback::Nps;
+use throughline_server::{AppState, router};
+use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_store::testing::TestDatabase;
+
+use super::{PASSWORD, get, send, sign_in, workspace};
+
+fn days(from: &str, to: &str) -> FeedbackQuery {
+    FeedbackQuery {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        ..FeedbackQuery::default()
+    }
+}
+
+pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(
+        &app,
+        get(
+            "/?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+
+    // "n of N" and the period before, as the store counts them.
+    let total = feedback::total(&store).await.unwrap();
+    let september = feedback::count(&store, &days("2026-09-01", "2026-09-30"))
+        .await
+        .unwrap();
+    let before = feedback::count(&store, &days("2026-08-02", "2026-08-31"))
+        .await
+        .unwrap();
+    assert!(september > 0 && before > 0 && september < total);
+    assert!(
+        body.contains(&format!("{september} of {total} records</strong> in 2026-09-01 to 2026-09-30 (30 days), compared with {before} in 2026-08-02 to 2026-08-31 (30 days)")),
+        "{body}"
+    );
+
+    // The period's NPS is the NPS of its records, and the period before is beside it.
+    let records = feedback::find(&store, &days("2026-09-01", "2026-09-30"), None, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(records.len() as u64, september);
+    let nps = |records: &[throughline_store::FeedbackListing]| {
+        scores::nps(
+            records
+                .iter()
+                .filter_map(|r| Nps::new(u8::try_from(r.nps?).ok()?).ok()),
+        )
+        .unwrap()
+    };
+    let now = nps(&records);
+    let earlier = nps(
+        &feedback::find(&store, &days("2026-08-02", "2026-08-31"), None, 10_000)
+            .await
+            .unwrap(),
+    );
+    let shown = |v: f64| format!("{v:.0}").trim_start_matches("-0").to_owned();
+    let scores_part = body
+        .split("aria-label=\"Scores in the period\"")
+        .nth(1)
+        .unwrap();
+    let nps_card = scores_part.split("</div>").next().unwrap();
+    assert!(
+        nps_card.contains(&format!("<p class=\"value\">{}</p>", shown(now.value))),
+        "{nps_card}"
+    );
+    assert!(
+        nps_card.contains(&format!("{} answers", now.n)),
+        "{nps_card}"
+    );
+    assert!(
+        nps_card.contains(&format!(
+            "the period before {} ({} answers)",
+            shown(earlier.value),
+            earlier.n
+        )),
+        "{nps_card}"
+    );
+
+    // Each Top Ten theme's records in the period and before, and its link keeps the days.
+    let top = store_top_theme(&store).await;
+    let in_period = feedback::count(
+        &store,
+        &FeedbackQuery {
+            theme: Some(top.to_string()),
+            ..days("2026-09-01", "2026-09-30")
+        },
+    )
+    .await
+    .unwrap();
+    let link = format!("/themes/{top}?from=2026-09-01&amp;to=2026-09-30");
+    let row = body
+        .split(&link)
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no link {link} in {body}"));
+    assert!(
+        row.contains(&format!("<td class=\"in-period\">{in_period}</td>")),
+        "{row}"
+    );
+    let theme_page = send(
+        &app,
+        get(
+            &format!("/themes/{top}?from=2026-09-01&to=2026-09-30"),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(theme_page.status, StatusCode::OK);
+    assert!(theme_page.body.contains("value=\"2026-09-01\""));
+
+    // The form keeps what was chosen; a preset reads from today.
+    assert!(
+        body.contains("<option value=\"custom\" selected>"),
+        "{body}"
+    );
+    let recent = send(&app, get("/?period=30d", Some(&session))).await;
+    assert_eq!(recent.status, StatusCode::OK);
+    assert!(recent.body.contains("<option value=\"30d\" selected>"));
+    assert!(
+        recent
+            .body
+            .contains(&format!(" of {total} records</strong>"))
+    );
+
+    // A wrong period is said on the page, which shows all the data.
+    for (query, says) in [
+        (
+            "/?period=custom&from=2026-09-30&to=2026-09-01",
+            "the period starts (2026-09-30) after it ends (2026-09-01)",
+        ),
+        (
+            "/?period=fortnight",
+            "period &quot;fortnight&quot;: choose 30d",
+        ),
+        ("/?period=custom&from=2026-02-30", "from:"),
+    ] {
+        let reply = send(&app, get(query, Some(&session))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}");
+        assert!(reply.body.contains(says), "{query}: {}", reply.body);
+        assert!(reply.body.contains("showing all the data"), "{query}");
+        assert!(!reply.body.contains("period-summary"), "{query}");
+    }
+}
+
+/// The first theme of the Top Ten.
+async fn store_top_theme(store: &throughline_store::Store) -> i64 {
+    throughline_service::themes::top_ten(
+        store,
+        throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE,
+    )
+    .await
+    .unwrap()
+    .entries[0]
+        .theme
+}

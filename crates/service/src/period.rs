@@ -1,0 +1,332 @@
+//! The period a page shows and the one it is compared with: presets (the last 30 or 90 days,
+//! this quarter or this year so far) or days of the user's choosing, each beside the period
+//! before it — the same number of days just before, or for a quarter or a year as many days
+//! from the start of the quarter or year before. What the records of a period add up to (their scores with
+//! intervals, the records of each theme) is counted by the store.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use throughline_analytics::Estimate;
+use throughline_analytics::scores;
+use throughline_domain::action::Date;
+use throughline_domain::feedback::{Ces, Csat, Nps, Rating};
+use throughline_store::{ScoreAnswers, Store};
+
+use crate::{Result, ServiceError};
+
+/// The longest period that can be asked for, in days (a century of feedback).
+const MAX_DAYS: i64 = 36_600;
+
+/// The period as a query string gives it: `period` is `30d`, `90d`, `quarter`, `year` or
+/// `custom` (with `from` and `to`, `YYYY-MM-DD`, both included); nothing (or `all`) means all
+/// the data.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PeriodQuery {
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Days `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Days {
+    pub from: Date,
+    /// The first day after the period.
+    pub to: Date,
+}
+
+impl Days {
+    /// The number of days.
+    pub fn len(&self) -> i64 {
+        self.to.day_number() - self.from.day_number()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() <= 0
+    }
+
+    /// The last day of the period.
+    pub fn last(&self) -> Date {
+        self.to.plus_days(-1)
+    }
+
+    /// "2026-11-07 to 2026-12-06 (30 days)".
+    pub fn describe(&self) -> String {
+        let days = self.len();
+        format!(
+            "{} to {} ({days} day{})",
+            self.from.as_str(),
+            self.last().as_str(),
+            if days == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// A period chosen and the one it is compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// The preset's key (`30d`, `90d`, `quarter`, `year`) or `custom`.
+    pub preset: String,
+    pub current: Days,
+    pub previous: Days,
+}
+
+fn day(field: &str, value: &str) -> Result<Date> {
+    Date::parse(value).map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))
+}
+
+/// The first day of the quarter `today` is in.
+fn quarter_start(today: &Date) -> Date {
+    let month: u32 = today.as_str()[5..7].parse().expect("a valid date");
+    let first = (month - 1) / 3 * 3 + 1;
+    day(
+        "quarter",
+        &format!("{}-{first:02}-01", &today.as_str()[..4]),
+    )
+    .expect("a valid date")
+}
+
+impl PeriodQuery {
+    /// The period asked for, from `today`; `None` for all the data. A wrong value says which
+    /// field and why.
+    pub fn span(&self, today: &Date) -> Result<Option<Span>> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let preset = given(&self.period);
+        let (from, to) = (given(&self.from), given(&self.to));
+        let preset = match preset.as_deref() {
+            None if from.is_none() && to.is_none() => return Ok(None),
+            None => "custom".to_owned(),
+            Some("all") => return Ok(None),
+            Some(p) => p.to_owned(),
+        };
+        let tomorrow = today.plus_days(1);
+        let rolling = |days: i64| {
+            let current = Days {
+                from: tomorrow.plus_days(-days),
+                to: tomorrow.clone(),
+            };
+            let previous = Days {
+                from: current.from.plus_days(-days),
+                to: current.from.clone(),
+            };
+            (current, previous)
+        };
+        // This quarter or year so far, beside as many days from the start of the one before.
+        let so_far = |start: Date, months: u32| {
+            let length = tomorrow.day_number() - start.day_number();
+            let before = Date::from_day_number(start.day_number() - 1);
+            let previous_start = quarter_or_year_start(&before, months);
+            (
+                Days {
+                    from: start,
+                    to: tomorrow.clone(),
+                },
+                Days {
+                    to: previous_start.plus_days(length),
+                    from: previous_start,
+                },
+            )
+        };
+        let (current, previous) = match preset.as_str() {
+            "30d" => rolling(30),
+            "90d" => rolling(90),
+            "quarter" => so_far(quarter_start(today), 3),
+            "year" => so_far(quarter_or_year_start(today, 12), 12),
+            "custom" => {
+                let from = from
+                    .as_deref()
+                    .map(|v| day("from", v))
+                    .transpose()?
+                    .ok_or_else(|| {
+                        ServiceError::Invalid("a custom period needs its first day (from)".into())
+                    })?;
+                let last = to
+                    .as_deref()
+                    .map(|v| day("to", v))
+                    .transpose()?
+                    .unwrap_or_else(|| today.clone());
+                if last < from {
+                    return Err(ServiceError::Invalid(format!(
+                        "the period starts ({}) after it ends ({})",
+                        from.as_str(),
+                        last.as_str()
+                    )));
+                }
+                let current = Days {
+                    from,
+                    to: last.plus_days(1),
+                };
+                if current.len() > MAX_DAYS {
+                    return Err(ServiceError::Invalid(format!(
+                        "a period can be at most {MAX_DAYS} days long, not {}",
+                        current.len()
+                    )));
+                }
+                let previous = Days {
+                    from: current.from.plus_days(-current.len()),
+                    to: current.from.clone(),
+                };
+                (current, previous)
+            }
+            other => {
+                return Err(ServiceError::Invalid(format!(
+                    "period {other:?}: choose 30d, 90d, quarter, year, custom or all"
+                )));
+            }
+        };
+        Ok(Some(Span {
+            preset,
+            current,
+            previous,
+        }))
+    }
+}
+
+/// The first day of the quarter (`months` 3) or the year (`months` 12) `day` is in.
+fn quarter_or_year_start(day: &Date, months: u32) -> Date {
+    if months == 12 {
+        self::day("year", &format!("{}-01-01", &day.as_str()[..4])).expect("a valid date")
+    } else {
+        quarter_start(day)
+    }
+}
+
+/// The scores of the records of some days, with their intervals.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scores {
+    /// Records received in the period.
+    pub records: u64,
+    pub nps: Option<Estimate>,
+    pub csat: Option<Estimate>,
+    pub ces: Option<Estimate>,
+    pub rating: Option<Estimate>,
+}
+
+fn repeated<T: Clone>(answers: &[(T, u64)]) -> impl Iterator<Item = T> + '_ {
+    answers
+        .iter()
+        .flat_map(|(answer, n)| std::iter::repeat_n(answer.clone(), *n as usize))
+}
+
+fn estimates(answers: &ScoreAnswers) -> Scores {
+    let small = |v: i64| u8::try_from(v).ok();
+    Scores {
+        records: answers.records,
+        nps: scores::nps(repeated(&answers.nps).filter_map(|v| Nps::new(small(v)?).ok())),
+        csat: scores::csat(repeated(&answers.csat).filter_map(|v| Csat::new(small(v)?).ok())),
+        ces: scores::ces(repeated(&answers.ces).filter_map(|v| Ces::new(small(v)?).ok())),
+        rating: scores::mean_rating(repeated(&answers.rating).filter_map(|v| Rating::new(v).ok())),
+    }
+}
+
+/// What one period's records add up to.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub scores: Scores,
+    /// Theme id → records of the period that carry it.
+    pub theme_records: HashMap<i64, u64>,
+}
+
+/// A period and the one before it, added up.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub span: Span,
+    pub current: Totals,
+    pub previous: Totals,
+}
+
+async fn totals(store: &Store, days: &Days) -> Result<Totals> {
+    let (from, to) = (days.from.start(), days.to.start());
+    let answers = store.score_answers_between(from, to).await?;
+    Ok(Totals {
+        scores: estimates(&answers),
+        theme_records: store.theme_records_between(from, to).await?,
+    })
+}
+
+/// The period and the one before it, added up.
+pub async fn compare(store: &Store, span: Span) -> Result<Comparison> {
+    Ok(Comparison {
+        current: totals(store, &span.current).await?,
+        previous: totals(store, &span.previous).await?,
+        span,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(period: &str, from: &str, to: &str) -> PeriodQuery {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        PeriodQuery {
+            period: some(period),
+            from: some(from),
+            to: some(to),
+        }
+    }
+
+    fn days(from: &str, last: &str) -> Days {
+        Days {
+            from: Date::parse(from).unwrap(),
+            to: Date::parse(last).unwrap().plus_days(1),
+        }
+    }
+
+    #[test]
+    fn presets_and_custom_days_come_with_the_period_before() {
+        let today = Date::parse("2026-12-06").unwrap();
+        let span = |p, f, t| query(p, f, t).span(&today).unwrap().unwrap();
+        let last30 = span("30d", "", "");
+        assert_eq!(last30.current, days("2026-11-07", "2026-12-06"));
+        assert_eq!(last30.previous, days("2026-10-08", "2026-11-06"));
+        assert_eq!(
+            last30.current.describe(),
+            "2026-11-07 to 2026-12-06 (30 days)"
+        );
+        let quarter = span("quarter", "", "");
+        assert_eq!(quarter.current, days("2026-10-01", "2026-12-06"));
+        assert_eq!(quarter.previous, days("2026-07-01", "2026-09-05"));
+        let year = span("year", "", "");
+        assert_eq!(year.current, days("2026-01-01", "2026-12-06"));
+        assert_eq!(year.previous, days("2025-01-01", "2025-12-06"));
+        let custom = span("", "2026-09-01", "2026-09-30");
+        assert_eq!(custom.preset, "custom");
+        assert_eq!(custom.previous, days("2026-08-02", "2026-08-31"));
+        assert!(query("", "", "").span(&today).unwrap().is_none());
+        assert!(
+            query("all", "2026-01-01", "")
+                .span(&today)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_wrong_period_says_what_is_wrong() {
+        let today = Date::parse("2026-12-06").unwrap();
+        let error = |p, f, t| query(p, f, t).span(&today).unwrap_err().to_string();
+        assert!(
+            error("week", "", "").contains("choose 30d, 90d"),
+            "{}",
+            error("week", "", "")
+        );
+        assert!(error("custom", "", "").contains("needs its first day"));
+        assert!(
+            error("custom", "2026-13-01", "").starts_with("from:"),
+            "{}",
+            error("custom", "2026-13-01", "")
+        );
+        assert!(
+            error("custom", "2026-09-30", "2026-09-01")
+                .contains("starts (2026-09-30) after it ends")
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! What the records received in a period add up to: how often each score answer was given,
+//! and how many records carry each theme — the figures of the pages' period filter, counted by
+//! the database instead of by reading every record.
+
+use std::collections::HashMap;
+
+use sqlx::{AssertSqlSafe, Row};
+use throughline_domain::Timestamp;
+
+use crate::{Result, Store};
+
+/// Each answer given in a period and how many records gave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreAnswers {
+    /// Records received in the period, with or without a score.
+    pub records: u64,
+    /// `(answer, records)` for NPS (0–10), CSAT (1–5) and CES (1–7).
+    pub nps: Vec<(i64, u64)>,
+    pub csat: Vec<(i64, u64)>,
+    pub ces: Vec<(i64, u64)>,
+    /// `(rating, records)` for the generic rating.
+    pub rating: Vec<(f64, u64)>,
+}
+
+/// The score columns: fixed names, never text from a request.
+const INTEGER_SCORES: [&str; 3] = ["nps", "csat", "ces"];
+
+fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64> {
+    Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+}
+
+impl Store {
+    /// The score answers of the records received in `[from, to)`.
+    pub async fn score_answers_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<ScoreAnswers> {
+        let mut conn = self.conn().await?;
+        let records = sqlx::query(
+            "SELECT COUNT(*) AS records FROM feedback WHERE received_at >= $1 AND received_at < $2",
+        )
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch_one(&mut *conn)
+        .await?;
+        let mut answers = ScoreAnswers {
+            records: count(&records, "records")?,
+            ..ScoreAnswers::default()
+        };
+        for column in INTEGER_SCORES {
+            let sql = format!(
+                "SELECT {column} AS answer, COUNT(*) AS records FROM feedback \
+                 WHERE received_at >= $1 AND received_at < $2 AND {column} IS NOT NULL \
+                 GROUP BY {column} ORDER BY {column}"
+            );
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(from.as_millis())
+                .bind(to.as_millis())
+                .fetch_all(&mut *conn)
+                .await?;
+            let counted = rows
+                .iter()
+                .map(|row| Ok((row.try_get::<i64, _>("answer")?, count(row, "records")?)))
+                .collect::<Result<Vec<_>>>()?;
+            match column {
+                "nps" => answers.nps = counted,
+                "csat" => answers.csat = counted,
+                _ => answers.ces = counted,
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT rating AS answer, COUNT(*) AS records FROM feedback \
+             WHERE received_at >= $1 AND received_at < $2 AND rating IS NOT NULL \
+             GROUP BY rating ORDER BY rating",
+        )
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch_all(&mut *conn)
+        .await?;
+        answers.rating = rows
+            .iter()
+            .map(|row| Ok((row.try_get::<f64, _>("answer")?, count(row, "records")?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(answers)
+    }
+
+    /// How many records received in `[from, to)` carry each theme (any of their themes).
+    pub async fn theme_records_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<HashMap<i64, u64>> {
+        let rows = sqlx::query(
+            "SELECT t.theme_id, COUNT(*) AS records FROM feedback_themes t \
+             JOIN feedback f ON f.id = t.feedback_id \
+             WHERE f.received_at >= $1 AND f.received_at < $2 GROUP BY t.theme_id",
+        )
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<i64, _>("theme_id")?, count(row, "records")?)))
+            .collect()
+    }
+}
