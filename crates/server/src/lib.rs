@@ -120,6 +120,10 @@ fn templates() -> Environment<'static> {
             include_str!("../templates/initiative.html"),
         ),
         ("overview.html", include_str!("../templates/overview.html")),
+        (
+            "period_filter.html",
+            include_str!("../templates/period_filter.html"),
+        ),
         ("moments.html", include_str!("../templates/moments.html")),
         ("moment.html", include_str!("../templates/moment.html")),
         ("chains.html", include_str!("../templates/chains.html")),

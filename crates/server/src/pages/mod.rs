@@ -25,6 +25,7 @@ mod moments;
 mod overview;
 mod password_reset;
 mod people;
+mod period;
 mod recognition;
 mod session;
 mod survey_public;
@@ -182,6 +183,17 @@ pub(crate) fn rounded(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A change or an effect with its sign always written, the minus as "−": "−3.3", "+1.2", and
+/// "0.0" for nothing (never "-0.0") — one sign convention on every page.
+pub(crate) fn signed(value: f64, decimals: usize) -> String {
+    let text = rounded(value, decimals);
+    match text.strip_prefix('-') {
+        Some(magnitude) => format!("−{magnitude}"),
+        None if text.chars().all(|c| c == '0' || c == '.') => text,
+        None => format!("+{text}"),
+    }
+}
+
 /// `text` as a URL query value: letters, digits and `-_.~` stay, every other byte is `%XX`.
 pub(crate) fn percent_encode(text: &str) -> String {
     text.bytes()
@@ -196,7 +208,7 @@ pub(crate) fn percent_encode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rounded;
+    use super::{rounded, signed};
 
     #[test]
     fn no_score_reads_minus_zero() {
@@ -204,5 +216,13 @@ mod tests {
         assert_eq!(rounded(-0.04, 1), "0.0");
         assert_eq!(rounded(-0.6, 0), "-1");
         assert_eq!(rounded(3.25, 1), "3.2");
+    }
+
+    #[test]
+    fn effects_and_changes_carry_their_sign() {
+        assert_eq!(signed(-3.26, 1), "−3.3");
+        assert_eq!(signed(1.2, 1), "+1.2");
+        assert_eq!(signed(-0.04, 1), "0.0");
+        assert_eq!(signed(0.0, 0), "0");
     }
 }

@@ -15,6 +15,7 @@ use throughline_service::org;
 use throughline_service::period::{self, PeriodQuery};
 
 use super::UserView;
+use super::period::PeriodForm;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppState, render};
@@ -39,8 +40,9 @@ struct TopTenRow {
     rank: u32,
     label: String,
     support: u64,
-    cost: String,
-    cost_range: String,
+    /// Its effect on the score, signed as on every page ("−3.3"), and its 95% interval.
+    effect: String,
+    effect_range: String,
     stage: String,
     owner: String,
     scope: &'static str,
@@ -49,14 +51,6 @@ struct TopTenRow {
     /// Its records in the period chosen and in the one before (with a period).
     in_period: Option<u64>,
     before: Option<u64>,
-}
-
-/// The period filter's values as the form shows them.
-#[derive(Serialize, Default)]
-struct PeriodForm {
-    preset: String,
-    from: String,
-    to: String,
 }
 
 /// A score in the period chosen beside the period before.
@@ -108,7 +102,6 @@ struct Overview {
     overdue: Vec<OverdueTask>,
     period_form: PeriodForm,
     period: Option<PeriodView>,
-    period_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -177,13 +170,11 @@ fn period_scores(current: &period::Scores, previous: &period::Scores) -> Vec<Per
             let number = |v: f64| format!("{}{unit}", super::rounded(v, decimals));
             let change = match before {
                 Some(b) => {
-                    let delta = super::rounded(now.value - b.value, decimals);
-                    match delta.strip_prefix('-') {
-                        Some(magnitude) => format!("−{magnitude}{unit}"),
-                        None if delta.chars().all(|c| c == '0' || c == '.') => {
-                            "no change".to_owned()
-                        }
-                        None => format!("+{delta}{unit}"),
+                    let delta = super::signed(now.value - b.value, decimals);
+                    if delta.starts_with(['+', '−']) {
+                        format!("{delta}{unit}")
+                    } else {
+                        "no change".to_owned()
                     }
                 }
                 None => "nothing to compare".to_owned(),
@@ -267,24 +258,14 @@ async fn overview(
         overdue: Vec::new(),
         period_form: PeriodForm::default(),
         period: None,
-        period_error: None,
     };
     (page.initiatives, page.overdue) = open_work(&state).await?;
     // The period asked for: a wrong one is said on the page, which then shows all the data.
-    let comparison = match asked.span(&throughline_domain::action::Date::today()) {
-        Ok(Some(span)) => {
-            page.period_form = PeriodForm {
-                preset: span.preset.clone(),
-                from: span.current.from.as_str().to_owned(),
-                to: span.current.last().as_str().to_owned(),
-            };
-            Some(period::compare(&state.store, span).await?)
-        }
-        Ok(None) => None,
-        Err(e) => {
-            page.period_error = Some(e.to_string());
-            None
-        }
+    let (form, span) = super::period::chosen(&asked);
+    page.period_form = form;
+    let comparison = match span {
+        Some(span) => Some(period::compare(&state.store, span).await?),
+        None => None,
     };
     if let Some(c) = &comparison {
         page.period = Some(PeriodView {
@@ -352,8 +333,12 @@ async fn overview(
                     rank: e.rank,
                     label: e.label.clone(),
                     support: e.support,
-                    cost: format!("{:.1}", -e.cost.value),
-                    cost_range: format!("{:.1} to {:.1}", -e.cost.high, -e.cost.low),
+                    effect: super::signed(e.cost.value, 1),
+                    effect_range: format!(
+                        "{} to {}",
+                        super::signed(e.cost.low, 1),
+                        super::signed(e.cost.high, 1)
+                    ),
                     stage: e.stage.clone().unwrap_or_else(|| "unplaced".into()),
                     owner,
                     scope,

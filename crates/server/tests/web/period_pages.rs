@@ -85,7 +85,7 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
     );
     assert!(
         nps_card.contains(&format!(
-            "the period before {} ({} answers)",
+            "The period before: {} ({} answers)",
             shown(earlier.value),
             earlier.n
         )),
@@ -123,6 +123,38 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
     .await;
     assert_eq!(theme_page.status, StatusCode::OK);
     assert!(theme_page.body.contains("value=\"2026-09-01\""));
+
+    // The themes page counts each theme's records in the period and before, and its sorting
+    // links keep the period.
+    let themes = send(
+        &app,
+        get(
+            "/themes?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(themes.status, StatusCode::OK, "{}", themes.body);
+    let row = themes
+        .body
+        .split(&link)
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no link {link} in {}", themes.body));
+    assert!(
+        row.contains(&format!("<td class=\"in-period\">{in_period}</td>")),
+        "{row}"
+    );
+    assert!(
+        themes
+            .body
+            .contains("href=\"/themes?sort=effect&period=custom&from=2026-09-01&to=2026-09-30\"")
+            || themes.body.contains(
+                "href=\"/themes?sort=effect&amp;period=custom&amp;from=2026-09-01&amp;to=2026-09-30\""
+            ),
+        "{}",
+        themes.body
+    );
 
     // The form keeps what was chosen; a preset reads from today.
     assert!(

@@ -82,6 +82,9 @@ struct ThemeRow {
     phrases: String,
     added_phrases: String,
     trend: Option<Sparkline>,
+    /// Its records in the period chosen, and in the one before (with a period).
+    in_period: Option<u64>,
+    before: Option<u64>,
 }
 
 fn theme_row(t: &StoredTheme) -> ThemeRow {
@@ -97,14 +100,7 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
             .map_or_else(|| "-".into(), |s| format!("{s:+.2}")),
         stage: a.stage.clone().unwrap_or_else(|| "no stage".into()),
         rank: a.top_ten_rank.map_or_else(String::new, |r| r.to_string()),
-        effect: effect.map_or_else(String::new, |e| {
-            let text = super::rounded(e, 1);
-            if text.starts_with('-') || text == "0.0" {
-                text.replacen('-', "−", 1)
-            } else {
-                format!("+{text}")
-            }
-        }),
+        effect: effect.map_or_else(String::new, |e| super::signed(e, 1)),
         effect_value: effect,
         effect_interval: a.impact.as_ref().map(|i| (i.cost.low, i.cost.high)),
         sentiment_value: a.mean_sentiment,
@@ -112,6 +108,8 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
         phrases: t.phrases.join(", "),
         added_phrases: t.added_phrases.join(", "),
         trend: Sparkline::new("Records", &monthly_counts(t)),
+        in_period: None,
+        before: None,
     }
 }
 
@@ -135,11 +133,17 @@ struct ThemesPage {
     unclear: Vec<ThemeRow>,
     /// The column the tables are sorted by: `records`, `effect` or `sentiment`.
     sort: &'static str,
+    period_form: super::period::PeriodForm,
+    /// The period chosen and the one before, described ("2026-11-07 to 2026-12-06 (30 days)").
+    period: Option<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ThemesQuery {
     sort: Option<String>,
+    #[serde(flatten)]
+    period: throughline_service::period::PeriodQuery,
 }
 
 async fn theme_list(
@@ -159,8 +163,17 @@ async fn theme_list(
             .into());
         }
     };
+    let (period_form, span) = super::period::chosen(&query.period);
+    let comparison = match span {
+        Some(span) => Some(throughline_service::period::compare(&state.store, span).await?),
+        None => None,
+    };
     let (mut lowering, mut lifting, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
-    for row in listed.iter().map(theme_row) {
+    for mut row in listed.iter().map(theme_row) {
+        if let Some(c) = &comparison {
+            row.in_period = Some(c.current.theme_records.get(&row.id).copied().unwrap_or(0));
+            row.before = Some(c.previous.theme_records.get(&row.id).copied().unwrap_or(0));
+        }
         match row.effect_interval {
             Some((_, high)) if high < 0.0 => lowering.push(row),
             Some((low, _)) if low > 0.0 => lifting.push(row),
@@ -191,6 +204,10 @@ async fn theme_list(
         lifting,
         unclear,
         sort,
+        period_form,
+        period: comparison
+            .as_ref()
+            .map(|c| (c.span.current.describe(), c.span.previous.describe())),
     };
     Ok(Html(render("themes.html", page)?))
 }
