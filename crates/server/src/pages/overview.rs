@@ -53,15 +53,26 @@ struct TopTenRow {
     before: Option<u64>,
 }
 
+impl ScoreView {
+    /// A score as shown: its value and interval in its unit, rounded to `decimals`.
+    fn of(name: &'static str, unit: &str, decimals: usize, e: &Estimate) -> Self {
+        let number = |v: f64| format!("{}{unit}", super::rounded(v, decimals));
+        Self {
+            name,
+            value: number(e.value),
+            low: number(e.low),
+            high: number(e.high),
+            n: e.n,
+            small: e.small_sample,
+        }
+    }
+}
+
 /// A score in the period chosen beside the period before.
 #[derive(Serialize)]
 struct PeriodScoreView {
-    name: &'static str,
-    value: String,
-    low: String,
-    high: String,
-    n: u64,
-    small: bool,
+    #[serde(flatten)]
+    score: ScoreView,
     previous: String,
     previous_n: u64,
     change: String,
@@ -180,12 +191,7 @@ fn period_scores(current: &period::Scores, previous: &period::Scores) -> Vec<Per
                 None => "nothing to compare".to_owned(),
             };
             Some(PeriodScoreView {
-                name,
-                value: number(now.value),
-                low: number(now.low),
-                high: number(now.high),
-                n: now.n,
-                small: now.small_sample,
+                score: ScoreView::of(name, unit, decimals, &now),
                 previous: before.map_or_else(|| "—".to_owned(), |b| number(b.value)),
                 previous_n: before.map_or(0, |b| b.n),
                 change,
@@ -287,15 +293,7 @@ async fn overview(
             ("Rating", scores.rating, "", 2),
         ] {
             if let Some(e) = estimate {
-                let number = |v: f64| format!("{}{unit}", super::rounded(v, decimals));
-                page.scores.push(ScoreView {
-                    name,
-                    value: number(e.value),
-                    low: number(e.low),
-                    high: number(e.high),
-                    n: e.n,
-                    small: e.small_sample,
-                });
+                page.scores.push(ScoreView::of(name, unit, decimals, &e));
             }
         }
         let top = state.views.top_ten(&state.store).await?;
