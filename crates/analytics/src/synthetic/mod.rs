@@ -654,10 +654,19 @@ fn typos(rng: &mut SplitMix64, text: &str) -> String {
 
 /// Writes `options.records` records as CSV with the [`COLUMNS`] header.
 pub fn write_csv(options: Options, out: impl Write) -> std::io::Result<u64> {
+    write_records_csv(Generator::new(options), out)
+}
+
+/// Writes `records` as CSV with the [`COLUMNS`] header (records generated, then moved in time
+/// by the demo).
+pub fn write_records_csv(
+    records: impl IntoIterator<Item = SyntheticRecord>,
+    out: impl Write,
+) -> std::io::Result<u64> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(COLUMNS)?;
     let mut written = 0;
-    for record in Generator::new(options) {
+    for record in records {
         let nps = record.nps.to_string();
         let csat = record.csat.map(|c| c.to_string()).unwrap_or_default();
         let when = record.received_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();

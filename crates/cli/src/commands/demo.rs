@@ -2,9 +2,8 @@
 //! analysed, a tour of it, and the web interface serving it with a demo administrator;
 //! `throughline demo-data`: the synthetic feedback alone, as a CSV file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::synthetic;
@@ -21,6 +20,7 @@ use throughline_service::themes::{TopTen, top_ten};
 use throughline_store::{Store, redact_url};
 
 use super::analyze::print_scores;
+use super::demo_files::{self, generated, planted_day, write_events, write_feedback, write_kpis};
 use super::open_store;
 use super::org::{EXAMPLE_ORG, parse_org};
 use super::themes::print_top_ten;
@@ -39,6 +39,11 @@ pub struct DemoArgs {
     /// Stop after the tour instead of serving the web interface.
     #[arg(long)]
     no_serve: bool,
+    /// The last day of the demo's data (YYYY-MM-DD): its twelve months, planted story and all,
+    /// move by whole weeks to end on it or the days just before. By default a week before
+    /// today; 2026-10-31 gives the dates docs/demo-data.md describes.
+    #[arg(long, value_name = "DAY")]
+    end: Option<String>,
 }
 
 /// The demo's administrator. Demo only: a real workspace gets its users from `users add`.
@@ -68,13 +73,22 @@ pub struct DemoDataArgs {
     /// planted cross-silo chain) to this CSV file, for `throughline kpi import`.
     #[arg(long, value_name = "FILE.csv")]
     kpis: Option<PathBuf>,
+    /// The last day of the data (YYYY-MM-DD): the twelve months move by whole weeks to end on
+    /// it or the days just before. By default 2026-10-31, the dates docs/demo-data.md
+    /// describes.
+    #[arg(long, value_name = "DAY")]
+    end: Option<String>,
 }
 
 /// The seed of the demo's data, so that every demo shows the same story.
 const DEMO_SEED: u64 = 42;
 
 pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
-    let written = write_synthetic(&args.out, args.records, args.seed)?;
+    let shift = demo_files::shift_to(&demo_files::end_of(
+        args.end.as_deref(),
+        demo_files::planted_day(synthetic::PERIOD_END, 0),
+    )?);
+    let written = demo_files::write_feedback(&args.out, args.records, args.seed, shift)?;
     println!(
         "Wrote {written} synthetic feedback records to {} (seed {}).",
         args.out.display(),
@@ -82,12 +96,12 @@ pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
     );
     println!(
         "The customers, comments and scores are invented for the fictional Northwind Home; the \
-         planted effects (which themes lower NPS and by how much, the June 2026 spike in damaged \
-         items, the Sales→Billing→Customer Service chain) are listed in docs/demo-data.md."
+         planted effects (which themes lower NPS and by how much, the spike in damaged items \
+         in June 2026 — moved with --end, the Sales→Billing→Customer Service chain) are listed in docs/demo-data.md."
     );
     println!("Import it: throughline import {}", args.out.display());
     if let Some(path) = &args.events {
-        let written = write_events(path, args.records, args.seed)?;
+        let written = demo_files::write_events(path, args.records, args.seed, shift)?;
         println!(
             "Wrote {written} customer events (contact-centre calls and orders) to {}; import \
              them with: throughline events import {}",
@@ -96,7 +110,7 @@ pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.kpis {
-        let written = write_kpis(path, args.records, args.seed)?;
+        let written = demo_files::write_kpis(path, args.records, args.seed, shift)?;
         println!(
             "Wrote {written} weekly KPI readings (lead volume, complaint calls, deliveries in \
              the promised window, billing disputes) to {}; import them with: throughline kpi \
@@ -108,38 +122,6 @@ pub fn demo_data(args: DemoDataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The generated records of `records` and `seed`, as the feedback file holds them.
-fn generated(records: u64, seed: u64) -> Vec<synthetic::SyntheticRecord> {
-    synthetic::Generator::new(synthetic::Options {
-        records,
-        seed,
-        spike: true,
-        shifts: true,
-    })
-    .collect()
-}
-
-/// The weekly department KPIs beside the synthetic feedback of `records` and `seed`, with the
-/// planted chain (docs/demo-data.md).
-fn write_kpis(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
-    let readings = synthetic::kpis::weekly(&generated(records, seed), seed);
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    synthetic::kpis::write_kpis_csv(&readings, std::io::BufWriter::new(file))
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// The histories of the customers of the synthetic feedback of `records` and `seed`, with the
-/// planted moments of truth (docs/demo-data.md).
-fn write_events(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
-    let events = synthetic::histories::histories(&generated(records, seed), seed);
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    synthetic::histories::write_events_csv(&events, std::io::BufWriter::new(file))
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// The moments of truth found in the customers' histories, for the tour.
 async fn print_moments(store: &Store) -> anyhow::Result<()> {
     let report = throughline_service::moments::moments(store).await?;
     println!();
@@ -186,23 +168,12 @@ async fn print_chains(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_synthetic(path: &Path, records: u64, seed: u64) -> anyhow::Result<u64> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let written = synthetic::write_csv(
-        synthetic::Options {
-            records,
-            seed,
-            spike: true,
-            shifts: true,
-        },
-        std::io::BufWriter::new(file),
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(written)
-}
-
 pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result<()> {
+    // Where the data ends: checked before anything is written.
+    let shift = demo_files::shift_to(&demo_files::end_of(
+        args.end.as_deref(),
+        demo_files::default_end(),
+    )?);
     let (url, fresh) = match explicit_url {
         Some(url) => (url, false),
         None => {
@@ -237,20 +208,20 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
             .file_stem()
             .map_or_else(|| "throughline-demo".into(), |s| s.to_string_lossy())
     ));
-    write_synthetic(&data_path, args.records, DEMO_SEED)?;
+    write_feedback(&data_path, args.records, DEMO_SEED, shift)?;
     // The customers' histories (contact-centre calls and orders) beside it, imported like any
     // export of events: the moments of truth are found in them.
     let events_path =
         data_path.with_file_name(data_path.file_name().map_or_else(String::new, |n| {
             n.to_string_lossy().replace("-feedback", "-events")
         }));
-    write_events(&events_path, args.records, DEMO_SEED)?;
+    write_events(&events_path, args.records, DEMO_SEED, shift)?;
     // The departments' KPIs week by week, imported like any export of them: the cross-silo
     // chains are found in them and the feedback's themes.
     let kpis_path = data_path.with_file_name(data_path.file_name().map_or_else(String::new, |n| {
         n.to_string_lossy().replace("-feedback", "-kpis")
     }));
-    write_kpis(&kpis_path, args.records, DEMO_SEED)?;
+    write_kpis(&kpis_path, args.records, DEMO_SEED, shift)?;
     let imported = import_file(
         &store,
         ImportRequest {
@@ -288,12 +259,14 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     )
     .await?;
     let top = top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?;
-    let council_work = seed_council_work(&store, &top, args.records).await?;
+    let council_work = seed_council_work(&store, &top, args.records, shift).await?;
     // A journey survey answered today by a dozen customers through their own links: its
     // detractors open follow-up cases for Fulfilment (the example organisation's rules). After
     // the analysis, as answers arrive after one: the next `throughline analyze` takes them in
     // (the planted stories above are measured on the synthetic months).
     let (survey_path, cases) = super::demo_surveys::seed(&store).await?;
+    // A closed culture-maturity assessment, so that the maturity page has results to show.
+    let (assessment, assessed) = super::demo_culture::seed(&store).await?;
     // Two key accounts with their sponsors, teams and goals, on customers the feedback carries.
     throughline_service::key_accounts::apply(
         &store,
@@ -331,14 +304,27 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     print_tour(&org);
     let totals = &imported.import.totals;
     println!();
+    let (first_day, last_day) = (
+        planted_day((2025, 11, 1), shift),
+        planted_day(synthetic::PERIOD_END, shift),
+    );
     println!(
         "Imported {} synthetic feedback records from {} (source \"northwind-survey\"; {} \
-         duplicates, {} rejected): NPS and CSAT scores and comments over the twelve months to \
-         October 2026, with planted effects described in docs/demo-data.md.",
+         duplicates, {} rejected): NPS and CSAT scores and comments from {first_day} to \
+         {last_day}, with planted effects described in docs/demo-data.md{}.",
         totals.imported,
         data_path.display(),
         totals.duplicates,
-        totals.rejected
+        totals.rejected,
+        if shift == 0 {
+            String::new()
+        } else {
+            format!(
+                " (its dates moved by {} weeks, to end last week: `--end 2026-10-31` gives \
+                 the documented ones)",
+                shift / 7
+            )
+        }
     );
     println!(
         "Imported {} customer events from {} (source \"northwind-crm\": contact-centre calls \
@@ -358,10 +344,11 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
     if council_work > 0 {
         println!(
             "Council work to look at: {council_work} initiatives, one with its 5-whys root \
-             cause, tasks (one overdue) and a weekly review, one started in June 2026 and \
+             cause, tasks (one overdue) and a weekly review, one started on {} and \
              measured since, one that fights the same fire every month (`throughline \
              recognition` tells prevention from fire-fighting); the Customer Experience Council's last meeting (closed, with its \
-             actions) and its next one — `throughline council agenda` prints its agenda."
+             actions) and its next one — `throughline council agenda` prints its agenda.",
+            planted_day(synthetic::FIX.from, shift)
         );
         for effect in throughline_service::effects::measure_started(&store).await? {
             println!(
@@ -378,6 +365,11 @@ pub async fn run(explicit_url: Option<String>, args: DemoArgs) -> anyhow::Result
          the demo has no SMTP server), 12 answered through their own links; {cases} follow-up cases opened for Fulfilment by the organisation's \
          rules (throughline followup list). Its public link: {survey_path} after the server's \
          address."
+    );
+    println!(
+        "A culture-maturity assessment answered by {assessed} people of five departments and \
+         closed: its results by area and department on /maturity (throughline assess results \
+         {assessment})."
     );
     println!();
     println!("Explore it:");
@@ -467,7 +459,12 @@ fn day_from_today(days: i64) -> String {
 /// approved, active initiative with tasks (one done, one overdue, one ahead) and a weekly
 /// review; for the first single-department theme, a proposal awaiting the strategic council.
 /// Dates are relative to today. Returns how many initiatives were added.
-async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow::Result<usize> {
+async fn seed_council_work(
+    store: &Store,
+    top: &TopTen,
+    records: u64,
+    shift: i64,
+) -> anyhow::Result<usize> {
     let owned = |kind: &str| {
         top.entries.iter().find(|e| {
             e.ownership
@@ -601,11 +598,11 @@ async fn seed_council_work(store: &Store, top: &TopTen, records: u64) -> anyhow:
         added += 1;
     }
     if let Some(theme) = theme_of_planted(store, records, synthetic::FIX.theme).await? {
-        seed_initiative_that_worked(store, theme).await?;
+        seed_initiative_that_worked(store, theme, shift).await?;
         added += 1;
     }
     if let Some(theme) = theme_of_planted(store, records, synthetic::CAMPAIGNS.theme).await? {
-        seed_firefighting(store, theme).await?;
+        seed_firefighting(store, theme, shift).await?;
         added += 1;
     }
     // A KPI the weekly file does not carry, two readings: it improves while shared themes
@@ -659,9 +656,8 @@ async fn theme_of_planted(
 /// The initiative that worked: Customer Service's call-back service, started on the day the
 /// planted fix begins (docs/demo-data.md), on the theme of long waits on the phone, so that its
 /// measured effect shows on its page, the agenda and its scorecard.
-async fn seed_initiative_that_worked(store: &Store, theme: i64) -> anyhow::Result<()> {
-    let (y, m, d) = synthetic::FIX.from;
-    let started = format!("{y:04}-{m:02}-{d:02}");
+async fn seed_initiative_that_worked(store: &Store, theme: i64, shift: i64) -> anyhow::Result<()> {
+    let started = planted_day(synthetic::FIX.from, shift).to_string();
     let initiative = actions::propose(
         store,
         InitiativeProposal {
@@ -705,8 +701,10 @@ async fn seed_initiative_that_worked(store: &Store, theme: i64) -> anyhow::Resul
 /// Fire-fighting, for recognition to tell apart from prevention: Sales calls back every
 /// customer who says a promised feature is missing — many tasks closed, week after week — while
 /// the complaint keeps coming back with each marketing campaign (docs/demo-data.md).
-async fn seed_firefighting(store: &Store, theme: i64) -> anyhow::Result<()> {
-    let started = "2026-03-02";
+async fn seed_firefighting(store: &Store, theme: i64, shift: i64) -> anyhow::Result<()> {
+    // A Monday of the planted months, moved with the data (whole weeks: still a Monday).
+    let started = planted_day((2026, 3, 2), shift).to_string();
+    let started = started.as_str();
     let initiative = actions::propose(
         store,
         InitiativeProposal {
@@ -737,16 +735,16 @@ async fn seed_firefighting(store: &Store, theme: i64) -> anyhow::Result<()> {
         ("Tom Becker", "sales"),
         ("Ana Lima", "customer-service"),
     ];
-    for (n, month) in ["03", "04", "05", "06", "07", "08", "09", "10"]
-        .iter()
-        .enumerate()
-    {
+    for (n, month) in (3..=10).enumerate() {
         let (who, department) = people[n % people.len()];
-        let due = format!("2026-{month}-28");
+        // The 28th of each month from March to October of the planted year, moved with the data.
+        let due = planted_day((2026, month, 28), shift);
+        let due_month = due.month().to_owned();
+        let due = due.to_string();
         let task = actions::add_task(
             store,
             initiative.id,
-            &format!("Call back this month's customers with a missing feature (2026-{month})"),
+            &format!("Call back this month's customers with a missing feature ({due_month})"),
             who,
             department,
             &due,

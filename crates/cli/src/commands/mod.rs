@@ -10,6 +10,8 @@ mod chains;
 mod council;
 mod customers;
 mod demo;
+mod demo_culture;
+mod demo_files;
 mod demo_surveys;
 mod digest;
 mod events;

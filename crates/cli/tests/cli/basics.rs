@@ -42,6 +42,24 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
     let dir = tempfile::tempdir().unwrap();
     let first = ok(throughline(None, dir.path(), &["demo", "--no-serve"]));
     assert!(dir.path().join("throughline-demo.db").exists());
+    // By default the data runs up to last week: its last record is 7 to 13 days old.
+    let feedback =
+        std::fs::read_to_string(dir.path().join("throughline-demo-feedback.csv")).unwrap();
+    let last = feedback
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').nth(1))
+        .filter(|when| when.len() >= 10 && when.starts_with("20"))
+        .map(|when| when[..10].to_owned())
+        .max()
+        .unwrap();
+    let today = throughline_domain::action::Date::today();
+    let last = throughline_domain::action::Date::parse(&last).unwrap();
+    assert!(
+        last <= today.plus_days(-7) && last > today.plus_days(-14),
+        "the data ends on {last:?}"
+    );
+    assert!(first.contains("its dates moved by"), "{first}");
     assert!(first.contains("Northwind Home"), "{first}");
     assert!(
         first.contains("8 departments, 7 journey stages, 26 touchpoints, 12 moments of truth"),
@@ -52,7 +70,12 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
         "{first}"
     );
     // Again: the demo starts afresh rather than failing or piling up.
-    let second = ok(throughline(None, dir.path(), &["demo", "--no-serve"]));
+    // With the documented dates (`--end 2026-10-31`), the planted June spike is in June.
+    let second = ok(throughline(
+        None,
+        dir.path(),
+        &["demo", "--no-serve", "--end", "2026-10-31"],
+    ));
     assert!(
         second.contains("sign in as demo@northwind.example with the password northwind-demo"),
         "{second}"
@@ -88,6 +111,19 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
         "sqlite://{}",
         dir.path().join("throughline-demo.db").display()
     );
+    // A closed culture-maturity assessment with results, so that the maturity page shows some.
+    assert!(
+        second.contains("A culture-maturity assessment answered by 10 people"),
+        "{second}"
+    );
+    let culture = ok(throughline(
+        Some(&url),
+        dir.path(),
+        &["assess", "results", "1", "--json"],
+    ));
+    let culture: serde_json::Value = serde_json::from_str(&culture).unwrap();
+    assert_eq!(culture["assessment"]["open"], false, "{culture}");
+    assert_eq!(culture["results"]["respondents"], 10, "{culture}");
     let exported = ok(throughline(Some(&url), dir.path(), &["export-org"]));
     assert!(exported.contains("name = \"Northwind Home\""));
     let again = ok(throughline(
@@ -142,6 +178,62 @@ fn demo_data_is_labelled_synthetic_and_the_same_for_the_same_seed() {
             .skip(1)
             .all(|l| l.ends_with("\"synthetic demo data (Northwind Home, fictional)\""))
     );
+
+    // `--end` moves the twelve months by whole weeks to end on the day or the six before it;
+    // the rows stay the same otherwise.
+    let moved = |end: &str, out: &str| {
+        throughline(
+            None,
+            dir.path(),
+            &[
+                "demo-data",
+                "--records",
+                "500",
+                "--seed",
+                "9",
+                "--out",
+                out,
+                "--end",
+                end,
+            ],
+        )
+    };
+    ok(moved("2026-10-31", "same.csv"));
+    assert_eq!(read("same.csv"), read("a.csv"));
+    ok(moved("2026-11-29", "later.csv"));
+    let days = |name: &str| -> Vec<String> {
+        read(name)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap()[..10].to_owned())
+            .collect()
+    };
+    let (before, after) = (days("a.csv"), days("later.csv"));
+    let last = after.iter().max().unwrap();
+    assert!(
+        last.as_str() <= "2026-11-29" && last.as_str() >= "2026-11-23",
+        "{last}"
+    );
+    let shift = |a: &str, b: &str| {
+        let day = |d: &str| {
+            throughline_domain::action::Date::parse(d)
+                .unwrap()
+                .day_number()
+        };
+        day(b) - day(a)
+    };
+    let first_shift = shift(&before[0], &after[0]);
+    assert_eq!(first_shift % 7, 0);
+    assert!(
+        before
+            .iter()
+            .zip(&after)
+            .all(|(a, b)| shift(a, b) == first_shift)
+    );
+    let wrong = moved("2026-02-30", "wrong.csv");
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("--end:"), "{}", stderr(&wrong));
+    assert!(!dir.path().join("wrong.csv").exists());
 
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let imported = ok(throughline(Some(&url), dir.path(), &["import", "a.csv"]));

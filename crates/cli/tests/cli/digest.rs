@@ -22,7 +22,14 @@ fn digests_go_out_once_from_the_command_line() {
     ok(throughline(
         None,
         dir.path(),
-        &["demo", "--no-serve", "--records", "1200"],
+        &[
+            "demo",
+            "--no-serve",
+            "--records",
+            "1200",
+            "--end",
+            "2026-10-31",
+        ],
     ));
     let url = format!(
         "sqlite://{}",
