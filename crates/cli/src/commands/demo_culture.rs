@@ -45,7 +45,7 @@ fn answers_of(model: &Model, level: u8, department: usize, person: usize) -> BTr
                 .position(|x| x.key == area.key)
                 .unwrap_or(0);
             let mut value = i16::from(level) + AREA_BIAS[(a + department) % AREA_BIAS.len()];
-            if (i + person) % 4 == 0 {
+            if (i + person).is_multiple_of(4) {
                 value += 1;
             }
             if area.key == "leadership" {
