@@ -17,6 +17,7 @@ use throughline_store::{
     KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus, Verbatim,
 };
 
+use crate::period::Days;
 use crate::weekly::Inputs;
 use crate::{Result, ServiceError};
 
@@ -132,8 +133,14 @@ pub async fn stage_verbatims(store: &Store, stage: &str, limit: u32) -> Result<V
 }
 
 pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
+    journey_map_of(store, None).await
+}
+
+/// The journey map of the records received on `days` (all records with `None`).
+pub async fn journey_map_of(store: &Store, days: Option<&Days>) -> Result<JourneyMap> {
     let org = organisation(store).await?;
-    let (measures, negative) = grouped_measures(store, &org).await?;
+    let between = days.map(|d| (d.from.start(), d.to.start()));
+    let (measures, negative) = grouped_measures(store, &org, between).await?;
     let data = OrgOnly { org };
     let stages: Vec<MapStage> = data
         .org
@@ -201,7 +208,7 @@ pub async fn journey_map(store: &Store) -> Result<JourneyMap> {
 /// Every stage's measures, in journey order.
 pub async fn stage_measures(store: &Store) -> Result<Vec<StageMeasure>> {
     let org = organisation(store).await?;
-    Ok(grouped_measures(store, &org).await?.0)
+    Ok(grouped_measures(store, &org, None).await?.0)
 }
 
 /// The organisation alone, where a view needs nothing else.
@@ -222,9 +229,10 @@ async fn organisation(store: &Store) -> Result<Organisation> {
 async fn grouped_measures(
     store: &Store,
     org: &Organisation,
+    between: Option<(throughline_domain::Timestamp, throughline_domain::Timestamp)>,
 ) -> Result<(Vec<StageMeasure>, HashMap<String, u64>)> {
     use throughline_domain::feedback::{Csat, Nps};
-    let groups = store.stage_score_groups(NEGATIVE_AT_MOST).await?;
+    let groups = store.stage_score_groups(NEGATIVE_AT_MOST, between).await?;
     let mut negative: HashMap<String, u64> = HashMap::new();
     let measures = org
         .journey

@@ -401,18 +401,30 @@ pub struct StageScoreGroup {
 }
 
 impl Store {
-    /// The analysed, placed records grouped by stage, NPS and CSAT answer.
-    pub async fn stage_score_groups(&self, negative_at_most: f64) -> Result<Vec<StageScoreGroup>> {
-        let rows = sqlx::query(
+    /// The analysed, placed records grouped by stage, NPS and CSAT answer; with `between`,
+    /// only those received in `[from, to)`.
+    pub async fn stage_score_groups(
+        &self,
+        negative_at_most: f64,
+        between: Option<(Timestamp, Timestamp)>,
+    ) -> Result<Vec<StageScoreGroup>> {
+        let period = if between.is_some() {
+            "AND f.received_at >= $2 AND f.received_at < $3 "
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT a.stage_key AS stage, f.nps, f.csat, COUNT(*) AS records, \
              SUM(a.sentiment) AS sentiment_sum, \
              SUM(CASE WHEN a.sentiment <= $1 THEN 1 ELSE 0 END) AS negative \
              FROM feedback_analysis a JOIN feedback f ON f.id = a.feedback_id \
-             WHERE a.stage_key IS NOT NULL GROUP BY a.stage_key, f.nps, f.csat",
-        )
-        .bind(negative_at_most)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
+             WHERE a.stage_key IS NOT NULL {period}GROUP BY a.stage_key, f.nps, f.csat"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(negative_at_most);
+        if let Some((from, to)) = between {
+            query = query.bind(from.as_millis()).bind(to.as_millis());
+        }
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.iter()
             .map(|row| {
                 Ok(StageScoreGroup {

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use throughline_domain::org::gaps::{Gap, GapKind};
+use throughline_service::period::PeriodQuery;
 use throughline_service::scorecards;
 
 use super::{UserView, VerbatimView, user_view};
@@ -75,6 +77,8 @@ struct MapStageView {
     moments: Vec<NamedView>,
     /// Gaps of the stage itself (no owner; customer issues nobody owns).
     marks: Vec<MarkView>,
+    /// With a period: the stage in the period before ("226 records · 30% negative · NPS 4").
+    before: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +108,9 @@ struct JourneyPage {
     /// Every gap and overlap, most severe first.
     gaps: Vec<GapView>,
     period: String,
+    period_form: super::period::PeriodForm,
+    /// With a period: the period and the one before, described.
+    compared: Option<(String, String)>,
 }
 
 fn measured_view(e: &throughline_service::moments::MomentEffect, unit: &str) -> MeasuredView {
@@ -137,9 +144,28 @@ fn heat(share: Option<f64>) -> u8 {
 async fn journey_map(
     State(state): State<AppState>,
     user: PageUser,
+    crate::error::extract::Query(asked): crate::error::extract::Query<PeriodQuery>,
 ) -> Result<Html<String>, PageError> {
-    let map = state.views.journey_map(&state.store).await?;
-    let check = state.views.journey_check(&state.store).await?;
+    // All the data (cached), or the period asked for and the one before it (counted anew).
+    let (period_form, span) = super::period::chosen(&asked);
+    let (map, before, check) = match &span {
+        Some(span) => {
+            let now = scorecards::journey_map_of(&state.store, Some(&span.current)).await?;
+            let before = scorecards::journey_map_of(&state.store, Some(&span.previous)).await?;
+            let check = throughline_service::journey::check(
+                &state.store,
+                Some(span.current.from.as_str()),
+                Some(span.current.last().as_str()),
+            )
+            .await?;
+            (Arc::new(now), Some(before), Arc::new(check))
+        }
+        None => (
+            state.views.journey_map(&state.store).await?,
+            None,
+            state.views.journey_check(&state.store).await?,
+        ),
+    };
     let moments = state.views.moments(&state.store).await?;
     let unit = match moments.scale {
         Some(throughline_service::moments::ScoreScale::Nps) => "NPS",
@@ -231,6 +257,18 @@ async fn journey_map(
                         && g.moment.is_none()
                         && (g.touchpoint.is_none() || g.kind == GapKind::UnownedTheme)
                 }),
+                before: before
+                    .as_ref()
+                    .and_then(|b| b.stages.iter().find(|x| x.key == s.key))
+                    .map(|b| {
+                        format!(
+                            "{} records · {} negative · NPS {}",
+                            b.records,
+                            percent(b.negative_share),
+                            b.nps
+                                .map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
+                        )
+                    }),
             })
             .collect(),
         gaps: check
@@ -258,6 +296,10 @@ async fn journey_map(
             ),
             None => "no feedback yet".to_owned(),
         },
+        compared: span
+            .as_ref()
+            .map(|s| (s.current.describe(), s.previous.describe())),
+        period_form,
     };
     Ok(Html(render("journey.html", page)?))
 }

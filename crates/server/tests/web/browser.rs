@@ -276,7 +276,13 @@ impl Browser {
             let path = format!("/session/{}/element/{element}/text", self.session);
             match self.try_call("GET", &path, None) {
                 Ok(value) => return value.as_str().unwrap_or_default().to_owned(),
-                Err(e) if e.contains("stale element reference") => continue,
+                // Chromium says it either way, depending on when the node went.
+                Err(e)
+                    if e.contains("stale element reference")
+                        || e.contains("does not belong to the document") =>
+                {
+                    continue;
+                }
                 Err(e) => panic!("WebDriver GET {path}: {e}"),
             }
         }

@@ -156,6 +156,51 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
         themes.body
     );
 
+    // The journey map: each stage's records in the period and the period before, as the
+    // store counts the records placed on it.
+    let journey = send(
+        &app,
+        get(
+            "/journey?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(journey.status, StatusCode::OK, "{}", journey.body);
+    let stage_count = |from: &str, to: &str| {
+        let store = store.clone();
+        let query = FeedbackQuery {
+            stage: Some("wait".into()),
+            ..days(from, to)
+        };
+        async move { feedback::count(&store, &query).await.unwrap() }
+    };
+    let (wait_now, wait_before) = (
+        stage_count("2026-09-01", "2026-09-30").await,
+        stage_count("2026-08-02", "2026-08-31").await,
+    );
+    let wait = journey
+        .body
+        .split("Wait for my order")
+        .nth(1)
+        .and_then(|rest| rest.split("</th>").next())
+        .unwrap_or_else(|| panic!("no stage Wait for my order in {}", journey.body));
+    assert!(
+        wait.contains(&format!(
+            "<small class=\"stage-figures\">{wait_now} records"
+        )),
+        "{wait}"
+    );
+    assert!(
+        wait.contains(&format!("before: {wait_before} records")),
+        "{wait}"
+    );
+    assert!(
+        journey
+            .body
+            .contains("in 2026-09-01 to 2026-09-30 (30 days)")
+    );
+
     // The form keeps what was chosen; a preset reads from today.
     assert!(
         body.contains("<option value=\"custom\" selected>"),
