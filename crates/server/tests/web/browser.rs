@@ -105,6 +105,7 @@ impl Browser {
             Some(json!({
                 "capabilities": { "alwaysMatch": {
                     "browserName": "chrome",
+                    "goog:loggingPrefs": { "browser": "ALL" },
                     "goog:chromeOptions": {
                         "binary": chromium.to_string_lossy(),
                         "args": [
@@ -381,6 +382,21 @@ impl Browser {
             .map(|list| {
                 list.iter()
                     .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The console's errors since the last call (a blocked style or script — a CSP
+    /// violation — is one), from ChromeDriver's log of the browser.
+    pub fn console_errors(&self) -> Vec<String> {
+        self.session_call("POST", "/se/log", Some(json!({ "type": "browser" })))
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .filter_map(|e| e["message"].as_str().map(str::to_owned))
                     .collect()
             })
             .unwrap_or_default()

@@ -452,4 +452,84 @@ fn the_pages_work_in_a_real_browser() {
             .is_some_and(|t| t.starts_with("Break the chain: ")),
     );
     browser.screenshot("initiative-from-chain");
+
+    // Every page at a 1440×900 screen, a 1280×720 projector and a 390×844 phone: none wider
+    // than the window, no console error (a CSP violation is one), and at 1440 no accessibility
+    // violation axe-core finds (WCAG 2.2 AA); a screenshot of each under
+    // target/test-artefacts/screenshots/. The signed-in story wall is left out: it moves to the
+    // next story by itself, which is its purpose on a break-room screen.
+    let initiative = runtime
+        .block_on(throughline_service::actions::initiatives(&store))
+        .unwrap()[0]
+        .id;
+    let theme = top.entries[1].theme;
+    let maturity = results.trim_start_matches(&base).to_owned();
+    let pages = [
+        "/".to_owned(),
+        "/?period=custom&from=2026-09-01&to=2026-09-30".to_owned(),
+        "/themes".to_owned(),
+        "/themes?period=90d&sort=effect".to_owned(),
+        format!("/themes/{theme}"),
+        "/feedback?q=delivery".to_owned(),
+        "/journey".to_owned(),
+        "/journey?period=custom&from=2026-09-01&to=2026-09-30".to_owned(),
+        "/journey/wait?department=fulfilment".to_owned(),
+        "/journey/edit".to_owned(),
+        "/journey/history".to_owned(),
+        "/journey/proposals".to_owned(),
+        "/chains".to_owned(),
+        "/moments".to_owned(),
+        "/councils".to_owned(),
+        format!("/meetings/{}", meeting.id),
+        "/initiatives".to_owned(),
+        format!("/initiatives/{initiative}"),
+        "/maturity".to_owned(),
+        maturity,
+        "/recognition".to_owned(),
+        "/surveys".to_owned(),
+        "/cases".to_owned(),
+        "/accounts".to_owned(),
+        "/departments/billing".to_owned(),
+        "/departments/billing/digest".to_owned(),
+        "/admin".to_owned(),
+        "/admin/audit".to_owned(),
+        "/imports/new".to_owned(),
+        "/account".to_owned(),
+        "/wall/setup".to_owned(),
+    ];
+    // The forms' refusals above (422, on purpose) are in the console already: start afresh.
+    browser.console_errors();
+    for (width, height) in [(1440, 900), (1280, 720), (390, 844)] {
+        browser.resize(width, height);
+        for page in &pages {
+            browser.goto(&format!("{base}{page}"));
+            let name: String = page
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            browser.screenshot(&format!("every-page-{width}{name}"));
+            let overflow = browser.script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            );
+            if overflow.as_i64().unwrap() > 0 {
+                // The outermost elements that stick out, to say what to mend.
+                let culprits = browser.script(
+                    "const w = document.documentElement.clientWidth; \
+                     const out = e => Math.max(e.getBoundingClientRect().right, \
+                       e.getBoundingClientRect().left + e.scrollWidth) > w + 1; \
+                     return Array.from(document.querySelectorAll('body *')).filter(e => \
+                       out(e) && !Array.from(e.children).some(out)) \
+                     .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + \
+                       (e.textContent || '').trim().slice(0, 80))",
+                );
+                panic!("{page} is {overflow} px wider than a {width}-px window: {culprits}");
+            }
+            let errors = browser.console_errors();
+            assert!(errors.is_empty(), "{page} at {width} px: {errors:?}");
+            if width == 1440 {
+                let violations = browser.accessibility_violations();
+                assert!(violations.is_empty(), "{page}: {violations:?}");
+            }
+        }
+    }
 }
