@@ -123,6 +123,24 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
     .await;
     assert_eq!(theme_page.status, StatusCode::OK);
     assert!(theme_page.body.contains("value=\"2026-09-01\""));
+    // The theme's page says its records of those days, and of the days before.
+    let theme_before = feedback::count(
+        &store,
+        &FeedbackQuery {
+            theme: Some(top.to_string()),
+            ..days("2026-08-02", "2026-08-31")
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        theme_page.body.contains(&format!(
+            "{in_period} of the theme&#x27;s {} records match the filters, 25 a page; {theme_before} in the period before, 2026-08-02 to 2026-08-31 (30 days)",
+            store.theme(top).await.unwrap().unwrap().aggregates.records
+        )),
+        "{}",
+        theme_page.body
+    );
 
     // The themes page counts each theme's records in the period and before, and its sorting
     // links keep the period.

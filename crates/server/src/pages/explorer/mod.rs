@@ -334,13 +334,34 @@ async fn theme_view_asking(
     let matching = if search_error.is_none() {
         let matched = feedback::count(&state.store, &filters).await?;
         let all = detail.theme.aggregates.records;
-        Some(if matched == all {
+        let mut said = if matched == all {
             format!("The theme's {all} records, {RECORDS_PER_PAGE} a page")
         } else {
             format!(
                 "{matched} of the theme's {all} records match the filters, {RECORDS_PER_PAGE} a page"
             )
-        })
+        };
+        // Days from and to (a period from another page): the same filters on the days before.
+        if filters.from.is_some() && filters.to.is_some() {
+            let days = throughline_service::period::PeriodQuery {
+                period: Some("custom".into()),
+                from: filters.from.clone(),
+                to: filters.to.clone(),
+            };
+            if let Ok(Some(span)) = days.span(&throughline_domain::action::Date::today()) {
+                let before = FeedbackQuery {
+                    from: Some(span.previous.from.as_str().to_owned()),
+                    to: Some(span.previous.last().as_str().to_owned()),
+                    ..filters.clone()
+                };
+                let earlier = feedback::count(&state.store, &before).await?;
+                said.push_str(&format!(
+                    "; {earlier} in the period before, {}",
+                    span.previous.describe()
+                ));
+            }
+        }
+        Some(said)
     } else {
         None
     };
