@@ -145,21 +145,21 @@ fn the_demo_creates_a_fresh_workspace_each_time() {
 #[test]
 fn demo_data_is_labelled_synthetic_and_the_same_for_the_same_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |seed: &str, out: &str| {
-        ok(throughline(
-            None,
-            dir.path(),
-            &[
-                "demo-data",
-                "--records",
-                "500",
-                "--seed",
-                seed,
-                "--out",
-                out,
-            ],
-        ))
+    // 500 records of `seed` written to `out`, with `more` arguments.
+    let write = |seed: &str, out: &str, more: &[&str]| {
+        let mut args = vec![
+            "demo-data",
+            "--records",
+            "500",
+            "--seed",
+            seed,
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(more);
+        throughline(None, dir.path(), &args)
     };
+    let run = |seed: &str, out: &str| ok(write(seed, out, &[]));
     let said = run("9", "a.csv");
     assert!(
         said.contains("Wrote 500 synthetic feedback records to a.csv (seed 9)."),
@@ -181,23 +181,7 @@ fn demo_data_is_labelled_synthetic_and_the_same_for_the_same_seed() {
 
     // `--end` moves the twelve months by whole weeks to end on the day or the six before it;
     // the rows stay the same otherwise.
-    let moved = |end: &str, out: &str| {
-        throughline(
-            None,
-            dir.path(),
-            &[
-                "demo-data",
-                "--records",
-                "500",
-                "--seed",
-                "9",
-                "--out",
-                out,
-                "--end",
-                end,
-            ],
-        )
-    };
+    let moved = |end: &str, out: &str| write("9", out, &["--end", end]);
     ok(moved("2026-10-31", "same.csv"));
     assert_eq!(read("same.csv"), read("a.csv"));
     ok(moved("2026-11-29", "later.csv"));

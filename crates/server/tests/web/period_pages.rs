@@ -19,6 +19,14 @@ fn days(from: &str, to: &str) -> FeedbackQuery {
     }
 }
 
+/// The records of `theme` received from `from` to `to`, both included.
+fn theme_days(theme: i64, from: &str, to: &str) -> FeedbackQuery {
+    FeedbackQuery {
+        theme: Some(theme.to_string()),
+        ..days(from, to)
+    }
+}
+
 pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabase) {
     let store = workspace(db).await;
     let app = router(AppState::new(store.clone()));
@@ -94,15 +102,9 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
 
     // Each Top Ten theme's records in the period and before, and its link keeps the days.
     let top = store_top_theme(&store).await;
-    let in_period = feedback::count(
-        &store,
-        &FeedbackQuery {
-            theme: Some(top.to_string()),
-            ..days("2026-09-01", "2026-09-30")
-        },
-    )
-    .await
-    .unwrap();
+    let in_period = feedback::count(&store, &theme_days(top, "2026-09-01", "2026-09-30"))
+        .await
+        .unwrap();
     let link = format!("/themes/{top}?from=2026-09-01&amp;to=2026-09-30");
     let row = body
         .split(&link)
@@ -124,15 +126,9 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
     assert_eq!(theme_page.status, StatusCode::OK);
     assert!(theme_page.body.contains("value=\"2026-09-01\""));
     // The theme's page says its records of those days, and of the days before.
-    let theme_before = feedback::count(
-        &store,
-        &FeedbackQuery {
-            theme: Some(top.to_string()),
-            ..days("2026-08-02", "2026-08-31")
-        },
-    )
-    .await
-    .unwrap();
+    let theme_before = feedback::count(&store, &theme_days(top, "2026-08-02", "2026-08-31"))
+        .await
+        .unwrap();
     assert!(
         theme_page.body.contains(&format!(
             "{in_period} of the theme&#x27;s {} records match the filters, 25 a page; {theme_before} in the period before, 2026-08-02 to 2026-08-31 (30 days)",
