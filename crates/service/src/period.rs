@@ -47,6 +47,14 @@ impl Days {
         self.len() <= 0
     }
 
+    /// As many days just before these.
+    pub fn before(&self) -> Days {
+        Days {
+            from: self.from.plus_days(-self.len()),
+            to: self.from.clone(),
+        }
+    }
+
     /// The last day of the period.
     pub fn last(&self) -> Date {
         self.to.plus_days(-1)
@@ -77,15 +85,11 @@ fn day(field: &str, value: &str) -> Result<Date> {
     Date::parse(value).map_err(|e| ServiceError::Invalid(format!("{field}: {e}")))
 }
 
-/// The first day of the quarter `today` is in.
-fn quarter_start(today: &Date) -> Date {
-    let month: u32 = today.as_str()[5..7].parse().expect("a valid date");
-    let first = (month - 1) / 3 * 3 + 1;
-    day(
-        "quarter",
-        &format!("{}-{first:02}-01", &today.as_str()[..4]),
-    )
-    .expect("a valid date")
+/// The first day of the quarter (`months` 3) or the year (`months` 12) `day` is in.
+fn start_of(day: &Date, months: u32) -> Date {
+    let month: u32 = day.as_str()[5..7].parse().expect("a valid date");
+    let first = (month - 1) / months * months + 1;
+    Date::parse(&format!("{}-{first:02}-01", &day.as_str()[..4])).expect("a valid date")
 }
 
 impl PeriodQuery {
@@ -112,17 +116,14 @@ impl PeriodQuery {
                 from: tomorrow.plus_days(-days),
                 to: tomorrow.clone(),
             };
-            let previous = Days {
-                from: current.from.plus_days(-days),
-                to: current.from.clone(),
-            };
+            let previous = current.before();
             (current, previous)
         };
         // This quarter or year so far, beside as many days from the start of the one before.
         let so_far = |start: Date, months: u32| {
             let length = tomorrow.day_number() - start.day_number();
             let before = Date::from_day_number(start.day_number() - 1);
-            let previous_start = quarter_or_year_start(&before, months);
+            let previous_start = start_of(&before, months);
             (
                 Days {
                     from: start,
@@ -137,8 +138,8 @@ impl PeriodQuery {
         let (current, previous) = match preset.as_str() {
             "30d" => rolling(30),
             "90d" => rolling(90),
-            "quarter" => so_far(quarter_start(today), 3),
-            "year" => so_far(quarter_or_year_start(today, 12), 12),
+            "quarter" => so_far(start_of(today, 3), 3),
+            "year" => so_far(start_of(today, 12), 12),
             "custom" => {
                 let from = from
                     .as_deref()
@@ -169,10 +170,7 @@ impl PeriodQuery {
                         current.len()
                     )));
                 }
-                let previous = Days {
-                    from: current.from.plus_days(-current.len()),
-                    to: current.from.clone(),
-                };
+                let previous = current.before();
                 (current, previous)
             }
             other => {
@@ -186,15 +184,6 @@ impl PeriodQuery {
             current,
             previous,
         }))
-    }
-}
-
-/// The first day of the quarter (`months` 3) or the year (`months` 12) `day` is in.
-fn quarter_or_year_start(day: &Date, months: u32) -> Date {
-    if months == 12 {
-        self::day("year", &format!("{}-01-01", &day.as_str()[..4])).expect("a valid date")
-    } else {
-        quarter_start(day)
     }
 }
 

@@ -11,16 +11,11 @@ use chrono::Duration;
 use throughline_analytics::synthetic;
 use throughline_domain::action::Date;
 
-/// The last day of the planted twelve months, as a [`Date`].
-fn planted_end() -> Date {
-    let (y, m, d) = synthetic::PERIOD_END;
-    Date::parse(&format!("{y:04}-{m:02}-{d:02}")).expect("a valid date")
-}
-
 /// Whole weeks, in days, that move the planted data to end on `end` or within the six days
 /// before it (0 when `end` is the planted end).
 pub fn shift_to(end: &Date) -> i64 {
-    (end.day_number() - planted_end().day_number()).div_euclid(7) * 7
+    let planted_end = planted_day(synthetic::PERIOD_END, 0);
+    (end.day_number() - planted_end.day_number()).div_euclid(7) * 7
 }
 
 /// The demo's default end: a week before today, so that the data runs up to last week.

@@ -161,7 +161,8 @@ fn score_charts(summary: &Summary) -> Vec<crate::charts::LineChart> {
         .collect()
 }
 
-/// The scores shown (name, unit, decimals) and how to read each from a period's scores.
+/// The scores shown (name, unit, decimals) and how to read each, of all the data or of a
+/// period.
 type ScoreOf = fn(&period::Scores) -> Option<Estimate>;
 const PERIOD_SCORES: [(&str, &str, usize, ScoreOf); 4] = [
     ("NPS", "", 0, |s| s.nps),
@@ -285,17 +286,20 @@ async fn overview(
     }
     if let Some(run) = run {
         page.charts = score_charts(&run.summary);
-        let scores = &run.summary.scores;
-        for (name, estimate, unit, decimals) in [
-            ("NPS", scores.nps, "", 0),
-            ("CSAT", scores.csat, "%", 0),
-            ("CES", scores.ces, "", 2),
-            ("Rating", scores.rating, "", 2),
-        ] {
-            if let Some(e) = estimate {
-                page.scores.push(ScoreView::of(name, unit, decimals, &e));
-            }
-        }
+        let s = &run.summary.scores;
+        let whole = period::Scores {
+            records: 0,
+            nps: s.nps,
+            csat: s.csat,
+            ces: s.ces,
+            rating: s.rating,
+        };
+        page.scores = PERIOD_SCORES
+            .into_iter()
+            .filter_map(|(name, unit, decimals, of)| {
+                Some(ScoreView::of(name, unit, decimals, &of(&whole)?))
+            })
+            .collect();
         let top = state.views.top_ten(&state.store).await?;
         if top.metric.as_deref() == Some("mean") {
             page.unit = "points of the mean score";
