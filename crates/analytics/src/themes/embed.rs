@@ -29,6 +29,11 @@ const MAX_WORDS_PER_DOC: usize = 64;
 const WINDOW_WORDS: usize = 24;
 /// Rows of the co-occurrence matrix counted together, with one accumulator.
 const ROW_BLOCK: usize = 256;
+/// At most this many words (those with the most co-occurrence) are rows and columns of the
+/// SVD; the rarer ones are folded into its space as word pairs are. Below it the SVD reads every
+/// word; above it, the rare words' few co-occurrences would add rows and cost (the SVD's time
+/// grows with its rows) but little direction of their own.
+const MAX_SVD_WORDS: usize = 12_000;
 
 /// Unit-length vectors for the vocabulary's words and word pairs, `vocabulary × dims`,
 /// row-major, from the texts' features ([`Corpus::features`]: content words and pairs). Ids
@@ -41,7 +46,8 @@ const ROW_BLOCK: usize = 256;
 /// times as long for no better themes — but is folded into the same space: its PPMI row against
 /// the same context words, times the words' right singular vectors (`m·V`, which for a word's
 /// own row gives back its `U·Σ` row). A pair's vector so says what the comments that use it
-/// are about, beyond its two words.
+/// are about, beyond its two words. Above [`MAX_SVD_WORDS`] words, the rarer words are folded
+/// in the same way, against the commonest words' contexts.
 pub fn word_vectors(
     docs: &Corpus,
     vocabulary: usize,
@@ -49,8 +55,18 @@ pub fn word_vectors(
     dims: usize,
     seed: u64,
 ) -> Vec<f32> {
-    use rayon::prelude::*;
+    word_vectors_within(docs, vocabulary, singles, dims, seed, MAX_SVD_WORDS)
+}
 
+/// [`word_vectors`] with at most `max_svd_words` words in the SVD.
+fn word_vectors_within(
+    docs: &Corpus,
+    vocabulary: usize,
+    singles: usize,
+    dims: usize,
+    seed: u64,
+    max_svd_words: usize,
+) -> Vec<f32> {
     let counts = crate::timing::phase("  word vectors: co-occurrence", || {
         cooccurrence(docs, vocabulary, singles)
     });
@@ -73,37 +89,70 @@ pub fn word_vectors(
     if smoothed_total == 0.0 {
         return vec![0.0; vocabulary * dims];
     }
-    let (counts, row_sum, smoothed) = (&counts, &row_sum, &smoothed);
-    let ppmi = |rows: std::ops::Range<usize>, shift: usize| -> Vec<(u32, u32, f64)> {
-        rows.flat_map(|r| {
-            let range = counts.row_start[r]..counts.row_start[r + 1];
-            counts.col[range.clone()]
-                .iter()
-                .zip(&counts.value[range])
-                .filter_map(move |(&c, &count)| {
-                    let expected = row_sum[r] * smoothed[c as usize] / smoothed_total;
-                    let pmi = (count / expected).ln();
-                    (pmi > 0.0).then_some(((r - shift) as u32, c, pmi))
-                })
-        })
-        .collect()
+    // The SVD's words: all of them, or the `max_svd_words` with the most co-occurrence (ties:
+    // the first seen); `column` numbers them in the SVD's matrix, GAP for the others.
+    let svd_words: Vec<usize> = if singles <= max_svd_words {
+        (0..singles).collect()
+    } else {
+        let mut by_mass: Vec<usize> = (0..singles).collect();
+        by_mass.sort_by(|&a, &b| row_sum[b].total_cmp(&row_sum[a]).then(a.cmp(&b)));
+        by_mass.truncate(max_svd_words);
+        by_mass.sort_unstable();
+        by_mass
     };
-    let words = CsrMatrix::from_sorted(singles, singles, &ppmi(0..singles, 0));
-    let rank = dims.min(singles.saturating_sub(1)).max(1);
+    let mut column = vec![GAP; singles];
+    for (i, &w) in svd_words.iter().enumerate() {
+        column[w] = i as u32;
+    }
+    let (counts, row_sum, smoothed, column) = (&counts, &row_sum, &smoothed, &column);
+    // Each row's PPMI against the SVD's words, its rows numbered in the order given.
+    let ppmi = |rows: &[usize]| -> Vec<(u32, u32, f64)> {
+        rows.iter()
+            .enumerate()
+            .flat_map(|(i, &r)| {
+                let range = counts.row_start[r]..counts.row_start[r + 1];
+                counts.col[range.clone()]
+                    .iter()
+                    .zip(&counts.value[range])
+                    .filter_map(move |(&c, &count)| {
+                        let at = column[c as usize];
+                        if at == GAP {
+                            return None;
+                        }
+                        let expected = row_sum[r] * smoothed[c as usize] / smoothed_total;
+                        let pmi = (count / expected).ln();
+                        (pmi > 0.0).then_some((i as u32, at, pmi))
+                    })
+            })
+            .collect()
+    };
+    let kept = svd_words.len();
+    let words = CsrMatrix::from_sorted(kept, kept, &ppmi(&svd_words));
+    crate::timing::note(|| {
+        format!(
+            "  word vectors: PPMI of {kept} of {singles} words, {} entries",
+            words.value.len()
+        )
+    });
+    let rank = dims.min(kept.saturating_sub(1)).max(1);
     let (u, sigma) = crate::timing::phase("  word vectors: SVD", || {
         truncated_svd(&words, rank, 10, 3, seed)
     });
     let mut vectors = vec![0.0; vocabulary * dims];
-    vectors[..singles * dims]
-        .par_chunks_exact_mut(dims)
-        .zip(u.par_chunks_exact(rank))
-        .for_each_init(Vec::new, |scaled, (row, u)| {
-            scaled.clear();
-            scaled.extend(u.iter().zip(&sigma).map(|(x, s)| x * s));
-            store_unit(row, scaled);
-        });
-    if vocabulary > singles {
-        // V = Mᵀ·U·Σ⁻¹, the words' right singular vectors, then each pair's row times V.
+    let mut scaled = Vec::with_capacity(rank);
+    for (&w, u) in svd_words.iter().zip(u.chunks_exact(rank)) {
+        scaled.clear();
+        scaled.extend(u.iter().zip(&sigma).map(|(x, s)| x * s));
+        store_unit(&mut vectors[w * dims..(w + 1) * dims], &scaled);
+    }
+    // The rest — word pairs, and the rarer words when the SVD took only the commonest — are
+    // folded into the same space.
+    let folded_rows: Vec<usize> = (0..singles)
+        .filter(|&w| column[w] == GAP)
+        .chain(singles..vocabulary)
+        .collect();
+    if !folded_rows.is_empty() {
+        // V = Mᵀ·U·Σ⁻¹, the words' right singular vectors, then each row's PPMI times V.
         let inverse: Vec<f64> = sigma
             .iter()
             .map(|&s| if s > 1e-12 { 1.0 / s } else { 0.0 })
@@ -113,16 +162,11 @@ pub fn word_vectors(
             .flat_map(|row| row.iter().zip(&inverse).map(|(x, i)| x * i))
             .collect();
         let right = words.transposed().mul(&scaled_u, rank);
-        let pairs = CsrMatrix::from_sorted(
-            vocabulary - singles,
-            singles,
-            &ppmi(singles..vocabulary, singles),
-        );
-        let folded = pairs.mul(&right, rank);
-        vectors[singles * dims..]
-            .par_chunks_exact_mut(dims)
-            .zip(folded.par_chunks_exact(rank))
-            .for_each(|(row, pair)| store_unit(row, pair));
+        let rows = CsrMatrix::from_sorted(folded_rows.len(), kept, &ppmi(&folded_rows));
+        let folded = rows.mul(&right, rank);
+        for (&r, row) in folded_rows.iter().zip(folded.chunks_exact(rank)) {
+            store_unit(&mut vectors[r * dims..(r + 1) * dims], row);
+        }
     }
     vectors
 }
@@ -349,6 +393,58 @@ pub fn normalise(v: &mut [f64]) {
     if norm > 1e-12 {
         for x in v.iter_mut() {
             *x /= norm;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Vocabulary;
+
+    fn cosine(vectors: &[f32], dims: usize, a: u32, b: u32) -> f32 {
+        let (a, b) = (a as usize * dims, b as usize * dims);
+        (0..dims).map(|i| vectors[a + i] * vectors[b + i]).sum()
+    }
+
+    /// Above the SVD's cap the rarer words are folded into the commonest words' space: each
+    /// has a unit vector, near the words it occurs with.
+    #[test]
+    fn rare_words_beyond_the_svd_are_folded_in_beside_their_company() {
+        let mut texts = Vec::new();
+        for i in 0..40 {
+            texts.push(format!("card arrived damaged parcel {i}"));
+            texts.push(format!("refund pending money account {i}"));
+            if i % 4 == 0 {
+                texts.push("card arrived late parcel".to_owned());
+                texts.push("refund pending cash account".to_owned());
+            }
+        }
+        let (vocabulary, docs) = Vocabulary::encode_corpus(texts.iter().map(String::as_str), 2);
+        let singles = vocabulary.single_words();
+        let dims = 4;
+        let id = |w: &str| {
+            vocabulary
+                .id(w)
+                .unwrap_or_else(|| panic!("{w} in the vocabulary"))
+        };
+        let all = word_vectors_within(&docs, vocabulary.len(), singles, dims, 7, usize::MAX);
+        let capped = word_vectors_within(&docs, vocabulary.len(), singles, dims, 7, 6);
+        assert!(singles > 6, "{singles} words: some beyond the cap");
+        for w in ["late", "cash", "card", "refund"] {
+            let v = &capped[id(w) as usize * dims..(id(w) as usize + 1) * dims];
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "{w}: norm {norm}");
+        }
+        for vectors in [&all, &capped] {
+            assert!(
+                cosine(vectors, dims, id("late"), id("card"))
+                    > cosine(vectors, dims, id("late"), id("refund")),
+            );
+            assert!(
+                cosine(vectors, dims, id("cash"), id("refund"))
+                    > cosine(vectors, dims, id("cash"), id("card")),
+            );
         }
     }
 }
