@@ -212,13 +212,34 @@ pub async fn transition(
     to: InitiativeStatus,
     decision: Option<(String, Option<String>, Option<String>)>,
 ) -> Result<StoredInitiative> {
+    transition_decided_on(store, id, to, decision, None).await
+}
+
+/// [`transition`], with an approval or rejection dated `decided_on` — the day the council
+/// decided, such as its meeting's, when the decision is entered later — or now when not given.
+pub async fn transition_decided_on(
+    store: &Store,
+    id: i64,
+    to: InitiativeStatus,
+    decision: Option<(String, Option<String>, Option<String>)>,
+    decided_on: Option<Date>,
+) -> Result<StoredInitiative> {
     let current = initiative(store, id).await?;
     current.status.check_transition(to)?;
+    let at = match decided_on {
+        None => Timestamp::now(),
+        Some(day) if day > Date::today() => {
+            return Err(ServiceError::Invalid(format!(
+                "{day} has not come yet: a decision is dated the day it was taken"
+            )));
+        }
+        Some(day) => day.start(),
+    };
     let decision = match (to, decision) {
         (InitiativeStatus::Approved | InitiativeStatus::Rejected, Some((by, note, granted))) => {
             Some(Decision {
                 by: required_text("who decided", &by, 200)?,
-                at: Timestamp::now(),
+                at,
                 note: note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
                 resources_granted: granted
                     .map(|g| g.trim().to_owned())

@@ -208,6 +208,9 @@ enum InitiativesCommand {
         /// Who decided (a person or the council).
         #[arg(long)]
         by: String,
+        /// The day they decided (YYYY-MM-DD, such as the meeting's; today by default).
+        #[arg(long)]
+        on: Option<String>,
         #[arg(long)]
         resources_granted: Option<String>,
         #[arg(long)]
@@ -218,6 +221,9 @@ enum InitiativesCommand {
         id: i64,
         #[arg(long)]
         by: String,
+        /// The day they decided (YYYY-MM-DD; today by default).
+        #[arg(long)]
+        on: Option<String>,
         #[arg(long)]
         note: Option<String>,
     },
@@ -368,6 +374,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
         InitiativesCommand::Approve {
             id,
             by,
+            on,
             resources_granted,
             note,
         } => {
@@ -378,12 +385,12 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
                 InitiativeStatus::Approved,
                 note,
                 resources_granted,
-                Some(by),
+                Some(council_decision(by, on.as_deref())?),
             )
             .await?;
             println!("Initiative {id} \"{}\" is approved.", i.initiative.title);
         }
-        InitiativesCommand::Reject { id, by, note } => {
+        InitiativesCommand::Reject { id, by, on, note } => {
             let i = changes::change_status(
                 &store,
                 actor,
@@ -391,7 +398,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
                 InitiativeStatus::Rejected,
                 note,
                 None,
-                Some(by),
+                Some(council_decision(by, on.as_deref())?),
             )
             .await?;
             println!("Initiative {id} \"{}\" is rejected.", i.initiative.title);
@@ -603,6 +610,16 @@ pub async fn tasks(url: &str, args: TasksArgs) -> anyhow::Result<()> {
 
 fn today() -> String {
     throughline_domain::action::Date::today().to_string()
+}
+
+/// The council's decision as `--by` and `--on` give it.
+fn council_decision(by: String, on: Option<&str>) -> anyhow::Result<changes::CouncilDecision> {
+    let on = on
+        .map(|day| {
+            throughline_domain::action::Date::parse(day).map_err(|e| anyhow::anyhow!("--on: {e}"))
+        })
+        .transpose()?;
+    Ok(changes::CouncilDecision { by, on })
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod chains;
 mod council;
 mod customers;
 mod demo;
+mod demo_council;
 mod demo_culture;
 mod demo_files;
 mod demo_surveys;

@@ -93,6 +93,26 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
         "{}",
         stderr(&refused)
     );
+    // A decision entered after the meeting is dated the meeting's day, which has come.
+    let refused = throughline(
+        url,
+        dir,
+        &[
+            "initiatives",
+            "approve",
+            &id,
+            "--by",
+            "Strategic CX Council",
+            "--on",
+            "2999-01-01",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("2999-01-01 has not come yet"),
+        "{}",
+        stderr(&refused)
+    );
     ok(throughline(
         url,
         dir,
@@ -102,6 +122,8 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
             &id,
             "--by",
             "Strategic CX Council",
+            "--on",
+            "2026-11-02",
             "--resources-granted",
             "half a developer-month",
         ],
@@ -208,6 +230,9 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
         shown["decision"]["resources_granted"],
         "half a developer-month"
     );
+    assert_eq!(shown["decision"]["by"], "Strategic CX Council");
+    // 2026-11-02 at midnight UTC, in milliseconds.
+    assert_eq!(shown["decision"]["at"], 1_793_577_600_000_i64);
     assert_eq!(shown["tasks"].as_array().unwrap().len(), 2);
     assert_eq!(shown["reviews"][0]["metric_value"], 9.0);
     let card: serde_json::Value = serde_json::from_str(&ok(throughline(

@@ -32,8 +32,8 @@ pub use org::{
 };
 pub use people::{close_assessment, ingest_feedback, set_digest_opt_out, start_assessment};
 pub use work::{
-    KpiImport, TaskInput, add_review, add_root_cause, add_task, change_status, complete_task,
-    import_kpis, may_transition, owner_department, propose, record_kpi, set_start,
+    CouncilDecision, KpiImport, TaskInput, add_review, add_root_cause, add_task, change_status,
+    complete_task, import_kpis, may_transition, owner_department, propose, record_kpi, set_start,
 };
 
 /// Who makes a change: a person signed in to the web interface or the API, or whoever runs the

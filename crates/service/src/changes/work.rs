@@ -85,9 +85,17 @@ pub fn may_transition(
     }
 }
 
+/// A council's decision entered by someone else (from the command line, after the meeting):
+/// who decided, and the day they did (today when not given).
+#[derive(Debug, Clone)]
+pub struct CouncilDecision {
+    pub by: String,
+    pub on: Option<Date>,
+}
+
 /// Moves initiative `id` to `to`. An approval or rejection records who decided — the actor, or
-/// `decided_by` when the actor enters a council's decision for it (from the command line) —
-/// with the note and the resources granted.
+/// the council when the actor enters its decision (`council`, from the command line) — and
+/// when, with the note and the resources granted.
 pub async fn change_status(
     store: &Store,
     actor: Actor<'_>,
@@ -95,20 +103,21 @@ pub async fn change_status(
     to: InitiativeStatus,
     note: Option<String>,
     resources_granted: Option<String>,
-    decided_by: Option<String>,
+    council: Option<CouncilDecision>,
 ) -> Result<StoredInitiative> {
     in_transaction(store, async |store| {
         let before = actions::initiative(store, id).await?;
         may_transition(actor, &before, to)?;
+        let decided_on = council.as_ref().and_then(|c| c.on.clone());
         let decision =
             matches!(to, InitiativeStatus::Approved | InitiativeStatus::Rejected).then(|| {
                 (
-                    decided_by.unwrap_or_else(|| actor.display_name().to_owned()),
+                    council.map_or_else(|| actor.display_name().to_owned(), |c| c.by),
                     note,
                     resources_granted,
                 )
             });
-        let after = actions::transition(store, id, to, decision).await?;
+        let after = actions::transition_decided_on(store, id, to, decision, decided_on).await?;
         audit(
             store,
             actor,
