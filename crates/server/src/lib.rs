@@ -275,6 +275,18 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route(
+            "/static/charts.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        PUBLIC,
+                    ],
+                    include_str!("../templates/charts.js"),
+                )
+            }),
+        )
+        .route(
             "/static/documents.css",
             get(|| async {
                 (

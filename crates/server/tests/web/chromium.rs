@@ -61,6 +61,42 @@ fn the_pages_work_in_a_real_browser() {
     );
     browser.screenshot("overview");
 
+    // Each chart downloads as SVG and as PNG (charts.js): the SVG stands alone, named after the
+    // chart; the PNG is the chart drawn at twice its size.
+    assert_eq!(browser.count("figure.chart .chart-export button"), 4);
+    let first = "document.querySelector('figure.chart')";
+    let svg = browser.script(&format!("return throughlineCharts.svgText({first})"));
+    let svg = svg.as_str().unwrap();
+    assert!(svg.starts_with("<?xml"), "{svg}");
+    assert!(
+        svg.contains("xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.contains("<title>NPS by month</title>"), "{svg}");
+    assert_eq!(
+        browser.script(&format!(
+            "return throughlineCharts.fileName({first}, 'svg')"
+        )),
+        "nps-by-month.svg"
+    );
+    let png = browser.script_async(&format!(
+        "const done = arguments[arguments.length - 1];
+         throughlineCharts.pngDataUrl({first}).then(url => {{
+             const image = new Image();
+             image.onload = () => done([url.slice(0, 22), image.naturalWidth,
+                 {first}.querySelector('svg').viewBox.baseVal.width]);
+             image.src = url;
+         }}, error => done(String(error)));"
+    ));
+    assert_eq!(png[0], "data:image/png;base64,", "{png}");
+    assert_eq!(
+        png[1].as_f64().unwrap(),
+        2.0 * png[2].as_f64().unwrap(),
+        "{png}"
+    );
+    browser.click("figure.chart .chart-export button:last-child");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+
     // Hostile text is shown as text: the script and the tag are characters on the page.
     let overview = browser.text("table.top-ten");
     assert!(overview.contains(HOSTILE), "{overview}");
