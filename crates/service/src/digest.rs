@@ -244,6 +244,18 @@ pub async fn deliveries(store: &Store, limit: u32) -> Result<Vec<Delivery>> {
     Ok(store.deliveries(limit).await?)
 }
 
+/// The departments' digests sent by e-mail to `address` (without regard to case), by
+/// department: the ones a person receives, as their account page lists them.
+pub async fn sent_to(store: &Store, address: &str) -> Result<Vec<throughline_store::Subscription>> {
+    let address = address.trim();
+    Ok(store
+        .subscriptions()
+        .await?
+        .into_iter()
+        .filter(|s| s.channel == "email" && s.target.eq_ignore_ascii_case(address))
+        .collect())
+}
+
 /// Whether a person has stopped receiving digests by e-mail.
 pub async fn opted_out(store: &Store, email: &str) -> Result<bool> {
     Ok(store.opted_out(email).await?)

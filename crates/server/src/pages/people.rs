@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/access", post(change_access))
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/account/digests", post(digest_opt_out))
+        .route("/account/digests/subscribe", post(subscribe_own_digest))
+        .route("/account/digests/{id}/remove", post(unsubscribe_own_digest))
         .route("/departments/{key}/digest", get(digest_preview))
 }
 
@@ -43,6 +45,13 @@ struct TokenRow {
     access: &'static str,
 }
 
+/// A department's digest sent to the person's own address.
+#[derive(Serialize)]
+struct OwnSubscription {
+    id: i64,
+    department: String,
+}
+
 #[derive(Serialize)]
 struct AccountPage {
     user: UserView,
@@ -52,6 +61,10 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     /// Whether the person receives department digests by e-mail.
     digests: bool,
+    /// The departments whose digest is sent to the person's address.
+    subscribed: Vec<OwnSubscription>,
+    /// The departments whose digest they could add, as (key, name).
+    departments: Vec<(String, String)>,
     /// A token just created: its secret, shown this once.
     new_token: Option<String>,
     error: Option<String>,
@@ -99,6 +112,31 @@ async fn account_page(
             },
         })
         .collect();
+    let own = digest::sent_to(&state.store, me.user.email.as_str()).await?;
+    let organisation = state.store.load_organisation().await?;
+    let name_of = |key: &str| {
+        organisation
+            .as_ref()
+            .and_then(|o| o.departments.iter().find(|d| d.key.as_str() == key))
+            .map_or_else(|| key.to_owned(), |d| d.name.as_str().to_owned())
+    };
+    let subscribed: Vec<OwnSubscription> = own
+        .iter()
+        .map(|s| OwnSubscription {
+            id: s.id,
+            department: name_of(&s.department),
+        })
+        .collect();
+    let departments = organisation
+        .as_ref()
+        .map(|o| {
+            o.departments
+                .iter()
+                .filter(|d| !own.iter().any(|s| s.department == d.key.as_str()))
+                .map(|d| (d.key.as_str().to_owned(), d.name.as_str().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(render(
         "account.html",
         AccountPage {
@@ -112,6 +150,8 @@ async fn account_page(
                 .map_or_else(String::new, |d| d.as_str().to_owned()),
             tokens,
             digests: !digest::opted_out(&state.store, me.user.email.as_str()).await?,
+            subscribed,
+            departments,
             new_token,
             error,
             notice,
@@ -373,6 +413,42 @@ async fn digest_opt_out(
     let out = form.receive != "on";
     changes::set_digest_opt_out(&state.store, &user.session.user, out).await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+struct OwnDigestForm {
+    csrf_token: String,
+    #[serde(default)]
+    department: String,
+}
+
+/// A person has a department's digest sent to their own address; a bad department comes back
+/// on the page with the reason.
+async fn subscribe_own_digest(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<OwnDigestForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result =
+        changes::subscribe_own_digest(&state.store, &user.session.user, &form.department).await;
+    or_show_again(
+        result.map(|_| Redirect::to("/account#digests").into_response()),
+        async |message| account_view(&state, &user, None, Some(message)).await,
+    )
+    .await
+}
+
+/// A person stops a digest sent to their own address.
+async fn unsubscribe_own_digest(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    changes::unsubscribe_own_digest(&state.store, &user.session.user, id).await?;
+    Ok(Redirect::to("/account#digests").into_response())
 }
 
 #[derive(Deserialize)]

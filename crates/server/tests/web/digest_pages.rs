@@ -73,3 +73,149 @@ pub async fn digests_are_previewed_and_declined(db: &TestDatabase) {
     let log = store.audit_log(10).await.unwrap();
     assert!(log.iter().any(|e| e.action == "digest.opt_out"));
 }
+
+/// A person chooses the departments' digests sent to their own address on their account page:
+/// any department's, added and stopped, audited; another address's subscription is not theirs
+/// to stop, and a department that does not exist is refused with the reason.
+pub async fn people_choose_the_digests_sent_to_them(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let app = router(AppState::new(store.clone()));
+    let me = "amara@northwind.example";
+    let session = sign_in(&app, me, PASSWORD).await.unwrap();
+    let someone_else = store
+        .add_subscription("billing", "email", "billing@northwind.example", "generic")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let account = send(&app, get("/account", Some(&session))).await;
+    assert!(
+        account.body.contains("No department's digest is sent to"),
+        "{}",
+        account.body
+    );
+    assert!(
+        account
+            .body
+            .contains(r#"<option value="billing">Billing</option>"#)
+    );
+    let csrf = form_token(&account.body);
+    let added = send(
+        &app,
+        post_form(
+            "/account/digests/subscribe",
+            Some(&session),
+            &[("csrf_token", &csrf), ("department", "billing")],
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let mine = throughline_service::digest::sent_to(&store, me)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].department, "billing");
+    // Added twice, it is still one subscription.
+    send(
+        &app,
+        post_form(
+            "/account/digests/subscribe",
+            Some(&session),
+            &[("csrf_token", &csrf), ("department", "billing")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        throughline_service::digest::sent_to(&store, me)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let account = send(&app, get("/account", Some(&session))).await;
+    assert!(
+        account
+            .body
+            .contains(r#"aria-label="Stop the digest of Billing""#),
+        "{}",
+        account.body
+    );
+    assert!(!account.body.contains(r#"<option value="billing">"#));
+
+    let unknown = send(
+        &app,
+        post_form(
+            "/account/digests/subscribe",
+            Some(&session),
+            &[("csrf_token", &csrf), ("department", "legal")],
+        ),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown
+            .body
+            .contains("there is no department &quot;legal&quot;; the departments are"),
+        "{}",
+        unknown.body
+    );
+
+    let not_mine = send(
+        &app,
+        post_form(
+            &format!("/account/digests/{someone_else}/remove"),
+            Some(&session),
+            &[("csrf_token", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(not_mine.status, StatusCode::NOT_FOUND);
+    assert!(
+        store
+            .subscriptions()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.id == someone_else),
+        "another address's digest stays"
+    );
+
+    let stopped = send(
+        &app,
+        post_form(
+            &format!("/account/digests/{}/remove", mine[0].id),
+            Some(&session),
+            &[("csrf_token", &csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(stopped.status, StatusCode::SEE_OTHER);
+    assert!(
+        throughline_service::digest::sent_to(&store, me)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = store.audit_log(10).await.unwrap();
+    let actions: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action.starts_with("digest."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "digest.subscribe_own")
+            .count(),
+        1,
+        "one line for the one subscription added: {actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "digest.unsubscribe_own")
+            .count(),
+        1,
+        "{actions:?}"
+    );
+}

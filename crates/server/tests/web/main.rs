@@ -25,7 +25,7 @@ mod survey_pages;
 use accounts_pages::key_accounts_are_reviewed_weekly_on_the_web;
 use audit_pages::the_audit_log_is_filtered_and_paged;
 use council_pages::{initiatives_show_whether_they_worked, the_council_meets_on_the_web};
-use digest_pages::digests_are_previewed_and_declined;
+use digest_pages::{digests_are_previewed_and_declined, people_choose_the_digests_sent_to_them};
 use explorer::themes_are_edited_in_the_explorer;
 use feedback_api::feedback_goes_in_and_is_found;
 use hardening::{
@@ -1042,6 +1042,7 @@ backend_tests!(
     the_council_meets_on_the_web,
     the_culture_is_assessed_on_the_web,
     digests_are_previewed_and_declined,
+    people_choose_the_digests_sent_to_them,
     moments_of_truth_are_measured_and_adopted_on_the_web,
     chains_are_drawn_on_their_page,
     initiatives_show_whether_they_worked,

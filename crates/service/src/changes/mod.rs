@@ -30,7 +30,10 @@ pub use org::{
     EditOutcome, Refusal, accept_proposal, apply_organisation, change_organisation,
     decline_proposal, edit_organisation, proposal_diff,
 };
-pub use people::{close_assessment, ingest_feedback, set_digest_opt_out, start_assessment};
+pub use people::{
+    close_assessment, ingest_feedback, set_digest_opt_out, start_assessment, subscribe_own_digest,
+    unsubscribe_own_digest,
+};
 pub use work::{
     CouncilDecision, KpiImport, TaskInput, add_review, add_root_cause, add_task, change_status,
     complete_task, import_kpis, may_transition, owner_department, propose, record_kpi, set_start,

@@ -1,6 +1,7 @@
 //! Changes outside the council's work: culture-maturity assessments started and closed (admins
 //! and council chairs), feedback ingested through the API (admins and council chairs, whose
-//! tokens integrations use), and a person's own choice to receive digests or not.
+//! tokens integrations use), and a person's own choice to receive digests or not, and which
+//! departments' digests they receive.
 
 use crate::maturity::{self, Assessment};
 use crate::{digest, feedback};
@@ -8,7 +9,7 @@ use throughline_domain::maturity::Model;
 use throughline_store::{ImportRecord, Store, StoredUser};
 
 use super::{Actor, audit, in_transaction, may_edit};
-use crate::Result;
+use crate::{Result, ServiceError};
 
 /// Starts an assessment named `name`, aiming at level `target`, with `model` or the default one.
 pub async fn start_assessment(
@@ -99,6 +100,76 @@ pub async fn set_digest_opt_out(store: &Store, user: &StoredUser, out: bool) -> 
             action,
             email.to_owned(),
             None,
+            None,
+        )
+        .await
+    })
+    .await
+}
+
+/// A person has department `department`'s digest sent to their own address (any department: a
+/// council member may follow Billing's); `false` when it already was. Audited in the same
+/// transaction (`digest.subscribe_own`).
+pub async fn subscribe_own_digest(
+    store: &Store,
+    user: &StoredUser,
+    department: &str,
+) -> Result<bool> {
+    in_transaction(store, async |store| {
+        let department = department.trim();
+        let org = store
+            .load_organisation()
+            .await?
+            .ok_or_else(|| ServiceError::Invalid("no organisation has been applied yet".into()))?;
+        if !org.departments.iter().any(|d| d.key.as_str() == department) {
+            let known: Vec<&str> = org.departments.iter().map(|d| d.key.as_str()).collect();
+            return Err(ServiceError::Invalid(format!(
+                "there is no department {department:?}; the departments are {}",
+                known.join(", ")
+            )));
+        }
+        let email = user.user.email.as_str();
+        let added = store
+            .add_subscription(department, "email", email, "generic")
+            .await?;
+        if added.is_some() {
+            audit(
+                store,
+                Actor::User(user),
+                "digest.subscribe_own",
+                format!("department {department}"),
+                None,
+                Some(serde_json::json!({ "email": email })),
+            )
+            .await?;
+        }
+        Ok(added.is_some())
+    })
+    .await
+}
+
+/// A person stops digest subscription `id` sent to their own address; another address's
+/// subscription is not theirs to stop (`NotFound`, as if there were none). Audited in the same
+/// transaction (`digest.unsubscribe_own`).
+pub async fn unsubscribe_own_digest(store: &Store, user: &StoredUser, id: i64) -> Result<()> {
+    in_transaction(store, async |store| {
+        let email = user.user.email.as_str();
+        let Some(own) = digest::sent_to(store, email)
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+        else {
+            return Err(ServiceError::NotFound(format!(
+                "there is no digest {id} sent to your address"
+            )));
+        };
+        store.remove_subscription(id).await?;
+        audit(
+            store,
+            Actor::User(user),
+            "digest.unsubscribe_own",
+            format!("department {}", own.department),
+            Some(serde_json::json!({ "email": email })),
             None,
         )
         .await
