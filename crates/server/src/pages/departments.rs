@@ -7,8 +7,9 @@ use axum::response::Html;
 use axum::routing::get;
 use serde::Serialize;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_service::period::PeriodQuery;
 use throughline_service::work::WorkKind;
-use throughline_service::{actions, feedback};
+use throughline_service::{actions, feedback, scorecards};
 
 use super::{UserView, VerbatimView, user_view};
 use crate::auth::PageUser;
@@ -53,6 +54,10 @@ struct MeasureRow {
     records: u64,
     nps: String,
     departments: String,
+    /// With a period: the stage's negative share in it, and its figures in the period before
+    /// ("226 records · 30% negative · NPS 4").
+    negative: Option<String>,
+    before: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -79,15 +84,34 @@ struct DepartmentPage {
     stories: Vec<VerbatimView>,
     /// Its open follow-up cases, most urgent first (overdue ones marked).
     cases: Vec<throughline_service::follow_up::CaseView>,
+    period_form: super::period::PeriodForm,
+    /// With a period: the period and the one before, described.
+    compared: Option<(String, String)>,
 }
 
 /// A department: its scorecard, touchpoints, the negative themes it owns, its open tasks, the
-/// stage measures it shares, its own KPIs.
+/// stage measures it shares (of all the data, or of a period beside the one before), its own
+/// KPIs.
 async fn department_page(
     State(state): State<AppState>,
     user: PageUser,
     crate::error::extract::Path(key): crate::error::extract::Path<String>,
+    crate::error::extract::Query(asked): crate::error::extract::Query<PeriodQuery>,
 ) -> Result<Html<String>, PageError> {
+    let (period_form, span) = super::period::chosen(&asked);
+    // The stages' figures in the period and the one before, counted by the database.
+    let in_period = match &span {
+        Some(span) => Some((
+            scorecards::journey_map_of(&state.store, Some(&span.current)).await?,
+            scorecards::journey_map_of(&state.store, Some(&span.previous)).await?,
+        )),
+        None => None,
+    };
+    let percent =
+        |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
+    let nps_text = |e: Option<throughline_analytics::scores::Estimate>| {
+        e.map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
+    };
     let card = throughline_service::scorecards::department(
         &state.store,
         &key,
@@ -227,29 +251,54 @@ async fn department_page(
         measures: card
             .shared_measures
             .iter()
-            .map(|m| MeasureRow {
-                key: m.stage.clone(),
-                name: m.name.clone(),
-                records: m.records,
-                nps: m.nps.map_or_else(
-                    || "-".into(),
-                    |e| {
+            .map(|m| {
+                let stage_of = |map: &scorecards::JourneyMap| {
+                    map.stages.iter().find(|s| s.key == m.stage).cloned()
+                };
+                let (now, before) = match &in_period {
+                    Some((now, before)) => (stage_of(now), stage_of(before)),
+                    None => (None, None),
+                };
+                MeasureRow {
+                    key: m.stage.clone(),
+                    name: m.name.clone(),
+                    records: now.as_ref().map_or(m.records, |s| s.records),
+                    negative: now.as_ref().map(|s| percent(s.negative_share)),
+                    before: before.as_ref().map(|b| {
                         format!(
-                            "{} ({} to {})",
-                            super::rounded(e.value, 0),
-                            super::rounded(e.low, 0),
-                            super::rounded(e.high, 0)
+                            "{} records · {} negative · NPS {}",
+                            b.records,
+                            percent(b.negative_share),
+                            nps_text(b.nps)
                         )
+                    }),
+                    nps: match &now {
+                        Some(s) => nps_text(s.nps),
+                        None => m.nps.map_or_else(
+                            || "-".into(),
+                            |e| {
+                                format!(
+                                    "{} ({} to {})",
+                                    super::rounded(e.value, 0),
+                                    super::rounded(e.low, 0),
+                                    super::rounded(e.high, 0)
+                                )
+                            },
+                        ),
                     },
-                ),
-                departments: m
-                    .departments
-                    .iter()
-                    .map(|(d, role)| format!("{d} ({})", role.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                    departments: m
+                        .departments
+                        .iter()
+                        .map(|(d, role)| format!("{d} ({})", role.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
             })
             .collect(),
+        compared: span
+            .as_ref()
+            .map(|s| (s.current.describe(), s.previous.describe())),
+        period_form,
         kpis: card
             .own_kpis
             .iter()

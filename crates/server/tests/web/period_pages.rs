@@ -215,6 +215,35 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
             .contains("in 2026-09-01 to 2026-09-30 (30 days)")
     );
 
+    // A department's page: the stages it shares in the period and the period before, the
+    // same counts; the period stays in the form.
+    let department = send(
+        &app,
+        get(
+            "/departments/fulfilment?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(department.status, StatusCode::OK, "{}", department.body);
+    let row = department
+        .body
+        .split("?department=fulfilment\">Wait for my order</a></td>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no stage Wait for my order in {}", department.body));
+    assert!(row.starts_with(&format!("<td>{wait_now}</td>")), "{row}");
+    assert!(
+        row.contains(&format!("<td>{wait_before} records · ")),
+        "{row}"
+    );
+    assert!(department.body.contains("in 2026-09-01 to 2026-09-30 (30 days), beside the same in 2026-08-02 to 2026-08-31 (30 days)"));
+    assert!(
+        department
+            .body
+            .contains("<option value=\"custom\" selected>")
+    );
+
     // The form keeps what was chosen; a preset reads from today.
     assert!(
         body.contains("<option value=\"custom\" selected>"),
