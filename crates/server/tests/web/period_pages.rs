@@ -125,6 +125,33 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
     .await;
     assert_eq!(theme_page.status, StatusCode::OK);
     assert!(theme_page.body.contains("value=\"2026-09-01\""));
+    // One month is no line: the chart keeps every month.
+    assert!(
+        theme_page.body.contains("by month</title>"),
+        "{}",
+        theme_page.body
+    );
+    // Days over three months: the chart keeps those months.
+    let quarter = send(
+        &app,
+        get(
+            &format!("/themes/{top}?from=2026-08-15&to=2026-10-15"),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert!(
+        quarter
+            .body
+            .contains("by month, 2026-08 to 2026-10</title>"),
+        "{}",
+        quarter.body
+    );
+    assert_eq!(
+        quarter.body.matches("<circle ").count(),
+        3,
+        "one dot a month"
+    );
     // The theme's page says its records of those days, and of the days before.
     let theme_before = feedback::count(&store, &theme_days(top, "2026-08-02", "2026-08-31"))
         .await

@@ -365,9 +365,27 @@ async fn theme_view_asking(
     } else {
         None
     };
-    let counts = monthly_counts(&detail.theme);
+    // With days from and to, the chart keeps the months they touch (all of them when that
+    // leaves fewer than two: one month is no line).
+    let month_of =
+        |day: &Option<String>| day.as_deref().and_then(|d| d.get(..7)).map(str::to_owned);
+    let (first, last) = (month_of(&filters.from), month_of(&filters.to));
+    let all_months = monthly_counts(&detail.theme);
+    let kept: Vec<(String, f64)> = all_months
+        .iter()
+        .filter(|(month, _)| {
+            first.as_ref().is_none_or(|f| month >= f) && last.as_ref().is_none_or(|l| month <= l)
+        })
+        .cloned()
+        .collect();
+    let (counts, months) = if kept.len() >= 2 && kept.len() < all_months.len() {
+        let (from, to) = (&kept[0].0, &kept[kept.len() - 1].0);
+        (kept.clone(), format!(", {from} to {to}"))
+    } else {
+        (all_months, String::new())
+    };
     let chart = LineChart::new(
-        &format!("Records with “{}” by month", detail.theme.label),
+        &format!("Records with “{}” by month{months}", detail.theme.label),
         "records",
         &counts
             .iter()
