@@ -1,5 +1,5 @@
 //! Views that take the whole dataset to compute (the Top Ten with its owners, the journey map,
-//! the journey check, moments, chains) kept in memory under the store's data fingerprint
+//! the journey check, moments, chains, what departments' scorecards read from the records) kept in memory under the store's data fingerprint
 //! ([`Store::data_version`]); a request reads the fingerprint (one cheap query).
 //!
 //! - While nothing changed, the cached view is served.
@@ -15,6 +15,7 @@
 //! arrivals, get the view they had) rather than repeat it. Each server instance keeps its own;
 //! all read the same fingerprint.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_service::chains::Chains;
 use throughline_service::journey::JourneyCheck;
 use throughline_service::moments::Moments;
-use throughline_service::scorecards::JourneyMap;
+use throughline_service::scorecards::{JourneyMap, RecordEvidence};
 use throughline_service::themes::TopTen;
 use throughline_store::{DataVersion, Store};
 use tokio::sync::Mutex;
@@ -104,6 +105,7 @@ pub struct ViewCache {
     journey_check: Cached<JourneyCheck>,
     moments: Cached<Moments>,
     chains: Cached<Chains>,
+    department_evidence: Cached<HashMap<String, RecordEvidence>>,
 }
 
 impl ViewCache {
@@ -151,6 +153,26 @@ impl ViewCache {
         self.moments
             .get(version, move || async move {
                 Ok(throughline_service::moments::moments(&store).await?)
+            })
+            .await
+    }
+
+    /// What every department's scorecard reads from the records (its negative themes, their
+    /// trend, its stages' rating and measures); the page adds its initiatives and KPIs, read
+    /// anew, so finished work shows at once.
+    pub async fn department_evidence(
+        &self,
+        store: &Store,
+    ) -> Result<Arc<HashMap<String, RecordEvidence>>, AppError> {
+        let version = store.data_version().await?;
+        let store = store.clone();
+        self.department_evidence
+            .get(version, move || async move {
+                Ok(throughline_service::scorecards::record_evidence(
+                    &store,
+                    SINGLE_DEPARTMENT_SHARE,
+                )
+                .await?)
             })
             .await
     }

@@ -12,7 +12,7 @@ use throughline_analytics::scores;
 use throughline_analytics::trends::Period;
 use throughline_domain::action::InitiativeStatus;
 use throughline_domain::action::WorkOwner;
-use throughline_domain::org::{Direction, Organisation, OwnershipRole};
+use throughline_domain::org::{Department, Direction, Organisation, OwnershipRole};
 use throughline_store::{
     KpiValue, RecordAnalysisRow, Store, StoredFeedback, ThemeStatus, Verbatim,
 };
@@ -533,43 +533,87 @@ async fn department_of(
     weights: Weights,
     threshold: f64,
 ) -> Result<DepartmentScorecard> {
-    let department = data
+    find_department(&data.org, key)?;
+    let themes = store.themes().await?;
+    let owners = negative_theme_owners(data, &themes, threshold);
+    let evidence = evidence_of(data, &themes, &owners, key);
+    department_from(store, &data.org, &evidence, key, weights).await
+}
+
+/// What a department's scorecard reads from the records: the negative themes it owns, their
+/// trend, its stages' rating and the measures it shares. It is the whole-dataset part of a
+/// scorecard and stays the same until the data changes, so the web pages keep it for every
+/// department at once ([`record_evidence`]) and read only the initiatives and KPIs anew.
+#[derive(Debug, Clone)]
+pub struct RecordEvidence {
+    negative_themes: Vec<(i64, String)>,
+    trend: (Option<f64>, String),
+    rating: (Option<f64>, String),
+    shared_measures: Vec<StageMeasure>,
+}
+
+/// Every department's [`RecordEvidence`], from the records read once.
+pub async fn record_evidence(
+    store: &Store,
+    threshold: f64,
+) -> Result<HashMap<String, RecordEvidence>> {
+    let data = load(store).await?;
+    let owners = negative_theme_owners(&data, &data.themes, threshold);
+    Ok(data
         .org
         .departments
         .iter()
+        .map(|d| {
+            let key = d.key.as_str();
+            (
+                key.to_owned(),
+                evidence_of(&data, &data.themes, &owners, key),
+            )
+        })
+        .collect())
+}
+
+/// Department `key` of `org`; `NotFound` naming the departments there are.
+pub fn find_department<'a>(org: &'a Organisation, key: &str) -> Result<&'a Department> {
+    org.departments
+        .iter()
         .find(|d| d.key.as_str() == key)
         .ok_or_else(|| {
-            let known: Vec<&str> = data
-                .org
-                .departments
-                .iter()
-                .map(|d| d.key.as_str())
-                .collect();
+            let known: Vec<&str> = org.departments.iter().map(|d| d.key.as_str()).collect();
             ServiceError::NotFound(format!(
                 "there is no department {key:?}; the departments are {}",
                 known.join(", ")
             ))
-        })?;
-    let initiatives: Vec<_> = store
-        .initiatives()
-        .await?
-        .into_iter()
-        .filter(|i| matches!(&i.initiative.owner, WorkOwner::Department(d) if d.as_str() == key))
-        .collect();
-    let themes = store.themes().await?;
+        })
+}
+
+/// The owners of the active themes with negative mean sentiment, from the records.
+fn negative_theme_owners(
+    data: &Data,
+    themes: &[throughline_store::StoredTheme],
+    threshold: f64,
+) -> HashMap<i64, crate::themes::Ownership> {
     let negative: Vec<&throughline_store::StoredTheme> = themes
         .iter()
         .filter(|t| t.status == ThemeStatus::Active)
         .filter(|t| t.aggregates.mean_sentiment.is_some_and(|s| s < 0.0))
         .collect();
-    let owners = crate::themes::ownership_of(
+    crate::themes::ownership_of(
         &data.org,
         &negative,
         threshold,
         &data.records,
         &data.analyses,
-    );
-    let owned: Vec<(i64, String)> = negative
+    )
+}
+
+fn evidence_of(
+    data: &Data,
+    themes: &[throughline_store::StoredTheme],
+    owners: &HashMap<i64, crate::themes::Ownership>,
+    key: &str,
+) -> RecordEvidence {
+    let owned: Vec<(i64, String)> = themes
         .iter()
         .filter(|t| {
             owners
@@ -597,13 +641,31 @@ async fn department_of(
         .map(|s| s.key.as_str().to_owned())
         .collect();
     let owned_ids: HashSet<i64> = owned.iter().map(|t| t.0).collect();
+    RecordEvidence {
+        trend: trend_part(data, &owned_ids, "it owns no negative theme"),
+        rating: rating_part(data, &stages),
+        shared_measures: measures(data, Some(&affected)),
+        negative_themes: owned,
+    }
+}
+
+/// Department `key`'s scorecard from its record evidence and its initiatives and KPIs read now.
+pub async fn department_from(
+    store: &Store,
+    org: &Organisation,
+    evidence: &RecordEvidence,
+    key: &str,
+    weights: Weights,
+) -> Result<DepartmentScorecard> {
+    let department = find_department(org, key)?;
+    let initiatives: Vec<_> = store
+        .initiatives()
+        .await?
+        .into_iter()
+        .filter(|i| matches!(&i.initiative.owner, WorkOwner::Department(d) if d.as_str() == key))
+        .collect();
     let mut own_kpis = Vec::new();
-    for metric in data
-        .org
-        .metrics
-        .iter()
-        .filter(|m| m.department.as_str() == key)
-    {
+    for metric in org.metrics.iter().filter(|m| m.department.as_str() == key) {
         let mut values = store.kpi_values(metric.key.as_str()).await?;
         let movement = series_movement(metric.direction, &values);
         let latest = values.pop();
@@ -622,17 +684,17 @@ async fn department_of(
         weights,
         [
             action_plan_part(initiatives.iter()),
-            trend_part(data, &owned_ids, "it owns no negative theme"),
-            rating_part(data, &stages),
+            evidence.trend.clone(),
+            evidence.rating.clone(),
         ],
     );
     Ok(DepartmentScorecard {
         department: key.to_owned(),
         name: department.name.as_str().to_owned(),
         scorecard,
-        negative_themes: owned,
+        negative_themes: evidence.negative_themes.clone(),
         initiatives: initiatives.iter().map(|i| i.id).collect(),
-        shared_measures: measures(data, Some(&affected)),
+        shared_measures: evidence.shared_measures.clone(),
         own_kpis,
     })
 }

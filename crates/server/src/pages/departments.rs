@@ -112,14 +112,34 @@ async fn department_page(
     let nps_text = |e: Option<throughline_analytics::scores::Estimate>| {
         e.map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
     };
-    let card = throughline_service::scorecards::department(
-        &state.store,
-        &key,
-        throughline_analytics::scorecard::Weights::default(),
-        SINGLE_DEPARTMENT_SHARE,
-    )
-    .await?;
+    // The records' part of its scorecard is kept until the data changes; its initiatives and
+    // KPIs are read now.
     let org = state.organisation().await?;
+    let evidence = state.views.department_evidence(&state.store).await?;
+    let card = match evidence.get(&key) {
+        Some(evidence) => {
+            scorecards::department_from(
+                &state.store,
+                &org,
+                evidence,
+                &key,
+                throughline_analytics::scorecard::Weights::default(),
+            )
+            .await?
+        }
+        None => {
+            // Not a department: refused, naming those there are, without reading the records.
+            scorecards::find_department(&org, &key)?;
+            // A department the kept evidence does not know yet.
+            scorecards::department(
+                &state.store,
+                &key,
+                throughline_analytics::scorecard::Weights::default(),
+                SINGLE_DEPARTMENT_SHARE,
+            )
+            .await?
+        }
+    };
     let touchpoints = org
         .touchpoints()
         .filter_map(|(stage, t)| {

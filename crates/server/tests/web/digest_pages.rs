@@ -100,31 +100,24 @@ pub async fn people_choose_the_digests_sent_to_them(db: &TestDatabase) {
             .contains(r#"<option value="billing">Billing</option>"#)
     );
     let csrf = form_token(&account.body);
-    let added = send(
-        &app,
-        post_form(
-            "/account/digests/subscribe",
-            Some(&session),
-            &[("csrf_token", &csrf), ("department", "billing")],
-        ),
-    )
-    .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let subscribe = |department: &'static str| {
+        send(
+            &app,
+            post_form(
+                "/account/digests/subscribe",
+                Some(&session),
+                &[("csrf_token", &csrf), ("department", department)],
+            ),
+        )
+    };
+    assert_eq!(subscribe("billing").await.status, StatusCode::SEE_OTHER);
     let mine = throughline_service::digest::sent_to(&store, me)
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].department, "billing");
     // Added twice, it is still one subscription.
-    send(
-        &app,
-        post_form(
-            "/account/digests/subscribe",
-            Some(&session),
-            &[("csrf_token", &csrf), ("department", "billing")],
-        ),
-    )
-    .await;
+    subscribe("billing").await;
     assert_eq!(
         throughline_service::digest::sent_to(&store, me)
             .await
@@ -142,15 +135,7 @@ pub async fn people_choose_the_digests_sent_to_them(db: &TestDatabase) {
     );
     assert!(!account.body.contains(r#"<option value="billing">"#));
 
-    let unknown = send(
-        &app,
-        post_form(
-            "/account/digests/subscribe",
-            Some(&session),
-            &[("csrf_token", &csrf), ("department", "legal")],
-        ),
-    )
-    .await;
+    let unknown = subscribe("legal").await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unknown
