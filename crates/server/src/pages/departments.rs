@@ -107,11 +107,6 @@ async fn department_page(
         )),
         None => None,
     };
-    let percent =
-        |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
-    let nps_text = |e: Option<throughline_analytics::scores::Estimate>| {
-        e.map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
-    };
     // The records' part of its scorecard is kept until the data changes; its initiatives and
     // KPIs are read now.
     let org = state.organisation().await?;
@@ -283,17 +278,14 @@ async fn department_page(
                     key: m.stage.clone(),
                     name: m.name.clone(),
                     records: now.as_ref().map_or(m.records, |s| s.records),
-                    negative: now.as_ref().map(|s| percent(s.negative_share)),
-                    before: before.as_ref().map(|b| {
-                        format!(
-                            "{} records · {} negative · NPS {}",
-                            b.records,
-                            percent(b.negative_share),
-                            nps_text(b.nps)
-                        )
-                    }),
+                    negative: now
+                        .as_ref()
+                        .map(|s| super::period::percent(s.negative_share)),
+                    before: before.as_ref().map(super::period::stage_figures),
                     nps: match &now {
-                        Some(s) => nps_text(s.nps),
+                        Some(s) => s
+                            .nps
+                            .map_or_else(|| "-".into(), |e| super::rounded(e.value, 0)),
                         None => m.nps.map_or_else(
                             || "-".into(),
                             |e| {

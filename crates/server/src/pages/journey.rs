@@ -180,8 +180,7 @@ async fn journey_map(
             .map(MarkView::of)
             .collect()
     };
-    let percent =
-        |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0));
+    use super::period::percent;
     let page = JourneyPage {
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
@@ -260,15 +259,7 @@ async fn journey_map(
                 before: before
                     .as_ref()
                     .and_then(|b| b.stages.iter().find(|x| x.key == s.key))
-                    .map(|b| {
-                        format!(
-                            "{} records · {} negative · NPS {}",
-                            b.records,
-                            percent(b.negative_share),
-                            b.nps
-                                .map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
-                        )
-                    }),
+                    .map(super::period::stage_figures),
             })
             .collect(),
         gaps: check

@@ -51,3 +51,21 @@ pub(super) fn chosen(asked: &PeriodQuery) -> (PeriodForm, Option<Span>) {
         ),
     }
 }
+
+/// A share as a whole percentage ("30%"), "-" when there is none.
+pub(super) fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0))
+}
+
+/// A stage's figures in a period, as the journey map and a department's page show the period
+/// before: "226 records · 30% negative · NPS 4".
+pub(super) fn stage_figures(stage: &throughline_service::scorecards::MapStage) -> String {
+    format!(
+        "{} records · {} negative · NPS {}",
+        stage.records,
+        percent(stage.negative_share),
+        stage
+            .nps
+            .map_or_else(|| "-".into(), |e| super::rounded(e.value, 0))
+    )
+}

@@ -121,13 +121,11 @@ pub async fn subscribe_own_digest(
             .load_organisation()
             .await?
             .ok_or_else(|| ServiceError::Invalid("no organisation has been applied yet".into()))?;
-        if !org.departments.iter().any(|d| d.key.as_str() == department) {
-            let known: Vec<&str> = org.departments.iter().map(|d| d.key.as_str()).collect();
-            return Err(ServiceError::Invalid(format!(
-                "there is no department {department:?}; the departments are {}",
-                known.join(", ")
-            )));
-        }
+        // A department that is not there is a wrong value in the form, said with the list.
+        crate::scorecards::find_department(&org, department).map_err(|e| match e {
+            ServiceError::NotFound(message) => ServiceError::Invalid(message),
+            other => other,
+        })?;
         let email = user.user.email.as_str();
         let added = store
             .add_subscription(department, "email", email, "generic")
