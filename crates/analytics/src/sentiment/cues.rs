@@ -371,7 +371,7 @@ pub(crate) struct CueCounts {
 /// unless the cue starts with its own negation ("no refund"); as in VADER, "but" shifts a
 /// complaint's weight to what follows it: cues before it count half, cues after it one and a
 /// half.
-pub(crate) fn scan(words: &[Cow<'_, str>]) -> CueCounts {
+pub(crate) fn scan<S: AsRef<str>>(words: &[S]) -> CueCounts {
     let index = &*INDEX;
     let but = words.iter().position(|w| w.as_ref() == "but");
     let weight = |i: usize| match but {

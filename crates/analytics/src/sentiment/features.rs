@@ -162,8 +162,8 @@ const PLEA_WORDS: &[&str] = &[
 ];
 
 /// Whether a sentence is a plea for help and nothing else.
-fn is_plea(words: &[Cow<'_, str>]) -> bool {
-    words.iter().any(|w| w == "help" || w == "sos")
+fn is_plea<S: AsRef<str>>(words: &[S]) -> bool {
+    words.iter().any(|w| matches!(w.as_ref(), "help" | "sos"))
         && words.iter().all(|w| PLEA_WORDS.contains(&w.as_ref()))
 }
 
@@ -272,29 +272,62 @@ pub(crate) fn read_text(text: &str) -> TextReading {
     // VADER's intensity adds up over a text ("Love it! Best day ever!"): the whole text is
     // scored as one too, not only as the mean of its sentences — from the sentences' own VADER
     // sums where the fast scorer gave them, rather than reading the text a second time.
-    let handles = handles_of(text);
-    let cleaned = clean(text, &handles);
-    let words = cues::words(&cleaned);
-    let whole = (!words.is_empty()).then(|| {
-        match parts.iter().map(|p| p.vader).collect::<Option<Vec<_>>>() {
-            Some(raws) => {
-                let exclamations = parts.iter().map(|p| p.exclamations).sum();
-                let questions = parts.iter().map(|p| p.questions).sum();
-                let vader = vader::compose(&raws, exclamations, questions);
-                let (cues, _) = cue_counts(&cleaned, &words, false);
-                layer_score(sarcastic(vader, &cues), cues.complaint)
+    let whole = match parts.iter().map(|p| p.vader).collect::<Option<Vec<_>>>() {
+        Some(raws) => {
+            let exclamations = parts.iter().map(|p| p.exclamations).sum();
+            let questions = parts.iter().map(|p| p.questions).sum();
+            let vader = vader::compose(&raws, exclamations, questions);
+            // The whole text's words are its sentences' words, read once already: the cues
+            // are scanned over them rather than over the text cleaned and split again (a
+            // number read as "<num>" matches no cue, as the number itself does not).
+            let between = words_between(text, &parts);
+            let mut words: Vec<&str> = Vec::new();
+            for (gap, part) in between.iter().zip(&parts) {
+                words.extend(gap.iter().map(String::as_str));
+                words.extend(part.words.iter().flatten());
             }
-            None => score(&cleaned, &words, false).0,
+            words.extend(between[parts.len()].iter().map(String::as_str));
+            let (cues, _) = cue_counts(&words, false, || {
+                vader_compound(&without_courtesy(&clean(text, &handles_of(text))))
+            });
+            layer_score(sarcastic(vader, &cues), cues.complaint)
         }
-    });
+        None => {
+            let cleaned = clean(text, &handles_of(text));
+            let words = cues::words(&cleaned);
+            score(&cleaned, &words, false).0
+        }
+    };
     TextReading {
-        whole: combine(parts.iter(), whole),
+        whole: combine(parts.iter(), Some(whole)),
         sentences: parts
             .iter()
             .map(|p| combine(std::iter::once(p), None))
             .collect(),
         spans: parts.iter().map(|p| p.span.clone()).collect(),
     }
+}
+
+/// The words before each part's sentence and after the last. What lies between sentences has
+/// no letter or digit (or it would be a sentence), but it may hold an emoji that counts for the
+/// whole text: "… maintained before the flight. 😒", "Who can I write?😑".
+fn words_between(text: &str, parts: &[Part]) -> Vec<Vec<String>> {
+    let mut handles = None;
+    (0..=parts.len())
+        .map(|i| {
+            let from = if i == 0 { 0 } else { parts[i - 1].span.end };
+            let to = parts.get(i).map_or(text.len(), |p| p.span.start);
+            let gap = text.get(from..to).unwrap_or("");
+            if gap.is_ascii() {
+                return Vec::new();
+            }
+            let handles = handles.get_or_insert_with(|| handles_of(text));
+            cues::words(&clean(gap, handles))
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect()
+        })
+        .collect()
 }
 
 /// The model's reading of one sentence of `text` (the text gives the handles and hashtags).
@@ -377,7 +410,9 @@ fn score(
     words: &[Cow<'_, str>],
     tagged_sarcasm: bool,
 ) -> (f64, CueCounts, Option<vader::Raw>) {
-    let (cues, plea) = cue_counts(cleaned, words, tagged_sarcasm);
+    let (cues, plea) = cue_counts(words, tagged_sarcasm, || {
+        vader_compound(&without_courtesy(cleaned))
+    });
     // A plea for help is no praise: VADER reads it without its courtesy ("help", "please").
     let courtesy_free;
     let vader_text = if plea {
@@ -395,8 +430,14 @@ fn score(
     )
 }
 
-/// The cue counts of cleaned text (see [`Part`]), and whether it is a plea for help.
-fn cue_counts(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (CueCounts, bool) {
+/// The cue counts of the words of cleaned text (see [`Part`]), and whether it is a plea for
+/// help; `courtesy_free_vader` is VADER's score of the text without its politeness words,
+/// asked for only when the text is polite and complains.
+fn cue_counts<S: AsRef<str>>(
+    words: &[S],
+    tagged_sarcasm: bool,
+    courtesy_free_vader: impl FnOnce() -> f64,
+) -> (CueCounts, bool) {
     let mut cues = cues::scan(words);
     cues.sarcasm += usize::from(tagged_sarcasm);
     let plea = is_plea(words);
@@ -405,8 +446,7 @@ fn cue_counts(cleaned: &str, words: &[Cow<'_, str>], tagged_sarcasm: bool) -> (C
         // A plea for help states a problem without naming it.
         cues.problem += 1;
     }
-    if cues.polite > 0 && cues.complaint < 0.0 && vader_compound(&without_courtesy(cleaned)) <= 0.0
-    {
+    if cues.polite > 0 && cues.complaint < 0.0 && courtesy_free_vader() <= 0.0 {
         // Thanks for a complaint ("thank you for the three hour delay") is a complaint, ironic
         // or polite.
         cues.complaint += SARCASM_VALENCE;

@@ -293,6 +293,16 @@ mod tests {
     }
 
     #[test]
+    fn an_emoji_after_the_last_sentence_speaks_for_the_text() {
+        // The eye-roll stands after the last full stop, in no sentence of its own: the whole
+        // text's cues are read from its sentences' words and what lies between them.
+        let praise = "Great, the new plane was maintained before the flight. Lovely.";
+        assert_eq!(sentiment(praise).label, Label::Positive);
+        let rolled = sentiment(&format!("{praise} \u{1f612}"));
+        assert!(rolled.score < 0.0, "{rolled:?}");
+    }
+
+    #[test]
     fn the_shipped_model_reads_back_as_written() {
         let model = shipped_model();
         assert!(model.sparse_len() > 1000, "words and pairs learned");
