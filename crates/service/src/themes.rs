@@ -429,22 +429,32 @@ pub(crate) fn no_organisation() -> ServiceError {
 }
 
 /// The ownership of the given themes, routed over the organisation with `threshold` (see
-/// [`throughline_analytics::routing`]); a person's choice of owner wins over the rule.
+/// [`throughline_analytics::routing`]); a person's choice of owner wins over the rule. Reads only
+/// the themes' own records, where each landed, not every record.
 pub async fn ownership(
     store: &Store,
     organisation: &Organisation,
     themes: &[&StoredTheme],
     threshold: f64,
 ) -> Result<HashMap<i64, Ownership>> {
-    let records = all_feedback(store).await?;
-    let analyses = store.record_analyses().await?;
-    Ok(ownership_of(
-        organisation,
-        themes,
-        threshold,
-        &records,
-        &analyses,
-    ))
+    let ids: Vec<i64> = themes.iter().map(|t| t.id).collect();
+    let landings = store.theme_landings(&ids).await?;
+    let organisation = organisation.clone();
+    let chosen: Vec<(i64, Option<String>)> =
+        themes.iter().map(|t| (t.id, t.owner.clone())).collect();
+    // Routing reads the text of every record of the themes: off the async runtime.
+    Ok(blocking(move || {
+        let mut landed: HashMap<i64, Vec<Landing>> = HashMap::new();
+        for l in &landings {
+            landed.entry(l.theme).or_default().push(Landing {
+                stage: l.stage.as_deref(),
+                touchpoint: l.touchpoint.as_deref(),
+                text: &l.text,
+            });
+        }
+        routed_owners(&organisation, &chosen, threshold, &landed)
+    })
+    .await)
 }
 
 /// [`ownership`] over records and analyses the caller has already read.
@@ -457,18 +467,34 @@ pub fn ownership_of(
 ) -> HashMap<i64, Ownership> {
     let wanted: HashSet<i64> = themes.iter().map(|t| t.id).collect();
     let texts: Vec<String> = records.iter().map(|r| r.record.texts.joined()).collect();
-    // Per theme, where each of its records landed, as indexes into `records`.
-    let mut landed: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
+    // Per theme, where each of its records landed, in record order.
+    let mut landed: HashMap<i64, Vec<Landing>> = HashMap::new();
+    for (record, text) in records.iter().zip(&texts) {
         let Some(analysis) = analyses.get(&record.id) else {
             continue;
         };
         for (theme, _) in &analysis.themes {
             if wanted.contains(theme) {
-                landed.entry(*theme).or_default().push(i);
+                landed.entry(*theme).or_default().push(Landing {
+                    stage: analysis.stage.as_deref(),
+                    touchpoint: record.record.touchpoint.as_ref().map(|t| t.as_str()),
+                    text,
+                });
             }
         }
     }
+    let chosen: Vec<(i64, Option<String>)> =
+        themes.iter().map(|t| (t.id, t.owner.clone())).collect();
+    routed_owners(organisation, &chosen, threshold, &landed)
+}
+
+/// The owner of each theme `(id, the owner a person chose)`, from where its records landed.
+fn routed_owners(
+    organisation: &Organisation,
+    themes: &[(i64, Option<String>)],
+    threshold: f64,
+    landed: &HashMap<i64, Vec<Landing>>,
+) -> HashMap<i64, Ownership> {
     let router = Router::new(organisation, threshold);
     let council = organisation
         .councils
@@ -492,15 +518,9 @@ pub fn ownership_of(
         ("department", key.to_owned(), name.to_owned())
     };
     let mut out = HashMap::new();
-    for theme in themes {
-        let empty = Vec::new();
-        let places = landed.get(&theme.id).unwrap_or(&empty);
-        let route = router.route(places.iter().map(|&i| Landing {
-            stage: analyses[&records[i].id].stage.as_deref(),
-            touchpoint: records[i].record.touchpoint.as_ref().map(|t| t.as_str()),
-            text: &texts[i],
-        }));
-        let ((owner_kind, owner, owner_name), set_by) = match theme.owner.as_deref() {
+    for (id, chosen) in themes {
+        let route = router.route(landed.get(id).into_iter().flatten().copied());
+        let ((owner_kind, owner, owner_name), set_by) = match chosen.as_deref() {
             Some("council") => (council_owner(), "person"),
             Some(key) => (department_owner(key), "person"),
             None => match &route.department {
@@ -509,7 +529,7 @@ pub fn ownership_of(
             },
         };
         out.insert(
-            theme.id,
+            *id,
             Ownership {
                 scope: route.scope,
                 owner_kind,

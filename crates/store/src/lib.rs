@@ -13,6 +13,7 @@ mod feedback;
 mod follow_up;
 mod health;
 mod key_accounts;
+mod landings;
 mod maturity;
 mod org;
 mod org_history;
@@ -55,6 +56,7 @@ pub use follow_up::{
 };
 pub use health::StoreCounts;
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
+pub use landings::ThemeLanding;
 pub use maturity::{StoredAssessment, StoredResponse};
 pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,

@@ -33,6 +33,37 @@ pub struct FeedbackFilter {
     pub newest_first: bool,
 }
 
+impl FeedbackFilter {
+    /// The theme when it is the only condition (the order asked for changes no count).
+    fn theme_alone(&self) -> Option<i64> {
+        let Self {
+            text,
+            theme,
+            stages,
+            channel,
+            source,
+            from,
+            to,
+            nps_min,
+            nps_max,
+            sentiment,
+            customers,
+            newest_first: _,
+        } = self;
+        let nothing_else = text.is_none()
+            && stages.is_none()
+            && channel.is_none()
+            && source.is_none()
+            && from.is_none()
+            && to.is_none()
+            && nps_min.is_none()
+            && nps_max.is_none()
+            && sentiment.is_none()
+            && customers.is_none();
+        theme.filter(|_| nothing_else)
+    }
+}
+
 /// A record as listed: its redacted texts, scores, and what the analysis made of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeedbackListing {
@@ -121,16 +152,27 @@ impl Store {
 
     /// How many records match `filter`: the "n" of a filtered list's "n of N".
     pub async fn count_feedback(&self, filter: &FeedbackFilter) -> Result<u64> {
-        let matching = Matching::of(filter, None);
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM {} {}",
-            matching.from,
-            matching.where_clause()
-        );
-        let row = matching
-            .bound_to(&sql)
-            .fetch_one(&mut *self.conn().await?)
-            .await?;
+        let row = if let Some(theme) = filter.theme_alone() {
+            // A theme's page counts its records: the theme's entries in the index are enough
+            // (every entry is a stored record: deleting a record deletes its entries). Joined to
+            // the records and their analyses it took 1.2–1.8 s for a theme of a million-record
+            // workspace.
+            sqlx::query("SELECT COUNT(*) AS n FROM feedback_themes WHERE theme_id = $1")
+                .bind(theme)
+                .fetch_one(&mut *self.conn().await?)
+                .await?
+        } else {
+            let matching = Matching::of(filter, None);
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM {} {}",
+                matching.from,
+                matching.where_clause()
+            );
+            matching
+                .bound_to(&sql)
+                .fetch_one(&mut *self.conn().await?)
+                .await?
+        };
         let n: i64 = row.try_get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

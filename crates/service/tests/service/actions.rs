@@ -341,6 +341,58 @@ async fn a_cross_department_theme_becomes_accountable_work(db: &TestDatabase) {
         let (a, b) = (grouped.sentiment.unwrap(), by_record.sentiment.unwrap());
         assert!((a - b).abs() < 1e-9, "{a} {b}");
     }
+    // Every department's evidence as the pages read it — counted by the database, with only
+    // the negative themes' records read for their owners — is what reading every record gives
+    // (as the digests do, having read them for their stories).
+    let data = throughline_service::weekly::Inputs::load(&store)
+        .await
+        .unwrap();
+    let evidence = scorecards::record_evidence(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let org = store.load_organisation().await.unwrap().unwrap();
+    assert_eq!(evidence.len(), org.departments.len());
+    let mut owning = 0;
+    for department in &org.departments {
+        let key = department.key.as_str();
+        let counted =
+            scorecards::department_from(&store, &org, &evidence[key], key, Weights::default())
+                .await
+                .unwrap();
+        let read = scorecards::department_with(
+            &store,
+            &data,
+            key,
+            Weights::default(),
+            SINGLE_DEPARTMENT_SHARE,
+        )
+        .await
+        .unwrap();
+        assert_eq!(counted.negative_themes, read.negative_themes, "{key}");
+        owning += usize::from(!read.negative_themes.is_empty());
+        for (c, r) in counted
+            .scorecard
+            .components
+            .iter()
+            .zip(&read.scorecard.components)
+        {
+            assert_eq!(c.detail, r.detail, "{key}");
+            match (c.score, r.score) {
+                (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "{key}: {a} {b}"),
+                (a, b) => assert_eq!(a, b, "{key}"),
+            }
+        }
+        assert_eq!(counted.shared_measures.len(), read.shared_measures.len());
+        for (c, r) in counted.shared_measures.iter().zip(&read.shared_measures) {
+            assert_eq!(
+                (&c.stage, c.records, &c.nps, &c.csat),
+                (&r.stage, r.records, &r.nps, &r.csat)
+            );
+            let (a, b) = (c.sentiment.unwrap(), r.sentiment.unwrap());
+            assert!((a - b).abs() < 1e-9, "{key}: {a} {b}");
+        }
+    }
+    assert!(owning > 0, "some department owns a negative theme");
 
     let finished = actions::transition(&store, id, InitiativeStatus::Done, None)
         .await
