@@ -18,9 +18,9 @@ use throughline_domain::Timestamp;
 use throughline_domain::action::Date;
 use throughline_domain::org::gaps::{self, Gap, GapKind, Severity};
 use throughline_domain::org::{Organisation, Stage};
-use throughline_store::{RecordAnalysisRow, Store, StoredFeedback, StoredTheme, ThemeStatus};
+use throughline_store::{PeriodLanding, Store, StoredTheme, ThemeStatus};
 
-use crate::{Result, ServiceError, all_feedback, blocking};
+use crate::{Result, ServiceError, blocking};
 
 /// The period a check looks at when none is given: this many days up to the latest record.
 pub const DEFAULT_PERIOD_DAYS: i64 = 90;
@@ -76,14 +76,20 @@ pub async fn check(store: &Store, from: Option<&str>, to: Option<&str>) -> Resul
             to = to.as_str()
         )));
     }
-    let records = all_feedback(store).await?;
-    let analyses = store.record_analyses().await?;
     let themes = store.themes().await?;
-
-    let latest = records.iter().map(|r| r.record.received_at).max();
+    let latest = store.latest_received_at().await?;
     let period = period_of(from, to, latest);
+    // Only the period's records are read (a quarter of a year's), each with where it landed.
+    let records = match &period {
+        Some(p) => {
+            store
+                .landings_between(p.from.start(), p.to.plus_days(1).start())
+                .await?
+        }
+        None => Vec::new(),
+    };
     // Reading every record of the period is whole-dataset work: off the async runtime.
-    Ok(blocking(move || find_gaps(&org, &records, &analyses, &themes, period)).await)
+    Ok(blocking(move || find_gaps(&org, &records, &themes, period)).await)
 }
 
 /// The period asked, completed: it ends on `to`, else the latest record's day (today when
@@ -97,41 +103,24 @@ fn period_of(from: Option<Date>, to: Option<Date>, latest: Option<Timestamp>) ->
     Some(Period { from, to })
 }
 
-/// The gaps of the organisation, and those its records of the period show.
+/// The gaps of the organisation, and those its records of the period (`in_period`) show.
 fn find_gaps(
     org: &Organisation,
-    records: &[StoredFeedback],
-    analyses: &HashMap<i64, RecordAnalysisRow>,
+    in_period: &[PeriodLanding],
     themes: &[StoredTheme],
     period: Option<Period>,
 ) -> JourneyCheck {
     let router = Router::new(org, SINGLE_DEPARTMENT_SHARE);
-    let in_period: Vec<_> = records
-        .iter()
-        .filter(|r| {
-            period.as_ref().is_some_and(|p| {
-                let day = Date::of(r.record.received_at);
-                day >= p.from && day <= p.to
-            })
-        })
-        .collect();
     // Where each record of the period lands: its stage and touchpoints.
-    let texts: Vec<String> = in_period.iter().map(|r| r.record.texts.joined()).collect();
     let landings: Vec<(Option<&str>, Vec<&str>)> = in_period
         .iter()
-        .zip(&texts)
-        .map(|(r, text)| {
-            let stage = analyses.get(&r.id).and_then(|a| a.stage.as_deref()).or(r
-                .record
-                .stage
-                .as_ref()
-                .map(|s| s.as_str()));
+        .map(|r| {
             let landing = Landing {
-                stage,
-                touchpoint: r.record.touchpoint.as_ref().map(|t| t.as_str()),
-                text,
+                stage: r.stage.as_deref(),
+                touchpoint: r.touchpoint.as_deref(),
+                text: &r.text,
             };
-            (stage, router.touchpoints_of(&landing))
+            (r.stage.as_deref(), router.touchpoints_of(&landing))
         })
         .collect();
 
@@ -162,11 +151,11 @@ fn find_gaps(
         };
         let mut per_theme: HashMap<i64, ThemePlaces> = HashMap::new();
         for (record, landing) in in_period.iter().zip(&landings) {
-            let (Some(analysis), Some(stage)) = (analyses.get(&record.id), landing.0) else {
+            let (true, Some(stage)) = (record.analysed, landing.0) else {
                 continue;
             };
             let unowned = unowned_place(landing);
-            for (theme, _) in &analysis.themes {
+            for theme in &record.themes {
                 let entry = per_theme.entry(*theme).or_default();
                 entry.placed += 1;
                 if !unowned {

@@ -109,3 +109,88 @@ fn day_count(row: &sqlx::any::AnyRow) -> Result<(i64, u64)> {
         u64::try_from(row.try_get::<i64, _>("records")?).unwrap_or(0),
     ))
 }
+
+/// A record received in a period, as the journey check reads where it landed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodLanding {
+    pub id: i64,
+    /// The stage the analysis placed it on, else the one it was imported with.
+    pub stage: Option<String>,
+    pub touchpoint: Option<String>,
+    /// Its texts joined as the analysis joins them.
+    pub text: String,
+    /// Whether it has been analysed.
+    pub analysed: bool,
+    /// Its themes, best first (none when not analysed).
+    pub themes: Vec<i64>,
+}
+
+impl Store {
+    /// When the newest record was received; `None` with no record.
+    pub async fn latest_received_at(&self) -> Result<Option<throughline_domain::Timestamp>> {
+        let row = sqlx::query("SELECT MAX(received_at) AS latest FROM feedback")
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok(row
+            .try_get::<Option<i64>, _>("latest")?
+            .map(throughline_domain::Timestamp::from_millis))
+    }
+
+    /// The records received in `[from, to)`, in id order, with where they landed and their
+    /// themes: a period's records without reading every record.
+    pub async fn landings_between(
+        &self,
+        from: throughline_domain::Timestamp,
+        to: throughline_domain::Timestamp,
+    ) -> Result<Vec<PeriodLanding>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(
+            "SELECT f.id, COALESCE(a.stage_key, f.stage_key) AS stage, f.touchpoint_key, \
+             f.comment, f.helpful, f.hindering, \
+             CASE WHEN a.feedback_id IS NULL THEN 0 ELSE 1 END AS analysed \
+             FROM feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id \
+             WHERE f.received_at >= $1 AND f.received_at < $2 ORDER BY f.id",
+        )
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut landings: Vec<PeriodLanding> = rows
+            .iter()
+            .map(|row| {
+                let texts: Vec<String> = ["comment", "helpful", "hindering"]
+                    .into_iter()
+                    .map(|c| row.try_get::<Option<String>, _>(c))
+                    .collect::<std::result::Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                Ok(PeriodLanding {
+                    id: row.try_get("id")?,
+                    stage: row.try_get("stage")?,
+                    touchpoint: row.try_get("touchpoint_key")?,
+                    text: texts.join("\n"),
+                    analysed: row.try_get::<i64, _>("analysed")? == 1,
+                    themes: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let themes = sqlx::query(
+            "SELECT t.feedback_id, t.theme_id FROM feedback_themes t \
+             JOIN feedback f ON f.id = t.feedback_id \
+             WHERE f.received_at >= $1 AND f.received_at < $2 \
+             ORDER BY t.feedback_id, t.theme_rank",
+        )
+        .bind(from.as_millis())
+        .bind(to.as_millis())
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &themes {
+            let id: i64 = row.try_get("feedback_id")?;
+            if let Ok(i) = landings.binary_search_by_key(&id, |l| l.id) {
+                landings[i].themes.push(row.try_get("theme_id")?);
+            }
+        }
+        Ok(landings)
+    }
+}

@@ -56,7 +56,7 @@ pub use follow_up::{
 };
 pub use health::StoreCounts;
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
-pub use landings::ThemeLanding;
+pub use landings::{PeriodLanding, ThemeLanding};
 pub use maturity::{StoredAssessment, StoredResponse};
 pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,
