@@ -14,7 +14,7 @@ use throughline_analytics::chains::{self, Link, Series};
 use throughline_domain::org::{CouncilKind, Direction, Organisation, OwnershipRole};
 use throughline_store::{Store, StoredTheme, ThemeStatus};
 
-use crate::weekly::{Inputs, values};
+use crate::weekly::{Inputs, Weekly, values};
 use crate::{Result, ServiceError, blocking};
 
 /// What a series is.
@@ -314,9 +314,21 @@ struct Candidate {
 }
 
 /// The chains in the workspace's data, links kept at false-discovery rate `fdr`.
+/// The weekly series come from the database's day-by-day counts ([`Weekly::counted`]), not
+/// from every record: at a million records reading them all took most of a minute.
 pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
     check_fdr(fdr)?;
-    chains_of(Arc::new(Inputs::load(store).await?), fdr).await
+    let org = store
+        .load_organisation()
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
+    let mut kpis = Vec::with_capacity(org.metrics.len());
+    for metric in &org.metrics {
+        kpis.push(store.kpi_values(metric.key.as_str()).await?);
+    }
+    let themes = store.themes().await?;
+    let weekly = Weekly::counted(store, &org, &kpis).await?;
+    Ok(blocking(move || compute_over(&org, &themes, weekly, fdr)).await)
 }
 
 /// The chains in inputs already loaded (the agenda reads them once for several items).
@@ -335,8 +347,17 @@ fn check_fdr(fdr: f64) -> Result<()> {
 }
 
 fn compute(inputs: &Inputs, fdr: f64) -> Chains {
-    let (org, themes) = (&inputs.org, &inputs.themes);
-    let Some(weekly) = inputs.weekly() else {
+    compute_over(&inputs.org, &inputs.themes, inputs.weekly(), fdr)
+}
+
+/// The chains of `org`'s journey in the weekly series.
+fn compute_over(
+    org: &Organisation,
+    themes: &[StoredTheme],
+    weekly: Option<Weekly>,
+    fdr: f64,
+) -> Chains {
+    let Some(weekly) = weekly else {
         return Chains {
             fdr,
             tested: 0,

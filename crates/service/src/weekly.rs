@@ -9,8 +9,11 @@ use throughline_analytics::chains::Series;
 use throughline_analytics::effects::Point;
 use throughline_domain::action::Date;
 use throughline_domain::date::DAY_MS;
+use throughline_domain::feedback::Nps;
 use throughline_domain::org::Organisation;
-use throughline_store::{KpiValue, RecordAnalysisRow, Store, StoredFeedback, StoredTheme};
+use throughline_store::{
+    KpiValue, NpsDay, RecordAnalysisRow, Store, StoredFeedback, StoredTheme, ThemeDay,
+};
 
 use crate::{Result, all_feedback};
 
@@ -112,39 +115,16 @@ impl Weekly {
         records: &[StoredFeedback],
         analyses: &HashMap<i64, RecordAnalysisRow>,
     ) -> Option<Self> {
-        let weeks = kpis
-            .iter()
-            .flatten()
-            .map(|k| week_of(day_millis(&k.on)))
-            .chain(
-                records
-                    .iter()
-                    .map(|r| week_of(r.record.received_at.as_millis())),
-            );
-        let (first, last) = weeks.fold(None, |range: Option<(i64, i64)>, w| {
-            Some(range.map_or((w, w), |(a, b)| (a.min(w), b.max(w))))
-        })?;
-        let span = (last - first + 1) as usize;
+        let mut weekly = Self::calendar(
+            org,
+            kpis,
+            records
+                .iter()
+                .map(|r| week_of(r.record.received_at.as_millis())),
+        )?;
+        let first = weekly.first;
+        let span = weekly.span;
         let index = |week: i64| (week - first) as usize;
-        let mut weekly = Self {
-            first,
-            span,
-            records: vec![0; span],
-            theme_records: HashMap::new(),
-            theme_sentiment: HashMap::new(),
-            stage_nps: BTreeMap::new(),
-            nps: vec![(0.0, 0); span],
-            kpis: Vec::with_capacity(org.metrics.len()),
-        };
-        for values in kpis.iter().take(org.metrics.len()) {
-            let mut sums = vec![(0.0, 0); span];
-            for v in values {
-                let slot = &mut sums[index(week_of(day_millis(&v.on)))];
-                slot.0 += v.value;
-                slot.1 += 1;
-            }
-            weekly.kpis.push(sums);
-        }
         for r in records {
             let w = index(week_of(r.record.received_at.as_millis()));
             weekly.records[w] += 1;
@@ -176,6 +156,111 @@ impl Weekly {
                 slot.0 += points;
                 slot.1 += 1;
             }
+        }
+        Some(weekly)
+    }
+
+    /// The calendar from the database's counts of each day ([`Store::nps_answers_by_day`],
+    /// [`Store::theme_records_by_day`], [`Store::stage_nps_by_day`]): the same series as
+    /// [`Self::build`] over every record, without reading them.
+    pub async fn counted(
+        store: &Store,
+        org: &Organisation,
+        kpis: &[Vec<KpiValue>],
+    ) -> Result<Option<Self>> {
+        let answers = store.nps_answers_by_day().await?;
+        let themes = store.theme_records_by_day().await?;
+        let stages = store.stage_nps_by_day().await?;
+        Ok(Self::of_days(org, kpis, &answers, &themes, &stages))
+    }
+
+    fn of_days(
+        org: &Organisation,
+        kpis: &[Vec<KpiValue>],
+        answers: &[NpsDay],
+        themes: &[ThemeDay],
+        stages: &[NpsDay],
+    ) -> Option<Self> {
+        let week = |day: i64| week_of(day * DAY_MS);
+        let mut weekly = Self::calendar(org, kpis, answers.iter().map(|a| week(a.day)))?;
+        let first = weekly.first;
+        let span = weekly.span;
+        let index = |day: i64| (week(day) - first) as usize;
+        let points = |nps: Option<i64>| {
+            nps.and_then(|v| u8::try_from(v).ok())
+                .and_then(|v| Nps::new(v).ok())
+                .map(Nps::points)
+        };
+        for a in answers {
+            let w = index(a.day);
+            weekly.records[w] += a.records as usize;
+            if let Some(p) = points(a.nps) {
+                weekly.nps[w].0 += p * a.records as f64;
+                weekly.nps[w].1 += a.records as usize;
+            }
+        }
+        for t in themes {
+            let w = index(t.day);
+            weekly
+                .theme_records
+                .entry(t.theme)
+                .or_insert_with(|| vec![0; span])[w] += t.records as usize;
+            let slot = &mut weekly
+                .theme_sentiment
+                .entry(t.theme)
+                .or_insert_with(|| vec![(0.0, 0); span])[w];
+            slot.0 += t.sentiment_sum;
+            slot.1 += t.records as usize;
+        }
+        for s in stages {
+            let (Some(stage), Some(p)) = (&s.stage, points(s.nps)) else {
+                continue;
+            };
+            let slot = &mut weekly
+                .stage_nps
+                .entry(stage.clone())
+                .or_insert_with(|| vec![(0.0, 0); span])[index(s.day)];
+            slot.0 += p * s.records as f64;
+            slot.1 += s.records as usize;
+        }
+        Some(weekly)
+    }
+
+    /// An empty calendar over the KPI values' weeks and `weeks`, with the KPIs' weekly sums;
+    /// `None` when there is no week at all.
+    fn calendar(
+        org: &Organisation,
+        kpis: &[Vec<KpiValue>],
+        weeks: impl Iterator<Item = i64>,
+    ) -> Option<Self> {
+        let weeks = kpis
+            .iter()
+            .flatten()
+            .map(|k| week_of(day_millis(&k.on)))
+            .chain(weeks);
+        let (first, last) = weeks.fold(None, |range: Option<(i64, i64)>, w| {
+            Some(range.map_or((w, w), |(a, b)| (a.min(w), b.max(w))))
+        })?;
+        let span = (last - first + 1) as usize;
+        let index = |week: i64| (week - first) as usize;
+        let mut weekly = Self {
+            first,
+            span,
+            records: vec![0; span],
+            theme_records: HashMap::new(),
+            theme_sentiment: HashMap::new(),
+            stage_nps: BTreeMap::new(),
+            nps: vec![(0.0, 0); span],
+            kpis: Vec::with_capacity(org.metrics.len()),
+        };
+        for values in kpis.iter().take(org.metrics.len()) {
+            let mut sums = vec![(0.0, 0); span];
+            for v in values {
+                let slot = &mut sums[index(week_of(day_millis(&v.on)))];
+                slot.0 += v.value;
+                slot.1 += 1;
+            }
+            weekly.kpis.push(sums);
         }
         Some(weekly)
     }

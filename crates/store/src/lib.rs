@@ -6,6 +6,7 @@ mod analysis;
 mod audit;
 pub mod backup;
 mod council;
+mod day_counts;
 mod digests;
 mod erasure;
 mod events;
@@ -44,6 +45,7 @@ pub use audit::AuditFilter;
 pub use council::{
     CouncilAction, MeetingDecision, MeetingStatus, MeetingTopic, NewCouncilAction, StoredMeeting,
 };
+pub use day_counts::{NpsDay, ThemeDay};
 pub use digests::{Claim, Delivery, Subscription};
 pub use erasure::{ERASED, Erasure, audit_subject, customer_hash};
 pub use events::{EventKindCount, NewEvent, StoredEvent};

@@ -190,6 +190,18 @@ async fn the_demo_data_tells_the_chain_and_the_initiative_that_worked(db: &TestD
         .unwrap();
 
     let found = chains::chains(&store, 0.1).await.unwrap();
+    // The weekly series counted by the database day by day are those read record by record
+    // (as the agenda reads them, having loaded the records for other items): the same chains.
+    let inputs = throughline_service::weekly::Inputs::load(&store)
+        .await
+        .unwrap();
+    let read = chains::chains_of(std::sync::Arc::new(inputs), 0.1)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&found).unwrap(),
+        serde_json::to_value(&read).unwrap()
+    );
     let chain = found
         .chains
         .iter()
