@@ -318,14 +318,7 @@ struct Candidate {
 /// from every record: at a million records reading them all took most of a minute.
 pub async fn chains(store: &Store, fdr: f64) -> Result<Chains> {
     check_fdr(fdr)?;
-    let org = store
-        .load_organisation()
-        .await?
-        .ok_or_else(crate::themes::no_organisation)?;
-    let mut kpis = Vec::with_capacity(org.metrics.len());
-    for metric in &org.metrics {
-        kpis.push(store.kpi_values(metric.key.as_str()).await?);
-    }
+    let (org, kpis) = crate::weekly::org_and_kpis(store).await?;
     let themes = store.themes().await?;
     let weekly = Weekly::counted(store, &org, &kpis).await?;
     Ok(blocking(move || compute_over(&org, &themes, weekly, fdr)).await)

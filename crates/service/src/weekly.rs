@@ -41,17 +41,24 @@ pub struct Inputs {
     pub themes: Vec<StoredTheme>,
 }
 
+/// The organisation and every metric's KPI values, in the organisation's order; an error when no
+/// organisation has been applied.
+pub(crate) async fn org_and_kpis(store: &Store) -> Result<(Organisation, Vec<Vec<KpiValue>>)> {
+    let org = store
+        .load_organisation()
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
+    let mut kpis = Vec::with_capacity(org.metrics.len());
+    for metric in &org.metrics {
+        kpis.push(store.kpi_values(metric.key.as_str()).await?);
+    }
+    Ok((org, kpis))
+}
+
 impl Inputs {
     /// Reads them from the store; an error when no organisation has been applied.
     pub async fn load(store: &Store) -> Result<Self> {
-        let org = store
-            .load_organisation()
-            .await?
-            .ok_or_else(crate::themes::no_organisation)?;
-        let mut kpis = Vec::with_capacity(org.metrics.len());
-        for metric in &org.metrics {
-            kpis.push(store.kpi_values(metric.key.as_str()).await?);
-        }
+        let (org, kpis) = org_and_kpis(store).await?;
         Ok(Self {
             org,
             kpis,

@@ -72,19 +72,7 @@ impl Store {
             "SELECT {DAY} AS day, f.nps, COUNT(*) AS records FROM feedback f \
              GROUP BY {DAY}, f.nps ORDER BY {DAY}"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(NpsDay {
-                    day: row.try_get("day")?,
-                    stage: None,
-                    nps: row.try_get("nps")?,
-                    records: count(row)?,
-                })
-            })
-            .collect()
+        self.nps_days(sql, false).await
     }
 
     /// Every day's analysed records with an NPS answer, by the stage the analysis placed them
@@ -96,6 +84,11 @@ impl Store {
              WHERE a.stage_key IS NOT NULL AND f.nps IS NOT NULL \
              GROUP BY {DAY}, a.stage_key, f.nps ORDER BY {DAY}"
         );
+        self.nps_days(sql, true).await
+    }
+
+    /// The rows of a query of [`NpsDay`]s; `staged` when it selects `a.stage_key`.
+    async fn nps_days(&self, sql: String, staged: bool) -> Result<Vec<NpsDay>> {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .fetch_all(&mut *self.conn().await?)
             .await?;
@@ -103,7 +96,11 @@ impl Store {
             .map(|row| {
                 Ok(NpsDay {
                     day: row.try_get("day")?,
-                    stage: row.try_get("stage_key")?,
+                    stage: if staged {
+                        row.try_get("stage_key")?
+                    } else {
+                        None
+                    },
                     nps: row.try_get("nps")?,
                     records: count(row)?,
                 })

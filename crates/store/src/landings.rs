@@ -18,6 +18,16 @@ pub struct ThemeLanding {
     pub text: String,
 }
 
+/// A row's comment, most helpful and most hindering texts joined as the analysis joins them
+/// (`RecordTexts::joined`).
+fn joined_texts(row: &sqlx::any::AnyRow) -> Result<String> {
+    let mut texts = Vec::with_capacity(3);
+    for column in ["comment", "helpful", "hindering"] {
+        texts.extend(row.try_get::<Option<String>, _>(column)?);
+    }
+    Ok(texts.join("\n"))
+}
+
 pub(crate) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
@@ -46,18 +56,11 @@ impl Store {
         let rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.iter()
             .map(|row| {
-                let texts: Vec<String> = ["comment", "helpful", "hindering"]
-                    .into_iter()
-                    .map(|c| row.try_get::<Option<String>, _>(c))
-                    .collect::<std::result::Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .flatten()
-                    .collect();
                 Ok(ThemeLanding {
                     theme: row.try_get("theme_id")?,
                     stage: row.try_get("stage_key")?,
                     touchpoint: row.try_get("touchpoint_key")?,
-                    text: texts.join("\n"),
+                    text: joined_texts(row)?,
                 })
             })
             .collect()
@@ -112,18 +115,11 @@ impl Store {
         let mut landings: Vec<PeriodLanding> = rows
             .iter()
             .map(|row| {
-                let texts: Vec<String> = ["comment", "helpful", "hindering"]
-                    .into_iter()
-                    .map(|c| row.try_get::<Option<String>, _>(c))
-                    .collect::<std::result::Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .flatten()
-                    .collect();
                 Ok(PeriodLanding {
                     id: row.try_get("id")?,
                     stage: row.try_get("stage")?,
                     touchpoint: row.try_get("touchpoint_key")?,
-                    text: texts.join("\n"),
+                    text: joined_texts(row)?,
                     analysed: row.try_get::<i64, _>("analysed")? == 1,
                     themes: Vec::new(),
                 })
