@@ -2,16 +2,20 @@
 //! this quarter or this year so far) or days of the user's choosing, each beside the period
 //! before it — the same number of days just before, or for a quarter or a year as many days
 //! from the start of the quarter or year before. What the records of a period add up to (their scores with
-//! intervals, the records of each theme) is counted by the store.
+//! intervals, the records of each theme) is counted by the store; the period's own Top Ten is
+//! measured on its scored records and their themes.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use throughline_analytics::Estimate;
+use throughline_analytics::impact::{self, MIN_SUPPORT, Metric, Observation};
 use throughline_analytics::scores;
 use throughline_domain::action::Date;
 use throughline_domain::feedback::{Ces, Csat, Nps, Rating};
-use throughline_store::{ScoreAnswers, Store};
+use throughline_store::{ScoreAnswers, ScoreColumn, Store, StoredTheme, ThemeStatus};
+
+use crate::themes::{self, Interval, TopTen, TopTenEntry};
 
 use crate::{Result, ServiceError};
 
@@ -247,6 +251,122 @@ pub async fn compare(store: &Store, span: Span) -> Result<Comparison> {
         previous: totals(store, &span.previous).await?,
         span,
     })
+}
+
+/// The seed of a period's bootstrap intervals: the same period gives the same Top Ten.
+const PERIOD_SEED: u64 = 42;
+
+/// The score a period's themes are ranked on, chosen as the analysis chooses it for all the
+/// data: NPS when at least [`MIN_SUPPORT`] records of the period carry it, else the rating,
+/// else CSAT.
+fn ranking_score(answers: &ScoreAnswers) -> Option<(ScoreColumn, Metric)> {
+    let given = |counts: u64| counts >= MIN_SUPPORT;
+    let sum = |answers: &[(i64, u64)]| answers.iter().map(|(_, n)| n).sum::<u64>();
+    if given(sum(&answers.nps)) {
+        Some((ScoreColumn::Nps, Metric::Nps))
+    } else if given(answers.rating.iter().map(|(_, n)| n).sum()) {
+        Some((ScoreColumn::Rating, Metric::Mean))
+    } else if given(sum(&answers.csat)) {
+        Some((ScoreColumn::Csat, Metric::Mean))
+    } else {
+        None
+    }
+}
+
+/// The Top Ten of a period: the active themes ranked on the period's own analysed records by
+/// the Top Ten rule (at least [`MIN_SUPPORT`] scored records of the period carry the theme and
+/// its effect's 95% interval lies below zero), most costly first, each with what it cost in
+/// the period and its owner routed over the organisation with `threshold`. A theme that cost
+/// the most over the year may be quiet this quarter, and one that came up this month is ranked
+/// on its own weeks.
+pub async fn top_ten(store: &Store, days: &Days, threshold: f64) -> Result<TopTen> {
+    themes::check_share(threshold)?;
+    if crate::analysis::latest_run(store).await?.is_none() {
+        return Err(crate::analysis::not_analysed());
+    }
+    let (from, to) = (days.from.start(), days.to.start());
+    let answers = store.score_answers_between(from, to).await?;
+    let mut top = TopTen {
+        metric: None,
+        records: answers.records,
+        threshold,
+        period: Some(days.clone()),
+        entries: Vec::new(),
+    };
+    let Some((column, metric)) = ranking_score(&answers) else {
+        return Ok(top);
+    };
+    top.metric = Some(metric.as_str().to_owned());
+    let active: Vec<StoredTheme> = store
+        .themes()
+        .await?
+        .into_iter()
+        .filter(|t| t.status == ThemeStatus::Active)
+        .collect();
+    let scored = store.scored_themes_between(from, to, column).await?;
+    let index: HashMap<i64, usize> = active.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let count = active.len();
+    // The bootstrap reads every scored record of the period: off the async runtime.
+    let ranked = crate::blocking(move || {
+        let lists: Vec<Vec<usize>> = scored
+            .iter()
+            .map(|r| {
+                let mut list: Vec<usize> = r
+                    .themes
+                    .iter()
+                    .filter_map(|t| index.get(t).copied())
+                    .collect();
+                list.sort_unstable();
+                list.dedup();
+                list
+            })
+            .collect();
+        let observations: Vec<Observation> = scored
+            .iter()
+            .zip(&lists)
+            .map(|(r, themes)| Observation {
+                score: r.score,
+                themes,
+            })
+            .collect();
+        impact::top_ten(&impact::theme_impacts(
+            &observations,
+            count,
+            metric,
+            PERIOD_SEED,
+        ))
+    })
+    .await;
+    let records = store.theme_records_between(from, to).await?;
+    let chosen: Vec<&StoredTheme> = ranked.iter().map(|i| &active[i.theme]).collect();
+    let mut owners = match store.load_organisation().await? {
+        Some(org) => themes::ownership(store, &org, &chosen, threshold).await?,
+        None => HashMap::new(),
+    };
+    let interval = |i: &impact::Interval| Interval {
+        value: i.value,
+        low: i.low,
+        high: i.high,
+    };
+    top.entries = ranked
+        .iter()
+        .zip(chosen)
+        .zip(1u32..)
+        .map(|((i, theme), rank)| TopTenEntry {
+            rank,
+            theme: theme.id,
+            label: theme.label.clone(),
+            records: records.get(&theme.id).copied().unwrap_or(0),
+            support: i.support,
+            share: i.share,
+            mean_sentiment: None,
+            stage: theme.aggregates.stage.clone(),
+            cost: interval(&i.cost),
+            effect: interval(&i.effect),
+            ownership: owners.remove(&theme.id),
+        })
+        .collect();
+    Ok(top)
 }
 
 #[cfg(test)]

@@ -361,10 +361,13 @@ pub struct TopTenEntry {
     pub rank: u32,
     pub theme: i64,
     pub label: String,
-    /// Records with the theme, and the scored ones among them.
+    /// Records with the theme, and the scored ones among them (in the period, for a period's
+    /// Top Ten).
     pub records: u64,
     pub support: u64,
     pub share: f64,
+    /// The mean sentiment of the theme's passages over all the data; `None` in a period's Top
+    /// Ten.
     pub mean_sentiment: Option<f64>,
     pub stage: Option<String>,
     /// Points of the overall score the theme costs, with its 95% interval.
@@ -556,6 +559,9 @@ pub struct TopTen {
     pub records: u64,
     /// The single-department share the owners were routed with.
     pub threshold: f64,
+    /// The days the themes were ranked on (`crate::period::top_ten`); `None`: all the data, as
+    /// the latest analysis ranked it.
+    pub period: Option<crate::period::Days>,
     pub entries: Vec<TopTenEntry>,
 }
 
@@ -564,14 +570,21 @@ pub(crate) fn stored_impact(theme: &StoredTheme) -> Option<&throughline_store::S
     theme.aggregates.impact.as_ref()
 }
 
+/// Refuses a single-department share outside (0, 1].
+pub(crate) fn check_share(threshold: f64) -> Result<()> {
+    if threshold > 0.0 && threshold <= 1.0 {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(format!(
+            "the single-department share is a number above 0 and at most 1, not {threshold}"
+        )))
+    }
+}
+
 /// The Top Ten as the latest analysis ranked it, each theme with its owner routed over the
 /// organisation with `threshold` (the single-department share).
 pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        return Err(ServiceError::Invalid(format!(
-            "the single-department share is a number above 0 and at most 1, not {threshold}"
-        )));
-    }
+    check_share(threshold)?;
     let run = crate::analysis::latest_run(store)
         .await?
         .ok_or_else(not_analysed)?;
@@ -612,6 +625,7 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
         metric: run.summary.impact_metric.map(|m| m.as_str().to_owned()),
         records: run.records_total,
         threshold,
+        period: None,
         entries,
     })
 }

@@ -64,7 +64,7 @@ pub use org_history::{
     NewOrgProposal, OrgChange, OrgProposal, OrgVersion, OrgWrite, Review, VersionMeta,
     VersionSource,
 };
-pub use period_totals::ScoreAnswers;
+pub use period_totals::{ScoreAnswers, ScoreColumn, ScoredThemes};
 pub use retention::{RetentionMode, RetentionOutcome, RetentionPolicy};
 pub use search::{FeedbackFilter, FeedbackListing, StageScoreGroup, ThemedRecord};
 pub use survey_invitations::{Invitation, InvitationCounts, MAX_SEND_ATTEMPTS, NewInvitation};

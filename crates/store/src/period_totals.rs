@@ -1,6 +1,7 @@
 //! What the records received in a period add up to: how often each score answer was given,
 //! and how many records carry each theme — the figures of the pages' period filter, counted by
-//! the database instead of by reading every record.
+//! the database instead of by reading every record — and each scored record's themes, from
+//! which a period's own Top Ten is measured.
 
 use std::collections::HashMap;
 
@@ -20,6 +21,31 @@ pub struct ScoreAnswers {
     pub ces: Vec<(i64, u64)>,
     /// `(rating, records)` for the generic rating.
     pub rating: Vec<(f64, u64)>,
+}
+
+/// The score a period's themes are ranked on: a fixed column name, never text from a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreColumn {
+    Nps,
+    Rating,
+    Csat,
+}
+
+impl ScoreColumn {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Nps => "nps",
+            Self::Rating => "rating",
+            Self::Csat => "csat",
+        }
+    }
+}
+
+/// One analysed record of a period with a score: its answer and its themes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredThemes {
+    pub score: f64,
+    pub themes: Vec<i64>,
 }
 
 /// The score columns: fixed names, never text from a request.
@@ -103,5 +129,48 @@ impl Store {
         rows.iter()
             .map(|row| Ok((row.try_get::<i64, _>("theme_id")?, count(row, "records")?)))
             .collect()
+    }
+
+    /// The analysed records received in `[from, to)` that carry a `score`, each with its answer
+    /// and its themes, in record order: what a period's Top Ten is measured on.
+    pub async fn scored_themes_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        score: ScoreColumn,
+    ) -> Result<Vec<ScoredThemes>> {
+        let column = score.column();
+        let sql = format!(
+            "SELECT f.id, f.{column} AS score, t.theme_id FROM feedback f \
+             JOIN feedback_analysis a ON a.feedback_id = f.id \
+             LEFT JOIN feedback_themes t ON t.feedback_id = f.id \
+             WHERE f.received_at >= $1 AND f.received_at < $2 AND f.{column} IS NOT NULL \
+             ORDER BY f.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(from.as_millis())
+            .bind(to.as_millis())
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        let mut out: Vec<ScoredThemes> = Vec::new();
+        let mut last = None;
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if last != Some(id) {
+                let answer = match score {
+                    ScoreColumn::Rating => row.try_get::<f64, _>("score")?,
+                    ScoreColumn::Nps | ScoreColumn::Csat => row.try_get::<i64, _>("score")? as f64,
+                };
+                out.push(ScoredThemes {
+                    score: answer,
+                    themes: Vec::new(),
+                });
+                last = Some(id);
+            }
+            if let Some(theme) = row.try_get::<Option<i64>, _>("theme_id")? {
+                out.last_mut().expect("pushed above").themes.push(theme);
+            }
+        }
+        Ok(out)
     }
 }

@@ -3,7 +3,9 @@
 
 use clap::{Args, Subcommand};
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_domain::action::Date;
 use throughline_service::changes::{self, ThemeEdit};
+use throughline_service::period::{self, PeriodQuery};
 use throughline_service::themes::{self, TopTen};
 use throughline_store::StoredTheme;
 
@@ -71,6 +73,17 @@ pub struct TopTenArgs {
         value_name = "SHARE"
     )]
     single_department_share: f64,
+    /// Rank the themes on one period's records: 30d, 90d, quarter, year (so far), or custom
+    /// with --from and --to. Left out: the Top Ten of all the data, as the latest analysis
+    /// ranked it.
+    #[arg(long, value_name = "PERIOD")]
+    period: Option<String>,
+    /// The period's first day (YYYY-MM-DD); alone it means custom.
+    #[arg(long, value_name = "DAY")]
+    from: Option<String>,
+    /// The period's last day (YYYY-MM-DD), included.
+    #[arg(long, value_name = "DAY")]
+    to: Option<String>,
 }
 
 pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
@@ -161,7 +174,15 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
 
 pub async fn top_ten(url: &str, args: TopTenArgs) -> anyhow::Result<()> {
     let store = open_store(url).await?;
-    let top = themes::top_ten(&store, args.single_department_share).await?;
+    let asked = PeriodQuery {
+        period: args.period,
+        from: args.from,
+        to: args.to,
+    };
+    let top = match asked.span(&Date::today())? {
+        Some(span) => period::top_ten(&store, &span.current, args.single_department_share).await?,
+        None => themes::top_ten(&store, args.single_department_share).await?,
+    };
     if args.json {
         print_json(&top)?;
     } else {
@@ -241,11 +262,29 @@ pub fn print_top_ten(top: &TopTen) {
         Some("nps") => "NPS points",
         Some(_) => "points of the mean score",
         None => {
-            println!("Top Ten: the records carry no scores, so no theme can be ranked by impact.");
+            match &top.period {
+                Some(days) => println!(
+                    "Top Ten of {}: fewer than 30 of its {} records carry a score, so no theme can be ranked by impact.",
+                    days.describe(),
+                    top.records
+                ),
+                None => println!(
+                    "Top Ten: the records carry no scores, so no theme can be ranked by impact."
+                ),
+            }
             return;
         }
     };
-    println!("Top Ten — the themes that cost the most {unit} (effect on the score, 95% interval):");
+    match &top.period {
+        Some(days) => println!(
+            "Top Ten of {}, {} records — the themes that cost the most {unit} in those days (effect on the score, 95% interval):",
+            days.describe(),
+            top.records
+        ),
+        None => println!(
+            "Top Ten — the themes that cost the most {unit} (effect on the score, 95% interval):"
+        ),
+    }
     if top.entries.is_empty() {
         println!("  (no theme lowers the score significantly with enough records)");
     }

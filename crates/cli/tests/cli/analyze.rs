@@ -200,6 +200,45 @@ mod workspace {
             assert!(entries[0].get(key).is_some(), "no {key} in {}", entries[0]);
         }
 
+        // The Top Ten of six months, ranked on their records.
+        let half: serde_json::Value = serde_json::from_str(&ok(throughline(
+            url,
+            dir,
+            &[
+                "top-ten",
+                "--from",
+                "2026-05-01",
+                "--to",
+                "2026-10-31",
+                "--json",
+            ],
+        )))
+        .unwrap();
+        assert_eq!(half["period"]["from"], "2026-05-01");
+        assert_eq!(half["period"]["to"], "2026-11-01");
+        assert!(!half["entries"].as_array().unwrap().is_empty(), "{half}");
+        assert!(half["records"].as_u64().unwrap() < 2000, "{half}");
+        let said = ok(throughline(
+            url,
+            dir,
+            &[
+                "top-ten",
+                "--period",
+                "custom",
+                "--from",
+                "2026-05-01",
+                "--to",
+                "2026-10-31",
+            ],
+        ));
+        assert!(
+            said.contains("Top Ten of 2026-05-01 to 2026-10-31 (184 days), "),
+            "{said}"
+        );
+        let wrong = throughline(url, dir, &["top-ten", "--period", "fortnight"]);
+        assert!(!wrong.status.success());
+        assert!(stderr(&wrong).contains("choose 30d"), "{}", stderr(&wrong));
+
         let listed: serde_json::Value =
             serde_json::from_str(&ok(throughline(url, dir, &["themes", "list", "--json"])))
                 .unwrap();

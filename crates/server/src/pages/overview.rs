@@ -1,6 +1,8 @@
 //! The overview: scores with their intervals and trend charts, the Top Ten with owners, spike
 //! alerts, and the open work.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
@@ -8,11 +10,12 @@ use axum::routing::get;
 use serde::Serialize;
 use throughline_analytics::Estimate;
 use throughline_analytics::report::{PeriodScores, Summary};
-use throughline_analytics::routing::Scope;
+use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_service::actions;
 use throughline_service::analysis;
 use throughline_service::org;
 use throughline_service::period::{self, PeriodQuery};
+use throughline_service::themes::{TopTen, TopTenEntry};
 
 use super::UserView;
 use super::period::PeriodForm;
@@ -51,6 +54,8 @@ struct TopTenRow {
     /// Its records in the period chosen and in the one before (with a period).
     in_period: Option<u64>,
     before: Option<u64>,
+    /// Its place in the Top Ten of all the data, "—" when it is not in it (with a period).
+    overall_rank: String,
 }
 
 impl ScoreView {
@@ -170,6 +175,61 @@ const PERIOD_SCORES: [(&str, &str, usize, ScoreOf); 4] = [
     ("CES", "", 2, |s| s.ces),
     ("Rating", "", 2, |s| s.rating),
 ];
+
+/// One line of the Top Ten as the overview shows it; with a period, beside the theme's records
+/// in it and before it, and its place in the Top Ten of all the data.
+fn top_ten_row(
+    e: &TopTenEntry,
+    comparison: Option<&period::Comparison>,
+    overall: &TopTen,
+) -> TopTenRow {
+    let (owner, scope, scope_class, evidence) = match &e.ownership {
+        Some(o) => (
+            o.owner_name.clone(),
+            match o.scope {
+                Scope::SingleDepartment => "single-department",
+                Scope::CrossDepartment => "cross-department",
+                Scope::Unplaced => "unplaced",
+            },
+            if o.scope == Scope::CrossDepartment {
+                "cross"
+            } else {
+                "single"
+            },
+            o.evidence
+                .iter()
+                .take(3)
+                .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        None => ("-".into(), "", "", String::new()),
+    };
+    TopTenRow {
+        theme: e.theme,
+        rank: e.rank,
+        label: e.label.clone(),
+        support: e.support,
+        effect: super::signed(e.cost.value, 1),
+        effect_range: format!(
+            "{} to {}",
+            super::signed(e.cost.low, 1),
+            super::signed(e.cost.high, 1)
+        ),
+        stage: e.stage.clone().unwrap_or_else(|| "unplaced".into()),
+        owner,
+        scope,
+        scope_class,
+        evidence,
+        in_period: comparison.map(|c| c.current.theme_records.get(&e.theme).copied().unwrap_or(0)),
+        before: comparison.map(|c| c.previous.theme_records.get(&e.theme).copied().unwrap_or(0)),
+        overall_rank: overall
+            .entries
+            .iter()
+            .find(|o| o.theme == e.theme)
+            .map_or_else(|| "—".to_owned(), |o| o.rank.to_string()),
+    }
+}
 
 /// Each score of the period beside the period before, with the change ("+3", "−2", "none
 /// before"); a score no record of the period gave is left out.
@@ -300,60 +360,21 @@ async fn overview(
                 Some(ScoreView::of(name, unit, decimals, &of(&whole)?))
             })
             .collect();
-        let top = state.views.top_ten(&state.store).await?;
+        let overall = state.views.top_ten(&state.store).await?;
+        // With a period, the Top Ten is the period's own, ranked on its records.
+        let top = match &comparison {
+            Some(c) => Arc::new(
+                period::top_ten(&state.store, &c.span.current, SINGLE_DEPARTMENT_SHARE).await?,
+            ),
+            None => overall.clone(),
+        };
         if top.metric.as_deref() == Some("mean") {
             page.unit = "points of the mean score";
         }
         page.top_ten = top
             .entries
             .iter()
-            .map(|e| {
-                let (owner, scope, scope_class, evidence) = match &e.ownership {
-                    Some(o) => (
-                        o.owner_name.clone(),
-                        match o.scope {
-                            Scope::SingleDepartment => "single-department",
-                            Scope::CrossDepartment => "cross-department",
-                            Scope::Unplaced => "unplaced",
-                        },
-                        if o.scope == Scope::CrossDepartment {
-                            "cross"
-                        } else {
-                            "single"
-                        },
-                        o.evidence
-                            .iter()
-                            .take(3)
-                            .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    None => ("-".into(), "", "", String::new()),
-                };
-                TopTenRow {
-                    theme: e.theme,
-                    rank: e.rank,
-                    label: e.label.clone(),
-                    support: e.support,
-                    effect: super::signed(e.cost.value, 1),
-                    effect_range: format!(
-                        "{} to {}",
-                        super::signed(e.cost.low, 1),
-                        super::signed(e.cost.high, 1)
-                    ),
-                    stage: e.stage.clone().unwrap_or_else(|| "unplaced".into()),
-                    owner,
-                    scope,
-                    scope_class,
-                    evidence,
-                    in_period: comparison
-                        .as_ref()
-                        .map(|c| c.current.theme_records.get(&e.theme).copied().unwrap_or(0)),
-                    before: comparison
-                        .as_ref()
-                        .map(|c| c.previous.theme_records.get(&e.theme).copied().unwrap_or(0)),
-                }
-            })
+            .map(|e| top_ten_row(e, comparison.as_ref(), &overall))
             .collect();
         page.spikes = run
             .summary

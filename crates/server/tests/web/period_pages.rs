@@ -1,12 +1,17 @@
 //! The period filter (issue 26): the overview shows the scores and each Top Ten theme's records
 //! of the days chosen beside the period before, "n of N", counted as the store counts them;
-//! the period stays in the URL and in the theme links; a wrong period is said, not a 500.
+//! the period stays in the URL and in the theme links; a wrong period is said, not a 500. With a
+//! period, the Top Ten is the period's own, ranked on its records.
 
 use axum::http::StatusCode;
+use throughline_analytics::impact::{self, Metric, Observation};
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::scores;
+use throughline_domain::action::Date;
 use throughline_domain::feedback::Nps;
 use throughline_server::{AppState, router};
 use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_service::period::{self, Days};
 use throughline_store::testing::TestDatabase;
 
 use super::{PASSWORD, get, send, sign_in, workspace};
@@ -100,21 +105,126 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
         "{nps_card}"
     );
 
-    // Each Top Ten theme's records in the period and before, and its link keeps the days.
+    // A month of 1,500 records a year is too few for any theme's 30 scored records: the
+    // period's own Top Ten says so rather than show the year's.
+    assert!(body.contains("Top Ten of the period"), "{body}");
+    assert!(
+        body.contains("No theme lowers the score significantly with enough records in the period."),
+        "{body}"
+    );
+
+    // The Top Ten of six months is ranked on their records, as the analytics ranks those
+    // records read one by one; each line's link keeps the days, with its records in the period
+    // and its place in the Top Ten of all the data.
+    let half_year = Days {
+        from: Date::parse("2026-05-01").unwrap(),
+        to: Date::parse("2026-11-01").unwrap(),
+    };
+    let ranked = period::top_ten(&store, &half_year, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let expected = top_ten_read_record_by_record(&store, "2026-05-01", "2026-10-31").await;
+    assert!(!expected.is_empty(), "six months rank some themes");
+    assert_eq!(
+        ranked
+            .entries
+            .iter()
+            .map(|e| (e.theme, e.support))
+            .collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|(theme, support, _)| (*theme, *support))
+            .collect::<Vec<_>>()
+    );
+    for (entry, (_, _, cost)) in ranked.entries.iter().zip(&expected) {
+        assert!(
+            (entry.cost.value - cost).abs() < 1e-9,
+            "{} {cost}",
+            entry.cost.value
+        );
+    }
+    let overall = throughline_service::themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    let six = send(
+        &app,
+        get(
+            "/?period=custom&from=2026-05-01&to=2026-10-31",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(six.status, StatusCode::OK, "{}", six.body);
+    let table = six.body.split("<table class=\"top-ten\">").nth(1).unwrap();
+    let mut rest = table;
+    for e in &ranked.entries {
+        let link = format!("/themes/{}?from=2026-05-01&amp;to=2026-10-31", e.theme);
+        let (_, after) = rest
+            .split_once(&link)
+            .unwrap_or_else(|| panic!("rank {}: no link {link} in order in {table}", e.rank));
+        let row = after.split("</tr>").next().unwrap();
+        let in_period = feedback::count(&store, &theme_days(e.theme, "2026-05-01", "2026-10-31"))
+            .await
+            .unwrap();
+        assert_eq!(e.records, in_period);
+        assert!(
+            row.contains(&format!("<td class=\"in-period\">{in_period}</td>")),
+            "{row}"
+        );
+        let place = overall
+            .entries
+            .iter()
+            .find(|o| o.theme == e.theme)
+            .map_or_else(|| "—".to_owned(), |o| o.rank.to_string());
+        assert!(
+            row.contains(&format!("<td class=\"overall-rank\">{place}</td>")),
+            "{row}"
+        );
+        rest = after;
+    }
+    // The API ranks the same themes for the same days.
+    let token = super::token_for(&store, "reader@northwind.example", "viewer", None).await;
+    let api = send(
+        &app,
+        super::api(
+            "GET",
+            "/api/v1/top-ten?period=custom&from=2026-05-01&to=2026-10-31",
+            &token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let answer = super::json(&api);
+    assert_eq!(answer["period"]["from"], "2026-05-01");
+    let themes: Vec<i64> = answer["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["theme"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        themes,
+        ranked.entries.iter().map(|e| e.theme).collect::<Vec<_>>()
+    );
+    let wrong = send(
+        &app,
+        super::api("GET", "/api/v1/top-ten?period=fortnight", &token, None),
+    )
+    .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+
+    // The theme pages keep the period in their links.
     let top = store_top_theme(&store).await;
     let in_period = feedback::count(&store, &theme_days(top, "2026-09-01", "2026-09-30"))
         .await
         .unwrap();
     let link = format!("/themes/{top}?from=2026-09-01&amp;to=2026-09-30");
-    let row = body
-        .split(&link)
-        .nth(1)
-        .and_then(|rest| rest.split("</tr>").next())
-        .unwrap_or_else(|| panic!("no link {link} in {body}"));
-    assert!(
-        row.contains(&format!("<td class=\"in-period\">{in_period}</td>")),
-        "{row}"
-    );
     let theme_page = send(
         &app,
         get(
@@ -315,4 +425,57 @@ async fn store_top_theme(store: &throughline_store::Store) -> i64 {
     .unwrap()
     .entries[0]
         .theme
+}
+
+/// The Top Ten of the records received from `from` to `to` (both included), read one by one:
+/// each record's NPS and themes, ranked by the analytics' own rule — `(theme, scored records,
+/// cost)` in rank order.
+async fn top_ten_read_record_by_record(
+    store: &throughline_store::Store,
+    from: &str,
+    to: &str,
+) -> Vec<(i64, u64, f64)> {
+    let mut records = feedback::find(store, &days(from, to), None, 100_000)
+        .await
+        .unwrap();
+    // In the order the records were stored, as the bootstrap draws its weights.
+    records.sort_by_key(|r| r.id);
+    let analyses = store.record_analyses().await.unwrap();
+    let active: Vec<i64> = store
+        .themes()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.status == throughline_store::ThemeStatus::Active)
+        .map(|t| t.id)
+        .collect();
+    let mut scored: Vec<(f64, Vec<usize>)> = Vec::new();
+    for record in &records {
+        let (Some(nps), Some(analysis)) = (record.nps, analyses.get(&record.id)) else {
+            continue;
+        };
+        let mut themes: Vec<usize> = analysis
+            .themes
+            .iter()
+            .filter_map(|(theme, _)| active.iter().position(|a| a == theme))
+            .collect();
+        themes.sort_unstable();
+        scored.push((nps as f64, themes));
+    }
+    let observations: Vec<Observation> = scored
+        .iter()
+        .map(|(score, themes)| Observation {
+            score: *score,
+            themes,
+        })
+        .collect();
+    impact::top_ten(&impact::theme_impacts(
+        &observations,
+        active.len(),
+        Metric::Nps,
+        42,
+    ))
+    .iter()
+    .map(|i| (active[i.theme], i.support, i.cost.value))
+    .collect()
 }
