@@ -113,58 +113,76 @@ fn mean_of(sums: &[(f64, usize)], min: usize) -> Points {
         .collect()
 }
 
+/// Records and their analyses counted by day (UTC, days since 1970-01-01) as the database
+/// counts them ([`Store::nps_answers_by_day`], [`Store::theme_records_by_day`],
+/// [`Store::stage_nps_by_day`]): each day's records by NPS answer, each day's records of each
+/// theme with their sentiment's sum, and each day's records on each stage by NPS answer.
+fn day_counts(
+    records: &[StoredFeedback],
+    analyses: &HashMap<i64, RecordAnalysisRow>,
+) -> (Vec<NpsDay>, Vec<ThemeDay>, Vec<NpsDay>) {
+    let mut answers: BTreeMap<(i64, Option<i64>), u64> = BTreeMap::new();
+    let mut themes: BTreeMap<(i64, i64), (u64, f64)> = BTreeMap::new();
+    let mut stages: BTreeMap<(i64, String, i64), u64> = BTreeMap::new();
+    for r in records {
+        let day = r.record.received_at.as_millis().div_euclid(DAY_MS);
+        let nps = r.record.scores.nps.map(|n| i64::from(n.value()));
+        *answers.entry((day, nps)).or_default() += 1;
+        let Some(analysis) = analyses.get(&r.id) else {
+            continue;
+        };
+        for (theme, _) in &analysis.themes {
+            let counted = themes.entry((day, *theme)).or_default();
+            counted.0 += 1;
+            counted.1 += analysis.sentiment;
+        }
+        if let (Some(stage), Some(nps)) = (&analysis.stage, nps) {
+            *stages.entry((day, stage.clone(), nps)).or_default() += 1;
+        }
+    }
+    (
+        answers
+            .into_iter()
+            .map(|((day, nps), records)| NpsDay {
+                day,
+                stage: None,
+                nps,
+                records,
+            })
+            .collect(),
+        themes
+            .into_iter()
+            .map(|((day, theme), (records, sentiment_sum))| ThemeDay {
+                day,
+                theme,
+                records,
+                sentiment_sum,
+            })
+            .collect(),
+        stages
+            .into_iter()
+            .map(|((day, stage, nps), records)| NpsDay {
+                day,
+                stage: Some(stage),
+                nps: Some(nps),
+                records,
+            })
+            .collect(),
+    )
+}
+
 impl Weekly {
     /// The calendar from the first to the last week that has a record or a KPI value; `None`
-    /// when there is neither.
+    /// when there is neither. The records are first counted by day, as the database counts
+    /// them for [`Self::counted`], so both read one path.
     pub fn build(
         org: &Organisation,
         kpis: &[Vec<KpiValue>],
         records: &[StoredFeedback],
         analyses: &HashMap<i64, RecordAnalysisRow>,
     ) -> Option<Self> {
-        let mut weekly = Self::calendar(
-            org,
-            kpis,
-            records
-                .iter()
-                .map(|r| week_of(r.record.received_at.as_millis())),
-        )?;
-        let first = weekly.first;
-        let span = weekly.span;
-        let index = |week: i64| (week - first) as usize;
-        for r in records {
-            let w = index(week_of(r.record.received_at.as_millis()));
-            weekly.records[w] += 1;
-            let points = r.record.scores.nps.map(|nps| nps.points());
-            if let Some(points) = points {
-                weekly.nps[w].0 += points;
-                weekly.nps[w].1 += 1;
-            }
-            let Some(analysis) = analyses.get(&r.id) else {
-                continue;
-            };
-            for (theme, _) in &analysis.themes {
-                weekly
-                    .theme_records
-                    .entry(*theme)
-                    .or_insert_with(|| vec![0; span])[w] += 1;
-                let slot = &mut weekly
-                    .theme_sentiment
-                    .entry(*theme)
-                    .or_insert_with(|| vec![(0.0, 0); span])[w];
-                slot.0 += analysis.sentiment;
-                slot.1 += 1;
-            }
-            if let (Some(stage), Some(points)) = (&analysis.stage, points) {
-                let slot = &mut weekly
-                    .stage_nps
-                    .entry(stage.clone())
-                    .or_insert_with(|| vec![(0.0, 0); span])[w];
-                slot.0 += points;
-                slot.1 += 1;
-            }
-        }
-        Some(weekly)
+        let (answers, themes, stages) = day_counts(records, analyses);
+        Self::of_days(org, kpis, &answers, &themes, &stages)
     }
 
     /// The calendar from the database's counts of each day ([`Store::nps_answers_by_day`],
