@@ -179,10 +179,61 @@ impl From<Email> for String {
 }
 
 /// A point in time as milliseconds since the Unix epoch, UTC. Stored as an integer in both
-/// database backends, so that one query serves both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// database backends, so that one query serves both. Written to JSON (the API, `--json`,
+/// exports) as RFC 3339 in UTC — "2026-10-22T12:23:21Z", "2026-10-22T12:23:21.200Z" — and read
+/// from either that or the integer milliseconds that earlier versions wrote into stored JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// RFC 3339 in UTC, with as many decimals of a second as the milliseconds need; `None`
+    /// outside the years chrono can write (±262,000).
+    pub fn rfc3339(self) -> Option<String> {
+        chrono::DateTime::from_timestamp_millis(self.0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.rfc3339() {
+            Some(text) => serializer.serialize_str(&text),
+            None => serializer.serialize_i64(self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl serde::de::Visitor<'_> for Either {
+            type Value = Timestamp;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an RFC 3339 date and time, or milliseconds since 1970-01-01 UTC")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, millis: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(millis))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, millis: u64) -> Result<Timestamp, E> {
+                i64::try_from(millis)
+                    .map(Timestamp)
+                    .map_err(|_| E::custom(format!("{millis} milliseconds is too far ahead")))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                chrono::DateTime::parse_from_rfc3339(text)
+                    .map(|t| Timestamp(t.timestamp_millis()))
+                    .map_err(|e| {
+                        E::custom(format!("{text:?} is not an RFC 3339 date and time: {e}"))
+                    })
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
+}
 
 impl Timestamp {
     pub const fn from_millis(millis: i64) -> Self {
@@ -205,6 +256,40 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_written_as_rfc_3339_and_read_from_either_form() {
+        let at = Timestamp::from_millis(1_793_577_600_000);
+        assert_eq!(
+            serde_json::to_string(&at).unwrap(),
+            "\"2026-11-02T00:00:00Z\""
+        );
+        let fraction = Timestamp::from_millis(1_793_577_600_250);
+        assert_eq!(
+            serde_json::to_string(&fraction).unwrap(),
+            "\"2026-11-02T00:00:00.250Z\""
+        );
+        for text in [
+            "\"2026-11-02T00:00:00Z\"",
+            "\"2026-11-02T01:00:00+01:00\"",
+            "1793577600000",
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Timestamp>(text).unwrap(),
+                at,
+                "{text}"
+            );
+        }
+        let before_1970 = Timestamp::from_millis(-86_400_000);
+        let written = serde_json::to_string(&before_1970).unwrap();
+        assert_eq!(written, "\"1969-12-31T00:00:00Z\"");
+        assert_eq!(
+            serde_json::from_str::<Timestamp>(&written).unwrap(),
+            before_1970
+        );
+        let wrong = serde_json::from_str::<Timestamp>("\"yesterday\"").unwrap_err();
+        assert!(wrong.to_string().contains("not an RFC 3339"), "{wrong}");
+    }
 
     #[test]
     fn keys_accept_slugs_and_refuse_everything_else() {

@@ -232,7 +232,7 @@ async fn a_theme_goes_from_root_cause_to_completed_tasks(db: &TestDatabase) {
     );
     assert_eq!(shown["decision"]["by"], "Strategic CX Council");
     // 2026-11-02 at midnight UTC, in milliseconds.
-    assert_eq!(shown["decision"]["at"], 1_793_577_600_000_i64);
+    assert_eq!(shown["decision"]["at"], "2026-11-02T00:00:00Z");
     assert_eq!(shown["tasks"].as_array().unwrap().len(), 2);
     assert_eq!(shown["reviews"][0]["metric_value"], 9.0);
     let card: serde_json::Value = serde_json::from_str(&ok(throughline(

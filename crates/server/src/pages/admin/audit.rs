@@ -153,7 +153,7 @@ async fn page(
 }
 
 /// An audit entry's before or after for people: "label: Orders arrive late; records: 120",
-/// times as UTC minutes (not milliseconds), lists as their items or their count; at most about
+/// times as UTC minutes (not milliseconds as earlier versions stored them, nor RFC 3339), lists as their items or their count; at most about
 /// 300 characters.
 pub(super) fn readable(value: &serde_json::Value) -> String {
     use serde_json::Value;
@@ -167,6 +167,11 @@ pub(super) fn readable(value: &serde_json::Value) -> String {
                 }
                 _ => n.to_string(),
             }),
+            // Times as the JSON of this version writes them (RFC 3339), for people.
+            Value::String(s) if key.ends_with("_at") => Some(
+                serde_json::from_value::<throughline_domain::Timestamp>(v.clone())
+                    .map_or_else(|_| s.clone(), minute),
+            ),
             Value::String(s) => Some(s.clone()),
             _ => None,
         }
