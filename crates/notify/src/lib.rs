@@ -8,9 +8,11 @@
 //! - `smtp` — the SMTP configuration (from the environment) and sending.
 //! - `webhook` — posting JSON over HTTP or HTTPS.
 //! - [`send_digests`] — one round: every subscription's digest for a period.
+//! - `sponsors` — the key accounts' weekly digests for their executive sponsors.
 
 pub mod render;
 pub mod smtp;
+pub mod sponsors;
 pub mod subscriptions;
 pub mod surveys;
 #[cfg(feature = "testing")]
@@ -23,6 +25,7 @@ use throughline_service::digest::{self, Digest, Period};
 use throughline_store::{Claim, Store, Subscription};
 
 pub use smtp::SmtpConfig;
+pub use sponsors::send_sponsor_digests;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -58,6 +61,8 @@ pub struct SendReport {
     pub already: usize,
     /// Subscribers who opted out.
     pub opted_out: usize,
+    /// Recipients with no address to send to (a key account's sponsor without an e-mail).
+    pub skipped: usize,
     /// (department, channel, target, error) that failed now; they are retried later.
     pub failed: Vec<(String, String, String, String)>,
 }
@@ -130,6 +135,15 @@ pub async fn send_digests(
     Ok(report)
 }
 
+/// Why an e-mail cannot go out: no SMTP server configured.
+fn no_smtp() -> NotifyError {
+    NotifyError::Config(
+        "no SMTP server is configured: set THROUGHLINE_SMTP_HOST (and the other \
+         THROUGHLINE_SMTP_* settings)"
+            .into(),
+    )
+}
+
 async fn deliver(
     d: &Digest,
     s: &Subscription,
@@ -137,13 +151,7 @@ async fn deliver(
 ) -> Result<(), NotifyError> {
     match s.channel.as_str() {
         "email" => {
-            let smtp = smtp.ok_or_else(|| {
-                NotifyError::Config(
-                    "no SMTP server is configured: set THROUGHLINE_SMTP_HOST (and the other \
-                     THROUGHLINE_SMTP_* settings)"
-                        .into(),
-                )
-            })?;
+            let smtp = smtp.ok_or_else(no_smtp)?;
             let subject = format!(
                 "{}: what customers said, {} to {}",
                 d.name, d.period.from, d.period.to
@@ -206,9 +214,10 @@ impl Schedule {
     }
 }
 
-/// The server's background job: every `every`, send the last complete period's digests. Each
-/// round sends only what no round (on any instance) has sent, and retries failures whose time
-/// has come; a failing round is logged and the next one tries again.
+/// The server's background job: every `every`, send the last complete period's digests, and
+/// the last complete week's sponsor digests of the key accounts. Each round sends only what no
+/// round (on any instance) has sent, and retries failures whose time has come; a failing round
+/// is logged and the next one tries again.
 pub async fn run_schedule(
     store: Store,
     schedule: Schedule,
@@ -223,6 +232,15 @@ pub async fn run_schedule(
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "digest round failed"),
+        }
+        // Sponsors review their accounts weekly, whatever the departments' schedule.
+        let week = Schedule::Weekly.period();
+        match send_sponsor_digests(&store, &week, None, smtp.as_ref()).await {
+            Ok(report) if !report.sent.is_empty() || !report.failed.is_empty() => {
+                tracing::info!(period = %week.key, sent = report.sent.len(), failed = report.failed.len(), "sponsor digests");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "sponsor digest round failed"),
         }
         tokio::time::sleep(every).await;
     }

@@ -118,7 +118,7 @@ pub async fn list(store: &Store) -> Result<Vec<AccountSummary>> {
     Ok(out)
 }
 
-async fn account(store: &Store, key: &str) -> Result<KeyAccount> {
+pub(crate) async fn account(store: &Store, key: &str) -> Result<KeyAccount> {
     store
         .key_accounts()
         .await?
@@ -131,7 +131,10 @@ async fn account(store: &Store, key: &str) -> Result<KeyAccount> {
         })
 }
 
-async fn feedback_of(store: &Store, account: &KeyAccount) -> Result<Vec<FeedbackListing>> {
+pub(crate) async fn feedback_of(
+    store: &Store,
+    account: &KeyAccount,
+) -> Result<Vec<FeedbackListing>> {
     let filter = FeedbackFilter {
         customers: Some(account.customers.clone()),
         newest_first: true,
@@ -141,7 +144,9 @@ async fn feedback_of(store: &Store, account: &KeyAccount) -> Result<Vec<Feedback
 }
 
 /// NPS (promoters − detractors, in points) of the records that carry an answer.
-fn nps_of<'a>(records: impl IntoIterator<Item = &'a FeedbackListing>) -> (Option<f64>, usize) {
+pub(crate) fn nps_of<'a>(
+    records: impl IntoIterator<Item = &'a FeedbackListing>,
+) -> (Option<f64>, usize) {
     let answers: Vec<i64> = records.into_iter().filter_map(|r| r.nps).collect();
     if answers.is_empty() {
         return (None, 0);
@@ -199,17 +204,7 @@ pub async fn show(store: &Store, key: &str) -> Result<AccountView> {
         .cloned()
         .collect();
     let reviews = store.account_reviews(&account.key).await?;
-    let goals = account
-        .goals
-        .iter()
-        .map(|goal| GoalStatus {
-            goal: goal.clone(),
-            status: reviews
-                .iter()
-                .find_map(|r| r.goals.iter().find(|g| &g.goal == goal))
-                .map_or_else(|| "not reviewed yet".to_owned(), |g| g.status.clone()),
-        })
-        .collect();
+    let goals = goal_statuses(&account, &reviews);
     Ok(AccountView {
         records: records.len(),
         feedback: records.into_iter().take(SHOWN_RECORDS).collect(),
@@ -222,6 +217,22 @@ pub async fn show(store: &Store, key: &str) -> Result<AccountView> {
         reviews,
         account,
     })
+}
+
+/// Each of the account's goals with where the latest review (of `reviews`, latest first) that
+/// mentions it left it.
+pub(crate) fn goal_statuses(account: &KeyAccount, reviews: &[AccountReview]) -> Vec<GoalStatus> {
+    account
+        .goals
+        .iter()
+        .map(|goal| GoalStatus {
+            goal: goal.clone(),
+            status: reviews
+                .iter()
+                .find_map(|r| r.goals.iter().find(|g| &g.goal == goal))
+                .map_or_else(|| "not reviewed yet".to_owned(), |g| g.status.clone()),
+        })
+        .collect()
 }
 
 /// A weekly review as people write it.

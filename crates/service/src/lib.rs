@@ -23,6 +23,7 @@ pub mod period;
 pub mod recognition;
 pub mod retention;
 pub mod scorecards;
+pub mod sponsor_digest;
 pub mod surveys;
 pub mod themes;
 pub mod wall;

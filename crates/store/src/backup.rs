@@ -71,6 +71,7 @@ pub const TABLES: &[&str] = &[
     "digest_subscriptions",
     "digest_optouts",
     "digest_deliveries",
+    "sponsor_digest_deliveries",
     "moment_metrics",
     "customer_events",
     "organisation_versions",

@@ -7,8 +7,8 @@
 //! sending) stays `sending`: it is not sent again, and the log shows it.
 
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 use throughline_domain::Timestamp;
 
 use crate::{Result, Store};
@@ -50,6 +50,38 @@ pub enum Claim {
     Won { id: i64, attempt: i64 },
     /// Already sent, being sent, or failed and not yet due for a retry.
     Taken,
+}
+
+/// Which delivery log a claim is in: the departments' digests, keyed by department, period
+/// and subscription, or the key accounts' sponsor digests, keyed by account, period and
+/// address. Fixed names, never text from a request.
+#[derive(Debug, Clone, Copy)]
+enum Log {
+    Departments,
+    Sponsors,
+}
+
+impl Log {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Departments => "digest_deliveries",
+            Self::Sponsors => "sponsor_digest_deliveries",
+        }
+    }
+
+    fn keys(self) -> [&'static str; 3] {
+        match self {
+            Self::Departments => ["department", "period", "subscription_id"],
+            Self::Sponsors => ["account", "period", "email"],
+        }
+    }
+}
+
+/// Whom a delivery goes to: a subscription, or an address of its own.
+#[derive(Debug, Clone, Copy)]
+enum Recipient<'a> {
+    Subscription(i64),
+    Address(&'a str),
 }
 
 fn subscription(row: &AnyRow) -> Result<Subscription> {
@@ -182,47 +214,17 @@ impl Store {
         period: &str,
         subscription: i64,
     ) -> Result<Claim> {
-        let now = Timestamp::now().as_millis();
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO digest_deliveries (department, period, subscription_id, status, attempts, \
-             created_at) VALUES ($1, $2, $3, 'sending', 1, $4) \
-             ON CONFLICT (department, period, subscription_id) DO NOTHING RETURNING id",
+        self.claim(
+            Log::Departments,
+            department,
+            period,
+            Recipient::Subscription(subscription),
         )
-        .bind(department)
-        .bind(period)
-        .bind(subscription)
-        .bind(now)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
-        if let Some(id) = inserted {
-            return Ok(Claim::Won { id, attempt: 1 });
-        }
-        // A failed delivery whose retry is due: only one caller's UPDATE matches.
-        let retried: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE digest_deliveries SET status = 'sending', attempts = attempts + 1 \
-             WHERE department = $1 AND period = $2 AND subscription_id = $3 \
-             AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $4 \
-             RETURNING id, attempts",
-        )
-        .bind(department)
-        .bind(period)
-        .bind(subscription)
-        .bind(now)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
-        Ok(retried.map_or(Claim::Taken, |(id, attempt)| Claim::Won { id, attempt }))
+        .await
     }
 
     pub async fn delivery_sent(&self, id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE digest_deliveries SET status = 'sent', sent_at = $1, last_error = NULL, \
-             next_attempt_at = NULL WHERE id = $2",
-        )
-        .bind(Timestamp::now().as_millis())
-        .bind(id)
-        .execute(&mut *self.conn().await?)
-        .await?;
-        Ok(())
+        self.mark_sent(Log::Departments, id).await
     }
 
     /// Records a failure; `retry_at` is when it may be tried again (`None`: never).
@@ -232,15 +234,109 @@ impl Store {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE digest_deliveries SET status = 'failed', last_error = $1, next_attempt_at = $2 \
-             WHERE id = $3",
-        )
-        .bind(error)
-        .bind(retry_at.map(Timestamp::as_millis))
-        .bind(id)
-        .execute(&mut *self.conn().await?)
+        self.mark_failed(Log::Departments, id, error, retry_at)
+            .await
+    }
+
+    /// Claims the delivery of `account`'s sponsor digest for `period` to `email`.
+    pub async fn claim_sponsor_digest(
+        &self,
+        account: &str,
+        period: &str,
+        email: &str,
+    ) -> Result<Claim> {
+        self.claim(Log::Sponsors, account, period, Recipient::Address(email))
+            .await
+    }
+
+    pub async fn sponsor_digest_sent(&self, id: i64) -> Result<()> {
+        self.mark_sent(Log::Sponsors, id).await
+    }
+
+    /// Records a sponsor digest's failure; `retry_at` as for [`Self::delivery_failed`].
+    pub async fn sponsor_digest_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        self.mark_failed(Log::Sponsors, id, error, retry_at).await
+    }
+
+    /// Claims a delivery in `log`: the first caller inserts it; a failed one whose retry is due
+    /// goes to the one caller whose update matches; anything else is [`Claim::Taken`].
+    async fn claim(
+        &self,
+        log: Log,
+        subject: &str,
+        period: &str,
+        recipient: Recipient<'_>,
+    ) -> Result<Claim> {
+        let (table, [a, b, c]) = (log.table(), log.keys());
+        let now = Timestamp::now().as_millis();
+        let bind = |sql: String| {
+            let query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql))
+                .bind(subject.to_owned())
+                .bind(period.to_owned());
+            match recipient {
+                Recipient::Subscription(id) => query.bind(id),
+                Recipient::Address(email) => query.bind(email.to_lowercase()),
+            }
+            .bind(now)
+        };
+        let inserted = bind(format!(
+            "INSERT INTO {table} ({a}, {b}, {c}, status, attempts, created_at) \
+             VALUES ($1, $2, $3, 'sending', 1, $4) \
+             ON CONFLICT ({a}, {b}, {c}) DO NOTHING RETURNING id, attempts"
+        ))
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
+        if let Some((id, attempt)) = inserted {
+            return Ok(Claim::Won { id, attempt });
+        }
+        // A failed delivery whose retry is due: only one caller's UPDATE matches.
+        let retried = bind(format!(
+            "UPDATE {table} SET status = 'sending', attempts = attempts + 1 \
+             WHERE {a} = $1 AND {b} = $2 AND {c} = $3 \
+             AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= $4 \
+             RETURNING id, attempts"
+        ))
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        Ok(retried.map_or(Claim::Taken, |(id, attempt)| Claim::Won { id, attempt }))
+    }
+
+    async fn mark_sent(&self, log: Log, id: i64) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET status = 'sent', sent_at = $1, last_error = NULL, \
+             next_attempt_at = NULL WHERE id = $2",
+            log.table()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(Timestamp::now().as_millis())
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_failed(
+        &self,
+        log: Log,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET status = 'failed', last_error = $1, next_attempt_at = $2 WHERE id = $3",
+            log.table()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(error.to_owned())
+            .bind(retry_at.map(Timestamp::as_millis))
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await?;
         Ok(())
     }
 

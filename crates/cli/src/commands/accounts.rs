@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use throughline_domain::action::Date;
+use throughline_notify::{SmtpConfig, send_sponsor_digests, sponsors};
+use throughline_service::digest::Period;
 use throughline_service::key_accounts::{self, ReviewInput};
+use throughline_service::sponsor_digest;
 use throughline_store::ReviewAction;
 
 use super::{command_line, open_store};
@@ -46,6 +50,19 @@ enum AccountsCommand {
         /// "TITLE;OWNER;YYYY-MM-DD"; repeat for each action.
         #[arg(long = "action", value_name = "TITLE;OWNER;DUE")]
         actions: Vec<String>,
+    },
+    /// The weekly digest of each key account for its executive sponsor: print it (--preview)
+    /// or send it by e-mail (the THROUGHLINE_SMTP_* settings), once per account and period.
+    Digest {
+        /// last-week (the default), this-week, 2026-W47, or a month or day as for `digest`.
+        #[arg(long, default_value = "last-week", value_name = "PERIOD")]
+        period: String,
+        /// One account only.
+        #[arg(long, value_name = "KEY")]
+        account: Option<String>,
+        /// Print each digest's text instead of sending it.
+        #[arg(long)]
+        preview: bool,
     },
 }
 
@@ -165,6 +182,60 @@ pub async fn run(url: &str, args: AccountsArgs) -> anyhow::Result<()> {
                     review.actions.len(),
                     if review.actions.len() == 1 { "" } else { "s" }
                 );
+            }
+            AccountsCommand::Digest {
+                period,
+                account,
+                preview,
+            } => {
+                let period = Period::parse(&period, &Date::today())?;
+                if preview {
+                    let digests = match &account {
+                        Some(key) => vec![sponsor_digest::sponsor_digest(&store, key, &period).await?],
+                        None => sponsor_digest::sponsor_digests(&store, &period).await?,
+                    };
+                    if digests.is_empty() {
+                        println!("No key accounts: `throughline accounts apply accounts.toml`.");
+                    }
+                    for d in &digests {
+                        println!(
+                            "To: {} <{}>\nSubject: {}\n",
+                            d.sponsor.name,
+                            d.sponsor.email.as_deref().unwrap_or("no address"),
+                            sponsors::subject(d)
+                        );
+                        print!("{}", sponsors::text(d)?);
+                        println!();
+                    }
+                    return Ok(());
+                }
+                let smtp = SmtpConfig::from_env()?;
+                let report =
+                    send_sponsor_digests(&store, &period, account.as_deref(), smtp.as_ref())
+                        .await?;
+                println!(
+                    "Sponsor digests for {} ({} to {}): {} sent, {} already sent, {} opted out, {} without an address, {} failed.",
+                    period.key,
+                    period.from,
+                    period.to.plus_days(-1),
+                    report.sent.len(),
+                    report.already,
+                    report.opted_out,
+                    report.skipped,
+                    report.failed.len()
+                );
+                for (account, _, address) in &report.sent {
+                    println!("  sent {account} to {address}");
+                }
+                for (account, _, address, error) in &report.failed {
+                    println!("  FAILED {account} to {address}: {error} (retried later)");
+                }
+                if !report.failed.is_empty() {
+                    bail!(
+                        "{} sponsor digests failed; they are retried by the next round",
+                        report.failed.len()
+                    );
+                }
             }
         }
         Ok(())

@@ -185,6 +185,46 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
         shown["records"].as_u64().unwrap() > 0,
         "its customers' feedback"
     );
+    // The sponsor's weekly digest holds that review; without an SMTP server nothing is sent.
+    let digest = run(&[
+        "accounts",
+        "digest",
+        "--preview",
+        "--period",
+        "2026-W49",
+        "--account",
+        "harbour-hotels",
+    ]);
+    assert!(
+        digest
+            .contains("Subject: Harbour Hotels Group: your key account, 2026-11-30 to 2026-12-06"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("2026-12-04 (2 days before the period's end): Renewal draft sent"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("- Call the facilities manager (Aisha Khan) due 2026-12-11"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("- No installation rebooked twice: at risk"),
+        "{digest}"
+    );
+    let unsent = throughline(
+        Some(&url),
+        dir.path(),
+        &["accounts", "digest", "--period", "2026-W49"],
+    );
+    assert!(!unsent.status.success());
+    assert!(
+        String::from_utf8_lossy(&unsent.stdout).contains("0 sent")
+            && stderr(&unsent).contains("2 sponsor digests failed"),
+        "{}{}",
+        String::from_utf8_lossy(&unsent.stdout),
+        stderr(&unsent)
+    );
 
     // The story wall: the demo made a link for its break room; an administrator makes,
     // lists and revokes more; the staff-meeting handout holds five of a department's stories.

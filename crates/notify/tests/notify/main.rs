@@ -3,7 +3,8 @@
 //! headers, both parts and escaping are checked; an HTTP listener receives the webhooks (Slack
 //! and generic); a failing and an unreachable webhook fail without blocking the others and are
 //! retried when due; a second run, and two runs at once, send nothing twice; an opted-out
-//! subscriber gets nothing.
+//! subscriber gets nothing. The key accounts' sponsors receive their accounts' digests the same
+//! way.
 
 use base64::Engine;
 use std::path::Path;
@@ -13,12 +14,14 @@ use throughline_domain::{Name, Timestamp, org};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_notify::smtp::Security;
 use throughline_notify::testing::{smtp_server, webhook_server};
-use throughline_notify::{SmtpConfig, send_digests};
+use throughline_notify::{SmtpConfig, send_digests, send_sponsor_digests};
 use throughline_service::analysis::{AnalyzeOptions, analyze};
+use throughline_service::changes::Actor;
 use throughline_service::digest::Period;
+use throughline_service::key_accounts::{self, ReviewInput};
 use throughline_service::themes;
-use throughline_store::backend_tests;
 use throughline_store::testing::TestDatabase;
+use throughline_store::{FeedbackFilter, ReviewAction, backend_tests};
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 const HOSTILE: &str = "<script>alert(1)</script> & friends";
@@ -294,6 +297,136 @@ async fn digests_reach_real_listeners_once(db: &TestDatabase) {
             .any(|f| f.1 == "email" && f.3.contains("THROUGHLINE_SMTP_HOST"))
     );
     assert_eq!(without.sent.len(), 2);
+
+    // The key accounts' sponsors: each receives their account's period once, as the team sees
+    // it — what its customers said, the goals after the latest review, the open actions, and a
+    // word when the weekly review is late.
+    let ops = Actor::CommandLine { os_user: "ops" };
+    let accounts = std::fs::read_to_string(Path::new(EXAMPLES).join("accounts.toml")).unwrap();
+    key_accounts::apply(&store, ops, &accounts).await.unwrap();
+    key_accounts::review(
+        &store,
+        ops,
+        "harbour-hotels",
+        ReviewInput {
+            on: Some("2026-10-28".into()),
+            notes: "Renewal draft sent to procurement".into(),
+            goals: [(
+                "No installation rebooked twice".to_owned(),
+                "at risk".to_owned(),
+            )]
+            .into(),
+            actions: vec![ReviewAction {
+                title: "Call the facilities manager".into(),
+                owner: "Hannah Lee".into(),
+                due: "2026-11-04".into(),
+            }],
+        },
+    )
+    .await
+    .unwrap();
+    let october_of = |customers: &[&str]| FeedbackFilter {
+        customers: Some(customers.iter().map(|c| (*c).to_owned()).collect()),
+        from: Some(period.from.start()),
+        to: Some(period.to.start()),
+        ..FeedbackFilter::default()
+    };
+    let harbour_records = store
+        .count_feedback(&october_of(&["C-10000", "C-10003"]))
+        .await
+        .unwrap();
+    assert!(
+        harbour_records > 0,
+        "the account's customers wrote in October"
+    );
+    let mails_before = mails.lock().unwrap().len();
+    let sponsors = send_sponsor_digests(&store, &period, None, Some(&smtp))
+        .await
+        .unwrap();
+    assert_eq!(sponsors.sent.len(), 2, "{sponsors:?}");
+    let received = mails.lock().unwrap()[mails_before..].to_vec();
+    assert_eq!(received.len(), 2);
+    let (_, victor) = received
+        .iter()
+        .find(|(to, _)| to == "victor.hale@northwind.example")
+        .expect("the Harbour Hotels sponsor's e-mail");
+    assert!(
+        victor
+            .contains("Subject: Harbour Hotels Group: your key account, 2026-10-01 to 2026-10-31"),
+        "{victor}"
+    );
+    let plain = part(victor, "text/plain");
+    assert!(plain.contains("Dear Victor Hale"), "{plain}");
+    assert!(
+        plain.contains(&format!(
+            "{harbour_records} comment{} from its customers",
+            if harbour_records == 1 { "" } else { "s" }
+        )),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("- No installation rebooked twice: at risk"),
+        "{plain}"
+    );
+    assert!(
+        plain.contains(
+            "- Renewal of the 3-year furnishing contract signed by March: not reviewed yet"
+        ),
+        "{plain}"
+    );
+    assert!(
+        plain.contains(
+            "2026-10-28 (3 days before the period's end): Renewal draft sent to procurement"
+        ),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("- Call the facilities manager (Hannah Lee) due 2026-11-04"),
+        "{plain}"
+    );
+    assert!(!plain.contains("the weekly review is due"), "{plain}");
+    assert!(
+        plain.matches("\n- \"").count() >= 1,
+        "a customer quoted: {plain}"
+    );
+    let html = part(victor, "text/html");
+    assert!(
+        html.contains("<h2 style=\"font-size: 18px;\">Goals</h2>"),
+        "{html}"
+    );
+    let (_, tomasz) = received
+        .iter()
+        .find(|(to, _)| to == "tomasz.nowak@northwind.example")
+        .expect("the City Student Living sponsor's e-mail");
+    let plain = part(tomasz, "text/plain");
+    assert!(
+        plain.contains("The team has not reviewed the account yet."),
+        "{plain}"
+    );
+    assert!(plain.contains("the weekly review is due"), "{plain}");
+
+    // Again: nothing twice. An opted-out sponsor gets nothing for the next period.
+    let again = send_sponsor_digests(&store, &period, None, Some(&smtp))
+        .await
+        .unwrap();
+    assert!(again.sent.is_empty() && again.already == 2, "{again:?}");
+    store
+        .set_opt_out("tomasz.nowak@northwind.example", true)
+        .await
+        .unwrap();
+    let september = send_sponsor_digests(&store, &september, None, Some(&smtp))
+        .await
+        .unwrap();
+    assert_eq!(september.sent.len(), 1, "{september:?}");
+    assert_eq!(september.opted_out, 1);
+    // Without an SMTP server the e-mail fails, to be retried.
+    let august = send_sponsor_digests(&store, &august, Some("harbour-hotels"), None)
+        .await
+        .unwrap();
+    assert!(
+        august.failed[0].3.contains("THROUGHLINE_SMTP_HOST"),
+        "{august:?}"
+    );
 }
 
 mod surveys;
