@@ -152,27 +152,16 @@ impl Store {
 
     /// How many records match `filter`: the "n" of a filtered list's "n of N".
     pub async fn count_feedback(&self, filter: &FeedbackFilter) -> Result<u64> {
-        let row = if let Some(theme) = filter.theme_alone() {
-            // A theme's page counts its records: the theme's entries in the index are enough
-            // (every entry is a stored record: deleting a record deletes its entries). Joined to
-            // the records and their analyses it took 1.2–1.8 s for a theme of a million-record
-            // workspace.
-            sqlx::query("SELECT COUNT(*) AS n FROM feedback_themes WHERE theme_id = $1")
-                .bind(theme)
-                .fetch_one(&mut *self.conn().await?)
-                .await?
-        } else {
-            let matching = Matching::of(filter, None);
-            let sql = format!(
-                "SELECT COUNT(*) AS n FROM {} {}",
-                matching.from,
-                matching.where_clause()
-            );
-            matching
-                .bound_to(&sql)
-                .fetch_one(&mut *self.conn().await?)
-                .await?
-        };
+        let matching = Matching::counting(filter);
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM {} {}",
+            matching.from,
+            matching.where_clause()
+        );
+        let row = matching
+            .bound_to(&sql)
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
         let n: i64 = row.try_get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -212,6 +201,18 @@ impl Matching {
             };
         }
         query
+    }
+
+    /// What counting the records of `filter` reads. A theme's page counts its records: when the
+    /// theme is the only condition, the theme's entries in the index are enough (every entry is
+    /// a stored record: deleting a record deletes its entries) — joined to the records and
+    /// their analyses it took 1.2–1.8 s for a theme of a million-record workspace.
+    fn counting(filter: &FeedbackFilter) -> Self {
+        let mut m = Self::of(filter, None);
+        if filter.theme_alone().is_some() {
+            m.from = "feedback_themes t";
+        }
+        m
     }
 
     fn of(filter: &FeedbackFilter, after: Option<i64>) -> Self {
