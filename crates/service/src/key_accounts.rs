@@ -8,6 +8,8 @@ use crate::changes::in_transaction;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use throughline_analytics::moments::{Rule, reached_at};
+use throughline_domain::Timestamp;
 use throughline_domain::accounts::{self, GOAL_STATUSES, KeyAccount};
 use throughline_domain::action::Date;
 use throughline_domain::date::DAY_MS;
@@ -90,6 +92,68 @@ pub struct AccountView {
     /// Each goal with where the latest review left it.
     pub goals: Vec<GoalStatus>,
     pub reviews: Vec<AccountReview>,
+    /// The moments of truth (with a detection rule) its customers reached, the latest first.
+    pub moments: Vec<AccountMoment>,
+}
+
+/// A moment of truth one of an account's customers reached, found in their history as the
+/// journey's moments are (`throughline moments`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountMoment {
+    pub rank: u32,
+    pub name: String,
+    pub stage: String,
+    pub customer: String,
+    /// The day the customer reached it (UTC).
+    pub reached_on: Date,
+}
+
+/// The moments of truth the account's customers reached, the latest first: each moment of the
+/// organisation with a detection rule, over each customer's history of its event (feedback
+/// records count as contacts). Without an organisation, none.
+pub(crate) async fn moments_reached(
+    store: &Store,
+    account: &KeyAccount,
+) -> Result<Vec<AccountMoment>> {
+    let Some(org) = store.load_organisation().await? else {
+        return Ok(Vec::new());
+    };
+    let mut reached = Vec::new();
+    for moment in &org.moments_of_truth {
+        let Some(detect) = &moment.detect else {
+            continue;
+        };
+        let history = store
+            .history_of(&account.customers, detect.event.as_str())
+            .await?;
+        let rule = Rule {
+            count: detect.count,
+            within_days: detect.within_days,
+        };
+        for customer in &account.customers {
+            let times: Vec<i64> = history
+                .iter()
+                .filter(|(c, _)| c == customer)
+                .map(|(_, at)| *at)
+                .collect();
+            if let Some(at) = reached_at(&times, rule) {
+                reached.push(AccountMoment {
+                    rank: moment.rank,
+                    name: moment.name.to_string(),
+                    stage: moment.stage.to_string(),
+                    customer: customer.clone(),
+                    reached_on: Date::of(Timestamp::from_millis(at)),
+                });
+            }
+        }
+    }
+    reached.sort_by(|a, b| {
+        b.reached_on
+            .cmp(&a.reached_on)
+            .then(a.rank.cmp(&b.rank))
+            .then(a.customer.cmp(&b.customer))
+    });
+    Ok(reached)
 }
 
 /// Records shown on an account's page.
@@ -205,6 +269,7 @@ pub async fn show(store: &Store, key: &str) -> Result<AccountView> {
         .collect();
     let reviews = store.account_reviews(&account.key).await?;
     let goals = goal_statuses(&account, &reviews);
+    let moments = moments_reached(store, &account).await?;
     Ok(AccountView {
         records: records.len(),
         feedback: records.into_iter().take(SHOWN_RECORDS).collect(),
@@ -215,6 +280,7 @@ pub async fn show(store: &Store, key: &str) -> Result<AccountView> {
         open_issues,
         goals,
         reviews,
+        moments,
         account,
     })
 }

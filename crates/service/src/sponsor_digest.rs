@@ -1,6 +1,6 @@
 //! The weekly digest of a key account for its executive sponsor: what the account's customers
 //! said in the period (records, NPS beside the period before, their words with the theme each
-//! raised), where each goal stands after the team's latest review, the actions that review
+//! raised, the moments of truth they reached), where each goal stands after the team's latest review, the actions that review
 //! left open, and a word when the team has not reviewed the account for more than a week —
 //! so that the sponsor sees the account as its team does without opening the interface.
 
@@ -11,7 +11,9 @@ use throughline_store::{AccountReview, GoalStatus, ReviewAction, Store};
 
 use crate::Result;
 use crate::digest::Period;
-use crate::key_accounts::{account, feedback_of, goal_statuses, nps_of};
+use crate::key_accounts::{
+    AccountMoment, account, feedback_of, goal_statuses, moments_reached, nps_of,
+};
 
 /// Customers' comments a sponsor digest quotes, at most.
 pub const QUOTED: usize = 5;
@@ -62,6 +64,8 @@ pub struct SponsorDigest {
     /// The period's comments, those that need attention first, then the latest (at most
     /// [`QUOTED`]).
     pub quotes: Vec<Quote>,
+    /// The moments of truth its customers reached in the period, the latest first.
+    pub moments: Vec<AccountMoment>,
     /// Each goal with where the latest review left it.
     pub goals: Vec<GoalStatus>,
     /// The latest review, if any, and how many days before the period's end it was held.
@@ -129,6 +133,11 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
         })
         .collect();
 
+    let moments = moments_reached(store, &account)
+        .await?
+        .into_iter()
+        .filter(|m| m.reached_on >= period.from && m.reached_on < period.to)
+        .collect();
     let reviews = store.account_reviews(&account.key).await?;
     let last_day = period.to.plus_days(-1);
     let last_review = reviews.first().cloned();
@@ -164,6 +173,7 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
         previous_nps,
         nps_readable: nps_answers >= NPS_ANSWERS,
         quotes,
+        moments,
         goals: goal_statuses(&account, &reviews),
         review_late: days_since_review.is_none_or(|d| d > REVIEW_DUE_DAYS),
         days_since_review,

@@ -40,6 +40,9 @@ pub struct EventKindCount {
     pub customers: u64,
 }
 
+/// The kind of event every feedback record is.
+pub const CONTACT: &str = "contact";
+
 /// Rows per INSERT: 5 parameters each, far below both backends' limits.
 const EVENT_BATCH: usize = 2000;
 
@@ -89,6 +92,35 @@ impl Store {
                     occurred_at: Timestamp::from_millis(row.try_get("occurred_at")?),
                 })
             })
+            .collect()
+    }
+
+    /// When each of `customers` had an event of `kind` — and, for `contact`, wrote feedback
+    /// too (feedback records are contact events) — by customer and time.
+    pub async fn history_of(&self, customers: &[String], kind: &str) -> Result<Vec<(String, i64)>> {
+        if customers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (2..customers.len() + 2).map(|i| format!("${i}")).collect();
+        let list = list.join(", ");
+        let mut sql = format!(
+            "SELECT customer, occurred_at AS at FROM customer_events \
+             WHERE kind = $1 AND customer IN ({list})"
+        );
+        if kind == CONTACT {
+            sql.push_str(&format!(
+                " UNION ALL SELECT customer, received_at AS at FROM feedback \
+                 WHERE customer IN ({list})"
+            ));
+        }
+        sql.push_str(" ORDER BY customer, at");
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(kind.to_owned());
+        for c in customers {
+            query = query.bind(c.clone());
+        }
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("customer")?, row.try_get("at")?)))
             .collect()
     }
 

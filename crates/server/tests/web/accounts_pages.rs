@@ -64,6 +64,39 @@ pub async fn key_accounts_are_reviewed_weekly_on_the_web(db: &TestDatabase) {
             .contains("Renewal of the 3-year furnishing contract signed by March")
     );
     assert!(page.body.contains("Aisha Khan"));
+    // The moments of truth its customers reached: those the journey's moment page lists for
+    // the account's customers ("Third contact in a month", found in their feedback).
+    let third_contact = throughline_service::moments::customers(&store, 3)
+        .await
+        .unwrap();
+    let expected: Vec<(String, String)> = third_contact
+        .customers
+        .iter()
+        .filter(|c| ["C-10000", "C-10003"].contains(&c.customer.as_str()))
+        .map(|c| (c.customer.clone(), c.reached_on.as_str().to_owned()))
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the account's frequent customers reach it"
+    );
+    let mut found: Vec<(String, String)> = view
+        .moments
+        .iter()
+        .filter(|m| m.rank == 3)
+        .map(|m| (m.customer.clone(), m.reached_on.as_str().to_owned()))
+        .collect();
+    found.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(found, expected);
+    let moments = page.body.split("id=\"moments\"").nth(1).unwrap();
+    let (customer, day) = &expected[0];
+    assert!(
+        moments.contains(&format!(
+            "<td>{day}</td><td>{customer}</td><td><a href=\"/moments/3\">Third contact in a month about the same problem</a></td>"
+        )),
+        "{moments}"
+    );
 
     // A member of the account team records the week's review on the page.
     let csrf = form_token(&page.body);

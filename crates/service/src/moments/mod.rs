@@ -26,7 +26,7 @@ use crate::weekly::Inputs;
 use crate::{Result, ServiceError, blocking};
 
 /// The kind of event every feedback record is.
-pub const CONTACT: &str = "contact";
+pub use throughline_store::CONTACT;
 /// The confidence of every interval shown.
 pub const ALPHA: f64 = 0.05;
 /// Contact rules tried as candidates: the n-th contact within so many days.
