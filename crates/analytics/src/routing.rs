@@ -40,6 +40,17 @@ pub enum Scope {
     Unplaced,
 }
 
+impl Scope {
+    /// As people read it: `single-department`, `cross-department` or `unplaced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SingleDepartment => "single-department",
+            Self::CrossDepartment => "cross-department",
+            Self::Unplaced => "unplaced",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DepartmentShare {
     pub department: String,

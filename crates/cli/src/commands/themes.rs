@@ -2,7 +2,7 @@
 //! split, archive, restore, add a phrase; `throughline top-ten`: the Top Ten as stored.
 
 use clap::{Args, Subcommand};
-use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::action::Date;
 use throughline_service::changes::{self, ThemeEdit};
 use throughline_service::period::{self, PeriodQuery};
@@ -302,11 +302,7 @@ pub fn print_top_ten(top: &TopTen) {
             e.stage.as_deref().unwrap_or("unplaced")
         );
         if let Some(o) = &e.ownership {
-            let scope = match o.scope {
-                Scope::SingleDepartment => "single-department",
-                Scope::CrossDepartment => "cross-department",
-                Scope::Unplaced => "unplaced",
-            };
+            let scope = o.scope.as_str();
             let evidence: Vec<String> = o
                 .evidence
                 .iter()

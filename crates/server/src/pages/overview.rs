@@ -186,11 +186,7 @@ fn top_ten_row(
     let (owner, scope, scope_class, evidence) = match &e.ownership {
         Some(o) => (
             o.owner_name.clone(),
-            match o.scope {
-                Scope::SingleDepartment => "single-department",
-                Scope::CrossDepartment => "cross-department",
-                Scope::Unplaced => "unplaced",
-            },
+            o.scope.as_str(),
             if o.scope == Scope::CrossDepartment {
                 "cross"
             } else {

@@ -182,6 +182,59 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
         );
         rest = after;
     }
+    // The same Top Ten downloads as a file, in the same order, with the days and each theme's
+    // place in the Top Ten of all the data.
+    assert!(
+        six.body
+            .contains("href=\"/top-ten.csv?period=custom&amp;from=2026-05-01&amp;to=2026-10-31\""),
+        "{}",
+        six.body
+    );
+    let file = send(
+        &app,
+        get(
+            "/top-ten.csv?period=custom&from=2026-05-01&to=2026-10-31",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let mut lines = file.body.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "rank,theme,label,scored_records,records,effect,effect_low,effect_high,stage,scope,owner,evidence,period_from,period_to,all_data_rank"
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), ranked.entries.len());
+    for (row, e) in rows.iter().zip(&ranked.entries) {
+        assert_eq!(row[0], e.rank.to_string());
+        assert_eq!(row[1], e.theme.to_string());
+        assert_eq!(row[3], e.support.to_string());
+        assert_eq!(
+            (row[12].as_str(), row[13].as_str()),
+            ("2026-05-01", "2026-10-31")
+        );
+        let place = overall
+            .entries
+            .iter()
+            .find(|o| o.theme == e.theme)
+            .map_or_else(String::new, |o| o.rank.to_string());
+        assert_eq!(row[14], place);
+    }
+
     // The API ranks the same themes for the same days.
     let token = super::token_for(&store, "reader@northwind.example", "viewer", None).await;
     let api = send(

@@ -1,16 +1,22 @@
 //! The explorer's tables as CSV or Excel files, for a spreadsheet or another tool: the themes
-//! with their measures (`/themes.csv`, `/themes.xlsx`), and the records a search or a theme's
+//! with their measures (`/themes.csv`, `/themes.xlsx`), the Top Ten of all the data or of a
+//! period (`/top-ten.csv`, `/top-ten.xlsx`), and the records a search or a theme's
 //! page keeps — every page of them, so the file holds the page's "n of N" (`/feedback.csv`,
 //! `/themes/{id}/records.csv`, and `.xlsx`). Numbers are numbers. Text a spreadsheet would run
 //! as a formula cannot run: in CSV it is written behind an apostrophe, in Excel as a text cell.
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook};
+use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_domain::Timestamp;
+use throughline_domain::action::Date;
 use throughline_ingest::rejects::guard;
 use throughline_service::feedback::{self, FeedbackQuery};
+use throughline_service::period::{self, PeriodQuery};
 use throughline_service::themes;
 use throughline_store::FeedbackListing;
 
@@ -115,6 +121,109 @@ async fn themes_table(state: &AppState) -> Result<Table, PageError> {
     Ok(Table {
         name: "themes".to_owned(),
         header: &THEME_HEADER,
+        rows,
+    })
+}
+
+/// The Top Ten file's columns.
+const TOP_TEN_HEADER: [&str; 15] = [
+    "rank",
+    "theme",
+    "label",
+    "scored_records",
+    "records",
+    "effect",
+    "effect_low",
+    "effect_high",
+    "stage",
+    "scope",
+    "owner",
+    "evidence",
+    "period_from",
+    "period_to",
+    "all_data_rank",
+];
+
+/// `/top-ten.csv`: the Top Ten as the overview shows it — with a period (`?period=…`), the
+/// period's own, ranked on its records, each theme beside its place in the Top Ten of all the
+/// data.
+pub(super) async fn top_ten_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Query(asked): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    top_ten_table(&state, &asked).await?.answer(FileKind::Csv)
+}
+
+/// `/top-ten.xlsx`: the same as an Excel workbook.
+pub(super) async fn top_ten_xlsx(
+    State(state): State<AppState>,
+    _user: PageUser,
+    Query(asked): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    top_ten_table(&state, &asked).await?.answer(FileKind::Xlsx)
+}
+
+async fn top_ten_table(state: &AppState, asked: &PeriodQuery) -> Result<Table, PageError> {
+    let overall = state.views.top_ten(&state.store).await?;
+    let (top, name) = match asked.span(&Date::today())? {
+        Some(span) => (
+            Arc::new(period::top_ten(&state.store, &span.current, SINGLE_DEPARTMENT_SHARE).await?),
+            format!(
+                "top-ten-{}-to-{}",
+                span.current.from.as_str(),
+                span.current.last().as_str()
+            ),
+        ),
+        None => (overall.clone(), "top-ten".to_owned()),
+    };
+    let (from, last) = match &top.period {
+        Some(days) => (
+            Cell::Text(days.from.as_str().to_owned()),
+            Cell::Text(days.last().as_str().to_owned()),
+        ),
+        None => (Cell::Blank, Cell::Blank),
+    };
+    let rows = top
+        .entries
+        .iter()
+        .map(|e| {
+            let rounded = |v: f64| Cell::Number((v * 100.0).round() / 100.0);
+            let owner = e.ownership.as_ref();
+            vec![
+                Cell::Number(f64::from(e.rank)),
+                Cell::Number(e.theme as f64),
+                Cell::Text(e.label.clone()),
+                Cell::Number(e.support as f64),
+                Cell::Number(e.records as f64),
+                rounded(e.cost.value),
+                rounded(e.cost.low),
+                rounded(e.cost.high),
+                Cell::text(e.stage.as_deref()),
+                Cell::text(owner.map(|o| o.scope.as_str())),
+                Cell::text(owner.map(|o| o.owner_name.as_str())),
+                Cell::Text(owner.map_or_else(String::new, |o| {
+                    o.evidence
+                        .iter()
+                        .map(|s| format!("{} {:.0}%", s.department, s.share * 100.0))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })),
+                from.clone(),
+                last.clone(),
+                Cell::number(
+                    overall
+                        .entries
+                        .iter()
+                        .find(|o| o.theme == e.theme)
+                        .map(|o| f64::from(o.rank)),
+                ),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        name,
+        header: &TOP_TEN_HEADER,
         rows,
     })
 }

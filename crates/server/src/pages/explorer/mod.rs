@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/themes", get(theme_list))
         .route("/themes.csv", get(export::themes_csv))
         .route("/themes.xlsx", get(export::themes_xlsx))
+        .route("/top-ten.csv", get(export::top_ten_csv))
+        .route("/top-ten.xlsx", get(export::top_ten_xlsx))
         .route("/feedback", get(search::feedback_search))
         .route("/feedback.csv", get(export::feedback_csv))
         .route("/feedback.xlsx", get(export::feedback_xlsx))
