@@ -191,7 +191,9 @@ pub async fn run(url: &str, args: AccountsArgs) -> anyhow::Result<()> {
                 let period = Period::parse(&period, &Date::today())?;
                 if preview {
                     let digests = match &account {
-                        Some(key) => vec![sponsor_digest::sponsor_digest(&store, key, &period).await?],
+                        Some(key) => {
+                            vec![sponsor_digest::sponsor_digest(&store, key, &period).await?]
+                        }
                         None => sponsor_digest::sponsor_digests(&store, &period).await?,
                     };
                     if digests.is_empty() {
@@ -213,29 +215,7 @@ pub async fn run(url: &str, args: AccountsArgs) -> anyhow::Result<()> {
                 let report =
                     send_sponsor_digests(&store, &period, account.as_deref(), smtp.as_ref())
                         .await?;
-                println!(
-                    "Sponsor digests for {} ({} to {}): {} sent, {} already sent, {} opted out, {} without an address, {} failed.",
-                    period.key,
-                    period.from,
-                    period.to.plus_days(-1),
-                    report.sent.len(),
-                    report.already,
-                    report.opted_out,
-                    report.skipped,
-                    report.failed.len()
-                );
-                for (account, _, address) in &report.sent {
-                    println!("  sent {account} to {address}");
-                }
-                for (account, _, address, error) in &report.failed {
-                    println!("  FAILED {account} to {address}: {error} (retried later)");
-                }
-                if !report.failed.is_empty() {
-                    bail!(
-                        "{} sponsor digests failed; they are retried by the next round",
-                        report.failed.len()
-                    );
-                }
+                super::digest::report_round("Sponsor digests", &period, &report)?;
             }
         }
         Ok(())

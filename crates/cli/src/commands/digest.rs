@@ -100,29 +100,11 @@ pub async fn run(url: &str, args: DigestArgs) -> anyhow::Result<()> {
             let smtp = SmtpConfig::from_env()?;
             let report =
                 send_digests(&store, &period, department.as_deref(), smtp.as_ref()).await?;
-            println!(
-                "Digests for {} ({} to {}): {} sent, {} already sent, {} opted out, {} failed.",
-                period.key,
-                period.from,
-                period.to,
-                report.sent.len(),
-                report.already,
-                report.opted_out,
-                report.failed.len()
-            );
-            for (department, channel, target) in &report.sent {
-                println!("  sent {department} by {channel} to {target}");
-            }
-            for (department, channel, target, error) in &report.failed {
-                println!("  FAILED {department} by {channel} to {target}: {error} (retried later)");
-            }
-            if !report.failed.is_empty() {
+            let outcome = report_round("Digests", &period, &report);
+            if outcome.is_err() {
                 store.close().await;
-                anyhow::bail!(
-                    "{} deliveries failed; see `throughline digest log`",
-                    report.failed.len()
-                );
             }
+            outcome?;
         }
         DigestCommand::Subscribe {
             department,
@@ -204,5 +186,42 @@ pub async fn run(url: &str, args: DigestArgs) -> anyhow::Result<()> {
         }
     }
     store.close().await;
+    Ok(())
+}
+
+/// What a round of deliveries did, one line each for what went and what failed; an error when
+/// anything failed (it is retried by a later round). `what` names the deliveries ("Digests").
+pub(super) fn report_round(
+    what: &str,
+    period: &Period,
+    report: &throughline_notify::SendReport,
+) -> anyhow::Result<()> {
+    let without = if report.skipped > 0 {
+        format!(", {} without an address", report.skipped)
+    } else {
+        String::new()
+    };
+    println!(
+        "{what} for {} ({} to {}): {} sent, {} already sent, {} opted out{without}, {} failed.",
+        period.key,
+        period.from,
+        period.to.plus_days(-1),
+        report.sent.len(),
+        report.already,
+        report.opted_out,
+        report.failed.len()
+    );
+    for (subject, channel, target) in &report.sent {
+        println!("  sent {subject} by {channel} to {target}");
+    }
+    for (subject, channel, target, error) in &report.failed {
+        println!("  FAILED {subject} by {channel} to {target}: {error} (retried later)");
+    }
+    if !report.failed.is_empty() {
+        anyhow::bail!(
+            "{} deliveries failed; they are retried by later rounds (`throughline digest log` lists the departments' ones)",
+            report.failed.len()
+        );
+    }
     Ok(())
 }

@@ -220,7 +220,7 @@ fn the_council_agenda_and_pack_come_from_the_demo_data() {
     assert!(!unsent.status.success());
     assert!(
         String::from_utf8_lossy(&unsent.stdout).contains("0 sent")
-            && stderr(&unsent).contains("2 sponsor digests failed"),
+            && stderr(&unsent).contains("2 deliveries failed"),
         "{}{}",
         String::from_utf8_lossy(&unsent.stdout),
         stderr(&unsent)
