@@ -30,6 +30,7 @@ mod recognition;
 mod session;
 mod survey_public;
 mod surveys;
+mod table_file;
 mod wall;
 
 use crate::auth::PageUser;

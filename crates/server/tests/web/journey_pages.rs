@@ -348,6 +348,38 @@ pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
     );
     let stages: Vec<&str> = made.initiative.stages.iter().map(|k| k.as_str()).collect();
     assert_eq!(stages, ["discover", "choose", "use"]);
+    // Every initiative downloads as a file, the new one with what was proposed.
+    let board = send(&app, get("/initiatives", Some(&admin))).await;
+    assert!(
+        board.body.contains("href=\"/initiatives.csv\""),
+        "{}",
+        board.body
+    );
+    let file = send(&app, get("/initiatives.csv", Some(&admin))).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let mut reader = csv::Reader::from_reader(file.body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(&header[..4], ["initiative", "title", "status", "owner"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), initiatives.len());
+    let row = rows
+        .iter()
+        .find(|r| r[0] == made.id.to_string())
+        .expect("the new initiative's row");
+    assert_eq!(&row[1], made.initiative.title.as_str());
+    assert_eq!(&row[2], "proposed");
+    assert_eq!(
+        (&row[6], &row[8], &row[9]),
+        ("complaint-calls", "20", "2027-06-30")
+    );
+    assert_eq!(&row[12], "0", "no tasks yet");
+    let workbook = send(&app, get("/initiatives.xlsx", Some(&admin))).await;
+    assert_eq!(workbook.status, StatusCode::OK);
     // A chain that is no longer in the data is said so.
     let gone = send(&app, get("/initiatives?chain=kpi%3Anope", Some(&admin))).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);

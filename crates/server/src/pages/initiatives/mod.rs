@@ -1,12 +1,13 @@
 //! The initiatives board (every initiative by where it stands, and the proposal form) here, and
 //! in [`work`] the initiative page (objective and progress, the council's decision, the root
 //! cause behind it, tasks, weekly reviews, completion, and the forms that move it on), with its
-//! measured effect from [`effect`].
+//! measured effect from [`effect`]; the whole board as a file in [`export`].
 //!
 //! A form with a bad value comes back as the same page with the error above the form and the
 //! values kept (422); a refused change is a 403 page; nothing is written in either case.
 
 mod effect;
+mod export;
 mod work;
 
 use axum::Router;
@@ -28,6 +29,8 @@ use throughline_service::changes::{self, may_edit};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/initiatives", get(board).post(propose))
+        .route("/initiatives.csv", get(export::initiatives_csv))
+        .route("/initiatives.xlsx", get(export::initiatives_xlsx))
         .merge(work::router())
         .merge(effect::router())
 }
