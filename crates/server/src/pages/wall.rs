@@ -43,6 +43,9 @@ struct WallQuery {
     praise: Option<String>,
     seconds: Option<u32>,
     at: Option<usize>,
+    /// Any value: the wall holds its story (no refresh) until someone resumes it — so a person
+    /// at the screen can stop it moving (WCAG 2.2.1).
+    pause: Option<String>,
 }
 
 impl WallQuery {
@@ -85,6 +88,19 @@ impl WallQuery {
         self.seconds.unwrap_or(DEFAULT_SECONDS).clamp(5, 600)
     }
 
+    fn paused(&self) -> bool {
+        self.pause.as_deref().is_some_and(|p| !p.is_empty())
+    }
+
+    /// The query again with `at` set, paused or not.
+    fn at(&self, at: usize, paused: bool) -> String {
+        let mut query = self.next(at);
+        if paused {
+            query.push_str("&pause=1");
+        }
+        query
+    }
+
     /// The query again with `at` set: where the refresh goes next.
     fn next(&self, at: usize) -> String {
         let mut parts = Vec::new();
@@ -115,6 +131,11 @@ struct WallPage {
     seconds: u32,
     /// Where the refresh goes: the next story.
     next: String,
+    /// Held still: no refresh until resumed; the links to pause, resume and step on by hand.
+    paused: bool,
+    pause: String,
+    resume: String,
+    next_paused: String,
     /// Signed in: links to choose the stories and to leave the wall.
     signed_in: bool,
 }
@@ -136,6 +157,10 @@ async fn wall_page(
         count,
         seconds: query.seconds(),
         next: format!("{base}?{}", query.next(at + 1)),
+        paused: query.paused(),
+        pause: format!("{base}?{}", query.at(at, true)),
+        resume: format!("{base}?{}", query.at(at, false)),
+        next_paused: format!("{base}?{}", query.at(at + 1, true)),
         signed_in,
     };
     Ok(render("wall.html", page)?)
@@ -153,7 +178,7 @@ async fn signed_in_wall(
 }
 
 /// A wall link: its own filters (fixed when it was made), nothing from the address but the
-/// story number and the pace.
+/// story number, the pace and a pause.
 async fn linked_wall(
     State(state): State<AppState>,
     Path(secret): Path<String>,
@@ -168,6 +193,7 @@ async fn linked_wall(
                 praise: None,
                 seconds: query.seconds,
                 at: query.at,
+                pause: query.pause,
             };
             let filter = WallFilter {
                 department: link.department,

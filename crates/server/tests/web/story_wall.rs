@@ -40,6 +40,16 @@ pub async fn the_story_wall_shows_stories_and_links_show_nothing_else(db: &TestD
         body.contains("<meta http-equiv=\"refresh\" content=\"20;url=/wall?at=1\">"),
         "{body}"
     );
+    // A person at the screen can stop it (WCAG 2.2.1): paused, the story stays until resumed,
+    // and the next one is a click away.
+    assert!(
+        body.contains("<a href=\"/wall?at=0&pause=1\">Pause</a>"),
+        "{body}"
+    );
+    let paused = send(&app, get("/wall?at=0&pause=1", Some(&member))).await;
+    let held = unescaped(&paused.body);
+    assert!(!held.contains("http-equiv=\"refresh\""), "{held}");
+    assert!(held.contains("paused · <a href=\"/wall?at=1&pause=1\">Next story</a> · <a href=\"/wall?at=0\">Resume</a>"), "{held}");
     let wall = wall::stories(
         &store,
         &wall::WallFilter::default(),
