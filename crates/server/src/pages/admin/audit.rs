@@ -48,6 +48,21 @@ struct AuditQuery {
     before: Option<i64>,
 }
 
+impl AuditQuery {
+    /// The store's filter, and what was wrong with a day typed (that condition left out).
+    fn filter(&self) -> (AuditFilter, Vec<String>) {
+        let mut problems = Vec::new();
+        let filter = AuditFilter {
+            actor: Some(self.who.clone()),
+            action: Some(self.what.clone()),
+            from: day("From", &self.from, &mut problems).map(|d| d.start()),
+            // The whole of the last day.
+            to: day("To", &self.to, &mut problems).map(|d| d.plus_days(1).start()),
+        };
+        (filter, problems)
+    }
+}
+
 /// An audit entry as the tables show it: its time in UTC minutes, before and after in words.
 #[derive(Serialize)]
 pub(super) struct EntryView {
@@ -107,14 +122,7 @@ async fn page(
     Query(query): Query<AuditQuery>,
 ) -> Result<Html<String>, PageError> {
     administrators_only(&user, "read the audit log")?;
-    let mut problems = Vec::new();
-    let filter = AuditFilter {
-        actor: Some(query.who.clone()),
-        action: Some(query.what.clone()),
-        from: day("From", &query.from, &mut problems).map(|d| d.start()),
-        // The whole of the last day.
-        to: day("To", &query.to, &mut problems).map(|d| d.plus_days(1).start()),
-    };
+    let (filter, problems) = query.filter();
     let entries = accounts::audit_entries(&state.store, &filter, query.before, PER_PAGE).await?;
     let total = accounts::count_audit(&state.store, &filter).await?;
     let all = accounts::count_audit(&state.store, &AuditFilter::default()).await?;
@@ -201,13 +209,7 @@ async fn audit_file(
     query: &AuditQuery,
 ) -> Result<Table, PageError> {
     administrators_only(user, "read the audit log")?;
-    let mut problems = Vec::new();
-    let filter = AuditFilter {
-        actor: Some(query.who.clone()),
-        action: Some(query.what.clone()),
-        from: day("From", &query.from, &mut problems).map(|d| d.start()),
-        to: day("To", &query.to, &mut problems).map(|d| d.plus_days(1).start()),
-    };
+    let (filter, problems) = query.filter();
     if !problems.is_empty() {
         return Err(AppError::Invalid(
             problems.join("; ").replace("; that filter is left out", ""),
