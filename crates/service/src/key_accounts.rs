@@ -199,11 +199,34 @@ pub(crate) async fn feedback_of(
     store: &Store,
     account: &KeyAccount,
 ) -> Result<Vec<FeedbackListing>> {
+    feedback_matching(store, account_records(account)).await
+}
+
+/// Its customers' records received in `[from, to)`, the newest first.
+pub(crate) async fn feedback_between(
+    store: &Store,
+    account: &KeyAccount,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<FeedbackListing>> {
     let filter = FeedbackFilter {
+        from: Some(from),
+        to: Some(to),
+        ..account_records(account)
+    };
+    feedback_matching(store, filter).await
+}
+
+/// The account's customers' records, the newest first.
+fn account_records(account: &KeyAccount) -> FeedbackFilter {
+    FeedbackFilter {
         customers: Some(account.customers.clone()),
         newest_first: true,
         ..FeedbackFilter::default()
-    };
+    }
+}
+
+async fn feedback_matching(store: &Store, filter: FeedbackFilter) -> Result<Vec<FeedbackListing>> {
     Ok(store.find_feedback(&filter, None, 100_000).await?)
 }
 

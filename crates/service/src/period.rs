@@ -235,7 +235,8 @@ pub struct Comparison {
     pub previous: Totals,
 }
 
-async fn totals(store: &Store, days: &Days) -> Result<Totals> {
+/// What the records received in `days` add up to.
+pub async fn totals(store: &Store, days: &Days) -> Result<Totals> {
     let (from, to) = (days.from.start(), days.to.start());
     let answers = store.score_answers_between(from, to).await?;
     Ok(Totals {
@@ -259,14 +260,13 @@ const PERIOD_SEED: u64 = 42;
 /// The score a period's themes are ranked on, chosen as the analysis chooses it for all the
 /// data: NPS when at least [`MIN_SUPPORT`] records of the period carry it, else the rating,
 /// else CSAT.
-fn ranking_score(answers: &ScoreAnswers) -> Option<(ScoreColumn, Metric)> {
-    let given = |counts: u64| counts >= MIN_SUPPORT;
-    let sum = |answers: &[(i64, u64)]| answers.iter().map(|(_, n)| n).sum::<u64>();
-    if given(sum(&answers.nps)) {
+fn ranking_score(scores: &Scores) -> Option<(ScoreColumn, Metric)> {
+    let given = |e: &Option<Estimate>| e.as_ref().is_some_and(|e| e.n >= MIN_SUPPORT);
+    if given(&scores.nps) {
         Some((ScoreColumn::Nps, Metric::Nps))
-    } else if given(answers.rating.iter().map(|(_, n)| n).sum()) {
+    } else if given(&scores.rating) {
         Some((ScoreColumn::Rating, Metric::Mean))
-    } else if given(sum(&answers.csat)) {
+    } else if given(&scores.csat) {
         Some((ScoreColumn::Csat, Metric::Mean))
     } else {
         None
@@ -280,20 +280,31 @@ fn ranking_score(answers: &ScoreAnswers) -> Option<(ScoreColumn, Metric)> {
 /// the most over the year may be quiet this quarter, and one that came up this month is ranked
 /// on its own weeks.
 pub async fn top_ten(store: &Store, days: &Days, threshold: f64) -> Result<TopTen> {
+    let totals = totals(store, days).await?;
+    top_ten_of(store, days, &totals, threshold).await
+}
+
+/// [`top_ten`] with what the period's records add up to already counted (a page that shows
+/// the period's scores beside its Top Ten counts them once).
+pub async fn top_ten_of(
+    store: &Store,
+    days: &Days,
+    totals: &Totals,
+    threshold: f64,
+) -> Result<TopTen> {
     themes::check_share(threshold)?;
     if crate::analysis::latest_run(store).await?.is_none() {
         return Err(crate::analysis::not_analysed());
     }
     let (from, to) = (days.from.start(), days.to.start());
-    let answers = store.score_answers_between(from, to).await?;
     let mut top = TopTen {
         metric: None,
-        records: answers.records,
+        records: totals.scores.records,
         threshold,
         period: Some(days.clone()),
         entries: Vec::new(),
     };
-    let Some((column, metric)) = ranking_score(&answers) else {
+    let Some((column, metric)) = ranking_score(&totals.scores) else {
         return Ok(top);
     };
     top.metric = Some(metric.as_str().to_owned());
@@ -337,7 +348,6 @@ pub async fn top_ten(store: &Store, days: &Days, threshold: f64) -> Result<TopTe
         ))
     })
     .await;
-    let records = store.theme_records_between(from, to).await?;
     let chosen: Vec<&StoredTheme> = ranked.iter().map(|i| &active[i.theme]).collect();
     let mut owners = match store.load_organisation().await? {
         Some(org) => themes::ownership(store, &org, &chosen, threshold).await?,
@@ -356,7 +366,7 @@ pub async fn top_ten(store: &Store, days: &Days, threshold: f64) -> Result<TopTe
             rank,
             theme: theme.id,
             label: theme.label.clone(),
-            records: records.get(&theme.id).copied().unwrap_or(0),
+            records: totals.theme_records.get(&theme.id).copied().unwrap_or(0),
             support: i.support,
             share: i.share,
             mean_sentiment: None,

@@ -12,7 +12,7 @@ use throughline_store::{AccountReview, GoalStatus, ReviewAction, Store};
 use crate::Result;
 use crate::digest::Period;
 use crate::key_accounts::{
-    AccountMoment, account, feedback_of, goal_statuses, moments_reached, nps_of,
+    AccountMoment, account, feedback_between, goal_statuses, moments_reached, nps_of,
 };
 
 /// Customers' comments a sponsor digest quotes, at most.
@@ -36,7 +36,7 @@ pub struct Quote {
     /// The theme the comment raised, when the analysis gave it one.
     pub theme: Option<String>,
     /// Read as negative, or a detractor's (NPS 0–6).
-    pub negative: bool,
+    pub needs_attention: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,12 +55,12 @@ pub struct SponsorDigest {
     pub promoters: usize,
     pub passives: usize,
     pub detractors: usize,
-    /// NPS of the period's answers (with how many), and of the period before — read only with
-    /// at least [`NPS_ANSWERS`] answers (a week of one account rarely has them).
-    pub nps: Option<f64>,
+    /// How many of the period's records carry an NPS answer; the NPS of the period and of the
+    /// period before, each only from at least [`NPS_ANSWERS`] answers (a week of one account
+    /// rarely has them).
     pub nps_answers: usize,
+    pub nps: Option<f64>,
     pub previous_nps: Option<f64>,
-    pub nps_readable: bool,
     /// The period's comments, those that need attention first, then the latest (at most
     /// [`QUOTED`]).
     pub quotes: Vec<Quote>,
@@ -80,25 +80,16 @@ pub struct SponsorDigest {
 /// The sponsor digest of account `key` for `period`.
 pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result<SponsorDigest> {
     let account = account(store, key).await?;
-    let records = feedback_of(store, &account).await?;
     let days = period.to.day_number() - period.from.day_number();
     let before = period.from.plus_days(-days);
-    let (from, to, earlier) = (
-        period.from.start().as_millis(),
-        period.to.start().as_millis(),
-        before.start().as_millis(),
-    );
-    let at = |r: &&throughline_store::FeedbackListing| r.received_at.as_millis();
-    let now: Vec<_> = records
-        .iter()
-        .filter(|r| (from..to).contains(&at(r)))
-        .collect();
-    let then: Vec<_> = records
-        .iter()
-        .filter(|r| (earlier..from).contains(&at(r)))
-        .collect();
-    let (nps, nps_answers) = nps_of(now.iter().copied());
-    let (previous_nps, _) = nps_of(then.iter().copied());
+    let (from, to) = (period.from.start(), period.to.start());
+    let now = feedback_between(store, &account, from, to).await?;
+    let then = feedback_between(store, &account, before.start(), from).await?;
+    // An NPS only from enough answers: a week of one account rarely has them.
+    let readable = |(nps, answers): (Option<f64>, usize)| nps.filter(|_| answers >= NPS_ANSWERS);
+    let nps_answers = nps_of(&now).1;
+    let nps = readable(nps_of(&now));
+    let previous_nps = readable(nps_of(&then));
 
     let answers: Vec<i64> = now.iter().filter_map(|r| r.nps).collect();
     let count =
@@ -107,7 +98,6 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
     // then the latest, each with its main theme.
     let mut said: Vec<&throughline_store::FeedbackListing> = now
         .iter()
-        .copied()
         .filter(|r| !r.text(" / ").trim().is_empty())
         .collect();
     said.sort_by_key(|r| (!needs_attention(r), std::cmp::Reverse(r.received_at)));
@@ -129,7 +119,7 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
             score: r.score_text(),
             text: r.text(" / "),
             theme: label(r.id),
-            negative: needs_attention(r),
+            needs_attention: needs_attention(r),
         })
         .collect();
 
@@ -171,7 +161,6 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
         nps,
         nps_answers,
         previous_nps,
-        nps_readable: nps_answers >= NPS_ANSWERS,
         quotes,
         moments,
         goals: goal_statuses(&account, &reviews),

@@ -357,10 +357,17 @@ async fn overview(
             })
             .collect();
         let overall = state.views.top_ten(&state.store).await?;
-        // With a period, the Top Ten is the period's own, ranked on its records.
+        // With a period, the Top Ten is the period's own, ranked on its records (counted once,
+        // for the scores above).
         let top = match &comparison {
             Some(c) => Arc::new(
-                period::top_ten(&state.store, &c.span.current, SINGLE_DEPARTMENT_SHARE).await?,
+                period::top_ten_of(
+                    &state.store,
+                    &c.span.current,
+                    &c.current,
+                    SINGLE_DEPARTMENT_SHARE,
+                )
+                .await?,
             ),
             None => overall.clone(),
         };
