@@ -342,6 +342,61 @@ pub fn top_ten(impacts: &[ThemeImpact]) -> Vec<ThemeImpact> {
     qualifying
 }
 
+/// Sub-themes: which theme each theme is a sub-theme of (one customer issue in several
+/// wordings or aspects; one level deep). A parent is measured with its sub-themes' records, and
+/// only themes of their own are ranked: the Top Ten ranks issues.
+#[derive(Debug, Clone, Default)]
+pub struct Issues {
+    parent: Vec<Option<usize>>,
+}
+
+impl Issues {
+    /// `parents[t]`: the theme `t` sits under. A parent that is itself a sub-theme, itself, or
+    /// out of range is ignored (`t` is then a theme of its own).
+    pub fn new(parents: Vec<Option<usize>>) -> Self {
+        let valid = |t: usize, p: Option<usize>| {
+            p.filter(|&p| p != t && p < parents.len() && parents[p].is_none())
+        };
+        let parent = parents
+            .iter()
+            .enumerate()
+            .map(|(t, &p)| valid(t, p))
+            .collect();
+        Self { parent }
+    }
+
+    /// The theme `t` is a sub-theme of.
+    pub fn parent(&self, t: usize) -> Option<usize> {
+        self.parent.get(t).copied().flatten()
+    }
+
+    /// Whether any theme has a parent.
+    pub fn nested(&self) -> bool {
+        self.parent.iter().any(Option::is_some)
+    }
+
+    /// A record's themes with the parents of its sub-themes added (each once).
+    pub fn widen(&self, themes: &[usize]) -> Vec<usize> {
+        let mut list = themes.to_vec();
+        for &t in themes {
+            if let Some(p) = self.parent(t).filter(|p| !list.contains(p)) {
+                list.push(p);
+            }
+        }
+        list
+    }
+
+    /// The Top Ten among the themes of their own (see [`top_ten`]).
+    pub fn top_ten(&self, impacts: &[ThemeImpact]) -> Vec<ThemeImpact> {
+        let issues: Vec<ThemeImpact> = impacts
+            .iter()
+            .filter(|i| self.parent(i.theme).is_none())
+            .cloned()
+            .collect();
+        top_ten(&issues)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +499,36 @@ mod tests {
         assert!(top_ten(&impacts).is_empty());
         // NPS with and without theme 0: −100 and 50.
         assert_eq!((impacts[0].with, impacts[0].without), (-100.0, 50.0));
+    }
+
+    #[test]
+    fn a_parent_is_ranked_with_its_sub_themes_and_they_are_not() {
+        // Theme 0 costs in two wordings: 1 and 2 are its sub-themes; 3 is a theme of its own.
+        let issues = Issues::new(vec![None, Some(0), Some(0), None, Some(1)]);
+        assert_eq!(issues.parent(1), Some(0));
+        // 4 sits under a sub-theme: sub-themes are one level deep, so it is its own.
+        assert_eq!(issues.parent(4), None);
+        assert!(issues.nested());
+        assert_eq!(issues.widen(&[1, 2, 3]), vec![1, 2, 3, 0]);
+        assert_eq!(issues.widen(&[0, 1]), vec![0, 1]);
+        let mut scores = Vec::new();
+        let mut lists = Vec::new();
+        for i in 0..400 {
+            let themes = match i % 4 {
+                0 => vec![1],
+                1 => vec![2],
+                2 => vec![3],
+                _ => vec![],
+            };
+            scores.push(if themes.is_empty() { 9.0 } else { 5.0 } + (i % 3) as f64 * 0.1);
+            lists.push(issues.widen(&themes));
+        }
+        let impacts = theme_impacts(&observations(&scores, &lists), 5, Metric::Mean, 7);
+        assert_eq!(
+            impacts[0].support, 200,
+            "the parent holds both wordings' records"
+        );
+        let top: Vec<usize> = issues.top_ten(&impacts).iter().map(|i| i.theme).collect();
+        assert_eq!(top, vec![0, 3], "the issue first, its wordings not ranked");
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating};
 use throughline_domain::org::Organisation;
 
-use crate::impact::{Metric, Observation, ThemeImpact, theme_impacts, top_ten};
+use crate::impact::{Issues, Metric, Observation, ThemeImpact, theme_impacts};
 use crate::placement::{Placement, Placer};
 use crate::scores::{self, Estimate};
 use crate::sentiment::{Label, SentenceScore, Sentiment, sentiment, sentiment_and_sentences};
@@ -323,6 +323,10 @@ pub struct ThemeRef {
     pub id: String,
     pub label: String,
     pub phrases: Vec<String>,
+    /// The theme (an index into the same list) this one is a sub-theme of: one customer issue
+    /// in several wordings. A parent is measured with its sub-themes' records, a sub-theme on
+    /// its own; only themes of their own are ranked in the Top Ten.
+    pub parent: Option<usize>,
 }
 
 /// The stage placer for a set of records: the organisation's vocabularies plus what the records
@@ -485,6 +489,7 @@ pub fn analyze(inputs: &[Input], organisation: Option<&Organisation>, options: O
             id: id.clone(),
             label: theme.label.clone(),
             phrases: theme.phrases.clone(),
+            parent: None,
         })
         .collect();
     let (themes, summary) = timing::phase("aggregates, impact, trends", || {
@@ -535,7 +540,16 @@ pub fn aggregate(
 ) -> (Vec<ThemeResult>, Summary) {
     assert_eq!(inputs.len(), analysed.len(), "one analysis per input");
     let theme_count = themes.len();
-    let theme_lists: Vec<&[usize]> = analysed.iter().map(|a| a.themes.as_slice()).collect();
+    // A sub-theme's records are its parent's too: each record's list gains the parents of its
+    // themes (only when some theme has a parent).
+    let issues = Issues::new(themes.iter().map(|t| t.parent).collect());
+    let with_parents: Option<Vec<Vec<usize>>> = issues
+        .nested()
+        .then(|| analysed.iter().map(|a| issues.widen(&a.themes)).collect());
+    let theme_lists: Vec<&[usize]> = match &with_parents {
+        Some(lists) => lists.iter().map(Vec::as_slice).collect(),
+        None => analysed.iter().map(|a| a.themes.as_slice()).collect(),
+    };
 
     let score_of = ImpactScore::choose(inputs);
     let measure_impacts = || -> Option<Vec<ThemeImpact>> {
@@ -557,9 +571,10 @@ pub fn aggregate(
         let dated: Vec<Dated> = inputs
             .iter()
             .zip(analysed)
-            .map(|(input, analysis)| Dated {
+            .zip(&theme_lists)
+            .map(|((input, analysis), themes)| Dated {
                 at_millis: input.received_at_millis,
-                themes: &analysis.themes,
+                themes,
                 sentiment: analysis.sentiment,
             })
             .collect();
@@ -585,12 +600,15 @@ pub fn aggregate(
     let mut sentiment_sums = vec![0.0; theme_count];
     let mut passage_counts = vec![0u64; theme_count];
     let mut stage_counts: Vec<Vec<(&str, usize)>> = vec![Vec::new(); theme_count];
-    for analysis in analysed {
+    for (analysis, themes) in analysed.iter().zip(&theme_lists) {
         for (t, s) in analysis.theme_sentiments() {
-            sentiment_sums[t] += s.score * f64::from(s.passages);
-            passage_counts[t] += u64::from(s.passages);
+            // A parent's sentiment is over its own and its sub-themes' passages.
+            for t in std::iter::once(t).chain(issues.parent(t)) {
+                sentiment_sums[t] += s.score * f64::from(s.passages);
+                passage_counts[t] += u64::from(s.passages);
+            }
         }
-        for &t in &analysis.themes {
+        for &t in *themes {
             counts[t] += 1;
             if let Some(stage) = analysis.stage.as_deref() {
                 match stage_counts[t].iter_mut().find(|(s, _)| *s == stage) {
@@ -624,7 +642,11 @@ pub fn aggregate(
         })
         .collect();
 
-    let top = impacts.as_deref().map(top_ten).unwrap_or_default();
+    // The Top Ten ranks issues: a sub-theme is inside its parent's entry.
+    let top = impacts
+        .as_deref()
+        .map(|all| issues.top_ten(all))
+        .unwrap_or_default();
     let top_ten = top
         .iter()
         .enumerate()

@@ -471,6 +471,7 @@ async fn save_aggregates(
             id: t.id.to_string(),
             label: t.label.clone(),
             phrases: t.phrases.clone(),
+            parent: t.parent.and_then(|p| index.get(&p).copied()),
         })
         .collect();
     let mut analysed_inputs = Vec::with_capacity(inputs.len());

@@ -317,6 +317,12 @@ pub async fn top_ten_of(
     let scored = store.scored_themes_between(from, to, column).await?;
     let index: HashMap<i64, usize> = active.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
     let count = active.len();
+    let issues = impact::Issues::new(
+        active
+            .iter()
+            .map(|t| t.parent.and_then(|p| index.get(&p).copied()))
+            .collect(),
+    );
     // The bootstrap reads every scored record of the period: off the async runtime.
     let ranked = crate::blocking(move || {
         let lists: Vec<Vec<usize>> = scored
@@ -329,7 +335,7 @@ pub async fn top_ten_of(
                     .collect();
                 list.sort_unstable();
                 list.dedup();
-                list
+                issues.widen(&list)
             })
             .collect();
         let observations: Vec<Observation> = scored
@@ -340,7 +346,7 @@ pub async fn top_ten_of(
                 themes,
             })
             .collect();
-        impact::top_ten(&impact::theme_impacts(
+        issues.top_ten(&impact::theme_impacts(
             &observations,
             count,
             metric,

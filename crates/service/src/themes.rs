@@ -46,21 +46,86 @@ pub struct ThemeDetail {
     pub verbatims: Vec<Verbatim>,
     /// For a split theme, its parts; for a merged one, the theme it went into.
     pub related: Vec<StoredTheme>,
+    /// The active themes under this one (its wordings or aspects), largest first, each with its
+    /// own counts; the theme's own counts include theirs.
+    pub sub_themes: Vec<StoredTheme>,
 }
 
 pub async fn show(store: &Store, id: i64, verbatims: u32) -> Result<ThemeDetail> {
     let theme = find(store, id).await?;
-    let related = store
-        .themes()
-        .await?
-        .into_iter()
+    let all = store.themes().await?;
+    let related = all
+        .iter()
         .filter(|t| t.split_from == Some(id) || theme.merged_into == Some(t.id))
+        .cloned()
         .collect();
+    let mut sub_themes: Vec<StoredTheme> = all
+        .into_iter()
+        .filter(|t| t.parent == Some(id) && t.status == ThemeStatus::Active)
+        .collect();
+    sub_themes.sort_by(|a, b| {
+        b.aggregates
+            .records
+            .cmp(&a.aggregates.records)
+            .then(a.id.cmp(&b.id))
+    });
     Ok(ThemeDetail {
         verbatims: store.theme_verbatims(id, verbatims).await?,
         theme,
         related,
+        sub_themes,
     })
+}
+
+/// Puts theme `id` under `under` as one of its sub-themes (`None`: a theme of its own again).
+/// One customer issue found in several wordings ("still waiting for my refund", "the money
+/// never came") is then ranked once in the Top Ten, with the records of all its wordings,
+/// while each wording keeps its own counts on the parent's page. Sub-themes are one level
+/// deep: a parent is not itself a sub-theme, and a theme with sub-themes is not put under
+/// another.
+pub async fn nest(store: &Store, id: i64, under: Option<i64>) -> Result<StoredTheme> {
+    let theme = find_active(store, id).await?;
+    if let Some(parent_id) = under {
+        if parent_id == id {
+            return Err(ServiceError::Invalid(
+                "a theme cannot be a sub-theme of itself".into(),
+            ));
+        }
+        let parent = find_active(store, parent_id).await?;
+        if parent.parent == Some(id) {
+            return Err(ServiceError::Invalid(format!(
+                "theme {parent_id} ({}) is a sub-theme of theme {id}: a theme cannot go under its \
+                 own sub-theme; make theme {parent_id} a theme of its own first",
+                parent.label
+            )));
+        }
+        let own: Vec<String> = store
+            .themes()
+            .await?
+            .into_iter()
+            .filter(|t| t.parent == Some(id) && t.status == ThemeStatus::Active)
+            .map(|t| format!("{} ({})", t.id, t.label))
+            .collect();
+        if !own.is_empty() {
+            return Err(ServiceError::Invalid(format!(
+                "theme {id} ({}) has sub-themes of its own ({}): sub-themes are one level deep; \
+                 put those under theme {parent_id} first, or make them themes of their own",
+                theme.label,
+                own.join(", ")
+            )));
+        }
+        if let Some(grand) = parent.parent {
+            return Err(ServiceError::Invalid(format!(
+                "theme {parent_id} ({}) is itself a sub-theme of theme {grand}: sub-themes are \
+                 one level deep, so put theme {id} under theme {grand}",
+                parent.label
+            )));
+        }
+    }
+    codebook(store).await?;
+    store.set_theme_parent(id, under).await?;
+    refresh(store).await?;
+    find(store, id).await
 }
 
 async fn find(store: &Store, id: i64) -> Result<StoredTheme> {

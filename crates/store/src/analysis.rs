@@ -128,6 +128,10 @@ pub struct StoredTheme {
     /// The owner a person set: a department key, or `council`. `None`: the routing rule
     /// decides.
     pub owner: Option<String>,
+    /// The theme this one is a sub-theme of (one level deep), set by a person: one customer
+    /// issue in several wordings or aspects. The Top Ten ranks the parent with its sub-themes'
+    /// records; a sub-theme keeps its own counts.
+    pub parent: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(flatten)]
@@ -226,7 +230,7 @@ pub struct AnalysisSession {
 }
 
 const THEME_COLUMNS: &str = "id, label, label_edited, phrases, added_phrases, status, merged_into, \
-     split_from, owner, created_at, updated_at, records, share, mean_sentiment, stage_key, impact, \
+     split_from, owner, parent_id, created_at, updated_at, records, share, mean_sentiment, stage_key, impact, \
      top_ten_rank, trend";
 
 impl Store {
@@ -383,6 +387,17 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Sets the theme a theme is a sub-theme of (`None`: a theme of its own).
+    pub async fn set_theme_parent(&self, id: i64, parent: Option<i64>) -> Result<bool> {
+        let done = sqlx::query("UPDATE themes SET parent_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(parent)
+            .bind(Timestamp::now().as_millis())
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Renames a theme (marking the label as a person's, which rediscovery keeps).
     pub async fn rename_theme(&self, id: i64, label: &str) -> Result<bool> {
         let done = sqlx::query(
@@ -473,6 +488,49 @@ impl AnalysisSession {
         .bind(status.as_str())
         .bind(merged_into)
         .bind(Timestamp::now().as_millis())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        if status != ThemeStatus::Active {
+            self.rehome_sub_themes(id, merged_into).await?;
+        }
+        Ok(())
+    }
+
+    /// A theme that leaves use is no one's sub-theme, and its sub-themes go with its records:
+    /// under the theme it was merged into (or that theme's parent: sub-themes are one level
+    /// deep), else they become themes of their own.
+    async fn rehome_sub_themes(&mut self, id: i64, merged_into: Option<i64>) -> Result<()> {
+        let now = Timestamp::now().as_millis();
+        sqlx::query("UPDATE themes SET parent_id = NULL, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        let Some(into) = merged_into else {
+            sqlx::query("UPDATE themes SET parent_id = NULL, updated_at = $1 WHERE parent_id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+            return Ok(());
+        };
+        // A parent merged into one of its own sub-themes: that sub-theme is the issue now.
+        sqlx::query(
+            "UPDATE themes SET parent_id = NULL, updated_at = $1 WHERE id = $2 AND parent_id = $3",
+        )
+        .bind(now)
+        .bind(into)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE themes SET parent_id = COALESCE((SELECT t.parent_id FROM themes t \
+             WHERE t.id = $1), $2), updated_at = $3 WHERE parent_id = $4",
+        )
+        .bind(into)
+        .bind(into)
+        .bind(now)
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
@@ -691,6 +749,7 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
         merged_into: row.try_get("merged_into")?,
         split_from: row.try_get("split_from")?,
         owner: row.try_get("owner")?,
+        parent: row.try_get("parent_id")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
         aggregates: ThemeAggregates {

@@ -95,7 +95,8 @@ pub const TABLES: &[&str] = &[
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored
 /// empty first and filled in once every row of the table is there.
-const SELF_REFERENCES: &[(&str, &[&str])] = &[("themes", &["merged_into", "split_from"])];
+const SELF_REFERENCES: &[(&str, &[&str])] =
+    &[("themes", &["merged_into", "split_from", "parent_id"])];
 
 /// What a column holds, from its declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -111,16 +111,22 @@ impl Store {
         Ok(answers)
     }
 
-    /// How many records received in `[from, to)` carry each theme (any of their themes).
+    /// How many records received in `[from, to)` carry each theme (any of their themes); a
+    /// parent's are those that carry it or one of its sub-themes.
     pub async fn theme_records_between(
         &self,
         from: Timestamp,
         to: Timestamp,
     ) -> Result<HashMap<i64, u64>> {
         let rows = sqlx::query(
-            "SELECT t.theme_id, COUNT(*) AS records FROM feedback_themes t \
+            "SELECT theme_id, COUNT(DISTINCT feedback_id) AS records FROM ( \
+             SELECT t.theme_id, t.feedback_id FROM feedback_themes t \
              JOIN feedback f ON f.id = t.feedback_id \
-             WHERE f.received_at >= $1 AND f.received_at < $2 GROUP BY t.theme_id",
+             WHERE f.received_at >= $1 AND f.received_at < $2 \
+             UNION ALL SELECT th.parent_id AS theme_id, t.feedback_id FROM feedback_themes t \
+             JOIN feedback f ON f.id = t.feedback_id JOIN themes th ON th.id = t.theme_id \
+             WHERE th.parent_id IS NOT NULL AND f.received_at >= $1 AND f.received_at < $2 \
+             ) counted GROUP BY theme_id",
         )
         .bind(from.as_millis())
         .bind(to.as_millis())

@@ -57,6 +57,17 @@ enum ThemesCommand {
     /// Choose a theme's owner: a department key, `council` (the operational council), or
     /// `auto` to let the routing rule decide. Kept across analyses.
     SetOwner { id: i64, owner: String },
+    /// Put a theme under another as one of its sub-themes (one customer issue in several
+    /// wordings): the Top Ten then ranks the parent with the records of all of them, and the
+    /// parent's page lists each with its own counts.
+    Nest {
+        id: i64,
+        /// The theme it goes under.
+        #[arg(long, value_name = "PARENT")]
+        under: i64,
+    },
+    /// Make a sub-theme a theme of its own again.
+    Unnest { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +167,34 @@ pub async fn run(url: &str, args: ThemesArgs) -> anyhow::Result<()> {
                 ),
             }
         }
+        ThemesCommand::Nest { id, under } => {
+            let theme = only(
+                changes::edit_theme(&store, actor, id, ThemeEdit::Nest { under: Some(under) })
+                    .await?,
+            );
+            let parent = themes::show(&store, under, 0).await?.theme;
+            println!(
+                "Theme {id} \"{}\" is a sub-theme of {under} \"{}\": the Top Ten ranks \"{}\" \
+                 with its {} records{}.",
+                theme.label,
+                parent.label,
+                parent.label,
+                parent.aggregates.records,
+                parent
+                    .aggregates
+                    .top_ten_rank
+                    .map_or_else(String::new, |rank| format!(", number {rank}"))
+            );
+        }
+        ThemesCommand::Unnest { id } => {
+            let theme = only(
+                changes::edit_theme(&store, actor, id, ThemeEdit::Nest { under: None }).await?,
+            );
+            println!(
+                "Theme {id} \"{}\" is a theme of its own again: {} records.",
+                theme.label, theme.aggregates.records
+            );
+        }
         ThemesCommand::AddPhrase { id, phrase } => {
             let before = themes::show(&store, id, 0).await?.theme.aggregates.records;
             let theme =
@@ -203,6 +242,10 @@ fn print_list(listed: &[StoredTheme]) {
             throughline_store::ThemeStatus::Active => String::new(),
             other => format!("  [{}]", other.as_str()),
         };
+        let status = match t.parent {
+            Some(parent) => format!("{status}  (under {parent})"),
+            None => status,
+        };
         println!(
             "{:>5}  {:>7}  {:>5.1}%  {:>9}  {:<18} {}{status}",
             t.id,
@@ -234,6 +277,21 @@ fn print_detail(detail: &themes::ThemeDetail) {
     );
     if let Some(rank) = a.top_ten_rank {
         println!("  Top Ten: number {rank}");
+    }
+    if let Some(parent) = t.parent {
+        println!("  A sub-theme of theme {parent} (ranked there in the Top Ten)");
+    }
+    if !detail.sub_themes.is_empty() {
+        println!("  Sub-themes (their records are this theme's too):");
+    }
+    for sub in &detail.sub_themes {
+        println!(
+            "    {} \"{}\": {} records ({:.1}%)",
+            sub.id,
+            sub.label,
+            sub.aggregates.records,
+            sub.aggregates.share * 100.0
+        );
     }
     for related in &detail.related {
         let relation = if t.merged_into == Some(related.id) {

@@ -272,6 +272,39 @@ mod workspace {
         let top = ok(throughline(url, dir, &["top-ten"]));
         assert!(top.contains("owner: Billing (set by a person)"), "{top}");
 
+        // The second of the Top Ten as a wording of the first: ranked with it, shown under it.
+        let second = entries[1]["theme"].as_i64().unwrap().to_string();
+        let said = ok(throughline(
+            url,
+            dir,
+            &["themes", "nest", &second, "--under", &first],
+        ));
+        assert!(
+            said.contains(&format!("is a sub-theme of {first}")),
+            "{said}"
+        );
+        let top: serde_json::Value =
+            serde_json::from_str(&ok(throughline(url, dir, &["top-ten", "--json"]))).unwrap();
+        assert!(
+            top["entries"].as_array().unwrap().iter().all(|e| e["theme"]
+                .as_i64()
+                .unwrap()
+                .to_string()
+                != second),
+            "{top}"
+        );
+        let shown = ok(throughline(url, dir, &["themes", "show", &first]));
+        assert!(shown.contains("Sub-themes"), "{shown}");
+        let deeper = throughline(url, dir, &["themes", "nest", &first, "--under", &second]);
+        assert!(!deeper.status.success());
+        assert!(
+            stderr(&deeper).contains("cannot go under its own sub-theme"),
+            "{}",
+            stderr(&deeper)
+        );
+        let said = ok(throughline(url, dir, &["themes", "unnest", &second]));
+        assert!(said.contains("a theme of its own again"), "{said}");
+
         let missing = throughline(url, dir, &["themes", "archive", "999"]);
         assert!(!missing.status.success());
         assert!(

@@ -466,8 +466,75 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         "the cached view was refreshed"
     );
 
+    // One issue in two wordings: the second Top Ten theme put under the first from its page.
+    let second = top.entries[1].theme;
+    let page = send(&app, get(&format!("/themes/{second}"), Some(&admin))).await;
+    assert!(page.body.contains("A sub-theme of <select name=\"under\">"));
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{second}/nest"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("under", first.to_string())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers["location"], format!("/themes/{first}"));
+    let issue = send(&app, get(&format!("/themes/{first}"), Some(&admin))).await;
+    assert!(issue.body.contains("<h2>Sub-themes</h2>"), "{}", issue.body);
+    assert!(issue.body.contains(&format!("href=\"/themes/{second}\"")));
+    let ranked = themes::top_ten(&store, 0.5).await.unwrap();
+    assert!(ranked.entries.iter().all(|e| e.theme != second));
+    let wording = send(&app, get(&format!("/themes/{second}"), Some(&admin))).await;
+    assert!(
+        wording.body.contains("A sub-theme of <a href"),
+        "{}",
+        wording.body
+    );
+    assert!(wording.body.contains("Make it a theme of its own"));
+    // A parent does not go under its own sub-theme: the reason on the page.
+    let refused = send(
+        &app,
+        post(
+            format!("/themes/{first}/nest"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("under", second.to_string())],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("cannot go under its own sub-theme"),
+        "{}",
+        refused.body
+    );
+    let reply = send(
+        &app,
+        post(
+            format!("/themes/{second}/nest"),
+            &admin,
+            vec![("csrf_token", csrf.clone()), ("under", String::new())],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        themes::show(&store, second, 0).await.unwrap().theme.parent,
+        None
+    );
+    // Nested again: the themes list says so beside the label.
+    themes::nest(&store, second, Some(first)).await.unwrap();
+    let list = send(&app, get("/themes", Some(&admin))).await;
+    assert!(
+        list.body.contains("(a sub-theme of Renamed for the cache)"),
+        "{}",
+        list.body
+    );
+
     let log = store.audit_log(50).await.unwrap();
     for action in [
+        "theme.nest",
         "theme.add_phrase",
         "theme.split",
         "theme.merge",
@@ -483,7 +550,8 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         log.iter()
             .filter(|e| e.action.starts_with("theme."))
             .count(),
-        5,
-        "four edits and the rename"
+        7,
+        "four edits, the rename, and a nesting made and undone from the page"
     );
+    assert_eq!(log.iter().filter(|e| e.action == "theme.nest").count(), 2);
 }

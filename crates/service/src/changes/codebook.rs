@@ -49,6 +49,11 @@ pub enum ThemeEdit<'a> {
     /// The owner a person sets (a department's key), kept across analyses; empty to let the
     /// routing rule decide again.
     SetOwner(&'a str),
+    /// A sub-theme of another theme (one issue in several wordings), or a theme of its own
+    /// again (`None`).
+    Nest {
+        under: Option<i64>,
+    },
 }
 
 /// Applies `edit` to theme `id`; returns the themes it produced or changed (the merged-into
@@ -99,6 +104,15 @@ pub async fn edit_theme(
                 let owned = themes::set_owner(store, id, owner).await?;
                 let detail = serde_json::json!({ "owner": owned.owner });
                 ("theme.set_owner", vec![owned], detail)
+            }
+            ThemeEdit::Nest { under } => {
+                let nested = themes::nest(store, id, under).await?;
+                let parent = match nested.parent {
+                    Some(p) => Some(brief(&themes::show(store, p, 0).await?.theme)),
+                    None => None,
+                };
+                let detail = serde_json::json!({ "under": parent, "was_under": before.parent });
+                ("theme.nest", vec![nested], detail)
             }
             ThemeEdit::AddPhrase(phrase) => {
                 let (theme, gained) = themes::add_phrase(store, id, phrase).await?;

@@ -448,6 +448,90 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
         Err(ServiceError::Invalid(_))
     ));
 
+    // Sub-themes: one issue in several wordings ranks once, with the records of them all;
+    // each wording keeps its own counts.
+    let listed = themes::list(&store, false).await.unwrap();
+    let (issue, wording, other_wording, elsewhere) =
+        (listed[0].id, listed[1].id, listed[2].id, listed[3].id);
+    let analyses = store.record_analyses().await.unwrap();
+    let carrying = |ids: &[i64]| {
+        analyses
+            .values()
+            .filter(|r| r.themes.iter().any(|x| ids.contains(&x.0)))
+            .count() as u64
+    };
+    let own = store.theme(wording).await.unwrap().unwrap().aggregates;
+    themes::nest(&store, wording, Some(issue)).await.unwrap();
+    let nested = themes::nest(&store, other_wording, Some(issue))
+        .await
+        .unwrap();
+    assert_eq!(nested.parent, Some(issue));
+    let parent = store.theme(issue).await.unwrap().unwrap();
+    assert_eq!(
+        parent.aggregates.records,
+        carrying(&[issue, wording, other_wording])
+    );
+    let still = store.theme(wording).await.unwrap().unwrap().aggregates;
+    assert_eq!((still.records, still.share), (own.records, own.share));
+    assert_eq!(still.top_ten_rank, None, "a wording is not ranked");
+    let detail = themes::show(&store, issue, 0).await.unwrap();
+    let subs: HashSet<i64> = detail.sub_themes.iter().map(|t| t.id).collect();
+    assert_eq!(subs, HashSet::from([wording, other_wording]));
+    let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    assert!(
+        top.entries
+            .iter()
+            .all(|e| e.theme != wording && e.theme != other_wording),
+        "{:?}",
+        top.entries
+    );
+    // The Top Ten of a period counts the issue the same way: every day of the data.
+    let days = throughline_service::period::Days {
+        from: throughline_domain::action::Date::parse("2000-01-01").unwrap(),
+        to: throughline_domain::action::Date::parse("2100-01-01").unwrap(),
+    };
+    let period_top = throughline_service::period::top_ten(&store, &days, SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    assert!(
+        period_top
+            .entries
+            .iter()
+            .all(|e| e.theme != wording && e.theme != other_wording)
+    );
+    let ranked = |t: &themes::TopTen| t.entries.iter().map(|e| e.theme).collect::<Vec<_>>();
+    assert_eq!(
+        ranked(&period_top),
+        ranked(&top),
+        "all the days, the same ranking"
+    );
+    if let Some(entry) = period_top.entries.iter().find(|e| e.theme == issue) {
+        assert_eq!(entry.records, parent.aggregates.records);
+    }
+    // One level deep, and never under itself.
+    for (id, under, says) in [
+        (issue, elsewhere, "has sub-themes of its own"),
+        (elsewhere, wording, "is itself a sub-theme"),
+        (elsewhere, elsewhere, "of itself"),
+    ] {
+        let refused = themes::nest(&store, id, Some(under)).await.unwrap_err();
+        assert!(
+            matches!(&refused, ServiceError::Invalid(m) if m.contains(says)),
+            "{refused}"
+        );
+    }
+    // A parent merged elsewhere takes its sub-themes along; a sub-theme can stand alone again.
+    themes::merge(&store, issue, elsewhere).await.unwrap();
+    assert_eq!(
+        store.theme(wording).await.unwrap().unwrap().parent,
+        Some(elsewhere)
+    );
+    let alone = themes::nest(&store, other_wording, None).await.unwrap();
+    assert_eq!(alone.parent, None);
+    assert_eq!(alone.aggregates.records, carrying(&[other_wording]));
+
     // A rediscovery keeps the ids and labels of the themes it finds again.
     let outcome = analyze(
         &store,

@@ -246,3 +246,43 @@ pub(super) async fn add_phrase(
     .map(|_| format!("/themes/{id}"));
     after_edit(&state, &user, id, result).await
 }
+
+#[derive(Deserialize)]
+pub(super) struct NestForm {
+    csrf_token: String,
+    /// The parent theme's id; empty to make the theme one of its own again.
+    #[serde(default)]
+    under: String,
+}
+
+/// Puts the theme under another as a sub-theme (one issue in several wordings), or makes it a
+/// theme of its own again: easily undone, so not asked twice.
+pub(super) async fn nest(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<NestForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&user, &form.csrf_token)?;
+    let result = async {
+        let under = match form.under.trim() {
+            "" => None,
+            text => Some(text.parse::<i64>().map_err(|_| {
+                AppError::Invalid(format!(
+                    "choose the theme to put this one under, not {text:?}"
+                ))
+            })?),
+        };
+        changes::edit_theme(
+            &state.store,
+            Actor::User(&user.session.user),
+            id,
+            ThemeEdit::Nest { under },
+        )
+        .await?;
+        // The issue's page, where the sub-theme is now listed.
+        Ok::<_, AppError>(format!("/themes/{}", under.unwrap_or(id)))
+    }
+    .await;
+    after_edit(&state, &user, id, result).await
+}

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/themes/{id}/records.xlsx", get(export::theme_records_xlsx))
         .route("/themes/{id}/rename", post(edits::rename))
         .route("/themes/{id}/merge", post(edits::merge))
+        .route("/themes/{id}/nest", post(edits::nest))
         .route("/themes/{id}/split", post(edits::split))
         .route("/themes/{id}/archive", post(edits::archive))
         .route("/themes/{id}/phrases", post(edits::add_phrase))
@@ -87,6 +88,8 @@ struct ThemeRow {
     /// Its records in the period chosen, and in the one before (with a period).
     in_period: Option<u64>,
     before: Option<u64>,
+    /// The label of the theme this one is a sub-theme of (in the themes list).
+    under: Option<String>,
 }
 
 fn theme_row(t: &StoredTheme) -> ThemeRow {
@@ -112,6 +115,7 @@ fn theme_row(t: &StoredTheme) -> ThemeRow {
         trend: Sparkline::new("Records", &monthly_counts(t)),
         in_period: None,
         before: None,
+        under: None,
     }
 }
 
@@ -171,7 +175,13 @@ async fn theme_list(
         None => None,
     };
     let (mut lowering, mut lifting, mut unclear) = (Vec::new(), Vec::new(), Vec::new());
-    for mut row in listed.iter().map(theme_row) {
+    let label_of: std::collections::HashMap<i64, &str> =
+        listed.iter().map(|t| (t.id, t.label.as_str())).collect();
+    for (theme, mut row) in listed.iter().map(|t| (t, theme_row(t))) {
+        row.under = theme
+            .parent
+            .and_then(|p| label_of.get(&p))
+            .map(|l| (*l).to_owned());
         if let Some(c) = &comparison {
             row.in_period = Some(c.current.theme_records.get(&row.id).copied().unwrap_or(0));
             row.before = Some(c.previous.theme_records.get(&row.id).copied().unwrap_or(0));
@@ -269,6 +279,12 @@ struct ThemePage {
     active: bool,
     others: Vec<Choice>,
     related: Vec<Choice>,
+    /// The themes this one may go under: active, themes of their own, not this one.
+    parents: Vec<Choice>,
+    /// The theme this one is a sub-theme of.
+    parent: Option<Choice>,
+    /// This theme's sub-themes, each with its own counts.
+    sub_themes: Vec<ThemeRow>,
     stages: Vec<Choice>,
     departments: Vec<Choice>,
     query: FeedbackQuery,
@@ -399,15 +415,30 @@ async fn theme_view_asking(
             })
             .collect::<Vec<_>>(),
     );
-    let others = themes::list(&state.store, false)
+    let listed: Vec<StoredTheme> = themes::list(&state.store, false)
         .await?
         .into_iter()
         .filter(|t| t.id != id && t.status == ThemeStatus::Active)
-        .map(|t| Choice {
-            value: t.id.to_string(),
-            label: t.label,
-        })
         .collect();
+    let choice = |t: &StoredTheme| Choice {
+        value: t.id.to_string(),
+        label: t.label.clone(),
+    };
+    let others = listed.iter().map(choice).collect();
+    let parents = if detail.sub_themes.is_empty() {
+        listed
+            .iter()
+            .filter(|t| t.parent.is_none())
+            .map(choice)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let parent = detail
+        .theme
+        .parent
+        .and_then(|p| listed.iter().find(|t| t.id == p))
+        .map(choice);
     let (stages, departments) = stage_and_department_choices(org.as_ref());
     filters.theme = None;
     let export = filtered_link(&format!("/themes/{id}/records.csv"), &filters, None);
@@ -423,6 +454,9 @@ async fn theme_view_asking(
         may_edit: may_edit_themes(user),
         active: detail.theme.status == ThemeStatus::Active,
         others,
+        parents,
+        parent,
+        sub_themes: detail.sub_themes.iter().map(theme_row).collect(),
         related: detail
             .related
             .into_iter()
