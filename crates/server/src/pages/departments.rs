@@ -3,21 +3,119 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Serialize;
+use std::collections::HashMap;
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
+use throughline_analytics::scorecard::Weights;
+use throughline_domain::org::Organisation;
 use throughline_service::period::PeriodQuery;
+use throughline_service::scorecards::{DepartmentScorecard, RecordEvidence};
 use throughline_service::work::WorkKind;
 use throughline_service::{actions, feedback, scorecards};
 
+use super::table_file::{Cell, FileKind, Table};
 use super::{UserView, VerbatimView, user_view};
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppState, render};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/departments/{key}", get(department_page))
+    Router::new()
+        .route("/departments/{key}", get(department_page))
+        .route("/departments.csv", get(scorecards_csv))
+        .route("/departments.xlsx", get(scorecards_xlsx))
+}
+
+/// Department `key`'s scorecard: its records' part from the evidence kept until the data
+/// changes, its initiatives and KPIs read now.
+async fn scorecard_of(
+    state: &AppState,
+    org: &Organisation,
+    evidence: &HashMap<String, RecordEvidence>,
+    key: &str,
+) -> Result<DepartmentScorecard, PageError> {
+    Ok(match evidence.get(key) {
+        Some(evidence) => {
+            scorecards::department_from(&state.store, org, evidence, key, Weights::default())
+                .await?
+        }
+        None => {
+            // Not a department: refused, naming those there are, without reading the records.
+            scorecards::find_department(org, key)?;
+            // A department the kept evidence does not know yet.
+            scorecards::department(
+                &state.store,
+                key,
+                Weights::default(),
+                SINGLE_DEPARTMENT_SHARE,
+            )
+            .await?
+        }
+    })
+}
+
+const SCORECARD_HEADER: [&str; 8] = [
+    "department",
+    "name",
+    "score",
+    "component",
+    "weight",
+    "component_score",
+    "how",
+    "negative_themes",
+];
+
+/// `/departments.csv`: every department's weighted scorecard, one row per component (its
+/// weight, its score 0–100 or blank when missing, how it was computed or why it is missing),
+/// beside the department's overall score and the negative themes it owns.
+async fn scorecards_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+) -> Result<Response, PageError> {
+    scorecards_table(&state).await?.answer(FileKind::Csv)
+}
+
+/// `/departments.xlsx`: the same as an Excel workbook.
+async fn scorecards_xlsx(
+    State(state): State<AppState>,
+    _user: PageUser,
+) -> Result<Response, PageError> {
+    scorecards_table(&state).await?.answer(FileKind::Xlsx)
+}
+
+async fn scorecards_table(state: &AppState) -> Result<Table, PageError> {
+    let org = state.organisation().await?;
+    let evidence = state.views.department_evidence(&state.store).await?;
+    let rounded = |v: Option<f64>| Cell::number(v.map(|v| (v * 10.0).round() / 10.0));
+    let mut rows = Vec::new();
+    for department in &org.departments {
+        let card = scorecard_of(state, &org, &evidence, department.key.as_str()).await?;
+        let themes = card
+            .negative_themes
+            .iter()
+            .map(|(id, label)| format!("{id} {label}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        for component in &card.scorecard.components {
+            rows.push(vec![
+                Cell::Text(card.department.clone()),
+                Cell::Text(card.name.clone()),
+                rounded(card.scorecard.score),
+                Cell::Text(component.name.to_owned()),
+                Cell::Number(component.weight),
+                rounded(component.score),
+                Cell::Text(component.detail.clone()),
+                Cell::Text(themes.clone()),
+            ]);
+        }
+    }
+    Ok(Table {
+        name: "department-scorecards".to_owned(),
+        header: &SCORECARD_HEADER,
+        rows,
+    })
 }
 
 #[derive(Serialize)]
@@ -111,30 +209,7 @@ async fn department_page(
     // KPIs are read now.
     let org = state.organisation().await?;
     let evidence = state.views.department_evidence(&state.store).await?;
-    let card = match evidence.get(&key) {
-        Some(evidence) => {
-            scorecards::department_from(
-                &state.store,
-                &org,
-                evidence,
-                &key,
-                throughline_analytics::scorecard::Weights::default(),
-            )
-            .await?
-        }
-        None => {
-            // Not a department: refused, naming those there are, without reading the records.
-            scorecards::find_department(&org, &key)?;
-            // A department the kept evidence does not know yet.
-            scorecards::department(
-                &state.store,
-                &key,
-                throughline_analytics::scorecard::Weights::default(),
-                SINGLE_DEPARTMENT_SHARE,
-            )
-            .await?
-        }
-    };
+    let card = scorecard_of(&state, &org, &evidence, &key).await?;
     let touchpoints = org
         .touchpoints()
         .filter_map(|(stage, t)| {

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use throughline_domain::org::gaps::{Gap, GapKind};
 use throughline_service::period::PeriodQuery;
 use throughline_service::scorecards;
 
+use super::table_file::{Cell, FileKind, Table};
 use super::{UserView, VerbatimView, user_view};
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -18,7 +19,117 @@ use crate::{AppError, AppState, render};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/journey", get(journey_map))
+        .route("/journey.csv", get(grid_csv))
+        .route("/journey.xlsx", get(grid_xlsx))
         .route("/journey/{stage}", get(stage_page))
+}
+
+const GRID_HEADER: [&str; 13] = [
+    "stage",
+    "stage_name",
+    "stage_records",
+    "stage_negative",
+    "stage_negative_share",
+    "stage_nps",
+    "department",
+    "department_name",
+    "role",
+    "department_negative",
+    "department_negative_share",
+    "period_from",
+    "period_to",
+];
+
+/// `/journey.csv`: the journey map's departments × stages grid, one row per department taking
+/// part in a stage (a stage no department takes part in on a row of its own): the stage's
+/// records, negative ones, their share and NPS, the department's role and the negative records
+/// it shares there — of all the data, or of the period asked for (`?period=…`).
+async fn grid_csv(
+    State(state): State<AppState>,
+    _user: PageUser,
+    crate::error::extract::Query(asked): crate::error::extract::Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    grid_table(&state, &asked).await?.answer(FileKind::Csv)
+}
+
+/// `/journey.xlsx`: the same as an Excel workbook.
+async fn grid_xlsx(
+    State(state): State<AppState>,
+    _user: PageUser,
+    crate::error::extract::Query(asked): crate::error::extract::Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    grid_table(&state, &asked).await?.answer(FileKind::Xlsx)
+}
+
+async fn grid_table(state: &AppState, asked: &PeriodQuery) -> Result<Table, PageError> {
+    let today = throughline_domain::action::Date::today();
+    let (map, name, from, to) = match asked.span(&today)? {
+        Some(span) => {
+            let (from, last) = (
+                span.current.from.as_str().to_owned(),
+                span.current.last().as_str().to_owned(),
+            );
+            (
+                Arc::new(scorecards::journey_map_of(&state.store, Some(&span.current)).await?),
+                format!("journey-{from}-to-{last}"),
+                Cell::Text(from),
+                Cell::Text(last),
+            )
+        }
+        None => (
+            state.views.journey_map(&state.store).await?,
+            "journey".to_owned(),
+            Cell::Blank,
+            Cell::Blank,
+        ),
+    };
+    let share = |s: Option<f64>| Cell::number(s.map(|s| (s * 10_000.0).round() / 10_000.0));
+    let mut rows = Vec::new();
+    for (i, stage) in map.stages.iter().enumerate() {
+        let of_stage = vec![
+            Cell::Text(stage.key.clone()),
+            Cell::Text(stage.name.clone()),
+            Cell::Number(stage.records as f64),
+            Cell::Number(stage.negative as f64),
+            share(stage.negative_share),
+            Cell::number(stage.nps.as_ref().map(|e| (e.value * 10.0).round() / 10.0)),
+        ];
+        let mut taking_part = map
+            .departments
+            .iter()
+            .filter_map(|d| Some((d, d.cells.get(i)?.as_ref()?)))
+            .peekable();
+        if taking_part.peek().is_none() {
+            let mut row = of_stage.clone();
+            row.extend([
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+            ]);
+            row.extend([from.clone(), to.clone()]);
+            rows.push(row);
+        }
+        for (department, cell) in taking_part {
+            let mut row = of_stage.clone();
+            row.extend([
+                Cell::Text(department.key.clone()),
+                Cell::Text(department.name.clone()),
+                Cell::Text(cell.role.as_str().to_owned()),
+                Cell::Number(cell.negative as f64),
+                share(cell.negative_share),
+                from.clone(),
+                to.clone(),
+            ]);
+            rows.push(row);
+        }
+    }
+    Ok(Table {
+        name,
+        header: &GRID_HEADER,
+        rows,
+    })
 }
 
 /// A gap or overlap marked where it is on the map.

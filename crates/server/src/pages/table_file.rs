@@ -105,7 +105,10 @@ impl Table {
         let mut workbook = Workbook::new();
         let bold = Format::new().set_bold();
         let sheet = workbook.add_worksheet();
-        sheet.set_name(&self.name).map_err(failed)?;
+        // A sheet's name holds at most 31 characters ("top-ten-2026-01-01-to-2026-03-31" has
+        // 32): the file keeps the whole name.
+        let sheet_name: String = self.name.chars().take(31).collect();
+        sheet.set_name(&sheet_name).map_err(failed)?;
         for (col, name) in self.header.iter().enumerate() {
             sheet
                 .write_string_with_format(0, col as u16, *name, &bold)
@@ -139,7 +142,7 @@ mod tests {
     #[test]
     fn a_workbook_holds_formulas_as_text_and_numbers_as_numbers() {
         let table = Table {
-            name: "themes".to_owned(),
+            name: "top-ten-2026-01-01-to-2026-03-31".to_owned(),
             header: &["label", "records", "note"],
             rows: vec![vec![
                 Cell::Text("=1+1".to_owned()),

@@ -428,6 +428,95 @@ pub async fn the_overview_compares_a_period_with_the_one_before(db: &TestDatabas
         "{row}"
     );
     assert!(department.body.contains("in 2026-09-01 to 2026-09-30 (30 days), beside the same in 2026-08-02 to 2026-08-31 (30 days)"));
+
+    // The journey grid of the period as a file: the same stage counts, one row per department
+    // taking part; as a workbook too (its 32-character name cut to a sheet's 31).
+    assert!(
+        journey
+            .body
+            .contains("href=\"/journey.csv?period=custom&amp;from=2026-09-01&amp;to=2026-09-30\"")
+    );
+    let grid = send(
+        &app,
+        get(
+            "/journey.csv?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(grid.status, StatusCode::OK, "{}", grid.body);
+    let mut reader = csv::Reader::from_reader(grid.body.as_bytes());
+    assert_eq!(&reader.headers().unwrap()[0], "stage");
+    let grid_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let wait_rows: Vec<&csv::StringRecord> = grid_rows
+        .iter()
+        .filter(|r| &r[1] == "Wait for my order")
+        .collect();
+    assert!(!wait_rows.is_empty());
+    assert!(
+        wait_rows.iter().all(|r| r[2] == wait_now.to_string()
+            && &r[11] == "2026-09-01"
+            && &r[12] == "2026-09-30")
+    );
+    assert!(
+        wait_rows.iter().any(|r| &r[6] == "fulfilment"),
+        "{wait_rows:?}"
+    );
+    let (status, _, bytes) = super::send_bytes(
+        &app,
+        get(
+            "/journey.xlsx?period=custom&from=2026-09-01&to=2026-09-30",
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = db.dir.path().join("journey.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut sheet = throughline_ingest::xlsx::XlsxRows::open(&path).unwrap();
+    let mut read = 0;
+    while let Some(row) = sheet.next_row() {
+        row.unwrap();
+        read += 1;
+    }
+    assert_eq!(read, grid_rows.len());
+    let wrong = send(&app, get("/journey.csv?period=fortnight", Some(&session))).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Every department's scorecard as a file: one row per component, the page's score.
+    assert!(department.body.contains("href=\"/departments.csv\""));
+    let cards = send(&app, get("/departments.csv", Some(&session))).await;
+    assert_eq!(cards.status, StatusCode::OK, "{}", cards.body);
+    let mut reader = csv::Reader::from_reader(cards.body.as_bytes());
+    let card_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let expected = throughline_service::scorecards::departments(
+        &store,
+        throughline_analytics::scorecard::Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        card_rows.len(),
+        expected
+            .iter()
+            .map(|c| c.scorecard.components.len())
+            .sum::<usize>()
+    );
+    for card in &expected {
+        let mine: Vec<&csv::StringRecord> = card_rows
+            .iter()
+            .filter(|r| r[0] == card.department)
+            .collect();
+        assert_eq!(mine.len(), card.scorecard.components.len());
+        for (row, component) in mine.iter().zip(&card.scorecard.components) {
+            assert_eq!(&row[3], component.name);
+            let score = |v: Option<f64>| {
+                v.map_or_else(String::new, |v| ((v * 10.0).round() / 10.0).to_string())
+            };
+            assert_eq!(row[2], score(card.scorecard.score), "{}", card.department);
+            assert_eq!(row[5], score(component.score));
+        }
+    }
     assert!(
         department
             .body
