@@ -37,6 +37,7 @@ pub const TABLES: &[&str] = &[
     "organisation",
     "departments",
     "department_champions",
+    "department_cx_managers",
     "stages",
     "stage_vocabulary",
     "touchpoints",

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use throughline_domain::Timestamp;
 use throughline_domain::org::file::{
-    CouncilEntry, DepartmentEntry, DetectEntry, JourneyEntry, MemberEntry, MetricEntry,
-    MomentEntry, OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
+    CouncilEntry, CxManagerEntry, DepartmentEntry, DetectEntry, JourneyEntry, MemberEntry,
+    MetricEntry, MomentEntry, OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
 };
 use throughline_domain::org::{OrgDiff, OrgFile, Organisation, Person};
 
@@ -67,6 +67,12 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
     )
     .fetch_all(&mut *conn)
     .await?;
+    let managers: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT department_id, name, email, component FROM department_cx_managers \
+         ORDER BY department_id, position",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     type DeptRow = (
         i64,
         String,
@@ -94,6 +100,15 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
                 .iter()
                 .filter(|(dept, _, _)| *dept == id)
                 .map(|(_, n, e)| person(n.clone(), e.clone()))
+                .collect(),
+            cx_managers: managers
+                .iter()
+                .filter(|(dept, _, _, _)| *dept == id)
+                .map(|(_, name, email, component)| CxManagerEntry {
+                    name: name.clone(),
+                    email: email.clone(),
+                    component: component.clone(),
+                })
                 .collect(),
         },
     )
@@ -533,6 +548,7 @@ pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Resul
     // 3. Replace the child lists.
     for table in [
         "department_champions",
+        "department_cx_managers",
         "stage_vocabulary",
         "touchpoint_departments",
         "council_members",
@@ -546,6 +562,19 @@ pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Resul
         let id = dept_id(&d.key)?;
         for (k, champion) in d.champions.iter().enumerate() {
             insert_champion(conn, id, k, champion).await?;
+        }
+        for (k, manager) in d.cx_managers.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO department_cx_managers (department_id, position, name, email, \
+                 component) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(position(k))
+            .bind(manager.person.name.as_str())
+            .bind(manager.person.email.as_ref().map(ToString::to_string))
+            .bind(manager.component.as_str())
+            .execute(&mut *conn)
+            .await?;
         }
     }
     for (s, (_, stage_id)) in org.journey.stages.iter().zip(&stage_ids) {

@@ -229,6 +229,14 @@ fn entries(org: &Organisation) -> Vec<Entry> {
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
+                (
+                    "cx_managers",
+                    d.cx_managers
+                        .iter()
+                        .map(|m| format!("{} ({})", person(&m.person), m.component))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
             ],
         });
     }

@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Cadence, Council, CouncilKind, CouncilMember, Department, DetectRule, Direction, Journey,
-    MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
+    Cadence, Council, CouncilKind, CouncilMember, CxManager, Department, DetectRule, Direction,
+    Journey, MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
 };
 use crate::primitives::{Email, Key, Name, ValidationError};
 
@@ -72,6 +72,20 @@ pub struct DepartmentEntry {
     pub lead: Option<PersonEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub champions: Vec<PersonEntry>,
+    /// The managers of its customer-experience components; optional.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cx_managers: Vec<CxManagerEntry>,
+}
+
+/// `{ name = "…", email = "…", component = "Loyalty programme" }` in a department's
+/// `cx_managers`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CxManagerEntry {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub component: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -483,6 +497,26 @@ impl OrgFile {
                 .enumerate()
                 .map(|(k, p)| c.person(p, &path!["departments", i, "champions", k]))
                 .collect();
+            let cx_managers: Vec<Option<CxManager>> = entry
+                .cx_managers
+                .iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    let at = path!["departments", i, "cx_managers", k];
+                    let person = c.person(
+                        &PersonEntry {
+                            name: m.name.clone(),
+                            email: m.email.clone(),
+                        },
+                        &at,
+                    );
+                    let component = c.check(extend(&at, "component"), Name::parse(&m.component));
+                    Some(CxManager {
+                        person: person?,
+                        component: component?,
+                    })
+                })
+                .collect();
             if let (Some(key), Some(name)) = (key, name) {
                 out.push(Department {
                     key,
@@ -490,6 +524,7 @@ impl OrgFile {
                     description: optional_text(&entry.description),
                     lead: lead.flatten(),
                     champions: champions.into_iter().flatten().collect(),
+                    cx_managers: cx_managers.into_iter().flatten().collect(),
                     customer_facing: entry.customer_facing.unwrap_or(true),
                 });
             }
@@ -699,17 +734,27 @@ impl OrgFile {
             // A champions' network lists its members only when they are not simply every
             // department's CX champions.
             if entry.kind == CouncilKind::Champions && entry.members.is_empty() {
-                members = self
-                    .departments
-                    .iter()
-                    .flat_map(|d| d.champions.iter().map(move |p| (d, p)))
-                    .filter_map(|(d, p)| {
+                // The champions, then the managers of the CX components.
+                let champions = self.departments.iter().flat_map(|d| {
+                    d.champions
+                        .iter()
+                        .map(move |p| (d, &p.name, &p.email, "CX champion".to_owned()))
+                });
+                let managers = self.departments.iter().flat_map(|d| {
+                    d.cx_managers.iter().map(move |m| {
+                        let title = format!("Manager of {}", m.component.trim());
+                        (d, &m.name, &m.email, title)
+                    })
+                });
+                members = champions
+                    .chain(managers)
+                    .filter_map(|(d, name, email, title)| {
                         Some(CouncilMember {
                             person: Person {
-                                name: Name::parse(&p.name).ok()?,
-                                email: p.email.as_deref().and_then(|e| Email::parse(e).ok()),
+                                name: Name::parse(name).ok()?,
+                                email: email.as_deref().and_then(|e| Email::parse(e).ok()),
                             },
-                            title: Some("CX champion".to_owned()),
+                            title: Some(title),
                             department: Key::parse(&d.key).ok(),
                         })
                     })
@@ -1012,6 +1057,15 @@ impl From<&Organisation> for OrgFile {
                     customer_facing: (!d.customer_facing).then_some(false),
                     lead: d.lead.as_ref().map(person_entry),
                     champions: d.champions.iter().map(person_entry).collect(),
+                    cx_managers: d
+                        .cx_managers
+                        .iter()
+                        .map(|m| CxManagerEntry {
+                            name: m.person.name.to_string(),
+                            email: m.person.email.as_ref().map(Email::to_string),
+                            component: m.component.to_string(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             journey: JourneyEntry {
@@ -1180,6 +1234,34 @@ direction = "lower_is_better"
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let summary = org.summary();
         assert_eq!((summary.touchpoints, summary.council_members), (2, 3));
+    }
+
+    #[test]
+    fn cx_component_managers_are_read_and_a_blank_component_is_reported() {
+        let with = SMALL.replacen(
+            "key = \"billing\"\nname = \"Billing\"\n",
+            "key = \"billing\"\nname = \"Billing\"\ncx_managers = [{ name = \"Lea Park\", \
+             email = \"lea@example.com\", component = \"Refund policy\" }]\n",
+            1,
+        );
+        let org = parse(&with).unwrap().organisation;
+        let manager = &org.departments[1].cx_managers[0];
+        assert_eq!(
+            (manager.person.name.as_str(), manager.component.as_str()),
+            ("Lea Park", "Refund policy")
+        );
+        // Written back as a file and read again: the same organisation.
+        assert_eq!(parse(&org.to_toml()).unwrap().organisation, org);
+        let blank = with.replace("Refund policy", "  ");
+        let problems = parse(&blank).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .path
+                .to_string()
+                .contains("cx_managers[0].component"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -42,6 +42,14 @@ pub struct Person {
     pub email: Option<Email>,
 }
 
+/// The manager of one customer-experience component of a department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CxManager {
+    pub person: Person,
+    /// What they manage ("Loyalty programme", "Website", "Customer references").
+    pub component: Name,
+}
+
 /// A silo or line of business.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Department {
@@ -51,6 +59,10 @@ pub struct Department {
     pub lead: Option<Person>,
     /// The CX champions who carry the customer's voice inside the department.
     pub champions: Vec<Person>,
+    /// The managers of the department's customer-experience components (loyalty, references,
+    /// the website, billing, analytics…): they meet with the champions in the champions'
+    /// network to compare notes and coordinate.
+    pub cx_managers: Vec<CxManager>,
     /// False for departments that never meet a customer (IT, Finance). They still receive
     /// customer stories: hearing the customer is everyone's job.
     pub customer_facing: bool,

@@ -288,9 +288,10 @@ async fn the_council_agenda_is_built_from_live_data(db: &TestDatabase) {
         "an approved initiative no longer awaits the council"
     );
 
-    // The champions' network: every department's CX champion (none listed in the file), and an
-    // agenda of its own from the same live data — best practices, lessons from the initiatives,
-    // what crosses departments, the data one department needs from another.
+    // The champions' network: every department's CX champion and the managers of its CX
+    // components (no members listed in the file), and an agenda of its own from the same live
+    // data — best practices, lessons from the initiatives, what crosses departments, the data
+    // one department needs from another.
     let org = store.load_organisation().await.unwrap().unwrap();
     let network = org
         .councils
@@ -298,12 +299,30 @@ async fn the_council_agenda_is_built_from_live_data(db: &TestDatabase) {
         .find(|c| c.key.as_str() == "champions-network")
         .unwrap();
     let champions: usize = org.departments.iter().map(|d| d.champions.len()).sum();
-    assert_eq!(network.members.len(), champions);
+    let managers: Vec<(String, String)> = org
+        .departments
+        .iter()
+        .flat_map(|d| {
+            d.cx_managers
+                .iter()
+                .map(move |m| (m.person.name.to_string(), d.key.to_string()))
+        })
+        .collect();
+    assert_eq!(managers.len(), 3, "the example names three managers");
+    assert_eq!(network.members.len(), champions + managers.len());
+    let (champion_members, manager_members) = network.members.split_at(champions);
     assert!(
-        network
-            .members
+        champion_members
             .iter()
             .all(|m| m.title.as_deref() == Some("CX champion") && m.department.is_some())
+    );
+    for (member, (name, department)) in manager_members.iter().zip(&managers) {
+        assert_eq!(member.person.name.as_str(), name);
+        assert_eq!(member.department.as_ref().unwrap().as_str(), department);
+    }
+    assert_eq!(
+        manager_members[0].title.as_deref(),
+        Some("Manager of Loyalty programme")
     );
     assert_eq!(network.cadence.as_str(), "quarterly");
     let champions_agenda = council::agenda(&store, Some("champions-network"))
