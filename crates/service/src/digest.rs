@@ -492,7 +492,7 @@ async fn digests_for(store: &Store, only: Option<&str>, period: &Period) -> Resu
                 .map(|r| {
                     format!(
                         "Recognised for prevention, with {}: {} — {}",
-                        r.team.join(", "),
+                        r.credited(),
                         r.title,
                         r.evidence
                     )

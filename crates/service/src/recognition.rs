@@ -10,13 +10,16 @@
 //!   listed after the prevention teams however many tasks they closed, with what the data says.
 //!
 //! A team is the initiative's departments: its owner and the departments of its tasks' owners.
-//! Recognition credits teams, not individuals.
+//! Recognition credits teams, not individuals — unless the organisation file chooses otherwise
+//! (`[organisation] recognition = "individuals"`): then each recognition also names the people
+//! who did the initiative's tasks.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::Serialize;
 use throughline_domain::action::{InitiativeStatus, TaskStatus, WorkOwner};
+use throughline_domain::org::Credit;
 use throughline_store::{Store, StoredInitiative, StoredTask};
 
 use crate::effects::MeasuredEffect;
@@ -45,6 +48,9 @@ pub struct Recognition {
     pub title: String,
     /// The team: department names, the owner's first.
     pub team: Vec<String>,
+    /// The people credited by name — the owners of the initiative's tasks, those who closed
+    /// one first — when the organisation credits individuals; empty when it credits teams.
+    pub people: Vec<String>,
     /// The theme the evidence is about.
     pub theme: Option<String>,
     /// The theme's share of records (%) before the start, over the after period on average, and
@@ -58,11 +64,25 @@ pub struct Recognition {
     pub evidence: String,
 }
 
+impl Recognition {
+    /// Who is credited, in words: the team's departments, and the people by name when the
+    /// organisation credits individuals ("Marketing, Sales: Dana Ortiz, Felix Brandt").
+    pub fn credited(&self) -> String {
+        if self.people.is_empty() {
+            self.team.join(", ")
+        } else {
+            format!("{}: {}", self.team.join(", "), self.people.join(", "))
+        }
+    }
+}
+
 /// The recognitions, prevention first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recognitions {
     /// The Monday of the last week with data.
     pub data_to: Option<String>,
+    /// Whether the organisation credits individuals as well as teams.
+    pub individuals: bool,
     pub teams: Vec<Recognition>,
 }
 
@@ -108,6 +128,7 @@ pub async fn recognise_with(store: &Store, inputs: Arc<Inputs>) -> Result<Recogn
                 .then(a.initiative.cmp(&b.initiative))
         });
         Recognitions {
+            individuals: inputs.org.recognition == Credit::Individuals,
             data_to: weekly
                 .as_ref()
                 .map(|w| w.monday(w.span - 1).as_str().to_owned()),
@@ -129,6 +150,19 @@ fn recognition_of(
         .filter(|t| t.task.initiative == initiative.id)
         .collect();
     let tasks_done = own.iter().filter(|t| t.status == TaskStatus::Done).count();
+    let mut people: Vec<String> = Vec::new();
+    if inputs.org.recognition == Credit::Individuals {
+        let done_first = own
+            .iter()
+            .filter(|t| t.status == TaskStatus::Done)
+            .chain(own.iter().filter(|t| t.status != TaskStatus::Done));
+        for task in done_first {
+            let name = task.task.owner_name.trim();
+            if !name.is_empty() && !people.iter().any(|p| p == name) {
+                people.push(name.to_owned());
+            }
+        }
+    }
     let mut team: Vec<String> = Vec::new();
     let mut add = |key: &str| {
         let name = inputs.org.department_name(key).to_owned();
@@ -218,6 +252,7 @@ fn recognition_of(
             initiative: initiative.id,
             title: initiative.initiative.title.clone(),
             team,
+            people,
             evidence: format!(
                 "“{name}” fell from {:.1}% of the records before {} to {:.1}% over the last {RECENT_WEEKS} weeks, and stayed down: {:.0}% of the problem gone",
                 percent(before),
@@ -294,6 +329,7 @@ fn recognition_of(
         initiative: initiative.id,
         title: initiative.initiative.title.clone(),
         team,
+        people,
         theme,
         share_before: before,
         share_recent: recent,

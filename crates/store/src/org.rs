@@ -52,8 +52,8 @@ fn person(name: String, email: Option<String>) -> PersonEntry {
 }
 
 pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation>> {
-    let Some((name, journey_name)) = sqlx::query_as::<_, (String, String)>(
-        "SELECT name, journey_name FROM organisation WHERE id = 1",
+    let Some((name, journey_name, recognition)) = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT name, journey_name, recognition FROM organisation WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -315,7 +315,11 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
     }
 
     let file = OrgFile {
-        organisation: OrganisationEntry { name },
+        organisation: OrganisationEntry {
+            name,
+            // The default is left out, as a file would.
+            recognition: (recognition != "teams").then_some(recognition),
+        },
         departments,
         journey: JourneyEntry {
             name: journey_name,
@@ -370,12 +374,15 @@ fn position(index: usize) -> i64 {
 
 pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     sqlx::query(
-        "INSERT INTO organisation (id, name, journey_name, updated_at) VALUES (1, $1, $2, $3) \
+        "INSERT INTO organisation (id, name, journey_name, recognition, updated_at) \
+         VALUES (1, $1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-         journey_name = excluded.journey_name, updated_at = excluded.updated_at",
+         journey_name = excluded.journey_name, recognition = excluded.recognition, \
+         updated_at = excluded.updated_at",
     )
     .bind(org.name.as_str())
     .bind(org.journey.name.as_str())
+    .bind(org.recognition.as_str())
     .bind(Timestamp::now().as_millis())
     .execute(&mut *conn)
     .await?;

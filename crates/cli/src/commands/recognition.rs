@@ -40,7 +40,7 @@ pub async fn run(url: &str, args: RecognitionArgs) -> anyhow::Result<()> {
         println!(
             "  {}. {} — {} [initiative {}]",
             i + 1,
-            r.team.join(", "),
+            r.credited(),
             r.title,
             r.initiative
         );

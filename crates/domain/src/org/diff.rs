@@ -209,6 +209,7 @@ fn entries(org: &Organisation) -> Vec<Entry> {
         fields: vec![
             ("name", org.name.to_string()),
             ("journey", org.journey.name.to_string()),
+            ("recognition", org.recognition.as_str().to_owned()),
         ],
     }];
     for (i, d) in org.departments.iter().enumerate() {

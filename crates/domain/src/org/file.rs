@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Cadence, Council, CouncilKind, CouncilMember, CxManager, Department, DetectRule, Direction,
-    Journey, MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
+    Cadence, Council, CouncilKind, CouncilMember, Credit, CxManager, Department, DetectRule,
+    Direction, Journey, MetricDefinition, MomentOfTruth, Organisation, Person, Stage, Touchpoint,
 };
 use crate::primitives::{Email, Key, Name, ValidationError};
 
@@ -48,6 +48,9 @@ pub struct OrgFile {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationEntry {
     pub name: String,
+    /// Whom recognition credits: "teams" (left out: the default) or "individuals".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognition: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -447,6 +450,18 @@ impl OrgFile {
             c.problem(path!["surveys", i, field], message);
         }
 
+        let recognition = match self.organisation.recognition.as_deref() {
+            None => Credit::Teams,
+            Some(text) => Credit::parse(text).unwrap_or_else(|| {
+                c.problem(
+                    path!["organisation", "recognition"],
+                    format!(
+                        "recognition {text:?}: choose \"teams\" (the default) or \"individuals\""
+                    ),
+                );
+                Credit::Teams
+            }),
+        };
         match (name, journey) {
             (Some(name), Some(journey)) if c.problems.is_empty() => Ok(Parsed {
                 organisation: Organisation {
@@ -458,6 +473,7 @@ impl OrgFile {
                     metrics,
                     follow_up,
                     surveys,
+                    recognition,
                 },
                 warnings: c.warnings,
             }),
@@ -1046,6 +1062,8 @@ impl From<&Organisation> for OrgFile {
         OrgFile {
             organisation: OrganisationEntry {
                 name: org.name.to_string(),
+                recognition: (org.recognition != Credit::Teams)
+                    .then(|| org.recognition.as_str().to_owned()),
             },
             departments: org
                 .departments
@@ -1260,6 +1278,30 @@ direction = "lower_is_better"
                 .path
                 .to_string()
                 .contains("cx_managers[0].component"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn recognition_credits_teams_unless_the_file_says_individuals() {
+        assert_eq!(
+            parse(SMALL).unwrap().organisation.recognition,
+            Credit::Teams
+        );
+        let people = SMALL.replacen(
+            "name = \"Acme\"\n",
+            "name = \"Acme\"\nrecognition = \"individuals\"\n",
+            1,
+        );
+        let org = parse(&people).unwrap().organisation;
+        assert_eq!(org.recognition, Credit::Individuals);
+        assert_eq!(parse(&org.to_toml()).unwrap().organisation, org);
+        let wrong = people.replace("\"individuals\"", "\"everyone\"");
+        let problems = parse(&wrong).unwrap_err();
+        assert!(
+            problems[0]
+                .message
+                .contains("choose \"teams\" (the default) or \"individuals\""),
             "{problems:?}"
         );
     }

@@ -33,6 +33,36 @@ pub struct Organisation {
     pub follow_up: Vec<follow_up::FollowUpRule>,
     /// The journey surveys the file declares (made on apply when missing).
     pub surveys: Vec<surveys::SurveyDefinition>,
+    /// Whom recognition of prevention credits: teams (the default) or the individuals on them.
+    pub recognition: Credit,
+}
+
+/// Whom recognition of prevention credits. Teams by default: "the structure must reward
+/// cross-functional teams that prevent problems, not heroes who fight fires"; an organisation
+/// that recognises people names them too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Credit {
+    #[default]
+    Teams,
+    /// The teams and, by name, the people who did the initiative's tasks.
+    Individuals,
+}
+
+impl Credit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Teams => "teams",
+            Self::Individuals => "individuals",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "teams" => Some(Self::Teams),
+            "individuals" => Some(Self::Individuals),
+            _ => None,
+        }
+    }
 }
 
 /// A person named in the organisation: a department lead, a CX champion, a council member.

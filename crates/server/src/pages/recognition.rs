@@ -23,6 +23,8 @@ struct RecognitionPage {
     user: UserView,
     csrf_token: String,
     data_to: Option<String>,
+    /// Whether the organisation credits individuals as well as teams.
+    individuals: bool,
     prevented: Vec<Recognition>,
     resolving: Vec<Recognition>,
 }
@@ -37,6 +39,7 @@ async fn page(State(state): State<AppState>, user: PageUser) -> Result<Html<Stri
         user: user_view(&user),
         csrf_token: user.session.csrf_token.clone(),
         data_to: found.data_to,
+        individuals: found.individuals,
         prevented,
         resolving,
     };

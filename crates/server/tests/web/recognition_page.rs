@@ -133,6 +133,10 @@ pub async fn prevention_is_recognised_above_fire_fighting(db: &TestDatabase) {
     assert_eq!(fire.kind, Kind::Resolving, "{fire:?}");
     assert_eq!(fire.tasks_done, 8);
     assert_eq!(fire.team, ["Sales", "Customer Service"]);
+    assert!(
+        found.teams.iter().all(|r| r.people.is_empty()) && !found.individuals,
+        "teams, not individuals, by default"
+    );
 
     // The page lists the prevention above the fire-fighting.
     super::token_for(
@@ -196,4 +200,41 @@ pub async fn prevention_is_recognised_above_fire_fighting(db: &TestDatabase) {
         recognised_in("sales").await.is_empty(),
         "fire-fighting is not prevention"
     );
+
+    // An organisation that credits individuals: the people who did the tasks are named too, on
+    // the page, in the agenda and in the digest.
+    let mut org = store.load_organisation().await.unwrap().unwrap();
+    org.recognition = throughline_domain::org::Credit::Individuals;
+    store.apply_organisation(&org, false).await.unwrap();
+    let found = recognition::recognise(&store).await.unwrap();
+    assert!(found.individuals);
+    assert_eq!(found.teams[0].people, ["Sofia Rossi"]);
+    let fire = found
+        .teams
+        .iter()
+        .find(|r| r.initiative == firefighting)
+        .unwrap();
+    assert_eq!(fire.people, ["Priya Shah", "Tom Becker", "Ana Lima"]);
+    let page = send(&app, get("/recognition", Some(&viewer))).await;
+    assert!(page.body.contains("With Sofia Rossi"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("the people who did its tasks are named too")
+    );
+    let agenda = throughline_service::council::agenda(&store, None)
+        .await
+        .unwrap();
+    let best = agenda
+        .items
+        .iter()
+        .find(|i| i.key == "best_practices")
+        .unwrap();
+    assert!(
+        best.lines.iter().any(|l| l.starts_with(
+            "Recognised for prevention: Customer Service: Sofia Rossi (Call back instead of holding)"
+        )),
+        "{:?}",
+        best.lines
+    );
+    assert!(recognised_in("customer-service").await[0].contains("Customer Service: Sofia Rossi"));
 }

@@ -63,7 +63,7 @@ pub(super) async fn item(ctx: &Context<'_>, improved: &[Value]) -> Result<Agenda
 fn recognition_line(r: &crate::recognition::Recognition) -> String {
     format!(
         "Recognised for prevention: {} ({}) — {}",
-        r.team.join(", "),
+        r.credited(),
         r.title,
         r.evidence
     )
