@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use throughline_analytics::report::{Input, Options, analyze};
 use throughline_analytics::synthetic::{self, Generator};
 use throughline_analytics::themes::ThemeCount;
-use throughline_domain::feedback::{Csat, Nps};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -29,18 +28,7 @@ fn main() {
         shifts: true,
     })
     .collect();
-    let inputs: Vec<Input> = data
-        .iter()
-        .map(|r| Input {
-            id: r.id.clone(),
-            received_at_millis: r.received_at.timestamp_millis(),
-            text: r.comment.clone().unwrap_or_default(),
-            stage: r.stage.map(str::to_owned),
-            nps: Some(Nps::new(r.nps).expect("nps")),
-            csat: r.csat.map(|c| Csat::new(c).expect("csat")),
-            ..Input::default()
-        })
-        .collect();
+    let inputs: Vec<Input> = data.iter().map(Input::from_synthetic).collect();
     let report = analyze(&inputs, None, Options { themes, seed: 42 });
     // Per theme, the planted issues of the records it leads.
     let mut led: HashMap<&str, HashMap<&str, usize>> = HashMap::new();

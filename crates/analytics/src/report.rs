@@ -32,6 +32,19 @@ pub struct Input {
 }
 
 impl Input {
+    /// A record of the synthetic demo data as analysis input (its planted themes left out).
+    pub fn from_synthetic(record: &crate::synthetic::SyntheticRecord) -> Self {
+        Self {
+            id: record.id.clone(),
+            received_at_millis: record.received_at.timestamp_millis(),
+            text: record.comment.clone().unwrap_or_default(),
+            stage: record.stage.map(str::to_owned),
+            nps: Nps::new(record.nps).ok(),
+            csat: record.csat.and_then(|c| Csat::new(c).ok()),
+            ..Self::default()
+        }
+    }
+
     /// A feedback record as analysis input; `id` is the record's id or, without one, whatever
     /// identifies it to the caller (a row number, a database id).
     pub fn from_record(record: NewFeedback, fallback_id: impl FnOnce() -> String) -> Self {
@@ -816,18 +829,7 @@ mod tests {
             shifts: true,
         })
         .collect();
-        let inputs: Vec<Input> = data
-            .iter()
-            .map(|r| Input {
-                id: r.id.clone(),
-                received_at_millis: r.received_at.timestamp_millis(),
-                text: r.comment.clone().unwrap_or_default(),
-                stage: r.stage.map(str::to_owned),
-                nps: Some(Nps::new(r.nps).unwrap()),
-                csat: r.csat.map(|c| Csat::new(c).unwrap()),
-                ..Input::default()
-            })
-            .collect();
+        let inputs: Vec<Input> = data.iter().map(Input::from_synthetic).collect();
         let org = throughline_domain::org::parse(include_str!("../../../examples/org.toml"))
             .unwrap()
             .organisation;
