@@ -87,8 +87,9 @@ pub async fn sponsor_digest(store: &Store, key: &str, period: &Period) -> Result
     let then = feedback_between(store, &account, before.start(), from).await?;
     // An NPS only from enough answers: a week of one account rarely has them.
     let readable = |(nps, answers): (Option<f64>, usize)| nps.filter(|_| answers >= NPS_ANSWERS);
-    let nps_answers = nps_of(&now).1;
-    let nps = readable(nps_of(&now));
+    let current = nps_of(&now);
+    let nps_answers = current.1;
+    let nps = readable(current);
     let previous_nps = readable(nps_of(&then));
 
     let answers: Vec<i64> = now.iter().filter_map(|r| r.nps).collect();

@@ -59,10 +59,7 @@ pub async fn show(store: &Store, id: i64, verbatims: u32) -> Result<ThemeDetail>
         .filter(|t| t.split_from == Some(id) || theme.merged_into == Some(t.id))
         .cloned()
         .collect();
-    let mut sub_themes: Vec<StoredTheme> = all
-        .into_iter()
-        .filter(|t| t.parent == Some(id) && t.status == ThemeStatus::Active)
-        .collect();
+    let mut sub_themes: Vec<StoredTheme> = sub_themes_of(&all, id).cloned().collect();
     sub_themes.sort_by(|a, b| {
         b.aggregates
             .records
@@ -75,6 +72,12 @@ pub async fn show(store: &Store, id: i64, verbatims: u32) -> Result<ThemeDetail>
         related,
         sub_themes,
     })
+}
+
+/// The active themes of `all` that are sub-themes of `id`.
+fn sub_themes_of(all: &[StoredTheme], id: i64) -> impl Iterator<Item = &StoredTheme> {
+    all.iter()
+        .filter(move |t| t.parent == Some(id) && t.status == ThemeStatus::Active)
 }
 
 /// Puts theme `id` under `under` as one of its sub-themes (`None`: a theme of its own again).
@@ -99,11 +102,8 @@ pub async fn nest(store: &Store, id: i64, under: Option<i64>) -> Result<StoredTh
                 parent.label
             )));
         }
-        let own: Vec<String> = store
-            .themes()
-            .await?
-            .into_iter()
-            .filter(|t| t.parent == Some(id) && t.status == ThemeStatus::Active)
+        let all = store.themes().await?;
+        let own: Vec<String> = sub_themes_of(&all, id)
             .map(|t| format!("{} ({})", t.id, t.label))
             .collect();
         if !own.is_empty() {
