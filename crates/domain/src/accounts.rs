@@ -56,9 +56,16 @@ pub fn parse(source: &str, org: Option<&Organisation>) -> Result<Vec<KeyAccount>
             e.message().trim()
         )]
     })?;
+    check(&file.accounts, org)?;
+    Ok(file.accounts)
+}
+
+/// Checks a list of key accounts (a file's, or the stored ones after an edit in the interface):
+/// every problem, each saying which account and field.
+pub fn check(accounts: &[KeyAccount], org: Option<&Organisation>) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let mut keys = HashSet::new();
-    for (i, a) in file.accounts.iter().enumerate() {
+    for (i, a) in accounts.iter().enumerate() {
         let at = format!("accounts[{i}] ({:?})", a.key);
         if crate::Key::parse(&a.key).is_err() {
             problems.push(format!(
@@ -98,9 +105,31 @@ pub fn parse(source: &str, org: Option<&Organisation>) -> Result<Vec<KeyAccount>
         if a.goals.iter().any(|g| g.trim().is_empty()) {
             problems.push(format!("{at}: a goal cannot be empty"));
         }
+        let mut goals = HashSet::new();
+        for goal in &a.goals {
+            if !goals.insert(goal.trim()) {
+                problems.push(format!("{at}: the goal {goal:?} is named twice"));
+            }
+        }
+        let people = std::iter::once(("sponsor".to_owned(), &a.sponsor)).chain(
+            a.team
+                .iter()
+                .enumerate()
+                .map(|(k, m)| (format!("team[{k}]"), m)),
+        );
+        for (field, person) in people {
+            if let Some(email) = &person.email
+                && crate::Email::parse(email).is_err()
+            {
+                problems.push(format!(
+                    "{at}: {field} ({}) has the e-mail address {email:?}, which is not one",
+                    person.name
+                ));
+            }
+        }
     }
     if problems.is_empty() {
-        Ok(file.accounts)
+        Ok(())
     } else {
         Err(problems)
     }
@@ -138,6 +167,19 @@ goals = ["Renewal signed by March"]
         assert!(
             problems.iter().any(|p| p.contains("customers must")),
             "{problems:?}"
+        );
+        let mut accounts = parse(FILE, None).unwrap();
+        accounts[0].goals.push(" Renewal signed by March".into());
+        accounts[0].team[0].email = Some("aisha.khan@northwind".into());
+        let problems = check(&accounts, None).unwrap_err().join("; ");
+        assert!(
+            problems.contains("the goal \" Renewal signed by March\" is named twice"),
+            "{problems}"
+        );
+        assert!(
+            problems
+                .contains("team[0] (Aisha Khan) has the e-mail address \"aisha.khan@northwind\""),
+            "{problems}"
         );
         let e = (parse("[[accounts]]\nkey = 1", None))
             .unwrap_err()

@@ -161,6 +161,14 @@ fn templates() -> Environment<'static> {
         ("wall.html", include_str!("../templates/wall.html")),
         ("accounts.html", include_str!("../templates/accounts.html")),
         (
+            "account_fields.html",
+            include_str!("../templates/account_fields.html"),
+        ),
+        (
+            "account_edit.html",
+            include_str!("../templates/account_edit.html"),
+        ),
+        (
             "account_page.html",
             include_str!("../templates/account_page.html"),
         ),

@@ -60,6 +60,110 @@ pub async fn apply(store: &Store, actor: Actor<'_>, source: &str) -> Result<Appl
     .await
 }
 
+/// Whether a save adds an account or changes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Save<'a> {
+    /// A new account: refused when its key is taken.
+    Add,
+    /// The account of this key, which the saved account must keep (its reviews are filed
+    /// under it).
+    Change(&'a str),
+}
+
+/// Adds a key account or changes one, as the interface and the API edit them (administrators
+/// and council chairs; the reviews are kept): the whole list is checked as a file would be,
+/// and the change is audited with the account before and after.
+pub async fn save(
+    store: &Store,
+    actor: Actor<'_>,
+    how: Save<'_>,
+    account: KeyAccount,
+) -> Result<()> {
+    in_transaction(store, async |store| {
+        crate::changes::may_edit(actor, None)?;
+        if let Save::Change(key) = how
+            && account.key != key
+        {
+            return Err(ServiceError::Invalid(format!(
+                "key: {:?} is not {key:?}; an account's key does not change",
+                account.key
+            )));
+        }
+        let org = store.load_organisation().await?;
+        let mut all = store.key_accounts().await?;
+        let at = all.iter().position(|a| a.key == account.key);
+        let before = match (how, at) {
+            (Save::Add, Some(_)) => {
+                return Err(ServiceError::Invalid(format!(
+                    "key: there is already a key account {:?}; choose another key or edit that \
+                     account",
+                    account.key
+                )));
+            }
+            (Save::Add, None) => {
+                all.push(account.clone());
+                None
+            }
+            (Save::Change(_), None) => return Err(not_found(&account.key)),
+            (Save::Change(_), Some(i)) => Some(std::mem::replace(&mut all[i], account.clone())),
+        };
+        accounts::check(&all, org.as_ref())
+            .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+        if before.as_ref() == Some(&account) {
+            return Ok(());
+        }
+        store.replace_accounts(&all).await?;
+        let json = |a: &KeyAccount| serde_json::to_value(a).expect("an account serialises");
+        store
+            .audit(
+                &actor.audit_name(),
+                if before.is_some() {
+                    "account.change"
+                } else {
+                    "account.add"
+                },
+                &format!("key account {}", account.key),
+                before.as_ref().map(json).as_ref(),
+                Some(&json(&account)),
+            )
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Removes a key account (administrators and council chairs); its reviews stay on record and
+/// come back with it if it is added again under the same key. Audited with what was removed.
+pub async fn remove(store: &Store, actor: Actor<'_>, key: &str) -> Result<()> {
+    in_transaction(store, async |store| {
+        crate::changes::may_edit(actor, None)?;
+        let mut all = store.key_accounts().await?;
+        let at = all
+            .iter()
+            .position(|a| a.key == key)
+            .ok_or_else(|| not_found(key))?;
+        let removed = all.remove(at);
+        store.replace_accounts(&all).await?;
+        store
+            .audit(
+                &actor.audit_name(),
+                "account.remove",
+                &format!("key account {key}"),
+                Some(&serde_json::to_value(&removed).expect("an account serialises")),
+                None,
+            )
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+fn not_found(key: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "there is no key account {key:?} (`throughline accounts list` lists them)"
+    ))
+}
+
 /// One account in a list.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountSummary {
@@ -188,11 +292,7 @@ pub(crate) async fn account(store: &Store, key: &str) -> Result<KeyAccount> {
         .await?
         .into_iter()
         .find(|a| a.key == key)
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "there is no key account {key:?} (`throughline accounts list` lists them)"
-            ))
-        })
+        .ok_or_else(|| not_found(key))
 }
 
 pub(crate) async fn feedback_of(

@@ -1,13 +1,15 @@
 //! `/api/v1/accounts`: key accounts with their sponsor, team and goals, what their customers said,
-//! and the account team's weekly reviews.
+//! and the account team's weekly reviews; administrators and council chairs add, change and
+//! remove accounts.
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use throughline_domain::accounts::KeyAccount;
 use throughline_service::changes::Actor;
-use throughline_service::key_accounts::{self, AccountSummary, AccountView, ReviewInput};
+use throughline_service::key_accounts::{self, AccountSummary, AccountView, ReviewInput, Save};
 use throughline_store::AccountReview;
 
-use super::spec::{Endpoint, SIGNED_IN, endpoint};
+use super::spec::{COUNCIL, Endpoint, SIGNED_IN, endpoint};
 use crate::auth::ApiUser;
 use crate::error::extract::{Json, Path};
 use crate::{AppError, AppState};
@@ -23,6 +25,20 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             "A key account: sponsor, team, goals and where they stand, its customers' feedback, NPS by month, themes, open issues, reviews";
             who: SIGNED_IN; query: &[]; body: None;
             answers: &[(200, "The account.")]),
+        endpoint!(POST "/accounts" => add;
+            "Add a key account (checked as the accounts file is; the key must be new)";
+            who: COUNCIL; query: &[];
+            body: Some(ACCOUNT_EXAMPLE);
+            answers: &[(201, "The account as stored.")]),
+        endpoint!(PUT "/accounts/{key}" => change;
+            "Change a key account: the whole account as it should be (its key stays; reviews are kept)";
+            who: COUNCIL; query: &[];
+            body: Some(ACCOUNT_EXAMPLE);
+            answers: &[(200, "The account as stored.")]),
+        endpoint!(DELETE "/accounts/{key}" => remove;
+            "Remove a key account (its reviews stay on record)";
+            who: COUNCIL; query: &[]; body: None;
+            answers: &[(204, "Removed.")]),
         endpoint!(POST "/accounts/{key}/reviews" => review;
             "Record the account team's weekly review";
             who: "admins, council chairs, and members whose department is on the account team";
@@ -31,6 +47,9 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             answers: &[(201, "The review as recorded.")]),
     ]
 }
+
+/// A key account as the accounts file writes it (docs/accounts.md).
+const ACCOUNT_EXAMPLE: &str = r#"{"key": "harbour-hotels", "name": "Harbour Hotels Group", "customers": ["C-10000", "C-10003"], "sponsor": {"name": "Victor Hale", "email": "victor.hale@northwind.example", "title": "Chief Financial Officer"}, "team": [{"name": "Aisha Khan", "title": "Account lead", "department": "sales"}], "goals": ["Renewal of the 3-year furnishing contract signed by March"]}"#;
 
 async fn list(
     _user: ApiUser,
@@ -55,4 +74,40 @@ async fn review(
 ) -> Result<(StatusCode, Json<AccountReview>), AppError> {
     let recorded = key_accounts::review(&state.store, Actor::User(&user), &key, body).await?;
     Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+async fn add(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Json(account): Json<KeyAccount>,
+) -> Result<(StatusCode, Json<KeyAccount>), AppError> {
+    let key = account.key.clone();
+    key_accounts::save(&state.store, Actor::User(&user), Save::Add, account).await?;
+    let stored = key_accounts::show(&state.store, &key).await?.account;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+async fn change(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Json(account): Json<KeyAccount>,
+) -> Result<Json<KeyAccount>, AppError> {
+    key_accounts::save(
+        &state.store,
+        Actor::User(&user),
+        Save::Change(&key),
+        account,
+    )
+    .await?;
+    Ok(Json(key_accounts::show(&state.store, &key).await?.account))
+}
+
+async fn remove(
+    ApiUser(user): ApiUser,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<StatusCode, AppError> {
+    key_accounts::remove(&state.store, Actor::User(&user), &key).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,9 @@
 //! Key accounts on the web and through the API: the example accounts file applied, an account's
 //! page with its sponsor, team, goals and its customers' feedback; a weekly review recorded by a
 //! member of the account team through the page and by the CX lead through the API; refused to
-//! a member of another department and to a viewer; a bad goal status refused with the reason.
+//! a member of another department and to a viewer; a bad goal status refused with the reason;
+//! accounts added, changed and removed by a council chair on the page and through the API, a
+//! bad account refused with the reason and nothing changed, each change audited once.
 
 use axum::http::StatusCode;
 use throughline_server::{AppState, router};
@@ -192,5 +194,265 @@ pub async fn key_accounts_are_reviewed_weekly_on_the_web(db: &TestDatabase) {
     assert_eq!(
         log.iter().filter(|e| e.action == "account.review").count(),
         2
+    );
+
+    accounts_are_edited(&app, &store, &chair_token, &sales, &it).await;
+}
+
+/// A council chair edits the accounts on the page and through the API; a member cannot.
+async fn accounts_are_edited(
+    app: &axum::Router,
+    store: &throughline_store::Store,
+    chair_token: &str,
+    sales: &str,
+    it: &str,
+) {
+    let chair = sign_in(app, "chloe@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(app, get("/accounts/harbour-hotels", Some(&chair))).await;
+    assert!(
+        page.body
+            .contains("<a href=\"/accounts/harbour-hotels/edit\">Edit the account</a>")
+    );
+    let member_page = send(app, get("/accounts/harbour-hotels", Some(sales))).await;
+    assert!(!member_page.body.contains("Edit the account"));
+    let edit = send(app, get("/accounts/harbour-hotels/edit", Some(&chair))).await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    // The form holds the account as stored, e-mail addresses included.
+    assert!(
+        edit.body
+            .contains("Aisha Khan; sales; Account lead; aisha.khan@northwind.example"),
+        "{}",
+        edit.body
+    );
+    assert!(edit.body.contains("victor.hale@northwind.example"));
+    let csrf = form_token(&edit.body);
+    let before = key_accounts::show(store, "harbour-hotels").await.unwrap();
+    let team = format!(
+        "{}\nIvan Petrov; it; Systems",
+        before
+            .account
+            .team
+            .iter()
+            .map(|m| format!(
+                "{}; {}; {}; {}",
+                m.name,
+                m.department.as_deref().unwrap_or(""),
+                m.title.as_deref().unwrap_or(""),
+                m.email.as_deref().unwrap_or("")
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let goals = format!(
+        "{}\nQuarterly business review held",
+        before.account.goals.join("\n")
+    );
+    let fields = |team: String| {
+        vec![
+            ("csrf_token".to_owned(), csrf.clone()),
+            ("name".to_owned(), "Harbour Hotels Group".to_owned()),
+            ("customers".to_owned(), "C-10000\nC-10003".to_owned()),
+            ("sponsor_name".to_owned(), "Victor Hale".to_owned()),
+            (
+                "sponsor_title".to_owned(),
+                "Chief Financial Officer".to_owned(),
+            ),
+            (
+                "sponsor_email".to_owned(),
+                "victor.hale@northwind.example".to_owned(),
+            ),
+            ("team".to_owned(), team),
+            ("goals".to_owned(), goals.clone()),
+        ]
+    };
+    let post = |path: &'static str, cookie: String, fields: Vec<(String, String)>| {
+        let app = app.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            send(&app, post_form(path, Some(&cookie), &pairs)).await
+        }
+    };
+    let audited = store.audit_log(1000).await.unwrap().len();
+    // A team member in a department the organisation does not have: refused with the reason,
+    // the form shown again as sent, nothing changed and nothing audited.
+    let bad = post(
+        "/accounts/harbour-hotels/edit",
+        chair.clone(),
+        fields(format!("{team}\nNobody; nowhere")),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains(
+            "team[5] (Nobody) belongs to &quot;nowhere&quot;, which is no department of the \
+             organisation"
+        ),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("Nobody; nowhere"));
+    assert_eq!(
+        key_accounts::show(store, "harbour-hotels")
+            .await
+            .unwrap()
+            .account,
+        before.account
+    );
+    assert_eq!(store.audit_log(1000).await.unwrap().len(), audited);
+    // A member may not edit accounts.
+    let sales_csrf = form_token(&member_page.body);
+    let mut refused_fields = fields(team.clone());
+    refused_fields[0].1 = sales_csrf;
+    let refused = post(
+        "/accounts/harbour-hotels/edit",
+        sales.to_owned(),
+        refused_fields,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The IT member joins the team and a goal is added: saved, and IT may now review it.
+    let saved = post("/accounts/harbour-hotels/edit", chair.clone(), fields(team)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = key_accounts::show(store, "harbour-hotels").await.unwrap();
+    assert_eq!(after.account.team.len(), before.account.team.len() + 1);
+    assert_eq!(after.account.team[0], before.account.team[0]);
+    assert_eq!(after.reviews.len(), 2, "the reviews are kept");
+    let page = send(app, get("/accounts/harbour-hotels", Some(it))).await;
+    assert!(
+        page.body
+            .contains("Quarterly business review held — <strong>not reviewed yet</strong>"),
+        "{}",
+        page.body
+    );
+    let reviewed = post(
+        "/accounts/harbour-hotels",
+        it.to_owned(),
+        vec![
+            ("csrf_token".to_owned(), form_token(&page.body)),
+            ("notes".to_owned(), "Checked the booking system".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(reviewed.status, StatusCode::SEE_OTHER, "{}", reviewed.body);
+
+    // A new account on the list page; its key cannot be taken twice.
+    let list = send(app, get("/accounts", Some(&chair))).await;
+    assert!(list.body.contains("Add a key account"));
+    let new_account = |key: &str| {
+        vec![
+            ("csrf_token".to_owned(), form_token(&list.body)),
+            ("key".to_owned(), key.to_owned()),
+            ("name".to_owned(), "Lakeside Clinics".to_owned()),
+            ("customers".to_owned(), "C-10004, C-10006".to_owned()),
+            ("sponsor_name".to_owned(), "Nadia Berg".to_owned()),
+            (
+                "sponsor_email".to_owned(),
+                "nadia.berg@northwind".to_owned(),
+            ),
+            ("team".to_owned(), "Omar Haddad; billing".to_owned()),
+            ("goals".to_owned(), "Invoices right first time".to_owned()),
+        ]
+    };
+    let bad_address = post("/accounts", chair.clone(), new_account("lakeside-clinics")).await;
+    assert_eq!(bad_address.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_address
+            .body
+            .contains("sponsor (Nadia Berg) has the e-mail address"),
+        "{}",
+        bad_address.body
+    );
+    let mut good = new_account("lakeside-clinics");
+    good[5].1 = "nadia.berg@northwind.example".to_owned();
+    let added = post("/accounts", chair.clone(), good.clone()).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let lakeside = key_accounts::show(store, "lakeside-clinics").await.unwrap();
+    assert_eq!(lakeside.account.customers, ["C-10004", "C-10006"]);
+    assert_eq!(
+        lakeside.account.team[0].department.as_deref(),
+        Some("billing")
+    );
+    let twice = post("/accounts", chair.clone(), good).await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.body.contains("there is already a key account"));
+
+    // Through the API: changed whole, the key kept; removed; a member refused.
+    let mut changed = serde_json::to_value(&lakeside.account).unwrap();
+    changed["name"] = "Lakeside Clinics Group".into();
+    let put = send(
+        app,
+        api(
+            "PUT",
+            "/api/v1/accounts/lakeside-clinics",
+            chair_token,
+            Some(&changed.to_string()),
+        ),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(json(&put)["name"], "Lakeside Clinics Group");
+    let member_token = token_for(store, "mia@northwind.example", "member", Some("billing")).await;
+    let member_delete = send(
+        app,
+        api(
+            "DELETE",
+            "/api/v1/accounts/lakeside-clinics",
+            &member_token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(member_delete.status, StatusCode::FORBIDDEN);
+    let deleted = send(
+        app,
+        api(
+            "DELETE",
+            "/api/v1/accounts/lakeside-clinics",
+            chair_token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let gone = send(
+        app,
+        api(
+            "GET",
+            "/api/v1/accounts/lakeside-clinics",
+            chair_token,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    // On the page: remove the second example account.
+    let edit = send(app, get("/accounts/city-student-living/edit", Some(&chair))).await;
+    let removed = post(
+        "/accounts/city-student-living/remove",
+        chair.clone(),
+        vec![("csrf_token".to_owned(), form_token(&edit.body))],
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let list = send(app, get("/accounts", Some(&chair))).await;
+    assert!(!list.body.contains("City Student Living"));
+    assert!(list.body.contains("Harbour Hotels Group"));
+
+    // Each change audited once; the refused ones not at all.
+    let log = store.audit_log(1000).await.unwrap();
+    let count = |action: &str| log.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        (
+            count("account.change"),
+            count("account.add"),
+            count("account.remove")
+        ),
+        (2, 1, 2)
     );
 }

@@ -1155,7 +1155,7 @@ async fn every_endpoint_answers_each_role_and_bad_input() {
     let audited = store.audit_log(1000).await.unwrap().len();
     for (method, path, op) in &operations {
         let example = op["requestBody"]["content"]["application/json"]["example"].to_string();
-        let body = (method == "POST").then_some(example.as_str());
+        let body = matches!(method.as_str(), "POST" | "PUT").then_some(example.as_str());
         let reply = send(&app, api(method, &format!("/api/v1{path}"), &viewer, body)).await;
         let status = reply.status.as_u16();
         if method == "GET" {
@@ -1183,7 +1183,7 @@ async fn every_endpoint_answers_each_role_and_bad_input() {
     let mut succeeded = 0;
     for (method, path, op) in &operations {
         let example = op["requestBody"]["content"]["application/json"]["example"].to_string();
-        let body = (method == "POST").then_some(example.as_str());
+        let body = matches!(method.as_str(), "POST" | "PUT").then_some(example.as_str());
         let reply = send(&app, api(method, &format!("/api/v1{path}"), &admin, body)).await;
         let status = reply.status.as_u16();
         assert!(
