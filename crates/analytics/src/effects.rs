@@ -44,7 +44,7 @@ pub const MIN_WEEKS_FOR_TREND: usize = 12;
 pub const MIN_WEEKS_FOR_SEASON: usize = 40;
 
 /// A measured change with its interval and the weeks behind it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     /// The mean of the weeks before the start and after it (of the difference series when
     /// compared).

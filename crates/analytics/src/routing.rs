@@ -32,7 +32,7 @@ pub const OWNER_WEIGHT: f64 = 3.0;
 /// …and of each contributor: owners are accountable, contributors affect it.
 pub const CONTRIBUTOR_WEIGHT: f64 = 1.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     SingleDepartment,
@@ -51,7 +51,7 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DepartmentShare {
     pub department: String,
     pub share: f64,

@@ -21,7 +21,7 @@ pub const MIN_SAMPLE: u64 = 30;
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// A score with its uncertainty.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     pub value: f64,
     pub low: f64,

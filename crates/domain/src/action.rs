@@ -22,7 +22,7 @@ pub fn required_text(what: &str, value: &str, max: usize) -> Result<String, Vali
 }
 
 /// Who owns a piece of work: a department, or a council.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "key", rename_all = "snake_case")]
 pub enum WorkOwner {
     Department(Key),
@@ -57,7 +57,7 @@ impl WorkOwner {
 
 /// A root-cause analysis attached to a theme: the problem, up to five whys, the root cause, the
 /// corrective action or standard, the metric that tracks it, who took part, and example records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NewRootCause {
     pub theme: i64,
     pub problem: String,
@@ -71,7 +71,7 @@ pub struct NewRootCause {
     pub verbatims: Vec<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Participant {
     pub name: String,
     pub department: Option<Key>,
@@ -128,7 +128,7 @@ impl NewRootCause {
 
 /// Where an initiative stands. The workflow: proposed → approved or rejected (by the strategic
 /// council) → active → done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InitiativeStatus {
     Proposed,
@@ -194,7 +194,7 @@ impl InitiativeStatus {
 }
 
 /// A measurable objective: move `metric` from `baseline` to `target` by `due`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Objective {
     pub metric: String,
     pub baseline: f64,
@@ -233,7 +233,7 @@ impl Objective {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Open,

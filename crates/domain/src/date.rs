@@ -11,7 +11,9 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// A calendar date, `YYYY-MM-DD` (due dates, review dates), from 1970 on. Stored and compared
 /// as that text, which sorts chronologically; its arithmetic is chrono's.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Date(String);
 

@@ -22,7 +22,7 @@ pub const DIVERGENCE: f64 = 1.0;
 /// The default model's text.
 pub const DEFAULT_MODEL: &str = include_str!("../../../examples/maturity.toml");
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
     pub key: String,
@@ -34,7 +34,7 @@ pub struct Area {
     pub next_steps: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     /// The level names, lowest first (default Naive, Safe, Committed, Natural).
@@ -171,7 +171,7 @@ pub struct Answers<'a> {
     pub answers: &'a BTreeMap<String, u8>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DepartmentScore {
     pub department: String,
     pub respondents: u64,
@@ -179,7 +179,7 @@ pub struct DepartmentScore {
     pub level: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AreaResult {
     pub key: String,
     pub name: String,
@@ -199,7 +199,7 @@ pub struct AreaResult {
     pub divergent: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Results {
     pub respondents: u64,
     pub mean: f64,

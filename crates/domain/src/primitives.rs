@@ -20,7 +20,9 @@ impl ValidationError {
 /// `checkout`. Lowercase ASCII letters, digits and `-`, 1 to 64 characters, starting with a
 /// letter or digit. Keys are what other records refer to, so renaming a department's display
 /// name never breaks a reference.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Key(String);
 
@@ -184,6 +186,21 @@ impl From<Email> for String {
 /// from either that or the integer milliseconds that earlier versions wrote into stored JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
+
+/// As it is written: an RFC 3339 string in UTC.
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 in UTC, e.g. 2026-10-22T12:23:21Z",
+        })
+    }
+}
 
 impl Timestamp {
     /// RFC 3339 in UTC, with as many decimals of a second as the milliseconds need; `None`

@@ -21,7 +21,7 @@ pub const MAX_EXTRA_QUESTIONS: usize = 5;
 pub const MAX_QUESTION_CHARS: usize = 300;
 
 /// The measure a survey asks besides the goal question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// "How likely are you to recommend …", 0–10.
@@ -92,7 +92,7 @@ impl Measure {
 }
 
 /// The scale of the goal question: 1–5 or 0–10 (written as its top: 5 or 10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(into = "u8", try_from = "u8")]
 pub enum GoalScale {
     /// 1 (not at all) to 5 (completely).

@@ -85,7 +85,7 @@ pub async fn root_cause(store: &Store, id: i64) -> Result<StoredRootCause> {
 
 /// What a person proposes, as typed (on the command line or as the API's JSON body): checked
 /// and turned into a [`NewInitiative`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct InitiativeProposal {
     pub title: String,
     #[serde(default)]
@@ -381,7 +381,7 @@ pub async fn add_review(
 }
 
 /// Tasks planned (due) in a period, how many are done and how many of those on time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Completion {
     pub planned: u64,
     pub done: u64,

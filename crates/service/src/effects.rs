@@ -27,7 +27,7 @@ use crate::weekly::{Inputs, Points, Weekly, day_millis, week_of};
 use crate::{Result, blocking};
 
 /// One measure of an initiative's effect.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Measure {
     /// `metric`, `theme_share` or `theme_sentiment`.
     pub kind: &'static str,
@@ -88,7 +88,7 @@ impl Measure {
 }
 
 /// The measured effect of one initiative.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MeasuredEffect {
     pub initiative: i64,
     pub title: String,

@@ -144,7 +144,7 @@ fn owner_of(org: &Organisation, touchpoint: Option<&str>, stage: Option<&str>) -
 }
 
 /// A case as listed, with what people need to act on it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: FollowUpCase,

@@ -31,14 +31,14 @@ pub const UNOWNED_MIN_RECORDS: u64 = 3;
 pub const UNOWNED_MIN_SHARE: f64 = 0.2;
 
 /// The days a check covers, both included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: Date,
     pub to: Date,
 }
 
 /// What `journey check` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct JourneyCheck {
     pub period: Option<Period>,
     /// Feedback records received in the period.

@@ -165,7 +165,7 @@ fn not_found(key: &str) -> ServiceError {
 }
 
 /// One account in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AccountSummary {
     pub key: String,
     pub name: String,
@@ -178,7 +178,7 @@ pub struct AccountSummary {
 }
 
 /// An account's page: the account, what its customers said, and its reviews.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AccountView {
     pub account: KeyAccount,
     /// Its customers' records, the latest first (at most [`SHOWN_RECORDS`]).
@@ -202,7 +202,7 @@ pub struct AccountView {
 
 /// A moment of truth one of an account's customers reached, found in their history as the
 /// journey's moments are (`throughline moments`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AccountMoment {
     pub rank: u32,
     pub name: String,
@@ -425,7 +425,7 @@ pub(crate) fn goal_statuses(account: &KeyAccount, reviews: &[AccountReview]) -> 
 }
 
 /// A weekly review as people write it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct ReviewInput {
     /// `YYYY-MM-DD`; today when absent.
     #[serde(default)]

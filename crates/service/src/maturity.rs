@@ -14,7 +14,7 @@ use throughline_store::{Store, StoredAssessment};
 use crate::{Result, ServiceError};
 
 /// An assessment with its model read back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Assessment {
     #[serde(flatten)]
     pub stored: StoredAssessment,
@@ -137,7 +137,7 @@ pub async fn close(store: &Store, id: i64) -> Result<Assessment> {
 }
 
 /// An assessment's results; `results` is `None` until someone has answered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AssessmentResults {
     pub assessment: Assessment,
     pub levels: Vec<String>,
@@ -164,7 +164,7 @@ pub async fn results(store: &Store, id: i64) -> Result<AssessmentResults> {
 
 /// One assessment in the history: its overall and per-area means, and the movement of each
 /// area since the assessment before.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HistoryEntry {
     pub assessment: i64,
     pub name: String,

@@ -82,7 +82,7 @@ pub async fn changed_since_file(store: &Store) -> Result<Vec<OrgVersion>> {
 }
 
 /// A proposal with the change it would make now (or why it no longer applies).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProposalView {
     #[serde(flatten)]
     pub proposal: OrgProposal,

@@ -34,7 +34,7 @@ pub struct PeriodQuery {
 }
 
 /// Days `[from, to)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Days {
     pub from: Date,
     /// The first day after the period.

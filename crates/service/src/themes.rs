@@ -421,7 +421,7 @@ async fn codebook(store: &Store) -> Result<(i64, Codebook)> {
 }
 
 /// One entry of the Top Ten.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TopTenEntry {
     pub rank: u32,
     pub theme: i64,
@@ -444,7 +444,7 @@ pub struct TopTenEntry {
 }
 
 /// Who owns a theme, and the evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Ownership {
     /// Where the theme falls: on one department, across departments, or nowhere known.
     pub scope: Scope,
@@ -617,7 +617,7 @@ fn routed_owners(
 pub use throughline_store::Interval;
 
 /// The Top Ten as the latest analysis ranked it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TopTen {
     /// `nps` or `mean`: the score the costs are in; `None` when the records carry no scores.
     pub metric: Option<String>,

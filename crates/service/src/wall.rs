@@ -51,7 +51,7 @@ impl Default for WallFilter {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tone {
     Complaint,
@@ -59,7 +59,7 @@ pub enum Tone {
 }
 
 /// One customer story as the wall shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Story {
     /// The redacted comment, cut at a word near [`LONGEST`] characters.
     pub text: String,
@@ -76,7 +76,7 @@ pub struct Story {
 }
 
 /// The stories, and what they are for people ("Billing's stories", "every department").
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Wall {
     pub scope: String,
     pub stories: Vec<Story>,

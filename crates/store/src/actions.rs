@@ -13,7 +13,7 @@ use throughline_domain::{Key, Timestamp};
 
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredRootCause {
     pub id: i64,
     pub created_at: Timestamp,
@@ -21,7 +21,7 @@ pub struct StoredRootCause {
     pub analysis: NewRootCause,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NewInitiative {
     pub title: String,
     pub description: String,
@@ -35,7 +35,7 @@ pub struct NewInitiative {
 }
 
 /// The strategic council's decision on a proposed initiative.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Decision {
     pub by: String,
     pub at: Timestamp,
@@ -43,7 +43,7 @@ pub struct Decision {
     pub resources_granted: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredInitiative {
     pub id: i64,
     #[serde(flatten)]
@@ -59,7 +59,7 @@ pub struct StoredInitiative {
     pub updated_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NewTask {
     pub initiative: i64,
     pub title: String,
@@ -68,7 +68,7 @@ pub struct NewTask {
     pub due: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredTask {
     pub id: i64,
     #[serde(flatten)]
@@ -77,7 +77,7 @@ pub struct StoredTask {
     pub done_on: Option<Date>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NewReview {
     pub initiative: i64,
     pub on: Date,
@@ -85,7 +85,7 @@ pub struct NewReview {
     pub metric_value: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredReview {
     pub id: i64,
     #[serde(flatten)]

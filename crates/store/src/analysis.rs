@@ -17,7 +17,7 @@ use crate::feedback::values_statement;
 use crate::{Backend, Result, Store, StoreError};
 
 /// Where a theme stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeStatus {
     /// In use: given to records, listed, ranked.
@@ -57,7 +57,7 @@ impl ThemeStatus {
 }
 
 /// A theme's measures from the latest analysis.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ThemeAggregates {
     /// Records with the theme (first or not).
     pub records: u64,
@@ -74,7 +74,7 @@ pub struct ThemeAggregates {
 }
 
 /// A measure with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Interval {
     pub value: f64,
     pub low: f64,
@@ -83,7 +83,7 @@ pub struct Interval {
 
 /// A theme's impact on the score as the analysis measured it (the analytics crate's
 /// `ThemeImpact`, stored as JSON and read back as this type).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoredImpact {
     /// The theme's index in its analysis run.
     pub theme: u64,
@@ -100,7 +100,7 @@ pub struct StoredImpact {
 }
 
 /// A theme's records in one month (the analytics crate's `PeriodPoint`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     /// `YYYY-MM`.
     pub period: String,
@@ -112,7 +112,7 @@ pub struct TrendPoint {
     pub sentiment: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredTheme {
     pub id: i64,
     pub label: String,

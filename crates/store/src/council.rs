@@ -13,7 +13,7 @@ use throughline_domain::{Key, Timestamp};
 use crate::{Result, Store, StoreError};
 
 /// Whether a meeting is still to be held (and edited) or closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingStatus {
     Planned,
@@ -29,7 +29,7 @@ impl MeetingStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredMeeting {
     pub id: i64,
     pub council: String,
@@ -45,7 +45,7 @@ pub struct StoredMeeting {
     pub closed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MeetingDecision {
     pub id: i64,
     pub meeting: i64,
@@ -53,7 +53,7 @@ pub struct MeetingDecision {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NewCouncilAction {
     pub meeting: i64,
     pub title: String,
@@ -62,7 +62,7 @@ pub struct NewCouncilAction {
     pub due: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CouncilAction {
     pub id: i64,
     #[serde(flatten)]
@@ -72,7 +72,7 @@ pub struct CouncilAction {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MeetingTopic {
     pub id: i64,
     pub meeting: i64,

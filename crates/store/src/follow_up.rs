@@ -12,7 +12,7 @@ use throughline_domain::org::follow_up::Severity;
 use crate::{AuditLine, Result, Store, StoreError};
 
 /// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Open,
@@ -50,7 +50,7 @@ impl CaseStatus {
 }
 
 /// A case as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FollowUpCase {
     pub id: i64,
     pub feedback_id: i64,

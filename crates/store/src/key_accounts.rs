@@ -9,7 +9,7 @@ use throughline_domain::accounts::KeyAccount;
 use crate::{Result, Store, StoreError};
 
 /// One weekly review of an account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AccountReview {
     pub id: i64,
     pub account: String,
@@ -22,13 +22,13 @@ pub struct AccountReview {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct GoalStatus {
     pub goal: String,
     pub status: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReviewAction {
     pub title: String,
     pub owner: String,

@@ -12,7 +12,7 @@ use throughline_domain::Timestamp;
 
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredAssessment {
     pub id: i64,
     pub name: String,

@@ -15,7 +15,7 @@ use throughline_domain::org::{FeedbackMove, MoveKind, OrgDiff, Organisation};
 use crate::{Result, Store, StoreError};
 
 /// How a version came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionSource {
     /// The organisation as it stood when versions began to be kept.
@@ -56,7 +56,7 @@ pub struct VersionMeta<'a> {
 }
 
 /// One version of the organisation (its document apart).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrgVersion {
     pub number: i64,
     pub created_at: Timestamp,
@@ -67,7 +67,7 @@ pub struct OrgVersion {
 }
 
 /// A change proposed to the organisation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrgProposal {
     pub id: i64,
     pub created_at: Timestamp,

@@ -65,7 +65,7 @@ impl FeedbackFilter {
 }
 
 /// A record as listed: its redacted texts, scores, and what the analysis made of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FeedbackListing {
     pub id: i64,
     pub source: String,

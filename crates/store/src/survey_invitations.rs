@@ -36,7 +36,7 @@ pub struct NewInvitation {
 }
 
 /// A survey's invitations, counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct InvitationCounts {
     pub invited: u64,
     pub sent: u64,

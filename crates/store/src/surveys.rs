@@ -17,7 +17,7 @@ use crate::feedback::{bind_feedback, insert_statement};
 use crate::{AuditLine, KeyedFeedback, Result, Store, StoreError};
 
 /// A survey as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Survey {
     pub id: i64,
     /// The public link's token (`/s/{token}`): anyone who has it may answer.

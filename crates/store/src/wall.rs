@@ -8,7 +8,7 @@ use throughline_domain::Timestamp;
 use crate::{Result, Store};
 
 /// A wall link as listed (its secret is never stored).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WallLink {
     pub id: i64,
     pub label: String,

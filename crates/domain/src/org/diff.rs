@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{CouncilMember, Organisation, Person};
 use crate::primitives::Key;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Added,
@@ -20,7 +20,7 @@ pub enum ChangeKind {
     Removed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldChange {
     pub field: &'static str,
     pub before: String,
@@ -28,7 +28,7 @@ pub struct FieldChange {
 }
 
 /// One entity added, changed or removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub kind: ChangeKind,
     /// `department`, `stage`, `touchpoint`, `moment_of_truth`, `council`, `metric`,
@@ -80,7 +80,7 @@ fn shown(value: &str) -> String {
 /// The changes that turn one organisation into another, in a stable order: by entity type
 /// (organisation, departments, stages, touchpoints, moments of truth, councils, metrics), then
 /// in the order of the file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OrgDiff {
     pub changes: Vec<Change>,
 }

@@ -15,7 +15,7 @@ use super::Organisation;
 use super::file::{DetectEntry, FilePath, MomentEntry, OrgFile, Seg, StageEntry, TouchpointEntry};
 
 /// One change to the organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OrgEdit {
     /// A new stage at the end of the journey, or at `position` (1 = first).
@@ -111,7 +111,7 @@ pub enum OrgEdit {
 }
 
 /// What to do with the feedback placed on a stage or touchpoint that is removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reassign {
     /// Keep the records, placed on no stage (or no touchpoint) until the next analysis.

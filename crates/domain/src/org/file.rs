@@ -23,7 +23,7 @@ use crate::primitives::{Email, Key, Name, ValidationError};
 // The file format
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgFile {
     pub organisation: OrganisationEntry,
@@ -44,7 +44,7 @@ pub struct OrgFile {
     pub surveys: Vec<super::surveys::SurveyEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationEntry {
     pub name: String,
@@ -53,7 +53,7 @@ pub struct OrganisationEntry {
     pub recognition: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonEntry {
     pub name: String,
@@ -61,7 +61,7 @@ pub struct PersonEntry {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentEntry {
     pub key: String,
@@ -82,7 +82,7 @@ pub struct DepartmentEntry {
 
 /// `{ name = "…", email = "…", component = "Loyalty programme" }` in a department's
 /// `cx_managers`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CxManagerEntry {
     pub name: String,
@@ -91,7 +91,7 @@ pub struct CxManagerEntry {
     pub component: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JourneyEntry {
     pub name: String,
@@ -99,7 +99,7 @@ pub struct JourneyEntry {
     pub stages: Vec<StageEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageEntry {
     pub key: String,
@@ -112,7 +112,7 @@ pub struct StageEntry {
     pub touchpoints: Vec<TouchpointEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TouchpointEntry {
     pub key: String,
@@ -125,7 +125,7 @@ pub struct TouchpointEntry {
     pub contributors: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MomentEntry {
     pub rank: i64,
@@ -142,7 +142,7 @@ pub struct MomentEntry {
     pub detect: Option<DetectEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetectEntry {
     /// The kind of event: `contact` (feedback records and imported contacts), `order`, …
@@ -152,7 +152,7 @@ pub struct DetectEntry {
     pub within_days: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CouncilEntry {
     pub key: String,
@@ -167,7 +167,7 @@ pub struct CouncilEntry {
     pub members: Vec<MemberEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberEntry {
     pub name: String,
@@ -179,7 +179,7 @@ pub struct MemberEntry {
     pub department: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricEntry {
     pub key: String,

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::primitives::Name;
 
 /// How urgent a case is: its due time when the rule gives none.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Within a day.
@@ -60,7 +62,7 @@ impl Severity {
 }
 
 /// A rule as the organisation file writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpEntry {
     pub name: String,

@@ -17,7 +17,9 @@ use super::{Organisation, Stage, Touchpoint};
 use crate::primitives::Key;
 
 /// How urgently a gap needs an answer. Ordered: `High` first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Customers are affected and nobody is accountable.
@@ -39,7 +41,7 @@ impl Severity {
 }
 
 /// What kind of gap or overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GapKind {
     /// A touchpoint with no owner department.
@@ -100,7 +102,7 @@ impl GapKind {
 }
 
 /// One gap or overlap: what, where, who, and the fix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Gap {
     pub kind: GapKind,
     pub severity: Severity,

@@ -19,7 +19,7 @@ use crate::primitives::Key;
 use crate::survey::{GoalScale, Measure, check_extra_questions};
 
 /// A survey as the organisation file writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyEntry {
     pub touchpoint: String,

@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use throughline_service::council::{self, Agenda, MeetingRecord};
 use throughline_store::{CouncilAction, StoredMeeting};
@@ -84,14 +84,14 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct MemberView {
     name: String,
     title: Option<String>,
     department: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CouncilView {
     key: String,
     name: String,
@@ -180,7 +180,7 @@ pub async fn list_meetings(
     Ok(Json(paginate(all, |m| m.id, &page)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
     council: String,
@@ -223,31 +223,31 @@ pub async fn pack(
     _user: ApiUser,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<Response, AppError> {
     let html = crate::pack::council_pack(&state.store, id, true).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)))
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceBody {
     names: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotesBody {
     item: u8,
     text: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextBody {
     text: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     title: String,
@@ -338,7 +338,7 @@ pub async fn close(
     changed(&state, &user, id, MeetingChange::Close).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DoneBody {
     on: Option<String>,
 }

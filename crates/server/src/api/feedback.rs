@@ -58,7 +58,7 @@ pub struct SourceQuery {
 }
 
 /// What an ingest stored.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Ingested {
     import: i64,
     source: String,
@@ -93,12 +93,13 @@ pub async fn ingest_one(
     ApiUser(user): ApiUser,
     State(state): State<AppState>,
     Query(query): Query<SourceQuery>,
-    Json(record): Json<serde_json::Value>,
+    Json(record): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<(StatusCode, Json<Ingested>), AppError> {
+    let record = serde_json::Value::Object(record);
     ingest(&state, &user, query.source.as_deref(), vec![record]).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     source: Option<String>,

@@ -121,7 +121,7 @@ async fn list_initiatives(
     Ok(Json(paginate(all, |i| i.id, &page)?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct InitiativeDetail {
     #[serde(flatten)]
     initiative: StoredInitiative,
@@ -157,7 +157,7 @@ async fn propose(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct StatusBody {
     status: String,
     note: Option<String>,
@@ -186,7 +186,7 @@ async fn change_status(
     Ok(Json(after))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ReviewBody {
     on: Option<String>,
     progress: String,
@@ -241,7 +241,7 @@ async fn add_task(
     Ok((StatusCode::CREATED, Json(task)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct DoneBody {
     on: Option<String>,
 }

@@ -64,7 +64,7 @@ pub async fn list(
     Ok(Json(maturity::assessments(&state.store).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
     name: String,
@@ -104,7 +104,7 @@ pub async fn results(
     Ok(Json(maturity::results(&state.store, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     /// The caller's department when not given.

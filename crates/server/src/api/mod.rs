@@ -62,7 +62,7 @@ pub fn openapi() -> serde_json::Value {
 
 /// One page of a list: `?limit=N&after=ID` (ids ascending); `next` is the `after` to ask for
 /// the next page, `null` on the last.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Page<T> {
     items: Vec<T>,
     next: Option<i64>,

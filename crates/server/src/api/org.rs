@@ -57,7 +57,7 @@ async fn journey_check(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct DepartmentView {
     key: String,
     name: String,
@@ -98,7 +98,7 @@ async fn departments(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct TouchpointView {
     key: String,
     name: String,
@@ -107,7 +107,7 @@ struct TouchpointView {
     contributors: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct StageView {
     key: String,
     name: String,
@@ -115,7 +115,7 @@ struct StageView {
     measures: Option<StageMeasure>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct JourneyView {
     name: String,
     stages: Vec<StageView>,

@@ -76,7 +76,7 @@ struct VersionsQuery {
     to: Option<i64>,
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum VersionsAnswer {
     List {
@@ -111,7 +111,7 @@ async fn versions(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EditBody {
     edit: OrgEdit,
@@ -123,7 +123,7 @@ async fn edit(
     ApiUser(user): ApiUser,
     State(state): State<AppState>,
     Json(body): Json<EditBody>,
-) -> Result<Response, AppError> {
+) -> Result<Edited, AppError> {
     changed(&state, &user, body, false).await
 }
 
@@ -131,7 +131,7 @@ async fn propose(
     ApiUser(user): ApiUser,
     State(state): State<AppState>,
     Json(body): Json<EditBody>,
-) -> Result<Response, AppError> {
+) -> Result<Edited, AppError> {
     changed(&state, &user, body, true).await
 }
 
@@ -141,7 +141,7 @@ async fn changed(
     user: &throughline_store::StoredUser,
     body: EditBody,
     propose: bool,
-) -> Result<Response, AppError> {
+) -> Result<Edited, AppError> {
     let outcome = changes::edit_organisation(
         &state.store,
         Actor::User(user),
@@ -150,7 +150,7 @@ async fn changed(
         propose,
     )
     .await?;
-    Ok(answer(outcome))
+    Ok(Edited(outcome))
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +175,7 @@ async fn proposals(
     Ok(Json(org_service::proposals(&state.store, open).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
     #[serde(default)]
@@ -187,11 +187,11 @@ async fn accept(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<NoteBody>,
-) -> Result<Response, AppError> {
+) -> Result<Edited, AppError> {
     let outcome =
         changes::accept_proposal(&state.store, Actor::User(&user), id, body.note.as_deref())
             .await?;
-    Ok(answer(outcome))
+    Ok(Edited(outcome))
 }
 
 async fn decline(
@@ -212,6 +212,22 @@ async fn decline(
 
 /// An edit's outcome as the API answers it: 200 with the version, 201 with the proposal, or 422
 /// with every problem and the field it is about.
+/// An edit's answer: applied (200) or filed as a proposal (201) with what it changes, or refused
+/// (422) with each problem.
+struct Edited(Result<EditOutcome, Refusal>);
+
+impl super::spec::Answer for Edited {
+    fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
+        Some(generator.subschema_for::<EditOutcome>())
+    }
+}
+
+impl IntoResponse for Edited {
+    fn into_response(self) -> Response {
+        answer(self.0)
+    }
+}
+
 fn answer(outcome: Result<EditOutcome, Refusal>) -> Response {
     match outcome {
         Ok(applied @ EditOutcome::Applied { .. }) => {

@@ -61,7 +61,7 @@ async fn list(
     Ok(Json(surveys::list(&state.store).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSurvey {
     touchpoint: String,
@@ -95,7 +95,7 @@ async fn create(
     Ok((StatusCode::CREATED, Json(survey)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewInvitation {
     customer: String,
@@ -105,7 +105,7 @@ struct NewInvitation {
     min_days_between: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Invited {
     invited: bool,
     /// Why not, when not.
@@ -178,7 +178,7 @@ async fn cases(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CaseChange {
     #[serde(default)]

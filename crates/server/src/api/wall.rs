@@ -84,7 +84,7 @@ async fn links(
     Ok(Json(wall::links(&state.store).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewLink {
     label: String,
@@ -94,7 +94,7 @@ struct NewLink {
     stage: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Made {
     #[serde(flatten)]
     link: WallLink,

@@ -178,13 +178,13 @@ pub async fn key_accounts_are_reviewed_weekly_on_the_web(db: &TestDatabase) {
     )
     .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    let shown = json(
-        &send(
-            &app,
-            api("GET", "/api/v1/accounts/harbour-hotels", &chair_token, None),
-        )
-        .await,
-    );
+    let shown_reply = send(
+        &app,
+        api("GET", "/api/v1/accounts/harbour-hotels", &chair_token, None),
+    )
+    .await;
+    let shown = json(&shown_reply);
+    super::assert_declared("GET", "/accounts/{key}", &shown_reply);
     let reviews = shown["reviews"].as_array().unwrap();
     assert_eq!(reviews.len(), 2);
     assert_eq!(reviews[0]["held_on"], "2026-12-11");
@@ -396,6 +396,7 @@ async fn accounts_are_edited(
     )
     .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    super::assert_declared("PUT", "/accounts/{key}", &put);
     assert_eq!(json(&put)["name"], "Lakeside Clinics Group");
     let member_token = token_for(store, "mia@northwind.example", "member", Some("billing")).await;
     let member_delete = send(

@@ -19,6 +19,7 @@ mod maturity_pages;
 mod password_reset;
 mod period_pages;
 mod recognition_page;
+mod schema_check;
 mod story_wall;
 mod survey_pages;
 
@@ -804,6 +805,22 @@ async fn token_for(store: &Store, email: &str, role: &str, department: Option<&s
         .1
 }
 
+/// Asserts that `reply`, the answer to `method` on the API path `template` (as the document
+/// writes it, `/accounts/{key}`), is what the OpenAPI document says that answer carries.
+fn assert_declared(method: &str, template: &str, reply: &Reply) {
+    let document = throughline_server::openapi();
+    let status = reply.status.as_u16().to_string();
+    let schema = &document["paths"][template][method.to_lowercase()]["responses"][&status]["content"]
+        ["application/json"]["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {template} declares no {status} JSON"
+    );
+    if let Err(problem) = schema_check::conforms(&document, schema, &json(reply)) {
+        panic!("{method} {template} answers what its schema does not say: {problem}");
+    }
+}
+
 fn json(reply: &Reply) -> serde_json::Value {
     serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
 }
@@ -1104,6 +1121,33 @@ async fn every_endpoint_is_described_and_guarded() {
             let refused = send(&app, request).await;
             assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
             assert_eq!(json(&refused)["error"]["code"], "unauthorized");
+            // A body is described by the handler's own type, and its example fits it.
+            if let Some(body) = operation.get("requestBody") {
+                let content = &body["content"]["application/json"];
+                let example = &content["example"];
+                assert!(!example.is_null(), "{method} {path} has no example body");
+                if let Err(problem) = schema_check::conforms(&document, &content["schema"], example)
+                {
+                    panic!("{method} {path}'s example does not fit its schema: {problem}");
+                }
+            }
+            // Every success says what it carries: a schema generated from the handler's type
+            // (nothing for 204, a string for the HTML pack).
+            for (code, answer) in operation["responses"].as_object().unwrap() {
+                if !code.starts_with('2') {
+                    continue;
+                }
+                let content = &answer["content"];
+                if code == "204" {
+                    assert!(content.is_null(), "{method} {path} 204 carries nothing");
+                } else if content["text/html"].is_null() {
+                    let schema = &content["application/json"]["schema"];
+                    assert!(
+                        schema.as_object().is_some_and(|s| !s.is_empty()),
+                        "{method} {path} {code} has no schema: {answer}"
+                    );
+                }
+            }
         }
     }
     assert!(operations >= 17, "{operations} operations");
@@ -1112,6 +1156,25 @@ async fn every_endpoint_is_described_and_guarded() {
     assert!(pack["text/html"].is_object(), "{pack}");
     assert!(pack.get("application/json").is_none());
     assert!(paths["/feedback"]["post"]["responses"]["503"].is_object());
+    // Bodies are described as they are read, answers as they are written: an account's team
+    // may be left out of a body (it defaults to none) but is always in an answer.
+    let schemas = &document["components"]["schemas"];
+    let required = |name: &str| {
+        schemas[name]["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        paths["/accounts"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/KeyAccountInput"
+    );
+    assert!(!required("KeyAccountInput").contains(&"team".into()));
+    assert!(required("KeyAccount").contains(&"team".into()));
+    assert_eq!(
+        paths["/accounts"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/KeyAccount"
+    );
     assert!(paths["/feedback"]["get"]["responses"]["503"].is_null());
     let codes = &document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
         ["enum"];
@@ -1180,7 +1243,7 @@ async fn every_endpoint_answers_each_role_and_bad_input() {
         audited,
         "refusals change nothing"
     );
-    let mut succeeded = 0;
+    let (mut succeeded, mut checked) = (0, 0);
     for (method, path, op) in &operations {
         let example = op["requestBody"]["content"]["application/json"]["example"].to_string();
         let body = matches!(method.as_str(), "POST" | "PUT").then_some(example.as_str());
@@ -1192,6 +1255,17 @@ async fn every_endpoint_answers_each_role_and_bad_input() {
             reply.body
         );
         succeeded += usize::from((200..300).contains(&status));
+        // What it answers is what the document says it answers.
+        let declared =
+            &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
+        if (200..300).contains(&status) && !declared.is_null() {
+            let answer: serde_json::Value = serde_json::from_str(&reply.body)
+                .unwrap_or_else(|e| panic!("{method} {path} answered no JSON ({e})"));
+            if let Err(problem) = schema_check::conforms(&document, declared, &answer) {
+                panic!("{method} {path} answers what its schema does not say: {problem}");
+            }
+            checked += 1;
+        }
         // Bad input: a malformed body, or a page size out of range.
         let has_body = op.get("requestBody").is_some();
         let pages = op["parameters"]
@@ -1226,5 +1300,9 @@ async fn every_endpoint_answers_each_role_and_bad_input() {
         succeeded * 3 >= operations.len() * 2,
         "{succeeded} of {} operations succeeded for an administrator",
         operations.len()
+    );
+    assert!(
+        checked * 2 >= succeeded,
+        "{checked} of {succeeded} answers checked against their schema"
     );
 }

@@ -105,7 +105,7 @@ pub async fn change_organisation(
 }
 
 /// What became of an edit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum EditOutcome {
     /// Made: the new version (none when the edit changed nothing) and its changes.

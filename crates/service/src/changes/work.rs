@@ -159,7 +159,7 @@ pub async fn set_start(
 }
 
 /// A new task on an initiative, for one department.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 pub struct TaskInput {
     pub initiative: i64,
     pub title: String,

@@ -246,7 +246,7 @@ pub async fn close(store: &Store, id: i64) -> Result<StoredMeeting> {
     meeting(store, id).await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MeetingRecord {
     #[serde(flatten)]
     pub meeting: StoredMeeting,

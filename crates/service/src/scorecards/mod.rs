@@ -29,7 +29,7 @@ use evidence::{
 };
 
 /// A journey stage's customer measures, shared by every department that affects it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StageMeasure {
     pub stage: String,
     pub name: String,

@@ -159,7 +159,7 @@ pub async fn close(store: &Store, actor: Actor<'_>, id: i64) -> Result<Survey> {
 }
 
 /// A survey with its place on the journey and its invitations, as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SurveyListing {
     #[serde(flatten)]
     pub survey: Survey,

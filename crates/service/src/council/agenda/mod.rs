@@ -63,7 +63,7 @@ const CHAMPION_ITEMS: [(&str, &str); 7] = [
     ("adjourn", "Adjourn"),
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AgendaItem {
     /// 1 to 10; 0 for the strategic council's approvals, which come first.
     pub number: u8,
@@ -75,7 +75,7 @@ pub struct AgendaItem {
     pub data: Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Agenda {
     pub council: String,
     pub council_name: String,
