@@ -80,9 +80,12 @@ impl FeedbackQuery {
             ..FeedbackFilter::default()
         };
         if let Some(theme) = given(&self.theme) {
-            filter.theme = Some(theme.parse().map_err(|_| {
+            let id = theme.parse().map_err(|_| {
                 ServiceError::Invalid(format!("theme must be a theme's number, not {theme:?}"))
-            })?);
+            })?;
+            filter.theme = Some(id);
+            // A theme's records include those of the wordings put under it.
+            filter.sub_themes = crate::themes::sub_theme_ids(store, id).await?;
         }
         let org = store.load_organisation().await?;
         if let Some(stage) = given(&self.stage) {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use throughline_analytics::routing::{DepartmentShare, Landing, Router, Scope};
 use throughline_analytics::themes::codebook::{Codebook, PhraseRule};
 use throughline_domain::org::{CouncilKind, Organisation};
-use throughline_store::{NewTheme, Store, StoredTheme, ThemeStatus, Verbatim};
+use throughline_store::{NewTheme, Store, StoredTheme, ThemeLanding, ThemeStatus, Verbatim};
 
 use crate::analysis::{edits_of, inputs_of, not_analysed, refresh};
 use crate::{Result, ServiceError, all_feedback, blocking};
@@ -72,6 +72,13 @@ pub async fn show(store: &Store, id: i64, verbatims: u32) -> Result<ThemeDetail>
         related,
         sub_themes,
     })
+}
+
+/// The ids of theme `id`'s active sub-themes: their records are the theme's too.
+pub(crate) async fn sub_theme_ids(store: &Store, id: i64) -> Result<Vec<i64>> {
+    Ok(sub_themes_of(&store.themes().await?, id)
+        .map(|t| t.id)
+        .collect())
 }
 
 /// The active themes of `all` that are sub-themes of `id`.
@@ -505,21 +512,47 @@ pub async fn ownership(
     themes: &[&StoredTheme],
     threshold: f64,
 ) -> Result<HashMap<i64, Ownership>> {
-    let ids: Vec<i64> = themes.iter().map(|t| t.id).collect();
+    // A theme's records include its sub-themes' (the wordings put under it): each landing
+    // counts for its own theme and for its parent, a record once per theme.
+    let all = store.themes().await?;
+    let mut counts_for: HashMap<i64, Vec<i64>> = HashMap::new();
+    for t in themes {
+        counts_for.entry(t.id).or_default().push(t.id);
+        for sub in sub_themes_of(&all, t.id) {
+            counts_for.entry(sub.id).or_default().push(t.id);
+        }
+    }
+    let mut ids: Vec<i64> = counts_for.keys().copied().collect();
+    ids.sort_unstable();
     let landings = store.theme_landings(&ids).await?;
     let organisation = organisation.clone();
     let chosen: Vec<(i64, Option<String>)> =
         themes.iter().map(|t| (t.id, t.owner.clone())).collect();
     // Routing reads the text of every record of the themes: off the async runtime.
     Ok(blocking(move || {
-        let mut landed: HashMap<i64, Vec<Landing>> = HashMap::new();
+        let mut by_theme: HashMap<i64, Vec<&ThemeLanding>> = HashMap::new();
         for l in &landings {
-            landed.entry(l.theme).or_default().push(Landing {
-                stage: l.stage.as_deref(),
-                touchpoint: l.touchpoint.as_deref(),
-                text: &l.text,
-            });
+            for theme in &counts_for[&l.theme] {
+                by_theme.entry(*theme).or_default().push(l);
+            }
         }
+        let landed: HashMap<i64, Vec<Landing>> = by_theme
+            .into_iter()
+            .map(|(theme, mut ls)| {
+                // In record order, each record once.
+                ls.sort_by_key(|l| l.record);
+                ls.dedup_by_key(|l| l.record);
+                let ls = ls
+                    .into_iter()
+                    .map(|l| Landing {
+                        stage: l.stage.as_deref(),
+                        touchpoint: l.touchpoint.as_deref(),
+                        text: &l.text,
+                    })
+                    .collect();
+                (theme, ls)
+            })
+            .collect();
         routed_owners(&organisation, &chosen, threshold, &landed)
     })
     .await)

@@ -10,6 +10,8 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeLanding {
     pub theme: i64,
+    /// The record's id.
+    pub record: i64,
     /// The stage the analysis placed the record on.
     pub stage: Option<String>,
     /// The touchpoint the record named when it was imported.
@@ -43,7 +45,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT t.theme_id, a.stage_key, f.touchpoint_key, f.comment, f.helpful, f.hindering \
+            "SELECT t.theme_id, t.feedback_id, a.stage_key, f.touchpoint_key, f.comment, \
+             f.helpful, f.hindering \
              FROM feedback_themes t JOIN feedback f ON f.id = t.feedback_id \
              JOIN feedback_analysis a ON a.feedback_id = f.id \
              WHERE t.theme_id IN ({}) ORDER BY t.theme_id, t.feedback_id",
@@ -58,6 +61,7 @@ impl Store {
             .map(|row| {
                 Ok(ThemeLanding {
                     theme: row.try_get("theme_id")?,
+                    record: row.try_get("feedback_id")?,
                     stage: row.try_get("stage_key")?,
                     touchpoint: row.try_get("touchpoint_key")?,
                     text: joined_texts(row)?,

@@ -15,6 +15,9 @@ pub struct FeedbackFilter {
     /// Words the comment (or the helpful/hindering texts) contains, any case.
     pub text: Option<String>,
     pub theme: Option<i64>,
+    /// With `theme`: the themes put under it (its sub-themes), whose records are the theme's
+    /// too — each record counted and listed once.
+    pub sub_themes: Vec<i64>,
     /// The record's stage (as placed by the analysis, else as given) is one of these.
     pub stages: Option<Vec<String>>,
     pub channel: Option<String>,
@@ -48,6 +51,7 @@ impl FeedbackFilter {
             nps_max,
             sentiment,
             customers,
+            sub_themes: _,
             newest_first: _,
         } = self;
         let nothing_else = text.is_none()
@@ -169,7 +173,10 @@ impl Store {
 
 /// The tables, conditions and parameters a [`FeedbackFilter`] selects records with.
 struct Matching {
-    from: &'static str,
+    from: String,
+    /// With a theme: where its records' entries are read from (the theme's index entries, or
+    /// those of the theme and its sub-themes, each record once) — enough alone to count them.
+    theme_entries: Option<String>,
     id_column: &'static str,
     conditions: Vec<String>,
     bound: Vec<Bound>,
@@ -210,7 +217,7 @@ impl Matching {
     fn counting(filter: &FeedbackFilter) -> Self {
         let mut m = Self::of(filter, None);
         if filter.theme_alone().is_some() {
-            m.from = "feedback_themes t";
+            m.from = m.theme_entries.take().unwrap_or_default();
         }
         m
     }
@@ -220,12 +227,8 @@ impl Matching {
         // feedback_themes (theme_id, feedback_id)) instead of collecting them all first.
         let by_theme = filter.theme.is_some();
         let mut m = Self {
-            from: if by_theme {
-                "feedback_themes t JOIN feedback f ON f.id = t.feedback_id \
-                 LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
-            } else {
-                "feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
-            },
+            from: "feedback f LEFT JOIN feedback_analysis a ON a.feedback_id = f.id".to_owned(),
+            theme_entries: None,
             // A sentiment filter keeps only analysed records, so the records can be walked in
             // the analysis's own key order, and the newest few found without sorting them all
             // (a department's latest negative stories at a million records: 640 → 5 ms).
@@ -241,7 +244,25 @@ impl Matching {
         };
         if let Some(theme) = filter.theme {
             let p = m.bind(Bound::Int(theme));
-            m.conditions.push(format!("t.theme_id = {p}"));
+            let entries = if filter.sub_themes.is_empty() {
+                m.conditions.push(format!("t.theme_id = {p}"));
+                "feedback_themes t".to_owned()
+            } else {
+                // A record may carry the theme and one of its sub-themes: once.
+                let mut ids = vec![p];
+                for &sub in &filter.sub_themes {
+                    ids.push(m.bind(Bound::Int(sub)));
+                }
+                format!(
+                    "(SELECT DISTINCT feedback_id FROM feedback_themes WHERE theme_id IN ({})) t",
+                    ids.join(", ")
+                )
+            };
+            m.from = format!(
+                "{entries} JOIN feedback f ON f.id = t.feedback_id \
+                 LEFT JOIN feedback_analysis a ON a.feedback_id = f.id"
+            );
+            m.theme_entries = Some(entries);
         }
         if let Some(after) = after {
             let op = if filter.newest_first { "<" } else { ">" };

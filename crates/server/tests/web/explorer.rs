@@ -531,6 +531,22 @@ pub async fn themes_are_edited_in_the_explorer(db: &TestDatabase) {
         "{}",
         list.body
     );
+    // The parent's page lists the records of its wordings too: every one of its records, with
+    // no filter saying that only some match.
+    let parent_records = themes::show(&store, first, 0)
+        .await
+        .unwrap()
+        .theme
+        .aggregates
+        .records;
+    let parent_page = send(&app, get(&format!("/themes/{first}"), Some(&admin))).await;
+    assert!(
+        parent_page
+            .body
+            .contains(&format!("The theme&#x27;s {parent_records} records")),
+        "{}",
+        parent_page.body
+    );
 
     let log = store.audit_log(50).await.unwrap();
     for action in [

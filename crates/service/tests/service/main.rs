@@ -477,6 +477,31 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
     let detail = themes::show(&store, issue, 0).await.unwrap();
     let subs: HashSet<i64> = detail.sub_themes.iter().map(|t| t.id).collect();
     assert_eq!(subs, HashSet::from([wording, other_wording]));
+    // Its records, listed and counted as its page and the API find them, are those of all its
+    // wordings, each once; the owner is routed on them all.
+    let filter = throughline_service::feedback::FeedbackQuery {
+        theme: Some(issue.to_string()),
+        ..Default::default()
+    }
+    .filter(&store)
+    .await
+    .unwrap();
+    assert_eq!(filter.sub_themes.len(), 2);
+    assert_eq!(
+        store.count_feedback(&filter).await.unwrap(),
+        parent.aggregates.records
+    );
+    let found = store.find_feedback(&filter, None, 100_000).await.unwrap();
+    let distinct: HashSet<i64> = found.iter().map(|r| r.id).collect();
+    assert_eq!(
+        (found.len() as u64, distinct.len() as u64),
+        (parent.aggregates.records, parent.aggregates.records)
+    );
+    let org = store.load_organisation().await.unwrap().unwrap();
+    let owners = themes::ownership(&store, &org, &[&parent], SINGLE_DEPARTMENT_SHARE)
+        .await
+        .unwrap();
+    assert_eq!(owners[&issue].records, parent.aggregates.records);
     let top = themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE)
         .await
         .unwrap();
