@@ -106,13 +106,6 @@ macro_rules! handled {
         }
     };
 }
-handled!();
-handled!(A);
-handled!(A, B);
-handled!(A, B, C);
-handled!(A, B, C, D);
-handled!(A, B, C, D, E);
-handled!(A, B, C, D, E, G);
 
 /// What an extractor reads from a request's body, as a JSON schema: only `Json<T>` reads one.
 pub trait Part {
@@ -146,13 +139,21 @@ macro_rules! parts {
         }
     };
 }
-parts!();
-parts!(A);
-parts!(A, B);
-parts!(A, B, C);
-parts!(A, B, C, D);
-parts!(A, B, C, D, E);
-parts!(A, B, C, D, E, G);
+/// Each of `macros` for handlers of no to six extractors.
+macro_rules! for_each_arity {
+    ($($m:ident),*) => {
+        $(
+            $m!();
+            $m!(A);
+            $m!(A, B);
+            $m!(A, B, C);
+            $m!(A, B, C, D);
+            $m!(A, B, C, D, E);
+            $m!(A, B, C, D, E, G);
+        )*
+    };
+}
+for_each_arity!(handled, parts);
 
 /// The schema function of `handler`'s request body (used by the `endpoint!` macro).
 pub fn request_of<Args: Parts, H: Handled<Args>>(
@@ -253,9 +254,9 @@ pub fn openapi(endpoints: &[Endpoint]) -> Value {
         );
         let mut responses = Map::new();
         for (status, description) in e.answers {
-            // An answer described as an HTML page (the council pack) is one, not JSON.
-            // A success carries what the handler's type says: JSON of its schema, an HTML
-            // page, or nothing (204); other answers listed here are errors of one shape.
+            // A success carries what the handler's type says: JSON of its schema, or nothing
+            // (204); one described as an HTML page (the council pack) is one, not JSON; other
+            // answers listed here are errors of one shape.
             let content = match &answer {
                 _ if description.starts_with("An HTML page") => {
                     Some(json!({ "text/html": { "schema": { "type": "string" } } }))

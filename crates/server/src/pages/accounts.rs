@@ -63,9 +63,7 @@ async fn list(State(state): State<AppState>, user: PageUser) -> Result<Html<Stri
 
 /// The organisation's departments (key, name), for the team field's hint.
 async fn departments(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
-    let org = state
-        .store
-        .load_organisation()
+    let org = throughline_service::org::organisation(&state.store)
         .await
         .map_err(AppError::from)?;
     Ok(org
