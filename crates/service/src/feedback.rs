@@ -155,6 +155,24 @@ pub async fn find(
     Ok(store.find_feedback(&filter, after, limit).await?)
 }
 
+/// Every record matching `query`, in id order (an export): read in batches, the filter built
+/// once.
+pub async fn all(store: &Store, query: &FeedbackQuery) -> Result<Vec<FeedbackListing>> {
+    const BATCH: u32 = 1_000;
+    let filter = query.filter(store).await?;
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = store.find_feedback(&filter, after, BATCH).await?;
+        let full = batch.len() == BATCH as usize;
+        after = batch.last().map(|r| r.id);
+        rows.extend(batch);
+        if !full {
+            return Ok(rows);
+        }
+    }
+}
+
 /// How many records match `query` (every page of them).
 pub async fn count(store: &Store, query: &FeedbackQuery) -> Result<u64> {
     let filter = query.filter(store).await?;

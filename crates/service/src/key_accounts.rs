@@ -72,13 +72,13 @@ pub enum Save<'a> {
 
 /// Adds a key account or changes one, as the interface and the API edit them (administrators
 /// and council chairs; the reviews are kept): the whole list is checked as a file would be,
-/// and the change is audited with the account before and after.
+/// and the change is audited with the account before and after. Answers the account as stored.
 pub async fn save(
     store: &Store,
     actor: Actor<'_>,
     how: Save<'_>,
     account: KeyAccount,
-) -> Result<()> {
+) -> Result<KeyAccount> {
     in_transaction(store, async |store| {
         crate::changes::may_edit(actor, None)?;
         if let Save::Change(key) = how
@@ -110,7 +110,7 @@ pub async fn save(
         accounts::check(&all, org.as_ref())
             .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
         if before.as_ref() == Some(&account) {
-            return Ok(());
+            return Ok(account);
         }
         store.replace_accounts(&all).await?;
         let json = |a: &KeyAccount| serde_json::to_value(a).expect("an account serialises");
@@ -127,7 +127,7 @@ pub async fn save(
                 Some(&json(&account)),
             )
             .await?;
-        Ok(())
+        Ok(account)
     })
     .await
 }

@@ -356,7 +356,7 @@ pub async fn top_ten_of(
     .await;
     let chosen: Vec<&StoredTheme> = ranked.iter().map(|i| &active[i.theme]).collect();
     let mut owners = match store.load_organisation().await? {
-        Some(org) => themes::ownership(store, &org, &chosen, threshold).await?,
+        Some(org) => themes::ownership(store, &org, &active, &chosen, threshold).await?,
         None => HashMap::new(),
     };
     let interval = |i: &impact::Interval| Interval {

@@ -509,16 +509,17 @@ pub(crate) fn no_organisation() -> ServiceError {
 pub async fn ownership(
     store: &Store,
     organisation: &Organisation,
+    all: &[StoredTheme],
     themes: &[&StoredTheme],
     threshold: f64,
 ) -> Result<HashMap<i64, Ownership>> {
-    // A theme's records include its sub-themes' (the wordings put under it): each landing
-    // counts for its own theme and for its parent, a record once per theme.
-    let all = store.themes().await?;
+    // A theme's records include its sub-themes' (the wordings put under it; `all` is every
+    // theme, as the caller read them): each landing counts for its own theme and for its
+    // parent, a record once per theme.
     let mut counts_for: HashMap<i64, Vec<i64>> = HashMap::new();
     for t in themes {
         counts_for.entry(t.id).or_default().push(t.id);
-        for sub in sub_themes_of(&all, t.id) {
+        for sub in sub_themes_of(all, t.id) {
             counts_for.entry(sub.id).or_default().push(t.id);
         }
     }
@@ -686,14 +687,17 @@ pub async fn top_ten(store: &Store, threshold: f64) -> Result<TopTen> {
     let run = crate::analysis::latest_run(store)
         .await?
         .ok_or_else(not_analysed)?;
-    let themes: Vec<StoredTheme> = store
-        .themes()
-        .await?
-        .into_iter()
+    let all = store.themes().await?;
+    let themes: Vec<StoredTheme> = all
+        .iter()
         .filter(|t| t.aggregates.top_ten_rank.is_some() && t.aggregates.impact.is_some())
+        .cloned()
         .collect();
     let mut owners = match store.load_organisation().await? {
-        Some(org) => ownership(store, &org, &themes.iter().collect::<Vec<_>>(), threshold).await?,
+        Some(org) => {
+            let ranked: Vec<&StoredTheme> = themes.iter().collect();
+            ownership(store, &org, &all, &ranked, threshold).await?
+        }
         None => HashMap::new(),
     };
     let mut entries = Vec::new();

@@ -13,7 +13,7 @@ use throughline_domain::org::file::{
     CouncilEntry, CxManagerEntry, DepartmentEntry, DetectEntry, JourneyEntry, MemberEntry,
     MetricEntry, MomentEntry, OrganisationEntry, PersonEntry, StageEntry, TouchpointEntry,
 };
-use throughline_domain::org::{OrgDiff, OrgFile, Organisation, Person};
+use throughline_domain::org::{Credit, OrgDiff, OrgFile, Organisation, Person};
 
 use crate::{Result, Store, StoreError};
 
@@ -318,7 +318,7 @@ pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Option<Organisation
         organisation: OrganisationEntry {
             name,
             // The default is left out, as a file would.
-            recognition: (recognition != "teams").then_some(recognition),
+            recognition: (recognition != Credit::Teams.as_str()).then_some(recognition),
         },
         departments,
         journey: JourneyEntry {

@@ -81,9 +81,7 @@ async fn add(
     State(state): State<AppState>,
     Json(account): Json<KeyAccount>,
 ) -> Result<(StatusCode, Json<KeyAccount>), AppError> {
-    let key = account.key.clone();
-    key_accounts::save(&state.store, Actor::User(&user), Save::Add, account).await?;
-    let stored = key_accounts::show(&state.store, &key).await?.account;
+    let stored = key_accounts::save(&state.store, Actor::User(&user), Save::Add, account).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -93,14 +91,14 @@ async fn change(
     Path(key): Path<String>,
     Json(account): Json<KeyAccount>,
 ) -> Result<Json<KeyAccount>, AppError> {
-    key_accounts::save(
+    let stored = key_accounts::save(
         &state.store,
         Actor::User(&user),
         Save::Change(&key),
         account,
     )
     .await?;
-    Ok(Json(key_accounts::show(&state.store, &key).await?.account))
+    Ok(Json(stored))
 }
 
 async fn remove(

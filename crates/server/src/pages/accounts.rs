@@ -194,7 +194,7 @@ async fn add(
         account,
     )
     .await
-    .map(|()| Redirect::to(&format!("/accounts/{key}")).into_response())
+    .map(|_| Redirect::to(&format!("/accounts/{key}")).into_response())
     .map_err(AppError::from);
     or_show_again(done, async |message| {
         list_page(&state, &user, form.fields, Some(message)).await
@@ -255,7 +255,7 @@ async fn change(
         form.fields.account(),
     )
     .await
-    .map(|()| Redirect::to(&format!("/accounts/{key}")).into_response())
+    .map(|_| Redirect::to(&format!("/accounts/{key}")).into_response())
     .map_err(AppError::from);
     or_show_again(done, async |message| {
         edit_form(&state, &user, &key, Some(form.fields), Some(message)).await

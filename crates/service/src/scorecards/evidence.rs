@@ -186,7 +186,7 @@ pub(super) async fn evidence_of_departments(
 ) -> Result<HashMap<String, RecordEvidence>> {
     let themes = store.themes().await?;
     let negative = negative_themes(&themes);
-    let owners = crate::themes::ownership(store, org, &negative, threshold).await?;
+    let owners = crate::themes::ownership(store, org, &themes, &negative, threshold).await?;
     let groups = store.stage_score_groups(NEGATIVE_AT_MOST, None).await?;
     let (measures, _) = measures_of_groups(org, &groups);
     let days = store.analysed_records_by_day().await?;

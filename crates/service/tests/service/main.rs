@@ -498,7 +498,8 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
         (parent.aggregates.records, parent.aggregates.records)
     );
     let org = store.load_organisation().await.unwrap().unwrap();
-    let owners = themes::ownership(&store, &org, &[&parent], SINGLE_DEPARTMENT_SHARE)
+    let all = store.themes().await.unwrap();
+    let owners = themes::ownership(&store, &org, &all, &[&parent], SINGLE_DEPARTMENT_SHARE)
         .await
         .unwrap();
     assert_eq!(owners[&issue].records, parent.aggregates.records);

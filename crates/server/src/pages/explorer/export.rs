@@ -24,9 +24,6 @@ use crate::error::PageError;
 use crate::error::extract::{Path, Query};
 use crate::pages::table_file::{Cell, FileKind, Table};
 
-/// Records read from the store at a time.
-const BATCH: u32 = 1_000;
-
 /// The file's columns.
 const HEADER: [&str; 16] = [
     "record",
@@ -293,16 +290,11 @@ async fn records(
     filters: &FeedbackQuery,
     name: &str,
 ) -> Result<Table, PageError> {
-    let mut rows = Vec::new();
-    let mut after = None;
-    loop {
-        let batch = feedback::find(&state.store, filters, after, BATCH).await?;
-        rows.extend(batch.iter().map(row));
-        if batch.len() < BATCH as usize {
-            break;
-        }
-        after = batch.last().map(|r| r.id);
-    }
+    let rows = feedback::all(&state.store, filters)
+        .await?
+        .iter()
+        .map(row)
+        .collect();
     Ok(Table {
         name: name.to_owned(),
         header: &HEADER,
