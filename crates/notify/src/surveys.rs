@@ -10,6 +10,7 @@
 use serde::Serialize;
 use throughline_domain::Timestamp;
 use throughline_domain::date::DAY_MS;
+use throughline_domain::survey::{Texts, fill};
 use throughline_service::surveys::{self, contact_hashes};
 use throughline_store::{Invitation, Store, Survey};
 
@@ -156,20 +157,24 @@ pub async fn send_invitations(
             continue;
         }
         let token = key.invitation_token(invitation.id);
-        let touchpoint = org
-            .as_ref()
-            .and_then(|o| {
-                o.touchpoints()
-                    .find(|(_, tp)| tp.key.as_str() == survey.touchpoint)
-                    .map(|(_, tp)| tp.name.to_string())
-            })
+        // The customer's language where the survey speaks it, else the survey's own.
+        let language = invitation
+            .language
+            .filter(|l| survey.languages().contains(l))
+            .unwrap_or(survey.language);
+        let place = survey
+            .translations
+            .get(&language)
+            .and_then(|t| t.place.clone())
+            .or_else(|| org.as_ref().map(|o| survey.asks().name_in(&o.journey)))
             .unwrap_or_else(|| survey.title.clone());
         let message = Message::new(
             &policy.public_url,
             &token,
-            &touchpoint,
+            &place,
             company.as_deref(),
             reminder,
+            language.texts(),
         );
         match smtp::send(
             smtp_config,
@@ -203,46 +208,56 @@ struct Message {
 }
 
 impl Message {
+    /// The invitation to answer about `place` through the link `token`, in the language of
+    /// `texts`.
     fn new(
         public_url: &str,
         token: &str,
-        touchpoint: &str,
+        place: &str,
         company: Option<&str>,
         reminder: bool,
+        texts: &Texts,
     ) -> Self {
         let base = public_url.trim_end_matches('/');
         let link = format!("{base}/s/{token}");
         let unsubscribe = format!("{base}/s/{token}/unsubscribe");
         let company = company.unwrap_or("us");
-        let subject = if reminder {
-            format!("A reminder: how did {touchpoint} go? Two minutes to tell {company}")
-        } else {
-            format!("How did {touchpoint} go? Two minutes to tell {company}")
-        };
+        let values = [("place", place), ("company", company)];
+        let subject = fill(
+            if reminder {
+                texts.mail_reminder_subject
+            } else {
+                texts.mail_subject
+            },
+            &values,
+        );
+        let ask = fill(texts.mail_ask, &values);
         let text = format!(
-            "Hello,\n\n\
-             we would like to know how well we supported what you set out to do at \
-             {touchpoint}, what helped you most and what got in your way. It takes about two \
-             minutes:\n\n{link}\n\n\
-             The link is yours alone and takes one answer. What you write is read by the \
-             people who can change things.\n\n\
-             Thank you,\n{company}\n\n\
-             Not interested? Never be asked again: {unsubscribe}\n"
+            "{hello}\n\n{ask}\n\n{link}\n\n{yours}\n\n{thanks}\n{company}\n\n\
+             {not_interested} {never_again}: {unsubscribe}\n",
+            hello = texts.mail_hello,
+            yours = texts.mail_yours,
+            thanks = texts.mail_thanks,
+            not_interested = texts.mail_not_interested,
+            never_again = texts.mail_never_again,
         );
         let html = format!(
             "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
-             <p>Hello,</p><p>we would like to know how well we supported what you set out to \
-             do at {touchpoint}, what helped you most and what got in your way. It takes about \
-             two minutes.</p>\
-             <p><a href=\"{link}\" style=\"font-size:1.1em\">Answer the survey</a></p>\
-             <p>The link is yours alone and takes one answer. What you write is read by the \
-             people who can change things.</p><p>Thank you,<br>{company}</p>\
-             <p style=\"font-size:0.9em;color:#555\">Not interested? \
-             <a href=\"{unsubscribe}\">Never be asked again</a>.</p></body></html>",
+             <p>{hello}</p><p>{ask}</p>\
+             <p><a href=\"{link}\" style=\"font-size:1.1em\">{answer}</a></p>\
+             <p>{yours}</p><p>{thanks}<br>{company}</p>\
+             <p style=\"font-size:0.9em;color:#555\">{not_interested} \
+             <a href=\"{unsubscribe}\">{never_again}</a>.</p></body></html>",
+            hello = escape(texts.mail_hello),
+            ask = escape(&ask),
+            answer = escape(texts.mail_answer),
+            yours = escape(texts.mail_yours),
+            thanks = escape(texts.mail_thanks),
+            not_interested = escape(texts.mail_not_interested),
+            never_again = escape(texts.mail_never_again),
             link = escape(&link),
             unsubscribe = escape(&unsubscribe),
             company = escape(company),
-            touchpoint = escape(touchpoint),
         );
         Self {
             subject,

@@ -1,8 +1,10 @@
 //! Rate limits on the public survey pages (`/s/…`), the only pages anyone may reach without an
-//! account: per network address, per survey link, and answers per address. Counted in fixed
-//! one-minute windows (answers in ten-minute windows) in this server's memory: with several
-//! instances behind a load balancer each counts its own share, which is what a balancer spreads
-//! anyway. Over a limit the answer is 429 with `Retry-After`; nothing is read or stored.
+//! account: per network address, per survey link, and answers per address. Requests are
+//! counted in fixed one-minute windows in this server's memory (cheap, in front of every page:
+//! with several instances behind a load balancer each counts its own share). Answers — what
+//! gets stored — are counted in ten-minute windows in the database (`surveys::count_answer`),
+//! so that the limit on them holds across every instance. Over a limit the answer is 429 with
+//! `Retry-After`, in the customer's language; nothing is read or stored.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,8 +21,6 @@ use crate::request_checks::client_address;
 pub const PER_ADDRESS_PER_MINUTE: u32 = 30;
 /// Requests per survey link per minute (a public link on a receipt is opened by many people).
 pub const PER_LINK_PER_MINUTE: u32 = 300;
-/// Answers sent per network address per ten minutes.
-pub const ANSWERS_PER_ADDRESS: u32 = 5;
 
 const MINUTE_MS: i64 = 60_000;
 /// Counters kept before old windows are swept out.
@@ -64,12 +64,11 @@ impl Window {
     }
 }
 
-/// The survey pages' limits.
+/// The survey pages' limits on requests (answers are counted in the database).
 #[derive(Debug)]
 pub struct SurveyLimits {
     per_address: Window,
     per_link: Window,
-    answers: Window,
 }
 
 impl Default for SurveyLimits {
@@ -77,22 +76,18 @@ impl Default for SurveyLimits {
         Self {
             per_address: Window::new(PER_ADDRESS_PER_MINUTE, MINUTE_MS),
             per_link: Window::new(PER_LINK_PER_MINUTE, MINUTE_MS),
-            answers: Window::new(ANSWERS_PER_ADDRESS, 10 * MINUTE_MS),
         }
     }
 }
 
 impl SurveyLimits {
     /// `None` when the request may go on; else the seconds to wait.
-    fn check(&self, address: &str, link: &str, answer: bool, now: i64) -> Option<i64> {
+    fn check(&self, address: &str, link: &str, now: i64) -> Option<i64> {
         if !self.per_address.allow(address, now) {
             return Some(self.per_address.retry_after(now));
         }
         if !self.per_link.allow(link, now) {
             return Some(self.per_link.retry_after(now));
-        }
-        if answer && !self.answers.allow(address, now) {
-            return Some(self.answers.retry_after(now));
         }
         None
     }
@@ -117,21 +112,33 @@ pub async fn survey_limits(
         .collect::<String>();
     let answer = request.method() == Method::POST;
     let now = throughline_domain::Timestamp::now().as_millis();
-    match state.survey_limits.check(&address, &link, answer, now) {
+    let mut wait = state.survey_limits.check(&address, &link, now);
+    if wait.is_none() && answer {
+        // Answers are counted where every instance counts them. A database that cannot count
+        // now cannot store the answer either: the request goes on and meets that.
+        match throughline_service::surveys::count_answer(&state.store, &address, now).await {
+            Ok(over) => wait = over,
+            Err(err) => tracing::warn!(error = %err, "survey answers not counted"),
+        }
+    }
+    match wait {
         None => next.run(request).await,
         Some(seconds) => {
             tracing::info!(%address, "survey page rate-limited");
+            let language = crate::pages::survey_language_of_browser(request.headers());
+            let texts = language.texts();
             let body = crate::render(
                 "survey_message.html",
                 serde_json::json!({
-                    "title": "Too many requests",
-                    "message": format!(
-                        "We received too many requests from your network. Please wait {seconds} \
-                         seconds and try again — your answers are welcome."
+                    "lang": language.code(),
+                    "title": texts.too_many_title,
+                    "message": throughline_domain::survey::fill(
+                        texts.too_many,
+                        &[("seconds", &seconds.to_string())],
                     ),
                 }),
             )
-            .unwrap_or_else(|_| "Too many requests".to_owned());
+            .unwrap_or_else(|_| texts.too_many_title.to_owned());
             let mut response = (StatusCode::TOO_MANY_REQUESTS, Html(body)).into_response();
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -150,18 +157,12 @@ mod tests {
         let limits = SurveyLimits::default();
         let now = 10 * MINUTE_MS + 5_000;
         for _ in 0..PER_ADDRESS_PER_MINUTE {
-            assert_eq!(limits.check("a", "link", false, now), None);
+            assert_eq!(limits.check("a", "link", now), None);
         }
-        assert_eq!(limits.check("a", "link", false, now), Some(56));
+        assert_eq!(limits.check("a", "link", now), Some(56));
         // Another address is counted on its own.
-        assert_eq!(limits.check("b", "link", false, now), None);
+        assert_eq!(limits.check("b", "link", now), None);
         // The next minute starts afresh.
-        assert_eq!(limits.check("a", "link", false, now + MINUTE_MS), None);
-        // Answers have their own, lower limit.
-        let later = now + 2 * MINUTE_MS;
-        for _ in 0..ANSWERS_PER_ADDRESS {
-            assert_eq!(limits.check("c", "link", true, later), None);
-        }
-        assert!(limits.check("c", "link", true, later).is_some());
+        assert_eq!(limits.check("a", "link", now + MINUTE_MS), None);
     }
 }

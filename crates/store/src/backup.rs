@@ -92,6 +92,7 @@ pub const TABLES: &[&str] = &[
     "follow_up_notes",
     "survey_definitions",
     "password_resets",
+    "survey_answer_counts",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

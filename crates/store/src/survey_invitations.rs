@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use throughline_domain::Timestamp;
+use throughline_domain::survey::Language;
 
 use crate::{AuditLine, Result, Store};
 
@@ -19,6 +20,9 @@ pub struct Invitation {
     pub email: String,
     /// The event the survey asks about (a delivery, a closed ticket), as given.
     pub event_date: Option<String>,
+    /// The customer's language, when the invitation file gave it: the e-mail and the form
+    /// speak it where the survey is translated into it.
+    pub language: Option<Language>,
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
     pub reminded_at: Option<Timestamp>,
@@ -33,6 +37,7 @@ pub struct NewInvitation {
     pub customer: String,
     pub email: String,
     pub event_date: Option<String>,
+    pub language: Option<Language>,
 }
 
 /// A survey's invitations, counted.
@@ -48,8 +53,8 @@ pub struct InvitationCounts {
 
 /// A sending attempt gives up after this many tries.
 pub const MAX_SEND_ATTEMPTS: u32 = 5;
-const INVITATION_COLUMNS: &str = "id, survey_id, customer, email, event_date, created_at, \
-     sent_at, reminded_at, responded_at, attempts, last_error";
+const INVITATION_COLUMNS: &str = "id, survey_id, customer, email, event_date, language, \
+     created_at, sent_at, reminded_at, responded_at, attempts, last_error";
 
 impl Store {
     /// Stores invitations to `survey_id`, all or none, audited as `actor` in the same
@@ -67,12 +72,13 @@ impl Store {
             ids.push(
                 sqlx::query_scalar(
                     "INSERT INTO survey_invitations (survey_id, customer, email, event_date, \
-                     created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                     language, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(survey_id)
                 .bind(&invitation.customer)
                 .bind(&invitation.email)
                 .bind(invitation.event_date.as_deref())
+                .bind(invitation.language.map(Language::code))
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?,
@@ -267,6 +273,9 @@ fn invitation_of(row: &AnyRow) -> Result<Invitation> {
         customer: row.try_get("customer")?,
         email: row.try_get("email")?,
         event_date: row.try_get("event_date")?,
+        language: row
+            .try_get::<Option<String>, _>("language")?
+            .and_then(|code| Language::parse(&code).ok()),
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         sent_at: at("sent_at")?,
         reminded_at: at("reminded_at")?,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use throughline_domain::Timestamp;
-use throughline_domain::survey::{GoalScale, Measure};
+use throughline_domain::survey::{Asks, GoalScale, Language, Measure, Translations};
 
 use crate::feedback::{bind_feedback, insert_statement};
 use crate::{AuditLine, KeyedFeedback, Result, Store, StoreError};
@@ -24,15 +24,40 @@ pub struct Survey {
     pub public_token: String,
     /// The survey's name, and the source of its responses.
     pub title: String,
-    pub touchpoint: String,
+    /// The touchpoint it asks about (`None` when it asks about a whole stage).
+    pub touchpoint: Option<String>,
+    /// The stage it asks about as a whole (`None` when it asks about a touchpoint).
+    pub stage: Option<String>,
     pub goal_scale: GoalScale,
     pub measure: Measure,
     /// The survey's own optional questions, in order.
     pub questions: Vec<String>,
+    /// The language it is written in.
+    pub language: Language,
+    /// Its own words in other languages.
+    pub translations: Translations,
     pub created_by: String,
     pub created_at: Timestamp,
     pub closed_at: Option<Timestamp>,
     pub responses: u64,
+    /// `touchpoint` or `stage`, as the domain reads it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    asks: Asks,
+}
+
+impl Survey {
+    /// What it asks about.
+    pub fn asks(&self) -> &Asks {
+        &self.asks
+    }
+
+    /// The languages it can be answered in: its own first, then its translations'.
+    pub fn languages(&self) -> Vec<Language> {
+        std::iter::once(self.language)
+            .chain(self.translations.keys().copied())
+            .collect()
+    }
 }
 
 /// A survey as it is made.
@@ -40,10 +65,12 @@ pub struct Survey {
 pub struct NewSurvey<'a> {
     pub public_token: &'a str,
     pub title: &'a str,
-    pub touchpoint: &'a str,
+    pub asks: &'a Asks,
     pub goal_scale: GoalScale,
     pub measure: Measure,
     pub questions: &'a [String],
+    pub language: Language,
+    pub translations: &'a Translations,
 }
 
 /// What became of a response.
@@ -69,8 +96,8 @@ pub struct Quarantined {
     pub answers: String,
 }
 
-const SURVEY_COLUMNS: &str = "id, public_token, title, touchpoint_key, goal_scale, measure, \
-     questions, created_by, created_at, closed_at, responses";
+const SURVEY_COLUMNS: &str = "id, public_token, title, touchpoint_key, stage_key, goal_scale, \
+     measure, questions, language, translations, created_by, created_at, closed_at, responses";
 
 impl Store {
     /// Makes a survey, audited as `actor` in the same transaction. Refused when another survey
@@ -88,25 +115,37 @@ impl Store {
             )));
         }
         let questions = serde_json::to_string(survey.questions).expect("strings serialise");
+        let translations =
+            serde_json::to_string(survey.translations).expect("translations serialise");
+        // A survey of a whole stage keeps '' as its touchpoint (the column is NOT NULL for the
+        // instances one version older, migration 0029).
+        let (touchpoint, stage) = match survey.asks {
+            Asks::Touchpoint(key) => (key.as_str(), None),
+            Asks::Stage(key) => ("", Some(key.as_str())),
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO surveys (public_token, title, touchpoint_key, goal_scale, measure, \
-             questions, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING id",
+            "INSERT INTO surveys (public_token, title, touchpoint_key, stage_key, goal_scale, \
+             measure, questions, language, translations, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(survey.public_token)
         .bind(survey.title)
-        .bind(survey.touchpoint)
+        .bind(touchpoint)
+        .bind(stage)
         .bind(i64::from(survey.goal_scale.top()))
         .bind(survey.measure.as_str())
         .bind(&questions)
+        .bind(survey.language.code())
+        .bind(&translations)
         .bind(actor)
         .bind(Timestamp::now().as_millis())
         .fetch_one(&mut *tx)
         .await?;
         let after = serde_json::json!({
-            "title": survey.title, "touchpoint": survey.touchpoint,
+            "title": survey.title, "asks": survey.asks,
             "goal_scale": survey.goal_scale.top(), "measure": survey.measure.as_str(),
-            "questions": survey.questions,
+            "questions": survey.questions, "language": survey.language,
+            "translations": survey.translations,
         });
         crate::accounts::write_audit(
             &mut tx,
@@ -181,6 +220,34 @@ impl Store {
         }
         tx.commit().await?;
         Ok(closed)
+    }
+
+    /// Counts one answer sent from the network address whose hash is `address_hash` in the
+    /// window starting at `window_start` (ms), and forgets windows older than `forget_before`;
+    /// the answers counted in the window so far, this one included. Every server instance
+    /// counts in the same table, so a limit holds across instances behind a load balancer.
+    pub async fn count_survey_answer(
+        &self,
+        address_hash: &str,
+        window_start: i64,
+        forget_before: i64,
+    ) -> Result<u32> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM survey_answer_counts WHERE window_start < $1")
+            .bind(forget_before)
+            .execute(&mut *tx)
+            .await?;
+        let count: i64 = sqlx::query_scalar(
+            "INSERT INTO survey_answer_counts (address_hash, window_start, answers) \
+             VALUES ($1, $2, 1) ON CONFLICT (address_hash, window_start) \
+             DO UPDATE SET answers = survey_answer_counts.answers + 1 RETURNING answers",
+        )
+        .bind(address_hash)
+        .bind(window_start)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// The instance's secret called `name`, made (at random, by `make`) the first time it is
@@ -350,13 +417,24 @@ fn survey_of(row: &AnyRow) -> Result<Survey> {
     let scale: i64 = row.try_get("goal_scale")?;
     let measure: String = row.try_get("measure")?;
     let questions: String = row.try_get("questions")?;
+    let language: String = row.try_get("language")?;
+    let translations: String = row.try_get("translations")?;
+    let touchpoint: String = row.try_get("touchpoint_key")?;
+    let stage: Option<String> = row.try_get("stage_key")?;
     let id: i64 = row.try_get("id")?;
     let inconsistent = |what: String| StoreError::Inconsistent(format!("survey {id}: {what}"));
+    let key = |k: &str| throughline_domain::Key::parse(k).map_err(|e| inconsistent(e.0));
+    let asks = match &stage {
+        Some(stage) => Asks::Stage(key(stage)?),
+        None => Asks::Touchpoint(key(&touchpoint)?),
+    };
     Ok(Survey {
         id,
         public_token: row.try_get("public_token")?,
         title: row.try_get("title")?,
-        touchpoint: row.try_get("touchpoint_key")?,
+        touchpoint: (!touchpoint.is_empty()).then_some(touchpoint),
+        stage,
+        asks,
         goal_scale: u8::try_from(scale)
             .ok()
             .and_then(GoalScale::from_top)
@@ -364,6 +442,9 @@ fn survey_of(row: &AnyRow) -> Result<Survey> {
         measure: Measure::parse(&measure).map_err(|e| inconsistent(e.0))?,
         questions: serde_json::from_str(&questions)
             .map_err(|e| inconsistent(format!("questions: {e}")))?,
+        language: Language::parse(&language).map_err(|e| inconsistent(e.0))?,
+        translations: serde_json::from_str(&translations)
+            .map_err(|e| inconsistent(format!("translations: {e}")))?,
         created_by: row.try_get("created_by")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         closed_at: row

@@ -80,7 +80,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<(String, usize)> {
         .surveys()
         .await?
         .into_iter()
-        .find(|s| s.touchpoint == "delivery-day")
+        .find(|s| s.touchpoint.as_deref() == Some("delivery-day"))
         .ok_or_else(|| {
             anyhow::anyhow!("the example organisation declares a Delivery day survey")
         })?;
@@ -93,6 +93,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<(String, usize)> {
                 &format!("customer{}@example.com", 9000 + n),
                 "",
                 today.as_str(),
+                "",
             )
             .map_err(|(field, reason)| anyhow::anyhow!("{field}: {reason}"))
         })
@@ -132,6 +133,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<(String, usize)> {
                 },
                 form_token: form.clone(),
                 honeypot: String::new(),
+                language: surveys::Language::En,
             },
         )
         .await?;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use throughline_domain::survey::Translations;
 use throughline_ingest::invitations::read_invitations;
 use throughline_notify::SmtpConfig;
 use throughline_notify::surveys::{SendPolicy, parse_quiet_hours, send_invitations};
@@ -65,11 +66,14 @@ impl SendOptions {
 
 #[derive(Debug, Subcommand)]
 enum SurveyCommand {
-    /// Make a survey for a touchpoint; prints its id and its public link.
+    /// Make a survey for a touchpoint (or a whole stage); prints its id and its public link.
     Create {
         /// The touchpoint it asks about (its key or its name).
-        #[arg(long)]
+        #[arg(long, default_value = "", required_unless_present = "stage")]
         touchpoint: String,
+        /// The stage it asks about as a whole, instead of one touchpoint (its key or name).
+        #[arg(long, default_value = "", conflicts_with = "touchpoint")]
+        stage: String,
         /// Its name and its responses' source (default "<touchpoint> survey").
         #[arg(long, default_value = "")]
         title: String,
@@ -82,6 +86,13 @@ enum SurveyCommand {
         /// A question of your own (repeat for more, at most 5).
         #[arg(long = "question", value_name = "TEXT")]
         questions: Vec<String>,
+        /// The language it is written in: en, de, fr, es or nl.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Its own words in other languages: a TOML file with a table per language
+        /// (`[de]` place = "Liefertag", title = "…", questions = ["…"]).
+        #[arg(long, value_name = "FILE")]
+        translations: Option<PathBuf>,
         #[command(flatten)]
         url: PublicUrl,
         #[arg(long)]
@@ -97,7 +108,7 @@ enum SurveyCommand {
     /// Close a survey for good: its links stop taking answers.
     Close { id: i64 },
     /// Invite the customers of a file (columns customer, email; optionally touchpoint, which
-    /// picks the survey, and event_date), then send the invitations unless --no-send.
+    /// picks the survey, event_date and language), then send the invitations unless --no-send.
     Invite {
         /// The survey (default: the open survey of each row's touchpoint).
         #[arg(long)]
@@ -135,8 +146,17 @@ enum SurveyCommand {
 struct Made<'a> {
     id: i64,
     title: &'a str,
-    touchpoint: &'a str,
+    touchpoint: Option<&'a str>,
+    stage: Option<&'a str>,
+    languages: Vec<&'static str>,
     public_link: String,
+}
+
+/// A translations file: a table per language.
+fn read_translations(path: &std::path::Path) -> anyhow::Result<Translations> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn public_link(base: &str, token: &str) -> String {
@@ -154,37 +174,53 @@ async fn command(store: &throughline_store::Store, command: SurveyCommand) -> an
     match command {
         SurveyCommand::Create {
             touchpoint,
+            stage,
             title,
             measure,
             goal_scale,
             questions,
+            language,
+            translations,
             url,
             json,
         } => {
             let input = SurveyInput {
                 touchpoint,
+                stage,
                 title,
                 measure,
                 goal_scale,
                 questions,
+                language,
+                translations: translations
+                    .as_deref()
+                    .map(read_translations)
+                    .transpose()?
+                    .unwrap_or_default(),
             };
             let survey = surveys::create(store, command_line(), &input).await?;
             let made = Made {
                 id: survey.id,
                 title: &survey.title,
-                touchpoint: &survey.touchpoint,
+                touchpoint: survey.touchpoint.as_deref(),
+                stage: survey.stage.as_deref(),
+                languages: survey.languages().into_iter().map(|l| l.code()).collect(),
                 public_link: public_link(&url.public_url, &survey.public_token),
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&made)?);
             } else {
                 let listed = surveys::listing(store, made.id).await?;
+                let about = if listed.touchpoint_name.is_empty() {
+                    format!("the whole stage {}", listed.stage_name)
+                } else {
+                    format!("{} ({})", listed.touchpoint_name, listed.stage_name)
+                };
                 println!(
-                    "Survey {} \"{}\" asks about {} ({}). Its public link: {}",
+                    "Survey {} \"{}\" asks about {about}, in {}. Its public link: {}",
                     made.id,
                     made.title,
-                    listed.touchpoint_name,
-                    listed.stage_name,
+                    made.languages.join(", "),
                     made.public_link
                 );
                 println!(
@@ -209,7 +245,11 @@ async fn command(store: &throughline_store::Store, command: SurveyCommand) -> an
                     "{:>4}  {}  ({}{})  {} responses; {} invited, {} sent, {} answered{}\n      {}",
                     s.survey.id,
                     s.survey.title,
-                    s.touchpoint_name,
+                    if s.touchpoint_name.is_empty() {
+                        "the whole stage"
+                    } else {
+                        &s.touchpoint_name
+                    },
                     if s.stage_name.is_empty() {
                         String::new()
                     } else {

@@ -343,10 +343,22 @@ fn entries(org: &Organisation) -> Vec<Entry> {
             key: d.title_in(&org.journey),
             fields: vec![
                 ("position", (i + 1).to_string()),
-                ("touchpoint", d.touchpoint.to_string()),
+                ("touchpoint", opt(d.asks.touchpoint())),
+                (
+                    "stage",
+                    match &d.asks {
+                        crate::survey::Asks::Stage(key) => key.to_string(),
+                        crate::survey::Asks::Touchpoint(_) => String::new(),
+                    },
+                ),
                 ("measure", d.measure.as_str().to_owned()),
                 ("goal_scale", d.goal_scale.top().to_string()),
                 ("questions", d.questions.join(" | ")),
+                ("language", d.language.code().to_owned()),
+                (
+                    "translations",
+                    serde_json::to_string(&d.translations).unwrap_or_default(),
+                ),
             ],
         });
     }

@@ -170,6 +170,7 @@ pub(crate) async fn survey_invitations_reach_customers_once(db: &TestDatabase) {
             },
             form_token: form,
             honeypot: String::new(),
+            ..Submission::default()
         },
     )
     .await

@@ -28,14 +28,14 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
             who: SIGNED_IN; query: &[]; body: None;
             answers: &[(200, "The surveys.")]),
         endpoint!(POST "/surveys" => create;
-            "Make a survey for a touchpoint (the practice's questions, a measure, up to five of your own)";
+            "Make a survey for a touchpoint or a whole stage (the practice's questions, a measure, up to five of your own), in a language with translations into others";
             who: MANAGERS; query: &[];
-            body: Some(r#"{"touchpoint": "delivery-day", "measure": "nps", "goal_scale": "5", "questions": ["Did the crew leave your home tidy?"]}"#);
-            answers: &[(201, "The survey, with its public token."), (422, "A touchpoint that is not in the organisation, a bad scale or question.")]),
+            body: Some(r#"{"touchpoint": "delivery-day", "measure": "nps", "goal_scale": "5", "questions": ["Did the crew leave your home tidy?"], "language": "en", "translations": {"de": {"place": "Liefertag", "questions": ["Hat das Team Ihre Wohnung ordentlich hinterlassen?"]}}}"#);
+            answers: &[(201, "The survey, with its public token."), (422, "A touchpoint or stage that is not in the organisation, a bad scale, question, language or translation.")]),
         endpoint!(POST "/surveys/{id}/invitations" => invite;
             "Ask for an invitation when an event happens: the customer gets their own link by e-mail in the next sending round, unless surveyed within the frequency window (days, default 30), opted out or erased";
             who: MANAGERS; query: &[];
-            body: Some(r#"{"customer": "C-1042", "email": "dana@example.com", "event_date": "2026-12-01", "min_days_between": 30}"#);
+            body: Some(r#"{"customer": "C-1042", "email": "dana@example.com", "event_date": "2026-12-01", "language": "de", "min_days_between": 30}"#);
             answers: &[(201, "Whether the customer was invited, and why not."), (422, "A bad address or date, or a closed survey.")]),
         endpoint!(GET "/follow-up-cases" => cases;
             "Follow-up cases (the inner loop), most urgent first: open ones unless all=true";
@@ -64,7 +64,12 @@ async fn list(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSurvey {
+    /// The touchpoint it asks about (or `stage`).
+    #[serde(default)]
     touchpoint: String,
+    /// The stage it asks about as a whole (or `touchpoint`).
+    #[serde(default)]
+    stage: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -73,6 +78,12 @@ struct NewSurvey {
     goal_scale: String,
     #[serde(default)]
     questions: Vec<String>,
+    /// The language it is written in (en by default).
+    #[serde(default)]
+    language: String,
+    /// Its own words in other languages, by language code.
+    #[serde(default)]
+    translations: throughline_domain::survey::Translations,
 }
 
 async fn create(
@@ -85,10 +96,13 @@ async fn create(
         Actor::User(&user),
         &SurveyInput {
             touchpoint: body.touchpoint,
+            stage: body.stage,
             title: body.title,
             measure: body.measure,
             goal_scale: body.goal_scale,
             questions: body.questions,
+            language: body.language,
+            translations: body.translations,
         },
     )
     .await?;
@@ -102,6 +116,9 @@ struct NewInvitation {
     email: String,
     #[serde(default)]
     event_date: String,
+    /// The customer's language (the e-mail and the form speak it where the survey does).
+    #[serde(default)]
+    language: String,
     min_days_between: Option<u32>,
 }
 
@@ -137,8 +154,15 @@ async fn invite(
     Path(id): Path<i64>,
     Json(body): Json<NewInvitation>,
 ) -> Result<(StatusCode, Json<Invited>), AppError> {
-    let row = check_invitation(1, &body.customer, &body.email, "", &body.event_date)
-        .map_err(|(field, reason)| AppError::Invalid(format!("{field}: {reason}")))?;
+    let row = check_invitation(
+        1,
+        &body.customer,
+        &body.email,
+        "",
+        &body.event_date,
+        &body.language,
+    )
+    .map_err(|(field, reason)| AppError::Invalid(format!("{field}: {reason}")))?;
     let policy = body
         .min_days_between
         .map_or_else(InvitePolicy::default, |min_days_between| InvitePolicy {

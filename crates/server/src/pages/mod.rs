@@ -37,6 +37,7 @@ use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::{AppError, AppState};
 
+pub(crate) use survey_public::browser_language as survey_language_of_browser;
 pub use wall::handout_html;
 
 pub fn router(state: AppState) -> Router<AppState> {

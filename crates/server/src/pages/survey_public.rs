@@ -2,14 +2,18 @@
 //! server-rendered forms that work on any phone, with labelled radio groups, errors named on
 //! their fields and the answers kept when a form comes back. Rate-limited (`rate_limit`); a
 //! link opens one survey's form and nothing else, and says nothing about anyone.
+//!
+//! Every page is in the customer's language where the survey speaks it: the one chosen on the
+//! form (`?lang=`), else the invitation's, else the browser's (`Accept-Language`), else the
+//! survey's own.
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use throughline_domain::survey::{AnswerProblem, RawAnswers};
+use throughline_domain::survey::{AnswerProblem, Language, RawAnswers, Texts};
 use throughline_service::surveys::{self, Link, Submission, SubmitOutcome, SurveyForm};
 
 use crate::error::PageError;
@@ -29,42 +33,75 @@ pub(super) fn router(state: AppState) -> Router<AppState> {
         ))
 }
 
-/// A page with one message (thanks, closed, no such link…) and its status.
-fn message(status: StatusCode, title: &str, text: &str) -> Result<Response, PageError> {
+/// A page with one message (thanks, closed, no such link…) in `language`, and its status.
+pub(crate) fn message(
+    status: StatusCode,
+    language: Language,
+    title: &str,
+    text: &str,
+) -> Result<Response, PageError> {
     let body = render(
         "survey_message.html",
-        serde_json::json!({ "title": title, "message": text }),
+        serde_json::json!({ "lang": language.code(), "title": title, "message": text }),
     )?;
     Ok((status, Html(body)).into_response())
 }
 
-fn no_such_link() -> Result<Response, PageError> {
+/// The language of a page that opens no survey: the browser's, where Throughline speaks it.
+pub(crate) fn browser_language(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| Language::from_accept_language(h, &Language::ALL))
+        .unwrap_or_default()
+}
+
+fn no_such_link(headers: &HeaderMap) -> Result<Response, PageError> {
+    let language = browser_language(headers);
+    let texts = language.texts();
     message(
         StatusCode::NOT_FOUND,
-        "No such survey",
-        "This address opens no survey. Check that the whole link was copied from the message \
-         you received.",
+        language,
+        texts.no_survey_title,
+        texts.no_survey,
     )
 }
 
-fn closed() -> Result<Response, PageError> {
-    message(
-        StatusCode::GONE,
-        "This survey is closed",
-        "It no longer takes answers. Thank you for wanting to tell us.",
-    )
+fn closed(language: Language) -> Result<Response, PageError> {
+    let texts = language.texts();
+    message(StatusCode::GONE, language, texts.closed_title, texts.closed)
 }
 
-fn already_answered() -> Result<Response, PageError> {
+fn already_answered(language: Language) -> Result<Response, PageError> {
+    let texts = language.texts();
     message(
         StatusCode::CONFLICT,
-        "You have already answered",
-        "This link takes one answer, and yours has reached us. Thank you.",
+        language,
+        texts.answered_title,
+        texts.answered,
     )
+}
+
+/// The language `link` is shown in for this request (`asked`: the form's or the address's
+/// `lang`).
+fn language_of(link: &Link, asked: Option<&str>, headers: &HeaderMap) -> Language {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok());
+    surveys::language_for(link, asked, accept)
+}
+
+/// `?lang=` on a survey link.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LanguageQuery {
+    lang: Option<String>,
 }
 
 #[derive(Serialize)]
 struct FormPage {
+    lang: &'static str,
+    texts: &'static Texts,
     token: String,
     form_token: String,
     form: SurveyForm,
@@ -78,12 +115,13 @@ async fn form_page(
     state: &AppState,
     token: &str,
     link: &Link,
+    language: Language,
     answers: RawAnswers,
     problems: Vec<AnswerProblem>,
     form_token: Option<String>,
 ) -> Result<String, PageError> {
     let org = throughline_service::org::organisation(&state.store).await?;
-    let form = surveys::form_of(org.as_ref(), link.survey());
+    let form = surveys::form_of(org.as_ref(), link.survey(), language);
     let extra = form
         .extra
         .iter()
@@ -103,6 +141,8 @@ async fn form_page(
     Ok(render(
         "survey_form.html",
         FormPage {
+            lang: form.language,
+            texts: form.texts,
             token: token.to_owned(),
             form_token,
             form,
@@ -116,20 +156,24 @@ async fn form_page(
 async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    Query(query): Query<LanguageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let Some(link) = surveys::open_link(&state.store, &token).await? else {
-        return no_such_link();
+        return no_such_link(&headers);
     };
+    let language = language_of(&link, query.lang.as_deref(), &headers);
     if link.survey().closed_at.is_some() {
-        return closed();
+        return closed(language);
     }
     if link.invitation().is_some_and(|i| i.responded_at.is_some()) {
-        return already_answered();
+        return already_answered(language);
     }
     let body = form_page(
         &state,
         &token,
         &link,
+        language,
         RawAnswers::default(),
         Vec::new(),
         None,
@@ -143,6 +187,8 @@ async fn show(
 #[serde(default)]
 struct AnswerForm {
     form_token: String,
+    /// The language the form was shown in.
+    lang: String,
     /// The field hidden from people.
     website: String,
     goal: String,
@@ -160,8 +206,13 @@ struct AnswerForm {
 async fn answer(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> Result<Response, PageError> {
+    let Some(link) = surveys::open_link(&state.store, &token).await? else {
+        return no_such_link(&headers);
+    };
+    let language = language_of(&link, Some(&form.lang), &headers);
     let answers = RawAnswers {
         goal: form.goal,
         measure: form.measure,
@@ -174,31 +225,34 @@ async fn answer(
         answers,
         form_token: form.form_token,
         honeypot: form.website,
+        language,
     };
     let outcome = match surveys::submit(&state.store, &token, &submission).await {
         Ok(outcome) => outcome,
-        Err(throughline_service::ServiceError::NotFound(_)) => return no_such_link(),
+        Err(throughline_service::ServiceError::NotFound(_)) => return no_such_link(&headers),
         Err(other) => return Err(crate::AppError::from(other).into()),
     };
     match outcome {
         SubmitOutcome::Stored(_) | SubmitOutcome::AlreadyReceived | SubmitOutcome::SetAside => {
-            message(
-                StatusCode::OK,
-                "Thank you",
-                "Your answers have reached us. They are read by the people who can change \
-                 things, and they count.",
-            )
+            let texts = language.texts();
+            message(StatusCode::OK, language, texts.thanks_title, texts.thanks)
         }
-        SubmitOutcome::AlreadyAnswered => already_answered(),
-        SubmitOutcome::Closed => closed(),
+        SubmitOutcome::AlreadyAnswered => already_answered(language),
+        SubmitOutcome::Closed => closed(language),
         SubmitOutcome::Problems(problems) => {
-            let Some(link) = surveys::open_link(&state.store, &token).await? else {
-                return no_such_link();
-            };
             // A form refused for its token gets a fresh one; otherwise the same form goes on.
             let keep = (!problems.iter().any(|p| p.field == "form"))
                 .then(|| submission.form_token.clone());
-            let body = form_page(&state, &token, &link, submission.answers, problems, keep).await?;
+            let body = form_page(
+                &state,
+                &token,
+                &link,
+                language,
+                submission.answers,
+                problems,
+                keep,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
         }
     }
@@ -207,35 +261,47 @@ async fn answer(
 async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
     match surveys::open_link(&state.store, &token).await? {
         Some(link) if link.invitation().is_some() => {
+            let language = language_of(&link, None, &headers);
+            let texts = language.texts();
             let body = render(
                 "survey_message.html",
                 serde_json::json!({
-                    "title": "Never be asked again?",
-                    "message": "We will not send you any survey again, whichever part of \
-                                your journey with us it is about.",
+                    "lang": language.code(),
+                    "title": texts.never_again_title,
+                    "message": texts.never_again,
+                    "button": texts.never_again_button,
                     "unsubscribe": format!("/s/{token}/unsubscribe"),
                 }),
             )?;
             Ok(Html(body).into_response())
         }
-        _ => no_such_link(),
+        _ => no_such_link(&headers),
     }
 }
 
 async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let link = surveys::open_link(&state.store, &token).await?;
     if surveys::opt_out(&state.store, &token).await? {
+        let language = link.map_or_else(
+            || browser_language(&headers),
+            |link| language_of(&link, None, &headers),
+        );
+        let texts = language.texts();
         message(
             StatusCode::OK,
-            "You will not be asked again",
-            "We have noted it for good: no survey will be sent to you again.",
+            language,
+            texts.unsubscribed_title,
+            texts.unsubscribed,
         )
     } else {
-        no_such_link()
+        no_such_link(&headers)
     }
 }

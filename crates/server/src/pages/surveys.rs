@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use throughline_domain::survey::{Language, Translation, Translations};
 use throughline_service::changes::Actor;
 use throughline_service::surveys::{self, SurveyInput, SurveyListing};
 use throughline_store::Quarantined;
@@ -38,13 +39,30 @@ struct ListPage {
     user: UserView,
     csrf_token: String,
     surveys: Vec<SurveyListing>,
+    /// What a survey may ask about: every touchpoint, and every stage as a whole.
     touchpoints: Vec<Choice>,
+    languages: Vec<Choice>,
+    /// One set of translation fields per language, as sent.
+    translations: Vec<TranslationFields>,
+    translations_given: bool,
     may_manage: bool,
     error: Option<String>,
     form: NewSurveyForm,
 }
 
-/// The "make a survey" form as sent (and shown again with its error).
+/// A language's translation fields on the "make a survey" form.
+#[derive(Serialize)]
+struct TranslationFields {
+    code: &'static str,
+    name: &'static str,
+    place: String,
+    title: String,
+    questions: String,
+}
+
+/// The "make a survey" form as sent (and shown again with its error). The touchpoint field
+/// holds a touchpoint's key, or `stage:KEY` for a whole stage; translations come as
+/// `tr_<language>_<place|title|questions>`.
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct NewSurveyForm {
@@ -54,6 +72,40 @@ struct NewSurveyForm {
     measure: String,
     goal_scale: String,
     questions: String,
+    language: String,
+    #[serde(flatten)]
+    translated: std::collections::BTreeMap<String, String>,
+}
+
+impl NewSurveyForm {
+    fn translated(&self, language: Language, field: &str) -> String {
+        self.translated
+            .get(&format!("tr_{}_{field}", language.code()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The translations given (a language with every field empty is not offered).
+    fn translations(&self) -> Translations {
+        let text = |t: String| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+        Language::ALL
+            .into_iter()
+            .filter_map(|language| {
+                let translation = Translation {
+                    title: text(self.translated(language, "title")),
+                    place: text(self.translated(language, "place")),
+                    questions: self
+                        .translated(language, "questions")
+                        .lines()
+                        .map(str::trim)
+                        .filter(|q| !q.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                };
+                (translation != Translation::default()).then_some((language, translation))
+            })
+            .collect()
+    }
 }
 
 fn may_manage(user: &PageUser) -> bool {
@@ -70,14 +122,32 @@ async fn list_page(
     let touchpoints = org
         .as_ref()
         .map(|org| {
-            org.touchpoints()
-                .map(|(stage, tp)| Choice {
-                    value: tp.key.to_string(),
-                    label: format!("{} — {}", stage.name, tp.name),
+            org.journey
+                .stages
+                .iter()
+                .flat_map(|stage| {
+                    std::iter::once(Choice {
+                        value: format!("stage:{}", stage.key),
+                        label: format!("{} — the whole stage", stage.name),
+                    })
+                    .chain(stage.touchpoints.iter().map(|tp| Choice {
+                        value: tp.key.to_string(),
+                        label: format!("{} — {}", stage.name, tp.name),
+                    }))
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let translations = Language::ALL
+        .into_iter()
+        .map(|language| TranslationFields {
+            code: language.code(),
+            name: language.name(),
+            place: form.translated(language, "place"),
+            title: form.translated(language, "title"),
+            questions: form.translated(language, "questions"),
+        })
+        .collect();
     Ok(render(
         "surveys.html",
         ListPage {
@@ -85,6 +155,15 @@ async fn list_page(
             csrf_token: user.session.csrf_token.clone(),
             surveys: surveys::list(&state.store).await?,
             touchpoints,
+            languages: Language::ALL
+                .into_iter()
+                .map(|l| Choice {
+                    value: l.code().to_owned(),
+                    label: l.name().to_owned(),
+                })
+                .collect(),
+            translations_given: !form.translations().is_empty(),
+            translations,
             may_manage: may_manage(user),
             error,
             form,
@@ -104,12 +183,19 @@ async fn create(
     axum::Form(form): axum::Form<NewSurveyForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
+    let (touchpoint, stage) = match form.touchpoint.strip_prefix("stage:") {
+        Some(stage) => (String::new(), stage.to_owned()),
+        None => (form.touchpoint.clone(), String::new()),
+    };
     let input = SurveyInput {
-        touchpoint: form.touchpoint.clone(),
+        touchpoint,
+        stage,
         title: form.title.clone(),
         measure: form.measure.clone(),
         goal_scale: form.goal_scale.clone(),
         questions: form.questions.lines().map(str::to_owned).collect(),
+        language: form.language.clone(),
+        translations: form.translations(),
     };
     match surveys::create(&state.store, Actor::User(&user.session.user), &input)
         .await
@@ -158,6 +244,16 @@ struct SurveyPage {
     quarantined_total: u64,
     may_manage: bool,
     results: surveys::SurveyResults,
+    /// The languages it speaks, with a link to its form in each.
+    languages: Vec<LanguageView>,
+}
+
+#[derive(Serialize)]
+struct LanguageView {
+    code: &'static str,
+    name: &'static str,
+    own: bool,
+    preview: String,
 }
 
 /// Answers set aside shown on a survey's page.
@@ -191,13 +287,24 @@ async fn one(
             "/feedback?source={}",
             super::percent_encode(&survey.survey.title)
         ),
-        form: surveys::form_of(org.as_ref(), &survey.survey),
+        form: surveys::form_of(org.as_ref(), &survey.survey, survey.survey.language),
         created: minute(survey.survey.created_at),
         closed: survey.survey.closed_at.map(minute),
         quarantined: quarantined.into_iter().map(Into::into).collect(),
         quarantined_total,
         may_manage: may_manage(&user),
         results: surveys::results(&state.store, &survey.survey, survey.invitations).await?,
+        languages: survey
+            .survey
+            .languages()
+            .into_iter()
+            .map(|l| LanguageView {
+                code: l.code(),
+                name: l.name(),
+                own: l == survey.survey.language,
+                preview: format!("/s/{}?lang={}", survey.survey.public_token, l.code()),
+            })
+            .collect(),
         survey,
     };
     Ok(Html(render("survey.html", page)?))

@@ -57,6 +57,7 @@ fn a_customer_answers_a_survey_on_a_phone() {
                 email: throughline_domain::Email::parse("dana@example.com").unwrap(),
                 touchpoint: None,
                 event_date: Some("2026-12-01".into()),
+                language: None,
             }],
             InvitePolicy::default(),
         )

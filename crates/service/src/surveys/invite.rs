@@ -99,20 +99,22 @@ pub async fn invite(
             (Some(id), touchpoint) => {
                 let chosen = open.iter().find(|s| s.id == id).expect("checked above");
                 if let Some(tp) = touchpoint
-                    && tp.as_str() != chosen.touchpoint
+                    && tp != chosen.asks().key()
                 {
                     report.unmatched.push((
                         row.line,
                         format!(
                             "touchpoint {tp} is not survey {id}'s ({})",
-                            chosen.touchpoint
+                            chosen.asks().key()
                         ),
                     ));
                     continue;
                 }
                 chosen
             }
-            (None, Some(tp)) => match open.iter().find(|s| s.touchpoint == tp.as_str()) {
+            // The touchpoint column names a survey's touchpoint, or the stage a survey of a
+            // whole stage asks about.
+            (None, Some(tp)) => match open.iter().find(|s| s.asks().key() == tp) {
                 Some(chosen) => chosen,
                 None => {
                     report
@@ -157,6 +159,7 @@ pub async fn invite(
             customer: row.customer.clone(),
             email,
             event_date: row.event_date.clone(),
+            language: row.language,
         };
         match batches.iter_mut().find(|(s, _)| s.id == chosen.id) {
             Some((_, batch)) => batch.push(invitation),

@@ -18,7 +18,8 @@ mod results;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use throughline_domain::org::Organisation;
-use throughline_domain::survey::{self, GoalScale, Measure};
+pub use throughline_domain::survey::Language;
+use throughline_domain::survey::{self, Asks, GoalScale, Measure, Texts, Translations, fill};
 use throughline_domain::user::UserRole;
 use throughline_store::{Invitation, InvitationCounts, NewSurvey, Store, Survey};
 
@@ -35,10 +36,38 @@ pub use results::{AnswerLine, ScoreLine, SurveyResults, results};
 /// The instance key survey links and forms are signed with.
 const LINK_KEY: &str = "survey-links";
 
+/// Answers one network address may send to survey links in [`ANSWER_WINDOW_MS`], counted
+/// across every server instance.
+pub const ANSWERS_PER_ADDRESS: u32 = 5;
+/// The window answers per address are counted in.
+pub const ANSWER_WINDOW_MS: i64 = 10 * 60_000;
+
+/// Counts an answer sent from the network address `address` at `now` (ms) in the database,
+/// which every server instance shares; `None` while the address is within
+/// [`ANSWERS_PER_ADDRESS`], else the seconds until its window ends. The address is kept as a
+/// keyed hash, and only for a day.
+pub async fn count_answer(store: &Store, address: &str, now: i64) -> Result<Option<i64>> {
+    let hash = LinkKey::load(store)
+        .await?
+        .sign(&format!("address:{address}"));
+    let into_window = now.rem_euclid(ANSWER_WINDOW_MS);
+    let answers = store
+        .count_survey_answer(
+            &hash,
+            now - into_window,
+            now - throughline_domain::date::DAY_MS,
+        )
+        .await?;
+    Ok((answers > ANSWERS_PER_ADDRESS).then_some((ANSWER_WINDOW_MS - into_window) / 1000 + 1))
+}
+
 /// What a survey is made of, as a person gives it.
 #[derive(Debug, Clone, Default)]
 pub struct SurveyInput {
+    /// The touchpoint it asks about (key or name), or empty when it asks about a stage.
     pub touchpoint: String,
+    /// The stage it asks about as a whole (key or name), or empty.
+    pub stage: String,
     /// The survey's name, and its responses' source; "<touchpoint> survey" when empty.
     pub title: String,
     /// nps, csat, ces or none.
@@ -46,9 +75,14 @@ pub struct SurveyInput {
     /// 5 (1–5) or 10 (0–10).
     pub goal_scale: String,
     pub questions: Vec<String>,
+    /// The language it is written in (en when empty).
+    pub language: String,
+    /// Its own words in other languages.
+    pub translations: Translations,
 }
 
-/// Makes a survey for a touchpoint of the organisation; administrators and council chairs.
+/// Makes a survey for a touchpoint or a stage of the organisation; administrators and council
+/// chairs.
 pub async fn create(store: &Store, actor: Actor<'_>, input: &SurveyInput) -> Result<Survey> {
     may_manage(actor)?;
     let invalid = |e: throughline_domain::ValidationError| ServiceError::Invalid(e.0);
@@ -57,37 +91,84 @@ pub async fn create(store: &Store, actor: Actor<'_>, input: &SurveyInput) -> Res
             "apply an organisation first: a survey asks about one of its touchpoints".to_owned(),
         )
     })?;
-    let wanted = input.touchpoint.trim();
-    let (_, touchpoint) = org
-        .touchpoints()
-        .find(|(_, tp)| tp.key.as_str() == wanted || tp.name.as_str().eq_ignore_ascii_case(wanted))
-        .ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "touchpoint {wanted:?} is not in the organisation; its touchpoints are: {}",
-                org.touchpoints()
-                    .map(|(_, tp)| tp.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+    let asks = match (input.touchpoint.trim(), input.stage.trim()) {
+        ("", "") => {
+            return Err(ServiceError::Invalid(
+                "name the touchpoint (or the stage) the survey asks about".to_owned(),
+            ));
+        }
+        (wanted, "") => {
+            let (_, touchpoint) = org
+                .touchpoints()
+                .find(|(_, tp)| {
+                    tp.key.as_str() == wanted || tp.name.as_str().eq_ignore_ascii_case(wanted)
+                })
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "touchpoint {wanted:?} is not in the organisation; its touchpoints are: {}",
+                        org.touchpoints()
+                            .map(|(_, tp)| tp.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            Asks::Touchpoint(touchpoint.key.clone())
+        }
+        ("", wanted) => {
+            let stage = org
+                .journey
+                .stages
+                .iter()
+                .find(|s| s.key.as_str() == wanted || s.name.as_str().eq_ignore_ascii_case(wanted))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "stage {wanted:?} is not in the journey; its stages are: {}",
+                        org.journey
+                            .stages
+                            .iter()
+                            .map(|s| s.key.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            Asks::Stage(stage.key.clone())
+        }
+        _ => {
+            return Err(ServiceError::Invalid(
+                "a survey asks about a touchpoint or a whole stage: name one, not both".to_owned(),
+            ));
+        }
+    };
     let title = match input.title.trim() {
-        "" => format!("{} survey", touchpoint.name),
-        title => throughline_domain::action::required_text("the survey's title", title, 100)
-            .map_err(invalid)?,
+        "" => format!("{} survey", asks.name_in(&org.journey)),
+        title => throughline_domain::action::required_text(
+            "the survey's title",
+            title,
+            survey::MAX_TITLE_CHARS,
+        )
+        .map_err(invalid)?,
     };
     let measure = Measure::parse(&input.measure).map_err(invalid)?;
     let goal_scale = GoalScale::parse(&input.goal_scale).map_err(invalid)?;
     let questions = survey::check_extra_questions(&input.questions).map_err(invalid)?;
+    let language = match input.language.trim() {
+        "" => Language::En,
+        code => Language::parse(code).map_err(invalid)?,
+    };
+    let translations = survey::check_translations(&input.translations, language, questions.len())
+        .map_err(invalid)?;
     store_new(
         store,
         actor,
         NewSurvey {
             public_token: "",
             title: &title,
-            touchpoint: touchpoint.key.as_str(),
+            asks: &asks,
             goal_scale,
             measure,
             questions: &questions,
+            language,
+            translations: &translations,
         },
     )
     .await
@@ -135,10 +216,12 @@ pub async fn make_declared(
         let survey = NewSurvey {
             public_token: "",
             title: &title,
-            touchpoint: definition.touchpoint.as_str(),
+            asks: &definition.asks,
             goal_scale: definition.goal_scale,
             measure: definition.measure,
             questions: &definition.questions,
+            language: definition.language,
+            translations: &definition.translations,
         };
         made.push(store_new(store, actor, survey).await?);
     }
@@ -163,6 +246,7 @@ pub async fn close(store: &Store, actor: Actor<'_>, id: i64) -> Result<Survey> {
 pub struct SurveyListing {
     #[serde(flatten)]
     pub survey: Survey,
+    /// The touchpoint's name (empty when the survey asks about a whole stage).
     pub touchpoint_name: String,
     pub stage_name: String,
     pub invitations: InvitationCounts,
@@ -173,7 +257,7 @@ pub async fn list(store: &Store) -> Result<Vec<SurveyListing>> {
     let org = store.load_organisation().await?;
     let mut listed = Vec::new();
     for survey in store.surveys().await? {
-        let (stage_name, touchpoint_name) = place(org.as_ref(), &survey.touchpoint);
+        let (stage_name, touchpoint_name) = names(org.as_ref(), &survey);
         listed.push(SurveyListing {
             invitations: store.invitation_counts(survey.id).await?,
             survey,
@@ -188,7 +272,7 @@ pub async fn list(store: &Store) -> Result<Vec<SurveyListing>> {
 pub async fn listing(store: &Store, id: i64) -> Result<SurveyListing> {
     let survey = found(store.survey(id).await?, id)?;
     let org = store.load_organisation().await?;
-    let (stage_name, touchpoint_name) = place(org.as_ref(), &survey.touchpoint);
+    let (stage_name, touchpoint_name) = names(org.as_ref(), &survey);
     Ok(SurveyListing {
         invitations: store.invitation_counts(id).await?,
         survey,
@@ -197,15 +281,30 @@ pub async fn listing(store: &Store, id: i64) -> Result<SurveyListing> {
     })
 }
 
-/// The names of a touchpoint's stage and of the touchpoint (its key where the organisation no
-/// longer has it).
-fn place(org: Option<&Organisation>, touchpoint: &str) -> (String, String) {
-    org.and_then(|org| {
-        org.touchpoints()
-            .find(|(_, tp)| tp.key.as_str() == touchpoint)
-            .map(|(stage, tp)| (stage.name.to_string(), tp.name.to_string()))
-    })
-    .unwrap_or_else(|| (String::new(), touchpoint.to_owned()))
+/// The names of the stage a survey's answers land on and of its touchpoint (empty for a survey
+/// of a whole stage; its key where the organisation no longer has it).
+fn names(org: Option<&Organisation>, survey: &Survey) -> (String, String) {
+    let stage = org
+        .and_then(|org| survey.asks().stage_in(&org.journey))
+        .map(|s| s.name.to_string());
+    match survey.asks() {
+        Asks::Touchpoint(key) => (
+            stage.unwrap_or_default(),
+            org.map_or_else(
+                || key.to_string(),
+                |org| survey.asks().name_in(&org.journey),
+            ),
+        ),
+        Asks::Stage(key) => (stage.unwrap_or_else(|| key.to_string()), String::new()),
+    }
+}
+
+/// The name of what a survey asks about, in its own language.
+fn place_name(org: Option<&Organisation>, survey: &Survey) -> String {
+    org.map_or_else(
+        || survey.asks().key().to_string(),
+        |org| survey.asks().name_in(&org.journey),
+    )
 }
 
 fn found(survey: Option<Survey>, id: i64) -> Result<Survey> {
@@ -236,12 +335,21 @@ pub struct ScaleQuestion {
     pub high: String,
 }
 
-/// What a survey asks, in order, for its form.
+/// Another language a survey can be answered in, for a link to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LanguageLink {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+/// What a survey asks, in order, for its form, in one language.
 #[derive(Debug, Clone, Serialize)]
 pub struct SurveyForm {
+    /// The language's code (the page's `lang`).
+    pub language: &'static str,
     pub title: String,
-    pub company: String,
-    pub touchpoint: String,
+    pub heading: String,
+    pub intro: String,
     pub goal: ScaleQuestion,
     pub measure: Option<ScaleQuestion>,
     pub helpful: &'static str,
@@ -249,41 +357,86 @@ pub struct SurveyForm {
     pub comment: &'static str,
     pub extra: Vec<String>,
     pub max_answer_chars: usize,
+    /// The form's other words in this language.
+    pub texts: &'static Texts,
+    /// The survey's other languages.
+    pub other_languages: Vec<LanguageLink>,
 }
 
-/// The form of `survey` (names from the organisation, when it has them).
-pub fn form_of(org: Option<&Organisation>, survey: &Survey) -> SurveyForm {
-    let (_, touchpoint) = place(org, &survey.touchpoint);
+/// The form of `survey` in `language` (one of its languages; its own otherwise), with names
+/// from the organisation when it has them.
+pub fn form_of(org: Option<&Organisation>, survey: &Survey, language: Language) -> SurveyForm {
+    let language = if survey.languages().contains(&language) {
+        language
+    } else {
+        survey.language
+    };
+    let translation = survey.translations.get(&language);
+    let place = translation
+        .and_then(|t| t.place.clone())
+        .unwrap_or_else(|| place_name(org, survey));
     let company = org.map_or_else(|| "us".to_owned(), |o| o.name.to_string());
+    let texts = language.texts();
+    let values = [("place", place.as_str()), ("company", company.as_str())];
     let (low, high) = survey.goal_scale.range();
     SurveyForm {
-        title: survey.title.clone(),
+        language: language.code(),
+        title: translation
+            .and_then(|t| t.title.clone())
+            .unwrap_or_else(|| survey.title.clone()),
+        heading: fill(texts.heading, &values),
+        intro: fill(texts.intro, &values),
         goal: ScaleQuestion {
-            text: survey::goal_question(&touchpoint),
+            text: fill(texts.goal, &values),
             choices: (low..=high).collect(),
-            low: "not at all".to_owned(),
-            high: "completely".to_owned(),
+            low: texts.goal_low.to_owned(),
+            high: texts.goal_high.to_owned(),
         },
         measure: survey.measure.range().map(|(low, high)| {
-            let (low_text, high_text) = survey.measure.ends();
+            let (low_text, high_text) = survey.measure.ends(texts);
             ScaleQuestion {
                 text: survey
                     .measure
-                    .question(&company, &touchpoint)
+                    .question(texts, &company, &place)
                     .unwrap_or_default(),
                 choices: (low..=high).collect(),
                 low: low_text.to_owned(),
                 high: high_text.to_owned(),
             }
         }),
-        helpful: survey::HELPFUL_QUESTION,
-        hindering: survey::HINDERING_QUESTION,
-        comment: survey::COMMENT_QUESTION,
-        extra: survey.questions.clone(),
+        helpful: texts.helpful,
+        hindering: texts.hindering,
+        comment: texts.comment,
+        extra: translation
+            .filter(|t| !t.questions.is_empty())
+            .map_or_else(|| survey.questions.clone(), |t| t.questions.clone()),
         max_answer_chars: survey::MAX_ANSWER_CHARS,
-        company,
-        touchpoint,
+        texts,
+        other_languages: survey
+            .languages()
+            .into_iter()
+            .filter(|&l| l != language)
+            .map(|l| LanguageLink {
+                code: l.code(),
+                name: l.name(),
+            })
+            .collect(),
     }
+}
+
+/// The language a customer answers `link` in: the one asked for (`?lang=`), else the
+/// invitation's, else the first of the browser's (`Accept-Language`) the survey speaks, else
+/// the survey's own.
+pub fn language_for(link: &Link, asked: Option<&str>, accept_language: Option<&str>) -> Language {
+    let survey = link.survey();
+    let offered = survey.languages();
+    let speaks = |l: &Language| offered.contains(l);
+    asked
+        .and_then(|code| Language::parse(code).ok())
+        .filter(speaks)
+        .or_else(|| link.invitation().and_then(|i| i.language).filter(speaks))
+        .or_else(|| accept_language.and_then(|h| Language::from_accept_language(h, &offered)))
+        .unwrap_or(survey.language)
 }
 
 /// What a survey link opens.

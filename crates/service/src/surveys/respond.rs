@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use throughline_analytics::redact::redact;
 use throughline_domain::date::DAY_MS;
 use throughline_domain::feedback::{Ces, Csat, NewFeedback, Nps, Rating, Scores, Texts};
-use throughline_domain::survey::{AnswerProblem, Measure, RawAnswers, check_answers};
+use throughline_domain::survey::{
+    AnswerProblem, Asks, Language, Measure, RawAnswers, check_answers,
+};
 use throughline_domain::{Name, Timestamp};
 use throughline_store::{KeyedFeedback, ResponseStored, Store};
 
@@ -39,6 +41,9 @@ pub struct Submission {
     pub form_token: String,
     /// The field hidden from people: only a robot fills it in.
     pub honeypot: String,
+    /// The language the form was shown in: problems are named in it, and an answer in another
+    /// language than the survey's own says so in its record.
+    pub language: Language,
 }
 
 /// What became of a submission.
@@ -101,11 +106,18 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     }
     let now = Timestamp::now().as_millis();
     let ticket = check_form_token(store, token, &submission.form_token, now).await?;
+    let language = if survey.languages().contains(&submission.language) {
+        submission.language
+    } else {
+        survey.language
+    };
+    let texts = language.texts();
     let checked = check_answers(
         &submission.answers,
         survey.goal_scale,
         survey.measure,
         survey.questions.len(),
+        texts,
     );
     let ((issued_at, nonce), answers) = match (ticket, checked) {
         (Some(ticket), Ok(answers)) => (ticket, answers),
@@ -114,9 +126,7 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
             if ticket.is_none() {
                 problems.push(AnswerProblem {
                     field: "form".to_owned(),
-                    message: "This form is more than a day old, or did not come from us: \
-                              please check your answers below and send them again."
-                        .to_owned(),
+                    message: texts.form_stale.to_owned(),
                 });
             }
             problems.extend(checked.err().unwrap_or_default());
@@ -127,6 +137,7 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     if let Some(reason) = robot_sign(submission, now - issued_at) {
         let sent = serde_json::json!({
             "answers": submission.answers,
+            "language": language,
             "hidden_field": submission.honeypot,
             "seconds_to_answer": (now - issued_at) as f64 / 1000.0,
         });
@@ -137,26 +148,32 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
         return Ok(SubmitOutcome::SetAside);
     }
 
-    record(store, &link, &answers, format!("form:{nonce}")).await
+    record(store, &link, &answers, language, format!("form:{nonce}")).await
 }
 
-/// Stores checked `answers` given through `link` as a feedback record (`public_key`: the dedup
-/// key of an answer by the public link), and applies the follow-up rules to it.
+/// Stores checked `answers` given through `link` in `language` as a feedback record
+/// (`public_key`: the dedup key of an answer by the public link), and applies the follow-up
+/// rules to it. It lands on the survey's touchpoint and its stage, or on the stage a survey of
+/// a whole stage asks about.
 async fn record(
     store: &Store,
     link: &Link,
     answers: &throughline_domain::survey::Answers,
+    language: Language,
     public_key: String,
 ) -> Result<SubmitOutcome> {
     let survey = link.survey();
     let invitation = link.invitation().map(|i| i.id);
     let org = store.load_organisation().await?;
-    let stage = org.as_ref().and_then(|org| {
-        org.touchpoints()
-            .find(|(_, tp)| tp.key.as_str() == survey.touchpoint)
-            .map(|(stage, _)| stage.key.clone())
-    });
-    let touchpoint = throughline_domain::Key::parse(&survey.touchpoint).ok();
+    let stage = org
+        .as_ref()
+        .and_then(|org| survey.asks().stage_in(&org.journey))
+        .map(|stage| stage.key.clone())
+        .or_else(|| match survey.asks() {
+            Asks::Stage(key) => Some(key.clone()),
+            Asks::Touchpoint(_) => None,
+        });
+    let touchpoint = survey.asks().touchpoint().cloned();
     let invalid = |e: throughline_domain::ValidationError| ServiceError::Invalid(e.0);
     let mut scores = Scores {
         rating: Some(Rating::new(f64::from(answers.goal)).map_err(invalid)?),
@@ -190,6 +207,11 @@ async fn record(
         .collect();
     if let Some(date) = link.invitation().and_then(|i| i.event_date.clone()) {
         metadata.insert("event date".to_owned(), date);
+    }
+    // The own questions' answers stay under the survey's own wording, whichever language they
+    // were asked in; the language is noted where it is another.
+    if language != survey.language {
+        metadata.insert("survey language".to_owned(), language.code().to_owned());
     }
     let (customer, dedup_key) = match link {
         Link::Invitation(_, invitation) => (
@@ -265,11 +287,14 @@ pub async fn release(
     let raw: RawAnswers = serde_json::from_value(sent["answers"].clone())
         .map_err(|e| ServiceError::Invalid(format!("the answers kept cannot be read: {e}")))?;
     let survey = link.survey();
+    let language: Language =
+        serde_json::from_value(sent["language"].clone()).unwrap_or(survey.language);
     let answers = check_answers(
         &raw,
         survey.goal_scale,
         survey.measure,
         survey.questions.len(),
+        Language::En.texts(),
     )
     .map_err(|problems| {
         ServiceError::Invalid(
@@ -280,7 +305,7 @@ pub async fn release(
                 .join(" "),
         )
     })?;
-    let outcome = record(store, &link, &answers, format!("set-aside:{id}")).await?;
+    let outcome = record(store, &link, &answers, language, format!("set-aside:{id}")).await?;
     let feedback = match outcome {
         SubmitOutcome::Stored(feedback) => Some(feedback),
         _ => None,

@@ -68,6 +68,7 @@ pub(crate) async fn follow_up_cases_close_the_loop(db: &TestDatabase) {
         email: throughline_domain::Email::parse(&format!("{customer}@example.com")).unwrap(),
         touchpoint: None,
         event_date: None,
+        language: None,
     };
     surveys::invite(
         &store,
@@ -106,6 +107,7 @@ pub(crate) async fn follow_up_cases_close_the_loop(db: &TestDatabase) {
                     answers: raw,
                     form_token: form,
                     honeypot: String::new(),
+                    ..Submission::default()
                 },
             )
             .await

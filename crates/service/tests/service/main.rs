@@ -582,13 +582,16 @@ use concurrency::an_analysis_lands_while_an_integration_writes;
 use erasure::an_erased_customer_appears_nowhere;
 use follow_up::follow_up_cases_close_the_loop;
 use retention::old_feedback_goes_by_the_retention_policy;
-use surveys::customers_answer_journey_surveys;
+use surveys::{
+    customers_answer_journey_surveys, surveys_speak_the_customers_language_and_ask_about_stages,
+};
 
 backend_tests!(
     an_analysis_lands_while_an_integration_writes,
     an_erased_customer_appears_nowhere,
     old_feedback_goes_by_the_retention_policy,
     customers_answer_journey_surveys,
+    surveys_speak_the_customers_language_and_ask_about_stages,
     follow_up_cases_close_the_loop,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,

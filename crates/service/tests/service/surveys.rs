@@ -31,6 +31,7 @@ fn row(line: u64, customer: &str, touchpoint: Option<&str>) -> InvitationRow {
         .unwrap(),
         touchpoint: touchpoint.map(|t| throughline_domain::Key::parse(t).unwrap()),
         event_date: Some("2026-11-30".to_owned()),
+        language: None,
     }
 }
 
@@ -53,6 +54,7 @@ async fn sent(store: &Store, token: &str, form_token: &str, raw: RawAnswers) -> 
             answers: raw,
             form_token: form_token.to_owned(),
             honeypot: String::new(),
+            ..Submission::default()
         },
     )
     .await
@@ -135,7 +137,7 @@ pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
 
     // The form asks the practice's questions about the touchpoint.
     let org = store.load_organisation().await.unwrap();
-    let form = surveys::form_of(org.as_ref(), &delivery);
+    let form = surveys::form_of(org.as_ref(), &delivery, surveys::Language::En);
     assert!(
         form.goal.text.contains("Delivery day"),
         "{}",
@@ -340,6 +342,7 @@ pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
             answers: answers("5", "10", ""),
             form_token: trap_form,
             honeypot: "http://spam.example".into(),
+            ..Submission::default()
         },
     )
     .await
@@ -439,4 +442,289 @@ pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
         .await,
         Err(ServiceError::Invalid(_))
     ));
+}
+
+/// Issue 29's second step: a survey written in one language with translations is shown to each
+/// customer in theirs (asked for, the invitation's, the browser's, else its own), with the
+/// practice's questions and every message in that language and the answers to its own
+/// questions filed under its own wording; a survey may ask about a whole stage; answers per
+/// network address are counted where every server instance counts them.
+pub(crate) async fn surveys_speak_the_customers_language_and_ask_about_stages(db: &TestDatabase) {
+    use throughline_domain::survey::{Asks, Language, Translation, Translations};
+
+    let store = workspace(db).await;
+    let mut translations = Translations::new();
+    translations.insert(
+        Language::De,
+        Translation {
+            title: Some("Umfrage zum Liefertag".into()),
+            place: Some("Liefertag".into()),
+            questions: vec!["Hat das Team Ihre Wohnung ordentlich hinterlassen?".into()],
+        },
+    );
+    let input = SurveyInput {
+        touchpoint: "delivery-day".into(),
+        title: "Delivery day, translated".into(),
+        measure: "nps".into(),
+        questions: vec!["Did the crew leave your home tidy?".into()],
+        translations: translations.clone(),
+        ..SurveyInput::default()
+    };
+    // A translation must match the survey it translates.
+    let mut two = translations.clone();
+    two.get_mut(&Language::De)
+        .unwrap()
+        .questions
+        .push("Noch eine?".into());
+    let err = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            translations: two,
+            ..input.clone()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("asks 1 question(s) of its own, the translation gives 2"),
+        "{err}"
+    );
+    let err = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            language: "klingon".into(),
+            ..input.clone()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("written in en, de, fr, es, nl"),
+        "{err}"
+    );
+    let survey = surveys::create(&store, OPS, &input).await.unwrap();
+    assert_eq!(survey.languages(), vec![Language::En, Language::De]);
+    // Read back as stored.
+    let stored = store.survey(survey.id).await.unwrap().unwrap();
+    assert_eq!(stored.translations, translations);
+
+    // The form in German: the practice's questions built in, the company's own words translated.
+    let org = store.load_organisation().await.unwrap();
+    let form = surveys::form_of(org.as_ref(), &survey, Language::De);
+    assert_eq!(form.language, "de");
+    assert_eq!(form.title, "Umfrage zum Liefertag");
+    assert_eq!(form.heading, "Ihre Meinung zu: Liefertag");
+    assert!(
+        form.goal.text.starts_with("Liefertag: Wie gut"),
+        "{}",
+        form.goal.text
+    );
+    assert!(
+        form.measure
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("einem Freund oder Kollegen empfehlen"),
+        "{:?}",
+        form.measure
+    );
+    assert_eq!(
+        form.extra,
+        vec!["Hat das Team Ihre Wohnung ordentlich hinterlassen?"]
+    );
+    assert_eq!(form.texts.send, "Antworten senden");
+    assert_eq!(form.other_languages.len(), 1);
+    assert_eq!(form.other_languages[0].code, "en");
+    // A language the survey does not speak shows its own.
+    assert_eq!(
+        surveys::form_of(org.as_ref(), &survey, Language::Fr).language,
+        "en"
+    );
+
+    // Which language a customer gets.
+    let public = Link::Public(survey.clone());
+    let pick =
+        |asked: Option<&str>, browser: Option<&str>| surveys::language_for(&public, asked, browser);
+    assert_eq!(pick(None, Some("de-CH, en;q=0.5")), Language::De);
+    assert_eq!(pick(None, Some("fr, it")), Language::En);
+    assert_eq!(pick(Some("en"), Some("de")), Language::En);
+    assert_eq!(pick(Some("fr"), Some("de")), Language::De);
+    assert_eq!(pick(None, None), Language::En);
+    // An invitation's language comes before the browser's.
+    let mut german_row = row(2, "C-50", Some("delivery-day"));
+    german_row.language = Some(Language::De);
+    let invited = surveys::invite(
+        &store,
+        OPS,
+        Some(survey.id),
+        &[german_row],
+        InvitePolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(invited.total_invited(), 1);
+    let invitation = store.invitation(1).await.unwrap().unwrap();
+    assert_eq!(invitation.language, Some(Language::De));
+    let token = surveys::invitation_token(&store, invitation.id)
+        .await
+        .unwrap();
+    let link = surveys::open_link(&store, &token).await.unwrap().unwrap();
+    assert_eq!(surveys::language_for(&link, None, Some("en")), Language::De);
+
+    // Problems are named in the customer's language; the answer is filed under the survey's
+    // own wording, with the language noted.
+    let form_token = surveys::form_token(&store, &token).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let german = |raw: RawAnswers, form_token: &str| Submission {
+        answers: raw,
+        form_token: form_token.to_owned(),
+        honeypot: String::new(),
+        language: Language::De,
+    };
+    let SubmitOutcome::Problems(problems) =
+        surveys::submit(&store, &token, &german(answers("9", "", ""), &form_token))
+            .await
+            .unwrap()
+    else {
+        panic!("problems expected");
+    };
+    assert_eq!(problems[0].message, "Wählen Sie eine Zahl von 1 bis 5.");
+    let mut raw = answers("4", "8", "Der Fahrer kam zwei Stunden zu spät");
+    raw.extra = vec!["Ja, alles sauber".into()];
+    let SubmitOutcome::Stored(id) = surveys::submit(&store, &token, &german(raw, &form_token))
+        .await
+        .unwrap()
+    else {
+        panic!("stored expected");
+    };
+    let record = &store.feedback_after(id - 1, 1).await.unwrap()[0].record;
+    assert_eq!(
+        record
+            .metadata
+            .get("Did the crew leave your home tidy?")
+            .map(String::as_str),
+        Some("Ja, alles sauber")
+    );
+    assert_eq!(
+        record.metadata.get("survey language").map(String::as_str),
+        Some("de")
+    );
+    assert_eq!(record.customer.as_deref(), Some("C-50"));
+
+    // A survey of a whole stage: named by the stage's name; its answers land on the stage.
+    let refused = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            touchpoint: "delivery-day".into(),
+            stage: "receive".into(),
+            ..SurveyInput::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("not both"), "{refused}");
+    let refused = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            stage: "moon".into(),
+            ..SurveyInput::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("its stages are: discover"),
+        "{refused}"
+    );
+    let stage_survey = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            stage: "receive and set up".into(),
+            measure: "csat".into(),
+            ..SurveyInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stage_survey.asks(),
+        &Asks::Stage(throughline_domain::Key::parse("receive").unwrap())
+    );
+    assert_eq!(stage_survey.touchpoint, None);
+    assert_eq!(stage_survey.title, "Receive and set up survey");
+    let listed = surveys::listing(&store, stage_survey.id).await.unwrap();
+    assert_eq!(
+        (listed.stage_name.as_str(), listed.touchpoint_name.as_str()),
+        ("Receive and set up", "")
+    );
+    let form = surveys::form_of(org.as_ref(), &stage_survey, Language::En);
+    assert_eq!(form.heading, "How did Receive and set up go?");
+    let stage_token = stage_survey.public_token.clone();
+    let stage_form = surveys::form_token(&store, &stage_token).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let SubmitOutcome::Stored(id) =
+        sent(&store, &stage_token, &stage_form, answers("3", "2", "")).await
+    else {
+        panic!("stored expected");
+    };
+    let record = &store.feedback_after(id - 1, 1).await.unwrap()[0].record;
+    assert_eq!(record.stage.as_ref().unwrap().as_str(), "receive");
+    assert_eq!(record.touchpoint, None);
+    assert_eq!(record.scores.csat.unwrap().value(), 2);
+    // The invitation file's touchpoint column names the stage of a stage survey.
+    let invited = surveys::invite(
+        &store,
+        OPS,
+        None,
+        &[row(2, "C-51", Some("receive"))],
+        InvitePolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        invited.invited,
+        vec![(stage_survey.id, "Receive and set up survey".to_owned(), 1)]
+    );
+
+    // Answers per address: counted in the database, so two instances share the count.
+    let other_instance = db.store().await;
+    let now = throughline_domain::Timestamp::now().as_millis();
+    for n in 0..surveys::ANSWERS_PER_ADDRESS {
+        let on = if n % 2 == 0 { &store } else { &other_instance };
+        assert_eq!(
+            surveys::count_answer(on, "203.0.113.9", now).await.unwrap(),
+            None
+        );
+    }
+    let wait = surveys::count_answer(&other_instance, "203.0.113.9", now)
+        .await
+        .unwrap();
+    assert!(wait.is_some_and(|s| s > 0 && s <= 600), "{wait:?}");
+    // Another address is counted on its own; the next window starts afresh.
+    assert_eq!(
+        surveys::count_answer(&store, "198.51.100.7", now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        surveys::count_answer(&store, "203.0.113.9", now + surveys::ANSWER_WINDOW_MS)
+            .await
+            .unwrap(),
+        None
+    );
+    // The address is not stored as it came.
+    let backup = {
+        let mut out = Vec::new();
+        store.backup(&mut out).await.unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(!backup.contains("203.0.113.9"));
+    other_instance.close().await;
 }

@@ -8,8 +8,15 @@
 //! NPS, CSAT or CES, "what helped" and "what hindered" its helpful and hindering texts, "anything
 //! else" its comment, and each optional question's answer a metadata column named by the
 //! question.
+//!
+//! What the survey says is in the customer's language where the survey is translated
+//! ([`language`]).
+
+pub mod language;
 
 use serde::{Deserialize, Serialize};
+
+pub use language::{Language, Texts, Translation, Translations, check_translations, fill};
 
 use crate::primitives::ValidationError;
 
@@ -19,6 +26,60 @@ pub const MAX_ANSWER_CHARS: usize = 2_000;
 pub const MAX_EXTRA_QUESTIONS: usize = 5;
 /// The longest question a survey may ask.
 pub const MAX_QUESTION_CHARS: usize = 300;
+/// The longest title (or touchpoint or stage name in a translation) a survey may have.
+pub const MAX_TITLE_CHARS: usize = 100;
+
+/// What a survey asks about: one touchpoint, or a whole stage of the journey (its answers land on
+/// the stage, with no touchpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Asks {
+    Touchpoint(crate::Key),
+    Stage(crate::Key),
+}
+
+impl Asks {
+    /// The touchpoint's or stage's name in `journey` (its key where the journey no longer has
+    /// it).
+    pub fn name_in(&self, journey: &crate::org::Journey) -> String {
+        let named = match self {
+            Self::Touchpoint(key) => journey
+                .stages
+                .iter()
+                .flat_map(|s| &s.touchpoints)
+                .find(|t| &t.key == key)
+                .map(|t| t.name.to_string()),
+            Self::Stage(key) => journey
+                .stages
+                .iter()
+                .find(|s| &s.key == key)
+                .map(|s| s.name.to_string()),
+        };
+        named.unwrap_or_else(|| self.key().to_string())
+    }
+
+    /// The stage its answers land on in `journey`: the stage itself, or the touchpoint's.
+    pub fn stage_in<'j>(&self, journey: &'j crate::org::Journey) -> Option<&'j crate::org::Stage> {
+        journey.stages.iter().find(|s| match self {
+            Self::Stage(key) => &s.key == key,
+            Self::Touchpoint(key) => s.touchpoints.iter().any(|t| &t.key == key),
+        })
+    }
+
+    pub fn key(&self) -> &crate::Key {
+        match self {
+            Self::Touchpoint(key) | Self::Stage(key) => key,
+        }
+    }
+
+    /// The touchpoint, when it asks about one.
+    pub fn touchpoint(&self) -> Option<&crate::Key> {
+        match self {
+            Self::Touchpoint(key) => Some(key),
+            Self::Stage(_) => None,
+        }
+    }
+}
 
 /// The measure a survey asks besides the goal question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -66,28 +127,26 @@ impl Measure {
         }
     }
 
-    /// What the two ends of the scale mean, for the form.
-    pub fn ends(self) -> (&'static str, &'static str) {
+    /// What the two ends of the scale mean, for the form, in the language of `texts`.
+    pub fn ends(self, texts: &Texts) -> (&'static str, &'static str) {
         match self {
-            Self::Nps => ("not at all likely", "extremely likely"),
-            Self::Csat => ("very dissatisfied", "very satisfied"),
-            Self::Ces => ("very easy", "very difficult"),
+            Self::Nps => (texts.nps_low, texts.nps_high),
+            Self::Csat => (texts.csat_low, texts.csat_high),
+            Self::Ces => (texts.ces_low, texts.ces_high),
             Self::None => ("", ""),
         }
     }
 
-    /// The question as asked about `company` and `touchpoint`.
-    pub fn question(self, company: &str, touchpoint: &str) -> Option<String> {
-        match self {
-            Self::Nps => Some(format!(
-                "How likely are you to recommend {company} to a friend or colleague?"
-            )),
-            Self::Csat => Some(format!("How satisfied are you with {touchpoint}?")),
-            Self::Ces => Some(format!(
-                "How easy was it to get what you needed at {touchpoint}?"
-            )),
-            Self::None => None,
-        }
+    /// The question as asked about `company` and `place` (a touchpoint or a stage), in the
+    /// language of `texts`.
+    pub fn question(self, texts: &Texts, company: &str, place: &str) -> Option<String> {
+        let template = match self {
+            Self::Nps => texts.nps,
+            Self::Csat => texts.csat,
+            Self::Ces => texts.ces,
+            Self::None => return None,
+        };
+        Some(fill(template, &[("company", company), ("place", place)]))
     }
 }
 
@@ -149,15 +208,6 @@ impl TryFrom<u8> for GoalScale {
             .ok_or_else(|| ValidationError::new(format!("a goal scale is 5 or 10, not {top}")))
     }
 }
-
-/// The goal question about `touchpoint`.
-pub fn goal_question(touchpoint: &str) -> String {
-    format!("How well did we support what you set out to do at {touchpoint}?")
-}
-
-pub const HELPFUL_QUESTION: &str = "What helped you most?";
-pub const HINDERING_QUESTION: &str = "What got in your way most?";
-pub const COMMENT_QUESTION: &str = "Is there anything else you would like to tell us?";
 
 /// Checks a survey's optional questions: at most [`MAX_EXTRA_QUESTIONS`], none empty, none
 /// longer than [`MAX_QUESTION_CHARS`], none repeated.
@@ -222,12 +272,14 @@ pub struct AnswerProblem {
 
 /// Checks `raw` against a survey asking `measure` on a `scale` goal question with `extra`
 /// optional questions: the goal question must be answered, numbers must be on their scale and
-/// texts no longer than [`MAX_ANSWER_CHARS`]. Every problem is reported, each on its field.
+/// texts no longer than [`MAX_ANSWER_CHARS`]. Every problem is reported, each on its field, in
+/// the language of `texts`.
 pub fn check_answers(
     raw: &RawAnswers,
     scale: GoalScale,
     measure: Measure,
     extra: usize,
+    texts: &Texts,
 ) -> Result<Answers, Vec<AnswerProblem>> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: String| {
@@ -243,16 +295,16 @@ pub fn check_answers(
         }
         match text.parse::<u8>() {
             Ok(n) if (low..=high).contains(&n) => Ok(Some(n)),
-            _ => Err(format!("Choose a number from {low} to {high}.")),
+            _ => Err(fill(
+                texts.choose_number,
+                &[("low", &low.to_string()), ("high", &high.to_string())],
+            )),
         }
     };
     let goal = match number(&raw.goal, scale.range()) {
         Ok(Some(goal)) => Some(goal),
         Ok(None) => {
-            problem(
-                "goal",
-                "Please choose how well we supported what you set out to do.".to_owned(),
-            );
+            problem("goal", texts.goal_missing.to_owned());
             None
         }
         Err(message) => {
@@ -272,9 +324,12 @@ pub fn check_answers(
         if value.chars().count() > MAX_ANSWER_CHARS {
             problem(
                 field,
-                format!(
-                    "Please keep this answer under {MAX_ANSWER_CHARS} characters (it has {}).",
-                    value.chars().count()
+                fill(
+                    texts.too_long,
+                    &[
+                        ("max", &MAX_ANSWER_CHARS.to_string()),
+                        ("count", &value.chars().count().to_string()),
+                    ],
                 ),
             );
             return None;
@@ -309,6 +364,10 @@ pub fn check_answers(
 mod tests {
     use super::*;
 
+    fn en() -> &'static Texts {
+        Language::En.texts()
+    }
+
     fn raw(goal: &str, measure: &str) -> RawAnswers {
         RawAnswers {
             goal: goal.into(),
@@ -320,13 +379,13 @@ mod tests {
 
     #[test]
     fn answers_are_checked_on_their_scales() {
-        let ok = check_answers(&raw("4", "9"), GoalScale::Five, Measure::Nps, 0).unwrap();
+        let ok = check_answers(&raw("4", "9"), GoalScale::Five, Measure::Nps, 0, en()).unwrap();
         assert_eq!(ok.goal, 4);
         assert_eq!(ok.measure, Some(9));
         assert_eq!(ok.helpful.as_deref(), Some("the driver called ahead"));
         assert_eq!(ok.hindering, None);
 
-        let problems = check_answers(&raw("0", "11"), GoalScale::Five, Measure::Nps, 0)
+        let problems = check_answers(&raw("0", "11"), GoalScale::Five, Measure::Nps, 0, en())
             .unwrap_err()
             .into_iter()
             .map(|p| (p.field, p.message))
@@ -341,11 +400,12 @@ mod tests {
                 ),
             ]
         );
-        let missing = check_answers(&raw("", "3"), GoalScale::Ten, Measure::Csat, 0).unwrap_err();
+        let missing =
+            check_answers(&raw("", "3"), GoalScale::Ten, Measure::Csat, 0, en()).unwrap_err();
         assert_eq!(missing[0].field, "goal");
         // 0 is on the 0-10 scale.
         assert_eq!(
-            check_answers(&raw("0", ""), GoalScale::Ten, Measure::Csat, 0)
+            check_answers(&raw("0", ""), GoalScale::Ten, Measure::Csat, 0, en())
                 .unwrap()
                 .measure,
             None
@@ -356,7 +416,8 @@ mod tests {
     fn a_long_answer_is_refused_on_its_field() {
         let mut answers = raw("3", "");
         answers.extra = vec!["x".repeat(MAX_ANSWER_CHARS + 1)];
-        let problems = check_answers(&answers, GoalScale::Five, Measure::None, 1).unwrap_err();
+        let problems =
+            check_answers(&answers, GoalScale::Five, Measure::None, 1, en()).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, "q1");
         assert!(problems[0].message.contains("2000"), "{problems:?}");
