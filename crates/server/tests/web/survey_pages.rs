@@ -377,6 +377,120 @@ pub async fn surveys_are_made_on_the_web_and_links_are_rate_limited(db: &TestDat
     );
     assert_eq!(store.quarantined(1, 10).await.unwrap().1, 0);
 
+    // Answers are counted in the database: a second server instance on the same database,
+    // with request counters of its own, refuses that address's answers too (and still shows
+    // it the form).
+    let second = throughline_server::router(throughline_server::AppState::new(db.store().await));
+    let page = send(&second, get(&link, None)).await;
+    assert_eq!(page.status, 200);
+    let token = survey_form_token(&page.body);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let refused = send(
+        &second,
+        post_form(
+            &link,
+            None,
+            &[("form_token", &token), ("goal", "4"), ("measure", "3")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.headers.contains_key("retry-after"));
+
+    // In the customer's language: a stage survey written in English with a German
+    // translation, made on the form; the browser asks for German.
+    let made = send(
+        &app,
+        post_form(
+            "/surveys",
+            Some(&admin),
+            &[
+                ("csrf_token", &csrf),
+                ("touchpoint", "stage:receive"),
+                ("measure", "nps"),
+                ("goal_scale", "5"),
+                ("language", "en"),
+                ("questions", "Was everything there?"),
+                ("tr_de_place", "Empfang und Aufbau"),
+                ("tr_de_questions", "War alles da?"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.headers["location"].to_str().unwrap().to_owned();
+    let stage_page = send(&app, get(&location, Some(&admin))).await;
+    assert!(
+        stage_page
+            .body
+            .contains("The whole stage <strong>Receive and set up</strong>"),
+        "{}",
+        stage_page.body
+    );
+    assert!(
+        stage_page.body.contains(">Deutsch</a>"),
+        "{}",
+        stage_page.body
+    );
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let stage_survey = store.survey(id).await.unwrap().unwrap();
+    let stage_link = format!("/s/{}", stage_survey.public_token);
+    let in_german = |path: &str, address: &str| {
+        let mut request = get(path, None);
+        request.headers_mut().insert(
+            "accept-language",
+            "de-DE,de;q=0.9,en;q=0.5".parse().unwrap(),
+        );
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", address.parse().unwrap());
+        request
+    };
+    let german = send(&app, in_german(&stage_link, "198.51.100.20")).await;
+    assert_eq!(german.status, 200);
+    assert!(
+        german.body.contains("<html lang=\"de\">"),
+        "{}",
+        german.body
+    );
+    assert!(german.body.contains("Ihre Meinung zu: Empfang und Aufbau"));
+    assert!(german.body.contains("War alles da?"));
+    assert!(german.body.contains("Antworten senden"));
+    assert!(
+        german
+            .body
+            .contains(&format!("href=\"{stage_link}?lang=en\""))
+    );
+    let english = send(
+        &app,
+        in_german(&format!("{stage_link}?lang=en"), "198.51.100.20"),
+    )
+    .await;
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(english.body.contains("How did Receive and set up go?"));
+    // A German form sent back with a problem is answered in German.
+    let token = survey_form_token(&german.body);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let mut problem = post_form(
+        &stage_link,
+        None,
+        &[("form_token", &token), ("lang", "de"), ("goal", "9")],
+    );
+    problem
+        .headers_mut()
+        .insert("x-forwarded-for", "198.51.100.20".parse().unwrap());
+    let problem = send(&app, problem).await;
+    assert_eq!(problem.status, 422);
+    assert!(
+        problem.body.contains("Wählen Sie eine Zahl von 1 bis 5."),
+        "{}",
+        problem.body
+    );
+    // Pages that open no survey speak the browser's language too.
+    let missing = send(&app, in_german("/s/nothing-at-all", "198.51.100.21")).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Keine solche Umfrage"));
+
     // Closed: the link says so.
     surveys::close(&store, OPS, 1).await.unwrap();
     let mut closed = get(&link, None);
