@@ -48,6 +48,9 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
         listed[0]["questions"][0],
         "Did the crew leave your home tidy?"
     );
+    // The example file translates it into German and French.
+    assert_eq!(listed[0]["translations"]["de"]["place"], "Liefertag");
+    assert_eq!(listed[0]["language"], "en");
     let refused = throughline(
         Some(&url),
         dir.path(),
@@ -83,6 +86,42 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
             .starts_with("https://cx.northwind.example/s/"),
         "{made}"
     );
+    // A survey of a whole stage, with its own words in Spanish from a file.
+    let translations = dir.path().join("translations.toml");
+    std::fs::write(
+        &translations,
+        "[es]\nplace = \"el pago\"\nquestions = [\"¿Entendió la factura?\"]\n",
+    )
+    .unwrap();
+    let stage = |translations: &std::path::Path| {
+        throughline(
+            Some(&url),
+            dir.path(),
+            &[
+                "survey",
+                "create",
+                "--stage",
+                "pay",
+                "--question",
+                "Was the invoice clear?",
+                "--translations",
+                translations.to_str().unwrap(),
+                "--json",
+            ],
+        )
+    };
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[it]\nplace = \"il pagamento\"\n").unwrap();
+    let refused = stage(&bad);
+    assert!(
+        !refused.status.success() && stderr(&refused).contains("bad.toml"),
+        "{}",
+        stderr(&refused)
+    );
+    let made: serde_json::Value = serde_json::from_str(&ok(stage(&translations))).unwrap();
+    assert_eq!(made["stage"], "pay");
+    assert_eq!(made["touchpoint"], serde_json::Value::Null);
+    assert_eq!(made["languages"], serde_json::json!(["en", "es"]));
 
     let file = dir.path().join("customers.csv");
     let mut csv = String::from("customer,email,event_date\n");
@@ -140,7 +179,8 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
         &["survey", "list", "--json"],
     )))
     .unwrap();
-    assert_eq!(again.as_array().unwrap().len(), 2);
+    // The file's survey and the two made here.
+    assert_eq!(again.as_array().unwrap().len(), 3);
     ok(throughline(
         Some(&url),
         dir.path(),
@@ -148,4 +188,10 @@ fn surveys_are_made_and_customers_invited_from_the_command_line() {
     ));
     let list = ok(throughline(Some(&url), dir.path(), &["survey", "list"]));
     assert!(list.contains("; closed"), "{list}");
+    assert!(
+        list.contains(
+            "Pay and manage my account survey  (the whole stage, Pay and manage my account)"
+        ),
+        "{list}"
+    );
 }

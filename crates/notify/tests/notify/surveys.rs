@@ -28,11 +28,13 @@ fn customers_file(
     name: &str,
     rows: impl Iterator<Item = (u32, &'static str)>,
 ) -> std::path::PathBuf {
-    let mut csv = String::from("customer,email,touchpoint,event_date\n");
+    // Customer 7 reads German.
+    let mut csv = String::from("customer,email,touchpoint,event_date,language\n");
     for (n, touchpoint) in rows {
         csv.push_str(&format!(
-            "C-{n:03},customer{n:03}@example.com,{touchpoint},2026-11-{:02}\n",
-            n % 28 + 1
+            "C-{n:03},customer{n:03}@example.com,{touchpoint},2026-11-{:02},{}\n",
+            n % 28 + 1,
+            if n == 7 { "de" } else { "" }
         ));
     }
     let path = dir.join(name);
@@ -47,9 +49,24 @@ pub(crate) async fn survey_invitations_reach_customers_once(db: &TestDatabase) {
         measure: "nps".into(),
         ..SurveyInput::default()
     };
-    let delivery = surveys::create(&store, OPS, &survey("delivery-day"))
-        .await
-        .unwrap();
+    let mut german = throughline_domain::survey::Translations::new();
+    german.insert(
+        throughline_domain::survey::Language::De,
+        throughline_domain::survey::Translation {
+            place: Some("Liefertag".into()),
+            ..Default::default()
+        },
+    );
+    let delivery = surveys::create(
+        &store,
+        OPS,
+        &SurveyInput {
+            translations: german,
+            ..survey("delivery-day")
+        },
+    )
+    .await
+    .unwrap();
     let install = surveys::create(&store, OPS, &survey("installation"))
         .await
         .unwrap();
@@ -148,6 +165,18 @@ pub(crate) async fn survey_invitations_reach_customers_once(db: &TestDatabase) {
         (delivery.id, to.as_str())
     );
     assert_eq!(invitation.customer, "C-075");
+    // The customer who reads German gets the invitation in German.
+    let (_, message) = received
+        .iter()
+        .find(|(to, _)| to == "customer007@example.com")
+        .unwrap();
+    let text = part(message, "text/plain");
+    assert!(
+        text.contains("wir möchten wissen, wie gut wir Sie bei dem unterstützt haben")
+            && text.contains("(Liefertag)")
+            && text.contains("Nie wieder gefragt werden"),
+        "{text}"
+    );
 
     // A second round sends nothing more.
     let again = send_invitations(&store, &smtp, &policy(None, None))
