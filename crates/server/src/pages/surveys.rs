@@ -126,14 +126,17 @@ async fn list_page(
                 .stages
                 .iter()
                 .flat_map(|stage| {
-                    std::iter::once(Choice {
-                        value: format!("stage:{}", stage.key),
-                        label: format!("{} — the whole stage", stage.name),
-                    })
-                    .chain(stage.touchpoints.iter().map(|tp| Choice {
-                        value: tp.key.to_string(),
-                        label: format!("{} — {}", stage.name, tp.name),
-                    }))
+                    stage
+                        .touchpoints
+                        .iter()
+                        .map(|tp| Choice {
+                            value: tp.key.to_string(),
+                            label: format!("{} — {}", stage.name, tp.name),
+                        })
+                        .chain(std::iter::once(Choice {
+                            value: format!("stage:{}", stage.key),
+                            label: format!("{} — the whole stage", stage.name),
+                        }))
                 })
                 .collect()
         })
