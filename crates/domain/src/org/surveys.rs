@@ -112,25 +112,23 @@ pub fn check_surveys(
                     .ok()
             };
         let asks = match (&entry.touchpoint, &entry.stage) {
-            (Some(touchpoint), None) => {
-                key("touchpoint", touchpoint, &mut problem).and_then(|key| {
-                    let known = journey.is_none_or(|j| {
-                        j.stages
-                            .iter()
-                            .flat_map(|s| &s.touchpoints)
-                            .any(|t| t.key == key)
-                    });
-                    if !known {
-                        problem("touchpoint", format!("no touchpoint {key} in the journey"));
-                    }
-                    Some(Asks::Touchpoint(key))
-                })
-            }
-            (None, Some(stage)) => key("stage", stage, &mut problem).and_then(|key| {
+            (Some(touchpoint), None) => key("touchpoint", touchpoint, &mut problem).map(|key| {
+                let known = journey.is_none_or(|j| {
+                    j.stages
+                        .iter()
+                        .flat_map(|s| &s.touchpoints)
+                        .any(|t| t.key == key)
+                });
+                if !known {
+                    problem("touchpoint", format!("no touchpoint {key} in the journey"));
+                }
+                Asks::Touchpoint(key)
+            }),
+            (None, Some(stage)) => key("stage", stage, &mut problem).map(|key| {
                 if !journey.is_none_or(|j| j.stages.iter().any(|s| s.key == key)) {
                     problem("stage", format!("no stage {key} in the journey"));
                 }
-                Some(Asks::Stage(key))
+                Asks::Stage(key)
             }),
             (Some(_), Some(_)) => {
                 problem(
