@@ -13,6 +13,7 @@ pub mod events;
 pub mod feedback;
 pub mod follow_up;
 pub mod imports;
+pub mod jobs;
 pub mod journey;
 pub mod key_accounts;
 pub mod maturity;

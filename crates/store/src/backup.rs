@@ -93,6 +93,7 @@ pub const TABLES: &[&str] = &[
     "survey_definitions",
     "password_resets",
     "survey_answer_counts",
+    "jobs",
 ];
 
 /// Columns that refer to rows of their own table (a theme merged into a later theme): restored

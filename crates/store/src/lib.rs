@@ -13,6 +13,7 @@ mod events;
 mod feedback;
 mod follow_up;
 mod health;
+mod jobs;
 mod key_accounts;
 mod landings;
 mod maturity;
@@ -57,6 +58,7 @@ pub use follow_up::{
     CandidateScope, CaseCandidate, CaseChange, CaseNote, CaseStatus, FollowUpCase, NewCase,
 };
 pub use health::StoreCounts;
+pub use jobs::{Job, JobCounts, JobStatus, NewJob};
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
 pub use landings::{PeriodLanding, ThemeLanding};
 pub use maturity::{StoredAssessment, StoredResponse};

@@ -22,6 +22,7 @@ mod concurrency;
 mod council;
 mod erasure;
 mod follow_up;
+mod jobs;
 mod journey;
 mod maturity;
 mod org_edits;
@@ -581,6 +582,7 @@ async fn people_edit_the_codebook(db: &TestDatabase) {
 use concurrency::an_analysis_lands_while_an_integration_writes;
 use erasure::an_erased_customer_appears_nowhere;
 use follow_up::follow_up_cases_close_the_loop;
+use jobs::jobs_are_claimed_once_taken_over_and_retried;
 use retention::old_feedback_goes_by_the_retention_policy;
 use surveys::{
     customers_answer_journey_surveys, surveys_speak_the_customers_language_and_ask_about_stages,
@@ -593,6 +595,7 @@ backend_tests!(
     customers_answer_journey_surveys,
     surveys_speak_the_customers_language_and_ask_about_stages,
     follow_up_cases_close_the_loop,
+    jobs_are_claimed_once_taken_over_and_retried,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
