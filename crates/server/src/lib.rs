@@ -138,6 +138,7 @@ fn templates() -> Environment<'static> {
             "password_reset.html",
             include_str!("../templates/password_reset.html"),
         ),
+        ("jobs.html", include_str!("../templates/jobs.html")),
         ("survey.html", include_str!("../templates/survey.html")),
         (
             "survey_base.html",

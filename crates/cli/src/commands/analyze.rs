@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::command_line;
 use super::import::FileArgs;
 use super::org::read_org_file;
 use anyhow::Context;
@@ -36,9 +37,38 @@ pub struct AnalyzeArgs {
     /// Print one JSON object (what the run did and the summary) and nothing else.
     #[arg(long)]
     json: bool,
+    /// Ask a worker to run it (the server's, or `throughline worker`) instead of running it
+    /// here; prints the job (`throughline jobs show ID` follows it). Asking while an analysis
+    /// waits or runs answers that one.
+    #[arg(long, conflicts_with_all = ["themes", "seed"])]
+    queue: bool,
 }
 
 pub async fn analyze_stored(url: &str, args: AnalyzeArgs) -> anyhow::Result<()> {
+    if args.queue {
+        let store = open_store(url).await?;
+        let asked =
+            throughline_service::jobs::request_analysis(&store, command_line(), args.rediscover)
+                .await;
+        store.close().await;
+        let (job, new) = asked?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&job)?);
+        } else if new {
+            println!(
+                "Asked for job {}: a worker will run the analysis (`throughline jobs show {}`).",
+                job.id, job.id
+            );
+        } else {
+            println!(
+                "Job {} already asks for it ({}): `throughline jobs show {}`.",
+                job.id,
+                job.status.as_str(),
+                job.id
+            );
+        }
+        return Ok(());
+    }
     let options = AnalyzeOptions {
         rediscover: args.rediscover,
         themes: theme_count(&args.themes)?,

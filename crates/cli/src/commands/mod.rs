@@ -18,6 +18,7 @@ mod digest;
 mod events;
 mod follow_up;
 mod import;
+mod jobs;
 mod journey;
 mod org;
 mod recognition;
@@ -145,8 +146,14 @@ enum Command {
     /// Restore a backup into an empty database, SQLite or PostgreSQL (--force replaces a
     /// database that is not empty); counts and checksums are checked.
     Restore(backup::RestoreArgs),
-    /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/).
+    /// Serve the web interface and the HTTP API (default http://127.0.0.1:8080/); it runs a
+    /// worker for the jobs asked for in the database too (unless --no-worker).
     Serve(serve::ServeArgs),
+    /// Run a worker alone: it runs the jobs asked for in the database (analyses…); any number of
+    /// workers, on any machines, share one database.
+    Worker(jobs::WorkerArgs),
+    /// The jobs asked for in the database: list, show.
+    Jobs(jobs::JobsArgs),
     /// Accounts that sign in to the web interface: add, list.
     Users(serve::UsersArgs),
 }
@@ -190,6 +197,8 @@ impl Cli {
             Command::Backup(args) => backup::backup(&database_url(url), args).await,
             Command::Restore(args) => backup::restore(&database_url(url), args).await,
             Command::Serve(args) => serve::serve(&database_url(url), args).await,
+            Command::Worker(args) => jobs::worker(&database_url(url), args).await,
+            Command::Jobs(args) => jobs::run(&database_url(url), args).await,
             Command::Users(args) => serve::users(&database_url(url), args).await,
         }
     }

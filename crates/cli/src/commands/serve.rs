@@ -52,6 +52,19 @@ pub struct ServeArgs {
     public_url: super::survey::PublicUrl,
     #[command(flatten)]
     survey_sending: super::survey::SendOptions,
+    /// Run no worker beside the server: the jobs asked for in the database (analyses started
+    /// on the import page, `analyze --queue`) are left to `throughline worker`s.
+    #[arg(long, env = "THROUGHLINE_NO_WORKER")]
+    no_worker: bool,
+    /// How often, in seconds, the server's worker looks for new jobs when it has none.
+    #[arg(
+        long,
+        default_value_t = 5,
+        env = "THROUGHLINE_WORKER_POLL_SECONDS",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    worker_poll_seconds: u64,
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -76,6 +89,14 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             policy,
             std::time::Duration::from_secs(args.survey_send_seconds),
         ));
+    }
+    // A worker for the jobs in the database: each is claimed by one worker of one instance.
+    if !args.no_worker {
+        let worker = throughline_service::jobs::Worker::new(
+            store.clone(),
+            throughline_service::jobs::Worker::default_name(),
+        );
+        tokio::spawn(worker.run(std::time::Duration::from_secs(args.worker_poll_seconds)));
     }
     // So does the retention policy: applying it twice deletes nothing more.
     tokio::spawn(throughline_service::retention::run_schedule(

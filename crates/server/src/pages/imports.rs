@@ -15,9 +15,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use throughline_service::analysis::{self, AnalyzeOptions};
 use throughline_service::changes::{self, Actor};
 use throughline_service::imports::{self, FileImported, ImportPreview};
+use throughline_service::jobs;
 use throughline_service::{ServiceError, accounts};
 use tokio::io::AsyncWriteExt;
 
@@ -337,8 +337,9 @@ fn file_name_of(path: &FilePath) -> String {
     )
 }
 
-/// Analyses what is new (the records just imported), as `throughline analyze` does, and shows
-/// the themes.
+/// Asks a worker to analyse what is new (the records just imported), as `throughline analyze
+/// --queue` does, and shows the job: at a million records an analysis takes longer than a
+/// request should.
 async fn analyse(
     State(state): State<AppState>,
     user: PageUser,
@@ -346,8 +347,9 @@ async fn analyse(
 ) -> Result<Response, PageError> {
     check_csrf(&user, &form.csrf_token)?;
     may_import(&user)?;
-    analysis::analyze(&state.store, AnalyzeOptions::default()).await?;
-    Ok(Redirect::to("/themes").into_response())
+    let (job, _) =
+        jobs::request_analysis(&state.store, Actor::User(&user.session.user), false).await?;
+    Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod departments;
 mod explorer;
 mod imports;
 mod initiatives;
+mod jobs;
 mod journey;
 mod journey_edit;
 mod journey_review;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(surveys::router())
         .merge(cases::router())
         .merge(imports::router())
+        .merge(jobs::router())
         .merge(survey_public::router(state))
 }
 

@@ -233,13 +233,57 @@ pub async fn a_feedback_file_is_imported_in_the_browser(db: &TestDatabase) {
     assert_eq!(by_member.status, StatusCode::FORBIDDEN);
     assert_eq!(store.feedback_count().await.unwrap(), 3);
 
-    // The new records analysed from the report page.
+    // The new records analysed from the report page: the page asks a worker for it (a job in
+    // the database) and shows the job, which refreshes itself until the worker is done.
     let analysed = send(
         &app,
         post_form("/imports/analyse", Some(&admin), &[("csrf_token", &csrf)]),
     )
     .await;
     assert_eq!(analysed.status, StatusCode::SEE_OTHER, "{}", analysed.body);
-    assert_eq!(analysed.headers[header::LOCATION], "/themes");
+    let job_page = analysed.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(job_page.starts_with("/jobs/"), "{job_page}");
+    // Asked twice while it waits: the same job.
+    let twice = send(
+        &app,
+        post_form("/imports/analyse", Some(&admin), &[("csrf_token", &csrf)]),
+    )
+    .await;
+    assert_eq!(twice.headers[header::LOCATION], job_page.as_str());
+    let waiting = send(&app, get(&job_page, Some(&admin))).await;
+    assert!(
+        waiting.body.contains("Waiting for a worker")
+            && waiting.body.contains("http-equiv=\"refresh\""),
+        "{}",
+        waiting.body
+    );
+    assert!(store.latest_analysis_run().await.unwrap().is_none());
+    let worker = throughline_service::jobs::Worker::new(store.clone(), "test-worker");
+    assert!(worker.run_one().await.unwrap().is_some());
     assert!(store.latest_analysis_run().await.unwrap().is_some());
+    let done = send(&app, get(&job_page, Some(&admin))).await;
+    assert!(
+        done.body.contains("<strong>Done</strong>")
+            && done.body.contains("3 records analysed")
+            && !done.body.contains("http-equiv=\"refresh\""),
+        "{}",
+        done.body
+    );
+    let list = send(&app, get("/jobs", Some(&admin))).await;
+    assert!(list.body.contains("3 records analysed"), "{}", list.body);
+    // A member may not start one.
+    let bill_csrf = form_token(&send(&app, get("/jobs", Some(&bill))).await.body);
+    let refused = send(
+        &app,
+        post_form(
+            "/imports/analyse",
+            Some(&bill),
+            &[("csrf_token", &bill_csrf)],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
