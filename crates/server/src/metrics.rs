@@ -150,6 +150,21 @@ pub async fn metrics(
             "throughline_digest_deliveries{{status=\"{status}\"}} {count}"
         );
     }
+    // The job queue: its depth (queued, running) and its failures.
+    let jobs = state.store.job_counts().await?;
+    out.push_str(
+        "# HELP throughline_jobs Jobs in the database, by status (queued and running: the \
+         queue's depth; failed: given up after their attempts).\n\
+         # TYPE throughline_jobs gauge\n",
+    );
+    for (status, count) in [
+        ("queued", jobs.queued),
+        ("running", jobs.running),
+        ("done", jobs.done),
+        ("failed", jobs.failed),
+    ] {
+        let _ = writeln!(out, "throughline_jobs{{status=\"{status}\"}} {count}");
+    }
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -339,6 +339,35 @@ mod workspace {
             serde_json::from_str(&ok(throughline(url, dir, &["analyze", "--json"]))).unwrap();
         assert_eq!(run["mode"], "incremental");
         assert_eq!(run["analysed"], 0);
+
+        // Handed to a worker instead: asked for once while it waits, run by `worker --once`.
+        ok(throughline(
+            url,
+            dir,
+            &["import", "b.csv", "--source", "second"],
+        ));
+        let asked = ok(throughline(url, dir, &["analyze", "--queue"]));
+        assert!(asked.contains("Asked for job 1"), "{asked}");
+        let again = ok(throughline(url, dir, &["analyze", "--queue"]));
+        assert!(
+            again.contains("Job 1 already asks for it (queued)"),
+            "{again}"
+        );
+        let listed = ok(throughline(url, dir, &["jobs", "list"]));
+        assert!(
+            listed.contains("analyze") && listed.contains("queued"),
+            "{listed}"
+        );
+        let ran = ok(throughline(url, dir, &["worker", "--once"]));
+        assert!(ran.contains("Job 1 (analyze): done"), "{ran}");
+        assert!(ran.contains("1 job(s) run"), "{ran}");
+        let job: serde_json::Value =
+            serde_json::from_str(&ok(throughline(url, dir, &["jobs", "show", "1", "--json"])))
+                .unwrap();
+        assert_eq!(job["status"], "done");
+        let result: serde_json::Value =
+            serde_json::from_str(job["result"].as_str().unwrap()).unwrap();
+        assert_eq!(result["analysed"], 300, "{job}");
     }
 
     backend_tests!(analyze_themes_and_top_ten_work_from_the_command_line);

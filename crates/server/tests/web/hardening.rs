@@ -552,6 +552,10 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
         "throughline_feedback_records 1",
         "throughline_feedback_records_unanalysed 1",
         "throughline_analysis_last_finished_timestamp_seconds 0",
+        // The job queue's depth and failures.
+        "# TYPE throughline_jobs gauge",
+        "throughline_jobs{status=\"queued\"} 0",
+        "throughline_jobs{status=\"failed\"} 0",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }
