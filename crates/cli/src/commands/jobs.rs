@@ -10,17 +10,30 @@ use throughline_store::Job;
 
 use super::open_store;
 
+/// How often a worker looks for jobs (`throughline worker`, and the server's own worker).
 #[derive(Debug, Args)]
-pub struct WorkerArgs {
+pub struct WorkerPoll {
     /// How often, in seconds, the worker looks for new jobs when it has none.
     #[arg(
-        long,
+        long = "worker-poll-seconds",
         default_value_t = 5,
         env = "THROUGHLINE_WORKER_POLL_SECONDS",
         value_name = "SECONDS",
         value_parser = clap::value_parser!(u64).range(1..)
     )]
-    poll_seconds: u64,
+    seconds: u64,
+}
+
+impl WorkerPoll {
+    pub fn every(&self) -> Duration {
+        Duration::from_secs(self.seconds)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    poll: WorkerPoll,
     /// Run the jobs ready now, then stop (for a scheduler, or a one-off).
     #[arg(long)]
     once: bool,
@@ -49,7 +62,7 @@ pub async fn worker(url: &str, args: WorkerArgs) -> anyhow::Result<()> {
         "Worker {} is running the jobs asked for in the database (Ctrl-C stops it).",
         worker.name()
     );
-    worker.run(Duration::from_secs(args.poll_seconds)).await;
+    worker.run(args.poll.every()).await;
     Ok(())
 }
 

@@ -56,15 +56,8 @@ pub struct ServeArgs {
     /// on the import page, `analyze --queue`) are left to `throughline worker`s.
     #[arg(long, env = "THROUGHLINE_NO_WORKER")]
     no_worker: bool,
-    /// How often, in seconds, the server's worker looks for new jobs when it has none.
-    #[arg(
-        long,
-        default_value_t = 5,
-        env = "THROUGHLINE_WORKER_POLL_SECONDS",
-        value_name = "SECONDS",
-        value_parser = clap::value_parser!(u64).range(1..)
-    )]
-    worker_poll_seconds: u64,
+    #[command(flatten)]
+    worker_poll: super::jobs::WorkerPoll,
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -96,7 +89,7 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             store.clone(),
             throughline_service::jobs::Worker::default_name(),
         );
-        tokio::spawn(worker.run(std::time::Duration::from_secs(args.worker_poll_seconds)));
+        tokio::spawn(worker.run(args.worker_poll.every()));
     }
     // So does the retention policy: applying it twice deletes nothing more.
     tokio::spawn(throughline_service::retention::run_schedule(
