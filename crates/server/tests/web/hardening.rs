@@ -9,7 +9,7 @@ use throughline_server::{AppState, router};
 use throughline_service::accounts;
 use throughline_store::testing::TestDatabase;
 
-use super::{PASSWORD, api, get, post_form, send, sign_in, token_for};
+use super::{PASSWORD, api, form_token, get, post_form, send, sign_in, token_for};
 
 /// The sign-in form posted from `client` (as a trusted proxy forwards it).
 async fn sign_in_from(
@@ -824,4 +824,82 @@ pub async fn digest_subscriptions_are_managed_on_the_administration_page(db: &Te
     assert_eq!(store.subscriptions().await.unwrap().len(), 1);
     let missing = send(&app, remove(999_999)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+/// Two server instances on one database (issue 28, 3: what held in the probe, kept by a test):
+/// a session made on one is good on the other and ends on both when its owner signs out; a
+/// change made through one is seen at once through the other; an analysis asked for on one is
+/// run by the other's worker and followed on either.
+pub async fn two_instances_share_sessions_changes_and_jobs(db: &TestDatabase) {
+    let store = super::workspace(db).await;
+    let first = router(AppState::new(store.clone()));
+    let other_store = db.store().await;
+    let second = router(AppState::new(other_store.clone()));
+    let admin = sign_in(&first, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let page = send(&second, get("/surveys", Some(&admin))).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the session holds on the other instance"
+    );
+
+    // A survey made through the second instance is listed by the first.
+    let csrf = form_token(&page.body);
+    let made = send(
+        &second,
+        post_form(
+            "/surveys",
+            Some(&admin),
+            &[
+                ("csrf_token", &csrf),
+                ("touchpoint", "installation"),
+                ("measure", "ces"),
+                ("goal_scale", "5"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let listed = send(&first, get("/surveys", Some(&admin))).await;
+    assert!(
+        listed.body.contains("Installation survey"),
+        "{}",
+        listed.body
+    );
+
+    // An analysis asked for on the first, run by the second's worker, done on both.
+    let asked = send(
+        &first,
+        post_form("/imports/analyse", Some(&admin), &[("csrf_token", &csrf)]),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let job_page = asked.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let worker = throughline_service::jobs::Worker::new(other_store.clone(), "second-instance");
+    let ran = worker.run_one().await.unwrap().unwrap();
+    assert_eq!(ran.status, throughline_store::JobStatus::Done);
+    for app in [&first, &second] {
+        let done = send(app, get(&job_page, Some(&admin))).await;
+        assert!(done.body.contains("<strong>Done</strong>"), "{}", done.body);
+    }
+    assert!(store.latest_analysis_run().await.unwrap().is_some());
+
+    // Signing out on the first ends the session on the second too.
+    let out = send(
+        &first,
+        post_form("/logout", Some(&admin), &[("csrf_token", &csrf)]),
+    )
+    .await;
+    assert!(out.status.is_redirection(), "{}", out.status);
+    let after = send(&second, get("/surveys", Some(&admin))).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert!(
+        after.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    other_store.close().await;
 }

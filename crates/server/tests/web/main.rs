@@ -35,7 +35,7 @@ use hardening::{
     digest_subscriptions_are_managed_on_the_administration_page,
     hostile_requests_get_clear_answers_on_both_backends, operators_scrape_metrics_and_readiness,
     retention_is_set_on_the_administration_page, the_import_history_is_paged,
-    tokens_expire_and_may_be_read_only,
+    tokens_expire_and_may_be_read_only, two_instances_share_sessions_changes_and_jobs,
 };
 use import_pages::a_feedback_file_is_imported_in_the_browser;
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
@@ -1074,6 +1074,7 @@ backend_tests!(
     tokens_expire_and_may_be_read_only,
     operators_scrape_metrics_and_readiness,
     the_import_history_is_paged,
+    two_instances_share_sessions_changes_and_jobs,
     customers_are_erased_from_the_administration_page,
     retention_is_set_on_the_administration_page,
     digest_subscriptions_are_managed_on_the_administration_page,
