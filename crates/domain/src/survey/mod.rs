@@ -13,10 +13,12 @@
 //! ([`language`]).
 
 pub mod language;
+mod texts;
 
 use serde::{Deserialize, Serialize};
 
-pub use language::{Language, Texts, Translation, Translations, check_translations, fill};
+pub use language::{Language, Translation, Translations, check_translations, fill};
+pub use texts::Texts;
 
 use crate::primitives::ValidationError;
 

@@ -3,14 +3,16 @@
 //! link or by a per-customer link, landing in the feedback table as records on that touchpoint.
 //!
 //! - this module — making, listing and closing surveys (administrators and council chairs,
-//!   audited), what a survey asks ([`SurveyForm`]), and the links: a survey's public link is a
+//!   audited), and the links: a survey's public link is a
 //!   random token; a per-customer link is signed with the instance's survey key (so it cannot be
 //!   made up, and no secret of it is stored) and opens that one invitation only.
+//! - `form` — what a survey asks ([`SurveyForm`]), in the customer's language.
 //! - `respond` — an answer checked, redacted and stored; bot-looking answers set aside.
 //! - `invite` — invitations from a file of customers, with the contact-frequency rule and
 //!   opt-outs.
 //! - `results` — what the answers say: goal support, the measure, the response rate, the latest.
 
+mod form;
 mod invite;
 mod respond;
 mod results;
@@ -19,7 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use throughline_domain::org::Organisation;
 pub use throughline_domain::survey::Language;
-use throughline_domain::survey::{self, Asks, GoalScale, Measure, Texts, Translations, fill};
+use throughline_domain::survey::{self, Asks, GoalScale, Measure, Translations};
 use throughline_domain::user::UserRole;
 use throughline_store::{Invitation, InvitationCounts, NewSurvey, Store, Survey};
 
@@ -27,6 +29,7 @@ use crate::accounts::random_secret;
 use crate::changes::Actor;
 use crate::{Result, ServiceError};
 
+pub use form::{LanguageLink, ScaleQuestion, SurveyForm, form_of, language_for};
 pub use invite::{InvitePolicy, InviteReport, contact_hashes, invite, opt_out};
 pub use respond::{
     FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, release, submit,
@@ -324,119 +327,6 @@ fn may_manage(actor: Actor<'_>) -> Result<()> {
             "only administrators and council chairs make and close surveys".to_owned(),
         ))
     }
-}
-
-/// One question with a scale, as the form shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScaleQuestion {
-    pub text: String,
-    pub choices: Vec<u8>,
-    pub low: String,
-    pub high: String,
-}
-
-/// Another language a survey can be answered in, for a link to it.
-#[derive(Debug, Clone, Serialize)]
-pub struct LanguageLink {
-    pub code: &'static str,
-    pub name: &'static str,
-}
-
-/// What a survey asks, in order, for its form, in one language.
-#[derive(Debug, Clone, Serialize)]
-pub struct SurveyForm {
-    /// The language's code (the page's `lang`).
-    pub language: &'static str,
-    pub title: String,
-    pub heading: String,
-    pub intro: String,
-    pub goal: ScaleQuestion,
-    pub measure: Option<ScaleQuestion>,
-    pub helpful: &'static str,
-    pub hindering: &'static str,
-    pub comment: &'static str,
-    pub extra: Vec<String>,
-    pub max_answer_chars: usize,
-    /// The form's other words in this language.
-    pub texts: &'static Texts,
-    /// The survey's other languages.
-    pub other_languages: Vec<LanguageLink>,
-}
-
-/// The form of `survey` in `language` (one of its languages; its own otherwise), with names
-/// from the organisation when it has them.
-pub fn form_of(org: Option<&Organisation>, survey: &Survey, language: Language) -> SurveyForm {
-    let language = if survey.languages().contains(&language) {
-        language
-    } else {
-        survey.language
-    };
-    let translation = survey.translations.get(&language);
-    let place = translation
-        .and_then(|t| t.place.clone())
-        .unwrap_or_else(|| place_name(org, survey));
-    let company = org.map_or_else(|| "us".to_owned(), |o| o.name.to_string());
-    let texts = language.texts();
-    let values = [("place", place.as_str()), ("company", company.as_str())];
-    let (low, high) = survey.goal_scale.range();
-    SurveyForm {
-        language: language.code(),
-        title: translation
-            .and_then(|t| t.title.clone())
-            .unwrap_or_else(|| survey.title.clone()),
-        heading: fill(texts.heading, &values),
-        intro: fill(texts.intro, &values),
-        goal: ScaleQuestion {
-            text: fill(texts.goal, &values),
-            choices: (low..=high).collect(),
-            low: texts.goal_low.to_owned(),
-            high: texts.goal_high.to_owned(),
-        },
-        measure: survey.measure.range().map(|(low, high)| {
-            let (low_text, high_text) = survey.measure.ends(texts);
-            ScaleQuestion {
-                text: survey
-                    .measure
-                    .question(texts, &company, &place)
-                    .unwrap_or_default(),
-                choices: (low..=high).collect(),
-                low: low_text.to_owned(),
-                high: high_text.to_owned(),
-            }
-        }),
-        helpful: texts.helpful,
-        hindering: texts.hindering,
-        comment: texts.comment,
-        extra: translation
-            .filter(|t| !t.questions.is_empty())
-            .map_or_else(|| survey.questions.clone(), |t| t.questions.clone()),
-        max_answer_chars: survey::MAX_ANSWER_CHARS,
-        texts,
-        other_languages: survey
-            .languages()
-            .into_iter()
-            .filter(|&l| l != language)
-            .map(|l| LanguageLink {
-                code: l.code(),
-                name: l.name(),
-            })
-            .collect(),
-    }
-}
-
-/// The language a customer answers `link` in: the one asked for (`?lang=`), else the
-/// invitation's, else the first of the browser's (`Accept-Language`) the survey speaks, else
-/// the survey's own.
-pub fn language_for(link: &Link, asked: Option<&str>, accept_language: Option<&str>) -> Language {
-    let survey = link.survey();
-    let offered = survey.languages();
-    let speaks = |l: &Language| offered.contains(l);
-    asked
-        .and_then(|code| Language::parse(code).ok())
-        .filter(speaks)
-        .or_else(|| link.invitation().and_then(|i| i.language).filter(speaks))
-        .or_else(|| accept_language.and_then(|h| Language::from_accept_language(h, &offered)))
-        .unwrap_or(survey.language)
 }
 
 /// What a survey link opens.
