@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use throughline_service::ServiceError;
-use throughline_service::accounts::{self, NewAccount};
 use throughline_service::changes::Actor;
 use throughline_service::jobs::{self, HandlerFuture, Worker};
 use throughline_store::testing::TestDatabase;
@@ -38,19 +37,7 @@ pub(crate) async fn jobs_are_claimed_once_taken_over_and_retried(db: &TestDataba
     assert_eq!(first.status, JobStatus::Queued);
     let (again, new) = jobs::request_analysis(&store, OPS, false).await.unwrap();
     assert_eq!((again.id, new), (first.id, false));
-    let member = accounts::add_user(
-        &store,
-        NewAccount {
-            email: "mia@northwind.example".into(),
-            name: "Mia".into(),
-            role: "member".into(),
-            department: Some("fulfilment".into()),
-            password: "a long enough passphrase".into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
+    let member = crate::fulfilment_member(&store).await;
     assert!(matches!(
         jobs::request_analysis(&store, Actor::User(&member), false).await,
         Err(ServiceError::Forbidden(_))

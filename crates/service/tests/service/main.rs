@@ -86,6 +86,23 @@ pub(crate) async fn workspace(db: &TestDatabase) -> Store {
     store
 }
 
+/// Mia, a member of the Fulfilment department: who may read, not manage.
+pub(crate) async fn fulfilment_member(store: &Store) -> throughline_store::StoredUser {
+    throughline_service::accounts::add_user(
+        store,
+        throughline_service::accounts::NewAccount {
+            email: "mia@northwind.example".into(),
+            name: "Mia".into(),
+            role: "member".into(),
+            department: Some("fulfilment".into()),
+            password: "a long enough passphrase".into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+}
+
 async fn active_ids(store: &Store) -> HashSet<i64> {
     themes::list(store, false)
         .await

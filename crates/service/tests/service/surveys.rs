@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use throughline_domain::survey::RawAnswers;
 use throughline_ingest::invitations::InvitationRow;
-use throughline_service::accounts::{self, NewAccount};
 use throughline_service::changes::Actor;
 use throughline_service::surveys::{
     self, InvitePolicy, Link, Submission, SubmitOutcome, SurveyInput,
@@ -65,19 +64,7 @@ pub(crate) async fn customers_answer_journey_surveys(db: &TestDatabase) {
     let store = workspace(db).await;
 
     // Who may make one, and what is refused.
-    let member = accounts::add_user(
-        &store,
-        NewAccount {
-            email: "mia@northwind.example".into(),
-            name: "Mia".into(),
-            role: "member".into(),
-            department: Some("fulfilment".into()),
-            password: "a long enough passphrase".into(),
-        },
-        "test",
-    )
-    .await
-    .unwrap();
+    let member = crate::fulfilment_member(&store).await;
     let input = |touchpoint: &str| SurveyInput {
         touchpoint: touchpoint.to_owned(),
         measure: "nps".into(),
