@@ -55,12 +55,21 @@ fn describe(rejections: &[Rejection]) -> String {
     text
 }
 
-/// Stores `objects` (records numbered from 1 in errors) as one import of `source`.
+/// What one call stored: its totals (under the import row of its source and hour, which the
+/// calls of that hour share), and the highest record id before its records.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub import: ImportRecord,
+    pub records_after: i64,
+}
+
+/// Stores `objects` (records numbered from 1 in errors) as part of the import of `source` for
+/// the current hour (one import row per source and hour, however many calls).
 pub async fn ingest_objects(
     store: &Store,
     source: Name,
     objects: Vec<Value>,
-) -> Result<ImportRecord, IngestError> {
+) -> Result<Ingested, IngestError> {
     if objects.is_empty() {
         return Err(IngestError::Empty);
     }
@@ -110,7 +119,7 @@ pub async fn ingest_objects(
         return Err(IngestError::Rejected(rejections));
     }
     let mut session = store
-        .begin_import(ImportStart {
+        .begin_hourly_import(ImportStart {
             source,
             file_name: "HTTP API".to_owned(),
             format: "json".to_owned(),
@@ -120,7 +129,8 @@ pub async fn ingest_objects(
         .await?;
     let imported = session.insert(&records).await?;
     let read = records.len() as u64;
-    Ok(session
+    let records_after = session.records_after();
+    let import = session
         .finish(ImportTotals {
             rows_read: read,
             imported,
@@ -128,5 +138,9 @@ pub async fn ingest_objects(
             rejected: 0,
             rejects_path: None,
         })
-        .await?)
+        .await?;
+    Ok(Ingested {
+        import,
+        records_after,
+    })
 }

@@ -11,7 +11,8 @@ use throughline_store::{FeedbackFilter, FeedbackListing, ImportRecord, Store};
 
 use crate::{Result, ServiceError};
 
-/// Stores `records` (JSON objects) as one import from `source` (default `api`).
+/// Stores `records` (JSON objects) from `source` (default `api`), all or none; the calls of one
+/// hour share one import row per source. The call's totals, under that import's id.
 pub async fn ingest(
     store: &Store,
     source: Option<&str>,
@@ -19,15 +20,22 @@ pub async fn ingest(
 ) -> Result<ImportRecord> {
     let source = Name::parse(source.unwrap_or("api").trim())
         .map_err(|e| ServiceError::Invalid(format!("source: {e}")))?;
-    let import = ingest_objects(store, source, records)
+    let ingested = ingest_objects(store, source, records)
         .await
         .map_err(|err| match err {
             IngestError::Store(err) => ServiceError::Store(err),
             other => ServiceError::Invalid(other.to_string()),
         })?;
-    // The follow-up rules look at what arrived.
-    crate::follow_up::scan(store, throughline_store::CandidateScope::Import(import.id)).await?;
-    Ok(import)
+    // The follow-up rules look at what arrived with this call.
+    crate::follow_up::scan(
+        store,
+        throughline_store::CandidateScope::ImportAfter {
+            import: ingested.import.id,
+            after: ingested.records_after,
+        },
+    )
+    .await?;
+    Ok(ingested.import)
 }
 
 /// The filters of a feedback search, as text (from a query string or a form); empty means

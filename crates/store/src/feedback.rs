@@ -86,29 +86,71 @@ pub struct ImportSession {
     backend: Backend,
     id: i64,
     start: ImportStart,
+    /// The session adds to an import row that exists (the API's calls of one hour).
+    appending: bool,
+    /// The highest record id before this session's records: they are the ones above it.
+    records_after: i64,
 }
 
 impl Store {
     /// Starts an import. Nothing it writes is visible to others until it finishes.
     #[tracing::instrument(skip_all, fields(source = %start.source, file = %start.file_name))]
     pub async fn begin_import(&self, start: ImportStart) -> Result<ImportSession> {
+        let tx = self.begin_write().await?;
+        self.open_import(tx, start, None).await
+    }
+
+    /// Starts an import that joins the import of the same source and file name started in the
+    /// same clock hour (UTC), if there is one: the API's calls — one import each, up to
+    /// hundreds a second — are counted together, an import row per source and hour, rather
+    /// than a row per call. The session's totals are added to the row's when it finishes.
+    pub async fn begin_hourly_import(&self, start: ImportStart) -> Result<ImportSession> {
+        const HOUR_MS: i64 = 3_600_000;
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO imports (source, file_name, format, mapping, started_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        let at = start.started_at.as_millis();
+        let joined: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM imports WHERE source = $1 AND file_name = $2 AND started_at >= $3 \
+             AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(start.source.as_str())
         .bind(&start.file_name)
-        .bind(&start.format)
-        .bind(&start.mapping)
-        .bind(start.started_at.as_millis())
-        .fetch_one(&mut *tx)
+        .bind(at - at.rem_euclid(HOUR_MS))
+        .fetch_optional(&mut *tx)
         .await?;
+        self.open_import(tx, start, joined).await
+    }
+
+    /// The session of an import in `tx`: a new import row, or the row `joined` added to.
+    async fn open_import(
+        &self,
+        mut tx: crate::transaction::WriteTx,
+        start: ImportStart,
+        joined: Option<i64>,
+    ) -> Result<ImportSession> {
+        let id = match joined {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO imports (source, file_name, format, mapping, started_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(start.source.as_str())
+                .bind(&start.file_name)
+                .bind(&start.format)
+                .bind(&start.mapping)
+                .bind(start.started_at.as_millis())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let records_after = last_feedback_id(&mut tx).await?;
         Ok(ImportSession {
             tx,
             backend: self.backend,
             id,
             start,
+            appending: joined.is_some(),
+            records_after,
         })
     }
 
@@ -185,9 +227,25 @@ impl Store {
     }
 }
 
+/// The highest feedback id stored (0 when none), read in the import's transaction.
+async fn last_feedback_id(tx: &mut crate::transaction::WriteTx) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM feedback")
+            .fetch_one(&mut **tx)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
 impl ImportSession {
     pub fn id(&self) -> i64 {
         self.id
+    }
+
+    /// The highest record id before this session's: its records are the ones of its import
+    /// above it (an hourly import holds the records of earlier calls too).
+    pub fn records_after(&self) -> i64 {
+        self.records_after
     }
 
     /// Stores the records not stored before and returns how many were new; the others (already
@@ -209,19 +267,25 @@ impl ImportSession {
     pub async fn finish(mut self, totals: ImportTotals) -> Result<ImportRecord> {
         let finished_at = Timestamp::now();
         let signed = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        sqlx::query(
+        // An hourly import adds this session's totals to the row's.
+        let sql = if self.appending {
+            "UPDATE imports SET finished_at = $1, rows_read = rows_read + $2, \
+             imported = imported + $3, duplicates = duplicates + $4, rejected = rejected + $5, \
+             rejects_path = COALESCE($6, rejects_path) WHERE id = $7"
+        } else {
             "UPDATE imports SET finished_at = $1, rows_read = $2, imported = $3, \
-             duplicates = $4, rejected = $5, rejects_path = $6 WHERE id = $7",
-        )
-        .bind(finished_at.as_millis())
-        .bind(signed(totals.rows_read))
-        .bind(signed(totals.imported))
-        .bind(signed(totals.duplicates))
-        .bind(signed(totals.rejected))
-        .bind(totals.rejects_path.as_deref())
-        .bind(self.id)
-        .execute(&mut *self.tx)
-        .await?;
+             duplicates = $4, rejected = $5, rejects_path = $6 WHERE id = $7"
+        };
+        sqlx::query(sql)
+            .bind(finished_at.as_millis())
+            .bind(signed(totals.rows_read))
+            .bind(signed(totals.imported))
+            .bind(signed(totals.duplicates))
+            .bind(signed(totals.rejected))
+            .bind(totals.rejects_path.as_deref())
+            .bind(self.id)
+            .execute(&mut *self.tx)
+            .await?;
         self.tx.commit().await?;
         Ok(ImportRecord {
             id: self.id,

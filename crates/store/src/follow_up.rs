@@ -136,6 +136,8 @@ pub enum CandidateScope<'a> {
     Recent,
     /// The records of one import.
     Import(i64),
+    /// The records of one import above a record id (one call's share of an hourly import).
+    ImportAfter { import: i64, after: i64 },
     /// These records.
     Records(&'a [i64]),
 }
@@ -198,6 +200,13 @@ impl Store {
             CandidateScope::Import(id) => {
                 query(" AND f.import_id = $2")
                     .bind(id)
+                    .fetch_all(&mut *self.conn().await?)
+                    .await?
+            }
+            CandidateScope::ImportAfter { import, after } => {
+                query(" AND f.import_id = $2 AND f.id > $3")
+                    .bind(import)
+                    .bind(after)
                     .fetch_all(&mut *self.conn().await?)
                     .await?
             }

@@ -562,15 +562,44 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
     assert!(!text.contains("/themes/12345"), "{text}");
 }
 
-/// The administration page's import history is paged (issue 28, 11: every API call that stores
-/// feedback is an import, and the page listed them all — 68,267 rows, 8.8 MB).
+/// The administration page's import history is paged, and the API's calls are counted in one
+/// import per source and hour (issue 28, 11: every API call that stored feedback was an import
+/// row, and the page listed them all — 68,267 rows, 8.8 MB).
 pub async fn the_import_history_is_paged(db: &TestDatabase) {
     let store = super::organisation_and_admin(db).await;
     let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
     let app = router(AppState::new(store.clone()));
-    for n in 0..55 {
-        let one = format!(r#"{{"id": "p-{n}", "nps": 7, "comment": "Fine", "stage": "pay"}}"#);
+    // Forty calls from one integration: one import row, the calls' records added up.
+    for n in 0..40 {
+        let one = format!(r#"{{"id": "c-{n}", "nps": 3, "comment": "Late", "stage": "pay"}}"#);
         let stored = send(&app, api("POST", "/api/v1/feedback", &admin, Some(&one))).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+        // Each call answers with its own totals.
+        let answer: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+        assert_eq!(answer["imported"], 1, "{answer}");
+    }
+    let resent = r#"{"id": "c-0", "nps": 3, "comment": "Late", "stage": "pay"}"#;
+    send(&app, api("POST", "/api/v1/feedback", &admin, Some(resent))).await;
+    let imports = store.imports().await.unwrap();
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    let hourly = &imports[0].totals;
+    assert_eq!(
+        (hourly.rows_read, hourly.imported, hourly.duplicates),
+        (41, 40, 1)
+    );
+    // Fifty-four more sources (fifty-five imports in all) page.
+    for n in 0..54 {
+        let one = format!(r#"{{"id": "p-{n}", "nps": 7, "comment": "Fine", "stage": "pay"}}"#);
+        let stored = send(
+            &app,
+            api(
+                "POST",
+                &format!("/api/v1/feedback?source=feed-{n}"),
+                &admin,
+                Some(&one),
+            ),
+        )
+        .await;
         assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
     }
     let session = sign_in(&app, "amara@northwind.example", PASSWORD)
