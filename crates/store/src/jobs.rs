@@ -182,6 +182,18 @@ impl Store {
             return Ok(None);
         }
         let now = Timestamp::now().as_millis();
+        // An idle worker looks without taking the write lock: on SQLite a write transaction
+        // every few seconds would queue behind a long import for nothing.
+        let ready: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE (status = 'queued' AND run_after <= $1) \
+             OR (status = 'running' AND locked_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        if ready.is_none() {
+            return Ok(None);
+        }
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE jobs SET status = 'failed', finished_at = $1, locked_by = NULL, \
