@@ -158,16 +158,8 @@ pub async fn send_invitations(
         }
         let token = key.invitation_token(invitation.id);
         // The customer's language where the survey speaks it, else the survey's own.
-        let language = invitation
-            .language
-            .filter(|l| survey.languages().contains(l))
-            .unwrap_or(survey.language);
-        let place = survey
-            .translations
-            .get(&language)
-            .and_then(|t| t.place.clone())
-            .or_else(|| org.as_ref().map(|o| survey.asks().name_in(&o.journey)))
-            .unwrap_or_else(|| survey.title.clone());
+        let language = survey.spoken(invitation.language);
+        let place = surveys::place_in(org.as_ref(), &survey, language);
         let message = Message::new(
             &policy.public_url,
             &token,

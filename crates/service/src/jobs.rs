@@ -211,7 +211,37 @@ impl Worker {
     }
 }
 
-/// Runs an analysis job; its result says what the analysis did.
+/// What an analysis job did: its result, as stored (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AnalysisDone {
+    /// discover, incremental, rediscover or edit.
+    pub mode: String,
+    /// Records this run analysed.
+    pub analysed: u64,
+    /// Records stored.
+    pub total: u64,
+    pub themes: usize,
+    pub new_themes: usize,
+}
+
+/// What a finished job did, in words: an analysis's counts, another kind's result as stored.
+pub fn outcome_in_words(job: &Job) -> Option<String> {
+    let result = job.result.as_deref()?;
+    Some(
+        match (
+            job.kind.as_str(),
+            serde_json::from_str::<AnalysisDone>(result),
+        ) {
+            (ANALYZE, Ok(done)) => format!(
+                "{} records analysed ({} in all): {} themes, {} new",
+                done.analysed, done.total, done.themes, done.new_themes
+            ),
+            _ => result.to_owned(),
+        },
+    )
+}
+
+/// Runs an analysis job; its result says what the analysis did ([`AnalysisDone`]).
 async fn run_analysis(store: &Store, payload: &str) -> Result<String> {
     let payload: serde_json::Value = serde_json::from_str(payload)
         .map_err(|e| ServiceError::Invalid(format!("the job's payload cannot be read: {e}")))?;
@@ -220,12 +250,12 @@ async fn run_analysis(store: &Store, payload: &str) -> Result<String> {
         ..AnalyzeOptions::default()
     };
     let outcome = analysis::analyze(store, options).await?;
-    Ok(serde_json::json!({
-        "mode": format!("{:?}", outcome.mode).to_lowercase(),
-        "analysed": outcome.analysed,
-        "total": outcome.total,
-        "themes": outcome.themes,
-        "new_themes": outcome.new_themes,
-    })
-    .to_string())
+    let done = AnalysisDone {
+        mode: format!("{:?}", outcome.mode).to_lowercase(),
+        analysed: outcome.analysed,
+        total: outcome.total,
+        themes: outcome.themes,
+        new_themes: outcome.new_themes,
+    };
+    Ok(serde_json::to_string(&done).expect("counts serialise"))
 }

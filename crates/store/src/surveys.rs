@@ -58,6 +58,13 @@ impl Survey {
             .chain(self.translations.keys().copied())
             .collect()
     }
+
+    /// `wanted` where the survey speaks it, else the survey's own language.
+    pub fn spoken(&self, wanted: Option<Language>) -> Language {
+        wanted
+            .filter(|l| *l == self.language || self.translations.contains_key(l))
+            .unwrap_or(self.language)
+    }
 }
 
 /// A survey as it is made.

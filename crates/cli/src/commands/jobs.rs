@@ -113,8 +113,8 @@ pub async fn run(url: &str, args: JobsArgs) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&job)?);
             } else {
                 println!("{}", line(&job));
-                if let Some(result) = &job.result {
-                    println!("  result: {result}");
+                if let Some(done) = jobs::outcome_in_words(&job) {
+                    println!("  what it did: {done}");
                 }
                 if let Some(error) = &job.last_error {
                     println!("  last error: {error}");

@@ -46,10 +46,7 @@ struct JobView {
 
 impl From<Job> for JobView {
     fn from(job: Job) -> Self {
-        let outcome = job
-            .result
-            .as_deref()
-            .map(|result| describe(&job.kind, result));
+        let outcome = jobs::outcome_in_words(&job);
         Self {
             id: job.id,
             status: job.status.as_str(),
@@ -65,18 +62,6 @@ impl From<Job> for JobView {
             kind: job.kind,
             outcome,
         }
-    }
-}
-
-/// A job's result in words.
-fn describe(kind: &str, result: &str) -> String {
-    let value: serde_json::Value = serde_json::from_str(result).unwrap_or_default();
-    match kind {
-        jobs::ANALYZE => format!(
-            "{} records analysed ({} in all): {} themes, {} new",
-            value["analysed"], value["total"], value["themes"], value["new_themes"]
-        ),
-        _ => result.to_owned(),
     }
 }
 

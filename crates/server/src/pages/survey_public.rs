@@ -227,11 +227,9 @@ async fn answer(
         honeypot: form.website,
         language,
     };
-    let outcome = match surveys::submit(&state.store, &token, &submission).await {
-        Ok(outcome) => outcome,
-        Err(throughline_service::ServiceError::NotFound(_)) => return no_such_link(&headers),
-        Err(other) => return Err(crate::AppError::from(other).into()),
-    };
+    let outcome = surveys::submit_to(&state.store, &link, &token, &submission)
+        .await
+        .map_err(crate::AppError::from)?;
     match outcome {
         SubmitOutcome::Stored(_) | SubmitOutcome::AlreadyReceived | SubmitOutcome::SetAside => {
             let texts = language.texts();

@@ -9,6 +9,16 @@ use throughline_store::Survey;
 
 use super::{Link, place_name};
 
+/// The name of what `survey` asks about (a touchpoint or a stage) as its questions say it in
+/// `language`: the translation's where it gives one, else the organisation's name for it.
+pub fn place_in(org: Option<&Organisation>, survey: &Survey, language: Language) -> String {
+    survey
+        .translations
+        .get(&language)
+        .and_then(|t| t.place.clone())
+        .unwrap_or_else(|| place_name(org, survey))
+}
+
 /// One question with a scale, as the form shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleQuestion {
@@ -49,15 +59,9 @@ pub struct SurveyForm {
 /// The form of `survey` in `language` (one of its languages; its own otherwise), with names
 /// from the organisation when it has them.
 pub fn form_of(org: Option<&Organisation>, survey: &Survey, language: Language) -> SurveyForm {
-    let language = if survey.languages().contains(&language) {
-        language
-    } else {
-        survey.language
-    };
+    let language = survey.spoken(Some(language));
     let translation = survey.translations.get(&language);
-    let place = translation
-        .and_then(|t| t.place.clone())
-        .unwrap_or_else(|| place_name(org, survey));
+    let place = place_in(org, survey, language);
     let company = org.map_or_else(|| "us".to_owned(), |o| o.name.to_string());
     let texts = language.texts();
     let values = [("place", place.as_str()), ("company", company.as_str())];
@@ -112,12 +116,13 @@ pub fn form_of(org: Option<&Organisation>, survey: &Survey, language: Language) 
 /// the survey's own.
 pub fn language_for(link: &Link, asked: Option<&str>, accept_language: Option<&str>) -> Language {
     let survey = link.survey();
-    let offered = survey.languages();
-    let speaks = |l: &Language| offered.contains(l);
+    let speaks = |l: &Language| survey.spoken(Some(*l)) == *l;
     asked
         .and_then(|code| Language::parse(code).ok())
         .filter(speaks)
         .or_else(|| link.invitation().and_then(|i| i.language).filter(speaks))
-        .or_else(|| accept_language.and_then(|h| Language::from_accept_language(h, &offered)))
+        .or_else(|| {
+            accept_language.and_then(|h| Language::from_accept_language(h, &survey.languages()))
+        })
         .unwrap_or(survey.language)
 }

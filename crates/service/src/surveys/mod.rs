@@ -29,10 +29,10 @@ use crate::accounts::random_secret;
 use crate::changes::Actor;
 use crate::{Result, ServiceError};
 
-pub use form::{LanguageLink, ScaleQuestion, SurveyForm, form_of, language_for};
+pub use form::{LanguageLink, ScaleQuestion, SurveyForm, form_of, language_for, place_in};
 pub use invite::{InvitePolicy, InviteReport, contact_hashes, invite, opt_out};
 pub use respond::{
-    FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, release, submit,
+    FORM_MAX_AGE_MS, FORM_MIN_MS, Submission, SubmitOutcome, form_token, release, submit, submit_to,
 };
 pub use results::{AnswerLine, ScoreLine, SurveyResults, results};
 
@@ -291,13 +291,7 @@ fn names(org: Option<&Organisation>, survey: &Survey) -> (String, String) {
         .and_then(|org| survey.asks().stage_in(&org.journey))
         .map(|s| s.name.to_string());
     match survey.asks() {
-        Asks::Touchpoint(key) => (
-            stage.unwrap_or_default(),
-            org.map_or_else(
-                || key.to_string(),
-                |org| survey.asks().name_in(&org.journey),
-            ),
-        ),
+        Asks::Touchpoint(_) => (stage.unwrap_or_default(), place_name(org, survey)),
         Asks::Stage(key) => (stage.unwrap_or_else(|| key.to_string()), String::new()),
     }
 }

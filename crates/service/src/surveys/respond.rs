@@ -97,6 +97,17 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     let link = open_link(store, token)
         .await?
         .ok_or_else(|| ServiceError::NotFound("this survey link does not exist".to_owned()))?;
+    submit_to(store, &link, token, submission).await
+}
+
+/// Takes a submission through `link`, opened already from its `token` (the survey page opens
+/// it to choose the language it answers in).
+pub async fn submit_to(
+    store: &Store,
+    link: &Link,
+    token: &str,
+    submission: &Submission,
+) -> Result<SubmitOutcome> {
     let survey = link.survey();
     if survey.closed_at.is_some() {
         return Ok(SubmitOutcome::Closed);
@@ -106,11 +117,7 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
     }
     let now = Timestamp::now().as_millis();
     let ticket = check_form_token(store, token, &submission.form_token, now).await?;
-    let language = if survey.languages().contains(&submission.language) {
-        submission.language
-    } else {
-        survey.language
-    };
+    let language = survey.spoken(Some(submission.language));
     let texts = language.texts();
     let checked = check_answers(
         &submission.answers,
@@ -148,7 +155,7 @@ pub async fn submit(store: &Store, token: &str, submission: &Submission) -> Resu
         return Ok(SubmitOutcome::SetAside);
     }
 
-    record(store, &link, &answers, language, format!("form:{nonce}")).await
+    record(store, link, &answers, language, format!("form:{nonce}")).await
 }
 
 /// Stores checked `answers` given through `link` in `language` as a feedback record
