@@ -72,7 +72,17 @@ pub struct ImportArgs {
     json: bool,
 }
 
+/// Imports the file; with `THROUGHLINE_TIMINGS` set, prints the time, processor time and the
+/// process's peak memory when it ends, refused or not (how the memory cap on hostile files is
+/// measured: docs/operations.md, "Hostile input").
 pub async fn run(url: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let result = import(url, args).await;
+    throughline_analytics::timing::report("import", start);
+    result
+}
+
+async fn import(url: &str, args: ImportArgs) -> anyhow::Result<()> {
     let choices = args.input.parse()?;
     let request = ImportRequest {
         format: choices.format,

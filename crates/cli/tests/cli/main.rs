@@ -9,6 +9,7 @@ mod basics;
 mod council;
 mod digest;
 mod helpers;
+mod hostile;
 mod import;
 mod journey;
 mod org;
