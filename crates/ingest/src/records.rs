@@ -121,7 +121,7 @@ pub async fn ingest_objects(
     let mut session = store
         .begin_hourly_import(ImportStart {
             source,
-            file_name: "HTTP API".to_owned(),
+            file_name: throughline_store::API_IMPORT_NAME.to_owned(),
             format: "json".to_owned(),
             mapping: mapping.to_string(),
             started_at: converter.now,

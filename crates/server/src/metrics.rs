@@ -140,6 +140,50 @@ pub async fn metrics(
             "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
         );
     }
+    // Imports: how many, their rows by outcome (a growing `rejected` count means a source
+    // sends rows that cannot be read), and the last file import's time.
+    let imports = &store.imports;
+    out.push_str(
+        "# HELP throughline_imports Finished imports: files, and the HTTP API's calls counted \
+         per source and hour.\n# TYPE throughline_imports gauge\n",
+    );
+    let _ = writeln!(
+        out,
+        "throughline_imports{{kind=\"file\"}} {}",
+        imports.files
+    );
+    let _ = writeln!(out, "throughline_imports{{kind=\"api\"}} {}", imports.api);
+    out.push_str(
+        "# HELP throughline_import_rows Rows read by every finished import, by outcome.\n\
+         # TYPE throughline_import_rows gauge\n",
+    );
+    for (outcome, count) in [
+        ("imported", imports.imported),
+        ("duplicate", imports.duplicates),
+        ("rejected", imports.rejected),
+    ] {
+        let _ = writeln!(
+            out,
+            "throughline_import_rows{{outcome=\"{outcome}\"}} {count}"
+        );
+    }
+    for (name, help, value) in [
+        (
+            "throughline_import_last_finished_timestamp_seconds",
+            "When the last file import finished (0: never).",
+            imports.last_file_finished_ms as f64 / 1000.0,
+        ),
+        (
+            "throughline_import_last_duration_seconds",
+            "How long the last file import took.",
+            imports.last_file_ms as f64 / 1000.0,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    }
     out.push_str(
         "# HELP throughline_digest_deliveries Digest deliveries, by status.\n\
          # TYPE throughline_digest_deliveries gauge\n",

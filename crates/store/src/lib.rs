@@ -57,7 +57,7 @@ pub use feedback::{
 pub use follow_up::{
     CandidateScope, CaseCandidate, CaseChange, CaseNote, CaseStatus, FollowUpCase, NewCase,
 };
-pub use health::StoreCounts;
+pub use health::{API_IMPORT_NAME, ImportCounts, StoreCounts};
 pub use jobs::{Job, JobCounts, JobStatus, NewJob};
 pub use key_accounts::{AccountReview, GoalStatus, NewAccountReview, ReviewAction};
 pub use landings::{PeriodLanding, ThemeLanding};

@@ -523,6 +523,20 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
     let stored = send(&app, api("POST", "/api/v1/feedback", &admin, Some(one))).await;
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
     send(&app, get("/themes/12345", Some(&session))).await;
+    // A file import: two rows read, one stored, one rejected (no comment and no score).
+    let path = db.dir.path().join("metrics.csv");
+    std::fs::write(&path, "comment,nps\nThe parcel was late,4\n,\n").unwrap();
+    let file = throughline_ingest::pipeline::import_file(
+        &store,
+        throughline_ingest::pipeline::ImportRequest {
+            path,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(file.import.totals.rejected, 1, "{file:?}");
 
     assert_eq!(
         send(&app, get("/metrics", None)).await.status,
@@ -549,9 +563,16 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
         "route=\"/api/v1/feedback\",status=\"201\",le=\"+Inf\"} 1",
         // The route's pattern, not the address: one series for every theme.
         "route=\"/themes/{id}\"",
-        "throughline_feedback_records 1",
-        "throughline_feedback_records_unanalysed 1",
+        "throughline_feedback_records 2",
+        "throughline_feedback_records_unanalysed 2",
         "throughline_analysis_last_finished_timestamp_seconds 0",
+        // Imports: the file, and the API's call counted in its hour; their rows by outcome.
+        "throughline_imports{kind=\"file\"} 1",
+        "throughline_imports{kind=\"api\"} 1",
+        "throughline_import_rows{outcome=\"imported\"} 2",
+        "throughline_import_rows{outcome=\"rejected\"} 1",
+        "throughline_import_rows{outcome=\"duplicate\"} 0",
+        "# TYPE throughline_import_last_duration_seconds gauge",
         // The job queue's depth and failures.
         "# TYPE throughline_jobs gauge",
         "throughline_jobs{status=\"queued\"} 0",
@@ -560,6 +581,12 @@ pub async fn operators_scrape_metrics_and_readiness(db: &TestDatabase) {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }
     assert!(!text.contains("/themes/12345"), "{text}");
+    let finished: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("throughline_import_last_finished_timestamp_seconds "))
+        .and_then(|v| v.parse().ok())
+        .expect("the last file import's time");
+    assert!(finished > 1.7e9, "{finished}");
 }
 
 /// The administration page's import history is paged, and the API's calls are counted in one
