@@ -1,4 +1,5 @@
-//! Posting JSON to a webhook over HTTP or HTTPS (rustls with the Mozilla root certificates).
+//! Outbound HTTP over HTTP or HTTPS (rustls with the Mozilla root certificates): posting JSON to
+//! a webhook, and the single sign-on provider's documents, keys and token endpoint.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,20 +62,73 @@ where
 
 /// POSTs `body` to `url`; any answer but 2xx is an error saying the status and the reply.
 pub async fn post_json(url: &str, body: &Value) -> Result<(), NotifyError> {
+    let payload = serde_json::to_vec(body).expect("JSON always serialises");
+    let (status, reply) = send(url, Some(("application/json", payload))).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        let reply: String = reply.chars().take(200).collect();
+        let host = check_url(url)?.host().unwrap_or_default().to_owned();
+        Err(fail(format!("{host} answered {status}: {reply}")))
+    }
+}
+
+/// GETs `url`: the answer's status and body.
+pub async fn get(url: &str) -> Result<(u16, String), NotifyError> {
+    send(url, None).await
+}
+
+/// POSTs `fields` to `url` as a form (`application/x-www-form-urlencoded`): the answer's
+/// status and body.
+pub async fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<(u16, String), NotifyError> {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    send(
+        url,
+        Some(("application/x-www-form-urlencoded", body.into_bytes())),
+    )
+    .await
+}
+
+/// `text` percent-encoded for a form body or a query string.
+pub fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// One request to `url` — a POST of `body` (its content type and bytes), else a GET — over
+/// HTTP or HTTPS; the answer's status and body.
+async fn send(url: &str, body: Option<(&str, Vec<u8>)>) -> Result<(u16, String), NotifyError> {
     let uri = check_url(url)?;
     let https = uri.scheme_str() == Some("https");
     let host = uri.host().expect("checked").to_owned();
     let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let payload = serde_json::to_vec(body).expect("JSON always serialises");
-    let request = Request::post(path)
+    let builder = match &body {
+        Some((content_type, _)) => Request::post(path).header("content-type", *content_type),
+        None => Request::get(path),
+    };
+    let request = builder
         .header("host", &host)
-        .header("content-type", "application/json")
+        .header("accept", "application/json")
         .header(
             "user-agent",
             concat!("throughline/", env!("CARGO_PKG_VERSION")),
         )
-        .body(Full::new(Bytes::from(payload)))
+        .body(Full::new(Bytes::from(
+            body.map(|(_, bytes)| bytes).unwrap_or_default(),
+        )))
         .map_err(fail)?;
     let work = async {
         let tcp = TcpStream::connect((host.as_str(), port))
@@ -100,16 +154,10 @@ pub async fn post_json(url: &str, body: &Value) -> Result<(), NotifyError> {
             exchange(tcp, request).await
         }
     };
-    let (status, reply) = tokio::time::timeout(TIMEOUT, work).await.map_err(|_| {
+    tokio::time::timeout(TIMEOUT, work).await.map_err(|_| {
         fail(format!(
             "{host} did not answer within {} s",
             TIMEOUT.as_secs()
         ))
-    })??;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        let reply: String = reply.chars().take(200).collect();
-        Err(fail(format!("{host} answered {status}: {reply}")))
-    }
+    })?
 }

@@ -29,6 +29,7 @@ pub mod pack;
 mod pages;
 mod rate_limit;
 mod request_checks;
+pub mod sso;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
@@ -55,6 +56,8 @@ pub struct AppState {
     survey_limits: Arc<rate_limit::SurveyLimits>,
     /// How e-mail leaves this server (password reset links), when it is set up.
     mail: Option<Arc<Mail>>,
+    /// Single sign-on through an OpenID Connect provider, when it is set up.
+    sso: Option<Arc<sso::SsoConfig>>,
 }
 
 /// The SMTP server messages go through, and the address people reach this server at (links in
@@ -73,7 +76,20 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             survey_limits: Arc::new(rate_limit::SurveyLimits::default()),
             mail: None,
+            sso: None,
         }
+    }
+
+    /// The single sign-on provider's name, when it is set up.
+    pub(crate) fn sso_name(&self) -> Option<&str> {
+        self.sso.as_deref().map(|c| c.name.as_str())
+    }
+
+    /// Single sign-on through the provider `config` describes (checked by the caller with
+    /// [`sso::SsoConfig::check`]); the sign-in page offers it beside the password.
+    pub fn with_sso(mut self, config: sso::SsoConfig) -> Self {
+        self.sso = Some(Arc::new(config));
+        self
     }
 
     /// The state with e-mail set up: password reset links go out through `smtp`, their
@@ -386,6 +402,12 @@ impl Application {
     /// E-mail set up (see [`AppState::with_mail`]).
     pub fn with_mail(mut self, smtp: throughline_notify::SmtpConfig, public_url: &str) -> Self {
         self.state = self.state.with_mail(smtp, public_url);
+        self
+    }
+
+    /// Single sign-on set up (see [`AppState::with_sso`]).
+    pub fn with_sso(mut self, config: sso::SsoConfig) -> Self {
+        self.state = self.state.with_sso(config);
         self
     }
 

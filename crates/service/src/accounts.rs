@@ -361,22 +361,125 @@ pub async fn sign_in(
         store.record_failed_login(email, client).await?;
         return Err(SignInError::Wrong);
     };
+    Ok(start_session(store, credentials.user).await?)
+}
+
+/// A new session of `user`, [`SESSION_HOURS`] long.
+async fn start_session(store: &Store, user: StoredUser) -> Result<Session> {
     let secret = random_secret();
     let csrf_token = random_secret();
     let expires = Timestamp::from_millis(Timestamp::now().as_millis() + SESSION_HOURS * 3_600_000);
     store
-        .create_session(
-            &secret_hash(&secret),
-            credentials.user.id,
-            &csrf_token,
-            expires,
-        )
+        .create_session(&secret_hash(&secret), user.id, &csrf_token, expires)
         .await?;
     Ok(Session {
         secret,
         csrf_token,
-        user: credentials.user,
+        user,
     })
+}
+
+/// Who a single sign-on provider says signed in, and the role its claims map to.
+#[derive(Debug, Clone)]
+pub struct ProviderIdentity {
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    /// A member's department (the mapping names it).
+    pub department: Option<String>,
+}
+
+/// Signs in someone a single sign-on provider vouched for: their account is made on first
+/// sign-in with the role the provider's claims map to, and its role follows the provider's
+/// afterwards (the provider is the authority on who belongs where); a disabled account stays
+/// shut. Each account made or role changed is audited, with `provider` as the actor.
+pub async fn sign_in_from_provider(
+    store: &Store,
+    identity: ProviderIdentity,
+    provider: &str,
+) -> Result<Session> {
+    let department = known_department(store, identity.department.as_deref()).await?;
+    let email = Email::parse(identity.email.trim())?;
+    let name = Name::parse(identity.name.trim())
+        .or_else(|_| Name::parse(email.as_str()))
+        .map_err(ServiceError::from)?;
+    let wanted = User::new(email, name, identity.role, department)?;
+    let actor = format!("single sign-on ({provider})");
+    let existing = store.all_users().await?.into_iter().find(|u| {
+        u.user
+            .email
+            .as_str()
+            .eq_ignore_ascii_case(wanted.email.as_str())
+    });
+    let user = match existing {
+        Some(user) if user.disabled_at.is_some() => {
+            return Err(ServiceError::Forbidden(format!(
+                "the account {} is disabled: ask an administrator",
+                user.user.email.as_str()
+            )));
+        }
+        Some(user)
+            if user.user.role != wanted.role || user.user.department != wanted.department =>
+        {
+            let before = serde_json::to_value(&user).expect("a user always serialises");
+            let after = serde_json::json!({
+                "role": wanted.role.as_str(),
+                "department": wanted.department.as_ref().map(Key::as_str),
+            });
+            let subject = format!("user {}", user.id);
+            store
+                .set_user_role(
+                    user.id,
+                    wanted.role,
+                    wanted.department.as_ref(),
+                    &throughline_store::AuditLine {
+                        actor: &actor,
+                        action: "user.role",
+                        subject: &subject,
+                        before: Some(&before),
+                        after: Some(&after),
+                    },
+                )
+                .await?;
+            StoredUser {
+                user: wanted,
+                ..user
+            }
+        }
+        Some(user) => user,
+        None => {
+            // No password signs in to an account the provider made: its hash is of a secret
+            // nobody is told (an administrator may set one later).
+            let hash = hash_password(random_secret()).await?;
+            in_transaction(store, async |store| {
+                let id = store.create_user(&wanted, &hash).await?.ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "there is already a user {}",
+                        wanted.email.as_str()
+                    ))
+                })?;
+                let stored = store
+                    .users()
+                    .await?
+                    .into_iter()
+                    .find(|u| u.id == id)
+                    .ok_or_else(|| ServiceError::NotFound(format!("user {id} vanished")))?;
+                let after = serde_json::to_value(&stored).expect("a user always serialises");
+                store
+                    .audit(
+                        &actor,
+                        "user.add",
+                        &format!("user {id}"),
+                        None,
+                        Some(&after),
+                    )
+                    .await?;
+                Ok(stored)
+            })
+            .await?
+        }
+    };
+    start_session(store, user).await
 }
 
 /// A new password someone chose, typed twice: held to the password rules and the same both

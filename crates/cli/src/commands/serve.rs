@@ -58,9 +58,94 @@ pub struct ServeArgs {
     no_worker: bool,
     #[command(flatten)]
     worker_poll: super::jobs::WorkerPoll,
+    #[command(flatten)]
+    sso: SsoArgs,
+}
+
+/// Single sign-on with an OpenID Connect provider (docs/operations.md, "Single sign-on").
+#[derive(Debug, Args)]
+struct SsoArgs {
+    /// The provider's issuer URL (https://, or http:// on this machine); its discovery document
+    /// is under /.well-known/openid-configuration. Register PUBLIC_URL/login/sso/callback as
+    /// the client's redirect address.
+    #[arg(long, env = "THROUGHLINE_SSO_ISSUER", value_name = "URL")]
+    sso_issuer: Option<String>,
+    /// The client id registered with the provider.
+    #[arg(long, env = "THROUGHLINE_SSO_CLIENT_ID", value_name = "ID")]
+    sso_client_id: Option<String>,
+    /// The client's secret (better given in the environment than on the command line).
+    #[arg(
+        long,
+        env = "THROUGHLINE_SSO_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    sso_client_secret: Option<String>,
+    /// The ID token's claim the role mapping reads: a string or a list (groups, roles).
+    #[arg(
+        long,
+        env = "THROUGHLINE_SSO_ROLE_CLAIM",
+        default_value = "groups",
+        value_name = "CLAIM"
+    )]
+    sso_role_claim: String,
+    /// Which claim values get which role, first match first:
+    /// "admin=cx-admins,member:billing=billing-team,viewer=*". Nobody else is let in.
+    #[arg(long, env = "THROUGHLINE_SSO_ROLES", value_name = "MAPPING")]
+    sso_roles: Option<String>,
+    /// What the sign-in button calls the provider ("Sign in with NAME").
+    #[arg(
+        long,
+        env = "THROUGHLINE_SSO_NAME",
+        default_value = "single sign-on",
+        value_name = "NAME"
+    )]
+    sso_name: String,
+}
+
+impl SsoArgs {
+    /// The configuration when an issuer is given, checked; `None` without one.
+    fn config(
+        &self,
+        public_url: &str,
+    ) -> anyhow::Result<Option<throughline_server::sso::SsoConfig>> {
+        let Some(issuer) = &self.sso_issuer else {
+            if self.sso_client_id.is_some() || self.sso_roles.is_some() {
+                anyhow::bail!("single sign-on needs --sso-issuer (THROUGHLINE_SSO_ISSUER) too");
+            }
+            return Ok(None);
+        };
+        let client_id = self
+            .sso_client_id
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--sso-issuer needs --sso-client-id too"))?;
+        let roles = self.sso_roles.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--sso-issuer needs --sso-roles too: which claim values get which role \
+                 (admin=cx-admins,viewer=*)"
+            )
+        })?;
+        let roles = throughline_server::sso::RoleRule::parse_list(roles)
+            .map_err(|e| anyhow::anyhow!("--sso-roles: {e}"))?;
+        let config = throughline_server::sso::SsoConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_id,
+            client_secret: self.sso_client_secret.clone().unwrap_or_default(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            role_claim: self.sso_role_claim.clone(),
+            roles,
+            name: self.sso_name.clone(),
+        };
+        config
+            .check()
+            .map_err(|e| anyhow::anyhow!("single sign-on: {e}"))?;
+        Ok(Some(config))
+    }
 }
 
 pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    // A wrong single sign-on setting stops the server before it opens anything.
+    let sso = args.sso.config(&args.public_url.public_url)?;
     let store = open_store(url).await?;
     // The digests go out from the server too: every instance may run the job, since each
     // digest is delivered at most once whichever instance claims it first.
@@ -102,6 +187,10 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     // Password reset links by e-mail, when e-mail is set up.
     if let Some(smtp) = throughline_notify::SmtpConfig::from_env()? {
         app = app.with_mail(smtp, &args.public_url.public_url);
+    }
+    if let Some(sso) = sso {
+        println!("Single sign-on through {} ({}).", sso.name, sso.issuer);
+        app = app.with_sso(sso);
     }
     println!(
         "Throughline is serving on http://{}/ (Ctrl-C stops it).",

@@ -330,3 +330,47 @@ fn the_demo_serves_the_web_interface_with_a_demo_login() {
         "the overview needs a session: {overview}"
     );
 }
+
+/// A single sign-on setting that cannot work stops `serve` before it opens anything, saying
+/// what is wrong (the sign-in itself is tested against a provider in the web tests).
+#[test]
+fn a_wrong_single_sign_on_setting_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let refused = |args: &[&str]| {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let output = throughline(Some(&url), dir.path(), &all);
+        assert!(!output.status.success(), "{args:?} should fail");
+        stderr(&output)
+    };
+    let e = refused(&[
+        "--sso-issuer",
+        "http://id.example",
+        "--sso-client-id",
+        "throughline",
+        "--sso-roles",
+        "viewer=*",
+    ]);
+    assert!(e.contains("must be an https:// address"), "{e}");
+    let e = refused(&["--sso-client-id", "throughline"]);
+    assert!(e.contains("needs --sso-issuer"), "{e}");
+    let e = refused(&[
+        "--sso-issuer",
+        "https://id.example",
+        "--sso-client-id",
+        "throughline",
+        "--sso-roles",
+        "member=billing-team",
+    ]);
+    assert!(
+        e.contains("--sso-roles") && e.contains("belongs to a department"),
+        "{e}"
+    );
+    let e = refused(&["--sso-issuer", "https://id.example", "--sso-client-id", "x"]);
+    assert!(e.contains("needs --sso-roles"), "{e}");
+    assert!(
+        !dir.path().join("t.db").exists(),
+        "nothing was opened or made"
+    );
+}

@@ -29,6 +29,7 @@ mod people;
 mod period;
 mod recognition;
 mod session;
+mod sso;
 mod survey_public;
 mod surveys;
 mod table_file;

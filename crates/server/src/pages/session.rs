@@ -18,6 +18,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
+        .merge(super::sso::router())
 }
 
 #[derive(Serialize)]
@@ -29,21 +30,26 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     /// What happened before (a password just set through a reset link).
     notice: Option<&'a str>,
+    /// The single sign-on provider's name and its sign-in link, when it is set up.
+    sso: Option<&'a str>,
+    sso_href: String,
     user: Option<()>,
 }
 
 /// The sign-in form with a fresh CSRF token in a cookie scoped to `/login`.
-fn login_page(
+pub(super) fn login_page(
+    state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     email: &str,
     next: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    login_page_with(headers, status, email, next, error, None)
+    login_page_with(state, headers, status, email, next, error, None)
 }
 
 fn login_page_with(
+    state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     email: &str,
@@ -60,6 +66,11 @@ fn login_page_with(
             next: local_path(next),
             error,
             notice,
+            sso: state.sso_name(),
+            sso_href: format!(
+                "/login/sso?next={}",
+                throughline_notify::webhook::form_encode(local_path(next))
+            ),
             user: None,
         },
     )?;
@@ -99,12 +110,12 @@ async fn login_form(
     let notice = (query.reset.as_deref() == Some("1")).then_some(
         "Your new password is set and every earlier session has ended: sign in with it.",
     );
-    login_page_with(&headers, StatusCode::OK, "", next, None, notice)
+    login_page_with(&state, &headers, StatusCode::OK, "", next, None, notice)
 }
 
 /// `next` when it is a path of this site ("/themes/4?stage=pay"); the overview otherwise — never
 /// another site ("//evil.example", "https://…", "/\\evil.example").
-fn local_path(next: &str) -> &str {
+pub(super) fn local_path(next: &str) -> &str {
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
@@ -130,6 +141,7 @@ async fn login(
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
     if expected.as_deref() != Some(form.csrf_token.as_str()) || form.csrf_token.is_empty() {
         return login_page(
+            &state,
             &headers,
             StatusCode::FORBIDDEN,
             &form.email,
@@ -156,6 +168,7 @@ async fn login(
             Ok(response)
         }
         Err(SignInError::Wrong) => login_page(
+            &state,
             &headers,
             StatusCode::UNAUTHORIZED,
             &form.email,
@@ -163,6 +176,7 @@ async fn login(
             Some("The e-mail address or the password is wrong."),
         ),
         Err(refused @ (SignInError::TooMany | SignInError::TooManyFromClient)) => login_page(
+            &state,
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             &form.email,

@@ -20,6 +20,7 @@ mod password_reset;
 mod period_pages;
 mod recognition_page;
 mod schema_check;
+mod single_sign_on;
 mod story_wall;
 mod survey_pages;
 
@@ -46,6 +47,7 @@ use maturity_pages::the_culture_is_assessed_on_the_web;
 use password_reset::a_forgotten_password_is_reset_by_e_mail;
 use period_pages::the_overview_compares_a_period_with_the_one_before;
 use recognition_page::prevention_is_recognised_above_fire_fighting;
+use single_sign_on::single_sign_on_signs_people_in_with_their_mapped_role;
 use story_wall::{
     no_personal_data_reaches_the_wall, the_story_wall_shows_stories_and_links_show_nothing_else,
 };
@@ -1084,6 +1086,7 @@ backend_tests!(
     a_forgotten_password_is_reset_by_e_mail,
     the_audit_log_is_filtered_and_paged,
     the_overview_compares_a_period_with_the_one_before,
+    single_sign_on_signs_people_in_with_their_mapped_role,
 );
 
 /// The OpenAPI document is public and lists every endpoint; every endpoint it lists refuses a
