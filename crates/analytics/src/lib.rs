@@ -3,6 +3,8 @@
 pub mod chains;
 pub mod effects;
 pub mod encoder;
+#[cfg(test)]
+mod hostile_text;
 pub mod impact;
 pub mod linalg;
 pub mod metrics;
