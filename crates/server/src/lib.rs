@@ -354,7 +354,7 @@ pub fn router(state: AppState) -> Router {
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<axum::Json<serde_json::Value>, AppError> {
-    state.store.feedback_count().await?;
+    throughline_service::health::ready(&state.store).await?;
     Ok(axum::Json(
         serde_json::json!({ "status": "ok", "database": state.store.backend().as_str() }),
     ))
@@ -366,7 +366,7 @@ async fn ready(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match state.store.counts().await {
+    match throughline_service::health::ready(&state.store).await {
         Ok(_) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "not ready");

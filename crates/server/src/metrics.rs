@@ -111,7 +111,7 @@ pub async fn metrics(
     }
     let mut out = String::new();
     state.metrics.render(&mut out);
-    let store = state.store.counts().await?;
+    let store = throughline_service::health::counts(&state.store).await?;
     let gauges = [
         (
             "throughline_feedback_records",
@@ -195,7 +195,7 @@ pub async fn metrics(
         );
     }
     // The job queue: its depth (queued, running) and its failures.
-    let jobs = state.store.job_counts().await?;
+    let jobs = throughline_service::health::job_counts(&state.store).await?;
     out.push_str(
         "# HELP throughline_jobs Jobs in the database, by status (queued and running: the \
          queue's depth; failed: given up after their attempts).\n\

@@ -12,6 +12,7 @@ pub mod effects;
 pub mod events;
 pub mod feedback;
 pub mod follow_up;
+pub mod health;
 pub mod imports;
 pub mod jobs;
 pub mod journey;

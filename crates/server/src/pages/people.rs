@@ -113,7 +113,7 @@ async fn account_page(
         })
         .collect();
     let own = digest::sent_to(&state.store, me.user.email.as_str()).await?;
-    let organisation = state.store.load_organisation().await?;
+    let organisation = throughline_service::org::organisation(&state.store).await?;
     let name_of = |key: &str| {
         organisation
             .as_ref()
