@@ -1,0 +1,6 @@
+//! The csv reader, as an import reads a file.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    throughline_fuzz::read_as(data, throughline_ingest::formats::Format::Csv, "csv");
+});
