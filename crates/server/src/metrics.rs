@@ -135,10 +135,7 @@ pub async fn metrics(
         ),
     ];
     for (name, help, value) in gauges {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-        );
+        gauge(&mut out, name, help, value);
     }
     // Imports: how many, their rows by outcome (a growing `rejected` count means a source
     // sends rows that cannot be read), and the last file import's time.
@@ -179,10 +176,7 @@ pub async fn metrics(
             imports.last_file_ms as f64 / 1000.0,
         ),
     ] {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-        );
+        gauge(&mut out, name, help, value);
     }
     out.push_str(
         "# HELP throughline_digest_deliveries Digest deliveries, by status.\n\
@@ -217,4 +211,12 @@ pub async fn metrics(
         out,
     )
         .into_response())
+}
+
+/// One gauge without labels: its help, its type and its value.
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
 }

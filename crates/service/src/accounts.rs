@@ -122,8 +122,14 @@ pub async fn add_user(store: &Store, account: NewAccount, actor: &str) -> Result
         return Err(ServiceError::Invalid(problem));
     }
     let hash = hash_password(account.password).await?;
+    create_audited(store, &user, &hash, actor).await
+}
+
+/// Stores the new account `user` with the password hash `hash` and its audit row
+/// (`user.add` by `actor`) in one transaction; an address already in use is refused.
+async fn create_audited(store: &Store, user: &User, hash: &str, actor: &str) -> Result<StoredUser> {
     in_transaction(store, async |store| {
-        let id = store.create_user(&user, &hash).await?.ok_or_else(|| {
+        let id = store.create_user(user, hash).await?.ok_or_else(|| {
             ServiceError::Invalid(format!("there is already a user {}", user.email.as_str()))
         })?;
         let stored = store
@@ -451,32 +457,7 @@ pub async fn sign_in_from_provider(
             // No password signs in to an account the provider made: its hash is of a secret
             // nobody is told (an administrator may set one later).
             let hash = hash_password(random_secret()).await?;
-            in_transaction(store, async |store| {
-                let id = store.create_user(&wanted, &hash).await?.ok_or_else(|| {
-                    ServiceError::Invalid(format!(
-                        "there is already a user {}",
-                        wanted.email.as_str()
-                    ))
-                })?;
-                let stored = store
-                    .users()
-                    .await?
-                    .into_iter()
-                    .find(|u| u.id == id)
-                    .ok_or_else(|| ServiceError::NotFound(format!("user {id} vanished")))?;
-                let after = serde_json::to_value(&stored).expect("a user always serialises");
-                store
-                    .audit(
-                        &actor,
-                        "user.add",
-                        &format!("user {id}"),
-                        None,
-                        Some(&after),
-                    )
-                    .await?;
-                Ok(stored)
-            })
-            .await?
+            create_audited(store, &wanted, &hash, &actor).await?
         }
     };
     start_session(store, user).await

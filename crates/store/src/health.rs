@@ -55,13 +55,7 @@ impl Store {
         )
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        let (started, finished) = match last {
-            Some(r) => (
-                r.try_get::<i64, _>("started_at")?,
-                r.try_get::<i64, _>("finished_at")?,
-            ),
-            None => (0, 0),
-        };
+        let (started, finished) = started_finished(last.as_ref())?;
         let deliveries = sqlx::query(
             "SELECT status, COUNT(*) AS n FROM digest_deliveries GROUP BY status ORDER BY status",
         )
@@ -89,13 +83,7 @@ impl Store {
         .bind(API_IMPORT_NAME)
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        let (file_started, file_finished) = match last_file {
-            Some(r) => (
-                r.try_get::<i64, _>("started_at")?,
-                r.try_get::<i64, _>("finished_at")?,
-            ),
-            None => (0, 0),
-        };
+        let (file_started, file_finished) = started_finished(last_file.as_ref())?;
         let all: i64 = totals.try_get("n")?;
         let api: i64 = totals.try_get("api")?;
         let imports = ImportCounts {
@@ -117,4 +105,12 @@ impl Store {
             deliveries,
         })
     }
+}
+
+/// A run's `started_at` and `finished_at` (milliseconds), or zeros when there was none.
+fn started_finished(row: Option<&sqlx::any::AnyRow>) -> Result<(i64, i64)> {
+    Ok(match row {
+        Some(r) => (r.try_get("started_at")?, r.try_get("finished_at")?),
+        None => (0, 0),
+    })
 }
