@@ -33,6 +33,7 @@ mod sso;
 mod survey_public;
 mod surveys;
 mod table_file;
+mod users;
 mod wall;
 
 use crate::auth::PageUser;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(initiatives::router())
         .merge(explorer::router())
         .merge(people::router())
+        .merge(users::router())
         .merge(council::router())
         .merge(maturity::router())
         .merge(wall::router())
