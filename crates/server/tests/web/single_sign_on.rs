@@ -246,11 +246,10 @@ async fn user(
         .find(|u| u.user.email.as_str() == email)
 }
 
-pub async fn single_sign_on_signs_people_in_with_their_mapped_role(db: &TestDatabase) {
-    let store = super::organisation_and_admin(db).await;
-    let (issuer, provider_state) = provider().await;
-    let config = SsoConfig {
-        issuer: issuer.clone(),
+/// Throughline's settings for the test's provider at `issuer`.
+fn config_for(issuer: &str) -> SsoConfig {
+    SsoConfig {
+        issuer: issuer.to_owned(),
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned(),
         public_url: PUBLIC_URL.to_owned(),
@@ -260,7 +259,13 @@ pub async fn single_sign_on_signs_people_in_with_their_mapped_role(db: &TestData
         )
         .unwrap(),
         name: "Northwind ID".to_owned(),
-    };
+    }
+}
+
+pub async fn single_sign_on_signs_people_in_with_their_mapped_role(db: &TestDatabase) {
+    let store = super::organisation_and_admin(db).await;
+    let (issuer, provider_state) = provider().await;
+    let config = config_for(&issuer);
     config.check().unwrap();
     let app = router(AppState::new(store.clone()).with_sso(config));
     let says = |person: Person| provider_state.lock().unwrap().person = person;
@@ -443,6 +448,25 @@ pub async fn single_sign_on_signs_people_in_with_their_mapped_role(db: &TestData
     let shut = through_provider(&app, |c| c).await;
     assert_eq!(shut.status, StatusCode::FORBIDDEN);
     assert!(shut.body.contains("is disabled"), "{}", shut.body);
+
+    // A provider that cannot be reached: the sign-in page again, saying so (502), no cookie.
+    let unreachable = SsoConfig {
+        issuer: "http://127.0.0.1:1".to_owned(),
+        ..config_for(&issuer)
+    };
+    let app_down = router(AppState::new(store.clone()).with_sso(unreachable));
+    let down = send(&app_down, get("/login/sso", None)).await;
+    assert_eq!(down.status, StatusCode::BAD_GATEWAY, "{}", down.body);
+    assert!(
+        down.body.contains("Northwind ID cannot be reached"),
+        "{}",
+        down.body
+    );
+    assert!(
+        down.body.contains("name=\"password\""),
+        "the password form is still there"
+    );
+    assert_eq!(down.cookie_value("throughline_sso").as_deref(), Some(""));
 
     // Without single sign-on set up there is no such page.
     let plain = router(AppState::new(store.clone()));
