@@ -93,8 +93,8 @@ pub async fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<(u16, Strin
     .await
 }
 
-/// `text` percent-encoded for a form body or a query string.
-pub fn form_encode(text: &str) -> String {
+/// `text` percent-encoded for a form body.
+fn form_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {

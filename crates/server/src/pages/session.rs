@@ -69,7 +69,7 @@ fn login_page_with(
             sso: state.sso_name(),
             sso_href: format!(
                 "/login/sso?next={}",
-                throughline_notify::webhook::form_encode(local_path(next))
+                super::percent_encode(local_path(next))
             ),
             user: None,
         },

@@ -11,10 +11,10 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use throughline_notify::webhook::form_encode;
 use throughline_service::ServiceError;
 use throughline_service::accounts::{self, ProviderIdentity};
 
+use super::percent_encode;
 use super::session::{local_path, login_page};
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, behind_tls, cookie, set_cookie};
@@ -89,8 +89,8 @@ async fn start(
         "{}{separator}response_type=code&client_id={}&redirect_uri={}&scope=openid%20email%20profile\
          &state={request_state}&nonce={nonce}&code_challenge={}&code_challenge_method=S256",
         provider.authorization_endpoint,
-        form_encode(&config.client_id),
-        form_encode(&config.redirect_uri()),
+        percent_encode(&config.client_id),
+        percent_encode(&config.redirect_uri()),
         code_challenge(&verifier),
     );
     let waiting = format!(
@@ -134,27 +134,22 @@ async fn callback(
             &format!("{} did not sign you in: {said}", config.name),
         );
     }
+    let expired = || {
+        refused(
+            &state,
+            &headers,
+            StatusCode::BAD_REQUEST,
+            "The single sign-on expired or did not start here: sign in again.",
+        )
+    };
     let waiting = cookie(&headers, SSO_COOKIE).unwrap_or_default();
     let parts: Vec<&str> = waiting.split('.').collect();
-    let (Some(code), Some(returned), [expected, nonce, verifier, next]) = (
-        query.code.as_deref(),
-        query.state.as_deref(),
-        parts.as_slice(),
-    ) else {
-        return refused(
-            &state,
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "The single sign-on expired or did not start here: sign in again.",
-        );
+    let (Some(code), [expected, nonce, verifier, next]) = (query.code.as_deref(), parts.as_slice())
+    else {
+        return expired();
     };
-    if returned != *expected {
-        return refused(
-            &state,
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "The single sign-on expired or did not start here: sign in again.",
-        );
+    if query.state.as_deref() != Some(*expected) {
+        return expired();
     }
     let next = URL_SAFE_NO_PAD
         .decode(next)
