@@ -102,6 +102,19 @@ impl AppState {
         self
     }
 
+    /// Computes the whole-dataset views that do not yet reflect the latest change people made
+    /// ([`cache::ViewCache::warm`]); the views computed. Nothing to compute before an
+    /// organisation is applied.
+    pub async fn warm_views(&self) -> Result<Vec<&'static str>, AppError> {
+        if throughline_service::org::organisation(&self.store)
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        self.views.warm(&self.store).await
+    }
+
     /// The organisation, or 404 when none has been applied.
     pub async fn organisation(&self) -> Result<throughline_domain::org::Organisation, AppError> {
         throughline_service::org::organisation(&self.store)
@@ -387,6 +400,9 @@ async fn ready(
 pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
+    /// How often the whole-dataset views are brought up to date ahead of visitors; `None`:
+    /// only when asked for.
+    warm_every: Option<std::time::Duration>,
 }
 
 impl Application {
@@ -396,7 +412,15 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState::new(store),
+            warm_every: None,
         })
+    }
+
+    /// Every `every`, computes the whole-dataset views a change made stale before anyone asks
+    /// for them (see [`AppState::warm_views`]).
+    pub fn keep_views_warm(mut self, every: std::time::Duration) -> Self {
+        self.warm_every = Some(every);
+        self
     }
 
     /// E-mail set up (see [`AppState::with_mail`]).
@@ -417,6 +441,22 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM; requests in flight are finished first.
     pub async fn run(self) -> std::io::Result<()> {
+        if let Some(every) = self.warm_every {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                loop {
+                    match state.warm_views().await {
+                        Ok(computed) if !computed.is_empty() => {
+                            tracing::info!(views = ?computed, "views computed ahead of visitors");
+                        }
+                        Ok(_) => {}
+                        // A page asked for will say what is wrong; try again next time.
+                        Err(err) => tracing::debug!(error = %err, "views not computed ahead"),
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            });
+        }
         // The peer's address is kept for sign-in throttling (`request_checks::client_address`).
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -186,6 +187,31 @@ pub async fn metrics(
         let _ = writeln!(
             out,
             "throughline_digest_deliveries{{status=\"{status}\"}} {count}"
+        );
+    }
+    // The whole-dataset views: how often each was computed (a climbing count while nothing
+    // changes would be a bug) and how long it last took.
+    out.push_str(
+        "# HELP throughline_view_computations Whole-dataset views computed by this instance \
+         (Top Ten, journey map and check, moments, chains, departments' record evidence).\n\
+         # TYPE throughline_view_computations counter\n",
+    );
+    for (view, stats) in state.views.stats() {
+        let _ = writeln!(
+            out,
+            "throughline_view_computations{{view=\"{view}\"}} {}",
+            stats.computations.load(Ordering::Relaxed)
+        );
+    }
+    out.push_str(
+        "# HELP throughline_view_last_compute_seconds How long each view's last computation \
+         took.\n# TYPE throughline_view_last_compute_seconds gauge\n",
+    );
+    for (view, stats) in state.views.stats() {
+        let _ = writeln!(
+            out,
+            "throughline_view_last_compute_seconds{{view=\"{view}\"}} {}",
+            stats.last_ms.load(Ordering::Relaxed) as f64 / 1000.0
         );
     }
     // The job queue: its depth (queued, running) and its failures.

@@ -408,8 +408,9 @@ fn import_record(row: &AnyRow) -> Result<ImportRecord> {
     })
 }
 
-fn stored_feedback(row: &AnyRow) -> Result<StoredFeedback> {
-    let id: i64 = row.try_get("id")?;
+/// A record's scores from its columns `nps`, `csat`, `ces` and `rating`, checked as the domain
+/// checks them; `id` names the record in an error.
+pub(crate) fn stored_scores(row: &AnyRow, id: i64) -> Result<Scores> {
     let bad = |what: &str, err: ValidationError| {
         StoreError::Inconsistent(format!("feedback {id}: {what}: {err}"))
     };
@@ -423,13 +424,7 @@ fn stored_feedback(row: &AnyRow) -> Result<StoredFeedback> {
             })
             .transpose()
     };
-    let key = |column: &str| -> Result<Option<Key>> {
-        let value: Option<String> = row.try_get(column)?;
-        value
-            .map(|v| Key::parse(&v).map_err(|e| bad(column, e)))
-            .transpose()
-    };
-    let scores = Scores {
+    Ok(Scores {
         nps: score("nps")?
             .map(Nps::new)
             .transpose()
@@ -447,7 +442,21 @@ fn stored_feedback(row: &AnyRow) -> Result<StoredFeedback> {
             .map(Rating::new)
             .transpose()
             .map_err(|e| bad("rating", e))?,
+    })
+}
+
+fn stored_feedback(row: &AnyRow) -> Result<StoredFeedback> {
+    let id: i64 = row.try_get("id")?;
+    let bad = |what: &str, err: ValidationError| {
+        StoreError::Inconsistent(format!("feedback {id}: {what}: {err}"))
     };
+    let key = |column: &str| -> Result<Option<Key>> {
+        let value: Option<String> = row.try_get(column)?;
+        value
+            .map(|v| Key::parse(&v).map_err(|e| bad(column, e)))
+            .transpose()
+    };
+    let scores = stored_scores(row, id)?;
     let comment: Option<String> = row.try_get("comment")?;
     let helpful: Option<String> = row.try_get("helpful")?;
     let hindering: Option<String> = row.try_get("hindering")?;

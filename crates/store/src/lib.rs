@@ -49,7 +49,7 @@ pub use council::{
 pub use day_counts::{NpsDay, ThemeDay};
 pub use digests::{Claim, Delivery, Subscription};
 pub use erasure::{ERASED, Erasure, audit_subject, customer_hash};
-pub use events::{CONTACT, EventKindCount, NewEvent, StoredEvent};
+pub use events::{CONTACT, Contact, EventKindCount, NewEvent, ScoresPresent, StoredEvent};
 pub use feedback::{
     INSERT_BATCH, ImportRecord, ImportSession, ImportStart, ImportTotals, KeyedFeedback,
     StoredFeedback,

@@ -181,9 +181,12 @@ pub async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         std::time::Duration::from_secs(args.retention_check_seconds),
     ));
+    // The whole-dataset views (journey map, moments, departments' evidence…) are computed
+    // ahead of visitors after every change, checked every few seconds.
     let mut app = Application::build(store, &args.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?
+        .keep_views_warm(std::time::Duration::from_secs(5));
     // Password reset links by e-mail, when e-mail is set up.
     if let Some(smtp) = throughline_notify::SmtpConfig::from_env()? {
         app = app.with_mail(smtp, &args.public_url.public_url);

@@ -88,6 +88,21 @@ struct ChainsPage {
     series: usize,
     weeks: usize,
     chains: Vec<ChainView>,
+    /// Every chain found; only the strongest [`CHAINS_SHOWN`] are drawn.
+    total: usize,
+}
+
+/// The chains drawn on the page. On a large workspace the tests keep tens of thousands of
+/// chains (at a million records the page grew to 77 MB): the council reads the strongest.
+const CHAINS_SHOWN: usize = 30;
+
+/// A chain is as strong as its weakest link.
+fn weakest(chain: &Chain) -> f64 {
+    chain
+        .links
+        .iter()
+        .map(|l| l.strength.abs())
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// `text` cut to `max` characters with an ellipsis, so that it stays inside its column.
@@ -205,6 +220,14 @@ fn chain_view(org: &Organisation, chain: &Chain) -> ChainView {
     }
 }
 
+/// The `n` strongest chains, strongest first (ties in the order found: the longest first).
+fn strongest(chains: &[Chain], n: usize) -> Vec<&Chain> {
+    let mut ranked: Vec<&Chain> = chains.iter().collect();
+    ranked.sort_by(|a, b| weakest(b).total_cmp(&weakest(a)));
+    ranked.truncate(n);
+    ranked
+}
+
 async fn chains_page(
     State(state): State<AppState>,
     user: PageUser,
@@ -218,7 +241,11 @@ async fn chains_page(
         tested: found.tested,
         series: found.series,
         weeks: found.weeks,
-        chains: found.chains.iter().map(|c| chain_view(&org, c)).collect(),
+        chains: strongest(&found.chains, CHAINS_SHOWN)
+            .into_iter()
+            .map(|c| chain_view(&org, c))
+            .collect(),
+        total: found.chains.len(),
     };
     Ok(Html(render("chains.html", page)?))
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
 use throughline_analytics::scorecard::Weights;
 use throughline_domain::org::Organisation;
@@ -270,15 +270,27 @@ async fn department_page(
         })
         .collect();
     let found = state.views.chains(&state.store).await?;
+    let own_kpis: HashSet<&str> = org
+        .metrics
+        .iter()
+        .filter(|m| m.department.as_str() == key)
+        .map(|m| m.key.as_str())
+        .collect();
     let own_kpi = |series: &throughline_service::chains::SeriesRef| {
-        series.kind == "kpi"
-            && org
-                .metrics
-                .iter()
-                .any(|m| m.key.as_str() == series.key && m.department.as_str() == key)
+        series.kind == "kpi" && own_kpis.contains(series.key.as_str())
     };
     let mut chains: Vec<String> = Vec::new();
-    for link in found.chains.iter().flat_map(|c| &c.links) {
+    let mut seen: HashSet<String> = HashSet::new();
+    // Only the links that touch its own KPIs are written out: the chains hold thousands of
+    // links at a million records, and formatting each for every request was most of the page's
+    // time.
+    for link in found
+        .chains
+        .iter()
+        .filter(|_| !own_kpis.is_empty())
+        .flat_map(|c| &c.links)
+        .filter(|link| own_kpi(&link.from) || own_kpi(&link.to))
+    {
         let weeks = format!(
             "{} week{}",
             link.lag_weeks,
@@ -298,9 +310,16 @@ async fn department_page(
         } else {
             continue;
         };
-        if !chains.contains(&line) {
+        if seen.insert(line.clone()) {
             chains.push(line);
         }
+    }
+    // A department page listing hundreds of links helps nobody; the chains page has them all.
+    const CHAIN_LINES: usize = 20;
+    if chains.len() > CHAIN_LINES {
+        let more = chains.len() - CHAIN_LINES;
+        chains.truncate(CHAIN_LINES);
+        chains.push(format!("… and {more} more on the chains page"));
     }
     let cases = throughline_service::follow_up::list(&state.store, Some(&key), true, 50).await?;
     let page = DepartmentPage {

@@ -423,3 +423,87 @@ pub async fn chains_are_drawn_on_their_page(db: &TestDatabase) {
         page.body
     );
 }
+
+/// `throughline serve` computes the whole-dataset views ahead of visitors after every change
+/// people make: the pages then read them without computing them again, and only the next
+/// change (an analysis that landed) makes them computed anew.
+pub async fn views_are_computed_ahead_of_visitors(db: &TestDatabase) {
+    let store = workspace(db).await;
+    let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
+    let state = AppState::new(store.clone());
+    let app = router(state.clone());
+    let every_view = [
+        "top_ten",
+        "journey_map",
+        "journey_check",
+        "moments",
+        "chains",
+        "department_evidence",
+    ];
+    assert_eq!(state.warm_views().await.unwrap(), every_view);
+    assert!(
+        state.warm_views().await.unwrap().is_empty(),
+        "nothing changed, nothing computed again"
+    );
+
+    let department = throughline_service::org::organisation(&store)
+        .await
+        .unwrap()
+        .unwrap()
+        .departments[0]
+        .key
+        .to_string();
+    let session = sign_in(&app, "amara@northwind.example", PASSWORD)
+        .await
+        .unwrap();
+    let pages = [
+        "/".to_owned(),
+        "/journey".to_owned(),
+        format!("/departments/{department}"),
+        "/moments".to_owned(),
+        "/chains".to_owned(),
+    ];
+    for page in &pages {
+        let reply = send(&app, get(page, Some(&session))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}: {}", reply.body);
+    }
+    let computations = |metrics: &str, view: &str| -> u64 {
+        let prefix = format!("throughline_view_computations{{view=\"{view}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no count for {view}: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    let metrics = send(&app, api("GET", "/metrics", &admin, None)).await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.body);
+    for view in every_view {
+        assert_eq!(
+            computations(&metrics.body, view),
+            1,
+            "{view}: the pages read what was computed ahead"
+        );
+    }
+    assert!(
+        metrics
+            .body
+            .contains("# TYPE throughline_view_last_compute_seconds gauge"),
+        "{}",
+        metrics.body
+    );
+
+    // An analysis lands: every view is computed again ahead of the next visitor.
+    throughline_service::analysis::analyze(
+        &store,
+        throughline_service::analysis::AnalyzeOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(state.warm_views().await.unwrap(), every_view);
+    let journey = send(&app, get("/journey", Some(&session))).await;
+    assert_eq!(journey.status, StatusCode::OK);
+    let metrics = send(&app, api("GET", "/metrics", &admin, None)).await;
+    assert_eq!(computations(&metrics.body, "journey_map"), 2);
+    assert_eq!(computations(&metrics.body, "moments"), 2);
+}

@@ -42,6 +42,7 @@ use import_pages::a_feedback_file_is_imported_in_the_browser;
 use journey_editor::the_journey_is_edited_proposed_and_reviewed_on_the_web;
 use journey_pages::{
     chains_are_drawn_on_their_page, moments_of_truth_are_measured_and_adopted_on_the_web,
+    views_are_computed_ahead_of_visitors,
 };
 use maturity_pages::the_culture_is_assessed_on_the_web;
 use password_reset::a_forgotten_password_is_reset_by_e_mail;
@@ -1063,6 +1064,7 @@ backend_tests!(
     digests_are_previewed_and_declined,
     people_choose_the_digests_sent_to_them,
     moments_of_truth_are_measured_and_adopted_on_the_web,
+    views_are_computed_ahead_of_visitors,
     chains_are_drawn_on_their_page,
     initiatives_show_whether_they_worked,
     the_journey_is_edited_proposed_and_reviewed_on_the_web,

@@ -10,7 +10,9 @@ use throughline_domain::Timestamp;
 use throughline_domain::action::Date;
 use throughline_store::Store;
 
-use super::{MomentEffect, around, data, events, mean, moment_effect, rule_of};
+use super::{
+    MomentEffect, around, contacts_of, data, events, mean, moment_effect, rule_of, scores_present,
+};
 use crate::weekly::Inputs;
 use crate::{Result, ServiceError, blocking};
 
@@ -91,7 +93,11 @@ pub async fn customers(store: &Store, rank: u32) -> Result<MomentCustomers> {
         for list in comments.values_mut() {
             list.sort_by_key(|(at, _)| *at);
         }
-        let data = data(&records, &analyses, events);
+        let data = data(
+            scores_present(&records),
+            contacts_of(&records, &analyses),
+            events,
+        );
         let effect = moment_effect(&data, &moment, &detect);
         let empty = Vec::new();
         let mut customers: Vec<Reached> = data

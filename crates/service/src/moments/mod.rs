@@ -16,7 +16,9 @@ use serde::Serialize;
 use throughline_analytics::moments::{Difference, Rule, effect, reached_at};
 use throughline_domain::feedback::{Nps, Scores};
 use throughline_domain::org::{DetectRule, MomentOfTruth, Organisation};
-use throughline_store::{RecordAnalysisRow, Store, StoredEvent, StoredFeedback};
+use throughline_store::{
+    Contact, RecordAnalysisRow, ScoresPresent, Store, StoredEvent, StoredFeedback,
+};
 
 mod customers;
 pub use customers::{COMMENT_CHARS, MomentCustomers, Reached, customers};
@@ -48,13 +50,13 @@ pub enum ScoreScale {
 }
 
 impl ScoreScale {
-    fn of(records: &[StoredFeedback]) -> Option<Self> {
-        let has = |f: fn(&Scores) -> bool| records.iter().any(|r| f(&r.record.scores));
-        if has(|s| s.nps.is_some()) {
+    /// NPS where any record has one, else CSAT, else the rating.
+    fn of(present: ScoresPresent) -> Option<Self> {
+        if present.nps {
             Some(Self::Nps)
-        } else if has(|s| s.csat.is_some()) {
+        } else if present.csat {
             Some(Self::Csat)
-        } else if has(|s| s.rating.is_some()) {
+        } else if present.rating {
             Some(Self::Rating)
         } else {
             None
@@ -151,34 +153,56 @@ struct Data {
     histories: BTreeMap<String, Histories>,
 }
 
-fn data(
+/// The records of inputs already loaded as contacts: those that name their customer, in their
+/// order, each on the stage the analysis placed it (else its own) — what
+/// [`Store::customer_contacts`] reads.
+fn contacts_of(
     records: &[StoredFeedback],
     analyses: &HashMap<i64, RecordAnalysisRow>,
-    events: Vec<StoredEvent>,
-) -> Data {
-    let scale = ScoreScale::of(records);
+) -> Vec<Contact> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let customer = r.record.customer.as_deref().filter(|c| !c.is_empty())?;
+            Some(Contact {
+                customer: customer.to_owned(),
+                at: r.record.received_at.as_millis(),
+                scores: r.record.scores,
+                stage: analyses
+                    .get(&r.id)
+                    .and_then(|a| a.stage.clone())
+                    .or_else(|| r.record.stage.as_ref().map(ToString::to_string)),
+            })
+        })
+        .collect()
+}
+
+/// Which scores any of `records` carries.
+fn scores_present(records: &[StoredFeedback]) -> ScoresPresent {
+    let has = |f: fn(&Scores) -> bool| records.iter().any(|r| f(&r.record.scores));
+    ScoresPresent {
+        nps: has(|s| s.nps.is_some()),
+        csat: has(|s| s.csat.is_some()),
+        rating: has(|s| s.rating.is_some()),
+    }
+}
+
+fn data(present: ScoresPresent, contacts: Vec<Contact>, events: Vec<StoredEvent>) -> Data {
+    let scale = ScoreScale::of(present);
     let mut scored: HashMap<String, Scored> = HashMap::new();
     let mut histories: BTreeMap<String, Histories> = BTreeMap::new();
-    for r in records {
-        let Some(customer) = r.record.customer.as_deref().filter(|c| !c.is_empty()) else {
-            continue;
-        };
-        let at = r.record.received_at.as_millis();
+    for contact in contacts {
         histories
             .entry(CONTACT.to_owned())
             .or_default()
-            .entry(customer.to_owned())
+            .entry(contact.customer.clone())
             .or_default()
-            .push(at);
-        if let Some(score) = scale.and_then(|s| s.score(&r.record.scores)) {
-            let stage = analyses
-                .get(&r.id)
-                .and_then(|a| a.stage.clone())
-                .or_else(|| r.record.stage.as_ref().map(ToString::to_string));
+            .push(contact.at);
+        if let Some(score) = scale.and_then(|s| s.score(&contact.scores)) {
             scored
-                .entry(customer.to_owned())
+                .entry(contact.customer)
                 .or_default()
-                .push((at, score, stage));
+                .push((contact.at, score, contact.stage));
         }
     }
     for e in events {
@@ -404,16 +428,28 @@ fn candidates(data: &Data, adopted: &[(DetectRule, Option<f64>)]) -> (Vec<Candid
 }
 
 /// The moments of truth with a detection rule, what each did to satisfaction, and the moments
-/// the data suggests.
+/// the data suggests. Reads of each record only its customer, time, scores and stage.
 pub async fn moments(store: &Store) -> Result<Moments> {
-    moments_with(store, Arc::new(Inputs::load(store).await?)).await
+    let org = store
+        .load_organisation()
+        .await?
+        .ok_or_else(crate::themes::no_organisation)?;
+    let present = store.scores_present().await?;
+    let contacts = store.customer_contacts().await?;
+    let events = events(store).await?;
+    Ok(blocking(move || compute(&org, data(present, contacts, events))).await)
 }
 
 /// The moments from inputs already loaded (the agenda reads them once for several items); the
 /// customer events are read here.
 pub async fn moments_with(store: &Store, inputs: Arc<Inputs>) -> Result<Moments> {
     let events = events(store).await?;
-    Ok(blocking(move || compute(&inputs.org, &inputs.records, &inputs.analyses, events)).await)
+    Ok(blocking(move || {
+        let present = scores_present(&inputs.records);
+        let contacts = contacts_of(&inputs.records, &inputs.analyses);
+        compute(&inputs.org, data(present, contacts, events))
+    })
+    .await)
 }
 
 /// Every customer event, of every kind.
@@ -425,13 +461,7 @@ async fn events(store: &Store) -> Result<Vec<StoredEvent>> {
     Ok(events)
 }
 
-fn compute(
-    org: &Organisation,
-    records: &[StoredFeedback],
-    analyses: &HashMap<i64, RecordAnalysisRow>,
-    events: Vec<StoredEvent>,
-) -> Moments {
-    let data = data(records, analyses, events);
+fn compute(org: &Organisation, data: Data) -> Moments {
     let mut moments: Vec<MomentEffect> = org
         .moments_of_truth
         .iter()

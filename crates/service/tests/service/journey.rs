@@ -481,6 +481,18 @@ async fn moments_of_truth_are_found_in_customers_histories(db: &TestDatabase) {
 
     let report = moments::moments(&store).await.unwrap();
     assert_eq!(report.scale, Some(moments::ScoreScale::Nps));
+    // The lean reading (customer, time, scores, stage per record) finds what reading every
+    // whole record finds, as the agenda does.
+    let inputs = throughline_service::weekly::Inputs::load(&store)
+        .await
+        .unwrap();
+    let from_inputs = moments::moments_with(&store, std::sync::Arc::new(inputs))
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&report).unwrap(),
+        serde_json::to_value(&from_inputs).unwrap()
+    );
     let find = |name: &str| report.moments.iter().find(|m| m.name == name).unwrap();
     let third = find("Third contact in a month");
     assert_eq!((third.customers, third.sample), (40, 40));

@@ -7,10 +7,15 @@ use super::{AgendaItem, Context, ITEMS};
 use crate::Result;
 
 pub(super) async fn item(ctx: &Context<'_>, improved: &[Value]) -> Result<AgendaItem> {
-    let (store, inputs) = (ctx.store, &ctx.inputs);
-    // and the teams whose work prevented a problem (recognition, prevention before resolution).
-    let recognised = crate::recognition::recognise_with(store, inputs.clone()).await?;
-    let prevention: Vec<&crate::recognition::Recognition> = recognised.prevented().collect();
+    // and the teams whose work prevented a problem (recognition, prevention before resolution):
+    // only initiatives that started can have.
+    let recognised = if ctx.any_started() {
+        Some(crate::recognition::recognise_with(ctx.store, ctx.inputs().await?).await?)
+    } else {
+        None
+    };
+    let prevention: Vec<&crate::recognition::Recognition> =
+        recognised.iter().flat_map(|r| r.prevented()).collect();
     Ok(AgendaItem {
         number: 4,
         key: ITEMS[3].0,

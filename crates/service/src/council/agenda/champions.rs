@@ -2,19 +2,12 @@
 //! its own items beside the councils' shared ones.
 
 use serde_json::{Value, json};
-use throughline_domain::org::Organisation;
-use throughline_store::Store;
 
-use super::{AgendaItem, CHAMPION_ITEMS};
+use super::{AgendaItem, CHAMPION_ITEMS, Context};
 use crate::Result;
 
-pub(super) async fn items(
-    store: &Store,
-    org: &Organisation,
-    computed: Vec<AgendaItem>,
-    inputs: std::sync::Arc<crate::weekly::Inputs>,
-    top: &crate::themes::TopTen,
-) -> Result<Vec<AgendaItem>> {
+pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Result<Vec<AgendaItem>> {
+    let (store, org, top) = (ctx.store, &ctx.org, &ctx.top);
     let kept = |key: &str| computed.iter().find(|i| i.key == key).cloned();
     let item = |number: usize, lines: Vec<String>, data: Value| AgendaItem {
         number: number as u8,
@@ -36,7 +29,11 @@ pub(super) async fn items(
     items.extend(renumbered(2, kept("best_practices")));
 
     // 3. Lessons: every initiative that has started, with what its measured effect says.
-    let effects = crate::effects::measure_started_with(store, inputs).await?;
+    let effects = if ctx.any_started() {
+        crate::effects::measure_started_with(store, ctx.inputs().await?).await?
+    } else {
+        Vec::new()
+    };
     let lessons: Vec<String> = effects
         .iter()
         .map(|e| format!("{}: {}", e.title, e.headline()))

@@ -8,7 +8,7 @@ use super::{AgendaItem, Context, ITEMS};
 use crate::Result;
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
-    let (store, council, inputs) = (ctx.store, &ctx.council, &ctx.inputs);
+    let (store, council) = (ctx.store, &ctx.council);
     let (initiatives, completion) = (&ctx.initiatives, &ctx.completion);
     let own: Vec<_> = initiatives
         .iter()
@@ -23,7 +23,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         .iter()
         .any(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
     {
-        crate::effects::measure_started_with(store, inputs.clone()).await?
+        crate::effects::measure_started_with(store, ctx.inputs().await?).await?
     } else {
         Vec::new()
     };

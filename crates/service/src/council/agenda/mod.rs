@@ -113,15 +113,37 @@ struct Context<'a> {
     council_actions: Vec<CouncilAction>,
     /// Every department's work: the tasks of initiatives and the council actions above.
     work: Vec<crate::work::WorkItem>,
-    /// The weekly series' inputs: moments of truth (item 2), cross-silo chains (items 3 and 7),
-    /// initiatives' measured effects (items 5 and the champions' lessons).
-    inputs: Arc<crate::weekly::Inputs>,
+    /// Every record with its analysis, for initiatives' measured effects (items 4, 5 and the
+    /// champions' lessons): read when an initiative has started, once (at a million records
+    /// it takes half a minute, and an agenda without started initiatives needs none of it).
+    inputs: tokio::sync::OnceCell<Arc<crate::weekly::Inputs>>,
     chains: crate::chains::Chains,
     top: crate::themes::TopTen,
     stored_themes: Vec<StoredTheme>,
 }
 
 impl<'a> Context<'a> {
+    /// Every record with its analysis, read the first time an item asks.
+    async fn inputs(&self) -> Result<Arc<crate::weekly::Inputs>> {
+        self.inputs
+            .get_or_try_init(|| async {
+                Ok(Arc::new(crate::weekly::Inputs::load(self.store).await?))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Whether any initiative has started (active or done): only then are effects measured.
+    fn any_started(&self) -> bool {
+        self.initiatives.iter().any(|i| {
+            matches!(
+                i.status,
+                throughline_domain::action::InitiativeStatus::Active
+                    | throughline_domain::action::InitiativeStatus::Done
+            )
+        })
+    }
+
     async fn load(
         store: &'a Store,
         council_key: &str,
@@ -150,10 +172,9 @@ impl<'a> Context<'a> {
             .await?
             .map(|run| run.summary)
             .unwrap_or_default();
-        let inputs = Arc::new(crate::weekly::Inputs::load(store).await?);
+        // The weekly series counted by the database, not read record by record.
         let chains =
-            crate::chains::chains_of(inputs.clone(), throughline_analytics::chains::DEFAULT_FDR)
-                .await?;
+            crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
         let council_actions = store.council_actions(None).await?;
         let tasks = store.tasks(None).await?;
         Ok(Context {
@@ -169,7 +190,7 @@ impl<'a> Context<'a> {
             completion: crate::actions::completion(store, None, None).await?,
             work: crate::work::items(&tasks, &council_actions),
             council_actions,
-            inputs,
+            inputs: tokio::sync::OnceCell::new(),
             chains,
             top: crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?,
             stored_themes: store.themes().await?,
@@ -364,7 +385,7 @@ pub(super) async fn agenda_for(
         data: json!({ "next_meeting": next_meeting.as_str() }),
     });
     if council.kind == CouncilKind::Champions {
-        items = champions::items(store, &ctx.org, items, ctx.inputs.clone(), &ctx.top).await?;
+        items = champions::items(&ctx, items).await?;
     }
     Ok(Agenda {
         council: council.key.as_str().to_owned(),
