@@ -288,6 +288,21 @@ impl ViewCache {
             .await
     }
 
+    /// The views a council's agenda reads, from those kept here (each computed now if it is
+    /// not kept yet): the agenda then computes none of them itself.
+    pub async fn for_agenda(
+        &self,
+        store: &Store,
+    ) -> Result<throughline_service::council::KeptViews, AppError> {
+        Ok(throughline_service::council::KeptViews {
+            top_ten: Some(self.top_ten(store).await?),
+            chains: Some(self.chains(store).await?),
+            moments: Some(self.moments(store).await?),
+            journey_check: Some(self.journey_check(store).await?),
+            department_evidence: Some(self.department_evidence(store).await?),
+        })
+    }
+
     pub async fn journey_map(&self, store: &Store) -> Result<Arc<JourneyMap>, AppError> {
         let version = store.data_version().await?;
         let store = store.clone();

@@ -36,8 +36,14 @@ const QUOTES_PER_THEME: u32 = 2;
 
 /// The pack of meeting `id` as HTML: with `standalone`, its styles inline (a file, a PDF);
 /// otherwise linking the server's stylesheets (a page).
-pub async fn council_pack(store: &Store, id: i64, standalone: bool) -> Result<String, AppError> {
-    let agenda = council::agenda_of(store, id).await?;
+/// The agenda reads `views` where the server keeps them (the CLI passes none: each is computed).
+pub async fn council_pack(
+    store: &Store,
+    id: i64,
+    standalone: bool,
+    views: &council::KeptViews,
+) -> Result<String, AppError> {
+    let agenda = council::agenda_of_with(store, id, views).await?;
     let record = council::record(store, id).await?;
     let monthly = agenda
         .item_data::<council::MeasuresData>("measures")

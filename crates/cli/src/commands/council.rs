@@ -333,7 +333,13 @@ pub async fn run(url: &str, args: CouncilArgs) -> anyhow::Result<()> {
             out,
         } => {
             write_page(
-                throughline_server::council_pack(&store, meeting, true).await,
+                throughline_server::council_pack(
+                    &store,
+                    meeting,
+                    true,
+                    &throughline_service::council::KeptViews::default(),
+                )
+                .await,
                 matches!(format, PackFormat::Pdf),
                 &out,
             )?;

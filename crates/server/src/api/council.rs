@@ -215,7 +215,10 @@ pub async fn agenda(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Agenda>, AppError> {
-    Ok(Json(council::agenda_of(&state.store, id).await?))
+    let views = state.views.for_agenda(&state.store).await?;
+    Ok(Json(
+        council::agenda_of_with(&state.store, id, &views).await?,
+    ))
 }
 
 /// The council pack as an HTML page (print it, or `throughline council pack` for a PDF).
@@ -224,7 +227,8 @@ pub async fn pack(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let html = crate::pack::council_pack(&state.store, id, true).await?;
+    let views = state.views.for_agenda(&state.store).await?;
+    let html = crate::pack::council_pack(&state.store, id, true, &views).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 

@@ -157,7 +157,8 @@ async fn meeting_view(
     id: i64,
     error: Option<String>,
 ) -> Result<String, PageError> {
-    let agenda = council::agenda_of(&state.store, id).await?;
+    let views = state.views.for_agenda(&state.store).await?;
+    let agenda = council::agenda_of_with(&state.store, id, &views).await?;
     let record = council::record(&state.store, id).await?;
     let org = state.organisation().await?;
     let members = org
@@ -230,7 +231,13 @@ async fn pack(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     Ok(Html(
-        crate::pack::council_pack(&state.store, id, false).await?,
+        crate::pack::council_pack(
+            &state.store,
+            id,
+            false,
+            &state.views.for_agenda(&state.store).await?,
+        )
+        .await?,
     ))
 }
 

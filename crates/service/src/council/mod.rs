@@ -8,8 +8,8 @@ mod agenda;
 
 use agenda::agenda_for;
 pub use agenda::{
-    ActionLine, ActionsData, Agenda, AgendaItem, ITEMS, MeasuresData, PrioritiesData, TopTenLine,
-    agenda, agenda_of,
+    ActionLine, ActionsData, Agenda, AgendaItem, ITEMS, KeptViews, MeasuresData, PrioritiesData,
+    TopTenLine, agenda, agenda_of, agenda_of_with, agenda_with,
 };
 
 use serde::Serialize;
@@ -236,7 +236,7 @@ pub async fn add_topic(store: &Store, id: i64, text: &str, by: &str) -> Result<M
 /// the next meeting's first item.
 pub async fn close(store: &Store, id: i64) -> Result<StoredMeeting> {
     let found = planned(store, id).await?;
-    let agenda = agenda_for(store, &found.council, Some(&found)).await?;
+    let agenda = agenda_for(store, &found.council, Some(&found), &KeptViews::default()).await?;
     let snapshot = serde_json::to_value(&agenda).expect("an agenda always serialises");
     if !store.close_meeting(id, &snapshot).await? {
         return Err(ServiceError::Invalid(format!(

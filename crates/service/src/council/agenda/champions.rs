@@ -113,7 +113,7 @@ pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Resul
 
     // 5. Data-sharing requests: where a department cannot see its part of the journey.
     use throughline_domain::org::gaps::GapKind;
-    let check = crate::journey::check(store, None, None).await?;
+    let check = &ctx.journey;
     let requests: Vec<String> = check
         .gaps
         .iter()

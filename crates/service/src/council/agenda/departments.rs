@@ -24,8 +24,26 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
             .find(|t| t.id == theme)
             .and_then(|t| theme_direction(&t.aggregates.trend))
     };
-    let cards =
-        crate::scorecards::departments(store, Weights::default(), SINGLE_DEPARTMENT_SHARE).await?;
+    let mut cards = Vec::with_capacity(org.departments.len());
+    for d in &org.departments {
+        let key = d.key.as_str();
+        cards.push(match ctx.evidence.get(key) {
+            Some(evidence) => {
+                crate::scorecards::department_from(store, org, evidence, key, Weights::default())
+                    .await?
+            }
+            // A department the evidence does not know (the organisation changed since).
+            None => {
+                crate::scorecards::department(
+                    store,
+                    key,
+                    Weights::default(),
+                    SINGLE_DEPARTMENT_SHARE,
+                )
+                .await?
+            }
+        });
+    }
     let represented: BTreeSet<&str> = council
         .members
         .iter()
@@ -33,7 +51,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         .filter_map(|m| m.department.as_ref().map(Key::as_str))
         .collect();
     // Gaps and overlaps between departments: each department hears the ones it is part of.
-    let journey = crate::journey::check(store, None, None).await?;
+    let journey = &ctx.journey;
     let mut slots = Vec::new();
     let mut lines = Vec::new();
     let mut improved = Vec::new();

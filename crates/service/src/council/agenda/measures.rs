@@ -9,7 +9,7 @@ use super::{AgendaItem, Context, ITEMS, MonthScore, month_of};
 use crate::Result;
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
-    let (store, summary, since) = (ctx.store, &ctx.summary, &ctx.since);
+    let (summary, since) = (&ctx.summary, &ctx.since);
     let months = &summary.monthly;
     let mut lines = Vec::new();
     let mut measures = serde_json::Map::new();
@@ -81,7 +81,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         lines.push("No scores yet: import feedback with NPS or CSAT and analyse it.".to_owned());
     }
     // The moments of truth that move satisfaction most, found in customers' histories.
-    let found = crate::moments::moments(store).await?;
+    let found = &ctx.moments;
     let mut moving: Vec<&crate::moments::MomentEffect> = found
         .moments
         .iter()

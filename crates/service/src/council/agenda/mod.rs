@@ -19,6 +19,7 @@ mod new_data;
 mod other_business;
 mod priorities;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -36,6 +37,7 @@ use throughline_store::{
 
 use super::{after_cadence, find_council, meeting, organisation};
 use crate::Result;
+use crate::scorecards::RecordEvidence;
 
 /// The titles of the ten items, in order.
 pub const ITEMS: [(&str, &str); 10] = [
@@ -117,9 +119,32 @@ struct Context<'a> {
     /// champions' lessons): read when an initiative has started, once (at a million records
     /// it takes half a minute, and an agenda without started initiatives needs none of it).
     inputs: tokio::sync::OnceCell<Arc<crate::weekly::Inputs>>,
-    chains: crate::chains::Chains,
-    top: crate::themes::TopTen,
+    chains: Arc<crate::chains::Chains>,
+    top: Arc<crate::themes::TopTen>,
+    /// Moments of truth (item 2).
+    moments: Arc<crate::moments::Moments>,
+    /// The journey's gaps and overlaps (item 3; the champions' data-sharing requests).
+    journey: Arc<crate::journey::JourneyCheck>,
+    /// What every department's scorecard reads from the records (item 3).
+    evidence: Arc<HashMap<String, RecordEvidence>>,
     stored_themes: Vec<StoredTheme>,
+}
+
+/// The whole-dataset views an agenda reads, where the caller keeps them already (the web
+/// server keeps them under the data's fingerprint): each one given is used as it is, each one
+/// missing is computed. At a million records computing them all takes about 40 s; a meeting's
+/// page that takes them from the server's kept views answers at once.
+#[derive(Debug, Clone, Default)]
+pub struct KeptViews {
+    /// The Top Ten with owners at [`SINGLE_DEPARTMENT_SHARE`].
+    pub top_ten: Option<Arc<crate::themes::TopTen>>,
+    /// The chains at [`throughline_analytics::chains::DEFAULT_FDR`].
+    pub chains: Option<Arc<crate::chains::Chains>>,
+    pub moments: Option<Arc<crate::moments::Moments>>,
+    /// The journey check over its default period.
+    pub journey_check: Option<Arc<crate::journey::JourneyCheck>>,
+    /// [`crate::scorecards::record_evidence`] at [`SINGLE_DEPARTMENT_SHARE`].
+    pub department_evidence: Option<Arc<HashMap<String, RecordEvidence>>>,
 }
 
 impl<'a> Context<'a> {
@@ -148,6 +173,7 @@ impl<'a> Context<'a> {
         store: &'a Store,
         council_key: &str,
         this: Option<&'a StoredMeeting>,
+        views: &KeptViews,
     ) -> Result<Context<'a>> {
         let org = organisation(store).await?;
         let council = find_council(&org, Some(council_key))?.clone();
@@ -173,8 +199,30 @@ impl<'a> Context<'a> {
             .map(|run| run.summary)
             .unwrap_or_default();
         // The weekly series counted by the database, not read record by record.
-        let chains =
-            crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?;
+        let chains = match &views.chains {
+            Some(kept) => kept.clone(),
+            None => Arc::new(
+                crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?,
+            ),
+        };
+        let top = match &views.top_ten {
+            Some(kept) => kept.clone(),
+            None => Arc::new(crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?),
+        };
+        let moments = match &views.moments {
+            Some(kept) => kept.clone(),
+            None => Arc::new(crate::moments::moments(store).await?),
+        };
+        let journey = match &views.journey_check {
+            Some(kept) => kept.clone(),
+            None => Arc::new(crate::journey::check(store, None, None).await?),
+        };
+        let evidence = match &views.department_evidence {
+            Some(kept) => kept.clone(),
+            None => {
+                Arc::new(crate::scorecards::record_evidence(store, SINGLE_DEPARTMENT_SHARE).await?)
+            }
+        };
         let council_actions = store.council_actions(None).await?;
         let tasks = store.tasks(None).await?;
         Ok(Context {
@@ -192,7 +240,10 @@ impl<'a> Context<'a> {
             council_actions,
             inputs: tokio::sync::OnceCell::new(),
             chains,
-            top: crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?,
+            top,
+            moments,
+            journey,
+            evidence,
             stored_themes: store.themes().await?,
             org,
             council,
@@ -202,22 +253,36 @@ impl<'a> Context<'a> {
 
 /// The agenda of the council's next meeting (the planned one, else the one the cadence gives).
 pub async fn agenda(store: &Store, council: Option<&str>) -> Result<Agenda> {
+    agenda_with(store, council, &KeptViews::default()).await
+}
+
+/// [`agenda`] over the views the caller keeps.
+pub async fn agenda_with(
+    store: &Store,
+    council: Option<&str>,
+    views: &KeptViews,
+) -> Result<Agenda> {
     let org = organisation(store).await?;
     let council = find_council(&org, council)?;
     let meetings = store.meetings(Some(council.key.as_str())).await?;
     let next = meetings
         .into_iter()
         .find(|m| m.status == MeetingStatus::Planned);
-    agenda_for(store, council.key.as_str(), next.as_ref()).await
+    agenda_for(store, council.key.as_str(), next.as_ref(), views).await
 }
 
 /// A meeting's agenda: as kept when it closed, or generated now while it is planned.
 pub async fn agenda_of(store: &Store, id: i64) -> Result<Agenda> {
+    agenda_of_with(store, id, &KeptViews::default()).await
+}
+
+/// [`agenda_of`] over the views the caller keeps.
+pub async fn agenda_of_with(store: &Store, id: i64, views: &KeptViews) -> Result<Agenda> {
     let found = meeting(store, id).await?;
     if let Some(kept) = &found.agenda {
         return Ok(from_snapshot(kept, &found));
     }
-    agenda_for(store, &found.council, Some(&found)).await
+    agenda_for(store, &found.council, Some(&found), views).await
 }
 
 /// An agenda as kept when its meeting closed (the [`Agenda`] it was, serialised).
@@ -358,8 +423,9 @@ pub(super) async fn agenda_for(
     store: &Store,
     council_key: &str,
     this: Option<&StoredMeeting>,
+    views: &KeptViews,
 ) -> Result<Agenda> {
-    let ctx = Context::load(store, council_key, this).await?;
+    let ctx = Context::load(store, council_key, this, views).await?;
     let mut items: Vec<AgendaItem> = approvals::item(&ctx).into_iter().collect();
     items.push(actions::item(&ctx));
     items.push(measures::item(&ctx).await?);
