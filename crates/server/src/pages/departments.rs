@@ -29,31 +29,23 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// Department `key`'s scorecard: its records' part from the evidence kept until the data
-/// changes, its initiatives and KPIs read now.
+/// changes, its initiatives and KPIs read now; a key that is no department is refused, naming
+/// those there are, without reading the records.
 async fn scorecard_of(
     state: &AppState,
     org: &Organisation,
     evidence: &HashMap<String, RecordEvidence>,
     key: &str,
 ) -> Result<DepartmentScorecard, PageError> {
-    Ok(match evidence.get(key) {
-        Some(evidence) => {
-            scorecards::department_from(&state.store, org, evidence, key, Weights::default())
-                .await?
-        }
-        None => {
-            // Not a department: refused, naming those there are, without reading the records.
-            scorecards::find_department(org, key)?;
-            // A department the kept evidence does not know yet.
-            scorecards::department(
-                &state.store,
-                key,
-                Weights::default(),
-                SINGLE_DEPARTMENT_SHARE,
-            )
-            .await?
-        }
-    })
+    Ok(scorecards::department_from_kept(
+        &state.store,
+        org,
+        evidence,
+        key,
+        Weights::default(),
+        SINGLE_DEPARTMENT_SHARE,
+    )
+    .await?)
 }
 
 const SCORECARD_HEADER: [&str; 8] = [

@@ -387,6 +387,26 @@ pub async fn department(
     department_from(store, &org, &evidence[key], key, weights).await
 }
 
+/// Department `key`'s scorecard from every department's record evidence kept at `threshold`
+/// (the web server's, or the agenda's): a department the evidence does not know yet (the
+/// organisation changed since) is counted now; a key that is no department is refused.
+pub async fn department_from_kept(
+    store: &Store,
+    org: &Organisation,
+    kept: &HashMap<String, RecordEvidence>,
+    key: &str,
+    weights: Weights,
+    threshold: f64,
+) -> Result<DepartmentScorecard> {
+    match kept.get(key) {
+        Some(evidence) => department_from(store, org, evidence, key, weights).await,
+        None => {
+            find_department(org, key)?;
+            department(store, key, weights, threshold).await
+        }
+    }
+}
+
 /// A department's scorecard from inputs already loaded (the digests read them once).
 pub async fn department_with(
     store: &Store,

@@ -27,22 +27,17 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
     let mut cards = Vec::with_capacity(org.departments.len());
     for d in &org.departments {
         let key = d.key.as_str();
-        cards.push(match ctx.evidence.get(key) {
-            Some(evidence) => {
-                crate::scorecards::department_from(store, org, evidence, key, Weights::default())
-                    .await?
-            }
-            // A department the evidence does not know (the organisation changed since).
-            None => {
-                crate::scorecards::department(
-                    store,
-                    key,
-                    Weights::default(),
-                    SINGLE_DEPARTMENT_SHARE,
-                )
-                .await?
-            }
-        });
+        cards.push(
+            crate::scorecards::department_from_kept(
+                store,
+                org,
+                &ctx.evidence,
+                key,
+                Weights::default(),
+                SINGLE_DEPARTMENT_SHARE,
+            )
+            .await?,
+        );
     }
     let represented: BTreeSet<&str> = council
         .members
