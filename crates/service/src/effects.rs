@@ -148,12 +148,21 @@ pub async fn measure_started(store: &Store) -> Result<Vec<MeasuredEffect>> {
     measured(Arc::new(Inputs::load(store).await?), initiatives).await
 }
 
+/// Whether an initiative has started (active or done): only those have an effect to measure
+/// or a team to recognise.
+pub(crate) fn has_started(initiative: &StoredInitiative) -> bool {
+    matches!(
+        initiative.status,
+        InitiativeStatus::Active | InitiativeStatus::Done
+    )
+}
+
 async fn started(store: &Store) -> Result<Vec<StoredInitiative>> {
     Ok(store
         .initiatives()
         .await?
         .into_iter()
-        .filter(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
+        .filter(has_started)
         .collect())
 }
 

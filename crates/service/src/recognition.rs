@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::Serialize;
-use throughline_domain::action::{InitiativeStatus, TaskStatus, WorkOwner};
+use throughline_domain::action::{TaskStatus, WorkOwner};
 use throughline_domain::org::Credit;
 use throughline_store::{Store, StoredInitiative, StoredTask};
 
@@ -103,7 +103,7 @@ pub async fn recognise_with(store: &Store, inputs: Arc<Inputs>) -> Result<Recogn
         .initiatives()
         .await?
         .into_iter()
-        .filter(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
+        .filter(crate::effects::has_started)
         .collect();
     let tasks = store.tasks(None).await?;
     let effects = crate::effects::measure_started_with(store, inputs.clone()).await?;

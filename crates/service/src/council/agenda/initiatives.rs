@@ -19,14 +19,12 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         })
         .collect();
     // Did it work? The measured effect of those that have started.
-    let measured: Vec<crate::effects::MeasuredEffect> = if own
-        .iter()
-        .any(|i| matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done))
-    {
-        crate::effects::measure_started_with(store, ctx.inputs().await?).await?
-    } else {
-        Vec::new()
-    };
+    let measured: Vec<crate::effects::MeasuredEffect> =
+        if own.iter().any(|i| crate::effects::has_started(i)) {
+            crate::effects::measure_started_with(store, ctx.inputs().await?).await?
+        } else {
+            Vec::new()
+        };
     let effect_of = |id: i64| measured.iter().find(|m| m.initiative == id);
     Ok(AgendaItem {
         number: 5,

@@ -93,6 +93,17 @@ pub struct Agenda {
     pub items: Vec<AgendaItem>,
 }
 
+/// The view kept, or computed now (`compute` runs only when none is kept).
+async fn kept_or<T>(
+    kept: &Option<Arc<T>>,
+    compute: impl std::future::Future<Output = Result<T>>,
+) -> Result<Arc<T>> {
+    Ok(match kept {
+        Some(view) => view.clone(),
+        None => Arc::new(compute.await?),
+    })
+}
+
 /// What the agenda's items read, loaded once.
 struct Context<'a> {
     store: &'a Store,
@@ -160,13 +171,7 @@ impl<'a> Context<'a> {
 
     /// Whether any initiative has started (active or done): only then are effects measured.
     fn any_started(&self) -> bool {
-        self.initiatives.iter().any(|i| {
-            matches!(
-                i.status,
-                throughline_domain::action::InitiativeStatus::Active
-                    | throughline_domain::action::InitiativeStatus::Done
-            )
-        })
+        self.initiatives.iter().any(crate::effects::has_started)
     }
 
     async fn load(
@@ -199,30 +204,27 @@ impl<'a> Context<'a> {
             .map(|run| run.summary)
             .unwrap_or_default();
         // The weekly series counted by the database, not read record by record.
-        let chains = match &views.chains {
-            Some(kept) => kept.clone(),
-            None => Arc::new(
-                crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR).await?,
-            ),
-        };
-        let top = match &views.top_ten {
-            Some(kept) => kept.clone(),
-            None => Arc::new(crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE).await?),
-        };
-        let moments = match &views.moments {
-            Some(kept) => kept.clone(),
-            None => Arc::new(crate::moments::moments(store).await?),
-        };
-        let journey = match &views.journey_check {
-            Some(kept) => kept.clone(),
-            None => Arc::new(crate::journey::check(store, None, None).await?),
-        };
-        let evidence = match &views.department_evidence {
-            Some(kept) => kept.clone(),
-            None => {
-                Arc::new(crate::scorecards::record_evidence(store, SINGLE_DEPARTMENT_SHARE).await?)
-            }
-        };
+        let chains = kept_or(
+            &views.chains,
+            crate::chains::chains(store, throughline_analytics::chains::DEFAULT_FDR),
+        )
+        .await?;
+        let top = kept_or(
+            &views.top_ten,
+            crate::themes::top_ten(store, SINGLE_DEPARTMENT_SHARE),
+        )
+        .await?;
+        let moments = kept_or(&views.moments, crate::moments::moments(store)).await?;
+        let journey = kept_or(
+            &views.journey_check,
+            crate::journey::check(store, None, None),
+        )
+        .await?;
+        let evidence = kept_or(
+            &views.department_evidence,
+            crate::scorecards::record_evidence(store, SINGLE_DEPARTMENT_SHARE),
+        )
+        .await?;
         let council_actions = store.council_actions(None).await?;
         let tasks = store.tasks(None).await?;
         Ok(Context {
