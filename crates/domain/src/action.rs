@@ -164,6 +164,12 @@ impl InitiativeStatus {
             .ok_or_else(|| ValidationError::new(format!("unknown initiative status {text:?}")))
     }
 
+    /// Whether an initiative in this status has started (active or done): only those have a
+    /// start day, an effect to measure and a team to recognise.
+    pub fn has_started(self) -> bool {
+        matches!(self, Self::Active | Self::Done)
+    }
+
     /// Whether the workflow allows going from `self` to `to`; the error says what is allowed.
     pub fn check_transition(self, to: Self) -> Result<(), ValidationError> {
         use InitiativeStatus::*;
@@ -311,6 +317,11 @@ mod tests {
         for s in InitiativeStatus::ALL {
             assert_eq!(InitiativeStatus::parse(s.as_str()).unwrap(), s);
         }
+        let started: Vec<_> = InitiativeStatus::ALL
+            .into_iter()
+            .filter(|s| s.has_started())
+            .collect();
+        assert_eq!(started, [Active, Done]);
     }
 
     #[test]

@@ -268,10 +268,7 @@ pub async fn transition_decided_on(
 /// has come, of an initiative that is active or done.
 pub async fn set_start(store: &Store, id: i64, on: &str) -> Result<StoredInitiative> {
     let current = initiative(store, id).await?;
-    if !matches!(
-        current.status,
-        InitiativeStatus::Active | InitiativeStatus::Done
-    ) {
+    if !current.status.has_started() {
         return Err(ServiceError::Invalid(format!(
             "initiative {id} is {}: a start day is set on an active or done initiative (start \
              it first)",

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use throughline_analytics::effects::{self, Change};
-use throughline_domain::action::{Date, InitiativeStatus};
+use throughline_domain::action::Date;
 use throughline_domain::org::Direction;
 use throughline_store::{Store, StoredInitiative};
 
@@ -148,21 +148,12 @@ pub async fn measure_started(store: &Store) -> Result<Vec<MeasuredEffect>> {
     measured(Arc::new(Inputs::load(store).await?), initiatives).await
 }
 
-/// Whether an initiative has started (active or done): only those have an effect to measure
-/// or a team to recognise.
-pub(crate) fn has_started(initiative: &StoredInitiative) -> bool {
-    matches!(
-        initiative.status,
-        InitiativeStatus::Active | InitiativeStatus::Done
-    )
-}
-
 async fn started(store: &Store) -> Result<Vec<StoredInitiative>> {
     Ok(store
         .initiatives()
         .await?
         .into_iter()
-        .filter(has_started)
+        .filter(|i| i.status.has_started())
         .collect())
 }
 

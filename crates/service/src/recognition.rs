@@ -103,7 +103,7 @@ pub async fn recognise_with(store: &Store, inputs: Arc<Inputs>) -> Result<Recogn
         .initiatives()
         .await?
         .into_iter()
-        .filter(crate::effects::has_started)
+        .filter(|i| i.status.has_started())
         .collect();
     let tasks = store.tasks(None).await?;
     let effects = crate::effects::measure_started_with(store, inputs.clone()).await?;

@@ -406,10 +406,7 @@ pub async fn initiatives(url: &str, args: InitiativesArgs) -> anyhow::Result<()>
         InitiativesCommand::Start { id, on } => {
             let current = actions::initiative(&store, id).await?;
             let mut i = current.clone();
-            let started = matches!(
-                current.status,
-                InitiativeStatus::Active | InitiativeStatus::Done
-            );
+            let started = current.status.has_started();
             if !(started && on.is_some()) {
                 i = changes::change_status(
                     &store,

@@ -215,7 +215,7 @@ async fn initiative_view(
         effect: super::effect::view(
             &throughline_service::effects::measure(&state.store, &i).await?,
         ),
-        may_set_start: matches!(i.status, InitiativeStatus::Active | InitiativeStatus::Done)
+        may_set_start: i.status.has_started()
             && changes::may_transition(Actor::User(me), &i, InitiativeStatus::Active).is_ok(),
         tasks: tasks
             .into_iter()

@@ -20,7 +20,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         .collect();
     // Did it work? The measured effect of those that have started.
     let measured: Vec<crate::effects::MeasuredEffect> =
-        if own.iter().any(|i| crate::effects::has_started(i)) {
+        if own.iter().any(|i| i.status.has_started()) {
             crate::effects::measure_started_with(store, ctx.inputs().await?).await?
         } else {
             Vec::new()

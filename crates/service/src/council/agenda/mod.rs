@@ -171,7 +171,7 @@ impl<'a> Context<'a> {
 
     /// Whether any initiative has started (active or done): only then are effects measured.
     fn any_started(&self) -> bool {
-        self.initiatives.iter().any(crate::effects::has_started)
+        self.initiatives.iter().any(|i| i.status.has_started())
     }
 
     async fn load(
