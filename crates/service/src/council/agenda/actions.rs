@@ -2,11 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::json;
 use throughline_domain::action::{Date, TaskStatus};
 use throughline_store::CouncilAction;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::{ActionLine, ActionsData, AgendaItem, Context, ITEMS, figures};
 
 pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
     let (meetings, this, since) = (&ctx.meetings, ctx.this, &ctx.since);
@@ -38,12 +37,12 @@ pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
             "open"
         }
     };
-    let mut by_owner: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
+    let mut by_owner: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for a in &actions {
         *by_owner
             .entry(a.action.owner_name.clone())
             .or_default()
-            .entry(status_of(a))
+            .entry(status_of(a).to_owned())
             .or_default() += 1;
     }
     AgendaItem {
@@ -71,14 +70,21 @@ pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
                 })
                 .collect()
         },
-        data: json!({
-            "actions": actions.iter().map(|a| json!({
-                "id": a.id, "meeting": a.action.meeting, "title": a.action.title,
-                "owner": a.action.owner_name, "department": a.action.department.as_str(),
-                "due": a.action.due.as_str(), "status": status_of(a),
-                "done_on": a.done_on.as_ref().map(Date::as_str),
-            })).collect::<Vec<_>>(),
-            "by_owner": by_owner,
+        data: figures(&ActionsData {
+            actions: actions
+                .iter()
+                .map(|a| ActionLine {
+                    id: a.id,
+                    meeting: a.action.meeting,
+                    title: a.action.title.clone(),
+                    owner: a.action.owner_name.clone(),
+                    department: a.action.department.as_str().to_owned(),
+                    due: a.action.due.as_str().to_owned(),
+                    status: status_of(a).to_owned(),
+                    done_on: a.done_on.as_ref().map(Date::as_str).map(str::to_owned),
+                })
+                .collect(),
+            by_owner,
         }),
     }
 }

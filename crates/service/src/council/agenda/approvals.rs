@@ -1,11 +1,24 @@
 //! Before the ten items, the strategic council decides what awaits it: the initiatives awaiting
 //! approval and their resource requests (item 0).
 
-use serde_json::json;
+use serde::Serialize;
 use throughline_domain::action::InitiativeStatus;
 use throughline_domain::org::CouncilKind;
 
-use super::{AgendaItem, Context};
+use super::{AgendaItem, Context, figures};
+
+/// The item's figures: the initiatives awaiting approval.
+#[derive(Serialize)]
+struct Approvals<'a> {
+    initiatives: Vec<Awaiting<'a>>,
+}
+
+#[derive(Serialize)]
+struct Awaiting<'a> {
+    id: i64,
+    title: &'a str,
+    resources_requested: &'a str,
+}
 
 pub(super) fn item(ctx: &Context<'_>) -> Option<AgendaItem> {
     let (council, initiatives) = (&ctx.council, &ctx.initiatives);
@@ -44,10 +57,16 @@ pub(super) fn item(ctx: &Context<'_>) -> Option<AgendaItem> {
             key: "approvals",
             title: "Initiatives awaiting approval and resource requests".to_owned(),
             lines,
-            data: json!({ "initiatives": awaiting.iter().map(|i| json!({
-                "id": i.id, "title": i.initiative.title,
-                "resources_requested": i.initiative.resources_requested,
-            })).collect::<Vec<_>>() }),
+            data: figures(&Approvals {
+                initiatives: awaiting
+                    .iter()
+                    .map(|i| Awaiting {
+                        id: i.id,
+                        title: &i.initiative.title,
+                        resources_requested: &i.initiative.resources_requested,
+                    })
+                    .collect(),
+            }),
         })
     }
 }

@@ -1,12 +1,21 @@
 //! Item 4: best practices — the departments whose themes or measures improved and what they did,
 //! and the teams whose work prevented a problem (recognition: prevention before resolution).
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::departments::Improved;
+use super::{AgendaItem, Context, ITEMS, figures};
 use crate::Result;
+use crate::recognition::Recognition;
 
-pub(super) async fn item(ctx: &Context<'_>, improved: &[Value]) -> Result<AgendaItem> {
+/// The item's figures: the departments that improved, and the prevention recognised.
+#[derive(Serialize)]
+struct BestPractices<'a> {
+    departments: &'a [Improved],
+    prevention: Vec<&'a Recognition>,
+}
+
+pub(super) async fn item(ctx: &Context<'_>, improved: &[Improved]) -> Result<AgendaItem> {
     // and the teams whose work prevented a problem (recognition, prevention before resolution):
     // only initiatives that started can have.
     let recognised = if ctx.any_started() {
@@ -14,8 +23,7 @@ pub(super) async fn item(ctx: &Context<'_>, improved: &[Value]) -> Result<Agenda
     } else {
         None
     };
-    let prevention: Vec<&crate::recognition::Recognition> =
-        recognised.iter().flat_map(|r| r.prevented()).collect();
+    let prevention: Vec<&Recognition> = recognised.iter().flat_map(|r| r.prevented()).collect();
     Ok(AgendaItem {
         number: 4,
         key: ITEMS[3].0,
@@ -29,43 +37,29 @@ pub(super) async fn item(ctx: &Context<'_>, improved: &[Value]) -> Result<Agenda
             improved
                 .iter()
                 .map(|d| {
-                    let list = |key: &str| {
-                        d[key]
-                            .as_array()
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|x| x.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            })
-                            .unwrap_or_default()
-                    };
                     let parts: Vec<String> = [
-                        ("themes_improving", "fewer complaints of "),
-                        ("kpis_improving", "better "),
-                        ("what_they_did", "what they did: "),
+                        (&d.themes_improving, "fewer complaints of "),
+                        (&d.kpis_improving, "better "),
+                        (&d.what_they_did, "what they did: "),
                     ]
                     .into_iter()
-                    .filter_map(|(key, label)| {
-                        let text = list(key);
-                        (!text.is_empty()).then(|| format!("{label}{text}"))
-                    })
+                    .filter(|(list, _)| !list.is_empty())
+                    .map(|(list, label)| format!("{label}{}", list.join("; ")))
                     .collect();
-                    format!(
-                        "{}: {}",
-                        d["name"].as_str().unwrap_or_default(),
-                        parts.join("; ")
-                    )
+                    format!("{}: {}", d.name, parts.join("; "))
                 })
                 .chain(prevention.iter().map(|r| recognition_line(r)))
                 .collect()
         },
-        data: json!({ "departments": improved, "prevention": prevention }),
+        data: figures(&BestPractices {
+            departments: improved,
+            prevention,
+        }),
     })
 }
 
 /// "Recognised for prevention: Customer Service (Call back instead of holding) — …".
-fn recognition_line(r: &crate::recognition::Recognition) -> String {
+fn recognition_line(r: &Recognition) -> String {
     format!(
         "Recognised for prevention: {} ({}) — {}",
         r.credited(),

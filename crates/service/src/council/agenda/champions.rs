@@ -1,10 +1,30 @@
 //! The champions' network's agenda: "meet together, compare notes, identify best practices" —
 //! its own items beside the councils' shared ones.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
-use super::{AgendaItem, CHAMPION_ITEMS, Context};
+use super::{AgendaItem, CHAMPION_ITEMS, Context, figures};
 use crate::Result;
+use crate::effects::MeasuredEffect;
+
+/// Item 3's figures: the initiatives that started, with their measured effects.
+#[derive(Serialize)]
+struct Lessons<'a> {
+    initiatives: &'a [MeasuredEffect],
+}
+
+/// Item 4's figures: what needs coordinating across departments, in words.
+#[derive(Serialize)]
+struct Coordination<'a> {
+    items: &'a [String],
+}
+
+/// Item 5's figures: the data-sharing requests, in words.
+#[derive(Serialize)]
+struct DataSharing<'a> {
+    requests: &'a [String],
+}
 
 pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Result<Vec<AgendaItem>> {
     let (store, org, top) = (ctx.store, &ctx.org, &ctx.top);
@@ -45,7 +65,9 @@ pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Resul
         } else {
             lessons
         },
-        json!({ "initiatives": effects }),
+        figures(&Lessons {
+            initiatives: &effects,
+        }),
     ));
 
     // 4. Coordination: the Top Ten themes the council owns because they cross departments, and
@@ -101,14 +123,17 @@ pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Resul
             ));
         }
     }
+    let data = figures(&Coordination {
+        items: &coordination,
+    });
     items.push(item(
         4,
         if coordination.is_empty() {
             vec!["Nothing crosses departments at the moment.".to_owned()]
         } else {
-            coordination.clone()
+            coordination
         },
-        json!({ "items": coordination }),
+        data,
     ));
 
     // 5. Data-sharing requests: where a department cannot see its part of the journey.
@@ -129,14 +154,17 @@ pub(super) async fn items(ctx: &Context<'_>, computed: Vec<AgendaItem>) -> Resul
         })
         .map(|g| format!("{}. Ask: {}.", g.message, g.fix))
         .collect();
+    let data = figures(&DataSharing {
+        requests: &requests,
+    });
     items.push(item(
         5,
         if requests.is_empty() {
             vec!["Every department sees its part of the journey: no data to ask for.".to_owned()]
         } else {
-            requests.clone()
+            requests
         },
-        json!({ "requests": requests }),
+        data,
     ));
     items.extend(renumbered(6, kept("other_business")));
     items.extend(renumbered(7, kept("adjourn")));

@@ -4,17 +4,57 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::scorecard::Weights;
 use throughline_domain::Key;
 use throughline_domain::date::DAY_MS;
+use throughline_domain::org::gaps::Gap;
 
-use super::{AgendaItem, Context, ITEMS, theme_direction};
+use super::{AgendaItem, Context, ITEMS, figures, theme_direction};
 use crate::Result;
+use crate::chains::Conflict;
+use crate::follow_up::DepartmentFollowUp;
+
+/// The item's figures: a slot per department, and how each got back to its customers.
+#[derive(Serialize)]
+struct Reports<'a> {
+    departments: Vec<Slot<'a>>,
+    follow_up: &'a [DepartmentFollowUp],
+}
+
+/// One department's slot.
+#[derive(Serialize)]
+struct Slot<'a> {
+    department: &'a str,
+    name: &'a str,
+    /// The scorecard's score out of 100, once scored.
+    score: Option<f64>,
+    done: usize,
+    open: usize,
+    overdue: usize,
+    /// Not aligned when its own KPI improves while a theme it shares worsens, or a chain
+    /// puts it at odds with another department.
+    aligned: bool,
+    improving_kpis: Vec<&'a str>,
+    worsening_shared_themes: Vec<&'a str>,
+    chain_conflicts: Vec<Conflict>,
+    journey_gaps: Vec<&'a Gap>,
+}
+
+/// A department whose themes or measures improved since the last meeting, and what it did
+/// (item 4, best practices, tells these).
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Improved {
+    pub department: String,
+    pub name: String,
+    pub themes_improving: Vec<String>,
+    pub kpis_improving: Vec<String>,
+    pub what_they_did: Vec<String>,
+}
 
 /// The item, and the departments whose themes or measures improved (for item 4).
-pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> {
+pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Improved>)> {
     let (store, org, council, since) = (ctx.store, &ctx.org, &ctx.council, &ctx.since);
     let (top, stored_themes, found) = (&ctx.top, &ctx.stored_themes, &ctx.chains);
     let date = ctx.date.clone();
@@ -101,11 +141,13 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
             .map(|(_, label)| label.as_str())
             .collect();
         if !owned_improving.is_empty() || !improving_kpis.is_empty() {
-            improved.push(json!({
-                "department": key, "name": card.name,
-                "themes_improving": owned_improving, "kpis_improving": improving_kpis,
-                "what_they_did": done_since,
-            }));
+            improved.push(Improved {
+                department: key.to_owned(),
+                name: card.name.clone(),
+                themes_improving: owned_improving.iter().map(|s| s.to_string()).collect(),
+                kpis_improving: improving_kpis.iter().map(|s| s.to_string()).collect(),
+                what_they_did: done_since,
+            });
         }
         let score = card.scorecard.score;
         lines.push(format!(
@@ -131,7 +173,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
                 String::new()
             }
         ));
-        let gaps: Vec<&throughline_domain::org::gaps::Gap> = journey.of_department(key).collect();
+        let gaps: Vec<&Gap> = journey.of_department(key).collect();
         if !gaps.is_empty() {
             let said: Vec<&str> = gaps.iter().map(|g| g.message.as_str()).collect();
             lines.push(format!(
@@ -140,14 +182,19 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
                 said.join("; ")
             ));
         }
-        slots.push(json!({
-            "department": key, "name": card.name, "score": score,
-            "done": done, "open": open, "overdue": overdue,
-            "aligned": !misaligned, "improving_kpis": improving_kpis,
-            "worsening_shared_themes": worsening_shared,
-            "chain_conflicts": conflicts,
-            "journey_gaps": gaps,
-        }));
+        slots.push(Slot {
+            department: key,
+            name: &card.name,
+            score,
+            done,
+            open,
+            overdue,
+            aligned: !misaligned,
+            improving_kpis,
+            worsening_shared_themes: worsening_shared,
+            chain_conflicts: conflicts,
+            journey_gaps: gaps,
+        });
     }
     // The inner loop: how each department got back to the customers its cases named, over
     // the cases opened in the last 30 days.
@@ -182,7 +229,10 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<(AgendaItem, Vec<Value>)> 
         key: ITEMS[2].0,
         title: ITEMS[2].1.to_owned(),
         lines,
-        data: json!({ "departments": slots, "follow_up": follow_up }),
+        data: figures(&Reports {
+            departments: slots,
+            follow_up: &follow_up,
+        }),
     };
     Ok((item, improved))
 }

@@ -1,11 +1,34 @@
 //! Item 5: the council's own initiatives with their status, completion and measured effect.
 
-use serde_json::json;
-use throughline_domain::action::{InitiativeStatus, WorkOwner};
+use serde::Serialize;
+use throughline_domain::action::{Date, InitiativeStatus, WorkOwner};
 use throughline_domain::org::CouncilKind;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::{AgendaItem, Context, ITEMS, figures};
 use crate::Result;
+use crate::effects::MeasuredEffect;
+
+/// The item's figures: each of the council's initiatives.
+#[derive(Serialize)]
+struct Initiatives<'a> {
+    initiatives: Vec<Initiative<'a>>,
+}
+
+#[derive(Serialize)]
+struct Initiative<'a> {
+    id: i64,
+    title: &'a str,
+    status: &'static str,
+    /// Tasks planned and done.
+    tasks: u64,
+    done: u64,
+    /// done ÷ planned, in %.
+    completion_rate: Option<f64>,
+    current_value: Option<f64>,
+    started_on: Option<&'a Date>,
+    /// Did it work? (only once it has started)
+    measured_effect: Option<&'a MeasuredEffect>,
+}
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     let (store, council) = (ctx.store, &ctx.council);
@@ -19,12 +42,11 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         })
         .collect();
     // Did it work? The measured effect of those that have started.
-    let measured: Vec<crate::effects::MeasuredEffect> =
-        if own.iter().any(|i| i.status.has_started()) {
-            crate::effects::measure_started_with(store, ctx.inputs().await?).await?
-        } else {
-            Vec::new()
-        };
+    let measured: Vec<MeasuredEffect> = if own.iter().any(|i| i.status.has_started()) {
+        crate::effects::measure_started_with(store, ctx.inputs().await?).await?
+    } else {
+        Vec::new()
+    };
     let effect_of = |id: i64| measured.iter().find(|m| m.initiative == id);
     Ok(AgendaItem {
         number: 5,
@@ -61,12 +83,28 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
                 })
                 .collect()
         },
-        data: json!({ "initiatives": own.iter().map(|i| {
-            let c = completion.by_initiative.get(&i.id).copied().unwrap_or_default();
-            json!({ "id": i.id, "title": i.initiative.title, "status": i.status.as_str(),
-                "tasks": c.planned, "done": c.done, "completion_rate": c.completion_rate,
-                "current_value": i.current_value,
-                "started_on": i.started_on, "measured_effect": effect_of(i.id) })
-        }).collect::<Vec<_>>() }),
+        data: figures(&Initiatives {
+            initiatives: own
+                .iter()
+                .map(|i| {
+                    let c = completion
+                        .by_initiative
+                        .get(&i.id)
+                        .copied()
+                        .unwrap_or_default();
+                    Initiative {
+                        id: i.id,
+                        title: &i.initiative.title,
+                        status: i.status.as_str(),
+                        tasks: c.planned,
+                        done: c.done,
+                        completion_rate: c.completion_rate,
+                        current_value: i.current_value,
+                        started_on: i.started_on.as_ref(),
+                        measured_effect: effect_of(i.id),
+                    }
+                })
+                .collect(),
+        }),
     })
 }

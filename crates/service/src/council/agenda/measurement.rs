@@ -1,9 +1,31 @@
 //! Item 6: whether the customer measures do their job — volume, coverage of the journey, precision.
 
-use serde_json::json;
+use serde::Serialize;
 
-use super::{AgendaItem, Context, ITEMS, month_of};
+use super::{AgendaItem, Context, ITEMS, figures, month_of};
 use crate::Result;
+
+/// The item's figures: volume, coverage of the journey and the NPS interval's width.
+#[derive(Serialize)]
+struct Measurement<'a> {
+    records: u64,
+    /// Records in the months since the last meeting.
+    records_since: u64,
+    /// Records placed on a journey stage.
+    placed: u64,
+    nps_interval_width: Option<f64>,
+    last_month_nps_interval_width: Option<f64>,
+    stages: Vec<Stage<'a>>,
+    stages_without_data: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Stage<'a> {
+    stage: &'a str,
+    records: u64,
+    /// Too few NPS answers for a firm figure.
+    small_sample: bool,
+}
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     let (store, summary, since) = (ctx.store, &ctx.summary, &ctx.since);
@@ -72,14 +94,21 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         key: ITEMS[5].0,
         title: ITEMS[5].1.to_owned(),
         lines,
-        data: json!({
-            "records": records, "records_since": recent, "placed": placed,
-            "nps_interval_width": width, "last_month_nps_interval_width": last_month_width,
-            "stages": stage_measures.iter().map(|m| json!({
-                "stage": m.stage, "records": m.records,
-                "small_sample": m.nps.is_none_or(|e| e.small_sample),
-            })).collect::<Vec<_>>(),
-            "stages_without_data": empty,
+        data: figures(&Measurement {
+            records,
+            records_since: recent,
+            placed,
+            nps_interval_width: width,
+            last_month_nps_interval_width: last_month_width,
+            stages: stage_measures
+                .iter()
+                .map(|m| Stage {
+                    stage: &m.stage,
+                    records: m.records,
+                    small_sample: m.nps.is_none_or(|e| e.small_sample),
+                })
+                .collect(),
+            stages_without_data: empty,
         }),
     })
 }

@@ -1,19 +1,57 @@
 //! Item 2: the overall measures with their intervals and their movement since the last meeting,
 //! and the moments of truth that move satisfaction most.
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use throughline_analytics::Estimate;
 use throughline_analytics::report::PeriodScores;
 
-use super::{AgendaItem, Context, ITEMS, MonthScore, month_of};
+use super::{AgendaItem, Context, ITEMS, MonthScore, figures, month_of};
 use crate::Result;
+use crate::moments::MomentEffect;
+
+/// The item's figures: each score with its interval and movement, the months' scores (read
+/// back by the next agenda and the pack as [`super::MeasuresData`]) and the moments of truth.
+#[derive(Serialize)]
+struct Measures<'a> {
+    /// By score: `nps`, `csat`.
+    measures: BTreeMap<&'static str, Measure<'a>>,
+    monthly: &'a [PeriodScores],
+    moments: Vec<&'a MomentEffect>,
+}
+
+#[derive(Serialize)]
+struct Measure<'a> {
+    value: f64,
+    low: f64,
+    high: f64,
+    n: u64,
+    /// Since the last meeting (or the month before the latest), when there are two months.
+    movement: Option<Movement<'a>>,
+}
+
+#[derive(Serialize)]
+struct Movement<'a> {
+    from_period: &'a str,
+    from: f64,
+    from_low: f64,
+    from_high: f64,
+    to_period: &'a str,
+    to: f64,
+    to_low: f64,
+    to_high: f64,
+    change: f64,
+    /// The intervals do not overlap.
+    clear: bool,
+}
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     let (summary, since) = (&ctx.summary, &ctx.since);
     let months = &summary.monthly;
     let mut lines = Vec::new();
-    let mut measures = serde_json::Map::new();
-    let measured: [(&str, &str, &str, Option<Estimate>, MonthScore); 2] = [
+    let mut measures = BTreeMap::new();
+    let measured: [(&str, &'static str, &str, Option<Estimate>, MonthScore); 2] = [
         ("NPS", "nps", "", summary.scores.nps, |m| m.nps),
         ("CSAT", "csat", "%", summary.scores.csat, |m| m.csat),
     ];
@@ -48,7 +86,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
             .filter(|e| Some(*e) != latest);
         let mut line =
             format!("{name} {value:.1}{unit} (95% interval {low:.1} to {high:.1}, {n} answers)");
-        let mut movement = Value::Null;
+        let mut movement = None;
         if let (Some((from, from_score)), Some((to, to_score))) = (earlier, latest) {
             let (f, fl, fh) = (from_score.value, from_score.low, from_score.high);
             let (t, tl, th) = (to_score.value, to_score.low, to_score.high);
@@ -65,16 +103,29 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
                     ", within the intervals"
                 }
             ));
-            movement = json!({
-                "from_period": from.period, "from": f, "from_low": fl, "from_high": fh,
-                "to_period": to.period, "to": t, "to_low": tl, "to_high": th,
-                "change": t - f, "clear": clear,
+            movement = Some(Movement {
+                from_period: &from.period,
+                from: f,
+                from_low: fl,
+                from_high: fh,
+                to_period: &to.period,
+                to: t,
+                to_low: tl,
+                to_high: th,
+                change: t - f,
+                clear,
             });
         }
         lines.push(line);
         measures.insert(
-            key.to_owned(),
-            json!({ "value": value, "low": low, "high": high, "n": n, "movement": movement }),
+            key,
+            Measure {
+                value,
+                low,
+                high,
+                n,
+                movement,
+            },
         );
     }
     if lines.is_empty() {
@@ -82,13 +133,13 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     }
     // The moments of truth that move satisfaction most, found in customers' histories.
     let found = &ctx.moments;
-    let mut moving: Vec<&crate::moments::MomentEffect> = found
+    let mut moving: Vec<&MomentEffect> = found
         .moments
         .iter()
         .filter(|m| m.low.is_some_and(|l| l > 0.0) || m.high.is_some_and(|h| h < 0.0))
         .collect();
     moving.sort_by(|a, b| {
-        let size = |m: &crate::moments::MomentEffect| m.effect.unwrap_or(0.0).abs();
+        let size = |m: &MomentEffect| m.effect.unwrap_or(0.0).abs();
         size(b).total_cmp(&size(a))
     });
     moving.truncate(3);
@@ -113,6 +164,10 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         key: ITEMS[1].0,
         title: ITEMS[1].1.to_owned(),
         lines,
-        data: json!({ "measures": measures, "monthly": months, "moments": moving }),
+        data: figures(&Measures {
+            measures,
+            monthly: months,
+            moments: moving,
+        }),
     })
 }

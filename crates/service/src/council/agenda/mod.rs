@@ -13,6 +13,7 @@ mod best_practices;
 mod champions;
 mod departments;
 mod initiatives;
+mod kept;
 mod measurement;
 mod measures;
 mod new_data;
@@ -22,9 +23,8 @@ mod priorities;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use throughline_analytics::Estimate;
 use throughline_analytics::report::{PeriodScores, Summary};
 use throughline_analytics::routing::SINGLE_DEPARTMENT_SHARE;
@@ -38,6 +38,8 @@ use throughline_store::{
 use super::{after_cadence, find_council, meeting, organisation};
 use crate::Result;
 use crate::scorecards::RecordEvidence;
+use kept::from_snapshot;
+pub use kept::{ActionLine, ActionsData, MeasuresData, PrioritiesData, TopTenLine};
 
 /// The titles of the ten items, in order.
 pub const ITEMS: [(&str, &str); 10] = [
@@ -73,8 +75,17 @@ pub struct AgendaItem {
     pub title: String,
     /// What the item says, for people.
     pub lines: Vec<String>,
-    /// The figures behind it.
+    /// The figures behind it: each item's own typed figures, serialised ([`figures`]).
     pub data: Value,
+}
+
+/// An item's typed figures as the JSON of its `data`. Each item module writes a struct of its
+/// own; the items read back later ([`ActionsData`], [`MeasuresData`], [`PrioritiesData`]) are
+/// read with types, never by string keys.
+fn figures(data: &impl Serialize) -> Value {
+    // Plain structs of numbers, strings, lists and string-keyed maps: nothing here can fail
+    // to serialise (a non-finite number becomes null).
+    serde_json::to_value(data).expect("an agenda item's figures serialise to JSON")
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -287,120 +298,11 @@ pub async fn agenda_of_with(store: &Store, id: i64, views: &KeptViews) -> Result
     agenda_for(store, &found.council, Some(&found), views).await
 }
 
-/// An agenda as kept when its meeting closed (the [`Agenda`] it was, serialised).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct KeptAgenda {
-    council: String,
-    council_name: String,
-    kind: String,
-    previous_meeting: Option<i64>,
-    since: Option<Date>,
-    next_meeting: Option<Date>,
-    items: Vec<KeptItem>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct KeptItem {
-    number: u8,
-    key: String,
-    title: String,
-    lines: Vec<String>,
-    data: Value,
-}
-
-/// A closed meeting's agenda from what was kept (one that no longer reads as an agenda — it
-/// never should — reads as an empty one rather than failing the page).
-fn from_snapshot(kept: &Value, meeting: &StoredMeeting) -> Agenda {
-    let kept = KeptAgenda::deserialize(kept).unwrap_or_default();
-    let items = kept
-        .items
-        .into_iter()
-        .map(|item| AgendaItem {
-            number: item.number,
-            key: ITEMS
-                .iter()
-                .map(|(k, _)| *k)
-                .chain(["approvals"])
-                .chain(CHAMPION_ITEMS.iter().map(|(k, _)| *k))
-                .find(|k| *k == item.key)
-                .unwrap_or("other_business"),
-            title: item.title,
-            lines: item.lines,
-            data: item.data,
-        })
-        .collect();
-    Agenda {
-        council: kept.council,
-        council_name: kept.council_name,
-        kind: match kept.kind.as_str() {
-            "strategic" => "strategic",
-            "champions" => "champions",
-            _ => "operational",
-        },
-        meeting: Some(meeting.id),
-        date: meeting.held_on.clone(),
-        previous_meeting: kept.previous_meeting,
-        since: kept.since,
-        next_meeting: kept.next_meeting.unwrap_or_else(|| meeting.held_on.clone()),
-        items,
-    }
-}
-
-impl Agenda {
-    /// The figures of item `key` as `T` — how a page, the pack and the next agenda read an
-    /// item, never by string keys; empty when the agenda has no such item.
-    pub fn item_data<T: DeserializeOwned + Default>(&self, key: &str) -> T {
-        self.items
-            .iter()
-            .find(|i| i.key == key)
-            .and_then(|i| T::deserialize(&i.data).ok())
-            .unwrap_or_default()
-    }
-}
-
-/// One line of the Top Ten in item 7 (`priorities`), with its rank at the previous meeting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopTenLine {
-    pub rank: u32,
-    pub theme: i64,
-    pub label: String,
-    /// `single-department`, `cross-department` or `unplaced`.
-    pub scope: String,
-    pub owner: Option<String>,
-    pub previous_rank: Option<u32>,
-}
-
-/// What item 7 (`priorities`) is read back by: its Top Ten and the chains it listed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct PrioritiesData {
-    pub top_ten: Vec<TopTenLine>,
-    pub chain_keys: Vec<String>,
-}
-
-/// What item 2 (`measures`) is read back by: the scores of each month.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct MeasuresData {
-    pub monthly: Vec<PeriodScores>,
-}
-
-/// One action of item 1 (`actions`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ActionLine {
-    pub id: i64,
-    pub title: String,
-    /// `open`, `overdue` or `done`.
-    pub status: String,
-}
-
-/// What item 1 (`actions`) is read back by: the actions agreed at earlier meetings.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct ActionsData {
-    pub actions: Vec<ActionLine>,
+/// Item 10's figures (`adjourn`).
+#[derive(Serialize)]
+struct Adjourn<'a> {
+    /// `YYYY-MM-DD`.
+    next_meeting: &'a str,
 }
 
 /// The period key (`YYYY-MM`) of a day.
@@ -450,7 +352,9 @@ pub(super) async fn agenda_for(
             "The next meeting: {next_meeting} ({} cadence)",
             council.cadence.as_str()
         )],
-        data: json!({ "next_meeting": next_meeting.as_str() }),
+        data: figures(&Adjourn {
+            next_meeting: next_meeting.as_str(),
+        }),
     });
     if council.kind == CouncilKind::Champions {
         items = champions::items(&ctx, items).await?;
@@ -471,6 +375,7 @@ pub(super) async fn agenda_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn meeting(agenda: Option<Value>) -> StoredMeeting {
         StoredMeeting {

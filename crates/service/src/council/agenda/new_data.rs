@@ -1,10 +1,27 @@
 //! Item 8: new customer research and data since the last meeting (the imports).
 
-use serde_json::json;
+use serde::Serialize;
 use throughline_domain::action::Date;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::{AgendaItem, Context, ITEMS, figures};
 use crate::Result;
+
+/// The item's figures: the imports since the last meeting and the records they brought.
+#[derive(Serialize)]
+struct NewData<'a> {
+    imports: Vec<Import<'a>>,
+    records: u64,
+}
+
+#[derive(Serialize)]
+struct Import<'a> {
+    id: i64,
+    source: &'a str,
+    file: &'a str,
+    /// The day it started, `YYYY-MM-DD`.
+    on: Date,
+    imported: u64,
+}
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     let (store, since_ts) = (ctx.store, ctx.since_ts);
@@ -36,12 +53,18 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
                 })
                 .collect()
         },
-        data: json!({
-            "imports": imports.iter().map(|i| json!({
-                "id": i.id, "source": i.source, "file": i.file_name,
-                "on": Date::of(i.started_at).as_str(), "imported": i.totals.imported,
-            })).collect::<Vec<_>>(),
-            "records": imports.iter().map(|i| i.totals.imported).sum::<u64>(),
+        data: figures(&NewData {
+            imports: imports
+                .iter()
+                .map(|i| Import {
+                    id: i.id,
+                    source: &i.source,
+                    file: &i.file_name,
+                    on: Date::of(i.started_at),
+                    imported: i.totals.imported,
+                })
+                .collect(),
+            records: imports.iter().map(|i| i.totals.imported).sum(),
         }),
     })
 }

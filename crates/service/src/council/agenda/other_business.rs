@@ -1,9 +1,16 @@
 //! Item 9: any other business the members added.
 
-use serde_json::json;
+use serde::Serialize;
+use throughline_store::MeetingTopic;
 
-use super::{AgendaItem, Context, ITEMS};
+use super::{AgendaItem, Context, ITEMS, figures};
 use crate::Result;
+
+/// The item's figures: the topics added.
+#[derive(Serialize)]
+struct OtherBusiness<'a> {
+    topics: &'a [MeetingTopic],
+}
 
 pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
     let (store, this) = (ctx.store, ctx.this);
@@ -23,6 +30,6 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
                 .map(|t| format!("{} (added by {})", t.text, t.added_by))
                 .collect()
         },
-        data: json!({ "topics": topics }),
+        data: figures(&OtherBusiness { topics: &topics }),
     })
 }

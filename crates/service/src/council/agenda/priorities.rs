@@ -1,10 +1,26 @@
 //! Item 7: priorities — the Top Ten against the previous meeting's, new cross-department themes,
 //! spikes, and the cross-silo chains (hypotheses), marked new since the last meeting.
 
-use serde_json::json;
+use serde::Serialize;
+use throughline_analytics::report::SpikeResult;
 use throughline_analytics::routing::Scope;
 
-use super::{AgendaItem, Context, ITEMS, PrioritiesData, TopTenLine, from_snapshot};
+use super::{AgendaItem, Context, ITEMS, PrioritiesData, TopTenLine, figures, from_snapshot};
+use crate::chains::Chain;
+
+/// The item's figures. The next agenda and the pack read back its Top Ten and chain keys as
+/// [`PrioritiesData`].
+#[derive(Serialize)]
+struct Priorities<'a> {
+    top_ten: &'a [TopTenLine],
+    /// Themes that left the Top Ten since the last meeting.
+    left: Vec<&'a str>,
+    new_cross_department: Vec<&'a str>,
+    spikes: &'a [SpikeResult],
+    chains: &'a [Chain],
+    /// The chains' keys, to tell next time which chains are new.
+    chain_keys: Vec<String>,
+}
 
 pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
     let (summary, top, found) = (&ctx.summary, &ctx.top, &ctx.chains);
@@ -116,7 +132,13 @@ pub(super) fn item(ctx: &Context<'_>) -> AgendaItem {
         key: ITEMS[6].0,
         title: ITEMS[6].1.to_owned(),
         lines,
-        data: json!({ "top_ten": current, "left": left, "new_cross_department": new_cross,
-            "spikes": summary.spikes, "chains": found.chains, "chain_keys": chain_keys }),
+        data: figures(&Priorities {
+            top_ten: &current,
+            left,
+            new_cross_department: new_cross,
+            spikes: &summary.spikes,
+            chains: &found.chains,
+            chain_keys,
+        }),
     }
 }
