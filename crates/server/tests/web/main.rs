@@ -220,6 +220,63 @@ async fn workspace(db: &TestDatabase) -> Store {
     store
 }
 
+/// The web application in-process, and people signed in to it: a test reads as what each
+/// person does ([`Visitor::get`], [`Visitor::post`]) rather than as requests, cookies and CSRF
+/// tokens.
+struct TestApp {
+    app: Router,
+}
+
+impl TestApp {
+    /// The application over `store`.
+    fn new(store: &Store) -> Self {
+        Self {
+            app: router(AppState::new(store.clone())),
+        }
+    }
+
+    /// `email` signed in through the form with the test password (their account must exist).
+    async fn signed_in(&self, email: &str) -> Visitor<'_> {
+        let cookie = sign_in(&self.app, email, PASSWORD)
+            .await
+            .unwrap_or_else(|reply| {
+                panic!("{email} cannot sign in: {} {}", reply.status, reply.body)
+            });
+        // A session's forms all carry its one CSRF token; the overview has one.
+        let csrf = form_token(&send(&self.app, get("/", Some(&cookie))).await.body);
+        Visitor {
+            app: &self.app,
+            cookie,
+            csrf,
+        }
+    }
+
+    /// A request as it comes (signed out, or with an API token).
+    async fn send(&self, request: Request<Body>) -> Reply {
+        send(&self.app, request).await
+    }
+}
+
+/// Someone signed in to a [`TestApp`].
+struct Visitor<'a> {
+    app: &'a Router,
+    cookie: String,
+    csrf: String,
+}
+
+impl Visitor<'_> {
+    async fn get(&self, path: &str) -> Reply {
+        send(self.app, get(path, Some(&self.cookie))).await
+    }
+
+    /// Sends `form` to `path` as the page's form would, with the session's CSRF token.
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        let mut fields = vec![("csrf_token", self.csrf.as_str())];
+        fields.extend_from_slice(form);
+        send(self.app, post_form(path, Some(&self.cookie), &fields)).await
+    }
+}
+
 /// Signs in through the form; returns the `Cookie` header value of the session.
 async fn sign_in(app: &Router, email: &str, password: &str) -> Result<String, Reply> {
     let form = send(app, get("/login", None)).await;

@@ -4,10 +4,9 @@
 
 use axum::http::StatusCode;
 use throughline_domain::maturity::Model;
-use throughline_server::{AppState, router};
 use throughline_store::testing::TestDatabase;
 
-use super::{PASSWORD, api, form_token, get, json, post_form, send, sign_in, token_for};
+use super::{TestApp, api, json, token_for};
 
 pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
     let store = db.store().await;
@@ -22,66 +21,54 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
         .unwrap();
     let chair_token = token_for(&store, "chair@northwind.example", "council_chair", None).await;
     let member_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
-    let app = router(AppState::new(store.clone()));
-    let chair = sign_in(&app, "chair@northwind.example", PASSWORD)
-        .await
-        .unwrap();
-    let member = sign_in(&app, "bill@northwind.example", PASSWORD)
-        .await
-        .unwrap();
+    let app = TestApp::new(&store);
+    let chair = app.signed_in("chair@northwind.example").await;
+    let member = app.signed_in("bill@northwind.example").await;
 
     // Members cannot start one; the chair can.
-    let page = send(&app, get("/maturity", Some(&member))).await;
+    let page = member.get("/maturity").await;
     assert!(!page.body.contains("Start an assessment"));
-    let refused = send(
-        &app,
-        api(
+    let refused = app
+        .send(api(
             "POST",
             "/api/v1/assessments",
             &member_token,
             Some(r#"{"name": "x"}"#),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let page = send(&app, get("/maturity", Some(&chair))).await;
-    let csrf = form_token(&page.body);
-    let started = send(
-        &app,
-        post_form(
+    assert!(
+        chair
+            .get("/maturity")
+            .await
+            .body
+            .contains("Start an assessment")
+    );
+    let started = chair
+        .post(
             "/maturity",
-            Some(&chair),
-            &[
-                ("csrf_token", &csrf),
-                ("name", "Autumn 2026"),
-                ("target", "Committed"),
-            ],
-        ),
-    )
-    .await;
+            &[("name", "Autumn 2026"), ("target", "Committed")],
+        )
+        .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     let location = started.headers["location"].to_str().unwrap().to_owned();
     let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
 
     // The questionnaire: an incomplete answer is refused, the answers given are kept.
-    let form_page = send(&app, get(&format!("/maturity/{id}/answer"), Some(&member))).await;
+    let form_page = member.get(&format!("/maturity/{id}/answer")).await;
     let model = Model::default_model();
     assert_eq!(
         form_page.body.matches("type=\"radio\"").count(),
         model.statements().count() * 5
     );
-    let member_csrf = form_token(&form_page.body);
     let ids: Vec<String> = model.statements().map(|(id, _, _)| id).collect();
-    let mut fields: Vec<(&str, &str)> =
-        vec![("csrf_token", &member_csrf), ("department", "billing")];
+    let mut fields: Vec<(&str, &str)> = vec![("department", "billing")];
     for id in &ids[..ids.len() - 1] {
         fields.push((id.as_str(), "2"));
     }
-    let incomplete = send(
-        &app,
-        post_form(&format!("/maturity/{id}/answer"), Some(&member), &fields),
-    )
-    .await;
+    let incomplete = member
+        .post(&format!("/maturity/{id}/answer"), &fields)
+        .await;
     assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         incomplete.body.contains(ids.last().unwrap().as_str()),
@@ -92,11 +79,9 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
         "keeps the answers given"
     );
     fields.push((ids.last().unwrap().as_str(), "2"));
-    let answered = send(
-        &app,
-        post_form(&format!("/maturity/{id}/answer"), Some(&member), &fields),
-    )
-    .await;
+    let answered = member
+        .post(&format!("/maturity/{id}/answer"), &fields)
+        .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER);
 
     // Another department through the API, answering 4 everywhere.
@@ -104,15 +89,12 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
         ids.iter().map(|i| (i.clone(), 4.into())).collect();
     let body = serde_json::json!({ "department": "it", "answers": all4 }).to_string();
     let results = json(
-        &send(
-            &app,
-            api(
-                "POST",
-                &format!("/api/v1/assessments/{id}/responses"),
-                &chair_token,
-                Some(&body),
-            ),
-        )
+        &app.send(api(
+            "POST",
+            &format!("/api/v1/assessments/{id}/responses"),
+            &chair_token,
+            Some(&body),
+        ))
         .await,
     );
     assert_eq!(results["results"]["respondents"], 2);
@@ -123,14 +105,14 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
     );
 
     // The results page draws the nine areas with the target line; the report stands alone.
-    let page = send(&app, get(&location, Some(&member))).await;
+    let page = member.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body.matches("class=\"bar\"").count(), 9);
     assert!(page.body.contains("target: Committed"));
     assert!(page.body.contains("Where to act next"));
     // On the web the report links its stylesheets (the Content-Security-Policy allows no inline
     // styles); as a file it carries them, print rules included.
-    let report = send(&app, get(&format!("/maturity/{id}/report"), Some(&member))).await;
+    let report = member.get(&format!("/maturity/{id}/report")).await;
     assert!(report.body.contains("<svg") && report.body.contains("/static/documents.css"));
     let standalone = throughline_server::maturity::maturity_report(&store, id, true)
         .await
@@ -138,10 +120,12 @@ pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
     assert!(standalone.contains("<svg") && standalone.contains("@page"));
     assert!(!standalone.contains("/static/"), "the file stands alone");
     let history = json(
-        &send(
-            &app,
-            api("GET", "/api/v1/assessments/history", &member_token, None),
-        )
+        &app.send(api(
+            "GET",
+            "/api/v1/assessments/history",
+            &member_token,
+            None,
+        ))
         .await,
     );
     assert_eq!(history[0]["respondents"], 2);
