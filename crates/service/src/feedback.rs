@@ -95,7 +95,13 @@ impl FeedbackQuery {
             // A theme's records include those of the wordings put under it.
             filter.sub_themes = crate::themes::sub_theme_ids(store, id).await?;
         }
-        let org = store.load_organisation().await?;
+        // The organisation checks a stage or department asked for; without one (a theme's
+        // page, the API's plain listing) it is not read at all.
+        let org = if given(&self.stage).is_some() || given(&self.department).is_some() {
+            store.load_organisation().await?
+        } else {
+            None
+        };
         if let Some(stage) = given(&self.stage) {
             if let Some(org) = &org
                 && !org.journey.stages.iter().any(|s| s.key.as_str() == stage)
