@@ -24,6 +24,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-8}
 BATCHES=${BATCHES:-10}
 IMPORT_RECORDS=${IMPORT_RECORDS:-$RECORDS}
+# Each page's measurement during the import: short enough for all five to fall within it (a
+# million records import in about 30 s on the 2-core development machine).
+IMPORT_DURATION=${IMPORT_DURATION:-4s}
 SIZE=${SIZE:-10000}
 PORT=${PORT:-18080}
 OUT=bench/out
@@ -117,7 +120,7 @@ if [ "$IMPORT_RECORDS" -gt 0 ]; then
     "$BIN" --database-url "$DB" import "$OUT/web-more.csv" --source nightly > "$OUT/import.log" 2>&1 &
     IMPORTER=$!
     sleep 2
-    measure_pages
+    DURATION=$IMPORT_DURATION measure_pages
     if kill -0 "$IMPORTER" 2>/dev/null; then
         echo "  (the import was still running when the last page was measured)"
     else

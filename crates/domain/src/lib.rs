@@ -7,6 +7,7 @@ pub mod feedback;
 pub mod maturity;
 pub mod org;
 pub mod primitives;
+pub mod settings;
 pub mod survey;
 pub mod user;
 

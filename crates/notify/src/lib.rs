@@ -188,7 +188,7 @@ pub enum Schedule {
 impl Schedule {
     /// `THROUGHLINE_DIGEST_SCHEDULE`: `weekly` (the default), `daily`, `monthly`, or `off`.
     pub fn from_env() -> Result<Option<Self>, NotifyError> {
-        match std::env::var("THROUGHLINE_DIGEST_SCHEDULE")
+        match throughline_domain::settings::var("THROUGHLINE_DIGEST_SCHEDULE")
             .unwrap_or_default()
             .trim()
         {

@@ -34,8 +34,7 @@ impl SmtpConfig {
     /// The configuration from the environment; `None` when `THROUGHLINE_SMTP_HOST` is unset.
     pub fn from_env() -> Result<Option<Self>, NotifyError> {
         let var = |name: &str| {
-            std::env::var(format!("THROUGHLINE_SMTP_{name}"))
-                .ok()
+            throughline_domain::settings::var(&format!("THROUGHLINE_SMTP_{name}"))
                 .filter(|v| !v.trim().is_empty())
         };
         let Some(host) = var("HOST") else {

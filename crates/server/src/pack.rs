@@ -99,7 +99,7 @@ pub async fn council_pack(
 /// Prints `html` to a PDF at `out` with headless Chromium (`THROUGHLINE_CHROMIUM`, else
 /// `chromium` or `chromium-browser` on the PATH).
 pub fn html_to_pdf(html: &str, out: &Path) -> Result<(), AppError> {
-    let chromium = std::env::var_os("THROUGHLINE_CHROMIUM")
+    let chromium = throughline_domain::settings::var("THROUGHLINE_CHROMIUM")
         .map(std::path::PathBuf::from)
         .or_else(|| {
             let path = std::env::var_os("PATH")?;

@@ -22,7 +22,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// `THROUGHLINE_TRUSTED_PROXIES`, comma-separated. Behind any other peer the header is ignored,
 /// as a client could write anything in it.
 static TRUSTED_PROXIES: LazyLock<Vec<IpAddr>> = LazyLock::new(|| {
-    std::env::var("THROUGHLINE_TRUSTED_PROXIES")
+    throughline_domain::settings::var("THROUGHLINE_TRUSTED_PROXIES")
         .unwrap_or_default()
         .split(',')
         .filter_map(|a| a.trim().parse().ok())

@@ -48,6 +48,18 @@ pub struct Cli {
     )]
     database_url: Option<String>,
 
+    /// A TOML file of settings, each a `THROUGHLINE_*` variable's name in lowercase without the
+    /// prefix (`listen = "0.0.0.0:8080"`, `[smtp] host = "…"`); it fills in what neither a flag
+    /// nor the environment gives (docs/operations.md, "Configuration file").
+    // Read before the command line is parsed (`config_file`); declared here for `--help`.
+    #[arg(
+        long = "config",
+        global = true,
+        env = "THROUGHLINE_CONFIG",
+        value_name = "FILE"
+    )]
+    _config: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }

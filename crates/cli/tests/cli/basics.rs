@@ -374,3 +374,150 @@ fn a_wrong_single_sign_on_setting_stops_the_server() {
         "nothing was opened or made"
     );
 }
+
+/// The configuration file (`--config FILE` or `THROUGHLINE_CONFIG`) fills in the settings that
+/// neither a flag nor the environment gives; its values are checked as theirs are; a wrong
+/// file stops the command with what is wrong and where, before anything is touched.
+#[test]
+fn a_configuration_file_fills_in_what_flags_and_the_environment_leave() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let config = dir.path().join("throughline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# the deployment's settings\ndatabase_url = \"{}\"\n\n[smtp]\nsecurity = \"tls\"\n",
+            url("from-file.db")
+        ),
+    )
+    .unwrap();
+    let org = crate::helpers::example_org_str();
+    let run = |env_url: Option<String>, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_throughline"));
+        command
+            .current_dir(dir.path())
+            .env_remove("THROUGHLINE_DATABASE_URL")
+            .env_remove("THROUGHLINE_CONFIG")
+            .env_remove("THROUGHLINE_SMTP_SECURITY");
+        if let Some(env_url) = env_url {
+            command.env("THROUGHLINE_DATABASE_URL", env_url);
+        }
+        command.args(args).output().unwrap()
+    };
+    let config_arg = config.to_str().unwrap();
+
+    // The file alone: its database is the one used.
+    ok(run(None, &["--config", config_arg, "apply", &org]));
+    assert!(dir.path().join("from-file.db").exists());
+    // The environment beats the file; a flag beats both.
+    ok(run(
+        Some(url("from-env.db")),
+        &["--config", config_arg, "apply", &org],
+    ));
+    assert!(dir.path().join("from-env.db").exists());
+    ok(run(
+        Some(url("from-env.db")),
+        &[
+            "--config",
+            config_arg,
+            "--database-url",
+            &url("from-flag.db"),
+            "apply",
+            &org,
+        ],
+    ));
+    assert!(dir.path().join("from-flag.db").exists());
+    // Named by the environment instead of the command line.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_throughline"));
+    let named = command
+        .current_dir(dir.path())
+        .env_remove("THROUGHLINE_DATABASE_URL")
+        .env("THROUGHLINE_CONFIG", &config)
+        .args(["export-org"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&named).contains("Northwind"),
+        "{}{}",
+        stdout(&named),
+        stderr(&named)
+    );
+
+    // A value from the file is checked as a flag's or the environment's is.
+    std::fs::write(dir.path().join("zero.toml"), "digest_check_seconds = 0\n").unwrap();
+    let zero = run(
+        None,
+        &["--config", "zero.toml", "serve", "--listen", "127.0.0.1:0"],
+    );
+    assert!(!zero.status.success());
+    assert!(
+        stderr(&zero).contains("digest-check-seconds"),
+        "{}",
+        stderr(&zero)
+    );
+    // And a setting no flag has, read where it is used (the digests' schedule).
+    std::fs::write(
+        dir.path().join("schedule.toml"),
+        format!(
+            "database_url = \"{}\"\ndigest_schedule = \"fortnightly\"\n",
+            url("from-file.db")
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_throughline"));
+    let schedule = command
+        .current_dir(dir.path())
+        .env_remove("THROUGHLINE_DATABASE_URL")
+        .env_remove("THROUGHLINE_DIGEST_SCHEDULE")
+        .args([
+            "--config",
+            "schedule.toml",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!schedule.status.success());
+    assert!(
+        stderr(&schedule).contains("THROUGHLINE_DIGEST_SCHEDULE=\"fortnightly\""),
+        "{}",
+        stderr(&schedule)
+    );
+
+    // Wrong files: refused with the file, what is wrong and the way out; nothing is created.
+    let refused = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let output = run(None, &["--config", name, "apply", &org]);
+        assert!(!output.status.success(), "{name} should be refused");
+        stderr(&output)
+    };
+    let e = refused("typo.toml", "lisen = \"0.0.0.0:8080\"\n");
+    assert!(
+        e.contains("typo.toml: \"lisen\" is not a setting")
+            && e.contains("listen")
+            && e.contains("database_url"),
+        "{e}"
+    );
+    let e = refused("broken.toml", "listen = 0.0.0.0:8080\n");
+    assert!(
+        e.contains("broken.toml is not valid TOML") && e.contains("line 1"),
+        "{e}"
+    );
+    let e = refused("list.toml", "listen = [\"a\", \"b\"]\n");
+    assert!(
+        e.contains("listen must be a text, a number or true/false"),
+        "{e}"
+    );
+    let e = refused("deep.toml", "[smtp.tls]\nverify = true\n");
+    assert!(e.contains("one table too deep"), "{e}");
+    let missing = run(None, &["--config", "nowhere.toml", "apply", &org]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("cannot read the configuration file nowhere.toml"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(!dir.path().join("throughline.db").exists());
+}
