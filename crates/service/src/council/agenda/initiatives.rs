@@ -48,6 +48,13 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         Vec::new()
     };
     let effect_of = |id: i64| measured.iter().find(|m| m.initiative == id);
+    let completion_of = |id: i64| {
+        completion
+            .by_initiative
+            .get(&id)
+            .copied()
+            .unwrap_or_default()
+    };
     Ok(AgendaItem {
         number: 5,
         key: ITEMS[4].0,
@@ -57,11 +64,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
         } else {
             own.iter()
                 .map(|i| {
-                    let c = completion
-                        .by_initiative
-                        .get(&i.id)
-                        .copied()
-                        .unwrap_or_default();
+                    let c = completion_of(i.id);
                     format!(
                         "{} ({}): {} of {} tasks done{}{}{}",
                         i.initiative.title,
@@ -87,11 +90,7 @@ pub(super) async fn item(ctx: &Context<'_>) -> Result<AgendaItem> {
             initiatives: own
                 .iter()
                 .map(|i| {
-                    let c = completion
-                        .by_initiative
-                        .get(&i.id)
-                        .copied()
-                        .unwrap_or_default();
+                    let c = completion_of(i.id);
                     Initiative {
                         id: i.id,
                         title: &i.initiative.title,
