@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::{Backend, Store};
 
 pub const POSTGRES_URL_VAR: &str = "THROUGHLINE_TEST_POSTGRES_URL";
+
+/// The example organisation file (`examples/org.toml`; Northwind Home, fictional).
+pub const EXAMPLE_ORG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/org.toml");
 pub const REQUIRE_ALL_VAR: &str = "THROUGHLINE_REQUIRE_ALL";
 
 /// True when CI asked that no test be skipped.
@@ -104,6 +107,21 @@ impl TestDatabase {
         Store::connect(&self.url)
             .await
             .unwrap_or_else(|e| panic!("connecting to the test database: {e}"))
+    }
+
+    /// A store with the example organisation applied ([`EXAMPLE_ORG`]: Northwind Home's
+    /// departments, journey, councils and metrics), no feedback: where most tests start.
+    pub async fn example_workspace(&self) -> Store {
+        let store = self.store().await;
+        let text = std::fs::read_to_string(EXAMPLE_ORG)
+            .unwrap_or_else(|e| panic!("reading {EXAMPLE_ORG}: {e}"));
+        let parsed = throughline_domain::org::parse(&text)
+            .unwrap_or_else(|e| panic!("the example organisation does not parse: {e:?}"));
+        store
+            .apply_organisation(&parsed.organisation, false)
+            .await
+            .unwrap_or_else(|e| panic!("applying the example organisation: {e}"));
+        store
     }
 }
 

@@ -10,7 +10,7 @@ use base64::Engine;
 use std::path::Path;
 use throughline_analytics::synthetic;
 use throughline_domain::action::Date;
-use throughline_domain::{Name, Timestamp, org};
+use throughline_domain::{Name, Timestamp};
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_notify::smtp::Security;
 use throughline_notify::testing::{smtp_server, webhook_server};
@@ -67,13 +67,7 @@ pub(crate) fn part(message: &str, content_type: &str) -> String {
 
 /// A store with the example organisation applied.
 pub(crate) async fn example_workspace(db: &TestDatabase) -> throughline_store::Store {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
-        .await
-        .unwrap();
-    store
+    db.example_workspace().await
 }
 
 async fn digests_reach_real_listeners_once(db: &TestDatabase) {

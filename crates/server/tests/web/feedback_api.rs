@@ -1,22 +1,14 @@
 //! `/api/v1/feedback`: single and batch ingest (all or nothing, redacted, idempotent, audited,
 //! refused to viewers and members), and the filtered, paginated listing.
 
-use std::path::Path;
-
-use throughline_domain::org;
 use throughline_server::{AppState, router};
 use throughline_store::testing::TestDatabase;
 
-use super::{EXAMPLES, api, json, send, token_for};
+use super::{api, json, send, token_for};
 
 /// The example organisation and three people; no feedback yet.
 pub async fn feedback_goes_in_and_is_found(db: &TestDatabase) {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
-        .await
-        .unwrap();
+    let store = db.example_workspace().await;
     let admin = token_for(&store, "ada@northwind.example", "admin", None).await;
     let viewer = token_for(&store, "vera@northwind.example", "viewer", None).await;
     let member = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;

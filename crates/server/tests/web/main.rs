@@ -56,14 +56,12 @@ use survey_pages::{
     follow_up_cases_are_worked_on_the_web, surveys_are_made_on_the_web_and_links_are_rate_limited,
 };
 
-use std::path::Path;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use throughline_analytics::synthetic;
-use throughline_domain::{Name, org};
+use throughline_domain::Name;
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_server::{AppState, router};
 use throughline_service::accounts::{self, NewAccount};
@@ -169,12 +167,7 @@ fn urlencode(text: &str) -> String {
 
 /// The example organisation and an administrator (Amara); no feedback.
 async fn organisation_and_admin(db: &TestDatabase) -> Store {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(&org::parse(&text).unwrap().organisation, false)
-        .await
-        .unwrap();
+    let store = db.example_workspace().await;
     accounts::add_user(
         &store,
         NewAccount {

@@ -9,16 +9,7 @@ use throughline_store::testing::TestDatabase;
 use super::{TestApp, api, json, token_for};
 
 pub async fn the_culture_is_assessed_on_the_web(db: &TestDatabase) {
-    let store = db.store().await;
-    let text =
-        std::fs::read_to_string(std::path::Path::new(super::EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(
-            &throughline_domain::org::parse(&text).unwrap().organisation,
-            false,
-        )
-        .await
-        .unwrap();
+    let store = db.example_workspace().await;
     let chair_token = token_for(&store, "chair@northwind.example", "council_chair", None).await;
     let member_token = token_for(&store, "bill@northwind.example", "member", Some("billing")).await;
     let app = TestApp::new(&store);

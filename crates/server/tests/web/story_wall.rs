@@ -206,16 +206,7 @@ fn unescaped(html: &str) -> String {
 /// No personal data reaches the wall: the import redacts it, and the wall shows only what was
 /// kept. Before any analysis, the wall shows the newest stories whatever their tone.
 pub async fn no_personal_data_reaches_the_wall(db: &TestDatabase) {
-    let store = db.store().await;
-    let text =
-        std::fs::read_to_string(std::path::Path::new(super::EXAMPLES).join("org.toml")).unwrap();
-    store
-        .apply_organisation(
-            &throughline_domain::org::parse(&text).unwrap().organisation,
-            false,
-        )
-        .await
-        .unwrap();
+    let store = db.example_workspace().await;
     let path = db.dir.path().join("personal.csv");
     let mut csv = String::from("id,received_at,customer,stage,nps,comment\n");
     for (i, comment) in PERSONAL.iter().enumerate() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use throughline_analytics::routing::{SINGLE_DEPARTMENT_SHARE, Scope};
 use throughline_analytics::synthetic;
-use throughline_domain::{Name, org};
+use throughline_domain::Name;
 use throughline_ingest::pipeline::{ImportRequest, import_file};
 use throughline_service::analysis::{AnalyzeOptions, Mode, analyze};
 use throughline_service::{ServiceError, themes};
@@ -28,8 +28,6 @@ mod maturity;
 mod org_edits;
 mod retention;
 mod surveys;
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
 /// Imports `csv` (a file's text) from the source `source`.
 pub(crate) async fn import_csv(store: &Store, dir: &Path, source: &str, csv: &str) {
@@ -76,14 +74,7 @@ pub(crate) async fn import_synthetic(store: &Store, dir: &Path, records: u64, se
 }
 
 pub(crate) async fn workspace(db: &TestDatabase) -> Store {
-    let store = db.store().await;
-    let text = std::fs::read_to_string(Path::new(EXAMPLES).join("org.toml")).unwrap();
-    let parsed = org::parse(&text).unwrap();
-    store
-        .apply_organisation(&parsed.organisation, false)
-        .await
-        .unwrap();
-    store
+    db.example_workspace().await
 }
 
 /// Mia, a member of the Fulfilment department: who may read, not manage.
