@@ -26,21 +26,6 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-/// The settings read straight from the environment rather than through a flag.
-const ENVIRONMENT_ONLY: &[&str] = &[
-    "THROUGHLINE_DIGEST_SCHEDULE",
-    "THROUGHLINE_SMTP_HOST",
-    "THROUGHLINE_SMTP_PORT",
-    "THROUGHLINE_SMTP_SECURITY",
-    "THROUGHLINE_SMTP_USERNAME",
-    "THROUGHLINE_SMTP_PASSWORD",
-    "THROUGHLINE_SMTP_FROM",
-    "THROUGHLINE_TRUSTED_PROXIES",
-    "THROUGHLINE_LOG",
-    "THROUGHLINE_LOG_FORMAT",
-    "THROUGHLINE_CHROMIUM",
-];
-
 /// Settings a file readable by anyone on the machine should not hold.
 const SECRETS: &[&str] = &["THROUGHLINE_SMTP_PASSWORD", "THROUGHLINE_SSO_CLIENT_SECRET"];
 
@@ -80,7 +65,10 @@ fn known_settings() -> BTreeSet<String> {
             collect(sub, into);
         }
     }
-    let mut known: BTreeSet<String> = ENVIRONMENT_ONLY.iter().map(|s| (*s).to_owned()).collect();
+    let mut known: BTreeSet<String> = throughline_domain::settings::ENVIRONMENT_ONLY
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     collect(&crate::commands::Cli::command(), &mut known);
     known
 }

@@ -8,6 +8,23 @@ use std::sync::OnceLock;
 
 static FILE: OnceLock<BTreeMap<String, String>> = OnceLock::new();
 
+/// The settings read with [`var`]: those no command-line flag has. The configuration file
+/// accepts these and the flags' own; a setting read with [`var`] must be listed here (checked
+/// in debug builds), or the file would refuse it.
+pub const ENVIRONMENT_ONLY: &[&str] = &[
+    "THROUGHLINE_DIGEST_SCHEDULE",
+    "THROUGHLINE_SMTP_HOST",
+    "THROUGHLINE_SMTP_PORT",
+    "THROUGHLINE_SMTP_SECURITY",
+    "THROUGHLINE_SMTP_USERNAME",
+    "THROUGHLINE_SMTP_PASSWORD",
+    "THROUGHLINE_SMTP_FROM",
+    "THROUGHLINE_TRUSTED_PROXIES",
+    "THROUGHLINE_LOG",
+    "THROUGHLINE_LOG_FORMAT",
+    "THROUGHLINE_CHROMIUM",
+];
+
 /// Keeps the configuration file's settings (environment names and values) for the rest of the
 /// run; the first call wins (the program reads one file, once).
 pub fn use_file(settings: BTreeMap<String, String>) {
@@ -21,6 +38,10 @@ pub fn from_file(name: &str) -> Option<&'static str> {
 
 /// Setting `name` (`THROUGHLINE_…`): the environment's value, else the configuration file's.
 pub fn var(name: &str) -> Option<String> {
+    debug_assert!(
+        ENVIRONMENT_ONLY.contains(&name),
+        "{name} is read with settings::var: list it in settings::ENVIRONMENT_ONLY"
+    );
     std::env::var(name)
         .ok()
         .or_else(|| from_file(name).map(str::to_owned))

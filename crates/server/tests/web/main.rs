@@ -235,8 +235,9 @@ impl TestApp {
             .unwrap_or_else(|reply| {
                 panic!("{email} cannot sign in: {} {}", reply.status, reply.body)
             });
-        // A session's forms all carry its one CSRF token; the overview has one.
-        let csrf = form_token(&send(&self.app, get("/", Some(&cookie))).await.body);
+        // A session's forms all carry its one CSRF token: read it from the account page (the
+        // overview would compute the Top Ten for it).
+        let csrf = form_token(&send(&self.app, get("/account", Some(&cookie))).await.body);
         Visitor {
             app: &self.app,
             cookie,
