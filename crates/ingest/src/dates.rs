@@ -171,7 +171,10 @@ fn parse_written(value: &str) -> Option<Timestamp> {
     const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     if words
         .first()
-        .is_some_and(|w| w.len() >= 3 && WEEKDAYS.contains(&&w[..3]) && month_number(w).is_none())
+        // (`get`: a word's third byte may fall inside a character, "no\u{feff}response".)
+        .is_some_and(|w| {
+            w.get(..3).is_some_and(|head| WEEKDAYS.contains(&head)) && month_number(w).is_none()
+        })
     {
         words.remove(0);
     }
@@ -554,6 +557,10 @@ mod tests {
             nov8 + 9 * 3_600_000 + 15 * 60_000
         );
         assert!(parse_timestamp("31 Nov 2023").is_err(), "no 31 November");
+        // A first word whose third byte is inside a character (found by the fuzzer): refused,
+        // not a panic.
+        assert!(parse_timestamp("no\u{feff}response 8 Nov").is_err());
+        assert!(parse_timestamp("wé 8 Nov 2023").is_err());
         let e = (parse_timestamp("Nov 2023")).unwrap_err().to_string();
         assert!(e.contains("unrecognised date \"Nov 2023\""), "{e}");
         let e = (parse_timestamp("8 Novembre 2023"))
