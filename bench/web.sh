@@ -13,6 +13,13 @@
 #   RECORDS=100000 bench/web.sh       # a quicker run
 #   DURATION=20s CONNECTIONS=16 bench/web.sh
 #   IMPORT_RECORDS=0 bench/web.sh     # without the pages during an import
+#   ANALYSIS=0 bench/web.sh           # without the pages during an analysis
+#   DB=postgres://postgres@127.0.0.1:5432/bench bench/web.sh   # on PostgreSQL (the database
+#                                     # must exist; the benchmark empties it when it builds)
+#
+# Before the import, the same pages are also measured *while `throughline analyze` runs* in
+# another process (ANALYSIS=1, the default): the analysis of the whole workspace, landing while
+# the pages are read.
 #
 # The workspace is kept in bench/out for the next run (it grows by the API batches); after the
 # import phase it holds more than RECORDS, so the next run builds it anew.
@@ -31,7 +38,13 @@ SIZE=${SIZE:-10000}
 PORT=${PORT:-18080}
 OUT=bench/out
 BIN=target/release/throughline
-DB="sqlite://$OUT/web.db"
+DB=${DB:-sqlite://$OUT/web.db}
+ANALYSIS=${ANALYSIS:-1}
+case "$DB" in
+    postgres://* | postgresql://*) BACKEND=postgres ;;
+    *) BACKEND=sqlite ;;
+esac
+READY="$OUT/web-$BACKEND-$RECORDS.ready"
 mkdir -p "$OUT"
 
 if ! command -v wrk >/dev/null; then
@@ -39,8 +52,13 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release --quiet
 
-if [ ! -f "$OUT/web-$RECORDS.ready" ]; then
-    rm -f "$OUT"/web.db* "$OUT"/web-*.ready
+if [ ! -f "$READY" ]; then
+    rm -f "$OUT"/web-"$BACKEND"-*.ready
+    if [ "$BACKEND" = postgres ]; then
+        psql -q "$DB" -v ON_ERROR_STOP=1 -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+    else
+        rm -f "$OUT"/web.db*
+    fi
     "$BIN" --database-url "$DB" apply examples/org.toml > /dev/null
     "$BIN" demo-data --records "$RECORDS" --seed 1 --out "$OUT/web.csv" > /dev/null
     echo "building the workspace: import, analyze ($RECORDS records)"
@@ -48,7 +66,7 @@ if [ ! -f "$OUT/web-$RECORDS.ready" ]; then
     "$BIN" --database-url "$DB" analyze > /dev/null
     THROUGHLINE_PASSWORD=council-speed-check-7 "$BIN" --database-url "$DB" users add \
         --email bench@example.com --name Bench --admin > /dev/null
-    touch "$OUT/web-$RECORDS.ready"
+    touch "$READY"
 fi
 
 THROUGHLINE_DIGEST_SCHEDULE=off "$BIN" --database-url "$DB" serve --listen "127.0.0.1:$PORT" \
@@ -89,13 +107,13 @@ measure_pages() {
         read -r P50 P95 P99 RPS < <(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $COOKIE" \
             -s "$OUT/percentiles.lua" "$BASE$page" | tail -1)
         VERDICT=$(python3 -c "print('met' if $P95 < 100 else 'NOT met')")
-        # During the import phase: whether the import still ran when this page's measurement
-        # ended (a page measured after it ended was not measured under its load).
+        # During the import or analysis phase: whether it still ran when this page's
+        # measurement ended (a page measured after it ended was not measured under its load).
         if [ -n "${IMPORTER:-}" ]; then
             if kill -0 "$IMPORTER" 2>/dev/null; then
-                VERDICT="$VERDICT (import running throughout)"
+                VERDICT="$VERDICT ($WHAT running throughout)"
             else
-                VERDICT="$VERDICT (import ended during or before this page)"
+                VERDICT="$VERDICT ($WHAT ended during or before this page)"
             fi
         fi
         printf '  %-22s %9.2f %9s %9s %9s %10s   %s\n' "$page" "$FIRST" "$P50" "$P95" "$P99" "$RPS" "$VERDICT"
@@ -103,7 +121,7 @@ measure_pages() {
 }
 
 echo
-echo "Web benchmark: $RECORDS records, $CONNECTIONS connections for $DURATION per page"
+echo "Web benchmark ($BACKEND): $RECORDS records, $CONNECTIONS connections for $DURATION per page"
 measure_pages
 
 TOKEN=$(python3 bench/web_client.py token "$BASE" "$COOKIE")
@@ -119,6 +137,24 @@ echo
 echo "After the data changed ($TOTAL records more through the API)"
 measure_pages
 
+# The same pages while an analysis of the whole workspace runs in another process and lands
+# (issue 28's "analysis that lands under load"): the server goes on serving the views of the
+# analysis before, and computes them anew once the new one has landed.
+if [ "$ANALYSIS" = 1 ]; then
+    echo
+    echo "While an analysis of the workspace runs (throughline analyze, another process)"
+    ANALYSIS_STARTED=$(date +%s.%N)
+    "$BIN" --database-url "$DB" analyze > "$OUT/analyze.log" 2>&1 &
+    IMPORTER=$!
+    WHAT=analysis
+    sleep 1
+    DURATION=$IMPORT_DURATION measure_pages
+    wait "$IMPORTER"
+    IMPORTER=
+    printf '  the analysis took %.1f s: %s\n' "$(echo "$(date +%s.%N) - $ANALYSIS_STARTED" | bc)" \
+        "$(grep -m1 -i 'analys' "$OUT/analyze.log" || tail -1 "$OUT/analyze.log")"
+fi
+
 # The same pages while a file import runs beside the server: the store takes the import's
 # batches while the pages are read (issue 28's "pages while a 1,000,000-record import runs").
 if [ "$IMPORT_RECORDS" -gt 0 ]; then
@@ -128,6 +164,7 @@ if [ "$IMPORT_RECORDS" -gt 0 ]; then
     IMPORT_STARTED=$(date +%s.%N)
     "$BIN" --database-url "$DB" import "$OUT/web-more.csv" --source nightly > "$OUT/import.log" 2>&1 &
     IMPORTER=$!
+    WHAT=import
     sleep 1
     DURATION=$IMPORT_DURATION measure_pages
     wait "$IMPORTER"
@@ -135,5 +172,5 @@ if [ "$IMPORT_RECORDS" -gt 0 ]; then
     printf '  the import took %.1f s: %s\n' "$(echo "$(date +%s.%N) - $IMPORT_STARTED" | bc)" \
         "$(tail -1 "$OUT/import.log")"
     # The workspace now holds more than RECORDS: the next run builds it anew.
-    rm -f "$OUT/web-$RECORDS.ready"
+    rm -f "$READY"
 fi

@@ -247,6 +247,7 @@ impl PreparedImport {
             rejects_path: outcome.rejects_path.map(|p| p.display().to_string()),
         };
         let import = session.finish(totals).await?;
+        store.after_bulk_write(&[("feedback", imported)]).await;
         Ok(ImportReport {
             import,
             mapping,

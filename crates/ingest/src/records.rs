@@ -139,6 +139,7 @@ pub async fn ingest_objects(
             rejects_path: None,
         })
         .await?;
+    store.after_bulk_write(&[("feedback", imported)]).await;
     Ok(Ingested {
         import,
         records_after,

@@ -331,6 +331,12 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
         .await?;
     session.commit().await?;
     tracing::info!(mode = mode.as_str(), analysed, "analysis stored");
+    store
+        .after_bulk_write(&[
+            ("feedback_analysis", analysed),
+            ("feedback_themes", analysed),
+        ])
+        .await;
     // Theme rules of the inner loop can hold now that the records have their themes.
     crate::follow_up::scan(store, throughline_store::CandidateScope::Recent).await?;
     Ok(AnalyzeOutcome {

@@ -124,7 +124,7 @@ pub async fn import(
 ) -> Result<FileImported> {
     may_edit(actor, None)?;
     let request = request(path, source, rejects_path(path))?;
-    in_transaction(store, async |store| {
+    let done = in_transaction(store, async |store| {
         let prepared = PreparedImport::new(store, request).await.map_err(refused)?;
         let report: ImportReport = prepared.run(store, |_| {}).await.map_err(refused)?;
         let cases = crate::follow_up::scan(store, CandidateScope::Import(report.import.id)).await?;
@@ -159,5 +159,8 @@ pub async fn import(
             .await?;
         Ok(done)
     })
-    .await
+    .await?;
+    // Inside the transaction the import's own refresh waited for it to land.
+    store.after_bulk_write(&[("feedback", done.imported)]).await;
+    Ok(done)
 }

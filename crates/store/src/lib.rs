@@ -23,6 +23,7 @@ mod password_resets;
 mod period_totals;
 mod retention;
 mod search;
+mod statistics;
 mod survey_invitations;
 mod surveys;
 #[cfg(feature = "testing")]

@@ -103,6 +103,27 @@ impl TestDatabase {
         let _ = conn.close().await;
     }
 
+    /// The first column of the first row of `query` as a number (a real or an integer),
+    /// read on the test database directly: what a test checks that no use case reads (the
+    /// planner's statistics).
+    pub async fn fetch_f64(&self, query: &str) -> f64 {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+        let row = sqlx::query(sqlx::AssertSqlSafe(query.to_owned()))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
+        let value = row
+            .try_get::<f64, _>(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|v| v as f64))
+            .unwrap_or_else(|e| panic!("{query}: not a number: {e}"));
+        let _ = conn.close().await;
+        value
+    }
+
     pub async fn store(&self) -> Store {
         Store::connect(&self.url)
             .await

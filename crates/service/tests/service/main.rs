@@ -27,6 +27,7 @@ mod journey;
 mod maturity;
 mod org_edits;
 mod retention;
+mod statistics;
 mod surveys;
 
 /// Imports `csv` (a file's text) from the source `source`.
@@ -592,6 +593,7 @@ use erasure::an_erased_customer_appears_nowhere;
 use follow_up::follow_up_cases_close_the_loop;
 use jobs::jobs_are_claimed_once_taken_over_and_retried;
 use retention::old_feedback_goes_by_the_retention_policy;
+use statistics::planner_statistics_follow_bulk_writes;
 use surveys::{
     customers_answer_journey_surveys, surveys_speak_the_customers_language_and_ask_about_stages,
 };
@@ -604,6 +606,7 @@ backend_tests!(
     surveys_speak_the_customers_language_and_ask_about_stages,
     follow_up_cases_close_the_loop,
     jobs_are_claimed_once_taken_over_and_retried,
+    planner_statistics_follow_bulk_writes,
     analysis_persists_and_new_records_join_the_same_themes,
     people_edit_the_codebook,
 );
