@@ -23,6 +23,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,6 +77,16 @@ struct Cached<T> {
     lane: Arc<Semaphore>,
 }
 
+impl<T> Clone for Cached<T> {
+    fn clone(&self) -> Self {
+        Self {
+            slot: self.slot.clone(),
+            stats: self.stats.clone(),
+            lane: self.lane.clone(),
+        }
+    }
+}
+
 impl<T> Cached<T> {
     fn new(lane: Arc<Semaphore>) -> Self {
         Self {
@@ -87,54 +98,29 @@ impl<T> Cached<T> {
             lane,
         }
     }
-
-    /// Whether the view there is reflects every change people made (new records aside).
-    async fn is_current(&self, version: &DataVersion) -> bool {
-        let slot = self.slot.lock().await;
-        slot.value
-            .as_ref()
-            .is_some_and(|(key, _)| key.changed == version.changed)
-    }
 }
 
+/// A computation of a view, to run now or behind the requests.
+type Computation<T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send>>;
+
 impl<T: Send + Sync + 'static> Cached<T> {
-    async fn get<F, Fut>(&self, version: DataVersion, compute: F) -> Result<Arc<T>, AppError>
+    /// The view for `version`: the kept one when it is current; the kept one at once, brought
+    /// up to date behind the request (once), when only new records arrived or new records were
+    /// analysed since; computed in the request when people changed what it reads, or when none
+    /// is kept.
+    async fn get<F>(&self, version: DataVersion, compute: F) -> Result<Arc<T>, AppError>
     where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+        F: FnOnce() -> Computation<T> + Send + 'static,
     {
         let mut slot = self.slot.lock().await;
         match &slot.value {
             Some((key, value)) if *key == version => return Ok(value.clone()),
             Some((key, value)) if key.changed == version.changed => {
-                // Only new data arrived: serve the view there is, and bring it up to date in
-                // the background, once.
                 let stale = value.clone();
                 if !slot.refreshing {
                     slot.refreshing = true;
-                    let shared = self.slot.clone();
-                    let stats = self.stats.clone();
-                    let lane = self.lane.clone();
-                    tokio::spawn(async move {
-                        let permit = lane.acquire_owned().await;
-                        let result = stats.timed(compute()).await;
-                        drop(permit);
-                        let mut slot = shared.lock().await;
-                        slot.refreshing = false;
-                        match result {
-                            // A person's change may have landed meanwhile: keep what it made.
-                            Ok(value)
-                                if slot
-                                    .value
-                                    .as_ref()
-                                    .is_none_or(|(k, _)| k.changed == version.changed) =>
-                            {
-                                slot.value = Some((version, Arc::new(value)));
-                            }
-                            Ok(_) => {}
-                            Err(err) => tracing::warn!(error = %err, "a view could not be updated"),
-                        }
-                    });
+                    let this = self.clone();
+                    tokio::spawn(async move { this.refresh(version, compute).await });
                 }
                 return Ok(stale);
             }
@@ -143,6 +129,68 @@ impl<T: Send + Sync + 'static> Cached<T> {
         let value = Arc::new(self.stats.timed(compute()).await?);
         slot.value = Some((version, value.clone()));
         Ok(value)
+    }
+
+    /// Computes the view for `version` in the lane while the kept one is served, and keeps it
+    /// unless a person's change landed meanwhile (what that made is newer). The caller has set
+    /// `refreshing`.
+    async fn refresh<F>(&self, version: DataVersion, compute: F)
+    where
+        F: FnOnce() -> Computation<T>,
+    {
+        let permit = self.lane.acquire().await;
+        let result = self.stats.timed(compute()).await;
+        drop(permit);
+        let mut slot = self.slot.lock().await;
+        slot.refreshing = false;
+        match result {
+            Ok(value)
+                if slot
+                    .value
+                    .as_ref()
+                    .is_none_or(|(k, _)| k.changed == version.changed) =>
+            {
+                slot.value = Some((version, Arc::new(value)));
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "a view could not be updated"),
+        }
+    }
+
+    /// For the server's warming ([`ViewCache::warm`]): brings the view up to date with every
+    /// change people made and every analysis that landed, now, and says whether it computed.
+    /// After a person's change the computation holds the view (a visitor waits for it, as in
+    /// [`Self::get`]); after an analysis of new records the kept view is served meanwhile — at
+    /// a million records that computation takes seconds while an import may be running. New
+    /// records alone are left to the visits.
+    async fn warm<F>(&self, version: DataVersion, compute: F) -> Result<bool, AppError>
+    where
+        F: FnOnce() -> Computation<T> + Send + 'static,
+    {
+        {
+            let mut slot = self.slot.lock().await;
+            match &slot.value {
+                Some((key, _))
+                    if key.changed == version.changed && key.analysed == version.analysed =>
+                {
+                    return Ok(false);
+                }
+                Some((key, _)) if key.changed == version.changed => {
+                    if slot.refreshing {
+                        // Already being brought up to date behind a visit.
+                        return Ok(false);
+                    }
+                    slot.refreshing = true;
+                }
+                _ => {
+                    drop(slot);
+                    self.get(version, compute).await?;
+                    return Ok(true);
+                }
+            }
+        }
+        self.refresh(version, compute).await;
+        Ok(true)
     }
 }
 
@@ -184,38 +232,40 @@ impl ViewCache {
     }
 
     /// Computes, one after another, every view that does not reflect the latest change people
-    /// made (an analysis that landed, an edited organisation, a renamed theme), so that the
-    /// next visitor finds it ready instead of waiting seconds for it; `throughline serve`
-    /// does this every few seconds. A visitor who asks for a view while it is being computed
-    /// waits for that computation rather than starting another. New records alone are left
-    /// to the visits (served at once, brought up to date behind them). Returns the views
-    /// computed.
+    /// made (an edited organisation, a renamed theme) or the latest analysis that landed, so
+    /// that the next visitor finds it ready instead of waiting seconds for it; `throughline
+    /// serve` does this every few seconds. After a person's change a visitor who asks for a
+    /// view while it is computed waits for that computation rather than starting another;
+    /// after an analysis of new records the visitor gets the view there is meanwhile. New
+    /// records alone are left to the visits (served at once, brought up to date behind them).
+    /// Returns the views computed.
     pub async fn warm(&self, store: &Store) -> Result<Vec<&'static str>, AppError> {
         let version = store.data_version().await?;
         let mut computed = Vec::new();
-        if !self.top_ten.is_current(&version).await {
-            self.top_ten(store).await?;
-            computed.push("top_ten");
-        }
-        if !self.journey.is_current(&version).await {
-            self.journey_map(store).await?;
-            computed.push("journey_map");
-        }
-        if !self.journey_check.is_current(&version).await {
-            self.journey_check(store).await?;
-            computed.push("journey_check");
-        }
-        if !self.moments.is_current(&version).await {
-            self.moments(store).await?;
-            computed.push("moments");
-        }
-        if !self.chains.is_current(&version).await {
-            self.chains(store).await?;
-            computed.push("chains");
-        }
-        if !self.department_evidence.is_current(&version).await {
-            self.department_evidence(store).await?;
-            computed.push("department_evidence");
+        let s = || store.clone();
+        let v = || version.clone();
+        for (name, done) in [
+            ("top_ten", self.top_ten.warm(v(), top_ten_of(s())).await?),
+            (
+                "journey_map",
+                self.journey.warm(v(), journey_map_of(s())).await?,
+            ),
+            (
+                "journey_check",
+                self.journey_check.warm(v(), journey_check_of(s())).await?,
+            ),
+            ("moments", self.moments.warm(v(), moments_of(s())).await?),
+            ("chains", self.chains.warm(v(), chains_of(s())).await?),
+            (
+                "department_evidence",
+                self.department_evidence
+                    .warm(v(), department_evidence_of(s()))
+                    .await?,
+            ),
+        ] {
+            if done {
+                computed.push(name);
+            }
         }
         Ok(computed)
     }
@@ -223,49 +273,27 @@ impl ViewCache {
     /// The Top Ten with owners at the default single-department share.
     pub async fn top_ten(&self, store: &Store) -> Result<Arc<TopTen>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
-        self.top_ten
-            .get(version, move || async move {
-                Ok(throughline_service::themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?)
-            })
-            .await
+        self.top_ten.get(version, top_ten_of(store.clone())).await
     }
 
     /// The journey check over its default period (the 90 days up to the latest record).
     pub async fn journey_check(&self, store: &Store) -> Result<Arc<JourneyCheck>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
         self.journey_check
-            .get(version, move || async move {
-                Ok(throughline_service::journey::check(&store, None, None).await?)
-            })
+            .get(version, journey_check_of(store.clone()))
             .await
     }
 
     /// The cross-silo chains at the default false-discovery rate.
     pub async fn chains(&self, store: &Store) -> Result<Arc<Chains>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
-        self.chains
-            .get(version, move || async move {
-                Ok(throughline_service::chains::chains(
-                    &store,
-                    throughline_analytics::chains::DEFAULT_FDR,
-                )
-                .await?)
-            })
-            .await
+        self.chains.get(version, chains_of(store.clone())).await
     }
 
     /// The moments of truth found in customers' histories.
     pub async fn moments(&self, store: &Store) -> Result<Arc<Moments>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
-        self.moments
-            .get(version, move || async move {
-                Ok(throughline_service::moments::moments(&store).await?)
-            })
-            .await
+        self.moments.get(version, moments_of(store.clone())).await
     }
 
     /// What every department's scorecard reads from the records (its negative themes, their
@@ -276,15 +304,8 @@ impl ViewCache {
         store: &Store,
     ) -> Result<Arc<HashMap<String, RecordEvidence>>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
         self.department_evidence
-            .get(version, move || async move {
-                Ok(throughline_service::scorecards::record_evidence(
-                    &store,
-                    SINGLE_DEPARTMENT_SHARE,
-                )
-                .await?)
-            })
+            .get(version, department_evidence_of(store.clone()))
             .await
     }
 
@@ -305,12 +326,58 @@ impl ViewCache {
 
     pub async fn journey_map(&self, store: &Store) -> Result<Arc<JourneyMap>, AppError> {
         let version = store.data_version().await?;
-        let store = store.clone();
         self.journey
-            .get(version, move || async move {
-                Ok(throughline_service::scorecards::journey_map(&store).await?)
-            })
+            .get(version, journey_map_of(store.clone()))
             .await
+    }
+}
+
+// How each view is computed, for a request or for the warming.
+
+fn top_ten_of(store: Store) -> impl FnOnce() -> Computation<TopTen> + Send + 'static {
+    move || {
+        Box::pin(async move {
+            Ok(throughline_service::themes::top_ten(&store, SINGLE_DEPARTMENT_SHARE).await?)
+        })
+    }
+}
+
+fn journey_map_of(store: Store) -> impl FnOnce() -> Computation<JourneyMap> + Send + 'static {
+    move || Box::pin(async move { Ok(throughline_service::scorecards::journey_map(&store).await?) })
+}
+
+fn journey_check_of(store: Store) -> impl FnOnce() -> Computation<JourneyCheck> + Send + 'static {
+    move || {
+        Box::pin(async move { Ok(throughline_service::journey::check(&store, None, None).await?) })
+    }
+}
+
+fn moments_of(store: Store) -> impl FnOnce() -> Computation<Moments> + Send + 'static {
+    move || Box::pin(async move { Ok(throughline_service::moments::moments(&store).await?) })
+}
+
+fn chains_of(store: Store) -> impl FnOnce() -> Computation<Chains> + Send + 'static {
+    move || {
+        Box::pin(async move {
+            Ok(throughline_service::chains::chains(
+                &store,
+                throughline_analytics::chains::DEFAULT_FDR,
+            )
+            .await?)
+        })
+    }
+}
+
+fn department_evidence_of(
+    store: Store,
+) -> impl FnOnce() -> Computation<HashMap<String, RecordEvidence>> + Send + 'static {
+    move || {
+        Box::pin(async move {
+            Ok(
+                throughline_service::scorecards::record_evidence(&store, SINGLE_DEPARTMENT_SHARE)
+                    .await?,
+            )
+        })
     }
 }
 
@@ -321,39 +388,51 @@ mod tests {
 
     use super::*;
 
-    fn version(changed: &str, arrived: &str) -> DataVersion {
+    fn version(changed: &str, analysed: &str, arrived: &str) -> DataVersion {
         DataVersion {
             changed: changed.to_owned(),
+            analysed: analysed.to_owned(),
             arrived: arrived.to_owned(),
         }
     }
 
     /// A view that takes 300 ms to compute and says which computation it was.
-    async fn slow(counter: Arc<AtomicU32>) -> Result<u32, AppError> {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        Ok(counter.fetch_add(1, Ordering::SeqCst) + 1)
+    fn slow(counter: &Arc<AtomicU32>) -> impl FnOnce() -> Computation<u32> + Send + 'static {
+        let counter = counter.clone();
+        move || {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok(counter.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+        }
     }
 
     #[tokio::test]
     async fn new_data_never_makes_a_request_wait_and_a_persons_change_is_seen_at_once() {
         let cache: Cached<u32> = Cached::new(Arc::new(Semaphore::new(1)));
         let computed = Arc::new(AtomicU32::new(0));
-        let c = computed.clone();
         assert_eq!(
-            *cache.get(version("a", "1"), move || slow(c)).await.unwrap(),
+            *cache
+                .get(version("a", "1", "1"), slow(&computed))
+                .await
+                .unwrap(),
             1
         );
 
         // One new record: the request is answered at once with the view there is…
         let started = Instant::now();
-        let c = computed.clone();
         assert_eq!(
-            *cache.get(version("a", "2"), move || slow(c)).await.unwrap(),
+            *cache
+                .get(version("a", "1", "2"), slow(&computed))
+                .await
+                .unwrap(),
             1
         );
-        let c = computed.clone();
         assert_eq!(
-            *cache.get(version("a", "3"), move || slow(c)).await.unwrap(),
+            *cache
+                .get(version("a", "1", "3"), slow(&computed))
+                .await
+                .unwrap(),
             1
         );
         assert!(
@@ -363,15 +442,66 @@ mod tests {
         // … and one recomputation runs behind it (not one per request).
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(computed.load(Ordering::SeqCst), 2);
-        let c = computed.clone();
         assert_eq!(
-            *cache.get(version("a", "2"), move || slow(c)).await.unwrap(),
+            *cache
+                .get(version("a", "1", "2"), slow(&computed))
+                .await
+                .unwrap(),
             2
         );
+        // The warming leaves new records alone.
+        assert!(
+            !cache
+                .warm(version("a", "1", "4"), slow(&computed))
+                .await
+                .unwrap()
+        );
 
-        // A person's change (an analysis, a renamed theme): computed before it is served.
-        let c = computed.clone();
-        let changed = cache.get(version("b", "2"), move || slow(c)).await.unwrap();
-        assert_eq!(*changed, 3);
+        // An analysis of the new records lands: the warming computes the view now, and a
+        // visitor meanwhile gets the view there is without waiting (at a million records
+        // under an import the journey map's first request waited 8 s for the warming).
+        let warming = {
+            let cache = cache.clone();
+            let computed = computed.clone();
+            tokio::spawn(async move { cache.warm(version("a", "2", "4"), slow(&computed)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        assert_eq!(
+            *cache
+                .get(version("a", "2", "4"), slow(&computed))
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "the visitor waited"
+        );
+        assert!(
+            warming.await.unwrap().unwrap(),
+            "the warming computed the view"
+        );
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "computed once");
+        assert_eq!(
+            *cache
+                .get(version("a", "2", "4"), slow(&computed))
+                .await
+                .unwrap(),
+            3
+        );
+        assert!(
+            !cache
+                .warm(version("a", "2", "4"), slow(&computed))
+                .await
+                .unwrap()
+        );
+
+        // A person's change (a renamed theme, an erasure): computed before it is served.
+        let changed = cache
+            .get(version("b", "2", "4"), slow(&computed))
+            .await
+            .unwrap();
+        assert_eq!(*changed, 4);
     }
 }

@@ -771,24 +771,33 @@ fn stored_theme(row: &AnyRow) -> Result<StoredTheme> {
     })
 }
 
-/// [`Store::data_version`]: what people changed, and what has arrived.
+/// [`Store::data_version`]: what people changed, what the analysis added, and what has arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataVersion {
-    /// The analysis runs, the themes, the organisation, customer events and KPI values.
+    /// What people change or load in batches: the analysis runs other than incremental ones
+    /// (a discovery, an edit of the themes, an erasure or the retention policy's deletions
+    /// recompute the aggregates as a run of their own), the themes, the organisation, customer
+    /// events and KPI values.
     pub changed: String,
+    /// Every analysis run: a run that analysed new records with the saved themes changes this
+    /// alone.
+    pub analysed: String,
     /// The records.
     pub arrived: String,
 }
 
 impl Store {
     /// A fingerprint of everything the derived views (the Top Ten with owners, the journey
-    /// map, the journey check, moments, chains) are computed from, in two parts: what people
-    /// change or load in batches — the analysis runs, the themes, the organisation, customer
-    /// events and KPI values — and what flows in all day: the records. Views cached under one
-    /// fingerprint are stale once it changes. One cheap query.
+    /// map, the journey check, moments, chains) are computed from, in three parts: what people
+    /// change or load in batches — edits and discoveries of themes, the organisation, customer
+    /// events and KPI values —, the analysis of new records, and what flows in all day: the
+    /// records. Views cached under one fingerprint are stale once it changes. One cheap
+    /// query.
     pub async fn data_version(&self) -> Result<DataVersion> {
         let row = sqlx::query(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM analysis_runs) AS runs, \
+             (SELECT COALESCE(MAX(id), 0) FROM analysis_runs WHERE mode <> 'incremental') \
+             AS edits, \
              (SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM themes) AS themes, \
              (SELECT COUNT(*) FROM themes) AS theme_count, \
              (SELECT COALESCE(MAX(updated_at), 0) FROM organisation) AS org, \
@@ -799,6 +808,7 @@ impl Store {
         .fetch_one(&mut *self.conn().await?)
         .await?;
         let runs: i64 = row.try_get("runs")?;
+        let edits: i64 = row.try_get("edits")?;
         let themes: i64 = row.try_get("themes")?;
         let count: i64 = row.try_get("theme_count")?;
         let org: i64 = row.try_get("org")?;
@@ -806,7 +816,8 @@ impl Store {
         let events: i64 = row.try_get("events")?;
         let kpis: i64 = row.try_get("kpis")?;
         Ok(DataVersion {
-            changed: format!("{runs}.{themes}.{count}.{org}.{events}.{kpis}"),
+            changed: format!("{edits}.{themes}.{count}.{org}.{events}.{kpis}"),
+            analysed: runs.to_string(),
             arrived: records.to_string(),
         })
     }
