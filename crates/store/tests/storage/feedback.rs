@@ -110,7 +110,67 @@ async fn an_unfinished_import_leaves_nothing(db: &TestDatabase) {
     assert_eq!(store.feedback_count().await.unwrap(), 1);
 }
 
+/// The records' part of the views' fingerprint moves when records land — a file's import, each
+/// API call joining its hour's import — and not while an import is in flight (its records are
+/// not there for anyone else yet). It is read from the imports' counts: on PostgreSQL the
+/// highest record id walked the index back over every row an import in flight had written.
+async fn the_data_version_moves_when_records_land(db: &TestDatabase) {
+    let store = db.store().await;
+    let before = store.data_version().await.unwrap();
+    let mut session = store.begin_import(start()).await.unwrap();
+    let inserted = session
+        .insert(&[record(Some("a"), "one", 9), record(Some("b"), "two", 2)])
+        .await
+        .unwrap();
+    assert_eq!(store.data_version().await.unwrap(), before, "in flight");
+    session
+        .finish(ImportTotals {
+            rows_read: 2,
+            imported: inserted,
+            ..ImportTotals::default()
+        })
+        .await
+        .unwrap();
+    let landed = store.data_version().await.unwrap();
+    assert_ne!(landed.arrived, before.arrived);
+    assert_eq!(
+        (&landed.changed, &landed.analysed),
+        (&before.changed, &before.analysed),
+        "records alone arrived"
+    );
+
+    let api = ImportStart {
+        file_name: throughline_store::API_IMPORT_NAME.to_owned(),
+        started_at: Timestamp::now(),
+        ..start()
+    };
+    let mut seen = vec![landed.arrived];
+    for (id, comment) in [("c", "three"), ("d", "four")] {
+        let mut call = store.begin_hourly_import(api.clone()).await.unwrap();
+        let imported = call.insert(&[record(Some(id), comment, 5)]).await.unwrap();
+        call.finish(ImportTotals {
+            rows_read: 1,
+            imported,
+            ..ImportTotals::default()
+        })
+        .await
+        .unwrap();
+        let now = store.data_version().await.unwrap().arrived;
+        assert!(
+            !seen.contains(&now),
+            "an API call's record moved it: {seen:?} {now}"
+        );
+        seen.push(now);
+    }
+    assert_eq!(
+        store.imports().await.unwrap().len(),
+        2,
+        "the calls share their hour's row"
+    );
+}
+
 backend_tests!(
     stored_records_read_back_as_written_and_are_not_stored_twice,
     an_unfinished_import_leaves_nothing,
+    the_data_version_moves_when_records_land,
 );
