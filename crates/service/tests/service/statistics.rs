@@ -35,6 +35,14 @@ pub(crate) async fn planner_statistics_follow_bulk_writes(db: &TestDatabase) {
                     counted >= at_least,
                     "{table}: the statistics count {counted} rows, not the {at_least} or more written"
                 );
+                // Vacuumed too: its pages are marked all-visible, so a count reads the index
+                // alone.
+                let visible = db
+                    .fetch_f64(&format!(
+                        "SELECT relallvisible::float8 FROM pg_class WHERE relname = '{table}'"
+                    ))
+                    .await;
+                assert!(visible > 0.0, "{table}: no page marked all-visible");
             }
             // A change the server reports a moment late is taken up by the next check; after
             // that a small write (an API batch of ten) leaves the statistics alone and a large
