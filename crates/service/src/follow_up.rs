@@ -163,6 +163,11 @@ pub struct CaseView {
 /// The cases as people read them: two queries for all of them (their records, the themes'
 /// labels), not two per case.
 async fn views(store: &Store, cases: Vec<FollowUpCase>) -> Result<Vec<CaseView>> {
+    // No case, nothing to name: a department's page lists its cases on every visit, and the
+    // organisation is fifteen queries.
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
     let org = store.load_organisation().await?;
     let now = Timestamp::now();
     let ids: Vec<i64> = cases.iter().map(|c| c.feedback_id).collect();
