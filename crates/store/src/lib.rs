@@ -217,6 +217,9 @@ pub struct Store {
     backend: Backend,
     /// Set on a store from [`Store::write_transaction`]: the transaction its queries run in.
     transaction: Option<transaction::InTransaction>,
+    /// The organisation as last read, under the time it was last written (see
+    /// [`Store::load_organisation`]); shared by the store's clones.
+    organisation: org::KeptOrganisation,
 }
 
 impl Store {
@@ -312,6 +315,7 @@ impl Store {
             pool,
             backend,
             transaction: None,
+            organisation: org::KeptOrganisation::default(),
         })
     }
 

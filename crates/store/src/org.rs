@@ -6,6 +6,8 @@
 //! from the file are deleted, and child lists (champions, vocabulary, ownership, members) are
 //! replaced. Nothing is written when the diff is empty, which makes re-applying a no-op.
 
+use std::sync::{Arc, Mutex};
+
 use serde::de::DeserializeOwned;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use throughline_domain::Timestamp;
@@ -20,9 +22,35 @@ use crate::{Result, Store, StoreError};
 impl Store {
     /// The organisation as last applied, or `None` when none was applied yet.
     #[tracing::instrument(skip_all)]
+    ///
+    /// Every page reads the organisation (fifteen queries); it changes when a person applies or
+    /// edits it, and every such write goes through [`write`], which stamps the organisation's
+    /// `updated_at`. So the organisation is kept as last read, under that stamp, and read again
+    /// only when the stamp moved (one query) — by this instance or another on the same
+    /// database. Inside a write transaction it is always read (the transaction may have
+    /// written it).
     pub async fn load_organisation(&self) -> Result<Option<Organisation>> {
         let mut conn = self.conn().await?;
-        load(&mut conn).await
+        if self.transaction.is_some() {
+            return load(&mut conn).await;
+        }
+        let stamp: Option<i64> =
+            sqlx::query_scalar("SELECT updated_at FROM organisation WHERE id = 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        let Some(stamp) = stamp else {
+            return Ok(None);
+        };
+        if let Some(kept) = self.organisation.get(stamp) {
+            return Ok(Some(kept));
+        }
+        // Read after the stamp: a write landing meanwhile leaves a newer organisation under
+        // the older stamp, read again at the next call.
+        let org = load(&mut conn).await?;
+        if let Some(org) = &org {
+            self.organisation.keep(stamp, org);
+        }
+        Ok(org)
     }
 
     /// Makes the stored organisation equal to `org` and returns what changed. With `dry_run`,
@@ -39,6 +67,30 @@ impl Store {
         write(&mut tx, org).await?;
         tx.commit().await?;
         Ok(diff)
+    }
+}
+
+/// The organisation as last read and the `updated_at` it was read under (see
+/// [`Store::load_organisation`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeptOrganisation(Arc<Mutex<Option<(i64, Organisation)>>>);
+
+impl KeptOrganisation {
+    fn get(&self, stamp: i64) -> Option<Organisation> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, org)| org.clone())
+    }
+
+    fn keep(&self, stamp: i64, org: &Organisation) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((stamp, org.clone()));
     }
 }
 
@@ -372,13 +424,17 @@ fn position(index: usize) -> i64 {
     i64::try_from(index).unwrap_or(i64::MAX)
 }
 
+/// Writes the whole organisation. Its `updated_at` moves forward on every write — to now, or
+/// a millisecond past the last write when that was this same millisecond — since the
+/// organisation is kept in memory under it ([`Store::load_organisation`]).
 pub(crate) async fn write(conn: &mut AnyConnection, org: &Organisation) -> Result<()> {
     sqlx::query(
         "INSERT INTO organisation (id, name, journey_name, recognition, updated_at) \
          VALUES (1, $1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
          journey_name = excluded.journey_name, recognition = excluded.recognition, \
-         updated_at = excluded.updated_at",
+         updated_at = CASE WHEN excluded.updated_at > organisation.updated_at \
+         THEN excluded.updated_at ELSE organisation.updated_at + 1 END",
     )
     .bind(org.name.as_str())
     .bind(org.journey.name.as_str())

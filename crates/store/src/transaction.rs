@@ -246,6 +246,7 @@ impl Store {
             pool: self.pool.clone(),
             backend: self.backend,
             transaction: Some(transaction),
+            organisation: self.organisation.clone(),
         })
     }
 

@@ -136,7 +136,39 @@ async fn reconnecting_keeps_the_data(db: &TestDatabase) {
     assert_eq!(again.load_organisation().await.unwrap(), Some(example()));
 }
 
+/// The organisation is kept in memory between reads (every page reads it: fifteen queries) and
+/// read again whenever it was written — by this instance, in the same millisecond, or by another
+/// instance on the same database.
+async fn every_write_of_the_organisation_is_read_at_once(db: &TestDatabase) {
+    let store = db.store().await;
+    let other_instance = db.store().await;
+    store.apply_organisation(&example(), false).await.unwrap();
+    assert_eq!(store.load_organisation().await.unwrap(), Some(example()));
+    let mut renamed = example();
+    for i in 0..5 {
+        // Written and read back at once, several times within a few milliseconds.
+        renamed.departments[1].name =
+            throughline_domain::Name::parse(&format!("Sales {i}")).unwrap();
+        store.apply_organisation(&renamed, false).await.unwrap();
+        assert_eq!(
+            store.load_organisation().await.unwrap().as_ref(),
+            Some(&renamed)
+        );
+    }
+    assert_eq!(
+        other_instance.load_organisation().await.unwrap().as_ref(),
+        Some(&renamed)
+    );
+    // Another instance's write is seen by this one.
+    other_instance
+        .apply_organisation(&example(), false)
+        .await
+        .unwrap();
+    assert_eq!(store.load_organisation().await.unwrap(), Some(example()));
+}
+
 backend_tests!(
+    every_write_of_the_organisation_is_read_at_once,
     applying_twice_changes_nothing_the_second_time,
     a_dry_run_writes_nothing,
     edits_are_applied_in_place,
