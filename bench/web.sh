@@ -137,22 +137,32 @@ echo
 echo "After the data changed ($TOTAL records more through the API)"
 measure_pages
 
+# The pages while WHAT (a word) runs as another process — the rest of the arguments — beside the
+# server, its output in LOG; then how long it took and its summary line (the last, or the first
+# matching SUMMARY when given).
+pages_during() {
+    local what=$1 log=$2 summary=$3
+    shift 3
+    local started
+    started=$(date +%s.%N)
+    "$@" > "$log" 2>&1 &
+    IMPORTER=$!
+    WHAT=$what
+    sleep 1
+    DURATION=$IMPORT_DURATION measure_pages
+    wait "$IMPORTER"
+    IMPORTER=
+    printf '  the %s took %.1f s: %s\n' "$what" "$(echo "$(date +%s.%N) - $started" | bc)" \
+        "$( (test -n "$summary" && grep -m1 -i "$summary" "$log") || tail -1 "$log")"
+}
+
 # The same pages while an analysis of the whole workspace runs in another process and lands
 # (issue 28's "analysis that lands under load"): the server goes on serving the views of the
 # analysis before, and computes them anew once the new one has landed.
 if [ "$ANALYSIS" = 1 ]; then
     echo
     echo "While an analysis of the workspace runs (throughline analyze, another process)"
-    ANALYSIS_STARTED=$(date +%s.%N)
-    "$BIN" --database-url "$DB" analyze > "$OUT/analyze.log" 2>&1 &
-    IMPORTER=$!
-    WHAT=analysis
-    sleep 1
-    DURATION=$IMPORT_DURATION measure_pages
-    wait "$IMPORTER"
-    IMPORTER=
-    printf '  the analysis took %.1f s: %s\n' "$(echo "$(date +%s.%N) - $ANALYSIS_STARTED" | bc)" \
-        "$(grep -m1 -i 'analys' "$OUT/analyze.log" || tail -1 "$OUT/analyze.log")"
+    pages_during analysis "$OUT/analyze.log" analys "$BIN" --database-url "$DB" analyze
 fi
 
 # The same pages while a file import runs beside the server: the store takes the import's
@@ -161,16 +171,8 @@ if [ "$IMPORT_RECORDS" -gt 0 ]; then
     "$BIN" demo-data --records "$IMPORT_RECORDS" --seed 2 --out "$OUT/web-more.csv" > /dev/null
     echo
     echo "While a file import of $IMPORT_RECORDS more records runs (throughline import, another process)"
-    IMPORT_STARTED=$(date +%s.%N)
-    "$BIN" --database-url "$DB" import "$OUT/web-more.csv" --source nightly > "$OUT/import.log" 2>&1 &
-    IMPORTER=$!
-    WHAT=import
-    sleep 1
-    DURATION=$IMPORT_DURATION measure_pages
-    wait "$IMPORTER"
-    IMPORTER=
-    printf '  the import took %.1f s: %s\n' "$(echo "$(date +%s.%N) - $IMPORT_STARTED" | bc)" \
-        "$(tail -1 "$OUT/import.log")"
+    pages_during import "$OUT/import.log" "" \
+        "$BIN" --database-url "$DB" import "$OUT/web-more.csv" --source nightly
     # The workspace now holds more than RECORDS: the next run builds it anew.
     rm -f "$READY"
 fi
