@@ -160,7 +160,8 @@ pub async fn import(
         Ok(done)
     })
     .await?;
-    // Inside the transaction the import's own refresh waited for it to land.
+    // Inside the transaction the import's own refresh did nothing (its rows had not landed):
+    // now they have.
     store.after_bulk_write(&[("feedback", done.imported)]).await;
     Ok(done)
 }
