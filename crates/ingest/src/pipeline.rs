@@ -247,7 +247,9 @@ impl PreparedImport {
             rejects_path: outcome.rejects_path.map(|p| p.display().to_string()),
         };
         let import = session.finish(totals).await?;
-        store.after_bulk_write(&[("feedback", imported)]).await;
+        store
+            .after_bulk_write(&[(throughline_store::BulkTable::Feedback, imported)])
+            .await;
         Ok(ImportReport {
             import,
             mapping,

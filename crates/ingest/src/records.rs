@@ -139,7 +139,9 @@ pub async fn ingest_objects(
             rejects_path: None,
         })
         .await?;
-    store.after_bulk_write(&[("feedback", imported)]).await;
+    store
+        .after_bulk_write(&[(throughline_store::BulkTable::Feedback, imported)])
+        .await;
     Ok(Ingested {
         import,
         records_after,

@@ -332,9 +332,10 @@ pub async fn analyze(store: &Store, options: AnalyzeOptions) -> Result<AnalyzeOu
     session.commit().await?;
     tracing::info!(mode = mode.as_str(), analysed, "analysis stored");
     store
+        // (A record has one to three themes: its count stands for its theme rows.)
         .after_bulk_write(&[
-            ("feedback_analysis", analysed),
-            ("feedback_themes", analysed),
+            (throughline_store::BulkTable::Analyses, analysed),
+            (throughline_store::BulkTable::Themes, analysed),
         ])
         .await;
     // Theme rules of the inner loop can hold now that the records have their themes.

@@ -162,6 +162,8 @@ pub async fn import(
     .await?;
     // Inside the transaction the import's own refresh did nothing (its rows had not landed):
     // now they have.
-    store.after_bulk_write(&[("feedback", done.imported)]).await;
+    store
+        .after_bulk_write(&[(throughline_store::BulkTable::Feedback, done.imported)])
+        .await;
     Ok(done)
 }

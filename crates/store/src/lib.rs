@@ -24,6 +24,7 @@ mod period_totals;
 mod retention;
 mod search;
 mod statistics;
+pub use statistics::BulkTable;
 mod survey_invitations;
 mod surveys;
 #[cfg(feature = "testing")]

@@ -22,7 +22,26 @@ use sqlx::Row;
 use crate::{Backend, Result, Store};
 
 /// The tables that grow with the records: those whose statistics a bulk write can leave stale.
-pub const BULK_TABLES: [&str; 3] = ["feedback", "feedback_analysis", "feedback_themes"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkTable {
+    /// The records.
+    Feedback,
+    /// The records' sentiment and stage.
+    Analyses,
+    /// The records' themes.
+    Themes,
+}
+
+impl BulkTable {
+    /// The table's name (a constant, never input: it is written into `VACUUM`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Feedback => "feedback",
+            Self::Analyses => "feedback_analysis",
+            Self::Themes => "feedback_themes",
+        }
+    }
+}
 
 /// Rows changed before a table's statistics are refreshed: autovacuum's rule on PostgreSQL
 /// (`autovacuum_analyze_threshold` and `autovacuum_analyze_scale_factor` at their defaults).
@@ -30,22 +49,19 @@ const BASE_ROWS: f64 = 50.0;
 const SHARE_OF_TABLE: f64 = 0.1;
 
 impl Store {
-    /// After a bulk write: refreshes the planner's statistics of each table of `written` (a
-    /// table of [`BULK_TABLES`] and how many of its rows were just written) that has changed
+    /// After a bulk write: refreshes the planner's statistics of each table of `written` (with
+    /// about how many of its rows were just written) that has changed
     /// by more than 50 rows and a tenth of its rows since its statistics were taken. PostgreSQL
     /// counts the changes too, but a committed transaction's count may reach its statistics a
     /// second later, so the caller says what it wrote. Returns the tables refreshed (none on
     /// SQLite; see the module documentation).
-    pub async fn refresh_statistics(&self, written: &[(&str, u64)]) -> Result<Vec<String>> {
+    pub async fn refresh_statistics(&self, written: &[(BulkTable, u64)]) -> Result<Vec<String>> {
         if self.backend() != Backend::Postgres || self.transaction.is_some() {
             return Ok(Vec::new());
         }
         let mut stale = Vec::new();
         for &(table, rows) in written {
-            let Some(table) = BULK_TABLES.iter().copied().find(|t| *t == table) else {
-                debug_assert!(false, "refresh_statistics: {table} is not a bulk table");
-                continue;
-            };
+            let table = table.name();
             // `reltuples` is the row count the statistics hold (−1: never analysed).
             let row = sqlx::query(
                 "SELECT GREATEST(c.reltuples, 0)::float8 AS counted, \
@@ -65,7 +81,7 @@ impl Store {
             }
         }
         if !stale.is_empty() {
-            // The names are the constants above, never input. VACUUM runs outside any
+            // The names are `BulkTable`'s constants, never input. VACUUM runs outside any
             // transaction block: the simple protocol, one statement.
             let statement = format!("VACUUM (ANALYZE) {}", stale.join(", "));
             sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
@@ -81,7 +97,7 @@ impl Store {
     /// [`Store::refresh_statistics`] at the end of a bulk write that has already landed: a
     /// failure to refresh is logged, not returned (what was written is stored; the planner only
     /// plans on older statistics until the next write or autovacuum refreshes them).
-    pub async fn after_bulk_write(&self, written: &[(&str, u64)]) {
+    pub async fn after_bulk_write(&self, written: &[(BulkTable, u64)]) {
         if let Err(err) = self.refresh_statistics(written).await {
             tracing::warn!(error = %err, "the planner statistics could not be refreshed after a bulk write");
         }

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use throughline_service::analysis::{AnalyzeOptions, analyze};
-use throughline_store::Backend;
 use throughline_store::testing::TestDatabase;
+use throughline_store::{Backend, BulkTable};
 
 use crate::{import_synthetic, workspace};
 
@@ -50,19 +50,22 @@ pub(crate) async fn planner_statistics_follow_bulk_writes(db: &TestDatabase) {
             tokio::time::sleep(Duration::from_millis(1500)).await;
             store
                 .refresh_statistics(&[
-                    ("feedback", 0),
-                    ("feedback_analysis", 0),
-                    ("feedback_themes", 0),
+                    (BulkTable::Feedback, 0),
+                    (BulkTable::Analyses, 0),
+                    (BulkTable::Themes, 0),
                 ])
                 .await
                 .unwrap();
             assert_eq!(
-                store.refresh_statistics(&[("feedback", 10)]).await.unwrap(),
+                store
+                    .refresh_statistics(&[(BulkTable::Feedback, 10)])
+                    .await
+                    .unwrap(),
                 Vec::<String>::new()
             );
             assert_eq!(
                 store
-                    .refresh_statistics(&[("feedback", 1000), ("feedback_themes", 0)])
+                    .refresh_statistics(&[(BulkTable::Feedback, 1000), (BulkTable::Themes, 0)])
                     .await
                     .unwrap(),
                 vec!["feedback".to_owned()]
@@ -73,7 +76,7 @@ pub(crate) async fn planner_statistics_follow_bulk_writes(db: &TestDatabase) {
             // chooses by the indexes, as every page was measured.
             assert_eq!(
                 store
-                    .refresh_statistics(&[("feedback", 1000)])
+                    .refresh_statistics(&[(BulkTable::Feedback, 1000)])
                     .await
                     .unwrap(),
                 Vec::<String>::new()
